@@ -1,0 +1,56 @@
+"""The one place where base-unit integers meet Decimal. Nothing else converts amounts.
+
+Floats never appear: parsing rejects them, formatting works on Decimal with an exact context.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_DOWN, Decimal, localcontext
+
+from chains.errors import AmountError
+
+# A plain decimal number: digits, optional fraction. No exponent, sign, or thousands separators:
+# an amount the user types is money, and "1e3" or "1,000" is too easy to misread.
+_AMOUNT = re.compile(r"^(\d+)(?:\.(\d*))?$|^\.(\d+)$")
+
+
+def parse_amount(text: str, decimals: int) -> int:
+    """'1.5' with 18 decimals -> 1500000000000000000. Raises AmountError saying what is wrong."""
+    s = text.strip().replace("_", "")
+    m = _AMOUNT.match(s)
+    if not m:
+        raise AmountError(f"'{text}' is not an amount: use digits and one '.' (e.g. 0.25)")
+    whole = m.group(1) or "0"
+    frac = m.group(2) if m.group(1) is not None else m.group(3)
+    frac = frac or ""
+    if len(frac) > decimals:
+        raise AmountError(
+            f"'{text}' has more than {decimals} decimal places, the smallest unit of this asset"
+        )
+    return int(whole) * 10**decimals + (int(frac.ljust(decimals, "0")) if decimals else 0)
+
+
+def to_decimal(amount: int, decimals: int) -> Decimal:
+    """Exact: Decimal keeps every digit of the integer."""
+    if not isinstance(amount, int) or isinstance(amount, bool):
+        raise TypeError(f"amounts are integers in base units, got {type(amount).__name__}")
+    return Decimal(amount).scaleb(-decimals)
+
+
+def format_amount(amount: int, decimals: int, *, max_places: int | None = None) -> str:
+    """Base units -> '1,234.5678'. Cuts (never rounds up) to max_places; keeps trailing
+    digits that matter and drops trailing zeros."""
+    d = to_decimal(amount, decimals)
+    with localcontext() as ctx:
+        ctx.prec = max(60, len(str(abs(amount))) + decimals + 2)
+        if max_places is not None and max_places < decimals:
+            d = d.quantize(Decimal(1).scaleb(-max_places), rounding=ROUND_DOWN)
+        text = f"{d:,f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def format_with_symbol(amount: int, decimals: int, symbol: str, *, max_places: int = 8) -> str:
+    return f"{format_amount(amount, decimals, max_places=max_places)} {symbol}"

@@ -1,0 +1,74 @@
+"""What every signer offers and what a device may ask of a human."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Protocol, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict
+
+
+class SignerKind(StrEnum):
+    TREZOR = "trezor"
+    LEDGER = "ledger"
+    HWI = "hwi"
+    EMULATOR = "emulator"  # the software signer
+
+
+class Capability(StrEnum):
+    ETH_ADDRESS = "eth_address"
+    ETH_SIGN_TX = "eth_sign_tx"
+    ETH_SIGN_TYPED_DATA = "eth_sign_typed_data"
+    ETH_SIGN_MESSAGE = "eth_sign_message"
+    BTC_ADDRESS = "btc_address"
+    BTC_SIGN_PSBT = "btc_sign_psbt"
+    LTC_ADDRESS = "ltc_address"
+    LTC_SIGN_PSBT = "ltc_sign_psbt"
+    DISPLAY_ADDRESS = "display_address"
+
+
+class DeviceInfo(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    kind: SignerKind
+    model: str
+    firmware: str | None = None
+    label: str | None = None
+    path: str | None = None  # transport path, e.g. 'udp:127.0.0.1:21324'
+
+
+class PinKind(StrEnum):
+    CURRENT = "current"
+    NEW_FIRST = "new_first"
+    NEW_SECOND = "new_second"
+
+
+class OnDevice:
+    """Returned by Interaction.get_passphrase: enter the passphrase on the device itself."""
+
+
+@runtime_checkable
+class Interaction(Protocol):
+    """What a device needs from a human. The TUI implements it with modal screens; calls come
+    from the device thread and block it until answered."""
+
+    def get_pin(self, kind: PinKind) -> str: ...
+
+    def get_passphrase(self, *, on_device_ok: bool) -> str | OnDevice: ...
+
+    def confirm_on_device(self, what: str) -> None: ...
+
+    def finished(self) -> None: ...
+
+
+@runtime_checkable
+class Signer(Protocol):
+    info: DeviceInfo
+
+    def capabilities(self) -> frozenset[Capability]: ...
+
+    def get_xpub(self, path: str) -> str: ...
+
+    def get_address(self, chain: str, path: str, *, display: bool = False) -> str: ...
+
+    def close(self) -> None: ...

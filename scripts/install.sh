@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs everything termwallet needs on a fresh machine (Python 3.11, pip, npm, apt).
+# Usage: bash scripts/install.sh          the wallet and its offline demo
+#        bash scripts/install.sh --test   the same plus what the tests need
+# Idempotent: a second run only checks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+extra=""
+[[ "${1:-}" == "--test" ]] && extra="[test]"
+
+# libusb: trezorlib and hwilib load it when they look for USB devices.
+if ! ldconfig -p 2>/dev/null | grep -q 'libusb-1.0.so.0'; then
+  if command -v apt-get >/dev/null; then
+    SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+    $SUDO apt-get update -qq
+    $SUDO DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libusb-1.0-0 >/dev/null
+  else
+    echo "warning: libusb-1.0 not found and no apt-get; USB devices will not be found" >&2
+  fi
+fi
+
+# uv, because pip has no way to override one package's declared pin (see overrides.txt).
+python3 -m pip install --quiet --disable-pip-version-check "uv>=0.5"
+target="--system"
+[[ -n "${VIRTUAL_ENV:-}" ]] && target=""
+python3 -m uv pip install --quiet $target --override overrides.txt -e ".${extra}"
+
+# anvil and the Uniswap V2 artifacts for the demo devnet and the tests.
+if command -v npm >/dev/null; then
+  npm ci --no-audit --no-fund --loglevel=error
+else
+  echo "warning: npm not found; 'termwallet demo' needs it for the devnet (anvil)" >&2
+fi

@@ -1,0 +1,1 @@
+"""The Textual UI. Talks to wallet/ only; never to device or network libraries."""

@@ -32,3 +32,6 @@ if command -v npm >/dev/null; then
 else
   echo "warning: npm not found; 'termwallet demo' needs it for the devnet (anvil)" >&2
 fi
+
+# pyenv installs console scripts behind shims that exist only after a rehash.
+if command -v pyenv >/dev/null; then pyenv rehash; fi

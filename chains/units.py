@@ -32,10 +32,12 @@ def parse_amount(text: str, decimals: int) -> int:
 
 
 def to_decimal(amount: int, decimals: int) -> Decimal:
-    """Exact: Decimal keeps every digit of the integer."""
+    """Exact at any size: built from the digits, so no context precision can round it (scaleb
+    would, at 28 digits)."""
     if not isinstance(amount, int) or isinstance(amount, bool):
         raise TypeError(f"amounts are integers in base units, got {type(amount).__name__}")
-    return Decimal(amount).scaleb(-decimals)
+    sign = 1 if amount < 0 else 0
+    return Decimal((sign, tuple(int(c) for c in str(abs(amount))), -decimals))
 
 
 def format_amount(amount: int, decimals: int, *, max_places: int | None = None) -> str:

@@ -1,50 +1,298 @@
 """The software signer: keys derived from a BIP39 mnemonic in this process.
 
 The signer of last resort, and the reference every device signer is compared with.
-bip_utils and eth_account are imported on first use, never at start-up.
+bip_utils, eth_account and embit are imported on first use, never at start-up.
+
+Ethereum signing is eth-account's; BIP32 derivation and address encoding are bip_utils';
+PSBT parsing, sighashes and signatures are embit's (devices/psbt.py says why embit).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, model_validator
+
 from devices.base import Capability, DeviceInfo, SignerKind
+from devices.errors import DeviceError, Unsupported
+
+EVM_CHAINS = frozenset({"eth", "sepolia", "devnet"})
+
+
+@dataclass(frozen=True)
+class UtxoChain:
+    """What the signer needs to know about a Bitcoin-like network: its bech32 prefix."""
+
+    hrp: str
+    coin_type: int  # BIP44 coin type of this network's accounts
+    xpub_version: bytes  # BIP32 version bytes of a public key on this network
+
+
+_MAIN_PUB = bytes.fromhex("0488b21e")  # xpub
+_TEST_PUB = bytes.fromhex("043587cf")  # tpub
+
+UTXO_CHAINS: dict[str, UtxoChain] = {
+    "btc": UtxoChain("bc", 0, _MAIN_PUB),
+    "btc-testnet": UtxoChain("tb", 1, _TEST_PUB),
+    "btc-regtest": UtxoChain("bcrt", 1, _TEST_PUB),
+    "ltc": UtxoChain("ltc", 2, _MAIN_PUB),
+    "ltc-testnet": UtxoChain("tltc", 1, _TEST_PUB),
+    "ltc-regtest": UtxoChain("rltc", 1, _TEST_PUB),
+}
+
+
+class SigningError(DeviceError):
+    """The request cannot be signed as given (malformed transaction, PSBT or typed data)."""
+
+    code = "SIGNING_REFUSED"
+
+
+class EvmTx(BaseModel):
+    """An unsigned EVM transaction: legacy (EIP-155, gas_price set) or EIP-1559 (max fees set).
+    Integers in wei; `to` None deploys a contract."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    chain_id: int
+    nonce: int
+    gas: int
+    to: str | None
+    value: int = 0
+    data: bytes = b""
+    gas_price: int | None = None
+    max_fee_per_gas: int | None = None
+    max_priority_fee_per_gas: int | None = None
+
+    @model_validator(mode="after")
+    def _one_fee_model(self) -> EvmTx:
+        legacy = self.gas_price is not None
+        dynamic = self.max_fee_per_gas is not None and self.max_priority_fee_per_gas is not None
+        if legacy == dynamic:
+            raise ValueError("set either gas_price (legacy) or both max fees (EIP-1559)")
+        for name in ("chain_id", "nonce", "gas", "value"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must not be negative")
+        return self
+
+    @property
+    def is_eip1559(self) -> bool:
+        return self.gas_price is None
+
+    def to_eth_account(self) -> dict[str, Any]:
+        tx: dict[str, Any] = {
+            "chainId": self.chain_id,
+            "nonce": self.nonce,
+            "gas": self.gas,
+            "value": self.value,
+            "data": self.data,
+        }
+        if self.to is not None:
+            tx["to"] = self.to
+        if self.is_eip1559:
+            tx |= {
+                "type": 2,
+                "maxFeePerGas": self.max_fee_per_gas,
+                "maxPriorityFeePerGas": self.max_priority_fee_per_gas,
+            }
+        else:
+            tx["gasPrice"] = self.gas_price
+        return tx
+
+
+class EvmSignature(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    v: int
+    r: int
+    s: int
+    raw_transaction: bytes
+    tx_hash: bytes
+
+
+# Key-level operations: the signer derives a key and calls these. They are public so the EIP
+# vectors (which give a private key, not a mnemonic) can test the exact code the signer runs.
+
+
+def sign_evm_tx_with_key(key: bytes, tx: EvmTx) -> EvmSignature:
+    from eth_account import Account
+
+    try:
+        signed = Account.sign_transaction(tx.to_eth_account(), key)
+    except (TypeError, ValueError) as exc:
+        raise SigningError(f"the transaction cannot be signed: {type(exc).__name__}") from None
+    return EvmSignature(
+        v=signed.v,
+        r=signed.r,
+        s=signed.s,
+        raw_transaction=bytes(signed.raw_transaction),
+        tx_hash=bytes(signed.hash),
+    )
+
+
+def sign_message_with_key(key: bytes, message: bytes) -> bytes:
+    """EIP-191 version 0x45 (personal_sign): 65 bytes r || s || v."""
+    from eth_account import Account
+    from eth_account.messages import encode_defunct
+
+    return bytes(Account.sign_message(encode_defunct(primitive=message), key).signature)
+
+
+def sign_typed_data_with_key(key: bytes, data: dict[str, Any]) -> bytes:
+    """EIP-712 typed data (the full eth_signTypedData_v4 document): 65 bytes r || s || v."""
+    from eth_account import Account
+    from eth_account.messages import encode_typed_data
+
+    try:
+        message = encode_typed_data(full_message=data)
+    except Exception as exc:  # eth_account raises many kinds for a malformed document
+        raise SigningError(f"the typed data is not valid EIP-712: {type(exc).__name__}") from None
+    return bytes(Account.sign_message(message, key).signature)
+
+
+def address_purpose(path: str) -> int:
+    """The BIP43 purpose of a path ('m/84h/0h/0h/0/0' -> 84); it picks the address type."""
+    parts = path.replace("H", "'").replace("h", "'").split("/")
+    if len(parts) < 2 or parts[0] != "m":
+        raise Unsupported(f"not a derivation path: {path!r}", path=path)
+    return int(parts[1].rstrip("'"))
 
 
 class SoftwareSigner:
-    def __init__(self, seed: bytes, *, label: str | None = None) -> None:
+    def __init__(self, seed: bytes | None = None, *, label: str | None = None, root: Any = None):
         self._seed = seed
+        if root is not None:
+            self.__dict__["_root"] = root
         self.info = DeviceInfo(kind=SignerKind.EMULATOR, model="software", label=label)
 
     @classmethod
     def from_mnemonic(cls, mnemonic: str, passphrase: str = "", **kw: Any) -> SoftwareSigner:
         from bip_utils import Bip39SeedGenerator
 
-        return cls(bytes(Bip39SeedGenerator(mnemonic).Generate(passphrase)), **kw)
+        try:
+            seed = bytes(Bip39SeedGenerator(mnemonic).Generate(passphrase))
+        except ValueError:
+            # bip_utils quotes the words in its message: never let them reach a log.
+            raise SigningError("the recovery phrase is not a valid BIP39 phrase") from None
+        return cls(seed, **kw)
+
+    @classmethod
+    def from_xprv(cls, xprv: str, **kw: Any) -> SoftwareSigner:
+        """A signer for an extended private key (BIP174's vectors give a tprv, not a seed)."""
+        from bip_utils import Bip32KeyNetVersions, Bip32Slip10Secp256k1
+
+        versions = {
+            "xprv": Bip32KeyNetVersions(bytes.fromhex("0488b21e"), bytes.fromhex("0488ade4")),
+            "tprv": Bip32KeyNetVersions(bytes.fromhex("043587cf"), bytes.fromhex("04358394")),
+        }
+        net = versions.get(xprv[:4])
+        if net is None:
+            raise SigningError("only xprv and tprv extended keys are accepted")
+        try:
+            root = Bip32Slip10Secp256k1.FromExtendedKey(xprv, net)
+        except Exception:
+            raise SigningError("the extended private key is not valid") from None
+        return cls(None, root=root, **kw)
 
     def __repr__(self) -> str:  # never show the seed
         return f"SoftwareSigner(label={self.info.label!r})"
 
+    def __reduce__(self) -> Any:
+        raise TypeError("a SoftwareSigner holds secrets and cannot be pickled")
+
     def capabilities(self) -> frozenset[Capability]:
-        return frozenset({Capability.ETH_ADDRESS})
+        return frozenset(
+            {
+                Capability.ETH_ADDRESS,
+                Capability.ETH_SIGN_TX,
+                Capability.ETH_SIGN_MESSAGE,
+                Capability.ETH_SIGN_TYPED_DATA,
+                Capability.BTC_ADDRESS,
+                Capability.BTC_SIGN_PSBT,
+                Capability.LTC_ADDRESS,
+                Capability.LTC_SIGN_PSBT,
+            }
+        )
 
     @cached_property
     def _root(self) -> Any:
         from bip_utils import Bip32Slip10Secp256k1
 
+        if not self._seed:
+            raise DeviceError("the software signer is closed")
         return Bip32Slip10Secp256k1.FromSeed(self._seed)
 
-    def get_address(self, chain: str, path: str, *, display: bool = False) -> str:
-        if chain not in {"eth", "devnet"} and not chain.startswith("eth"):
-            raise NotImplementedError(f"software signer: {chain} addresses are not built yet")
-        from bip_utils import EthAddrEncoder
+    def _node(self, path: str) -> Any:
+        try:
+            return self._root.DerivePath(path)
+        except (ValueError, TypeError):
+            raise Unsupported(f"not a derivation path: {path!r}", path=path) from None
 
-        node = self._root.DerivePath(path)
-        return str(EthAddrEncoder.EncodeKey(node.PublicKey().KeyObject()))
+    def _key(self, path: str) -> bytes:
+        return bytes(self._node(path).PrivateKey().Raw().ToBytes())
+
+    @property
+    def fingerprint(self) -> bytes:
+        """The master key fingerprint PSBTs name us by (BIP32)."""
+        return bytes(self._root.FingerPrint().ToBytes())
+
+    def get_address(self, chain: str, path: str, *, display: bool = False) -> str:
+        pub = self._node(path).PublicKey().KeyObject()
+        if chain in EVM_CHAINS:
+            from bip_utils import EthAddrEncoder
+
+            return str(EthAddrEncoder.EncodeKey(pub))
+        net = UTXO_CHAINS.get(chain)
+        if net is None:
+            raise Unsupported(f"the software signer does not know the network {chain!r}")
+        purpose = address_purpose(path)
+        if purpose == 84:
+            from bip_utils import P2WPKHAddrEncoder
+
+            return str(P2WPKHAddrEncoder.EncodeKey(pub, hrp=net.hrp, wit_ver=0))
+        if purpose == 86:
+            from bip_utils import P2TRAddrEncoder
+
+            return str(P2TRAddrEncoder.EncodeKey(pub, hrp=net.hrp))
+        raise Unsupported(
+            f"{chain} addresses are built for BIP84 (native segwit) and BIP86 (taproot) paths, "
+            f"not purpose {purpose}",
+            path=path,
+        )
 
     def get_xpub(self, path: str) -> str:
-        return str(self._root.DerivePath(path).PublicKey().ToExtended())
+        return str(self._node(path).PublicKey().ToExtended())
+
+    def sign_evm_tx(self, path: str, tx: EvmTx) -> EvmSignature:
+        return sign_evm_tx_with_key(self._key(path), tx)
+
+    def sign_message(self, path: str, message: bytes) -> bytes:
+        return sign_message_with_key(self._key(path), message)
+
+    def sign_typed_data(self, path: str, data: dict[str, Any]) -> bytes:
+        return sign_typed_data_with_key(self._key(path), data)
+
+    def sign_psbt(self, psbt: bytes, chain: str) -> bytes:
+        """Sign every P2WPKH and P2TR key-path input whose derivation names our fingerprint;
+        other inputs are left alone. Returns the PSBT with signatures added (not finalized)."""
+        if chain not in UTXO_CHAINS:
+            raise Unsupported(f"the software signer does not sign PSBTs for {chain!r}")
+        from devices.psbt import sign_psbt
+
+        return sign_psbt(psbt, self._node_for_psbt()).psbt
+
+    def _node_for_psbt(self) -> Any:
+        from devices.psbt import embit_root
+
+        node = self._root
+        return embit_root(
+            bytes(node.PrivateKey().Raw().ToBytes()),
+            bytes(node.ChainCode().ToBytes()),
+            depth=int(node.Depth().ToInt()),
+            fingerprint=bytes(node.ParentFingerPrint().ToBytes()),
+            index=int(node.Index().ToInt()),
+        )
 
     def close(self) -> None:
         self._seed = b""

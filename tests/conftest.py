@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["tests.fixtures.devnet"]
+
 
 @pytest.fixture(autouse=True)
 def termwallet_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:

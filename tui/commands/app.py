@@ -6,13 +6,30 @@ import argparse
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    demo = sub.add_parser("demo", help="open the wallet on an embedded offline devnet")
+    demo = sub.add_parser(
+        "demo", help="open the wallet on an embedded offline devnet with demo funds"
+    )
     demo.set_defaults(handler=run_demo)
 
 
 def run_wallet(args: argparse.Namespace) -> int:
-    raise NotImplementedError  # the app lands in this same change
+    from tui.app import make_app
+    from tui.services import UserServices
+    from wallet.paths import Paths
+    from wallet.startup import first_frame_language
+
+    paths = Paths.default()
+    services = UserServices(paths, language=args.lang)
+    app = make_app(services=services, language=first_frame_language(paths.config_file, args.lang))
+    return app.run() or 0
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    raise NotImplementedError
+    from tui.app import make_app
+    from tui.services import DemoServices
+    from wallet.paths import Paths
+    from wallet.startup import first_frame_language
+
+    # The demo never reads or writes the user's wallet: its network is the devnet it starts.
+    language = first_frame_language(Paths.default().config_file, args.lang)
+    return make_app(services=DemoServices(), language=language).run() or 0

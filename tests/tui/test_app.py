@@ -1,0 +1,165 @@
+"""The app driven as a user would, with keys only (App.run_test + Pilot)."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable, Static
+
+from chains.errors import NodeUnreachable
+from tests.fixtures.devnet import Devnet
+from tui.app import TermwalletApp, make_app
+from tui.i18n import catalog
+from tui.services import AttachedDemoServices, UserServices
+from tui.screenshots import settle
+from wallet.paths import Paths
+from wallet.session import WalletSession
+from wallet.settings import Settings
+
+
+def _text(app: TermwalletApp) -> str:
+    """The screen as plain text: the SVG export with markup and escapes removed."""
+    svg = app.export_screenshot()
+    body = svg[svg.find("<g class=\"terminal-") :]
+    return html.unescape(re.sub(r"<[^>]+>", "", body)).replace("\xa0", " ")
+
+
+def _footer_keys(app: TermwalletApp) -> dict[str, str]:
+    return {
+        b.key: b.description
+        for (_node, b, _enabled, _tip) in app.screen.active_bindings.values()
+        if b.show
+    }
+
+
+async def test_keys_reach_all_four_screens_and_the_palette(tmp_path: Path) -> None:
+    app = make_app(Settings(), UserServices(Paths.default()))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.current_mode == "assets"
+        for key, mode in (("2", "history"), ("3", "swap"), ("4", "support"), ("1", "assets")):
+            await pilot.press(key)
+            await pilot.pause()
+            assert app.current_mode == mode
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "CommandPalette"
+        await pilot.press(*"go to swap")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.current_mode == "swap"
+
+
+async def test_footer_shows_translated_bindings_not_catalog_keys() -> None:
+    app = make_app(Settings(), UserServices(Paths.default()))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        keys = _footer_keys(app)
+        assert keys["ctrl+r"] == "Refresh" and keys["q"] == "Quit"
+        assert not any(d.startswith("bind.") for d in keys.values())
+        await pilot.press("f2")
+        await settle(pilot)
+        keys = _footer_keys(app)
+        assert keys["ctrl+r"] == "刷新"
+        assert "资产" in _text(app)
+
+
+async def test_a_new_user_sees_no_wallet_and_no_fake_balances() -> None:
+    app = make_app(Settings(), UserServices(Paths.default()))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.status is not None and app.status.signer == "no_wallet"
+        assert app.status.locked is None
+        text = _text(app)
+        assert "No accounts yet" in text
+        assert "Unlocked" not in text
+
+
+async def test_demo_shows_balances_read_from_the_chain(devnet: Devnet, tmp_path: Path) -> None:
+    app = make_app(Settings(), AttachedDemoServices(devnet.deployment, devnet.demo_address, tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one("#assets-table", DataTable)
+        rows = {str(table.get_row_at(i)[0]): str(table.get_row_at(i)[2]) for i in range(table.row_count)}
+        # Expected figures come from the deployment record, not from this test's imagination.
+        expected = {"ETH": devnet.deployment.demo_native_wei}
+        for tok in devnet.deployment.tokens:
+            expected[tok.symbol] = tok.demo_amount
+        assert set(rows) == set(expected)
+        assert rows["ETH"] == "12.5" and expected["ETH"] == 12_500_000_000_000_000_000
+        assert rows["DUSD"] == "2,500"
+        assert devnet.demo_address in _text(app)
+        assert "DEMO" in _text(app)
+
+
+async def test_node_down_shows_the_last_balances_marked_stale(devnet: Devnet, tmp_path: Path) -> None:
+    services = AttachedDemoServices(devnet.deployment, devnet.demo_address, tmp_path)
+    app = make_app(Settings(), services)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        session: WalletSession = app.session  # type: ignore[assignment]
+        # Point the backend at a port where nothing listens: what a dead node looks like.
+        session.backend.url = "http://127.0.0.1:9"  # type: ignore[attr-defined]
+        session.backend._w3 = None  # type: ignore[attr-defined]
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        note = str(app.screen.query_one("#assets-note", Static).render())
+        assert "Not current" in note and "127.0.0.1:9" in note
+        table = app.screen.query_one("#assets-table", DataTable)
+        assert table.row_count == 3  # the saved balances, still there
+
+
+async def test_a_failed_worker_becomes_a_clear_message(tmp_path: Path) -> None:
+    class Broken(UserServices):
+        async def open_session(self) -> WalletSession:
+            raise NodeUnreachable("http://127.0.0.1:1", "refused")
+
+    app = make_app(Settings(), Broken(Paths.default()))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert any("Cannot reach the node at http://127.0.0.1:1" in m for m in messages)
+        assert list(app.recent_errors) == ["NODE_UNREACHABLE"]
+
+
+def test_every_error_code_has_a_message() -> None:
+    import chains.errors
+    import devices.errors
+
+    codes = {
+        cls.code
+        for mod in (chains.errors, devices.errors)
+        for cls in vars(mod).values()
+        if isinstance(cls, type) and issubclass(cls, Exception) and hasattr(cls, "code")
+    }
+    missing = {c for c in codes if f"errors.{c}" not in catalog("en")}
+    assert not missing
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_usable_at_small_and_large_sizes(size: tuple[int, int], devnet: Devnet, tmp_path: Path) -> None:
+    app = make_app(Settings(), AttachedDemoServices(devnet.deployment, devnet.demo_address, tmp_path))
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        text = _text(app)
+        for word in ("Network", "Signer", "Assets", "History", "Swap", "Support", "Quit"):
+            assert word in text, word
+
+
+async def test_a_broken_config_file_is_reported_in_the_app(termwallet_home: Path) -> None:
+    paths = Paths.default().ensure()
+    paths.config_file.write_text('network = "eth"\nauto_lock_minutes = "soon"\n')
+    app = make_app(services=UserServices(paths), language="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert any("auto_lock_minutes" in m and str(paths.config_file) in m for m in messages)
+        assert app.recent_errors[-1] == "BAD_SETTINGS"

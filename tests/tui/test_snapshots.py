@@ -1,0 +1,27 @@
+"""SVG snapshots of every screen, at 80x24, on the real devnet (anvil + demo deployment).
+
+The shots are tui.screenshots.SHOTS: the same list `termwallet screenshots` renders for the
+README. Update after a deliberate change with: pytest tests/tui/test_snapshots.py --snapshot-update
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.fixtures.devnet import Devnet
+from tui.screenshots import SHOTS, Shot, app_for, drive
+from tui.services import AttachedDemoServices
+
+pytestmark = pytest.mark.devnet
+
+
+@pytest.mark.parametrize("shot", SHOTS, ids=[s.name for s in SHOTS])
+def test_screen(shot: Shot, devnet: Devnet, tmp_path: Path, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    app = app_for(shot, AttachedDemoServices(devnet.deployment, devnet.demo_address, tmp_path))
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await drive(pilot, shot)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

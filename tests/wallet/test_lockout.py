@@ -1,0 +1,87 @@
+"""Unlock lockout (wallet/lockout.py), on a real SQLite store and an injected clock."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from wallet.keystore import KdfParams, Keystore, WrongPassword
+from wallet.lockout import BASE_DELAY, MAX_DELAY, LockedOut, Lockout, delay_after, guarded_unlock
+from wallet.store import Store
+
+PHRASE = "legal winner thank year wave sausage worth useful legal winner thank yellow"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_delays_grow():
+    assert [delay_after(n) for n in range(1, 7)] == [0, 0, BASE_DELAY, 60, 120, 240]
+    assert delay_after(50) == MAX_DELAY
+
+
+def test_state_survives_a_restart(tmp_path: Path):
+    clock = Clock()
+    store = Store(tmp_path / "db.sqlite3")
+    lock = Lockout(store, clock=clock)
+    for _ in range(3):
+        lock.record_failure()
+    assert lock.check() == BASE_DELAY
+    store.close()
+    again = Lockout(Store(tmp_path / "db.sqlite3"), clock=clock)
+    assert again.failures == 3
+    clock.now += 10
+    assert again.check() == BASE_DELAY - 10
+    clock.now += 25
+    assert again.check() == 0
+    assert again.record_failure() == 60
+    again.record_success()
+    assert again.check() == 0 and again.failures == 0
+
+
+def test_clock_set_back_does_not_stretch_the_wait(tmp_path: Path):
+    clock = Clock()
+    lock = Lockout(Store(tmp_path / "db.sqlite3"), clock=clock)
+    for _ in range(3):
+        lock.record_failure()
+    clock.now -= 10**6
+    assert lock.check() == BASE_DELAY
+
+
+def test_guarded_unlock(tmp_path: Path):
+    clock = Clock()
+    ks = Keystore(tmp_path / "keystore.json", kdf=KdfParams.cheap_for_tests())
+    ks.create(PHRASE, "the right password")
+    lock = Lockout(Store(tmp_path / "db.sqlite3"), clock=clock)
+    for _ in range(3):
+        with pytest.raises(WrongPassword):
+            guarded_unlock(ks, lock, "wrong password")
+    # Now even the right password waits: no guess is checked during the delay.
+    with pytest.raises(LockedOut) as info:
+        guarded_unlock(ks, lock, "the right password")
+    assert info.value.seconds == 30 and info.value.code == "LOCKED_OUT"
+    assert "30" in str(info.value)
+    clock.now += 30
+    assert guarded_unlock(ks, lock, "the right password").mnemonic == PHRASE
+    assert lock.failures == 0
+
+
+def test_idle_timer():
+    from wallet.lockout import IdleTimer
+
+    clock = Clock()
+    idle = IdleTimer(10, clock=clock)
+    clock.now += 9 * 60
+    assert not idle.expired()
+    idle.touch()
+    clock.now += 9 * 60
+    assert not idle.expired() and idle.remaining() == 60
+    clock.now += 60
+    assert idle.expired()
+    assert not IdleTimer(0, clock=clock).expired()  # 0: auto-lock is off

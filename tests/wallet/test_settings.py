@@ -1,0 +1,43 @@
+from pathlib import Path
+
+import pytest
+
+from wallet.paths import Paths
+from wallet.settings import SettingsError, load_settings
+
+
+def test_defaults_without_a_file(tmp_path: Path) -> None:
+    s = load_settings(tmp_path / "missing.toml")
+    assert s.language == "en"
+    assert s.network == "eth"
+
+
+def test_file_then_environment_then_arguments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    f = tmp_path / "config.toml"
+    f.write_text('language = "zh-CN"\nnetwork = "sepolia"\nauto_lock_minutes = 3\n')
+    s = load_settings(f)
+    assert (s.language, s.network, s.auto_lock_minutes) == ("zh-CN", "sepolia", 3)
+    monkeypatch.setenv("TERMWALLET_NETWORK", "eth")
+    assert load_settings(f).network == "eth"
+    assert load_settings(f, language="en").language == "en"
+
+
+def test_a_bad_value_names_the_file_and_the_setting(tmp_path: Path) -> None:
+    f = tmp_path / "config.toml"
+    f.write_text('language = "klingon"\n')
+    with pytest.raises(SettingsError) as info:
+        load_settings(f)
+    assert str(f) in str(info.value) and "language" in str(info.value)
+
+
+def test_broken_toml_is_a_clear_error(tmp_path: Path) -> None:
+    f = tmp_path / "config.toml"
+    f.write_text("language = \n")
+    with pytest.raises(SettingsError, match=str(f)):
+        load_settings(f)
+
+
+def test_termwallet_home_moves_every_path(termwallet_home: Path) -> None:
+    p = Paths.default()
+    for d in (p.config_dir, p.data_dir, p.cache_dir, p.log_dir):
+        assert termwallet_home in d.parents

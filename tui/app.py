@@ -1,0 +1,145 @@
+"""The Textual app. make_app() builds it; tests pass their own Services."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from tui import i18n
+from tui.bindings import translate_bindings
+from tui.errors import error_code, user_message
+from tui.i18n import t
+from tui.screens.assets import AssetsScreen
+from tui.screens.history import HistoryScreen
+from tui.screens.support import SupportScreen
+from tui.screens.swap import SwapScreen
+from tui.services import Services
+from tui.widgets.nav import SCREENS
+
+if TYPE_CHECKING:  # kept off the start-up path: these pull in pydantic models and the store
+    from wallet.session import SessionStatus, WalletSession
+    from wallet.settings import Settings
+
+
+class TermwalletApp(App[int]):
+    CSS_PATH = ["styles/app.tcss"]
+    TITLE = "termwallet"
+    MODES = {
+        "assets": AssetsScreen,
+        "history": HistoryScreen,
+        "swap": SwapScreen,
+        "support": SupportScreen,
+    }
+    BINDINGS = [
+        Binding("1", "switch_mode('assets')", "bind.assets", show=False),
+        Binding("2", "switch_mode('history')", "bind.history", show=False),
+        Binding("3", "switch_mode('swap')", "bind.swap", show=False),
+        Binding("4", "switch_mode('support')", "bind.support", show=False),
+        Binding("ctrl+p", "command_palette", "bind.palette", show=False, priority=True),
+        Binding("f2", "toggle_language", "bind.language"),
+        Binding("q", "quit", "bind.quit"),
+    ]
+
+    status: reactive[SessionStatus | None] = reactive(None)
+    language: reactive[str] = reactive("en")
+
+    def __init__(self, services: Services, language: str = "en") -> None:
+        super().__init__()
+        self.services = services
+        self.session: WalletSession | None = None
+        # Codes of recent errors, newest last: support tickets quote them (never messages).
+        self.recent_errors: deque[str] = deque(maxlen=20)
+        i18n.set_language(language)
+        self.set_reactive(TermwalletApp.language, language)
+        translate_bindings(self)
+
+    def on_mount(self) -> None:
+        self.switch_mode("assets")
+        # After the first frame: opening a session imports the domain models and opens the
+        # store, and the user should see the app while that happens, not a blank terminal.
+        self.call_after_refresh(self._open_session)
+
+    @work(exclusive=True, group="session", exit_on_error=False)
+    async def _open_session(self) -> None:
+        if self.services.demo:
+            self.notify(t("demo.starting"), timeout=4)
+        self.session = await self.services.open_session()
+        self.status = self.session.status
+        if self.services.demo:
+            self.notify(t("demo.ready", url=self.session.network.rpc_urls[0]), timeout=4)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place worker failures become messages for the user."""
+        if event.state is not WorkerState.ERROR or event.worker.error is None:
+            return
+        error = event.worker.error
+        self.recent_errors.append(error_code(error) or type(error).__name__)
+        self.log.error(f"worker {event.worker.name} failed: {type(error).__name__}")
+        if event.worker.group == "session" and self.services.demo:
+            self.notify(t("demo.failed", reason=user_message(error)), severity="error",
+                        timeout=30)
+        else:
+            self.notify(user_message(error), severity="error", timeout=10)
+
+    def watch_language(self, language: str) -> None:
+        i18n.set_language(language)
+        translate_bindings(self)
+        self.refresh_bindings()
+
+    def action_toggle_language(self) -> None:
+        self.language = "zh-CN" if self.language == "en" else "en"
+
+    def action_refresh(self) -> None:
+        if isinstance(self.screen, AssetsScreen):
+            self.screen.action_refresh()
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        for name in SCREENS:
+            title = t(f"nav.{name}")
+            yield SystemCommand(
+                t("palette.goto", screen=title),
+                t("palette.goto_help", screen=title),
+                partial(self.switch_mode, name),
+            )
+        yield SystemCommand(t("palette.refresh"), t("palette.refresh_help"), self.action_refresh)
+        yield SystemCommand(
+            t("palette.language"), t("palette.language_help"), self.action_toggle_language
+        )
+        # Textual's own "Screenshot" writes the screen to a file: with a recovery phrase on
+        # screen that file would hold it, so the palette does not offer it.
+        for command in super().get_system_commands(screen):
+            if command.title != "Screenshot":
+                yield command
+
+    async def on_unmount(self) -> None:
+        await self.shutdown_session()
+
+    async def shutdown_session(self) -> None:
+        session, self.session = self.session, None
+        try:
+            if session is not None:
+                await session.aclose()
+        finally:
+            await self.services.close()
+
+
+def make_app(settings: Settings | None = None, services: Services | None = None, *,
+             language: str | None = None) -> TermwalletApp:
+    """The app on `services` (the user's wallet by default). The language comes from
+    `language`, else from `settings`; settings given here are used as they are."""
+    if services is None:
+        from tui.services import UserServices
+        from wallet.paths import Paths
+
+        services = UserServices(Paths.default(), settings)
+    lang = language or (settings.language if settings is not None else "en")
+    return TermwalletApp(services, lang)

@@ -1,0 +1,33 @@
+"""Footer texts in the user's language.
+
+Textual's BINDINGS are class attributes with fixed descriptions. Ours hold catalog keys, and
+translate_bindings() rebuilds the node's binding map with the texts of the current language.
+It uses DOMNode._bindings, which Textual documents as the way bindings are stored but does
+not expose publicly; tests/tui/test_app.py catches a change there (the footer would show keys).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from textual.binding import BindingsMap
+from textual.dom import DOMNode
+
+from tui.i18n import t
+
+
+def translate_bindings(node: DOMNode) -> None:
+    merged = type(node)._merged_bindings
+    if merged is None:
+        return
+    node._bindings = BindingsMap.from_keys(
+        {
+            key: [
+                replace(b, description=t(b.description), tooltip=t(b.tooltip) if b.tooltip else "")
+                if b.description.startswith("bind.")
+                else b
+                for b in bindings
+            ]
+            for key, bindings in merged.key_to_bindings.items()
+        }
+    )

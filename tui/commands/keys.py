@@ -1,0 +1,244 @@
+"""`termwallet init`, `termwallet accounts`, `termwallet address`: keys for scripts.
+
+Secrets never come from argv (other users can read a process's arguments): the recovery phrase
+and passwords are read from a file, from stdin (one per line), or from the terminal with
+echo off. Output for machines is --json; messages for humans go to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+_CHAINS = (
+    "eth",
+    "sepolia",
+    "devnet",
+    "btc",
+    "btc-testnet",
+    "btc-regtest",
+    "ltc",
+    "ltc-testnet",
+    "ltc-regtest",
+)
+
+
+class _RefuseSecret(argparse.Action):
+    """`--mnemonic WORDS` and friends: refused without echoing the value, which is already
+    in the shell history and the process list."""
+
+    def __call__(self, parser: Any, namespace: Any, values: Any, option_string: Any = None) -> None:
+        raise argparse.ArgumentError(
+            self,
+            "secrets are never taken from arguments: use --mnemonic-file / --password-file, "
+            "stdin or the prompt (and clear your shell history)",
+        )
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    init = sub.add_parser(
+        "init",
+        allow_abbrev=False,  # "--mnemonic" must not quietly mean "--mnemonic-file"
+        help="create a software wallet, or restore one with --restore",
+        description="Create a software wallet (prints its new recovery phrase once) or restore "
+        "one from its phrase. The phrase and password are read from files, from stdin (one per "
+        "line: phrase, password[, BIP39 passphrase]) or from the terminal; never from arguments.",
+    )
+    init.add_argument("--restore", action="store_true", help="restore from a recovery phrase")
+    init.add_argument("--mnemonic-file", type=Path, help="file holding the recovery phrase")
+    init.add_argument("--password-file", type=Path, help="file holding the keystore password")
+    init.add_argument(
+        "--passphrase-file", type=Path, help="file holding an optional BIP39 passphrase"
+    )
+    init.add_argument(
+        "--with-passphrase",
+        action="store_true",
+        help="also read a BIP39 passphrase (stdin's next line, or a prompt)",
+    )
+    init.add_argument("--words", type=int, default=24, choices=(12, 15, 18, 21, 24))
+    init.add_argument(
+        "--language",
+        default="english",
+        choices=("english", "chinese_simplified", "chinese_traditional"),
+        help="word list of a new phrase",
+    )
+    init.add_argument("--json", action="store_true", help="print the result as JSON")
+    for name in ("--mnemonic", "--password", "--passphrase"):
+        init.add_argument(name, action=_RefuseSecret, nargs="?", help=argparse.SUPPRESS)
+    init.set_defaults(handler=run_init)
+
+    accounts = sub.add_parser("accounts", help="list the wallet's accounts")
+    accounts.add_argument("--json", action="store_true")
+    accounts.set_defaults(handler=run_accounts)
+
+    address = sub.add_parser("address", help="print a receiving address (no password needed)")
+    address.add_argument("chain", metavar="CHAIN", choices=_CHAINS, help=", ".join(_CHAINS))
+    address.add_argument("--account", type=int, default=0, help="account number (default 0)")
+    address.add_argument("--index", type=int, default=0, help="address index (Bitcoin-like)")
+    address.add_argument("--change", action="store_true", help="a change address")
+    address.add_argument(
+        "--type",
+        dest="script",
+        choices=("p2wpkh", "p2tr"),
+        default="p2wpkh",
+        help="Bitcoin/Litecoin address type: native segwit (BIP84, default) or taproot (BIP86)",
+    )
+    address.add_argument("--json", action="store_true")
+    address.set_defaults(handler=run_address)
+
+
+class _Secrets:
+    """Reads secret lines in order from files, stdin or the terminal."""
+
+    def __init__(self, stdin: TextIO) -> None:
+        self._stdin = stdin
+        self._interactive = stdin.isatty()
+
+    def read(self, path: Path | None, prompt: str, *, confirm: bool = False) -> str:
+        from tui.cli import CliError
+
+        if path is not None:
+            try:
+                text = path.read_text(encoding="utf-8")
+            except OSError as exc:
+                raise CliError(f"cannot read {path}: {exc.strerror}") from None
+            return text.rstrip("\r\n")
+        if self._interactive:
+            import getpass
+
+            value = getpass.getpass(prompt)
+            if confirm and getpass.getpass("Repeat: ") != value:
+                raise CliError("the two entries differ; nothing was written")
+            return value
+        line = self._stdin.readline()
+        if not line:
+            raise CliError(f"stdin ended before the {prompt.strip(': ').lower()} was given")
+        return line.rstrip("\r\n")
+
+
+def _store() -> Any:
+    from wallet.paths import Paths
+    from wallet.store import Store
+
+    paths = Paths.default().ensure()
+    return Store(paths.database)
+
+
+def run_init(args: argparse.Namespace) -> int:
+    from tui.cli import CliError
+    from wallet.accounts import AccountBook
+    from wallet.keys import MnemonicError, MnemonicLanguage, generate_mnemonic, validate_mnemonic
+    from wallet.keystore import Keystore, KeystoreError
+
+    keystore = Keystore()
+    if keystore.exists():
+        raise CliError(
+            f"a wallet already exists ({keystore.path}); move that file away first if you "
+            "really mean to replace it"
+        )
+    reader = _Secrets(sys.stdin)
+    if args.restore:
+        mnemonic = reader.read(args.mnemonic_file, "Recovery phrase: ")
+        try:
+            validate_mnemonic(mnemonic)
+        except MnemonicError as exc:
+            raise CliError(str(exc)) from None
+    else:
+        if args.mnemonic_file:
+            raise CliError("--mnemonic-file is for --restore")
+        mnemonic = generate_mnemonic(args.words, MnemonicLanguage(args.language))
+    password = reader.read(args.password_file, "New keystore password: ", confirm=True)
+    passphrase = ""
+    if args.passphrase_file or args.with_passphrase:
+        passphrase = reader.read(args.passphrase_file, "BIP39 passphrase: ", confirm=True)
+    try:
+        unlocked = keystore.create(mnemonic, password, passphrase)
+    except (KeystoreError, MnemonicError) as exc:
+        raise CliError(str(exc)) from None
+    signer = unlocked.signer()
+    store = _store()
+    try:
+        book = AccountBook(store)
+        accounts = book.add_default_accounts(signer, book.software_wallet())
+    finally:
+        signer.close()
+        unlocked.lock()
+        store.close()
+    result = {
+        "keystore": str(keystore.path),
+        "restored": bool(args.restore),
+        "accounts": [a.to_json() for a in accounts],
+    }
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print(f"Wallet {'restored' if args.restore else 'created'}: {keystore.path}", file=sys.stderr)
+        for a in accounts:
+            print(f"{a.family:12} {a.script.value:7} {a.address}")
+    if not args.restore:
+        # The only time the new phrase is shown: on the terminal, never in a file we write.
+        print(
+            "\nWrite down this recovery phrase and keep it offline. It is shown only now:",
+            file=sys.stderr,
+        )
+        print(mnemonic, file=sys.stderr)
+    return 0
+
+
+def run_accounts(args: argparse.Namespace) -> int:
+    from wallet.accounts import AccountBook
+
+    store = _store()
+    try:
+        accounts = AccountBook(store).list()
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps([a.to_json() for a in accounts], indent=2))
+        return 0
+    if not accounts:
+        print("No accounts yet: run `termwallet init` (or --restore).", file=sys.stderr)
+        return 0
+    for a in accounts:
+        kind = "watch-only" if a.watch_only else (a.path or "")
+        print(f"{a.id:3} {a.family:12} {a.script.value:7} {a.address}  {kind}")
+    return 0
+
+
+def run_address(args: argparse.Namespace) -> int:
+    from tui.cli import CliError
+    from wallet.accounts import AccountBook, AccountError
+    from wallet.keys import ScriptKind, chain_spec
+
+    spec = chain_spec(args.chain)
+    script = ScriptKind.ETH if spec.family == "eth" else ScriptKind(args.script)
+    if args.account < 0 or args.index < 0:
+        raise CliError("--account and --index are 0 or more")
+    store = _store()
+    try:
+        address = AccountBook(store).address(
+            args.chain, script, args.account, args.index, change=args.change
+        )
+    except AccountError as exc:
+        raise CliError(str(exc)) from None
+    finally:
+        store.close()
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "chain": args.chain,
+                    "type": script.value,
+                    "account": args.account,
+                    "index": args.index,
+                    "change": args.change,
+                    "address": address,
+                }
+            )
+        )
+    else:
+        print(address)
+    return 0

@@ -1,0 +1,34 @@
+"""`termwallet screenshots`: regenerate screenshots/*.svg from the demo."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("screenshots", help="render the demo's screens to SVG files")
+    p.add_argument("--out", type=Path, default=Path("screenshots"), help="folder (screenshots/)")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import asyncio
+    import tempfile
+
+    from tui.screenshots import capture
+    from tui.services import AttachedDemoServices
+    from wallet.demo import start_devnet
+
+    with tempfile.TemporaryDirectory(prefix="termwallet-shots-") as tmp:
+        home = Path(tmp)
+        anvil, deployment, address = start_devnet(home)
+        try:
+            paths = asyncio.run(
+                capture(args.out, lambda: AttachedDemoServices(deployment, address, home))
+            )
+        finally:
+            anvil.stop()
+    for p in paths:
+        print(p)
+    return 0

@@ -1,0 +1,17 @@
+"""A main screen whose feature is not built yet says so plainly; it never shows fake data."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from tui.i18n import t
+from tui.screens.base import MainScreen
+
+
+class NotYetScreen(MainScreen):
+    def compose_body(self) -> ComposeResult:
+        with Vertical(classes="body not-yet"):
+            yield Static(t(f"{self.name_key}.not_yet"), classes="title")
+            yield Static(t(f"{self.name_key}.coming"), classes="muted")

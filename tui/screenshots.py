@@ -1,0 +1,72 @@
+"""The app's pictures of itself: the same shots feed screenshots/*.svg (the README's) and the
+snapshot tests, so what the README shows is what the tests check."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from tui.app import TermwalletApp, make_app
+from tui.services import Services
+from wallet.settings import Settings
+
+
+@dataclass(frozen=True)
+class Shot:
+    name: str
+    language: str = "en"
+    keys: tuple[str, ...] = ()
+
+
+SHOTS: tuple[Shot, ...] = (
+    Shot("assets"),
+    Shot("assets-zh-CN", language="zh-CN"),
+    Shot("history", keys=("2",)),
+    Shot("swap", keys=("3",)),
+    Shot("support", keys=("4",)),
+    Shot("support-zh-CN", language="zh-CN", keys=("4",)),
+    Shot("command-palette", keys=("ctrl+p",)),
+)
+
+
+async def settle(pilot: Pilot[int]) -> None:
+    """Wait until the session is open and every worker has finished, then drop the toasts
+    (their timing is not part of the picture)."""
+    app = pilot.app
+    for _ in range(3):
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+    app.clear_notifications()
+    await pilot.pause()
+
+
+async def drive(pilot: Pilot[int], shot: Shot) -> None:
+    await settle(pilot)
+    for key in shot.keys:
+        await pilot.press(key)
+        await settle(pilot)
+
+
+def app_for(shot: Shot, services: Services) -> TermwalletApp:
+    return make_app(Settings(language=shot.language), services)  # type: ignore[arg-type]
+
+
+async def capture(
+    out_dir: Path,
+    services_for: Callable[[], Services],
+    shots: Sequence[Shot] = SHOTS,
+    size: tuple[int, int] = (100, 30),
+) -> list[Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for shot in shots:
+        app = app_for(shot, services_for())
+        async with app.run_test(size=size) as pilot:
+            await drive(pilot, shot)
+            path = out_dir / f"{shot.name}.svg"
+            path.write_text(app.export_screenshot(title=f"termwallet: {shot.name}"), "utf-8")
+            written.append(path)
+    return written

@@ -154,8 +154,8 @@ def sign_typed_data_with_key(key: bytes, data: dict[str, Any]) -> bytes:
 def address_purpose(path: str) -> int:
     """The BIP43 purpose of a path ('m/84h/0h/0h/0/0' -> 84); it picks the address type."""
     parts = path.replace("H", "'").replace("h", "'").split("/")
-    if len(parts) < 2 or parts[0] != "m":
-        raise Unsupported(f"not a derivation path: {path!r}", path=path)
+    if len(parts) < 2 or parts[0] != "m" or not parts[1].rstrip("'").isdigit():
+        raise Unsupported("not a derivation path (expected m/84'/0'/0'/0/0 or similar)")
     return int(parts[1].rstrip("'"))
 
 
@@ -226,8 +226,11 @@ class SoftwareSigner:
     def _node(self, path: str) -> Any:
         try:
             return self._root.DerivePath(path)
-        except (ValueError, TypeError):
-            raise Unsupported(f"not a derivation path: {path!r}", path=path) from None
+        except Exception:
+            # bip_utils quotes the path in its errors; whatever was passed stays out of ours.
+            raise Unsupported(
+                "not a derivation path (expected m/84'/0'/0'/0/0 or similar)"
+            ) from None
 
     def _key(self, path: str) -> bytes:
         return bytes(self._node(path).PrivateKey().Raw().ToBytes())
@@ -258,7 +261,6 @@ class SoftwareSigner:
         raise Unsupported(
             f"{chain} addresses are built for BIP84 (native segwit) and BIP86 (taproot) paths, "
             f"not purpose {purpose}",
-            path=path,
         )
 
     def get_xpub(self, path: str) -> str:

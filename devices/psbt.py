@@ -86,7 +86,7 @@ def parse_psbt(data: bytes) -> Any:
         # Checks every non-witness UTXO against the txid it claims to be.
         psbt.verify(ignore_missing=True)
     except Exception as exc:
-        raise PsbtError(f"not a valid PSBT: {type(exc).__name__}: {exc}") from None
+        raise PsbtError(f"not a valid PSBT ({type(exc).__name__})") from None
     return psbt
 
 
@@ -164,7 +164,9 @@ def sign_psbt(
                 skipped[i] = "the key is not in this input's script"
                 continue
             h = psbt.sighash(i, sighash=SIGHASH_ALL)
-            inp.partial_sigs[pub] = child.key.sign(h, grind=low_r).serialize() + bytes([SIGHASH_ALL])
+            inp.partial_sigs[pub] = child.key.sign(h, grind=low_r).serialize() + bytes(
+                [SIGHASH_ALL]
+            )
             added = True
         if added:
             signed.append(i)
@@ -185,9 +187,9 @@ def _sign_taproot(
             continue  # not the output key of this input
         try:
             h = psbt.sighash(i, sighash=sighash if sighash is not None else SIGHASH_DEFAULT)
-        except Exception as exc:
+        except Exception:
             raise PsbtError(
-                f"input {i}: a taproot signature needs the UTXO of every input ({exc})"
+                f"input {i}: a taproot signature needs the UTXO of every input"
             ) from None
         sig = tweaked.schnorr_sign(h).serialize()
         if sighash not in (None, SIGHASH_DEFAULT):

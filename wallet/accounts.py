@@ -217,7 +217,13 @@ class AccountBook:
         address = derive_address(chain, script, plain, 0, 0)
         wallet_id = self._wallet(label or "Watch-only", "watch")
         return self._insert(
-            wallet_id, spec.family, script, address=address, label=label, xpub=plain, watch_only=True
+            wallet_id,
+            spec.family,
+            script,
+            address=address,
+            label=label,
+            xpub=plain,
+            watch_only=True,
         )
 
     def add_watch_address(self, chain: str, address: str, label: str | None = None) -> Account:
@@ -258,8 +264,13 @@ class AccountBook:
         return None if row is None else self._from_row(row)
 
     def address(
-        self, chain: str, script: ScriptKind, account_index: int = 0, index: int = 0,
-        *, change: bool = False,
+        self,
+        chain: str,
+        script: ScriptKind,
+        account_index: int = 0,
+        index: int = 0,
+        *,
+        change: bool = False,
     ) -> str:
         """An address of a stored account, derived from its xpub: no password needed."""
         if script is ScriptKind.ETH:
@@ -271,9 +282,7 @@ class AccountBook:
         else:
             acct = self.find(chain, script, account_index)
         if acct is None or acct.xpub is None:
-            raise AccountError(
-                f"no {script} account {account_index} for {chain} in this wallet"
-            )
+            raise AccountError(f"no {script} account {account_index} for {chain} in this wallet")
         if script is ScriptKind.ETH:
             return derive_address(chain, script, acct.xpub, account_index)
         if not 0 <= index < 2**31:
@@ -302,7 +311,9 @@ def _segwit_script(hrp: str, address: str) -> ScriptKind:
     try:
         version, program = SegwitBech32Decoder.Decode(hrp, address.lower())
     except Exception:
-        raise AccountError(f"not a native segwit or taproot address for this network ({hrp}1...)") from None
+        raise AccountError(
+            f"not a native segwit or taproot address for this network ({hrp}1...)"
+        ) from None
     if version == 0 and len(program) == 20:
         return ScriptKind.P2WPKH
     if version == 1 and len(program) == 32:

@@ -73,6 +73,7 @@ CHAINS: dict[str, ChainSpec] = {
     )
 }
 
+
 def chain_spec(chain: str) -> ChainSpec:
     try:
         return CHAINS[chain]
@@ -159,7 +160,9 @@ def validate_mnemonic(text: str) -> MnemonicLanguage:
         known = _wordlist(best)
         position = next(i for i, w in enumerate(words, 1) if w not in known)
         raise MnemonicError(
-            f"word {position} is not in the BIP39 word list", reason="unknown_word", position=position
+            f"word {position} is not in the BIP39 word list",
+            reason="unknown_word",
+            position=position,
         )
     for lang in candidates:
         if Bip39MnemonicValidator(_bip39_language(lang)).IsValid(" ".join(words)):
@@ -187,4 +190,6 @@ def mnemonic_from_entropy(
     try:
         return str(Bip39MnemonicEncoder(_bip39_language(language)).Encode(entropy))
     except ValueError:
-        raise MnemonicError("entropy must be 16, 20, 24, 28 or 32 bytes", reason="word_count") from None
+        raise MnemonicError(
+            "entropy must be 16, 20, 24, 28 or 32 bytes", reason="word_count"
+        ) from None

@@ -275,7 +275,9 @@ class Keystore:
         try:
             raw = self.path.read_bytes()
         except FileNotFoundError:
-            raise KeystoreMissing(f"no keystore at {self.path}: create or restore a wallet") from None
+            raise KeystoreMissing(
+                f"no keystore at {self.path}: create or restore a wallet"
+            ) from None
         try:
             doc = json.loads(raw)
             header = {k: doc[k] for k in ("version", "kdf", "cipher")}
@@ -320,7 +322,9 @@ class Keystore:
         try:
             s = Secrets.from_json(plain)
         except (ValueError, KeyError, TypeError):
-            raise KeystoreCorrupt("the keystore decrypted but its content is not understood") from None
+            raise KeystoreCorrupt(
+                "the keystore decrypted but its content is not understood"
+            ) from None
         unlocked = UnlockedWallet(self, s, key, header)
         if not self._explicit_kdf and params.weaker_than(DEFAULT_KDF):
             self.change_password(unlocked, password)

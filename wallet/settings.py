@@ -6,6 +6,8 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field
+
+from wallet.support.config import SupportSettings
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -18,7 +20,9 @@ LANGUAGES: tuple[Language, ...] = ("en", "zh-CN")
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="TERMWALLET_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="TERMWALLET_", env_nested_delimiter="__", extra="ignore"
+    )
     config_file: ClassVar[Path | None] = None
 
     language: Language = "en"
@@ -29,6 +33,8 @@ class Settings(BaseSettings):
     refresh_seconds: int = Field(default=30, ge=5, le=3600)
     # The wallet's own fee on swaps, in basis points; shown to the user even when zero.
     swap_service_fee_bps: int = Field(default=0, ge=0, le=500)
+    # Official support channels, helpdesk and SMTP; secrets come from TERMWALLET_SUPPORT__*.
+    support: SupportSettings = Field(default_factory=SupportSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -63,7 +63,9 @@ def test_fee_model_must_be_one_or_the_other():
 def test_eip191_message(signer: SoftwareSigner):
     sig = signer.sign_message(PATH, b"I own this address")
     assert len(sig) == 65
-    recovered = Account.recover_message(encode_defunct(primitive=b"I own this address"), signature=sig)
+    recovered = Account.recover_message(
+        encode_defunct(primitive=b"I own this address"), signature=sig
+    )
     assert recovered == ADDRESS
     other = Account.recover_message(encode_defunct(primitive=b"something else"), signature=sig)
     assert other != ADDRESS
@@ -72,7 +74,10 @@ def test_eip191_message(signer: SoftwareSigner):
 def test_eip712_typed_data(signer: SoftwareSigner):
     data = {
         "types": {
-            "EIP712Domain": [{"name": "name", "type": "string"}, {"name": "chainId", "type": "uint256"}],
+            "EIP712Domain": [
+                {"name": "name", "type": "string"},
+                {"name": "chainId", "type": "uint256"},
+            ],
             "Note": [{"name": "text", "type": "string"}],
         },
         "primaryType": "Note",

@@ -65,7 +65,9 @@ def test_bip174_inputs_are_not_signed_by_default():
 def test_low_r_signatures_are_valid_and_short():
     signer = SoftwareSigner.from_xprv(BIP174["master_tprv"])
     result = sign_psbt(
-        bytes.fromhex(BIP174["unsigned_psbt_hex"]), signer._node_for_psbt(), kinds=frozenset(ScriptKind)
+        bytes.fromhex(BIP174["unsigned_psbt_hex"]),
+        signer._node_for_psbt(),
+        kinds=frozenset(ScriptKind),
     )
     psbt = PSBT.parse(result.psbt)
     for i, inp in enumerate(psbt.inputs):
@@ -138,7 +140,9 @@ def test_embit_sequence_zero_fix_is_needed():
 # --- our own spends, judged by libbitcoinkernel ------------------------------------------
 
 
-def _spend(signer: SoftwareSigner, coin: int, hrp_chain: str) -> tuple[bytes, list[tuple[bytes, int]]]:
+def _spend(
+    signer: SoftwareSigner, coin: int, hrp_chain: str
+) -> tuple[bytes, list[tuple[bytes, int]]]:
     """A PSBT spending a P2WPKH and a P2TR output of `signer` plus a stranger's P2WPKH."""
     wpkh_path = f"m/84'/{coin}'/0'/0/0"
     tr_path = f"m/86'/{coin}'/0'/0/0"
@@ -160,8 +164,13 @@ def _spend(signer: SoftwareSigner, coin: int, hrp_chain: str) -> tuple[bytes, li
     psbt = _psbt_class()(Transaction(version=2, vin=vin, vout=vout, locktime=0))
     for inp, (spk, amount) in zip(psbt.inputs, spent, strict=True):
         inp.witness_utxo = TransactionOutput(amount, Script(spk))
-    p0 = [int(x.rstrip("'")) + (0x80000000 if x.endswith("'") else 0) for x in wpkh_path.split("/")[1:]]
-    p1 = [int(x.rstrip("'")) + (0x80000000 if x.endswith("'") else 0) for x in tr_path.split("/")[1:]]
+    p0 = [
+        int(x.rstrip("'")) + (0x80000000 if x.endswith("'") else 0)
+        for x in wpkh_path.split("/")[1:]
+    ]
+    p1 = [
+        int(x.rstrip("'")) + (0x80000000 if x.endswith("'") else 0) for x in tr_path.split("/")[1:]
+    ]
     psbt.inputs[0].bip32_derivations[wpkh_key.get_public_key()] = DerivationPath(fp, p0)
     psbt.inputs[1].taproot_bip32_derivations[tr_key.get_public_key()] = ([], DerivationPath(fp, p1))
     # The addresses the signer shows are the outputs being spent.
@@ -176,7 +185,7 @@ def _finalize(signed: bytes) -> bytes:
 
     psbt = _psbt_class().parse(signed)  # plain embit would turn input 1's nSequence 0 into ~0
     tx = psbt.tx
-    (pub, sig), = psbt.inputs[0].partial_sigs.items()
+    ((pub, sig),) = psbt.inputs[0].partial_sigs.items()
     tx.vin[0].witness = Witness([sig, pub.sec()])
     tx.vin[1].witness = Witness([psbt.inputs[1].unknown[PSBT_IN_TAP_KEY_SIG]])
     return tx.serialize()
@@ -216,7 +225,7 @@ def test_a_lying_derivation_path_is_refused():
     signer = SoftwareSigner.from_mnemonic(ABANDON)
     unsigned, _ = _spend(signer, 0, "btc")
     psbt = PSBT.parse(unsigned)
-    (pub, der), = psbt.inputs[0].bip32_derivations.items()
+    ((_pub, der),) = psbt.inputs[0].bip32_derivations.items()
     der.derivation[-1] += 1  # the path now names another key
     with pytest.raises(PsbtError, match="derivation path"):
         signer.sign_psbt(psbt.serialize(), "btc")

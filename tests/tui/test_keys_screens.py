@@ -10,7 +10,7 @@ from pathlib import Path
 import pyotp
 import pytest
 from textual.app import App
-from textual.widgets import Input, Static
+from textual.widgets import Input
 
 from tui import i18n
 from tui.screens.onboarding import OnboardingScreen
@@ -70,7 +70,7 @@ async def test_unlock_counts_failures_waits_then_unlocks(parts):
     lockout = Lockout(store, clock=clock)
     app = Host(lambda: UnlockScreen(ks, lockout))
     async with app.run_test(size=(80, 24)) as pilot:
-        for attempt in range(3):
+        for _ in range(3):
             await pilot.press(*"wrong guess", "enter")
             await settle(pilot)
         text = screen_text(app)
@@ -98,7 +98,9 @@ async def test_unlock_with_totp(parts):
     guard.finish_setup(secret, pyotp.TOTP(secret).at(clock.now))
     clock.now += 60
     app = Host(
-        lambda: UnlockScreen(ks, Lockout(store, clock=clock), totp=lambda u: TotpGuard(store, u, clock=clock))
+        lambda: UnlockScreen(
+            ks, Lockout(store, clock=clock), totp=lambda u: TotpGuard(store, u, clock=clock)
+        )
     )
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press(*PASSWORD, "enter")

@@ -41,3 +41,16 @@ def test_termwallet_home_moves_every_path(termwallet_home: Path) -> None:
     p = Paths.default()
     for d in (p.config_dir, p.data_dir, p.cache_dir, p.log_dir):
         assert termwallet_home in d.parents
+
+
+def test_support_settings_from_file_and_secret_from_env(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    f = tmp_path / "config.toml"
+    f.write_text('[support]\nhelpdesk_url = "https://help.example.com"\n')
+    monkeypatch.setenv("TERMWALLET_SUPPORT__HELPDESK_TOKEN", "canary-token-8f3a")
+    s = load_settings(f)
+    assert s.support.helpdesk_url == "https://help.example.com"
+    assert s.support.helpdesk_token is not None
+    assert s.support.helpdesk_token.get_secret_value() == "canary-token-8f3a"
+    assert "canary-token-8f3a" not in repr(s) and "canary-token-8f3a" not in str(s.model_dump())

@@ -175,7 +175,9 @@ def run_init(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result, indent=2))
     else:
-        print(f"Wallet {'restored' if args.restore else 'created'}: {keystore.path}", file=sys.stderr)
+        print(
+            f"Wallet {'restored' if args.restore else 'created'}: {keystore.path}", file=sys.stderr
+        )
         for a in accounts:
             print(f"{a.family:12} {a.script.value:7} {a.address}")
     if not args.restore:

@@ -76,7 +76,12 @@ def _context(args: argparse.Namespace) -> tuple[Any, Any]:
     paths = Paths.default().ensure()
     settings = load_settings(paths.config_file)
     set_language(getattr(args, "lang", None) or settings.language)
-    support = support_settings(settings)
+    try:
+        support = support_settings(settings, config_file=paths.config_file)
+    except ValueError as exc:  # pydantic's ValidationError is a ValueError
+        from tui.cli import CliError
+
+        raise CliError(f"{paths.config_file}: [support]: {exc}") from None
     return SupportDesk(Store(paths.database), support), support
 
 

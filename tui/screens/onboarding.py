@@ -9,11 +9,11 @@ then (the palette's Screenshot command is already removed for that reason).
 from __future__ import annotations
 
 import secrets
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, ContentSwitcher, Footer, Input, OptionList, Static
@@ -32,7 +32,7 @@ CHECKED_WORDS = 3
 
 class OnboardingScreen(Screen[Any]):
     CSS_PATH = "../styles/keys.tcss"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "bind.back", show=True),
         Binding("ctrl+r", "reveal", "bind.reveal", show=True),
         Binding("ctrl+q", "app.quit", "bind.quit", show=True),
@@ -243,12 +243,15 @@ class OnboardingScreen(Screen[Any]):
 
         pw1 = self.query_one("#onb-pw1", Input)
         pw2 = self.query_one("#onb-pw2", Input)
+        problem = None
         if len(pw1.value) < MIN_PASSWORD_LENGTH:
-            self._status(t("onboarding.password_short", min=MIN_PASSWORD_LENGTH), error=True)
-            return
-        if pw1.value != pw2.value:
-            self._status(t("onboarding.password_differs"), error=True)
-            pw2.value = ""
+            problem = t("onboarding.password_short", min=MIN_PASSWORD_LENGTH)
+        elif pw1.value != pw2.value:
+            problem = t("onboarding.password_differs")
+        if problem:
+            pw1.value = pw2.value = ""
+            pw1.focus()
+            self._status(problem, error=True)
             return
         password = pw1.value
         pw1.value = pw2.value = ""

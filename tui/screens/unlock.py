@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 class UnlockScreen(Screen[Any]):
     CSS_PATH = "../styles/keys.tcss"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "submit", "bind.unlock", show=True, priority=False),
         Binding("ctrl+q", "app.quit", "bind.quit", show=True),
     ]

@@ -12,6 +12,7 @@ import os
 from collections.abc import Mapping
 from datetime import date
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -154,10 +155,21 @@ def with_env_secrets(
     return support.model_copy(update=updates) if updates else support
 
 
-def support_settings(settings: object, environ: Mapping[str, str] | None = None) -> SupportSettings:
+def support_settings(
+    settings: object,
+    environ: Mapping[str, str] | None = None,
+    config_file: Path | None = None,
+) -> SupportSettings:
     """The SupportSettings of the app's Settings (`settings.support`), with env secrets applied.
-    Works before Settings grows a `support` field: then only the environment is read."""
+    Works before Settings grows a `support` field: then the [support] table of `config_file`
+    is read here."""
     support = getattr(settings, "support", None)
     if not isinstance(support, SupportSettings):
         support = SupportSettings()
+        if config_file is not None and config_file.exists():
+            import tomllib
+
+            with config_file.open("rb") as fh:
+                table = tomllib.load(fh).get("support", {})
+            support = SupportSettings.model_validate(table)
     return with_env_secrets(support, environ)

@@ -105,8 +105,9 @@ CJK_THRESHOLD = 0.0
 _ZIPF_K = 100
 
 # Letters plus combining marks: phrases copied from some wallets are NFD/NFKD ('a' + U+0301),
-# and Python's \w does not match the marks.
-_TOKEN = re.compile(r"(?:[^\W\d_]|[\u0300-\u036f\u1ab0-\u1aff\u20d0-\u20ff\u3099\u309a])+")
+# and Python's \w does not match the marks. U+FFFD too: mnemonic 0.21's Russian list has a word
+# with two replacement characters in it, which wallets built on it print as they are.
+_TOKEN = re.compile(r"(?:[^\W\d_]|[\u0300-\u036f\u1ab0-\u1aff\u20d0-\u20ff\u3099\u309a\ufffd])+")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _XPRV = re.compile(

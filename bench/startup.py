@@ -25,13 +25,22 @@ import termios
 import time
 
 
-def run_once(argv: list[str], markers: list[bytes], env: dict[str, str], timeout: float = 60.0) -> tuple[list[float | None], int]:
+def run_once(
+    argv: list[str], markers: list[bytes], env: dict[str, str], timeout: float = 60.0
+) -> tuple[list[float | None], int]:
     """Seconds from spawn to the first appearance of each marker; peak RSS in KiB."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
     t0 = time.perf_counter()
-    proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env,
-                            start_new_session=True, close_fds=True)
+    proc = subprocess.Popen(
+        argv,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        start_new_session=True,
+        close_fds=True,
+    )
     os.close(slave)
     seen: list[float | None] = [None] * len(markers)
     usage = None
@@ -82,13 +91,21 @@ def main() -> None:
     args = ap.parse_args()
 
     home = tempfile.mkdtemp(prefix="termwallet-bench-")
-    env = {**os.environ, "TERMWALLET_HOME": home, "TERM": "xterm-256color", "COLUMNS": "80", "LINES": "24"}
+    env = {
+        **os.environ,
+        "TERMWALLET_HOME": home,
+        "TERM": "xterm-256color",
+        "COLUMNS": "80",
+        "LINES": "24",
+    }
     # As on a user's machine: bytecode caches are written (CI images often forbid it), and one
     # warm-up run below writes them for this checkout before anything is timed.
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     cases = [("termwallet (new user)", [sys.executable, "-m", "tui"], [b"Network"])]
     if args.demo:
-        cases.append(("termwallet demo", [sys.executable, "-m", "tui", "demo"], [b"Network", b"12.5"]))
+        cases.append(
+            ("termwallet demo", [sys.executable, "-m", "tui", "demo"], [b"Network", b"12.5"])
+        )
     baseline = [sys.executable, "-c", "import textual.app"]
     base = []
     for _ in range(args.runs):
@@ -109,8 +126,10 @@ def main() -> None:
         for marker, ts in zip(markers, times, strict=True):
             label = "first frame" if marker == b"Network" else f"'{marker.decode()}' on screen"
             if ts:
-                print(f"{name}: {label}: median {statistics.median(ts):.3f} s "
-                      f"(min {min(ts):.3f}, max {max(ts):.3f}, {len(ts)}/{args.runs} runs)")
+                print(
+                    f"{name}: {label}: median {statistics.median(ts):.3f} s "
+                    f"(min {min(ts):.3f}, max {max(ts):.3f}, {len(ts)}/{args.runs} runs)"
+                )
             else:
                 print(f"{name}: {label}: never seen")
         print(f"{name}: peak RSS: median {statistics.median(rss) / 1024:.1f} MiB")

@@ -16,7 +16,9 @@ class NodeUnreachable(ChainError):
     code = "NODE_UNREACHABLE"
 
     def __init__(self, url: str, reason: str = "") -> None:
-        super().__init__(f"Cannot reach node {url}: {reason or 'no answer'}", url=url, reason=reason)
+        super().__init__(
+            f"Cannot reach node {url}: {reason or 'no answer'}", url=url, reason=reason
+        )
         self.url = url
 
 
@@ -34,5 +36,7 @@ class InsufficientFunds(ChainError):
     code = "INSUFFICIENT_FUNDS"
 
     def __init__(self, need: int, have: int, symbol: str) -> None:
-        super().__init__(f"Need {need} but have {have} ({symbol}, base units)", need=need, have=have)
+        super().__init__(
+            f"Need {need} but have {have} ({symbol}, base units)", need=need, have=have
+        )
         self.need, self.have, self.symbol = need, have, symbol

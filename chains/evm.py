@@ -1,18 +1,25 @@
 """Ethereum and EVM chains over JSON-RPC: the only module that touches web3.py.
 
 web3 is imported on first use (it takes over a second to import). Its exceptions are turned
-into chains.errors here and nowhere else.
+into chains.errors (or the send errors below) here and nowhere else.
+
+A network may list several RPC URLs: each call goes to the current one and, when that node
+cannot be reached, to the next; the one that answered becomes current.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from chains.errors import BadResponse, ChainError, NodeUnreachable
+from chains.fees import HISTORY_BLOCKS, REWARD_PERCENTILES, FeeOptions, tiers_from_history
 from chains.models import Asset, Balance, Network
+
+T = TypeVar("T")
 
 ERC20_ABI: list[dict[str, Any]] = [
     {
@@ -23,6 +30,86 @@ ERC20_ABI: list[dict[str, Any]] = [
         "outputs": [{"name": "", "type": "uint256"}],
     },
 ]
+_TRANSFER = bytes.fromhex("a9059cbb")  # transfer(address,uint256)
+_APPROVE = bytes.fromhex("095ea7b3")  # approve(address,uint256)
+_SYMBOL, _NAME, _DECIMALS = "0x95d89b41", "0x06fdde03", "0x313ce567"
+
+
+class TxRejected(ChainError):
+    """The node refused a signed transaction; `reason` is the node's own words."""
+
+    code = "TX_REJECTED"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"The node refused the transaction: {reason}", reason=reason)
+        self.reason = reason
+
+
+class NonceUsed(TxRejected):
+    """A transaction with this nonce is already mined: this one can never be."""
+
+    code = "NONCE_USED"
+
+
+class AlreadyKnown(TxRejected):
+    """The node already holds exactly this transaction (a re-broadcast): not an error for us."""
+
+    code = "TX_ALREADY_KNOWN"
+
+
+class Underpriced(TxRejected):
+    """A replacement must pay more than the transaction it replaces."""
+
+    code = "TX_UNDERPRICED"
+
+
+class NotAToken(ChainError):
+    code = "NOT_A_TOKEN"
+
+
+@dataclass(frozen=True)
+class Receipt:
+    tx_hash: str
+    block: int
+    success: bool
+    gas_used: int
+    effective_gas_price: int
+
+
+@dataclass(frozen=True)
+class TokenMetadata:
+    contract: str
+    symbol: str
+    name: str
+    decimals: int
+
+
+def checksum(address: str) -> str:
+    from eth_utils import to_checksum_address
+
+    return str(to_checksum_address(address))
+
+
+def erc20_transfer_data(to: str, amount: int) -> bytes:
+    from eth_abi import encode
+
+    return _TRANSFER + encode(["address", "uint256"], [checksum(to), amount])
+
+
+def erc20_approve_data(spender: str, amount: int) -> bytes:
+    from eth_abi import encode
+
+    return _APPROVE + encode(["address", "uint256"], [checksum(spender), amount])
+
+
+def decode_erc20_transfer(data: bytes) -> tuple[str, int] | None:
+    """(recipient, amount) when `data` is an ERC-20 transfer call, else None."""
+    if data[:4] != _TRANSFER or len(data) != 68:
+        return None
+    from eth_abi import decode
+
+    to, amount = decode(["address", "uint256"], data[4:])
+    return checksum(to), int(amount)
 
 
 class EvmBackend:
@@ -33,41 +120,100 @@ class EvmBackend:
         self.url = network.rpc_urls[0]
         self._timeout = timeout
         self._w3: Any = None
+        self._w3_url: str | None = None
+        self.round_trips = 0  # HTTP requests sent: the bench and tests read it
+
+    # -- plumbing ----------------------------------------------------------------------------
 
     def _web3(self) -> Any:
-        if self._w3 is None:
+        if self._w3 is None or self._w3_url != self.url:
             from web3 import AsyncHTTPProvider, AsyncWeb3
 
             self._w3 = AsyncWeb3(
                 AsyncHTTPProvider(self.url, request_kwargs={"timeout": self._timeout})
             )
+            self._w3_url = self.url
         return self._w3
 
-    async def block_number(self) -> int:
-        async with self._errors():
-            return int(await self._web3().eth.block_number)
+    def _candidates(self) -> list[str]:
+        return [self.url, *(u for u in self.network.rpc_urls if u != self.url)]
 
-    async def balances(self, addresses: Sequence[str], assets: Sequence[Asset]) -> list[Balance]:
-        """All (address, asset) balances and the block number in ONE JSON-RPC batch request."""
-        w3 = self._web3()
+    async def _call(self, fn: Callable[[Any], Awaitable[T]], *, requests: int = 1) -> T:
+        """fn(w3) on the current node; on NodeUnreachable, on the next URL. Only errors of
+        reachability move on: a node that answers badly is reported, not skipped silently."""
+        last: NodeUnreachable | None = None
+        for url in self._candidates():
+            if url != self.url:
+                await self._drop_client()
+                self.url = url
+            try:
+                async with _ErrorMap(url):
+                    self.round_trips += requests
+                    return await fn(self._web3())
+            except NodeUnreachable as exc:
+                last = exc
+        assert last is not None
+        raise last
+
+    async def _drop_client(self) -> None:
+        if self._w3 is not None:
+            try:
+                await self._w3.provider.disconnect()
+            finally:
+                self._w3 = None
+
+    async def aclose(self) -> None:
+        await self._drop_client()
+
+    def _errors(self) -> _ErrorMap:
+        return _ErrorMap(self.url)
+
+    # -- reads -------------------------------------------------------------------------------
+
+    async def block_number(self) -> int:
+        async def go(w3: Any) -> int:
+            return int(await w3.eth.block_number)
+
+        return await self._call(go)
+
+    async def chain_id(self) -> int:
+        async def go(w3: Any) -> int:
+            return int(await w3.eth.chain_id)
+
+        return await self._call(go)
+
+    async def balances(
+        self,
+        addresses: Sequence[str],
+        assets: Sequence[Asset],
+        *,
+        batch_size: int | None = None,
+    ) -> list[Balance]:
+        """All (address, asset) balances and the block number in ONE JSON-RPC batch request.
+
+        With batch_size, the pairs go in batches of that many, sent concurrently, every call
+        pinned to one block number read first (so all figures are of the same block)."""
         from web3 import AsyncWeb3
 
         pairs = [(AsyncWeb3.to_checksum_address(a), asset) for a in addresses for asset in assets]
-        async with self._errors():
-            async with w3.batch_requests() as batch:
-                batch.add(w3.eth.get_block_number())
-                for address, asset in pairs:
-                    if asset.contract is None:
-                        batch.add(w3.eth.get_balance(address))
-                    else:
-                        token = w3.eth.contract(
-                            address=AsyncWeb3.to_checksum_address(asset.contract), abi=ERC20_ABI
-                        )
-                        batch.add(token.functions.balanceOf(address))
-                results = await batch.async_execute()
-        if len(results) != len(pairs) + 1:
-            raise BadResponse(f"{self.url} answered {len(results)} of {len(pairs) + 1} requests")
-        block, values = int(results[0]), results[1:]
+        if batch_size is None or len(pairs) <= batch_size:
+            results = await self._call(lambda w3: self._batch(w3, pairs, None), requests=1)
+            if len(results) != len(pairs) + 1:
+                raise BadResponse(
+                    f"{self.url} answered {len(results)} of {len(pairs) + 1} requests"
+                )
+            block, values = _as_int(results[0], self.url), list(results[1:])
+        else:
+            block = await self.block_number()
+            chunks = [pairs[i : i + batch_size] for i in range(0, len(pairs), batch_size)]
+            answers = await asyncio.gather(
+                *(self._call(lambda w3, c=c: self._batch(w3, c, block)) for c in chunks)
+            )
+            values = []
+            for chunk, answer in zip(chunks, answers, strict=True):
+                if len(answer) != len(chunk):
+                    raise BadResponse(f"{self.url} answered {len(answer)} of {len(chunk)}")
+                values.extend(answer)
         now = datetime.now(UTC)
         out = []
         for (address, asset), value in zip(pairs, values, strict=True):
@@ -76,13 +222,184 @@ class EvmBackend:
             out.append(Balance(asset=asset, address=address, amount=value, block=block, as_of=now))
         return out
 
-    async def aclose(self) -> None:
-        if self._w3 is not None:
-            await self._w3.provider.disconnect()
-            self._w3 = None
+    @staticmethod
+    async def _batch(w3: Any, pairs: Sequence[tuple[str, Asset]], block: int | None) -> list[Any]:
+        from web3 import AsyncWeb3
 
-    def _errors(self) -> _ErrorMap:
-        return _ErrorMap(self.url)
+        at = block if block is not None else "latest"
+        async with w3.batch_requests() as batch:
+            if block is None:
+                batch.add(w3.eth.get_block_number())
+            for address, asset in pairs:
+                if asset.contract is None:
+                    batch.add(w3.eth.get_balance(address, at))
+                else:
+                    token = w3.eth.contract(
+                        address=AsyncWeb3.to_checksum_address(asset.contract), abi=ERC20_ABI
+                    )
+                    batch.add(token.functions.balanceOf(address).call(block_identifier=at))
+            return list(await batch.async_execute())
+
+    async def nonces(self, address: str) -> tuple[int, int]:
+        """(latest, pending) transaction counts of `address`, in one batch: latest is the next
+        nonce after the mined ones, pending also counts what the node holds in its pool."""
+
+        async def go(w3: Any) -> list[Any]:
+            a = checksum(address)
+            async with w3.batch_requests() as batch:
+                batch.add(w3.eth.get_transaction_count(a, "latest"))
+                batch.add(w3.eth.get_transaction_count(a, "pending"))
+                return list(await batch.async_execute())
+
+        latest, pending = await self._call(go)
+        return _as_int(latest, self.url), _as_int(pending, self.url)
+
+    async def fee_options(self) -> FeeOptions:
+        async def go(w3: Any) -> Any:
+            return await w3.eth.fee_history(HISTORY_BLOCKS, "latest", list(REWARD_PERCENTILES))
+
+        history = await self._call(go)
+        try:
+            base = [int(b) for b in history["baseFeePerGas"]]
+            rewards = [[int(v) for v in r] for r in history.get("reward") or []]
+        except (KeyError, TypeError, ValueError):
+            raise BadResponse(f"{self.url} gave a malformed fee history") from None
+        return tiers_from_history(base, rewards)
+
+    async def estimate_gas(self, sender: str, to: str, value: int, data: bytes) -> int:
+        async def go(w3: Any) -> int:
+            from web3.exceptions import ContractLogicError
+
+            tx = {"from": checksum(sender), "to": checksum(to), "value": value, "data": data}
+            try:
+                return int(await w3.eth.estimate_gas(tx))
+            except ContractLogicError as exc:
+                # The node simulated it and it reverted (a token refusing the transfer).
+                raise TxRejected(f"it would fail ({str(exc.message)[:120]})") from None
+
+        return await self._call(go)
+
+    async def is_contract(self, address: str) -> bool:
+        async def go(w3: Any) -> bool:
+            return len(await w3.eth.get_code(checksum(address))) > 0
+
+        return await self._call(go)
+
+    async def token_metadata(self, contract: str) -> TokenMetadata:
+        """symbol, name and decimals of an ERC-20 in one batch. Some old tokens (MKR) return
+        bytes32 rather than string for symbol and name; both are read."""
+        address = checksum(contract)
+
+        async def go(w3: Any) -> list[Any]:
+            async with w3.batch_requests() as batch:
+                batch.add(w3.eth.get_code(address))
+                for sel in (_SYMBOL, _NAME, _DECIMALS):
+                    batch.add(w3.eth.call({"to": address, "data": sel}))
+                return list(await batch.async_execute())
+
+        try:
+            code, symbol, name, decimals = await self._call(go)
+        except BadResponse:
+            raise NotAToken(f"{address} does not answer as an ERC-20 token") from None
+        if not code:
+            raise NotAToken(f"{address} is not a contract on {self.network.name}")
+        from eth_abi import decode
+
+        try:
+            dec = int(decode(["uint8"], bytes(decimals))[0])
+        except Exception:
+            raise NotAToken(f"{address} has no decimals(): not an ERC-20 token") from None
+        return TokenMetadata(address, _text(bytes(symbol)), _text(bytes(name)), dec)
+
+    async def receipt(self, tx_hash: str) -> Receipt | None:
+        async def go(w3: Any) -> Any:
+            from web3.exceptions import TransactionNotFound
+
+            try:
+                return await w3.eth.get_transaction_receipt(tx_hash)
+            except TransactionNotFound:
+                return None
+
+        r = await self._call(go)
+        if r is None:
+            return None
+        return Receipt(
+            tx_hash=tx_hash,
+            block=int(r["blockNumber"]),
+            success=int(r["status"]) == 1,
+            gas_used=int(r["gasUsed"]),
+            effective_gas_price=int(r.get("effectiveGasPrice") or 0),
+        )
+
+    async def receipts(self, tx_hashes: Sequence[str]) -> dict[str, Receipt | None]:
+        """Receipts of many transactions in one batch (None: not mined)."""
+        if not tx_hashes:
+            return {}
+
+        async def go(w3: Any) -> list[Any]:
+            # Raw requests: web3's typed receipt call raises on a null result inside a batch.
+            reqs = [("eth_getTransactionReceipt", [h]) for h in tx_hashes]
+            return list(await w3.provider.make_batch_request(reqs))
+
+        replies = await self._call(go)
+        out: dict[str, Receipt | None] = {}
+        for h, reply in zip(tx_hashes, replies, strict=True):
+            if "error" in reply:
+                raise BadResponse(f"{self.url}: {str(reply['error'])[:200]}")
+            r = reply.get("result")
+            out[h] = None if r is None else Receipt(
+                tx_hash=h,
+                block=int(r["blockNumber"], 16),
+                success=int(r["status"], 16) == 1,
+                gas_used=int(r["gasUsed"], 16),
+                effective_gas_price=int(r.get("effectiveGasPrice") or "0x0", 16),
+            )
+        return out
+
+    # -- writes ------------------------------------------------------------------------------
+
+    async def broadcast(self, raw_tx: bytes) -> str:
+        """Send a signed transaction; returns its hash. Re-sending the same bytes is safe: a
+        node that already has them says so and we raise AlreadyKnown (the caller treats it as
+        sent)."""
+
+        async def go(w3: Any) -> str:
+            from web3.exceptions import Web3RPCError
+
+            try:
+                return "0x" + bytes(await w3.eth.send_raw_transaction(raw_tx)).hex()
+            except Web3RPCError as exc:
+                raise _rejected(exc) from None
+
+        return await self._call(go)
+
+
+def _rejected(exc: Any) -> TxRejected:
+    msg = getattr(exc, "rpc_response", None)
+    text = str((msg or {}).get("error", {}).get("message") if isinstance(msg, dict) else exc)
+    low = text.lower()
+    if "already known" in low or "already imported" in low or "known transaction" in low:
+        return AlreadyKnown(text[:200])
+    if "nonce too low" in low or "nonce has already been used" in low:
+        return NonceUsed(text[:200])
+    if "underpriced" in low or "replacement" in low:
+        return Underpriced(text[:200])
+    return TxRejected(text[:200])
+
+
+def _text(raw: bytes) -> str:
+    from eth_abi import decode
+
+    try:
+        return str(decode(["string"], raw)[0])[:64]
+    except Exception:
+        return raw[:32].rstrip(b"\0").decode("utf-8", "replace")[:64]
+
+
+def _as_int(value: Any, url: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise BadResponse(f"{url} gave a malformed number")
+    return value
 
 
 class _ErrorMap:

@@ -224,8 +224,9 @@ class SoftwareSigner:
         return Bip32Slip10Secp256k1.FromSeed(self._seed)
 
     def _node(self, path: str) -> Any:
+        root = self._root  # raises DeviceError once closed
         try:
-            return self._root.DerivePath(path)
+            return root.DerivePath(path)
         except Exception:
             # bip_utils quotes the path in its errors; whatever was passed stays out of ours.
             raise Unsupported(

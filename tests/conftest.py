@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["tests.fixtures.devnet"]
+pytest_plugins = ["tests.fixtures.devnet", "tests.fixtures.litecoin"]
 
 
 @pytest.fixture(autouse=True)

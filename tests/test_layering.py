@@ -1,4 +1,4 @@
-"""The dependency rule of design.md, as tests: arrows point down, and the start-up path stays light."""
+"""The dependency rule of design.md as tests: arrows point down; the start-up path stays light."""
 
 import subprocess
 import sys
@@ -6,7 +6,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-HEAVY = ["web3", "eth_account", "bip_utils", "trezorlib", "ledgerwallet", "hwilib", "httpx", "aiohttp"]
+HEAVY = [
+    "web3",
+    "eth_account",
+    "bip_utils",
+    "trezorlib",
+    "ledgerwallet",
+    "hwilib",
+    "httpx",
+    "aiohttp",
+]
 
 
 def test_import_linter_contracts_hold() -> None:
@@ -16,7 +25,10 @@ def test_import_linter_contracts_hold() -> None:
     code = "import sys; from importlinter.cli import lint_imports_command; lint_imports_command()"
     result = subprocess.run(
         [sys.executable, "-c", code, "--config", str(ROOT / "pyproject.toml"), "--no-cache"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Contracts: " in result.stdout and " broken" in result.stdout
@@ -31,6 +43,12 @@ def test_the_app_module_imports_no_heavy_library() -> None:
         f"heavy = [m for m in {HEAVY!r} if m in sys.modules]\n"
         "print(','.join(heavy))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                         check=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
     assert out.stdout.strip() == "", f"heavy imports on the start-up path: {out.stdout}"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from collections import deque
 from collections.abc import Iterable
 from functools import partial
 from typing import TYPE_CHECKING
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
@@ -26,8 +27,13 @@ from tui.services import Services
 from tui.widgets.nav import SCREENS
 
 if TYPE_CHECKING:  # kept off the start-up path: these pull in pydantic models and the store
+    from wallet.keystore import UnlockedWallet
+    from wallet.lockout import IdleTimer
     from wallet.session import SessionStatus, WalletSession
     from wallet.settings import Settings
+
+
+_log = logging.getLogger("tui")
 
 
 class TermwalletApp(App[int]):
@@ -58,6 +64,7 @@ class TermwalletApp(App[int]):
         self.session: WalletSession | None = None
         # Codes of recent errors, newest last: support tickets quote them (never messages).
         self.recent_errors: deque[str] = deque(maxlen=20)
+        self._idle: IdleTimer | None = None
         i18n.set_language(language)
         self.set_reactive(TermwalletApp.language, language)
         translate_bindings(self)
@@ -76,6 +83,67 @@ class TermwalletApp(App[int]):
         self.status = self.session.status
         if self.services.demo:
             self.notify(t("demo.ready", url=self.session.network.rpc_urls[0]), timeout=4)
+        gate_screen = getattr(self.services, "gate_screen", None)
+        if gate_screen is not None:
+            first = gate_screen()
+            if first is not None:
+                self.push_screen(first, self._through_gate)
+        self._start_idle_timer()
+
+    def _through_gate(self, unlocked: UnlockedWallet | None) -> None:
+        """Onboarding or unlock finished: the wallet's keys are available now."""
+        if unlocked is None:
+            return
+        self.services.unlocked(unlocked)  # type: ignore[attr-defined]
+        self._reopen_session()
+
+    @work(exclusive=True, group="session", exit_on_error=False)
+    async def _reopen_session(self) -> None:
+        """New accounts or a new lock state: a fresh session over the same store."""
+        old = self.session
+        self.session = await self.services.open_session()
+        if old is not None and old.backend is not self.session.backend:
+            await old.backend.aclose()
+        self.status = self.session.status
+        if isinstance(self.screen, AssetsScreen):
+            self.screen.action_refresh()
+
+    # -- auto-lock ---------------------------------------------------------------------------
+
+    def _start_idle_timer(self) -> None:
+        minutes = getattr(self.services, "auto_lock_minutes", 0)
+        if not minutes or self._idle is not None:
+            return
+        from wallet.lockout import IdleTimer
+
+        self._idle = IdleTimer(minutes)
+        self.set_interval(5, self._check_idle)
+
+    async def on_event(self, event: events.Event) -> None:
+        if self._idle is not None and isinstance(event, events.Key | events.MouseDown):
+            self._idle.touch()
+        await super().on_event(event)
+
+    def _check_idle(self) -> None:
+        if self._idle is None or not self._idle.expired():
+            return
+        self._idle.touch()
+        if self.services.lock():  # type: ignore[attr-defined]
+            minutes = self.services.auto_lock_minutes  # type: ignore[attr-defined]
+            if self.session is not None:
+                self.session.locked = True
+                self.status = self.session.status
+            self.push_screen(
+                self.services.unlock_screen(t("unlock.auto_locked", minutes=minutes)),  # type: ignore[attr-defined]
+                self._through_gate,
+            )
+
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        """Never write a screen that shows a secret (a new recovery phrase) to a file."""
+        if any(getattr(s, "shows_secret", False) for s in self.screen_stack):
+            self.notify(t("errors.no_screenshot"), severity="warning")
+            return
+        super().action_screenshot(filename, path)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place worker failures become messages for the user."""
@@ -83,10 +151,15 @@ class TermwalletApp(App[int]):
             return
         error = event.worker.error
         self.recent_errors.append(error_code(error) or type(error).__name__)
-        self.log.error(f"worker {event.worker.name} failed: {type(error).__name__}")
+        # The log file redacts secrets (wallet/logs.py); unknown errors keep their traceback.
+        _log.warning(
+            "worker %s failed: %s",
+            event.worker.name,
+            error_code(error) or type(error).__name__,
+            exc_info=error if error_code(error) is None else None,
+        )
         if event.worker.group == "session" and self.services.demo:
-            self.notify(t("demo.failed", reason=user_message(error)), severity="error",
-                        timeout=30)
+            self.notify(t("demo.failed", reason=user_message(error)), severity="error", timeout=30)
         else:
             self.notify(user_message(error), severity="error", timeout=10)
 
@@ -132,8 +205,12 @@ class TermwalletApp(App[int]):
             await self.services.close()
 
 
-def make_app(settings: Settings | None = None, services: Services | None = None, *,
-             language: str | None = None) -> TermwalletApp:
+def make_app(
+    settings: Settings | None = None,
+    services: Services | None = None,
+    *,
+    language: str | None = None,
+) -> TermwalletApp:
     """The app on `services` (the user's wallet by default). The language comes from
     `language`, else from `settings`; settings given here are used as they are."""
     if services is None:

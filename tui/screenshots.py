@@ -28,6 +28,7 @@ SHOTS: tuple[Shot, ...] = (
     Shot("swap", keys=("3",)),
     Shot("support", keys=("4",)),
     Shot("support-zh-CN", language="zh-CN", keys=("4",)),
+    Shot("support-new-ticket", keys=("4", "n")),
     Shot("command-palette", keys=("ctrl+p",)),
 )
 

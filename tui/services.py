@@ -6,10 +6,14 @@ import asyncio
 import shutil
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from textual.screen import Screen
+
+    from wallet.keystore import UnlockedWallet
     from wallet.paths import Paths
+    from wallet.user import UserWallet
     from wallet.session import WalletSession
     from wallet.settings import Settings
 
@@ -32,23 +36,63 @@ class UserServices:
         self.paths = paths
         self.settings = settings
         self.overrides = overrides
+        self.wallet: UserWallet | None = None
 
     async def open_session(self) -> WalletSession:
         return await asyncio.to_thread(self._open)
 
     def _open(self) -> WalletSession:
-        from wallet.session import open_user_session
-        from wallet.settings import load_settings
+        from wallet.user import UserWallet
 
-        self.paths.ensure()
-        if self.settings is None:
-            self.settings = load_settings(self.paths.config_file, **self.overrides)
-        return open_user_session(
-            self.settings.network, self.settings.rpc_urls, str(self.paths.database)
-        )
+        if self.wallet is None:
+            self.wallet = UserWallet.open(self.paths, self.settings, **self.overrides)
+            self.settings = self.wallet.settings
+        return self.wallet.session()
+
+    def gate_screen(self) -> Screen[Any] | None:
+        """The screen that must come first: first-run setup or unlock; None when open."""
+        from wallet.user import Gate
+
+        assert self.wallet is not None, "open_session first"
+        gate = self.wallet.gate()
+        if gate is Gate.FIRST_RUN:
+            from tui.screens.onboarding import OnboardingScreen
+
+            return OnboardingScreen(self.wallet.keystore, self.wallet.store)
+        if gate is Gate.UNLOCK:
+            return self.unlock_screen()
+        return None
+
+    def unlock_screen(self, reason: str | None = None) -> Screen[Any]:
+        from tui.screens.unlock import UnlockScreen
+        from wallet.totp import TotpGuard
+
+        assert self.wallet is not None
+        store = self.wallet.store
+
+        def totp(unlocked: UnlockedWallet) -> TotpGuard | None:
+            guard = TotpGuard(store, unlocked)
+            return guard if guard.enabled else None
+
+        return UnlockScreen(self.wallet.keystore, self.wallet.lockout, totp=totp, reason=reason)
+
+    def unlocked(self, unlocked: UnlockedWallet) -> None:
+        assert self.wallet is not None
+        self.wallet.unlocked = unlocked
+
+    def lock(self) -> bool:
+        """Forget the unlocked keys; True if there was something to lock."""
+        if self.wallet is None or self.wallet.unlocked is None:
+            return False
+        self.wallet.lock()
+        return True
+
+    @property
+    def auto_lock_minutes(self) -> int:
+        return self.settings.auto_lock_minutes if self.settings is not None else 0
 
     async def close(self) -> None:
-        return None
+        self.lock()
 
 
 class DemoServices:

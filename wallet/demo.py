@@ -66,8 +66,13 @@ def demo_session(deployment: Any, address: str, home: Path) -> DemoSession:
     paths = Paths.under(home).ensure()
     network = devnet(deployment.rpc_url, deployment.chain_id)
     assets = [native_asset(network)] + [
-        Asset(network=network.id, symbol=tok.symbol, name=tok.name, decimals=tok.decimals,
-              contract=tok.address)
+        Asset(
+            network=network.id,
+            symbol=tok.symbol,
+            name=tok.name,
+            decimals=tok.decimals,
+            contract=tok.address,
+        )
         for tok in deployment.tokens
     ]
     return DemoSession(
@@ -78,4 +83,13 @@ def demo_session(deployment: Any, address: str, home: Path) -> DemoSession:
         assets=assets,
         signer="software",
         demo=True,
+        active_signer=demo_signer(),
+        paths={address: DEMO_PATH},
     )
+
+
+def demo_signer() -> Any:
+    """The software signer on the public demo mnemonic: what signs the demo's sends."""
+    from devices.emulator import SoftwareSigner
+
+    return SoftwareSigner.from_mnemonic(DEMO_MNEMONIC, label="demo")

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from chains.base import ChainBackend
-from chains.models import Asset, Network
+from chains.models import Asset, ChainKind, Network
 from wallet.portfolio import Portfolio, PortfolioView
 from wallet.store import Store
+
+if TYPE_CHECKING:
+    from wallet.pending import ReconcileReport
+    from wallet.send import EvmSender
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,8 @@ class WalletSession:
         assets: Sequence[Asset],
         signer: str,
         demo: bool = False,
+        active_signer: Any = None,
+        paths: dict[str, str] | None = None,
     ) -> None:
         self.store = store
         self.network = network
@@ -44,6 +51,12 @@ class WalletSession:
         self.demo = demo
         self.locked = False
         self._portfolio = Portfolio(store, backend)
+        # The signer object (devices.base.Signer) that signs sends; None while locked or for
+        # watch-only wallets. `signer` above stays the label the header shows.
+        self.active_signer = active_signer
+        self._paths = dict(paths or {})  # address -> derivation path
+        self._sender: EvmSender | None = None
+        self.reconciled: ReconcileReport | None = None
 
     @property
     def status(self) -> SessionStatus:
@@ -56,9 +69,61 @@ class WalletSession:
         )
 
     async def portfolio(self) -> PortfolioView:
+        await self.reconcile_once()
         return await self._portfolio.refresh(self.addresses, self.assets)
 
+    # -- sending -----------------------------------------------------------------------------
+
+    @property
+    def can_send(self) -> bool:
+        return self.active_signer is not None and bool(self.addresses) and not self.locked
+
+    def sender(self) -> EvmSender:
+        from chains.models import ChainKind
+
+        if self.network.kind is not ChainKind.EVM:
+            raise NotImplementedError(f"{self.network.name}: sending is not built yet")
+        if self._sender is None:
+            from wallet.send import EvmSender
+
+            self._sender = EvmSender(
+                self.store, self.network, self.backend, self.addresses  # type: ignore[arg-type]
+            )
+        return self._sender
+
+    def path_of(self, address: str) -> str:
+        """The derivation path that signs for `address`: given by the session's maker (demo),
+        else from the account rows (Ethereum account i is m/44'/60'/0'/0/i)."""
+        for a, p in self._paths.items():
+            if a.lower() == address.lower():
+                return p
+        row = self.store.db.execute(
+            "SELECT path, account_index FROM accounts WHERE lower(address) = ? "
+            "AND watch_only = 0 AND path IS NOT NULL ORDER BY id LIMIT 1",
+            (address.lower(),),
+        ).fetchone()
+        if row is None:
+            raise LookupError("this account has no key in the wallet (watch-only)")
+        return f"{row['path']}/{int(row['account_index'] or 0)}"
+
+    async def reconcile_once(self) -> ReconcileReport | None:
+        """Settle what a crash may have left in the outbox, once per session (on start). A node
+        that cannot be reached now is tried again on the next call."""
+        from chains.errors import ChainError
+        from chains.models import ChainKind
+
+        if self.reconciled is not None or self.network.kind is not ChainKind.EVM:
+            return self.reconciled
+        try:
+            self.reconciled = await self.sender().reconcile()
+        except ChainError:
+            return None
+        return self.reconciled
+
     async def aclose(self) -> None:
+        if self.active_signer is not None:
+            self.active_signer.close()
+            self.active_signer = None
         await self.backend.aclose()
         self.store.close()
 
@@ -72,7 +137,9 @@ def native_asset(network: Network) -> Asset:
     )
 
 
-def open_user_session(network_id: str, rpc_overrides: dict[str, list[str]], database: str) -> WalletSession:
+def open_user_session(
+    network_id: str, rpc_overrides: dict[str, list[str]], database: str
+) -> WalletSession:
     """The user's own wallet on one network. With no accounts yet, a session with none: the UI
     offers to create or restore a wallet."""
     from chains.networks import get_network
@@ -80,10 +147,13 @@ def open_user_session(network_id: str, rpc_overrides: dict[str, list[str]], data
 
     network = get_network(network_id, rpc_overrides)
     store = Store(database)
+    # Ethereum accounts serve every EVM network (same keys): they are stored under 'eth'.
+    family = "eth" if network.kind is ChainKind.EVM else network.id
     rows = store.db.execute(
         "SELECT a.address, w.kind FROM accounts a JOIN wallets w ON w.id = a.wallet_id "
-        "WHERE a.network = ? ORDER BY a.id",
-        (network.id,),
+        "WHERE a.network = ? AND (a.script = 'eth' OR a.script IS NULL OR a.network != 'eth') "
+        "ORDER BY a.id",
+        (family,),
     ).fetchall()
     kinds = {r["kind"] for r in rows}
     signer = "no_wallet" if not rows else "software" if "software" in kinds else "watch_only"
@@ -92,6 +162,19 @@ def open_user_session(network_id: str, rpc_overrides: dict[str, list[str]], data
         network=network,
         backend=backend_for(network),
         addresses=[r["address"] for r in rows],
-        assets=[native_asset(network)],
+        assets=assets_for(network, store),
         signer=signer,
     )
+
+
+def assets_for(network: Network, store: Store) -> list[Asset]:
+    """The native coin, the network's listed tokens and the tokens the user added."""
+    from chains.tokens import listed_tokens
+    from wallet.tokens import UserTokens
+
+    out = [native_asset(network), *listed_tokens(network.id)]
+    seen = {a.key.lower() for a in out}
+    for asset in UserTokens(store).assets(network.id):
+        if asset.key.lower() not in seen:
+            out.append(asset)
+    return out

@@ -6,14 +6,14 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field
-
-from wallet.support.config import SupportSettings
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from wallet.support.config import SupportSettings
 
 Language = Literal["en", "zh-CN"]
 LANGUAGES: tuple[Language, ...] = ("en", "zh-CN")

@@ -3,10 +3,6 @@ can misbehave on demand (garbage, HTTP errors, silence)."""
 
 from __future__ import annotations
 
-import http.server
-import threading
-import time
-import urllib.request
 from collections.abc import Iterator
 
 import pytest
@@ -16,52 +12,9 @@ from chains.evm import EvmBackend
 from chains.models import Asset
 from chains.networks import devnet as devnet_network
 from tests.fixtures.devnet import Devnet
+from tests.fixtures.rpc_proxy import Proxy
 
 pytestmark = pytest.mark.devnet
-
-
-class Proxy:
-    def __init__(self, upstream: str) -> None:
-        self.upstream = upstream
-        self.requests = 0
-        self.mode = "forward"  # forward | garbage | http500 | hang
-        proxy = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                proxy.requests += 1
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                if proxy.mode == "hang":
-                    time.sleep(3)
-                    return
-                if proxy.mode == "http500":
-                    self.send_error(500)
-                    return
-                if proxy.mode == "garbage":
-                    data = b"<html>not json</html>"
-                else:
-                    req = urllib.request.Request(
-                        proxy.upstream, body, {"Content-Type": "application/json"}
-                    )
-                    with urllib.request.urlopen(req, timeout=10) as r:  # noqa: S310 (loopback)
-                        data = r.read()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
@@ -107,13 +60,20 @@ async def test_node_down_is_node_unreachable_with_its_url() -> None:
     net = devnet_network("http://127.0.0.1:9")  # discard port: nothing listens
     backend = EvmBackend(net, timeout=2)
     with pytest.raises(NodeUnreachable) as info:
-        await backend.balances(["0x" + "1" * 40], [Asset(network="devnet", symbol="ETH", name="Ether", decimals=18)])
+        await backend.balances(
+            ["0x" + "1" * 40], [Asset(network="devnet", symbol="ETH", name="Ether", decimals=18)]
+        )
     assert info.value.url == "http://127.0.0.1:9"
     assert info.value.code == "NODE_UNREACHABLE"
 
 
-@pytest.mark.parametrize(("mode", "error"), [("garbage", BadResponse), ("http500", NodeUnreachable), ("hang", NodeUnreachable)])
-async def test_misbehaving_node_gives_a_typed_error(devnet: Devnet, proxy: Proxy, mode: str, error: type[Exception]) -> None:
+@pytest.mark.parametrize(
+    ("mode", "error"),
+    [("garbage", BadResponse), ("http500", NodeUnreachable), ("hang", NodeUnreachable)],
+)
+async def test_misbehaving_node_gives_a_typed_error(
+    devnet: Devnet, proxy: Proxy, mode: str, error: type[Exception]
+) -> None:
     proxy.mode = mode
     backend = EvmBackend(devnet_network(proxy.url), timeout=1)
     try:

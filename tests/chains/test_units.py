@@ -18,15 +18,20 @@ from chains.units import format_amount, parse_amount, to_decimal
         ("2500", 6, 2_500_000_000),
         ("  7.0  ", 8, 700_000_000),
         ("1_000", 0, 1000),
-        ("115792089237316195423570985008687907853269984665640564039457.584007913129639935", 18,
-         2**256 - 1),
+        (
+            "115792089237316195423570985008687907853269984665640564039457.584007913129639935",
+            18,
+            2**256 - 1,
+        ),
     ],
 )
 def test_parse_exact(text: str, decimals: int, expected: int) -> None:
     assert parse_amount(text, decimals) == expected
 
 
-@pytest.mark.parametrize("text", ["", "abc", "1e18", "-1", "+1", "1,000", "1.2.3", "0x10", "inf", "NaN", "."])
+@pytest.mark.parametrize(
+    "text", ["", "abc", "1e18", "-1", "+1", "1,000", "1.2.3", "0x10", "inf", "NaN", "."]
+)
 def test_parse_rejects_what_is_not_a_plain_amount(text: str) -> None:
     with pytest.raises(AmountError) as info:
         parse_amount(text, 18)

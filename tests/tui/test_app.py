@@ -11,10 +11,11 @@ from textual.widgets import DataTable, Static
 
 from chains.errors import NodeUnreachable
 from tests.fixtures.devnet import Devnet
+from tests.fixtures.rpc_proxy import Proxy
 from tui.app import TermwalletApp, make_app
 from tui.i18n import catalog
-from tui.services import AttachedDemoServices, UserServices
 from tui.screenshots import settle
+from tui.services import AttachedDemoServices, UserServices
 from wallet.paths import Paths
 from wallet.session import WalletSession
 from wallet.settings import Settings
@@ -23,7 +24,7 @@ from wallet.settings import Settings
 def _text(app: TermwalletApp) -> str:
     """The screen as plain text: the SVG export with markup and escapes removed."""
     svg = app.export_screenshot()
-    body = svg[svg.find("<g class=\"terminal-") :]
+    body = svg[svg.find('<g class="terminal-') :]
     return html.unescape(re.sub(r"<[^>]+>", "", body)).replace("\xa0", " ")
 
 
@@ -35,8 +36,9 @@ def _footer_keys(app: TermwalletApp) -> dict[str, str]:
     }
 
 
-async def test_keys_reach_all_four_screens_and_the_palette(tmp_path: Path) -> None:
-    app = make_app(Settings(), UserServices(Paths.default()))
+async def test_keys_reach_all_four_screens_and_the_palette(devnet: Devnet, tmp_path: Path) -> None:
+    services = AttachedDemoServices(devnet.deployment, devnet.demo_address, tmp_path)
+    app = make_app(Settings(), services)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert app.current_mode == "assets"
@@ -54,8 +56,11 @@ async def test_keys_reach_all_four_screens_and_the_palette(tmp_path: Path) -> No
         assert app.current_mode == "swap"
 
 
-async def test_footer_shows_translated_bindings_not_catalog_keys() -> None:
-    app = make_app(Settings(), UserServices(Paths.default()))
+async def test_footer_shows_translated_bindings_not_catalog_keys(
+    devnet: Devnet, tmp_path: Path
+) -> None:
+    services = AttachedDemoServices(devnet.deployment, devnet.demo_address, tmp_path)
+    app = make_app(Settings(), services)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         keys = _footer_keys(app)
@@ -68,23 +73,30 @@ async def test_footer_shows_translated_bindings_not_catalog_keys() -> None:
         assert "资产" in _text(app)
 
 
-async def test_a_new_user_sees_no_wallet_and_no_fake_balances() -> None:
+async def test_a_new_user_is_offered_create_or_restore_and_sees_no_fake_balances() -> None:
     app = make_app(Settings(), UserServices(Paths.default()))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
+        assert type(app.screen).__name__ == "OnboardingScreen"
         assert app.status is not None and app.status.signer == "no_wallet"
         assert app.status.locked is None
+        app.pop_screen()  # under it: the Assets screen, honest about having nothing
+        await settle(pilot)
         text = _text(app)
         assert "No accounts yet" in text
         assert "Unlocked" not in text
 
 
 async def test_demo_shows_balances_read_from_the_chain(devnet: Devnet, tmp_path: Path) -> None:
-    app = make_app(Settings(), AttachedDemoServices(devnet.deployment, devnet.demo_address, tmp_path))
+    app = make_app(
+        Settings(), AttachedDemoServices(devnet.deployment, devnet.demo_address, tmp_path)
+    )
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         table = app.screen.query_one("#assets-table", DataTable)
-        rows = {str(table.get_row_at(i)[0]): str(table.get_row_at(i)[2]) for i in range(table.row_count)}
+        rows = {
+            str(table.get_row_at(i)[0]): str(table.get_row_at(i)[2]) for i in range(table.row_count)
+        }
         # Expected figures come from the deployment record, not from this test's imagination.
         expected = {"ETH": devnet.deployment.demo_native_wei}
         for tok in devnet.deployment.tokens:
@@ -96,21 +108,26 @@ async def test_demo_shows_balances_read_from_the_chain(devnet: Devnet, tmp_path:
         assert "DEMO" in _text(app)
 
 
-async def test_node_down_shows_the_last_balances_marked_stale(devnet: Devnet, tmp_path: Path) -> None:
-    services = AttachedDemoServices(devnet.deployment, devnet.demo_address, tmp_path)
-    app = make_app(Settings(), services)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        session: WalletSession = app.session  # type: ignore[assignment]
-        # Point the backend at a port where nothing listens: what a dead node looks like.
-        session.backend.url = "http://127.0.0.1:9"  # type: ignore[attr-defined]
-        session.backend._w3 = None  # type: ignore[attr-defined]
-        await pilot.press("ctrl+r")
-        await settle(pilot)
-        note = str(app.screen.query_one("#assets-note", Static).render())
-        assert "Not current" in note and "127.0.0.1:9" in note
-        table = app.screen.query_one("#assets-table", DataTable)
-        assert table.row_count == 3  # the saved balances, still there
+async def test_node_down_shows_the_last_balances_marked_stale(
+    devnet: Devnet, tmp_path: Path
+) -> None:
+    proxy = Proxy(devnet.rpc_url)
+    deployment = devnet.deployment.model_copy(update={"rpc_url": proxy.url})
+    app = make_app(Settings(), AttachedDemoServices(deployment, devnet.demo_address, tmp_path))
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            table = app.screen.query_one("#assets-table", DataTable)
+            assert table.row_count == 3
+            proxy.close()  # the node goes away
+            await pilot.press("ctrl+r")
+            await settle(pilot)
+            note = str(app.screen.query_one("#assets-note", Static).render())
+            assert "Not current" in note and proxy.url in note
+            assert table.row_count == 3  # the saved balances, still there
+            assert "12.5" in _text(app)
+    finally:
+        proxy.close()
 
 
 async def test_a_failed_worker_becomes_a_clear_message(tmp_path: Path) -> None:
@@ -143,8 +160,12 @@ def test_every_error_code_has_a_message() -> None:
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
-async def test_usable_at_small_and_large_sizes(size: tuple[int, int], devnet: Devnet, tmp_path: Path) -> None:
-    app = make_app(Settings(), AttachedDemoServices(devnet.deployment, devnet.demo_address, tmp_path))
+async def test_usable_at_small_and_large_sizes(
+    size: tuple[int, int], devnet: Devnet, tmp_path: Path
+) -> None:
+    app = make_app(
+        Settings(), AttachedDemoServices(devnet.deployment, devnet.demo_address, tmp_path)
+    )
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
         text = _text(app)

@@ -12,7 +12,9 @@ def test_defaults_without_a_file(tmp_path: Path) -> None:
     assert s.network == "eth"
 
 
-def test_file_then_environment_then_arguments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_file_then_environment_then_arguments(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     f = tmp_path / "config.toml"
     f.write_text('language = "zh-CN"\nnetwork = "sepolia"\nauto_lock_minutes = 3\n')
     s = load_settings(f)

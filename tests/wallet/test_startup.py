@@ -15,13 +15,18 @@ CASES = [
     ('language = "en"\n', "zh-CN", None),
     ('language = "en"\n', "zh-CN", "en"),
     (None, None, "zh-CN"),
-    ("network = \"eth\"\n", None, None),
+    ('network = "eth"\n', None, None),
 ]
 
 
 @pytest.mark.parametrize(("text", "env", "arg"), CASES)
-def test_agrees_with_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str | None,
-                              env: str | None, arg: str | None) -> None:
+def test_agrees_with_settings(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    text: str | None,
+    env: str | None,
+    arg: str | None,
+) -> None:
     f = tmp_path / "config.toml"
     if text is not None:
         f.write_text(text)

@@ -18,7 +18,10 @@ def run_wallet(args: argparse.Namespace) -> int:
     from wallet.paths import Paths
     from wallet.startup import first_frame_language
 
+    from wallet.logs import setup_logging
+
     paths = Paths.default()
+    setup_logging(paths.log_dir)
     services = UserServices(paths, language=args.lang)
     app = make_app(services=services, language=first_frame_language(paths.config_file, args.lang))
     return app.run() or 0
@@ -31,5 +34,9 @@ def run_demo(args: argparse.Namespace) -> int:
     from wallet.startup import first_frame_language
 
     # The demo never reads or writes the user's wallet: its network is the devnet it starts.
+    from wallet.logs import setup_logging
+
     language = first_frame_language(Paths.default().config_file, args.lang)
-    return make_app(services=DemoServices(), language=language).run() or 0
+    services = DemoServices()
+    setup_logging(services.home / "logs")
+    return make_app(services=services, language=language).run() or 0

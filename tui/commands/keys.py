@@ -129,7 +129,7 @@ def _store() -> Any:
 
 def run_init(args: argparse.Namespace) -> int:
     from tui.cli import CliError
-    from wallet.accounts import AccountBook
+    from wallet.accounts import AccountBook, AccountError
     from wallet.keys import MnemonicError, MnemonicLanguage, generate_mnemonic, validate_mnemonic
     from wallet.keystore import Keystore, KeystoreError
 
@@ -163,6 +163,8 @@ def run_init(args: argparse.Namespace) -> int:
     try:
         book = AccountBook(store)
         accounts = book.add_default_accounts(signer, book.software_wallet())
+    except AccountError as exc:
+        raise CliError(f"the keystore was written, but the accounts were not: {exc}") from None
     finally:
         signer.close()
         unlocked.lock()

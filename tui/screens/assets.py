@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.reactive import reactive
-from rich.text import Text
 from textual.widgets import DataTable, Static
 
 from tui.errors import user_message
@@ -24,14 +24,19 @@ if TYPE_CHECKING:
 
 class AssetsScreen(MainScreen):
     name_key = "assets"
-    BINDINGS = [Binding("ctrl+r", "refresh", "bind.refresh")]
+    BINDINGS = [
+        Binding("ctrl+r", "refresh", "bind.refresh"),
+        Binding("s", "send", "bind.send_open"),
+    ]
 
     view: reactive[PortfolioView | None] = reactive(None, recompose=False)
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="assets-body", classes="body"):
             yield Static(t("assets.waiting"), id="assets-note", classes="note")
-            table: DataTable[str] = DataTable(id="assets-table", cursor_type="row", zebra_stripes=True)
+            table: DataTable[str] = DataTable(
+                id="assets-table", cursor_type="row", zebra_stripes=True
+            )
             table.add_column(t("assets.col_asset"), key="asset")
             table.add_column(t("assets.col_name"), key="name")
             table.add_column(t("assets.col_balance"), key="balance")
@@ -57,10 +62,24 @@ class AssetsScreen(MainScreen):
             self.query_one("#assets-note", Static).update(t("assets.no_accounts"))
             self.query_one("#assets-table").display = False
             return
+        self.query_one("#assets-table").display = True
         self.query_one("#assets-note", Static).update(
             t("assets.loading", network=session.network.name)
         )
         self._load()
+
+    def action_send(self) -> None:
+        """Send the highlighted asset (pushes tui/screens/send.py)."""
+        session = getattr(self.app, "session", None)
+        if session is None or not session.assets:
+            return
+        from tui.screens.send import SendScreen
+
+        table = self.query_one("#assets-table", DataTable)
+        key = None
+        if table.row_count and table.cursor_row is not None:
+            key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        self.app.push_screen(SendScreen(key))
 
     @work(exclusive=True, group="assets", exit_on_error=False)
     async def _load(self) -> None:

@@ -12,7 +12,10 @@ SCREENS = ("assets", "history", "swap", "support")
 class NavTabs(Tabs):
     def __init__(self, active: str) -> None:
         super().__init__(
-            *(Tab(f"{i}·{t(f'nav.{name}')}", id=f"nav-{name}") for i, name in enumerate(SCREENS, 1)),
+            *(
+                Tab(f"{i}·{t(f'nav.{name}')}", id=f"nav-{name}")
+                for i, name in enumerate(SCREENS, 1)
+            ),
             active=f"nav-{active}",
         )
         # Keyboard use goes through the app's 1-4 bindings; the row itself is not a focus stop.

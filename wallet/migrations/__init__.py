@@ -1,5 +1,7 @@
-"""Schema migrations, applied in order by Store.migrate. Each module mNNNN_*.py defines
-`SQL`, a script of statements; its number is its schema version. Never edit a migration that has shipped: add one."""
+"""Schema migrations, applied in order by Store.migrate.
+
+Each module mNNNN_*.py defines `SQL`, a script of statements; its number is its schema version.
+Never edit a migration that has shipped: add one."""
 
 from __future__ import annotations
 

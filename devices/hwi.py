@@ -1,0 +1,146 @@
+"""Other Bitcoin devices (and Bitcoin on Trezor/Ledger) through HWI's hwilib: PSBT in, PSBT out.
+
+The one module that imports hwilib (lazily). HWI converts a PSBT into each vendor's own signing
+flow (Coldcard, BitBox02, Jade, KeepKey, Trezor's SignTx, Ledger's Bitcoin apps), which is
+exactly what we would otherwise write per vendor. HWI knows Bitcoin networks only: Litecoin
+PSBTs are refused here with a clear message.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
+
+from devices.base import Capability, DeviceInfo, SignerKind
+from devices.emulator import address_purpose
+from devices.errors import (
+    DeviceError,
+    DeviceLocked,
+    Disconnected,
+    LibraryMissing,
+    Unsupported,
+    UserCancelled,
+)
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+# our chain ids -> hwilib.common.Chain names
+CHAINS = {"btc": "MAIN", "btc-testnet": "TEST", "btc-regtest": "REGTEST"}
+HRP = {"btc": "bc", "btc-testnet": "tb", "btc-regtest": "bcrt"}
+
+
+def _hwilib() -> Any:
+    try:
+        import hwilib.commands
+    except ImportError as exc:  # includes a missing libusb under hidapi
+        raise LibraryMissing(
+            f"HWI (hwilib) cannot load ({type(exc).__name__}): reinstall termwallet with its "
+            "device dependencies and make sure libusb is installed",
+            library="hwi",
+        ) from exc
+    return hwilib.commands
+
+
+def _map_errors(fn: Callable[P, T]) -> Callable[P, T]:
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        from hwilib import errors as e
+
+        try:
+            return fn(*args, **kwargs)
+        except DeviceError:
+            raise
+        except e.ActionCanceledError:
+            raise UserCancelled("You rejected the request on the device.") from None
+        except (e.DeviceNotReadyError, e.NeedsPinSentError, e.DevicePinError):
+            raise DeviceLocked("Unlock the device (PIN) and try again.") from None
+        except e.DeviceConnectionError:
+            raise Disconnected("The device was disconnected: plug it in and try again.") from None
+        except e.UnavailableActionError as x:
+            raise Unsupported(f"The device cannot do that: {x.get_msg()}") from None
+        except e.BadArgumentError as x:
+            raise DeviceError(f"The device refused the request: {x.get_msg()}") from None
+        except e.HWWError as x:
+            raise DeviceError(f"The device reported an error: {x.get_msg()}") from None
+
+    return wrapper
+
+
+def enumerate_devices() -> list[dict[str, Any]]:
+    """hwilib's enumeration (dicts with type, model, path, fingerprint, error...)."""
+    return list(_hwilib().enumerate())
+
+
+class HwiSigner:
+    def __init__(self, client: Any, info: DeviceInfo, chain: str) -> None:
+        self._client = client
+        self._chain = chain
+        self.info = info
+
+    @classmethod
+    @_map_errors
+    def open(cls, device_type: str, path: str | None, *, chain: str = "btc") -> HwiSigner:
+        commands = _hwilib()
+        from hwilib.common import Chain
+
+        if chain not in CHAINS:
+            raise Unsupported(f"HWI signs Bitcoin only, not {chain!r}")
+        client = commands.get_client(device_type, path, chain=Chain[CHAINS[chain]])
+        if client is None:
+            raise Disconnected(f"No {device_type} device at {path}.")
+        info = DeviceInfo(kind=SignerKind.HWI, model=device_type, path=path)
+        return cls(client, info, chain)
+
+    def __repr__(self) -> str:
+        return f"HwiSigner({self.info.model!r}, path={self.info.path!r})"
+
+    def capabilities(self) -> frozenset[Capability]:
+        return frozenset(
+            {Capability.BTC_ADDRESS, Capability.BTC_SIGN_PSBT, Capability.DISPLAY_ADDRESS}
+        )
+
+    @_map_errors
+    def get_xpub(self, path: str) -> str:
+        return str(self._client.get_pubkey_at_path(path).to_string())
+
+    @_map_errors
+    def get_address(self, chain: str, path: str, *, display: bool = False) -> str:
+        if chain not in CHAINS:
+            raise Unsupported(f"HWI gives Bitcoin addresses only, not {chain!r}")
+        from hwilib.common import AddressType
+
+        purpose = address_purpose(path)
+        kind = {84: AddressType.WIT, 86: AddressType.TAP}.get(purpose)
+        if kind is None:
+            raise Unsupported(f"addresses are built for BIP84 and BIP86 paths, not {purpose}")
+        if display:
+            return str(self._client.display_singlesig_address(path, kind))
+        # Without display: derive from the device's public key (no screen, no button).
+        from embit import bip32, script
+        from embit.networks import NETWORKS
+
+        xpub = bip32.HDKey.from_string(self.get_xpub(path))
+        net = {"btc": "main", "btc-testnet": "test", "btc-regtest": "regtest"}[chain]
+        if purpose == 84:
+            return str(script.p2wpkh(xpub.key).address(NETWORKS[net]))
+        return str(script.p2tr(xpub.key).address(NETWORKS[net]))
+
+    @_map_errors
+    def sign_psbt(self, psbt: bytes, chain: str) -> bytes:
+        if chain not in CHAINS:
+            raise Unsupported(f"HWI signs Bitcoin PSBTs only, not {chain!r}")
+        from hwilib.psbt import PSBT
+
+        tx = PSBT()
+        tx.deserialize(base64.b64encode(psbt).decode())
+        signed = self._client.sign_tx(tx)
+        return base64.b64decode(signed.serialize())
+
+    def close(self) -> None:
+        try:
+            self._client.close()
+        except Exception:  # closing a vanished device must not mask the real error
+            pass

@@ -1,0 +1,290 @@
+"""Ledger signer on ledgerwallet (HID for devices, TCP for speculos): the Ethereum app.
+
+The one module that imports ledgerwallet (lazily). ledgerwallet moves APDUs; the Ethereum
+app's commands are built here because no maintained library on PyPI speaks them without
+pulling in a test framework (LedgerHQ's `ledger_app_clients.ethereum` depends on ragger).
+The layouts follow the app's documentation (app-ethereum doc/ethapp.adoc): GET ETH PUBLIC
+ADDRESS (0x02), SIGN ETH TRANSACTION (0x04), SIGN ETH EIP 712 in hashed mode (0x0C), and the
+dashboard's GET APP AND VERSION (CLA 0xB0, INS 0x01) to tell which app is open.
+
+Bitcoin on a Ledger goes through HWI (devices/hwi.py), which speaks both the legacy and the
+2.x Bitcoin app protocols.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
+
+from devices.base import Capability, DeviceInfo, Interaction, SignerKind
+from devices.emulator import EVM_CHAINS, EvmSignature, EvmTx
+from devices.errors import (
+    DeviceError,
+    DeviceLocked,
+    Disconnected,
+    LibraryMissing,
+    Unsupported,
+    UserCancelled,
+    WrongApp,
+)
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+CLA = 0xE0
+INS_GET_ADDRESS = 0x02
+INS_SIGN_TX = 0x04
+INS_APP_CONFIG = 0x06
+INS_SIGN_EIP712_HASHED = 0x0C
+SW_OK = 0x9000
+SW_DENIED = 0x6985
+SW_LOCKED = (0x5515, 0x6982)
+SW_WRONG_APP = (0x6D00, 0x6E00, 0x6E01, 0x6511, 0x6A15)
+SW_BLIND_SIGNING_OFF = 0x6A80  # also "invalid data"; the app answers it for contract data
+CHUNK = 255
+ETH_APP = "Ethereum"
+
+
+class LedgerStatus(DeviceError):
+    """The Ledger app answered with a status word we have no better error for."""
+
+    code = "LEDGER_STATUS"
+
+
+def _status_error(sw: int, wanted_app: str) -> DeviceError:
+    if sw == SW_DENIED:
+        return UserCancelled("You rejected the request on the Ledger.")
+    if sw in SW_LOCKED:
+        return DeviceLocked("The Ledger is locked: enter its PIN, then try again.")
+    if sw in SW_WRONG_APP:
+        return WrongApp(wanted_app)
+    if sw == SW_BLIND_SIGNING_OFF:
+        return LedgerStatus(
+            "The Ledger refused the data: enable blind signing in the Ethereum app's "
+            "settings for contract calls, or check the request.",
+            sw=f"{sw:04x}",
+        )
+    return LedgerStatus(f"The Ledger answered status {sw:04x}.", sw=f"{sw:04x}")
+
+
+def _map_errors(fn: Callable[P, T]) -> Callable[P, T]:
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return fn(*args, **kwargs)
+        except DeviceError:
+            raise
+        except (OSError, ConnectionError, EOFError) as e:
+            raise Disconnected(
+                f"The Ledger was disconnected ({type(e).__name__}): plug it in, unlock it and "
+                "open the app."
+            ) from None
+
+    return wrapper
+
+
+def tcp_device(address: str) -> Any:
+    """A ledgerwallet TcpDevice for speculos' APDU port ('127.0.0.1:9999').
+
+    ledgerwallet's TcpDevice reads with one recv() per part, so a long answer can arrive
+    short; this subclass reads until it has the length the server announced."""
+    try:
+        from ledgerwallet.transport.tcp import TcpDevice
+    except ImportError as exc:
+        raise LibraryMissing("ledgerwallet is not installed", library="ledgerwallet") from exc
+
+    class FullReadTcpDevice(TcpDevice):  # type: ignore[misc]
+        def _recv_exact(self, n: int) -> bytes:
+            buf = b""
+            while len(buf) < n:
+                part = self.socket.recv(n - len(buf))
+                if not part:
+                    raise ConnectionError("the Ledger emulator closed the connection")
+                buf += part
+            return buf
+
+        def read(self, timeout: int = 0) -> bytes:
+            size = int.from_bytes(self._recv_exact(4), "big")
+            return self._recv_exact(size + 2)
+
+        def write(self, data: bytes) -> None:
+            self.socket.sendall(len(data).to_bytes(4, "big") + data)
+
+    return FullReadTcpDevice(address)
+
+
+def hid_devices() -> list[Any]:
+    """Ledger devices on USB HID. Raises LibraryMissing when hidapi/libusb cannot load."""
+    try:
+        from ledgerwallet.transport.hid import HidDevice
+    except ImportError as exc:
+        raise LibraryMissing(
+            "The Ledger USB library (hidapi) cannot load: install libhidapi / libusb "
+            f"({type(exc).__name__})",
+            library="hidapi",
+        ) from exc
+    return list(HidDevice.enumerate_devices())
+
+
+def _path_bytes(path: str) -> bytes:
+    parts = path.replace("H", "'").replace("h", "'").split("/")
+    if not parts or parts[0] != "m" or len(parts) > 11:
+        raise Unsupported("not a derivation path (expected m/44'/60'/0'/0/0)")
+    out = bytes([len(parts) - 1])
+    for p in parts[1:]:
+        hardened = p.endswith("'")
+        digits = p.rstrip("'")
+        if not digits.isdigit() or int(digits) >= 0x80000000:
+            raise Unsupported("not a derivation path (expected m/44'/60'/0'/0/0)")
+        out += (int(digits) | (0x80000000 if hardened else 0)).to_bytes(4, "big")
+    return out
+
+
+class LedgerSigner:
+    """A Ledger running the Ethereum app. Call it from the device thread."""
+
+    def __init__(self, device: Any, interaction: Interaction | None = None, *, path: str = "") -> None:
+        try:
+            from ledgerwallet.client import LedgerClient
+        except ImportError as exc:
+            raise LibraryMissing("ledgerwallet is not installed", library="ledgerwallet") from exc
+        self._interaction = interaction
+        self._client = self._open(LedgerClient, device)
+        app, version = self.current_app()
+        self.info = DeviceInfo(
+            kind=SignerKind.LEDGER,
+            model="Ledger",
+            firmware=f"{app} {version}",
+            label=None,
+            path=path or None,
+        )
+
+    @staticmethod
+    @_map_errors
+    def _open(client_cls: Any, device: Any) -> Any:
+        return client_cls(device, cla=CLA)
+
+    def __repr__(self) -> str:
+        return f"LedgerSigner({self.info.firmware!r}, path={self.info.path!r})"
+
+    @_map_errors
+    def _exchange(self, apdu: bytes, wanted_app: str = ETH_APP) -> bytes:
+        answer = bytes(self._client.raw_exchange(apdu))
+        if len(answer) < 2:
+            raise Disconnected("The Ledger sent a truncated answer: reconnect it.")
+        sw = int.from_bytes(answer[-2:], "big")
+        if sw != SW_OK:
+            raise _status_error(sw, wanted_app)
+        return answer[:-2]
+
+    def _apdu(self, ins: int, p1: int, p2: int, data: bytes) -> bytes:
+        return self._exchange(bytes([CLA, ins, p1, p2, len(data)]) + data)
+
+    def current_app(self) -> tuple[str, str]:
+        """(name, version) of the open app; 'BOLOS' is the dashboard."""
+        body = self._exchange(bytes([0xB0, 0x01, 0x00, 0x00, 0x00]), wanted_app=ETH_APP)
+        if not body or body[0] != 1:
+            raise LedgerStatus("The Ledger's app information is not in a known format.")
+        n = body[1]
+        name = body[2 : 2 + n].decode("ascii", "replace")
+        m = body[2 + n]
+        version = body[3 + n : 3 + n + m].decode("ascii", "replace")
+        return name, version
+
+    def _require_app(self, wanted: str) -> None:
+        name, _ = self.current_app()
+        if name != wanted:
+            raise WrongApp(wanted, current=name)
+
+    def capabilities(self) -> frozenset[Capability]:
+        return frozenset(
+            {
+                Capability.ETH_ADDRESS,
+                Capability.ETH_SIGN_TX,
+                Capability.ETH_SIGN_TYPED_DATA,
+                Capability.DISPLAY_ADDRESS,
+            }
+        )
+
+    def get_xpub(self, path: str) -> str:
+        raise Unsupported("the Ledger Ethereum app gives addresses, not extended public keys")
+
+    def get_address(self, chain: str, path: str, *, display: bool = False) -> str:
+        if chain not in EVM_CHAINS:
+            raise Unsupported(
+                f"{chain} on a Ledger goes through the Bitcoin app (HWI), not this adapter"
+            )
+        if display and self._interaction is not None:
+            self._interaction.confirm_on_device(
+                "Check that the address on your Ledger matches the one shown here"
+            )
+        try:
+            body = self._apdu(INS_GET_ADDRESS, 0x01 if display else 0x00, 0x00, _path_bytes(path))
+        finally:
+            if display and self._interaction is not None:
+                self._interaction.finished()
+        pub_len = body[0]
+        addr_len = body[1 + pub_len]
+        hex_addr = body[2 + pub_len : 2 + pub_len + addr_len].decode("ascii")
+        from eth_utils import to_checksum_address
+
+        return str(to_checksum_address("0x" + hex_addr))
+
+    def _vrs(self, body: bytes) -> tuple[int, int, int]:
+        if len(body) != 65:
+            raise LedgerStatus("The Ledger's signature has the wrong length.")
+        return body[0], int.from_bytes(body[1:33], "big"), int.from_bytes(body[33:65], "big")
+
+    def sign_evm_tx(self, path: str, tx: EvmTx) -> EvmSignature:
+        from devices.evmtx import assemble, unsigned_payload
+
+        payload = _path_bytes(path) + unsigned_payload(tx)
+        fee = tx.gas * (tx.max_fee_per_gas if tx.is_eip1559 else tx.gas_price or 0)
+        if self._interaction is not None:
+            self._interaction.confirm_on_device(
+                f"Confirm on your Ledger: send {tx.value} wei to {tx.to} on chain "
+                f"{tx.chain_id}, maximum fee {fee} wei"
+            )
+        try:
+            body = b""
+            for offset in range(0, len(payload), CHUNK):
+                p1 = 0x00 if offset == 0 else 0x80
+                body = self._apdu(INS_SIGN_TX, p1, 0x00, payload[offset : offset + CHUNK])
+        finally:
+            if self._interaction is not None:
+                self._interaction.finished()
+        v_byte, r, s = self._vrs(body)
+        if tx.is_eip1559:
+            v = v_byte & 1
+        else:
+            # The app returns one byte of EIP-155's v (chain_id * 2 + 35 + parity), truncated
+            # for large chain ids; recover the parity from it.
+            base = tx.chain_id * 2 + 35
+            v = base + ((v_byte - base) & 0xFF)
+        return assemble(tx, v, r, s)
+
+    def sign_typed_data(self, path: str, data: dict[str, Any]) -> bytes:
+        from devices.evmtx import typed_data_hashes
+
+        domain, message = typed_data_hashes(data)
+        if self._interaction is not None:
+            self._interaction.confirm_on_device(
+                "Confirm the typed-data signature on your Ledger (it shows the two hashes)"
+            )
+        try:
+            body = self._apdu(INS_SIGN_EIP712_HASHED, 0x00, 0x00, _path_bytes(path) + domain + message)
+        finally:
+            if self._interaction is not None:
+                self._interaction.finished()
+        v, r, s = self._vrs(body)
+        return r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes([v])
+
+    def sign_psbt(self, psbt: bytes, chain: str) -> bytes:
+        raise Unsupported("Bitcoin on a Ledger is signed through HWI (devices/hwi.py)")
+
+    def close(self) -> None:
+        try:
+            self._client.close()
+        except OSError:
+            pass

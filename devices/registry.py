@@ -1,0 +1,192 @@
+"""Which signers exist, found lazily, and how a caller picks one.
+
+Nothing here imports a device library at import time: `discover()` imports each adapter when
+it is asked, and a library that cannot load (or libusb/hidapi missing) becomes a `Problem`
+entry that says so instead of an exception. With no device present, callers use the software
+signer and `Selection.fallback` tells the header to say so.
+
+Selection API for `--device ID` (address/send) and the TUI:
+
+    entries = discover()                      # list[DeviceEntry], each with a stable `id`
+    sel = select(device_id, interaction=ui, software=lambda: keystore_signer())
+    sel.signer (runs on the device thread), sel.entry, sel.fallback (True: software signer)
+
+IDs: 'trezor:<trezorlib path>' (e.g. 'trezor:udp:127.0.0.1:21324', 'trezor:webusb:001:4'),
+'ledger:<hid path>' or 'ledger:tcp:127.0.0.1:9999' (speculos), 'hwi:<type>:<path>',
+'software'. `select` accepts a unique prefix ('trezor' when one Trezor is plugged in).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from devices.base import Interaction, SignerKind
+from devices.errors import DeviceError, Disconnected, LibraryMissing, Unsupported
+
+SPECULOS_ENV = "TERMWALLET_SPECULOS"  # '127.0.0.1:9999': a speculos APDU port to list
+SOFTWARE_ID = "software"
+
+
+@dataclass(frozen=True)
+class DeviceEntry:
+    id: str
+    kind: SignerKind
+    model: str
+    path: str
+    detail: str = ""  # e.g. firmware, or the HWI fingerprint
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A device kind that cannot be used, and why (code from devices.errors)."""
+
+    kind: SignerKind
+    code: str
+    message: str
+
+
+@dataclass
+class Discovery:
+    devices: list[DeviceEntry] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "devices": [
+                {"id": d.id, "kind": str(d.kind), "model": d.model, "path": d.path, "detail": d.detail}
+                for d in self.devices
+            ],
+            "problems": [
+                {"kind": str(p.kind), "code": p.code, "message": p.message} for p in self.problems
+            ],
+        }
+
+
+def _trezors(out: Discovery) -> None:
+    try:
+        from trezorlib.transport import enumerate_devices
+    except ImportError as exc:
+        out.problems.append(
+            Problem(SignerKind.TREZOR, LibraryMissing.code, f"trezorlib cannot load: {exc}")
+        )
+        return
+    for transport in enumerate_devices():
+        path = str(transport.get_path())
+        out.devices.append(DeviceEntry(f"trezor:{path}", SignerKind.TREZOR, "Trezor", path))
+
+
+def _ledgers(out: Discovery) -> None:
+    try:
+        from devices.ledger import hid_devices
+    except ImportError as exc:
+        out.problems.append(
+            Problem(SignerKind.LEDGER, LibraryMissing.code, f"ledgerwallet cannot load: {exc}")
+        )
+        return
+    try:
+        for dev in hid_devices():
+            path = dev.path.decode() if isinstance(dev.path, bytes) else str(dev.path)
+            out.devices.append(DeviceEntry(f"ledger:{path}", SignerKind.LEDGER, "Ledger", path))
+    except LibraryMissing as exc:
+        out.problems.append(Problem(SignerKind.LEDGER, exc.code, str(exc)))
+    speculos = os.environ.get(SPECULOS_ENV)
+    if speculos:
+        path = f"tcp:{speculos}"
+        out.devices.append(
+            DeviceEntry(f"ledger:{path}", SignerKind.LEDGER, "Ledger (speculos)", path)
+        )
+
+
+def _hwi(out: Discovery) -> None:
+    try:
+        from devices.hwi import enumerate_devices
+    except ImportError as exc:
+        out.problems.append(Problem(SignerKind.HWI, LibraryMissing.code, f"hwilib: {exc}"))
+        return
+    try:
+        found = enumerate_devices()
+    except LibraryMissing as exc:
+        out.problems.append(Problem(SignerKind.HWI, exc.code, str(exc)))
+        return
+    for d in found:
+        if d.get("type") in ("trezor", "ledger"):
+            continue  # listed by their own adapters above
+        path = str(d.get("path"))
+        detail = str(d.get("fingerprint") or d.get("error") or "")
+        out.devices.append(
+            DeviceEntry(f"hwi:{d.get('type')}:{path}", SignerKind.HWI, str(d.get("model")), path, detail)
+        )
+
+
+def discover() -> Discovery:
+    """Every device we can see now. Slow (USB enumeration): call it on the device thread."""
+    out = Discovery()
+    for probe in (_trezors, _ledgers, _hwi):
+        try:
+            probe(out)
+        except DeviceError as exc:
+            out.problems.append(Problem(SignerKind.HWI, exc.code, str(exc)))
+    return out
+
+
+@dataclass
+class Selection:
+    signer: Any
+    entry: DeviceEntry
+    fallback: bool  # True: no device was asked for or found, this is the software signer
+
+
+def open_entry(entry: DeviceEntry, interaction: Interaction | None) -> Any:
+    if entry.kind is SignerKind.TREZOR:
+        from devices.trezor import TrezorSigner
+
+        return TrezorSigner.open(entry.path, interaction)
+    if entry.kind is SignerKind.LEDGER:
+        from devices.ledger import LedgerSigner, tcp_device
+
+        if entry.path.startswith("tcp:"):
+            return LedgerSigner(tcp_device(entry.path[4:]), interaction, path=entry.path)
+        from ledgerwallet.transport.hid import HidDevice
+
+        return LedgerSigner(HidDevice(entry.path.encode()), interaction, path=entry.path)
+    if entry.kind is SignerKind.HWI:
+        from devices.hwi import HwiSigner
+
+        _, dtype, path = entry.id.split(":", 2)
+        return HwiSigner.open(dtype, path)
+    raise Unsupported(f"cannot open {entry.id}")
+
+
+def find(device_id: str, discovery: Discovery) -> DeviceEntry:
+    exact = [d for d in discovery.devices if d.id == device_id]
+    if exact:
+        return exact[0]
+    matches = [d for d in discovery.devices if d.id.startswith(device_id)]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise Disconnected(
+            f"No device {device_id!r} is connected: run `termwallet devices` to list them."
+        )
+    raise Unsupported(
+        f"{device_id!r} matches {len(matches)} devices: give more of the id "
+        f"({', '.join(d.id for d in matches)})"
+    )
+
+
+def select(
+    device_id: str | None,
+    *,
+    interaction: Interaction | None,
+    software: Callable[[], Any],
+    discovery: Discovery | None = None,
+) -> Selection:
+    """The signer for `device_id`; None or 'software' gives the software signer (fallback)."""
+    software_entry = DeviceEntry(SOFTWARE_ID, SignerKind.EMULATOR, "software", "")
+    if device_id in (None, SOFTWARE_ID):
+        return Selection(software(), software_entry, fallback=True)
+    entry = find(device_id, discovery or discover())
+    return Selection(open_entry(entry, interaction), entry, fallback=False)

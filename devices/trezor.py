@@ -1,0 +1,351 @@
+"""Trezor signer on trezorlib 0.20 (AppManifest + Session API; the version is pinned).
+
+The one module that imports trezorlib (lazily) and turns its exceptions into ours. Transports:
+USB (WebUSB/HID), Trezor Bridge and UDP (the emulator), all through trezorlib's own
+`get_transport(path)`; tests pass a recording or replaying Transport instead.
+
+Prompts go to the injected Interaction: the Trezor One PIN matrix (the device shows the
+scrambled digits, the host sends positions), the host passphrase (or on-device entry where the
+model has it), and "confirm on your device" with the fields the device is showing.
+
+Bitcoin/Litecoin PSBTs are signed through HWI (devices/hwi.py), which converts a PSBT into
+trezorlib's SignTx flow; trezorlib itself takes no PSBT.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
+
+from devices.base import Capability, DeviceInfo, Interaction, OnDevice, PinKind, SignerKind
+from devices.emulator import EVM_CHAINS, EvmSignature, EvmTx, address_purpose
+from devices.errors import (
+    DeviceError,
+    DeviceLocked,
+    Disconnected,
+    FirmwareOutdated,
+    LibraryMissing,
+    Unsupported,
+    UserCancelled,
+)
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+# trezorlib's coin names for our networks (trezor-common's coins.json).
+COIN_NAMES = {
+    "btc": "Bitcoin",
+    "btc-testnet": "Testnet",
+    "btc-regtest": "Regtest",
+    "ltc": "Litecoin",
+    "ltc-testnet": "Litecoin Testnet",
+}
+
+MODEL_NAMES = {"1": "Trezor One", "T": "Trezor Model T", "Safe 3": "Trezor Safe 3"}
+
+
+def _lib() -> Any:
+    try:
+        import trezorlib  # noqa: F401
+    except ImportError as exc:
+        raise LibraryMissing(
+            "The Trezor library (trezorlib) is not installed: reinstall termwallet with its "
+            "device dependencies",
+            library="trezor",
+        ) from exc
+    return trezorlib
+
+
+def _map_errors(fn: Callable[P, T]) -> Callable[P, T]:
+    """trezorlib's exceptions -> ours, each telling the user what to do (HWI's pattern)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        from trezorlib import exceptions as exc
+        from trezorlib import messages as m
+        from trezorlib.transport import TransportException
+
+        try:
+            return fn(*args, **kwargs)
+        except DeviceError:
+            raise
+        except exc.Cancelled:
+            raise UserCancelled("You rejected the request on the Trezor.") from None
+        except exc.PinException:
+            raise DeviceLocked("The PIN was wrong; the Trezor stays locked. Try again.") from None
+        except exc.OutdatedFirmwareError:
+            raise FirmwareOutdated(
+                "The Trezor's firmware is too old for termwallet: update it with Trezor Suite."
+            ) from None
+        except exc.TrezorFailure as e:
+            code = e.code
+            if code in (m.FailureType.PinExpected, m.FailureType.PinInvalid):
+                raise DeviceLocked("Unlock the Trezor with its PIN and try again.") from None
+            if code == m.FailureType.NotInitialized:
+                raise DeviceError(
+                    "The Trezor has no wallet yet: set it up with Trezor Suite first."
+                ) from None
+            if code in (m.FailureType.ActionCancelled, m.FailureType.PinCancelled):
+                raise UserCancelled("You rejected the request on the Trezor.") from None
+            # The device's own message names the problem (e.g. "Forbidden key path"); it never
+            # holds a secret, but keep only the first line.
+            msg = (e.message or "request refused").splitlines()[0][:200]
+            raise DeviceError(f"The Trezor refused the request: {msg}") from None
+        except (TransportException, OSError, ConnectionError) as e:
+            raise Disconnected(
+                f"The Trezor was disconnected ({type(e).__name__}): plug it in and try again."
+            ) from None
+
+    return wrapper
+
+
+def _path(path: str) -> list[int]:
+    from trezorlib.tools import parse_path
+
+    try:
+        return list(parse_path(path))
+    except ValueError:
+        raise Unsupported("not a derivation path (expected m/84'/0'/0'/0/0 or similar)") from None
+
+
+class TrezorSigner:
+    """A Trezor, driven through trezorlib. Call it from the device thread (devices/thread.py)."""
+
+    def __init__(self, transport: Any, interaction: Interaction | None = None) -> None:
+        _lib()
+        self._transport = transport
+        self._interaction = interaction
+        self._client: Any = None
+        self._session: Any = None
+        self._what = "Confirm on your Trezor"
+        self.info = self._connect()
+
+    @classmethod
+    def open(cls, path: str | None, interaction: Interaction | None = None) -> TrezorSigner:
+        """`path` as trezorlib names it: 'webusb:…', 'hid:…', 'bridge:…', 'udp:127.0.0.1:21324'."""
+        _lib()
+
+        @_map_errors
+        def find() -> Any:
+            from trezorlib.transport import get_transport
+
+            return get_transport(path, prefix_search=True)
+
+        return cls(find(), interaction)
+
+    def __repr__(self) -> str:
+        return f"TrezorSigner({self.info.model!r}, path={self.info.path!r})"
+
+    # --- connection and prompts -------------------------------------------------------------
+
+    @_map_errors
+    def _connect(self) -> DeviceInfo:
+        from trezorlib.client import AppManifest, get_client
+
+        app = AppManifest(
+            app_name="termwallet",
+            button_callback=self._on_button,
+            pin_callback=self._on_pin,
+        )
+        self._transport.open()
+        self._client = get_client(app, self._transport)
+        f = self._client.features
+        model = MODEL_NAMES.get(str(f.model or "1"), f"Trezor {f.model}")
+        return DeviceInfo(
+            kind=SignerKind.TREZOR,
+            model=model,
+            firmware=f"{f.major_version}.{f.minor_version}.{f.patch_version}",
+            label=f.label,
+            path=str(self._transport.get_path()),
+        )
+
+    def _on_pin(self, msg: Any) -> str:
+        from trezorlib import exceptions
+        from trezorlib.messages import PinMatrixRequestType as K
+
+        kind = {
+            K.NewFirst: PinKind.NEW_FIRST,
+            K.NewSecond: PinKind.NEW_SECOND,
+        }.get(msg.type, PinKind.CURRENT)
+        if self._interaction is None:
+            raise DeviceLocked("The Trezor is locked: unlock it with its PIN first.")
+        try:
+            return self._interaction.get_pin(kind)
+        except UserCancelled:
+            raise exceptions.Cancelled from None  # trezorlib sends Cancel to the device
+
+    def _on_button(self, msg: Any) -> None:
+        if self._interaction is not None:
+            self._interaction.confirm_on_device(self._what)
+
+    def _session_for_wallet(self) -> Any:
+        if self._session is not None:
+            return self._session
+        from trezorlib.client import PassphraseSetting
+        from trezorlib.messages import Capability as TC
+
+        f = self._client.features
+        passphrase: Any = PassphraseSetting.STANDARD_WALLET
+        if f.passphrase_protection:
+            if self._interaction is None:
+                raise DeviceLocked("The Trezor asks for a passphrase and nobody can answer it.")
+            on_device_ok = TC.PassphraseEntry in (f.capabilities or ())
+            answer = self._interaction.get_passphrase(on_device_ok=on_device_ok)
+            passphrase = PassphraseSetting.ON_DEVICE if isinstance(answer, OnDevice) else answer
+        self._client.ensure_unlocked()
+        self._session = self._client.get_session(passphrase=passphrase)
+        return self._session
+
+    def _prompt(self, what: str) -> None:
+        self._what = what
+
+    def _done(self) -> None:
+        if self._interaction is not None:
+            self._interaction.finished()
+
+    # --- Signer ------------------------------------------------------------------------------
+
+    def capabilities(self) -> frozenset[Capability]:
+        return frozenset(
+            {
+                Capability.BTC_ADDRESS,
+                Capability.LTC_ADDRESS,
+                Capability.BTC_SIGN_PSBT,
+                Capability.LTC_SIGN_PSBT,
+                Capability.DISPLAY_ADDRESS,
+                Capability.ETH_ADDRESS,
+                Capability.ETH_SIGN_TX,
+                Capability.ETH_SIGN_TYPED_DATA,
+            }
+        )
+
+    @_map_errors
+    def get_xpub(self, path: str) -> str:
+        from trezorlib import btc
+
+        node = btc.get_public_node(self._session_for_wallet(), _path(path), coin_name="Bitcoin")
+        return str(node.xpub)
+
+    @_map_errors
+    def get_address(self, chain: str, path: str, *, display: bool = False) -> str:
+        session = self._session_for_wallet()
+        n = _path(path)
+        if display:
+            self._prompt("Check that the address on your Trezor matches the one shown here")
+        try:
+            if chain in EVM_CHAINS:
+                from trezorlib import ethereum
+
+                return str(ethereum.get_address(session, n, show_display=display))
+            from trezorlib import btc
+            from trezorlib.messages import InputScriptType
+
+            coin = COIN_NAMES.get(chain)
+            if coin is None:
+                raise Unsupported(f"the Trezor adapter does not know the network {chain!r}")
+            purpose = address_purpose(path)
+            script = {
+                84: InputScriptType.SPENDWITNESS,
+                86: InputScriptType.SPENDTAPROOT,
+            }.get(purpose)
+            if script is None:
+                raise Unsupported(
+                    f"{chain} addresses are built for BIP84 and BIP86 paths, not {purpose}"
+                )
+            return str(btc.get_address(session, coin, n, show_display=display, script_type=script))
+        finally:
+            if display:
+                self._done()
+
+    @_map_errors
+    def sign_evm_tx(self, path: str, tx: EvmTx) -> EvmSignature:
+        from trezorlib import ethereum
+
+        from devices.evmtx import assemble
+
+        if tx.to is None:
+            raise Unsupported("the Trezor adapter does not deploy contracts")
+        session = self._session_for_wallet()
+        n = _path(path)
+        fee = tx.gas * (tx.max_fee_per_gas if tx.is_eip1559 else tx.gas_price or 0)
+        self._prompt(
+            f"Confirm on your Trezor: send {tx.value} wei to {tx.to} on chain {tx.chain_id}, "
+            f"maximum fee {fee} wei"
+        )
+        try:
+            if tx.is_eip1559:
+                v, r, s = ethereum.sign_tx_eip1559(
+                    session,
+                    n,
+                    nonce=tx.nonce,
+                    gas_limit=tx.gas,
+                    to=tx.to,
+                    value=tx.value,
+                    data=tx.data,
+                    chain_id=tx.chain_id,
+                    max_gas_fee=tx.max_fee_per_gas or 0,
+                    max_priority_fee=tx.max_priority_fee_per_gas or 0,
+                )
+            else:
+                v, r, s = ethereum.sign_tx(
+                    session,
+                    n,
+                    nonce=tx.nonce,
+                    gas_price=tx.gas_price or 0,
+                    gas_limit=tx.gas,
+                    to=tx.to,
+                    value=tx.value,
+                    data=tx.data,
+                    chain_id=tx.chain_id,
+                )
+        finally:
+            self._done()
+        return assemble(tx, v, int.from_bytes(r, "big"), int.from_bytes(s, "big"))
+
+    @_map_errors
+    def sign_typed_data(self, path: str, data: dict[str, Any]) -> bytes:
+        from trezorlib import ethereum
+
+        session = self._session_for_wallet()
+        n = _path(path)
+        self._prompt("Confirm the typed-data signature on your Trezor")
+        try:
+            if self.info.model == "Trezor One":
+                # The One cannot parse EIP-712 documents; it signs the two hashes.
+                from devices.evmtx import typed_data_hashes
+
+                domain, message = typed_data_hashes(data)
+                sig = ethereum.sign_typed_data_hash(session, n, domain, message).signature
+            else:
+                sig = ethereum.sign_typed_data(
+                    session, n, data, metamask_v4_compat=True
+                ).signature
+        finally:
+            self._done()
+        return bytes(sig)
+
+    def sign_psbt(self, psbt: bytes, chain: str) -> bytes:
+        from devices.hwi import HwiSigner
+
+        if chain not in COIN_NAMES:
+            raise Unsupported(f"the Trezor adapter does not sign PSBTs for {chain!r}")
+        # HWI opens its own connection; ours is released for the duration.
+        path = self.info.path
+        self.close()
+        hwi = HwiSigner.open("trezor", path, chain=chain)
+        try:
+            return hwi.sign_psbt(psbt, chain)
+        finally:
+            hwi.close()
+            self.info = self._connect()
+
+    @_map_errors
+    def close(self) -> None:
+        if self._session is not None:
+            try:
+                self._session.close()
+            finally:
+                self._session = None
+        if self._transport is not None and self._transport.is_open():
+            self._transport.close()

@@ -1,0 +1,76 @@
+"""One contract over every signer: for the same seed, a device gives the software signer's
+addresses, xpubs and (RFC6979, so byte-identical) signatures.
+
+The device signers run from the recorded emulator transcripts (CI) and, with the `emulator`
+marker, against the live emulators; the software signer runs the very same scenario."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from devices.emulator import SoftwareSigner
+from tests.devices import test_ledger, test_trezor
+
+
+def _software() -> SoftwareSigner:
+    return SoftwareSigner.from_mnemonic(test_trezor.SEED)
+
+
+def _strip(out: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in out.items() if k not in ("info", "app")}
+
+
+def _trezor_replay() -> Any:
+    signer, _ = test_trezor._replay_signer("trezor_one_scenario.json", test_trezor.Recorder())
+    return signer
+
+
+def _ledger_replay() -> Any:
+    signer, _ = test_ledger._replay("ledger_eth_scenario.json", test_trezor.Recorder())
+    return signer
+
+
+class _SoftwareWithApp(SoftwareSigner):
+    def current_app(self) -> tuple[str, str]:
+        return ("Ethereum", "software")
+
+
+@pytest.mark.parametrize(
+    ("name", "factory", "scenario"),
+    [
+        ("trezor-one-replay", _trezor_replay, test_trezor.run_scenario),
+        ("ledger-eth-replay", _ledger_replay, test_ledger.run_scenario),
+    ],
+)
+def test_device_equals_software_signer(name: str, factory: Any, scenario: Any):
+    device = factory()
+    got = _strip(scenario(device))
+    software = _SoftwareWithApp.from_mnemonic(test_trezor.SEED)
+    want = _strip(scenario(software))
+    assert got == want, name
+
+
+def test_contract_catches_a_different_seed():
+    """The comparison above is not vacuous: another seed gives other answers."""
+    other = SoftwareSigner.from_mnemonic("legal winner thank year wave sausage worth useful legal winner thank yellow")
+    assert _strip(test_trezor.run_scenario(other)) != _strip(
+        test_trezor.run_scenario(_software())
+    )
+
+
+@pytest.mark.emulator
+def test_live_trezor_equals_software_signer(debuglink: Any):
+    from devices.transcript import Transcript
+
+    signer = test_trezor._live(Transcript("live", ""), test_trezor.Recorder(press=debuglink.press_yes))
+    try:
+        assert _strip(test_trezor.run_scenario(signer)) == _strip(
+            test_trezor.run_scenario(_software())
+        )
+    finally:
+        signer.close()
+
+
+debuglink = test_trezor.debuglink

@@ -1,0 +1,114 @@
+"""First run, unlock and auto-lock through the real app and UserServices: the production
+keystore (Argon2id at its real cost), a SQLite store in TERMWALLET_HOME, no devnet needed
+(the configured network is unreachable here and the app must say so, not invent balances)."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import pytest
+
+from tui.app import TermwalletApp, make_app
+from tui.screens.onboarding import OnboardingScreen
+from tui.screens.unlock import UnlockScreen
+from tui.screenshots import settle
+from tui.services import UserServices
+from wallet.paths import Paths
+
+PHRASE = "legal winner thank year wave sausage worth useful legal winner thank yellow"
+ADDRESS = "0x58A57ed9d8d624cBD12e2C467D34787555bB1b25"  # PHRASE at m/44'/60'/0'/0/0
+PASSWORD = "correct horse battery"
+
+
+def _text(app: TermwalletApp) -> str:
+    svg = app.export_screenshot()
+    return html.unescape(re.sub(r"<[^>]+>", "", svg)).replace("\xa0", " ")
+
+
+def _configure(home: Path, **lines: str) -> Paths:
+    paths = Paths.default().ensure()
+    # A network whose node cannot answer: nothing here may reach the internet.
+    text = 'network = "eth"\nrpc_urls = { eth = ["http://127.0.0.1:9"] }\n'
+    text += "".join(f"{k} = {v}\n" for k, v in lines.items())
+    paths.config_file.write_text(text)
+    return paths
+
+
+async def _restore(pilot) -> None:  # type: ignore[no-untyped-def]
+    await pilot.press("down", "enter")  # "Restore from a recovery phrase"
+    await pilot.pause()
+    await pilot.press(*PHRASE, "enter", "enter")  # the phrase, then no passphrase
+    await pilot.pause()
+    await pilot.press(*PASSWORD, "enter", *PASSWORD, "enter")
+    for _ in range(5):
+        await settle(pilot)
+
+
+async def test_first_run_restores_then_restart_asks_for_the_password(termwallet_home: Path) -> None:
+    paths = _configure(termwallet_home)
+    app = make_app(services=UserServices(paths), language="en")
+    async with app.run_test(size=(80, 30)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, OnboardingScreen)
+        await _restore(pilot)
+        assert not isinstance(app.screen, OnboardingScreen)
+        assert app.status is not None
+        assert app.status.signer == "software" and app.status.locked is False
+        assert app.session is not None and ADDRESS in app.session.addresses
+        text = _text(app)
+        assert ADDRESS in text
+        assert "127.0.0.1:9" in text  # the node is down and the screen says which one
+        assert "12.5" not in text
+
+    app = make_app(services=UserServices(paths), language="en")
+    async with app.run_test(size=(80, 30)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, UnlockScreen)
+        assert app.status is not None and app.status.locked is True
+        await pilot.press(*"wrong password", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, UnlockScreen)
+        await pilot.press(*PASSWORD, "enter")
+        for _ in range(3):
+            await settle(pilot)
+        assert not isinstance(app.screen, UnlockScreen)
+        assert app.status is not None and app.status.locked is False
+        assert PHRASE.split()[0] not in _text(app)
+
+
+async def test_idle_wallet_locks_itself(
+    termwallet_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = _configure(termwallet_home, auto_lock_minutes="1")
+    services = UserServices(paths)
+    app = make_app(services=services, language="en")
+    async with app.run_test(size=(80, 30)) as pilot:
+        await settle(pilot)
+        await _restore(pilot)
+        assert services.wallet is not None and services.wallet.unlocked is not None
+        # Time passes: the idle timer's clock is moved rather than waiting a minute.
+        assert app._idle is not None
+        app._idle._last -= 61
+        app._check_idle()
+        await settle(pilot)
+        assert isinstance(app.screen, UnlockScreen)
+        assert services.wallet.unlocked is None
+        assert app.status is not None and app.status.locked is True
+        assert "Locked after 1 minutes" in _text(app)
+
+
+async def test_no_screenshot_while_a_new_phrase_is_shown(
+    termwallet_home: Path, tmp_path: Path
+) -> None:
+    paths = _configure(termwallet_home)
+    app = make_app(services=UserServices(paths), language="en")
+    async with app.run_test(size=(80, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")  # "Create a new wallet": the phrase is on screen
+        await pilot.pause()
+        assert getattr(app.screen, "shows_secret", False)
+        app.action_screenshot("shot.svg", str(tmp_path))
+        await pilot.pause()
+        assert not (tmp_path / "shot.svg").exists()

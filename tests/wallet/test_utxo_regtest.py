@@ -1,0 +1,177 @@
+"""End to end on a real Litecoin regtest chain (litecoind + ElectrumX): fund, discover, send,
+confirm, and see it in history. Signing is the software signer's, on the same PSBT a device
+would get."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+
+from chains.electrum import ElectrumBackend, ServerError
+from chains.utxo_networks import utxo_network
+from devices.emulator import SoftwareSigner
+from tests.fixtures.litecoin import Regtest
+from wallet.accounts import AccountBook
+from wallet.keys import ScriptKind
+from wallet.store import Store
+from wallet.utxo_send import FeeTierName, TxState, UtxoSender, fee_tiers, signer_fingerprint
+from wallet.utxo_sync import UtxoAccount
+
+pytestmark = pytest.mark.regtest
+
+# A fixed test phrase (not the BIP39 "abandon" one, so no other test's coins mix in).
+MNEMONIC = "legal winner thank year wave sausage worth useful legal winner thank yellow"
+COIN = 10**8
+T = TypeVar("T")
+
+
+async def poll(fn: Callable[[], Awaitable[T]], ok: Callable[[T], bool], timeout: float = 30) -> T:
+    """The index follows the node: ask again until it shows what the node already has."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        value = await fn()
+        if ok(value):
+            return value
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"still not there after {timeout} s: {value!r}")
+        await asyncio.sleep(0.25)
+
+
+@pytest.fixture
+def signer() -> SoftwareSigner:
+    return SoftwareSigner.from_mnemonic(MNEMONIC)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return Store(tmp_path / "w.sqlite3")
+
+
+@pytest.fixture
+async def backend(regtest: Regtest) -> AsyncIterator[ElectrumBackend]:
+    b = ElectrumBackend(utxo_network("ltc-regtest"), servers=[regtest.electrum_tcp])
+    yield b
+    await b.aclose()
+
+
+def _account(store: Store, signer: SoftwareSigner, script: ScriptKind, index: int) -> Any:
+    book = AccountBook(store)
+    return book.add_from_signer(signer, book.software_wallet(), "ltc-regtest", script, index)
+
+
+async def test_fund_discover_send_confirm_history(
+    regtest: Regtest, store: Store, signer: SoftwareSigner, backend: ElectrumBackend
+) -> None:
+    acct = _account(store, signer, ScriptKind.P2WPKH, 7)
+    ua = UtxoAccount(store, acct, backend, gap_limit=5)
+    first = await ua.sync()
+    assert (first.confirmed, first.unconfirmed, first.history) == (0, 0, ())
+    assert first.receive_address == AccountBook(store).address("ltc-regtest", ScriptKind.P2WPKH, 7)
+
+    # Index 0 and index 4 (inside the gap of 5): discovery must find both, and then look
+    # 5 past index 4.
+    a0 = ua.keys.key(0, 0).address
+    a4 = ua.keys.key(0, 4).address
+    regtest.fund(a0, 1 * COIN)
+    regtest.fund(a4, COIN // 2)
+    regtest.mine(1)
+    synced = await poll(ua.sync, lambda r: r.confirmed == 150_000_000)
+    assert synced.used == {0: 5, 1: 0}
+    assert synced.receive_address == ua.keys.key(0, 5).address
+    assert sorted(h.received for h in synced.history) == [COIN // 2, COIN]
+    assert all(h.confirmations == 1 and h.block_time for h in synced.history)
+
+    sender = UtxoSender(store, acct, backend, gap_limit=5)
+    tiers = await fee_tiers(backend)
+    assert [t.name for t in tiers] == ["slow", "normal", "fast"]
+    assert tiers[0].sat_per_vb <= tiers[1].sat_per_vb <= tiers[2].sat_per_vb
+    assert tiers[0].sat_per_vb >= 1
+
+    outside = str(regtest.rpc("getnewaddress", "", "bech32"))
+    review = await sender.prepare(outside, 30_000_000, signer_fingerprint(signer), fee_rate=5)
+    assert review.rbf and review.change > 0 and review.amount == 30_000_000
+    assert review.fee == review.vsize * 5 or review.fee >= review.vsize * 5
+    signed = sender.sign(review, signer)
+    row = store.db.execute("SELECT state FROM utxo_outgoing WHERE txid = ?", (signed.txid,)).fetchone()
+    assert row["state"] == "signed"  # on disk before it is sent
+
+    txid = await sender.broadcast(signed)
+    assert txid == signed.txid
+    mempool = regtest.rpc("getmempoolentry", txid, wallet=None)
+    assert mempool["bip125-replaceable"] is True
+    # The node's own fee for it matches the review's, and the real vsize is within estimate.
+    assert round(float(mempool["fees"]["base"]) * COIN) == review.fee
+    assert mempool["vsize"] <= review.vsize
+
+    pending = await poll(ua.sync, lambda r: any(h.txid == txid for h in r.history))
+    rec = next(h for h in pending.history if h.txid == txid)
+    assert not rec.confirmed and rec.fee == review.fee
+    assert rec.amount == -(30_000_000 + review.fee)
+
+    regtest.mine(1)
+    status = await poll(lambda: sender.status(txid), lambda s: s.state is TxState.CONFIRMED)
+    assert status.confirmations == 1
+    final = sender.last_sync
+    assert final is not None
+    assert final.confirmed == 150_000_000 - 30_000_000 - review.fee
+    assert final.used[1] == 1  # the change went to change address 0
+    got = regtest.rpc("gettransaction", txid)
+    assert got["confirmations"] == 1
+    state = store.db.execute("SELECT state FROM utxo_outgoing WHERE txid = ?", (txid,)).fetchone()
+    assert state["state"] == "confirmed"
+    stored = ua.stored_history()
+    assert {h["txid"] for h in stored} == {h.txid for h in final.history}
+
+
+async def test_taproot_account_receives_and_spends(
+    regtest: Regtest, store: Store, signer: SoftwareSigner, backend: ElectrumBackend
+) -> None:
+    acct = _account(store, signer, ScriptKind.P2TR, 3)
+    ua = UtxoAccount(store, acct, backend)
+    addr = (await ua.sync()).receive_address
+    assert addr.startswith("rltc1p")
+    regtest.fund(addr, 2 * COIN)
+    regtest.mine(1)
+    await poll(ua.sync, lambda r: r.confirmed == 2 * COIN)
+    sender = UtxoSender(store, acct, backend)
+    # Send everything to the node's wallet: one taproot input, no change.
+    to = str(regtest.rpc("getnewaddress", "", "bech32"))
+    review = await sender.prepare(to, None, signer_fingerprint(signer), fee_rate=2)
+    assert review.change == 0 and review.amount == 2 * COIN - review.fee
+    txid = await sender.broadcast(sender.sign(review, signer))
+    regtest.mine(1)
+    done = await poll(ua.sync, lambda r: all(h.confirmed for h in r.history))
+    assert done.total == 0 and {h.txid for h in done.history} >= {txid}
+    assert regtest.rpc("gettransaction", txid)["amount"] == pytest.approx(review.amount / COIN)
+
+
+async def test_rejected_broadcast_is_a_typed_error_and_marked_failed(
+    regtest: Regtest, store: Store, signer: SoftwareSigner, backend: ElectrumBackend
+) -> None:
+    acct = _account(store, signer, ScriptKind.P2WPKH, 8)
+    ua = UtxoAccount(store, acct, backend)
+    addr = (await ua.sync()).receive_address
+    regtest.fund(addr, COIN)
+    regtest.mine(1)
+    await poll(ua.sync, lambda r: r.confirmed == COIN)
+    sender = UtxoSender(store, acct, backend)
+    to = str(regtest.rpc("getnewaddress", "", "bech32"))
+    review = await sender.prepare(to, COIN // 10, signer_fingerprint(signer), fee_rate=3)
+    signed = sender.sign(review, signer)
+    # Tamper one byte of the signature: the node must refuse it, and we must say so.
+    bad = bytearray(signed.raw)
+    sig_at = bytes(bad).find(bytes.fromhex("3044")) if bytes(bad).find(bytes.fromhex("3044")) > 0 else bytes(bad).find(bytes.fromhex("3045"))
+    assert sig_at > 0
+    bad[sig_at + 10] ^= 1
+    tampered = type(signed)(signed.id, signed.network, signed.txid, bytes(bad))
+    with pytest.raises(ServerError) as err:
+        await sender.broadcast(tampered)
+    assert "verify" in err.value.server_message.lower() or "script" in err.value.server_message.lower()
+    row = store.db.execute("SELECT state, last_error FROM utxo_outgoing WHERE id = ?", (signed.id,)).fetchone()
+    assert row["state"] == "failed" and row["last_error"]
+    # The untampered one still goes through: the failure did not spend the inputs.
+    assert await sender.broadcast(signed) == signed.txid

@@ -1,0 +1,88 @@
+"""The official support channels and the reply time each promises, from the support settings.
+
+Shown on the Support screen at all times, so a user who is being 'helped' somewhere else can
+compare the address with the one the app itself names.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from tui.i18n import t
+
+if TYPE_CHECKING:
+    from wallet.support.config import SupportSettings
+
+CHANNELS = ("live", "email", "social")
+
+
+def channel_ready(channel: str, settings: SupportSettings) -> bool:
+    """Whether the settings hold what the channel's transport needs (the same fields
+    wallet/support/helpdesk.py and smtp.py require), so the form can say so before sending."""
+    if channel in ("live", "social"):
+        return bool(
+            settings.helpdesk_url and settings.helpdesk_email and settings.helpdesk_token
+        )
+    return bool(
+        settings.smtp_host and settings.support_email and (settings.from_email or settings.smtp_user)
+    )
+
+
+def promise_values(settings: SupportSettings) -> dict[str, int]:
+    low, high = settings.email_reply_business_days
+    return {
+        "minutes": settings.live_reply_minutes,
+        "low": low,
+        "high": high,
+        "hours": settings.social_reply_hours,
+    }
+
+
+def promise_text(channel: str, settings: SupportSettings) -> str:
+    """'usually answers within 15 minutes', in the current language."""
+    return t(f"support.promise.{channel}", **promise_values(settings))
+
+
+class SupportChannels(Vertical):
+    """Two lines: the official addresses, then each channel's reply time."""
+
+    def __init__(self, settings: SupportSettings | None = None, **kwargs: str) -> None:
+        super().__init__(**kwargs)
+        self._settings = settings
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="support-official")
+        yield Static(id="support-promises")
+
+    def on_mount(self) -> None:
+        if self._settings is not None:
+            self.show(self._settings)
+
+    def show(self, settings: SupportSettings) -> None:
+        self._settings = settings
+        official = Text(t("support.short.official") + " ", style="bold")
+        if settings.official_channels:
+            for i, ch in enumerate(settings.official_channels):
+                if i:
+                    official.append(" · ")
+                official.append(t("support.screen.official_line", label=ch.label, address=ch.address))
+        else:
+            official.append(t("support.no_official"), style="not bold")
+        self.query_one("#support-official", Static).update(official)
+
+        values = promise_values(settings)
+        promises = Text(t("support.short.reply_times") + " ", style="bold")
+        for i, channel in enumerate(CHANNELS):
+            if i:
+                promises.append(" · ")
+            line = f"{t(f'support.channel.{channel}')} {t(f'support.short.{channel}', **values)}"
+            if channel_ready(channel, settings):
+                promises.append(line, style="not bold")
+            else:
+                promises.append(f"{line} ({t('support.screen.not_set_up')})", style="not bold dim")
+        self.query_one("#support-promises", Static).update(promises)

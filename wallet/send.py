@@ -1,0 +1,438 @@
+"""Sending ETH and ERC-20 tokens: draft -> prepare (estimate, checks) -> review -> sign ->
+store -> broadcast -> track. Speed-up and cancel build a replacement with the same nonce.
+
+Order matters for crash safety (wallet/pending.py says why): the signed bytes are stored before
+they are broadcast, and a nonce held by an open outbox row is never given to a new payment.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from chains.errors import InsufficientFunds
+from chains.evm import (
+    AlreadyKnown,
+    EvmBackend,
+    NonceUsed,
+    TxRejected,
+    decode_erc20_transfer,
+    erc20_transfer_data,
+)
+from chains.fees import FeeQuote, FeeTier, bumped
+from chains.models import Asset, Network
+from devices.emulator import EvmTx
+from wallet.addressbook import AddressBook
+from wallet.pending import NewEntry, Outbox, OutboxEntry, ReconcileReport, TxState
+from wallet.safety import RecipientWarning, parse_evm_address, recipient_warnings
+from wallet.store import Store
+
+MAX: Literal["max"] = "max"
+NATIVE_TRANSFER_GAS = 21_000
+# An estimate is what the node's simulation used now; a token's transfer can cost a little more
+# when mined (storage slots warm or cold). Unused gas is refunded: the margin costs nothing.
+CONTRACT_GAS_MARGIN = (6, 5)  # x1.2
+KILL_AT_ENV = "TERMWALLET_TEST_KILL_AT"
+
+
+class SendError(Exception):
+    code = "SEND"
+
+    def __init__(self, message: str, **details: object) -> None:
+        super().__init__(message)
+        self.details = details
+
+
+class NothingToSend(SendError):
+    code = "NOTHING_TO_SEND"
+
+
+class SignerMismatch(SendError):
+    """The signer returned a transaction other than the one reviewed, or from another key."""
+
+    code = "SIGNER_MISMATCH"
+
+
+class NonceTaken(SendError):
+    code = "NONCE_TAKEN"
+
+
+class NotPending(SendError):
+    code = "NOT_PENDING"
+
+
+@dataclass(frozen=True)
+class SendDraft:
+    """What the user asked for. amount is base units of `asset`, or MAX."""
+
+    recipient: str
+    amount: int | Literal["max"]
+    asset: Asset
+    fee: FeeTier | FeeQuote = FeeTier.NORMAL
+
+
+@dataclass(frozen=True)
+class Review:
+    """Everything the review screen shows and the signer signs, computed once."""
+
+    network: Network
+    sender: str
+    path: str
+    recipient: str  # who gets the asset
+    asset: Asset
+    amount: int
+    fee: FeeQuote
+    gas: int
+    nonce: int
+    tx: EvmTx
+    native_balance: int
+    asset_balance: int
+    warnings: tuple[RecipientWarning, ...]
+    contact: str | None = None  # the address book's name for the recipient
+    kind: str = "send"  # send | speedup | cancel
+    replaces: int | None = None
+    fiat: None = None  # no price feed: the review says so rather than inventing a value
+
+    @property
+    def native(self) -> Asset:
+        return Asset(
+            network=self.network.id,
+            symbol=self.network.native_symbol,
+            name=self.network.native_symbol,
+            decimals=self.network.native_decimals,
+        )
+
+    @property
+    def max_fee(self) -> int:
+        return self.gas * self.fee.max_fee_per_gas
+
+    @property
+    def likely_fee(self) -> int:
+        return self.fee.likely_cost(self.gas)
+
+    @property
+    def total_native(self) -> int:
+        """Most this can take from the native balance: value plus the maximum fee."""
+        return self.tx.value + self.max_fee
+
+    def device_view(self) -> tuple[tuple[str, str], ...]:
+        """(label key, value) in the order a hardware wallet shows an EVM transaction (Trezor
+        and Ledger: recipient, amount, max fee; a token transfer also names the contract)."""
+        from chains.units import format_with_symbol
+
+        view = [("to", self.recipient)]
+        if self.asset.contract is not None:
+            view.append(("token", self.asset.contract))
+        view.append(("amount", format_with_symbol(self.amount, self.asset.decimals,
+                                                  self.asset.symbol, max_places=18)))
+        native = self.native
+        view.append(("max_fee", format_with_symbol(self.max_fee, native.decimals, native.symbol,
+                                                   max_places=18)))
+        view.append(("chain", f"{self.network.name} ({self.network.evm_chain_id})"))
+        view.append(("nonce", str(self.nonce)))
+        return tuple(view)
+
+
+def _kill_point(step: str) -> None:
+    """The crash tests kill the process here (SIGKILL: no cleanup, no flush) to prove that
+    every step can be recovered from. Inert unless the variable names this step."""
+    if os.environ.get(KILL_AT_ENV) == step:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+class EvmSender:
+    def __init__(
+        self,
+        store: Store,
+        network: Network,
+        backend: EvmBackend,
+        own_addresses: Sequence[str] = (),
+    ) -> None:
+        self.store = store
+        self.network = network
+        self.backend = backend
+        self.outbox = Outbox(store)
+        self.book = AddressBook(store)
+        self.own = tuple(own_addresses)
+
+    # -- prepare -----------------------------------------------------------------------------
+
+    async def reconcile(self, *, rebroadcast: bool = True) -> ReconcileReport:
+        return await self.outbox.reconcile(self.backend, self.network.id, rebroadcast=rebroadcast)
+
+    async def fee_options(self) -> Any:
+        return await self.backend.fee_options()
+
+    async def prepare(self, draft: SendDraft, sender: str, path: str) -> Review:
+        parsed = parse_evm_address(draft.recipient)
+        sender = parse_evm_address(sender).address
+        recipient = parsed.address
+        if self.outbox.has_unsent(self.network.id):
+            await self.reconcile()  # a crash left a signed transaction: settle it first
+        asset = draft.asset
+        native = Asset(network=self.network.id, symbol=self.network.native_symbol,
+                       name=self.network.native_symbol, decimals=self.network.native_decimals)
+        balances = await self.backend.balances(
+            [sender], [native] if asset.contract is None else [native, asset]
+        )
+        native_balance = balances[0].amount
+        asset_balance = balances[-1].amount
+        fee = draft.fee if isinstance(draft.fee, FeeQuote) else (
+            (await self.backend.fee_options()).get(draft.fee)
+        )
+        is_contract = await self.backend.is_contract(recipient)
+        probe = 1 if draft.amount == MAX else draft.amount
+        if asset.contract is None:
+            to, data = recipient, b""
+            gas = NATIVE_TRANSFER_GAS
+            if is_contract:
+                # A contract's receive code may depend on the value (WETH credits it).
+                est_value = min(probe, max(native_balance - gas * fee.max_fee_per_gas, 0))
+                gas = _margin(await self.backend.estimate_gas(sender, to, est_value, data))
+        else:
+            to = asset.contract
+            # Estimated with the amount the user can actually send, so a too-large amount shows
+            # as the clear balance error below rather than as the token's revert.
+            est_amount = min(probe, asset_balance) if asset_balance else 0
+            gas = _margin(await self.backend.estimate_gas(
+                sender, to, 0, erc20_transfer_data(recipient, est_amount)
+            ))
+        max_fee = gas * fee.max_fee_per_gas
+        if draft.amount == MAX:
+            amount = native_balance - max_fee if asset.contract is None else asset_balance
+            if amount <= 0:
+                raise NothingToSend(
+                    f"nothing left to send after the network fee (up to {max_fee} base units of "
+                    f"{native.symbol})", fee=max_fee, have=native_balance,
+                )
+        else:
+            amount = int(draft.amount)
+            if amount <= 0:
+                raise NothingToSend("the amount must be more than zero")
+        if asset.contract is None:
+            if amount + max_fee > native_balance:
+                raise InsufficientFunds(amount + max_fee, native_balance, native.symbol)
+            value, data = amount, b""
+        else:
+            if amount > asset_balance:
+                raise InsufficientFunds(amount, asset_balance, asset.symbol)
+            if max_fee > native_balance:
+                raise InsufficientFunds(max_fee, native_balance, native.symbol)
+            value, data = 0, erc20_transfer_data(recipient, amount)
+        nonce = await self.outbox.next_nonce(self.backend, self.network.id, sender)
+        known = [c.address for c in self.book.list()] + self.outbox.recipients()
+        warnings = recipient_warnings(
+            parsed,
+            is_contract=is_contract,
+            token_contract=asset.contract,
+            own=(*self.own, sender),
+            known=known,
+            sent_before=self.outbox.sent_to(self.network.id, recipient),
+        )
+        contact = self.book.find(self.network.id, recipient)
+        tx = self._tx(nonce, gas, to, value, data, fee)
+        return Review(
+            network=self.network, sender=sender, path=path, recipient=recipient, asset=asset,
+            amount=amount, fee=fee, gas=gas, nonce=nonce, tx=tx, native_balance=native_balance,
+            asset_balance=asset_balance, warnings=warnings,
+            contact=contact.label if contact else None,
+        )  # fmt: skip
+
+    def _tx(self, nonce: int, gas: int, to: str, value: int, data: bytes, fee: FeeQuote) -> EvmTx:
+        assert self.network.evm_chain_id is not None
+        return EvmTx(
+            chain_id=self.network.evm_chain_id,
+            nonce=nonce,
+            gas=gas,
+            to=to,
+            value=value,
+            data=data,
+            max_fee_per_gas=fee.max_fee_per_gas,
+            max_priority_fee_per_gas=fee.max_priority_fee_per_gas,
+        )
+
+    # -- sign, store, broadcast --------------------------------------------------------------
+
+    async def sign_and_send(self, review: Review, signer: Any) -> OutboxEntry:
+        """Sign on the signer, store the signed bytes, then broadcast. Returns the outbox row
+        (state 'broadcast'; a node error after storing leaves it 'signed' and re-raises)."""
+        signature = await asyncio.to_thread(signer.sign_evm_tx, review.path, review.tx)
+        raw = bytes(signature.raw_transaction)
+        tx_hash = "0x" + bytes(signature.tx_hash).hex()
+        _verify(raw, review)
+        _kill_point("signed")
+        try:
+            entry = self.outbox.record(
+                NewEntry(
+                    network=self.network.id, chain_id=review.tx.chain_id, sender=review.sender,
+                    nonce=review.nonce, tx_hash=tx_hash, raw_tx=raw, kind=review.kind,
+                    recipient=review.recipient, asset=review.asset.key, amount=review.amount,
+                    gas=review.gas, max_fee_per_gas=review.fee.max_fee_per_gas,
+                    max_priority_fee_per_gas=review.fee.max_priority_fee_per_gas,
+                    replaces=review.replaces,
+                )  # fmt: skip
+            )
+        except sqlite3.IntegrityError:
+            raise NonceTaken(
+                f"another payment already holds nonce {review.nonce}: review the send again"
+            ) from None
+        _kill_point("stored")
+        return await self.broadcast(entry)
+
+    async def broadcast(self, entry: OutboxEntry) -> OutboxEntry:
+        try:
+            await self.backend.broadcast(entry.raw_tx)
+        except AlreadyKnown:
+            pass
+        except NonceUsed:
+            # Mined already (a re-broadcast), or the nonce went to something else: settle it.
+            await self.reconcile(rebroadcast=False)
+            entry = self.outbox.get(entry.id)
+            if entry.open:
+                raise
+            return entry
+        except TxRejected as exc:
+            # The node refused these bytes for good (fee too low, funds): they will never be
+            # sent, so the row must not hold its nonce or be re-broadcast at every start.
+            self.outbox.mark(entry.id, TxState.DROPPED, error=exc.reason[:200])
+            raise
+        _kill_point("broadcast")
+        self.outbox.mark(entry.id, TxState.BROADCAST)
+        _kill_point("marked")
+        return self.outbox.get(entry.id)
+
+    # -- track -------------------------------------------------------------------------------
+
+    async def wait(
+        self, entry: OutboxEntry, *, timeout: float = 120.0, poll: float = 1.0
+    ) -> OutboxEntry:
+        """Poll until this send (or one of its replacements) is settled, or the timeout."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            await self.reconcile(rebroadcast=False)
+            fresh = self.outbox.get(entry.id)
+            if not fresh.open:
+                return fresh
+            if loop.time() >= deadline:
+                return fresh
+            await asyncio.sleep(poll)
+
+    # -- speed up, cancel --------------------------------------------------------------------
+
+    async def replacement(
+        self, entry_id: int, kind: Literal["speedup", "cancel"], path: str
+    ) -> Review:
+        """A review for a replacement of a pending send: same nonce, fees bumped so nodes take
+        it. Speed-up sends the same payment; cancel sends nothing to ourselves."""
+        base = self.outbox.get(entry_id)
+        await self.reconcile(rebroadcast=False)
+        family = self.outbox.siblings(base)
+        if not any(e.open for e in family):
+            raise NotPending("this transaction is no longer pending: nothing to replace")
+        newest = max((e for e in family if e.open), key=lambda e: e.id)
+        options = await self.backend.fee_options()
+        fast = options.fast
+        max_fee, tip = bumped(newest.max_fee_per_gas, newest.max_priority_fee_per_gas, fast)
+        fee = FeeQuote(FeeTier.CUSTOM, max_fee, tip, fast.base_fee)
+        original = self.outbox.get(newest.id)
+        decoded = _decode(original.raw_tx)
+        if kind == "cancel":
+            to, value, data, gas = base.sender, 0, b"", NATIVE_TRANSFER_GAS
+            recipient, amount = base.sender, 0
+        else:
+            to, value, data, gas = decoded["to"], decoded["value"], decoded["data"], original.gas
+            recipient, amount = original.recipient, original.amount
+        tx = self._tx(base.nonce, gas, to, value, data, fee)
+        balances = await self.backend.balances([base.sender], [_native(self.network)])
+        have = balances[0].amount
+        if value + gas * max_fee > have:
+            raise InsufficientFunds(value + gas * max_fee, have, self.network.native_symbol)
+        asset = _native(self.network) if kind == "cancel" else self._asset_of(original)
+        review = Review(
+            network=self.network, sender=base.sender, path=path, recipient=recipient, asset=asset,
+            amount=amount, fee=fee, gas=gas, nonce=base.nonce, tx=tx, native_balance=have,
+            asset_balance=have, warnings=(), kind=kind, replaces=newest.id,
+        )  # fmt: skip
+        return review
+
+    def _asset_of(self, entry: OutboxEntry) -> Asset:
+        contract = entry.asset.split(":", 1)[1]
+        if contract == "native":
+            return _native(self.network)
+        row = self.store.db.execute(
+            "SELECT symbol, name, decimals FROM user_tokens WHERE network = ? AND contract = ?",
+            (self.network.id, contract),
+        ).fetchone()
+        from chains.tokens import find_listed
+
+        listed = find_listed(self.network.id, contract)
+        if listed is not None:
+            return listed
+        if row is not None:
+            return Asset(network=self.network.id, symbol=row["symbol"], name=row["name"],
+                         decimals=int(row["decimals"]), contract=contract)
+        return Asset(network=self.network.id, symbol="?", name="token", decimals=0,
+                     contract=contract)
+
+
+def _native(network: Network) -> Asset:
+    return Asset(network=network.id, symbol=network.native_symbol, name=network.native_symbol,
+                 decimals=network.native_decimals)
+
+
+def _margin(gas: int) -> int:
+    num, den = CONTRACT_GAS_MARGIN
+    return -(-gas * num // den)
+
+
+def _decode(raw: bytes) -> dict[str, Any]:
+    from eth_account import Account
+    from eth_account.typed_transactions import TypedTransaction
+
+    if raw[:1] != b"\x02":  # we only ever ask for EIP-1559 transactions
+        raise SignerMismatch("the signer returned a transaction of another type; nothing sent")
+    from hexbytes import HexBytes
+
+    d = TypedTransaction.from_bytes(HexBytes(raw)).as_dict()
+    to = d.get("to") or b""
+    from eth_utils import to_checksum_address
+
+    return {
+        "sender": Account.recover_transaction(raw),
+        "nonce": int(d["nonce"]),
+        "to": to_checksum_address(to) if to else None,
+        "value": int(d["value"]),
+        "data": bytes(d.get("data") or b""),
+        "chain_id": int(d.get("chainId") or 0),
+        "gas": int(d["gas"]),
+        "max_fee_per_gas": int(d.get("maxFeePerGas") or d.get("gasPrice") or 0),
+    }
+
+
+def _verify(raw: bytes, review: Review) -> None:
+    """The signed bytes must be exactly the reviewed transaction, from the reviewed account: a
+    wrong derivation path, a wrong passphrase or a misbehaving device is caught here, before
+    anything is stored or sent."""
+    d = _decode(raw)
+    tx = review.tx
+    expected = {
+        "sender": review.sender, "nonce": tx.nonce, "to": tx.to, "value": tx.value,
+        "data": tx.data, "chain_id": tx.chain_id, "gas": tx.gas,
+        "max_fee_per_gas": tx.max_fee_per_gas,
+    }  # fmt: skip
+    wrong = sorted(k for k, v in expected.items() if d[k] != v)
+    if wrong:
+        raise SignerMismatch(
+            "the signer returned a transaction that differs from the review "
+            f"({', '.join(wrong)}); nothing was sent", fields=",".join(wrong),
+        )
+    if review.asset.contract is not None and review.kind != "cancel":
+        decoded = decode_erc20_transfer(tx.data)
+        if decoded != (review.recipient, review.amount):
+            raise SignerMismatch("the token transfer does not match the review; nothing was sent")

@@ -1,0 +1,88 @@
+"""The user's own wallet on disk: settings, store, keystore and lockout, and the session over
+its accounts. What the app needs to decide between first run, unlock, and the wallet itself."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from wallet.keystore import Keystore, UnlockedWallet
+from wallet.lockout import Lockout
+from wallet.paths import Paths
+from wallet.session import WalletSession, native_asset
+from wallet.settings import Settings, load_settings
+from wallet.store import Store
+
+
+class Gate(StrEnum):
+    """What stands between the user and the wallet screens."""
+
+    FIRST_RUN = "first_run"  # no keystore and no watch-only accounts: create or restore
+    UNLOCK = "unlock"  # a keystore: the password (and TOTP if on) first
+    OPEN = "open"  # watch-only accounts only: nothing to unlock
+
+
+@dataclass
+class UserWallet:
+    paths: Paths
+    settings: Settings
+    store: Store
+    keystore: Keystore
+    lockout: Lockout
+    unlocked: UnlockedWallet | None = None
+
+    @classmethod
+    def open(
+        cls, paths: Paths, settings: Settings | None = None, **overrides: object
+    ) -> UserWallet:
+        paths.ensure()
+        settings = settings or load_settings(paths.config_file, **overrides)
+        store = Store(paths.database)
+        return cls(
+            paths=paths,
+            settings=settings,
+            store=store,
+            keystore=Keystore(paths.data_dir / "keystore.json"),
+            lockout=Lockout(store),
+        )
+
+    def gate(self) -> Gate:
+        if self.keystore.exists():
+            return Gate.OPEN if self.unlocked is not None else Gate.UNLOCK
+        watched = self.store.db.execute(
+            "SELECT 1 FROM accounts WHERE watch_only = 1 LIMIT 1"
+        ).fetchone()
+        return Gate.OPEN if watched else Gate.FIRST_RUN
+
+    def session(self) -> WalletSession:
+        """The wallet on the configured EVM network. Ethereum accounts serve every EVM network
+        (same keys), so they are stored under the 'eth' family."""
+        from chains.networks import get_network
+        from wallet.backends import backend_for
+
+        network = get_network(self.settings.network, self.settings.rpc_urls)
+        rows = self.store.db.execute(
+            "SELECT a.address, a.watch_only FROM accounts a "
+            "WHERE a.network = 'eth' AND (a.script = 'eth' OR a.script IS NULL) ORDER BY a.id"
+        ).fetchall()
+        if self.keystore.exists():
+            signer = "software"
+        elif rows:
+            signer = "watch_only"
+        else:
+            signer = "no_wallet"
+        session = WalletSession(
+            store=self.store,
+            network=network,
+            backend=backend_for(network),
+            addresses=[r["address"] for r in rows],
+            assets=[native_asset(network)],
+            signer=signer,
+        )
+        session.locked = self.keystore.exists() and self.unlocked is None
+        return session
+
+    def lock(self) -> None:
+        if self.unlocked is not None:
+            self.unlocked.lock()
+            self.unlocked = None

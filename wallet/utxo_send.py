@@ -1,0 +1,303 @@
+"""Send on Bitcoin and Litecoin: prepare (sync, fee tier, coin selection, PSBT) -> review ->
+sign (any Signer's sign_psbt: software now, devices the same PSBT) -> store -> broadcast ->
+track. RBF is on by default.
+
+The signed transaction is written to the store before it is broadcast, with its inputs; until
+it settles those inputs are not selected again, and `resume()` broadcasts again anything that
+was signed but never confirmed sent (a crash between the two steps loses nothing and, as the
+same transaction is sent, cannot pay twice).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from chains.errors import ChainError
+from chains.utxo import (
+    ChangeOutput,
+    UnsignedPsbt,
+    UtxoBackend,
+    address_to_script,
+    build_psbt,
+    finalize_psbt,
+    select_coins,
+    txid_of,
+)
+from wallet.accounts import Account
+from wallet.store import Store
+from wallet.utxo_sync import DEFAULT_GAP_LIMIT, SyncResult, UtxoAccount, reserved_outpoints
+
+
+class FeeTierName(StrEnum):
+    SLOW = "slow"
+    NORMAL = "normal"
+    FAST = "fast"
+
+
+# Confirmation targets (blocks) each tier asks the server about.
+TIER_TARGETS = {FeeTierName.FAST: 2, FeeTierName.NORMAL: 6, FeeTierName.SLOW: 25}
+
+
+@dataclass(frozen=True)
+class FeeTier:
+    name: FeeTierName
+    target_blocks: int
+    sat_per_vb: int
+    estimated: bool  # False: the server had no estimate and the relay floor is used
+
+
+class SendError(ChainError):
+    code = "UTXO_SEND"
+
+
+@dataclass(frozen=True)
+class UtxoSendReview:
+    """What the review screen shows; `unsigned` goes to the signer unchanged."""
+
+    network: str
+    symbol: str
+    decimals: int
+    account_id: int
+    recipient: str
+    amount: int
+    fee: int
+    fee_rate: int  # sat/vB asked for
+    vsize: int  # estimated
+    change: int
+    inputs: int
+    rbf: bool
+    unsigned: UnsignedPsbt
+
+    @property
+    def total(self) -> int:
+        return self.amount + self.fee
+
+
+@dataclass(frozen=True)
+class SignedUtxoTx:
+    id: int  # row in utxo_outgoing
+    network: str
+    txid: str
+    raw: bytes
+
+
+class TxState(StrEnum):
+    SIGNED = "signed"
+    BROADCAST = "broadcast"
+    CONFIRMED = "confirmed"
+    FAILED = "failed"
+    REPLACED = "replaced"
+
+
+@dataclass(frozen=True)
+class TxStatus:
+    txid: str
+    state: TxState
+    height: int | None
+    confirmations: int
+
+
+async def fee_tiers(backend: UtxoBackend) -> tuple[FeeTier, ...]:
+    """Slow / normal / fast in sat/vB from the server's estimates; each at least the relay
+    floor and never below a slower tier."""
+    est = await backend.fee_estimates(sorted(set(TIER_TARGETS.values())))
+    tiers: list[FeeTier] = []
+    below = est.floor
+    for name in (FeeTierName.SLOW, FeeTierName.NORMAL, FeeTierName.FAST):
+        target = TIER_TARGETS[name]
+        rate = est.by_target.get(target)
+        below = max(below, rate or est.floor)
+        tiers.append(FeeTier(name, target, below, rate is not None))
+    return tuple(tiers)
+
+
+def signer_fingerprint(signer: Any) -> bytes:
+    """The master key fingerprint a signer signs PSBT inputs for (BIP32), from its master
+    public key: every Signer can give that."""
+    fp = getattr(signer, "fingerprint", None)
+    if isinstance(fp, bytes) and len(fp) == 4:
+        return fp
+    from embit import hashes
+    from embit.bip32 import HDKey
+
+    master = HDKey.from_string(signer.get_xpub("m"))
+    return bytes(hashes.hash160(master.key.sec())[:4])
+
+
+class UtxoSender:
+    def __init__(
+        self,
+        store: Store,
+        account: Account,
+        backend: UtxoBackend,
+        *,
+        gap_limit: int = DEFAULT_GAP_LIMIT,
+    ) -> None:
+        self.store = store
+        self.account = account
+        self.backend = backend
+        self.network = backend.network
+        self.utxo_account = UtxoAccount(store, account, backend, gap_limit=gap_limit)
+        self.last_sync: SyncResult | None = None
+
+    async def prepare(
+        self,
+        recipient: str,
+        amount: int | None,
+        fingerprint: bytes,
+        *,
+        fee_rate: int | None = None,
+        tier: FeeTierName = FeeTierName.NORMAL,
+        rbf: bool = True,
+    ) -> UtxoSendReview:
+        """Build the unsigned PSBT. `amount` None sends everything (less the fee)."""
+        if self.account.watch_only:
+            raise SendError("a watch-only account cannot send: it has no keys to sign with")
+        net = self.network
+        script = address_to_script(recipient, net)
+        if amount is not None and amount <= 0:
+            raise SendError("the amount must be more than zero")
+        if fee_rate is None:
+            rates = {t.name: t.sat_per_vb for t in await fee_tiers(self.backend)}
+            fee_rate = rates[tier]
+        if fee_rate < net.min_fee_rate:
+            raise SendError(f"the fee rate must be at least {net.min_fee_rate} sat/vB")
+        synced = await self.utxo_account.sync()
+        self.last_sync = synced
+        reserved = reserved_outpoints(self.store, net.id)
+        coins = [c for c in synced.coins if c.outpoint not in reserved]
+        change_key = synced.change_key
+        selection = select_coins(
+            coins,
+            [(script, amount or 0)],
+            fee_rate,
+            change_key.script,
+            dust_limit=net.dust_limit,
+            symbol=net.symbol,
+            send_max=amount is None,
+        )
+        if amount is None:
+            amount = sum(c.value for c in selection.coins) - selection.fee
+        change = (
+            ChangeOutput(
+                change_key.script,
+                selection.change,
+                change_key.path,
+                change_key.pubkey,
+                self.utxo_account.keys.kind,
+            )
+            if selection.change
+            else None
+        )
+        # Anti fee-sniping (as Bitcoin Core): only valid from the next block on.
+        unsigned = build_psbt(
+            selection, [(script, amount)], change, fingerprint, locktime=synced.tip, rbf=rbf
+        )
+        return UtxoSendReview(
+            network=net.id,
+            symbol=net.symbol,
+            decimals=net.decimals,
+            account_id=self.account.id,
+            recipient=recipient,
+            amount=amount,
+            fee=unsigned.fee,
+            fee_rate=fee_rate,
+            vsize=unsigned.vsize,
+            change=selection.change,
+            inputs=len(selection.coins),
+            rbf=rbf,
+            unsigned=unsigned,
+        )
+
+    def sign(self, review: UtxoSendReview, signer: Any) -> SignedUtxoTx:
+        """Have the signer sign the PSBT (on the device thread when it is a device), finalize,
+        and store it before anything is sent."""
+        signed_psbt = signer.sign_psbt(review.unsigned.psbt, self.network.id)
+        raw = finalize_psbt(signed_psbt, review.unsigned)
+        self._check(raw, review)
+        txid = txid_of(raw)
+        with self.store.db:
+            cur = self.store.db.execute(
+                "INSERT INTO utxo_outgoing(account_id, network, txid, raw, psbt, inputs, "
+                "recipient, amount, fee, fee_rate, state, created_at) "
+                "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'signed', ?)",
+                (
+                    self.account.id,
+                    self.network.id,
+                    txid,
+                    raw,
+                    bytes(signed_psbt),
+                    json.dumps([c.outpoint for c in review.unsigned.inputs]),
+                    review.recipient,
+                    str(review.amount),
+                    str(review.fee),
+                    review.fee_rate,
+                    datetime.now(UTC).isoformat(),
+                ),
+            )
+        return SignedUtxoTx(int(cur.lastrowid or 0), self.network.id, txid, raw)
+
+    def _check(self, raw: bytes, review: UtxoSendReview) -> None:
+        """The finalized transaction pays what the review showed, and nothing else."""
+        from chains.utxo import parse_tx
+
+        tx = parse_tx(raw)
+        want = {(address_to_script(review.recipient, self.network), review.amount)}
+        if review.unsigned.change is not None:
+            want.add((review.unsigned.change.script, review.unsigned.change.value))
+        got = {(o.script_pubkey.data, int(o.value)) for o in tx.vout}
+        if got != want or len(tx.vout) != len(want):
+            raise SendError("the signed transaction's outputs differ from the review")
+
+    async def broadcast(self, signed: SignedUtxoTx) -> str:
+        try:
+            txid = await self.backend.broadcast(signed.raw)
+        except ChainError as exc:
+            self._set_state(signed.id, TxState.FAILED, error=str(exc)[:500])
+            raise
+        self._set_state(signed.id, TxState.BROADCAST)
+        return txid
+
+    def _set_state(self, row: int, state: TxState, *, error: str | None = None) -> None:
+        now = datetime.now(UTC).isoformat()
+        with self.store.db:
+            self.store.db.execute(
+                "UPDATE utxo_outgoing SET state = ?, last_error = ?, "
+                "broadcast_at = CASE WHEN ? = 'broadcast' THEN ? ELSE broadcast_at END "
+                "WHERE id = ?",
+                (state.value, error, state.value, now, row),
+            )
+
+    async def resume(self) -> list[str]:
+        """Broadcast again what was signed but not confirmed sent (after a crash)."""
+        rows = self.store.db.execute(
+            "SELECT id, txid, raw FROM utxo_outgoing WHERE network = ? AND account_id = ? "
+            "AND state = 'signed'",
+            (self.network.id, self.account.id),
+        ).fetchall()
+        done = []
+        for r in rows:
+            done.append(
+                await self.broadcast(SignedUtxoTx(int(r["id"]), self.network.id, r["txid"], bytes(r["raw"])))
+            )
+        return done
+
+    async def status(self, txid: str) -> TxStatus:
+        """Where one of our transactions is, from a fresh sync."""
+        synced = await self.utxo_account.sync()
+        self.last_sync = synced
+        rec = next((h for h in synced.history if h.txid == txid), None)
+        row = self.store.db.execute(
+            "SELECT state FROM utxo_outgoing WHERE network = ? AND txid = ?",
+            (self.network.id, txid),
+        ).fetchone()
+        if rec is None:
+            state = TxState(row["state"]) if row else TxState.FAILED
+            return TxStatus(txid, state, None, 0)
+        if rec.height > 0:
+            return TxStatus(txid, TxState.CONFIRMED, rec.height, rec.confirmations)
+        return TxStatus(txid, TxState.BROADCAST, None, 0)

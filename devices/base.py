@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict
+
+from devices.models import EvmSignature, EvmTx
 
 
 class SignerKind(StrEnum):
@@ -70,5 +72,13 @@ class Signer(Protocol):
     def get_xpub(self, path: str) -> str: ...
 
     def get_address(self, chain: str, path: str, *, display: bool = False) -> str: ...
+
+    def sign_evm_tx(self, path: str, tx: EvmTx) -> EvmSignature: ...
+
+    def sign_message(self, path: str, message: bytes) -> bytes: ...  # EIP-191
+
+    def sign_typed_data(self, path: str, data: dict[str, Any]) -> bytes: ...  # EIP-712
+
+    def sign_psbt(self, psbt: bytes, chain: str) -> bytes: ...  # BIP174 in, signed PSBT out
 
     def close(self) -> None: ...

@@ -47,7 +47,7 @@ MODEL_NAMES = {"1": "Trezor One", "T": "Trezor Model T", "Safe 3": "Trezor Safe 
 
 def _lib() -> Any:
     try:
-        import trezorlib  # noqa: F401
+        import trezorlib
     except ImportError as exc:
         raise LibraryMissing(
             "The Trezor library (trezorlib) is not installed: reinstall termwallet with its "

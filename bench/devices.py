@@ -1,0 +1,80 @@
+"""Our overhead per device call over the raw library call, against the live emulators.
+
+    python3 bench/devices.py [--n 200]
+Trezor: TrezorSigner.get_address vs trezorlib.ethereum.get_address on the same session
+(Trezor One emulator, UDP 127.0.0.1:21324). Ledger: LedgerSigner.get_address vs the same APDU
+through ledgerwallet's raw_exchange (speculos at $TERMWALLET_SPECULOS). Target: <= 10 %.
+Prints medians; a missing emulator is reported and skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+from collections.abc import Callable
+
+PATH = "m/44'/60'/0'/0/0"
+
+
+def _median_ms(fn: Callable[[], object], n: int) -> float:
+    fn()  # warm up
+    times = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times) * 1000
+
+
+def _report(name: str, ours: float, raw: float) -> None:
+    print(f"{name:8} ours {ours:8.3f} ms  raw {raw:8.3f} ms  overhead {100 * (ours / raw - 1):6.1f} %")
+
+
+def bench_trezor(n: int) -> None:
+    from trezorlib import ethereum
+    from trezorlib.tools import parse_path
+    from trezorlib.transport.udp import UdpTransport
+
+    from devices.trezor import TrezorSigner
+
+    try:
+        signer = TrezorSigner(UdpTransport("127.0.0.1:21324"))
+        signer.get_address("eth", PATH)
+    except Exception as exc:
+        print(f"trezor   skipped: no emulator ({type(exc).__name__})")
+        return
+    session = signer._session_for_wallet()
+    n_path = parse_path(PATH)
+    for _ in range(2):  # interleave rounds so drift hits both sides alike
+        raw = _median_ms(lambda: ethereum.get_address(session, n_path), n)
+        ours = _median_ms(lambda: signer.get_address("eth", PATH), n)
+        _report("trezor", ours, raw)
+    signer.close()
+
+
+def bench_ledger(n: int) -> None:
+    addr = os.environ.get("TERMWALLET_SPECULOS")
+    if not addr:
+        print("ledger   skipped: set TERMWALLET_SPECULOS=127.0.0.1:APDU_PORT")
+        return
+    from devices.ledger import LedgerSigner, _path_bytes, tcp_device
+
+    signer = LedgerSigner(tcp_device(addr))
+    data = _path_bytes(PATH)
+    apdu = bytes([0xE0, 0x02, 0, 0, len(data)]) + data
+    client = signer._client
+    for _ in range(2):
+        raw = _median_ms(lambda: client.raw_exchange(apdu), n)
+        ours = _median_ms(lambda: signer.get_address("eth", PATH), n)
+        _report("ledger", ours, raw)
+    signer.close()
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=200)
+    a = ap.parse_args()
+    bench_trezor(a.n)
+    bench_ledger(a.n)

@@ -25,12 +25,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from chains.devnet.anvil import Anvil  # noqa: E402
-from chains.devnet.artifacts import load_artifact  # noqa: E402
-from chains.devnet.deploy import connect  # noqa: E402
-from chains.evm import EvmBackend  # noqa: E402
-from chains.models import Asset  # noqa: E402
-from chains.networks import devnet  # noqa: E402
+from chains.devnet.anvil import Anvil
+from chains.devnet.artifacts import load_artifact
+from chains.devnet.deploy import connect
+from chains.evm import EvmBackend
+from chains.models import Asset
+from chains.networks import devnet
 
 
 class LatencyProxy:
@@ -49,7 +49,7 @@ class LatencyProxy:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 time.sleep(delay)
                 req = urllib.request.Request(upstream, body, {"Content-Type": "application/json"})
-                with urllib.request.urlopen(req, timeout=60) as r:  # noqa: S310 (loopback)
+                with urllib.request.urlopen(req, timeout=60) as r:
                     data = r.read()
                 proxy.bytes_out += len(data)
                 self.send_response(200)
@@ -79,14 +79,21 @@ def deploy_tokens(rpc_url: str, n: int) -> list[Asset]:
     for i in range(n):
         tx = factory.constructor(f"Bench {i}", f"B{i}", 18, 10**30).transact()
         addr = w3.eth.wait_for_transaction_receipt(tx, poll_latency=0.01)["contractAddress"]
-        out.append(Asset(network="devnet", symbol=f"B{i}", name=f"Bench {i}", decimals=18,
-                         contract=addr))
+        out.append(
+            Asset(network="devnet", symbol=f"B{i}", name=f"Bench {i}", decimals=18, contract=addr)
+        )
     # Give every account a balance in a few tokens, so the answers are not all zero.
     return out
 
 
-async def measure(url: str, addresses: list[str], assets: list[Asset], batch: int | None,
-                  proxy: LatencyProxy, runs: int) -> tuple[int, list[float], int]:
+async def measure(
+    url: str,
+    addresses: list[str],
+    assets: list[Asset],
+    batch: int | None,
+    proxy: LatencyProxy,
+    runs: int,
+) -> tuple[int, list[float], int]:
     times = []
     trips = 0
     count = 0
@@ -114,12 +121,15 @@ def main() -> int:
         tokens = deploy_tokens(node.rpc_url, args.tokens)
         assets = [Asset(network="devnet", symbol="ETH", name="Ether", decimals=18), *tokens]
         w3 = connect(node.rpc_url)
-        addresses = [w3.eth.accounts[0]] + [f"0x{0xB0B0000 + i:040x}" for i in
-                                            range(args.accounts - 1)]
+        addresses = [w3.eth.accounts[0]] + [
+            f"0x{0xB0B0000 + i:040x}" for i in range(args.accounts - 1)
+        ]
         proxy = LatencyProxy(node.rpc_url, args.latency_ms / 1000)
         calls = len(addresses) * len(assets)
-        print(f"{len(addresses)} accounts x {len(assets)} assets = {calls} balance calls, "
-              f"+{args.latency_ms:g} ms per HTTP request, {args.runs} runs each")
+        print(
+            f"{len(addresses)} accounts x {len(assets)} assets = {calls} balance calls, "
+            f"+{args.latency_ms:g} ms per HTTP request, {args.runs} runs each"
+        )
         print(f"{'strategy':28} {'round trips':>11} {'median s':>9} {'min s':>7} {'max s':>7}")
         try:
             for spec in args.batches.split(","):
@@ -129,8 +139,10 @@ def main() -> int:
                 )
                 assert count == calls
                 name = "one batch" if batch is None else f"batches of {batch}, concurrent"
-                print(f"{name:28} {trips:>11} {statistics.median(times):>9.3f} "
-                      f"{min(times):>7.3f} {max(times):>7.3f}")
+                print(
+                    f"{name:28} {trips:>11} {statistics.median(times):>9.3f} "
+                    f"{min(times):>7.3f} {max(times):>7.3f}"
+                )
         finally:
             proxy.close()
     return 0

@@ -1,6 +1,7 @@
 """Our overhead per device call over the raw library call, against the live emulators.
 
-    python3 bench/devices.py [--n 200]
+    python3 -m bench.devices [--n 200]   (as a module: a script named devices.py
+    would shadow the devices package)
 Trezor: TrezorSigner.get_address vs trezorlib.ethereum.get_address on the same session
 (Trezor One emulator, UDP 127.0.0.1:21324). Ledger: LedgerSigner.get_address vs the same APDU
 through ledgerwallet's raw_exchange (speculos at $TERMWALLET_SPECULOS). Target: <= 10 %.
@@ -29,7 +30,9 @@ def _median_ms(fn: Callable[[], object], n: int) -> float:
 
 
 def _report(name: str, ours: float, raw: float) -> None:
-    print(f"{name:8} ours {ours:8.3f} ms  raw {raw:8.3f} ms  overhead {100 * (ours / raw - 1):6.1f} %")
+    print(
+        f"{name:8} ours {ours:8.3f} ms  raw {raw:8.3f} ms  overhead {100 * (ours / raw - 1):6.1f} %"
+    )
 
 
 def bench_trezor(n: int) -> None:

@@ -1,5 +1,10 @@
 """The Electrum protocol (what Electrum, Sparrow and ElectrumX speak), on asyncio streams.
 
+Requests are pipelined: callers send independent requests concurrently (asyncio.gather) and
+replies are matched by id. That matters: ElectrumX (e-x 2.0) pads replies against traffic
+analysis and holds a small reply up to 1 s waiting for more to fill a 1 KiB packet, so every
+sequential round trip can cost a second; concurrent requests share that wait.
+
 Newline-delimited JSON-RPC 2.0 over TCP or TLS; a batch is one JSON array on one line;
 the server pushes notifications for subscriptions (new block headers, script-hash status).
 
@@ -334,10 +339,10 @@ class ElectrumBackend:
         """Confirmed plus unconfirmed, per address, in one batch (plus the tip in the same
         round trip's neighbour). Only the native asset exists on these chains."""
         c = await self.client()
-        results = await c.batch(
-            "blockchain.scripthash.get_balance", [[self._scripthash(a)] for a in addresses]
+        results, tip = await asyncio.gather(
+            c.batch("blockchain.scripthash.get_balance", [[self._scripthash(a)] for a in addresses]),
+            self.block_number(),
         )
-        tip = await self.block_number()
         now = datetime.now(UTC)
         out = []
         for asset in assets:
@@ -375,8 +380,10 @@ class ElectrumBackend:
 
     async def fee_estimates(self, targets: Sequence[int]) -> FeeEstimates:
         c = await self.client()
-        rates = await c.batch("blockchain.estimatefee", [[t] for t in targets])
-        relay = await c.request("blockchain.relayfee")
+        rates, relay = await asyncio.gather(
+            c.batch("blockchain.estimatefee", [[t] for t in targets]),
+            c.request("blockchain.relayfee"),
+        )
         floor = max(_per_vbyte(relay), self.network.min_fee_rate)
         by_target = {}
         for t, r in zip(targets, rates, strict=True):

@@ -33,6 +33,7 @@ ERC20_ABI: list[dict[str, Any]] = [
 _TRANSFER = bytes.fromhex("a9059cbb")  # transfer(address,uint256)
 _APPROVE = bytes.fromhex("095ea7b3")  # approve(address,uint256)
 _SYMBOL, _NAME, _DECIMALS = "0x95d89b41", "0x06fdde03", "0x313ce567"
+_BALANCE_OF = "0x70a08231"  # balanceOf(address); the address follows, left-padded to 32 bytes
 
 
 class TxRejected(ChainError):
@@ -224,21 +225,27 @@ class EvmBackend:
 
     @staticmethod
     async def _batch(w3: Any, pairs: Sequence[tuple[str, Asset]], block: int | None) -> list[Any]:
-        from web3 import AsyncWeb3
-
-        at = block if block is not None else "latest"
-        async with w3.batch_requests() as batch:
-            if block is None:
-                batch.add(w3.eth.get_block_number())
-            for address, asset in pairs:
-                if asset.contract is None:
-                    batch.add(w3.eth.get_balance(address, at))
-                else:
-                    token = w3.eth.contract(
-                        address=AsyncWeb3.to_checksum_address(asset.contract), abi=ERC20_ABI
-                    )
-                    batch.add(token.functions.balanceOf(address).call(block_identifier=at))
-            return list(await batch.async_execute())
+        """Raw JSON-RPC in one batch. Written out rather than through web3's contract objects:
+        building one contract call costs about a millisecond of CPU in web3, so 1,000 balances
+        took over a second of pure Python; a balanceOf call is a fixed 36-byte payload."""
+        at = hex(block) if block is not None else "latest"
+        reqs: list[tuple[str, Any]] = [] if block is not None else [("eth_blockNumber", [])]
+        for address, asset in pairs:
+            if asset.contract is None:
+                reqs.append(("eth_getBalance", [address, at]))
+            else:
+                data = _BALANCE_OF + address[2:].lower().rjust(64, "0")
+                reqs.append(("eth_call", [{"to": asset.contract, "data": data}, at]))
+        replies = await w3.provider.make_batch_request(reqs)
+        if not isinstance(replies, list):
+            raise BadResponse(f"the node answered a batch with {type(replies).__name__}")
+        out: list[Any] = []
+        for reply in replies:
+            if not isinstance(reply, dict) or "error" in reply:
+                err = reply.get("error") if isinstance(reply, dict) else reply
+                raise BadResponse(f"the node refused a balance request: {str(err)[:200]}")
+            out.append(_hex_int(reply.get("result")))
+        return out
 
     async def nonces(self, address: str) -> tuple[int, int]:
         """(latest, pending) transaction counts of `address`, in one batch: latest is the next
@@ -347,12 +354,16 @@ class EvmBackend:
             if "error" in reply:
                 raise BadResponse(f"{self.url}: {str(reply['error'])[:200]}")
             r = reply.get("result")
-            out[h] = None if r is None else Receipt(
-                tx_hash=h,
-                block=int(r["blockNumber"], 16),
-                success=int(r["status"], 16) == 1,
-                gas_used=int(r["gasUsed"], 16),
-                effective_gas_price=int(r.get("effectiveGasPrice") or "0x0", 16),
+            out[h] = (
+                None
+                if r is None
+                else Receipt(
+                    tx_hash=h,
+                    block=int(r["blockNumber"], 16),
+                    success=int(r["status"], 16) == 1,
+                    gas_used=int(r["gasUsed"], 16),
+                    effective_gas_price=int(r.get("effectiveGasPrice") or "0x0", 16),
+                )
             )
         return out
 
@@ -394,6 +405,21 @@ def _text(raw: bytes) -> str:
         return str(decode(["string"], raw)[0])[:64]
     except Exception:
         return raw[:32].rstrip(b"\0").decode("utf-8", "replace")[:64]
+
+
+def _hex_int(value: Any) -> int | None:
+    """A quantity or a 32-byte word as the node sends it ('0x1a'); None when it is not one."""
+    if not isinstance(value, str) or not value.startswith("0x"):
+        return None
+    digits = value[2:]
+    if digits == "":
+        return None  # eth_call on an address without code answers '0x'
+    if len(digits) > 64:
+        return None
+    try:
+        return int(digits, 16)
+    except ValueError:
+        return None
 
 
 def _as_int(value: Any, url: str) -> int:

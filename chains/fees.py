@@ -59,9 +59,7 @@ class FeeOptions:
         tier = FeeTier(tier)
         if tier is FeeTier.CUSTOM:
             raise ValueError("a custom fee is built with custom_fee(), not picked from options")
-        return {FeeTier.SLOW: self.slow, FeeTier.NORMAL: self.normal, FeeTier.FAST: self.fast}[
-            tier
-        ]
+        return {FeeTier.SLOW: self.slow, FeeTier.NORMAL: self.normal, FeeTier.FAST: self.fast}[tier]
 
 
 def tiers_from_history(base_fees: list[int], rewards: list[list[int]]) -> FeeOptions:

@@ -34,37 +34,56 @@ NETWORKS: dict[str, Network] = {
     n.id: n
     for n in (
         _evm(
-            "eth", "Ethereum", 1, "ETH",
+            "eth",
+            "Ethereum",
+            1,
+            "ETH",
             ("https://ethereum-rpc.publicnode.com", "https://eth.llamarpc.com"),
             "https://etherscan.io",
         ),
         _evm(
-            "sepolia", "Sepolia", 11155111, "ETH",
+            "sepolia",
+            "Sepolia",
+            11155111,
+            "ETH",
             ("https://ethereum-sepolia-rpc.publicnode.com", "https://rpc.sepolia.org"),
-            "https://sepolia.etherscan.io", testnet=True,
+            "https://sepolia.etherscan.io",
+            testnet=True,
         ),
         _evm(
-            "polygon", "Polygon", 137, "POL",
+            "polygon",
+            "Polygon",
+            137,
+            "POL",
             ("https://polygon-bor-rpc.publicnode.com", "https://polygon-rpc.com"),
             "https://polygonscan.com",
         ),
         _evm(
-            "arbitrum", "Arbitrum One", 42161, "ETH",
+            "arbitrum",
+            "Arbitrum One",
+            42161,
+            "ETH",
             ("https://arbitrum-one-rpc.publicnode.com", "https://arb1.arbitrum.io/rpc"),
             "https://arbiscan.io",
         ),
         _evm(
-            "base", "Base", 8453, "ETH",
+            "base",
+            "Base",
+            8453,
+            "ETH",
             ("https://base-rpc.publicnode.com", "https://mainnet.base.org"),
             "https://basescan.org",
         ),
         _evm(
-            "bnb", "BNB Chain", 56, "BNB",
+            "bnb",
+            "BNB Chain",
+            56,
+            "BNB",
             ("https://bsc-rpc.publicnode.com", "https://bsc-dataseed.bnbchain.org"),
             "https://bscscan.com",
         ),
     )
-}  # fmt: skip
+}
 
 DEVNET_ID = "devnet"
 

@@ -49,6 +49,50 @@ class OnDevice:
     """Returned by Interaction.get_passphrase: enter the passphrase on the device itself."""
 
 
+class PromptKind(StrEnum):
+    VERIFY_ADDRESS = "verify_address"  # the device shows a receive address to compare
+    SIGN_TX = "sign_tx"  # an EVM transaction
+    SIGN_TYPED_DATA = "sign_typed_data"  # EIP-712
+    SIGN_PSBT = "sign_psbt"  # Bitcoin / Litecoin outputs and fee
+    CONFIRM = "confirm"  # any other button press the device asks for
+
+
+class PromptAmount(BaseModel):
+    """An amount as the device shows it: base units, so the UI formats and translates it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    value: int
+    decimals: int
+    symbol: str
+
+
+class PromptOutput(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    address: str
+    amount: PromptAmount
+
+
+class DevicePrompt(BaseModel):
+    """What the device is showing while it waits for its buttons: structured fields rather
+    than a sentence, so the TUI lays them out and translates the labels."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: PromptKind
+    device: str  # the model name the UI puts in "Check and confirm on your <device>"
+    chain: str | None = None  # our network id: "eth", "btc", "ltc"...
+    chain_id: int | None = None  # EVM chain id, as the device shows it
+    path: str | None = None
+    address: str | None = None  # the address to verify, or the EVM recipient
+    amount: PromptAmount | None = None
+    fee: PromptAmount | None = None  # EVM: the maximum fee; PSBT: the fee
+    outputs: tuple[PromptOutput, ...] = ()  # PSBT outputs the device lists (change hidden)
+    has_data: bool = False  # EVM: the transaction carries contract data
+    hashes: tuple[str, ...] = ()  # typed data signed as hashes (domain, message), hex
+
+
 @runtime_checkable
 class Interaction(Protocol):
     """What a device needs from a human. The TUI implements it with modal screens; calls come
@@ -58,7 +102,11 @@ class Interaction(Protocol):
 
     def get_passphrase(self, *, on_device_ok: bool) -> str | OnDevice: ...
 
-    def confirm_on_device(self, what: str) -> None: ...
+    def confirm_on_device(self, prompt: DevicePrompt) -> None:
+        """The device shows `prompt` and waits for its buttons. Must not block: the device
+        thread goes on reading the device's answer; `finished` follows when it is over. May be
+        called again for the next screen of the same request."""
+        ...
 
     def finished(self) -> None: ...
 

@@ -11,7 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from devices.base import DevicePrompt, PromptAmount, PromptKind
 from devices.emulator import EvmSignature, EvmTx
+
+# Native symbols of the EVM chains the devices name; others are shown in wei.
+_NATIVE = {1: "ETH", 17000: "ETH", 11155111: "ETH", 31337: "ETH"}
 
 
 def _to(tx: EvmTx) -> bytes:
@@ -54,6 +58,28 @@ def assemble(tx: EvmTx, v: int, r: int, s: int) -> EvmSignature:
     else:
         raw = bytes(rlp.encode([*_fields(tx), v, r, s]))
     return EvmSignature(v=v, r=r, s=s, raw_transaction=raw, tx_hash=bytes(keccak(raw)))
+
+
+def _native(chain_id: int, value: int) -> PromptAmount:
+    symbol = _NATIVE.get(chain_id)
+    if symbol is None:
+        return PromptAmount(value=value, decimals=0, symbol="wei")
+    return PromptAmount(value=value, decimals=18, symbol=symbol)
+
+
+def evm_prompt(device: str, path: str, tx: EvmTx) -> DevicePrompt:
+    """What a device shows for `tx`: recipient, amount, maximum fee, chain."""
+    fee = tx.gas * (tx.max_fee_per_gas if tx.is_eip1559 else tx.gas_price or 0)
+    return DevicePrompt(
+        kind=PromptKind.SIGN_TX,
+        device=device,
+        chain_id=tx.chain_id,
+        path=path,
+        address=tx.to,
+        amount=_native(tx.chain_id, tx.value),
+        fee=_native(tx.chain_id, fee),
+        has_data=bool(tx.data),
+    )
 
 
 def typed_data_hashes(data: dict[str, Any]) -> tuple[bytes, bytes]:

@@ -9,6 +9,7 @@ PSBTs are refused here with a clear message.
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
@@ -140,7 +141,6 @@ class HwiSigner:
         return base64.b64decode(signed.serialize())
 
     def close(self) -> None:
-        try:
+        # Closing a vanished device must not mask the error that brought us here.
+        with contextlib.suppress(Exception):
             self._client.close()
-        except Exception:  # closing a vanished device must not mask the real error
-            pass

@@ -17,7 +17,7 @@ import functools
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
-from devices.base import Capability, DeviceInfo, Interaction, SignerKind
+from devices.base import Capability, DeviceInfo, DevicePrompt, Interaction, PromptKind, SignerKind
 from devices.emulator import EVM_CHAINS, EvmSignature, EvmTx
 from devices.errors import (
     DeviceError,
@@ -144,7 +144,9 @@ def _path_bytes(path: str) -> bytes:
 class LedgerSigner:
     """A Ledger running the Ethereum app. Call it from the device thread."""
 
-    def __init__(self, device: Any, interaction: Interaction | None = None, *, path: str = "") -> None:
+    def __init__(
+        self, device: Any, interaction: Interaction | None = None, *, path: str = ""
+    ) -> None:
         try:
             from ledgerwallet.client import LedgerClient
         except ImportError as exc:
@@ -215,15 +217,27 @@ class LedgerSigner:
             raise Unsupported(
                 f"{chain} on a Ledger goes through the Bitcoin app (HWI), not this adapter"
             )
-        if display and self._interaction is not None:
-            self._interaction.confirm_on_device(
-                "Check that the address on your Ledger matches the one shown here"
+        ask = display and self._interaction is not None
+        if ask:
+            # Got silently first so the screen can show what the Ledger is about to show.
+            shown = self._address(path, display=False)
+            self._interaction.confirm_on_device(  # type: ignore[union-attr]
+                DevicePrompt(
+                    kind=PromptKind.VERIFY_ADDRESS,
+                    device=self.info.model,
+                    chain=chain,
+                    path=path,
+                    address=shown,
+                )
             )
         try:
-            body = self._apdu(INS_GET_ADDRESS, 0x01 if display else 0x00, 0x00, _path_bytes(path))
+            return self._address(path, display=display)
         finally:
-            if display and self._interaction is not None:
-                self._interaction.finished()
+            if ask:
+                self._interaction.finished()  # type: ignore[union-attr]
+
+    def _address(self, path: str, *, display: bool) -> str:
+        body = self._apdu(INS_GET_ADDRESS, 0x01 if display else 0x00, 0x00, _path_bytes(path))
         pub_len = body[0]
         addr_len = body[1 + pub_len]
         hex_addr = body[2 + pub_len : 2 + pub_len + addr_len].decode("ascii")
@@ -237,15 +251,11 @@ class LedgerSigner:
         return body[0], int.from_bytes(body[1:33], "big"), int.from_bytes(body[33:65], "big")
 
     def sign_evm_tx(self, path: str, tx: EvmTx) -> EvmSignature:
-        from devices.evmtx import assemble, unsigned_payload
+        from devices.evmtx import assemble, evm_prompt, unsigned_payload
 
         payload = _path_bytes(path) + unsigned_payload(tx)
-        fee = tx.gas * (tx.max_fee_per_gas if tx.is_eip1559 else tx.gas_price or 0)
         if self._interaction is not None:
-            self._interaction.confirm_on_device(
-                f"Confirm on your Ledger: send {tx.value} wei to {tx.to} on chain "
-                f"{tx.chain_id}, maximum fee {fee} wei"
-            )
+            self._interaction.confirm_on_device(evm_prompt(self.info.model, path, tx))
         try:
             body = b""
             for offset in range(0, len(payload), CHUNK):
@@ -270,10 +280,17 @@ class LedgerSigner:
         domain, message = typed_data_hashes(data)
         if self._interaction is not None:
             self._interaction.confirm_on_device(
-                "Confirm the typed-data signature on your Ledger (it shows the two hashes)"
+                DevicePrompt(
+                    kind=PromptKind.SIGN_TYPED_DATA,
+                    device=self.info.model,
+                    path=path,
+                    hashes=(domain.hex(), message.hex()),
+                )
             )
         try:
-            body = self._apdu(INS_SIGN_EIP712_HASHED, 0x00, 0x00, _path_bytes(path) + domain + message)
+            body = self._apdu(
+                INS_SIGN_EIP712_HASHED, 0x00, 0x00, _path_bytes(path) + domain + message
+            )
         finally:
             if self._interaction is not None:
                 self._interaction.finished()

@@ -56,7 +56,13 @@ class Discovery:
     def to_json(self) -> dict[str, Any]:
         return {
             "devices": [
-                {"id": d.id, "kind": str(d.kind), "model": d.model, "path": d.path, "detail": d.detail}
+                {
+                    "id": d.id,
+                    "kind": str(d.kind),
+                    "model": d.model,
+                    "path": d.path,
+                    "detail": d.detail,
+                }
                 for d in self.devices
             ],
             "problems": [
@@ -117,7 +123,9 @@ def _hwi(out: Discovery) -> None:
         path = str(d.get("path"))
         detail = str(d.get("fingerprint") or d.get("error") or "")
         out.devices.append(
-            DeviceEntry(f"hwi:{d.get('type')}:{path}", SignerKind.HWI, str(d.get("model")), path, detail)
+            DeviceEntry(
+                f"hwi:{d.get('type')}:{path}", SignerKind.HWI, str(d.get("model")), path, detail
+            )
         )
 
 

@@ -24,7 +24,6 @@ class DeviceThread:
     def __init__(self) -> None:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=THREAD_NAME)
         self._ident: int | None = None
-        self._lock = threading.Lock()
 
     def _mark(self) -> None:
         self._ident = threading.get_ident()

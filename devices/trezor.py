@@ -8,8 +8,9 @@ Prompts go to the injected Interaction: the Trezor One PIN matrix (the device sh
 scrambled digits, the host sends positions), the host passphrase (or on-device entry where the
 model has it), and "confirm on your device" with the fields the device is showing.
 
-Bitcoin/Litecoin PSBTs are signed through HWI (devices/hwi.py), which converts a PSBT into
-trezorlib's SignTx flow; trezorlib itself takes no PSBT.
+Bitcoin/Litecoin PSBTs are converted into trezorlib's SignTx flow by devices/trezor_psbt.py
+(HWI does the same for Bitcoin but refuses Litecoin and opens its own connection, which
+cannot be recorded).
 """
 
 from __future__ import annotations
@@ -18,7 +19,17 @@ import functools
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
-from devices.base import Capability, DeviceInfo, Interaction, OnDevice, PinKind, SignerKind
+from devices.base import (
+    Capability,
+    DeviceInfo,
+    DevicePrompt,
+    Interaction,
+    OnDevice,
+    PinKind,
+    PromptAmount,
+    PromptKind,
+    SignerKind,
+)
 from devices.emulator import EVM_CHAINS, EvmSignature, EvmTx, address_purpose
 from devices.errors import (
     DeviceError,
@@ -118,7 +129,7 @@ class TrezorSigner:
         self._interaction = interaction
         self._client: Any = None
         self._session: Any = None
-        self._what = "Confirm on your Trezor"
+        self._what: DevicePrompt | None = None
         self.info = self._connect()
 
     @classmethod
@@ -176,8 +187,11 @@ class TrezorSigner:
             raise exceptions.Cancelled from None  # trezorlib sends Cancel to the device
 
     def _on_button(self, msg: Any) -> None:
-        if self._interaction is not None:
-            self._interaction.confirm_on_device(self._what)
+        if self._interaction is None:
+            return
+        model = getattr(getattr(self, "info", None), "model", "Trezor")
+        what = self._what or DevicePrompt(kind=PromptKind.CONFIRM, device=model)
+        self._interaction.confirm_on_device(what)
 
     def _session_for_wallet(self) -> Any:
         if self._session is not None:
@@ -197,10 +211,11 @@ class TrezorSigner:
         self._session = self._client.get_session(passphrase=passphrase)
         return self._session
 
-    def _prompt(self, what: str) -> None:
+    def _prompt(self, what: DevicePrompt) -> None:
         self._what = what
 
     def _done(self) -> None:
+        self._what = None
         if self._interaction is not None:
             self._interaction.finished()
 
@@ -231,12 +246,15 @@ class TrezorSigner:
     def get_address(self, chain: str, path: str, *, display: bool = False) -> str:
         session = self._session_for_wallet()
         n = _path(path)
-        if display:
-            self._prompt("Check that the address on your Trezor matches the one shown here")
         try:
             if chain in EVM_CHAINS:
                 from trezorlib import ethereum
 
+                if display:
+                    # The device shows the address it derives; we show the same one, got
+                    # silently first, so the user has something to compare against.
+                    shown = str(ethereum.get_address(session, n))
+                    self._prompt(self._verify(chain, path, shown))
                 return str(ethereum.get_address(session, n, show_display=display))
             from trezorlib import btc
             from trezorlib.messages import InputScriptType
@@ -253,26 +271,34 @@ class TrezorSigner:
                 raise Unsupported(
                     f"{chain} addresses are built for BIP84 and BIP86 paths, not {purpose}"
                 )
+            if display:
+                shown = str(btc.get_address(session, coin, n, script_type=script))
+                self._prompt(self._verify(chain, path, shown))
             return str(btc.get_address(session, coin, n, show_display=display, script_type=script))
         finally:
             if display:
                 self._done()
 
+    def _verify(self, chain: str, path: str, address: str) -> DevicePrompt:
+        return DevicePrompt(
+            kind=PromptKind.VERIFY_ADDRESS,
+            device=self.info.model,
+            chain=chain,
+            path=path,
+            address=address,
+        )
+
     @_map_errors
     def sign_evm_tx(self, path: str, tx: EvmTx) -> EvmSignature:
         from trezorlib import ethereum
 
-        from devices.evmtx import assemble
+        from devices.evmtx import assemble, evm_prompt
 
         if tx.to is None:
             raise Unsupported("the Trezor adapter does not deploy contracts")
         session = self._session_for_wallet()
         n = _path(path)
-        fee = tx.gas * (tx.max_fee_per_gas if tx.is_eip1559 else tx.gas_price or 0)
-        self._prompt(
-            f"Confirm on your Trezor: send {tx.value} wei to {tx.to} on chain {tx.chain_id}, "
-            f"maximum fee {fee} wei"
-        )
+        self._prompt(evm_prompt(self.info.model, path, tx))
         try:
             if tx.is_eip1559:
                 v, r, s = ethereum.sign_tx_eip1559(
@@ -309,36 +335,72 @@ class TrezorSigner:
 
         session = self._session_for_wallet()
         n = _path(path)
-        self._prompt("Confirm the typed-data signature on your Trezor")
-        try:
-            if self.info.model == "Trezor One":
-                # The One cannot parse EIP-712 documents; it signs the two hashes.
-                from devices.evmtx import typed_data_hashes
+        one = self.info.model == "Trezor One"
+        hashes: tuple[str, ...] = ()
+        if one:
+            # The One cannot parse EIP-712 documents; it signs (and shows) the two hashes.
+            from devices.evmtx import typed_data_hashes
 
-                domain, message = typed_data_hashes(data)
+            domain, message = typed_data_hashes(data)
+            hashes = (domain.hex(), message.hex())
+        self._prompt(
+            DevicePrompt(
+                kind=PromptKind.SIGN_TYPED_DATA, device=self.info.model, path=path, hashes=hashes
+            )
+        )
+        try:
+            if one:
                 sig = ethereum.sign_typed_data_hash(session, n, domain, message).signature
             else:
-                sig = ethereum.sign_typed_data(
-                    session, n, data, metamask_v4_compat=True
-                ).signature
+                sig = ethereum.sign_typed_data(session, n, data, metamask_v4_compat=True).signature
         finally:
             self._done()
         return bytes(sig)
 
-    def sign_psbt(self, psbt: bytes, chain: str) -> bytes:
-        from devices.hwi import HwiSigner
+    @_map_errors
+    def master_fingerprint(self) -> bytes:
+        """The BIP32 fingerprint PSBTs name this device's keys by."""
+        from trezorlib import btc
 
-        if chain not in COIN_NAMES:
+        # m/0' has the master as its parent: its `fingerprint` is the master's.
+        node = btc.get_public_node(self._session_for_wallet(), [0x80000000], coin_name="Bitcoin")
+        return int(node.node.fingerprint).to_bytes(4, "big")
+
+    @_map_errors
+    def sign_psbt(self, psbt: bytes, chain: str) -> bytes:
+        """Sign every input of `psbt` (all must be this device's; see devices/trezor_psbt.py)
+        through trezorlib's SignTx flow, for Bitcoin and Litecoin alike."""
+        from trezorlib import btc
+
+        from devices import trezor_psbt
+
+        coin = COIN_NAMES.get(chain)
+        if coin is None:
             raise Unsupported(f"the Trezor adapter does not sign PSBTs for {chain!r}")
-        # HWI opens its own connection; ours is released for the duration.
-        path = self.info.path
-        self.close()
-        hwi = HwiSigner.open("trezor", path, chain=chain)
+        parsed, tx = trezor_psbt.build(psbt, chain, self.master_fingerprint())
+        symbol = trezor_psbt.SYMBOLS[chain]
+        self._prompt(
+            DevicePrompt(
+                kind=PromptKind.SIGN_PSBT,
+                device=self.info.model,
+                chain=chain,
+                outputs=tx.shown,
+                fee=PromptAmount(value=tx.fee, decimals=8, symbol=symbol),
+            )
+        )
         try:
-            return hwi.sign_psbt(psbt, chain)
+            signatures, _serialized = btc.sign_tx(
+                self._session_for_wallet(),
+                coin,
+                tx.inputs,
+                tx.outputs,
+                prev_txes=tx.prev_txes,
+                version=tx.version,
+                lock_time=tx.lock_time,
+            )
         finally:
-            hwi.close()
-            self.info = self._connect()
+            self._done()
+        return trezor_psbt.add_signatures(parsed, tx, list(signatures))
 
     @_map_errors
     def close(self) -> None:

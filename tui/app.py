@@ -187,11 +187,18 @@ class TermwalletApp(App[int]):
         yield SystemCommand(
             t("palette.language"), t("palette.language_help"), self.action_toggle_language
         )
-        # Textual's own "Screenshot" writes the screen to a file: with a recovery phrase on
-        # screen that file would hold it, so the palette does not offer it.
-        for command in super().get_system_commands(screen):
-            if command.title != "Screenshot":
-                yield command
+        # Textual's own commands are English-only; these two in the user's language replace
+        # them. Its "Screenshot" is left out on purpose: with a recovery phrase on screen the
+        # file would hold it. Theme and Maximize are not offered: nothing here needs them.
+        if screen.query("HelpPanel"):
+            yield SystemCommand(
+                t("palette.keys"), t("palette.keys_hide"), self.action_hide_help_panel
+            )
+        else:
+            yield SystemCommand(
+                t("palette.keys"), t("palette.keys_help"), self.action_show_help_panel
+            )
+        yield SystemCommand(t("palette.quit"), t("palette.quit_help"), self.exit)
 
     async def on_unmount(self) -> None:
         await self.shutdown_session()

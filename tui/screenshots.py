@@ -29,6 +29,7 @@ SHOTS: tuple[Shot, ...] = (
     Shot("support", keys=("4",)),
     Shot("support-zh-CN", language="zh-CN", keys=("4",)),
     Shot("support-new-ticket", keys=("4", "n")),
+    Shot("send", keys=("s",)),
     Shot("command-palette", keys=("ctrl+p",)),
 )
 

@@ -113,11 +113,24 @@ class Outbox:
                 "max_priority_fee_per_gas, state, created_at, updated_at) "
                 "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'signed', ?, ?)",
                 (
-                    e.network, e.chain_id, e.sender, e.nonce, e.tx_hash.lower(), e.raw_tx.hex(), e.kind,
-                    e.replaces, e.recipient, e.asset, str(e.amount), e.gas,
-                    str(e.max_fee_per_gas), str(e.max_priority_fee_per_gas), now, now,
+                    e.network,
+                    e.chain_id,
+                    e.sender,
+                    e.nonce,
+                    e.tx_hash.lower(),
+                    e.raw_tx.hex(),
+                    e.kind,
+                    e.replaces,
+                    e.recipient,
+                    e.asset,
+                    str(e.amount),
+                    e.gas,
+                    str(e.max_fee_per_gas),
+                    str(e.max_priority_fee_per_gas),
+                    now,
+                    now,
                 ),
-            )  # fmt: skip
+            )
         return self.get(int(cur.lastrowid or 0))
 
     def mark(

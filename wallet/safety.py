@@ -38,7 +38,7 @@ class UnlimitedApproval(ValueError):
 
 class WarningKind(StrEnum):
     CONTRACT = "contract"
-    TOKEN_CONTRACT = "token_contract"
+    TOKEN_CONTRACT = "token_contract"  # noqa: S105 (a warning kind, not a secret)
     NEW = "new"
     LOOKALIKE = "lookalike"
     NO_CHECKSUM = "no_checksum"
@@ -62,9 +62,7 @@ def parse_evm_address(text: str) -> ParsedAddress:
 
     s = text.strip()
     if "." in s and not s.startswith("0x"):
-        raise RecipientError(
-            "names such as ENS are not supported: paste the 0x address", "name"
-        )
+        raise RecipientError("names such as ENS are not supported: paste the 0x address", "name")
     if not _HEX_ADDRESS.fullmatch(s):
         raise RecipientError("an address is 0x followed by 40 hex digits", "format")
     checked = str(to_checksum_address(s))
@@ -88,9 +86,10 @@ def lookalikes(address: str, known: Iterable[str]) -> list[str]:
         kl = k.lower()
         if kl == a:
             continue
-        if kl[2 : 2 + LOOKALIKE_PREFIX] == a[2 : 2 + LOOKALIKE_PREFIX] and kl[
-            -LOOKALIKE_SUFFIX:
-        ] == a[-LOOKALIKE_SUFFIX:]:
+        if (
+            kl[2 : 2 + LOOKALIKE_PREFIX] == a[2 : 2 + LOOKALIKE_PREFIX]
+            and kl[-LOOKALIKE_SUFFIX:] == a[-LOOKALIKE_SUFFIX:]
+        ):
             out.append(k)
     return out
 

@@ -26,7 +26,7 @@ from chains.evm import (
 )
 from chains.fees import FeeQuote, FeeTier, bumped
 from chains.models import Asset, Network
-from devices.emulator import EvmTx
+from devices.models import EvmTx
 from wallet.addressbook import AddressBook
 from wallet.pending import NewEntry, Outbox, OutboxEntry, ReconcileReport, TxState
 from wallet.safety import RecipientWarning, parse_evm_address, recipient_warnings
@@ -128,11 +128,21 @@ class Review:
         view = [("to", self.recipient)]
         if self.asset.contract is not None:
             view.append(("token", self.asset.contract))
-        view.append(("amount", format_with_symbol(self.amount, self.asset.decimals,
-                                                  self.asset.symbol, max_places=18)))
+        view.append(
+            (
+                "amount",
+                format_with_symbol(
+                    self.amount, self.asset.decimals, self.asset.symbol, max_places=18
+                ),
+            )
+        )
         native = self.native
-        view.append(("max_fee", format_with_symbol(self.max_fee, native.decimals, native.symbol,
-                                                   max_places=18)))
+        view.append(
+            (
+                "max_fee",
+                format_with_symbol(self.max_fee, native.decimals, native.symbol, max_places=18),
+            )
+        )
         view.append(("chain", f"{self.network.name} ({self.network.evm_chain_id})"))
         view.append(("nonce", str(self.nonce)))
         return tuple(view)
@@ -175,15 +185,21 @@ class EvmSender:
         if self.outbox.has_unsent(self.network.id):
             await self.reconcile()  # a crash left a signed transaction: settle it first
         asset = draft.asset
-        native = Asset(network=self.network.id, symbol=self.network.native_symbol,
-                       name=self.network.native_symbol, decimals=self.network.native_decimals)
+        native = Asset(
+            network=self.network.id,
+            symbol=self.network.native_symbol,
+            name=self.network.native_symbol,
+            decimals=self.network.native_decimals,
+        )
         balances = await self.backend.balances(
             [sender], [native] if asset.contract is None else [native, asset]
         )
         native_balance = balances[0].amount
         asset_balance = balances[-1].amount
-        fee = draft.fee if isinstance(draft.fee, FeeQuote) else (
-            (await self.backend.fee_options()).get(draft.fee)
+        fee = (
+            draft.fee
+            if isinstance(draft.fee, FeeQuote)
+            else ((await self.backend.fee_options()).get(draft.fee))
         )
         is_contract = await self.backend.is_contract(recipient)
         probe = 1 if draft.amount == MAX else draft.amount
@@ -199,16 +215,20 @@ class EvmSender:
             # Estimated with the amount the user can actually send, so a too-large amount shows
             # as the clear balance error below rather than as the token's revert.
             est_amount = min(probe, asset_balance) if asset_balance else 0
-            gas = _margin(await self.backend.estimate_gas(
-                sender, to, 0, erc20_transfer_data(recipient, est_amount)
-            ))
+            gas = _margin(
+                await self.backend.estimate_gas(
+                    sender, to, 0, erc20_transfer_data(recipient, est_amount)
+                )
+            )
         max_fee = gas * fee.max_fee_per_gas
         if draft.amount == MAX:
             amount = native_balance - max_fee if asset.contract is None else asset_balance
             if amount <= 0:
                 raise NothingToSend(
                     f"nothing left to send after the network fee (up to {max_fee} base units of "
-                    f"{native.symbol})", fee=max_fee, have=native_balance,
+                    f"{native.symbol})",
+                    fee=max_fee,
+                    have=native_balance,
                 )
         else:
             amount = int(draft.amount)
@@ -237,11 +257,21 @@ class EvmSender:
         contact = self.book.find(self.network.id, recipient)
         tx = self._tx(nonce, gas, to, value, data, fee)
         return Review(
-            network=self.network, sender=sender, path=path, recipient=recipient, asset=asset,
-            amount=amount, fee=fee, gas=gas, nonce=nonce, tx=tx, native_balance=native_balance,
-            asset_balance=asset_balance, warnings=warnings,
+            network=self.network,
+            sender=sender,
+            path=path,
+            recipient=recipient,
+            asset=asset,
+            amount=amount,
+            fee=fee,
+            gas=gas,
+            nonce=nonce,
+            tx=tx,
+            native_balance=native_balance,
+            asset_balance=asset_balance,
+            warnings=warnings,
             contact=contact.label if contact else None,
-        )  # fmt: skip
+        )
 
     def _tx(self, nonce: int, gas: int, to: str, value: int, data: bytes, fee: FeeQuote) -> EvmTx:
         assert self.network.evm_chain_id is not None
@@ -269,13 +299,21 @@ class EvmSender:
         try:
             entry = self.outbox.record(
                 NewEntry(
-                    network=self.network.id, chain_id=review.tx.chain_id, sender=review.sender,
-                    nonce=review.nonce, tx_hash=tx_hash, raw_tx=raw, kind=review.kind,
-                    recipient=review.recipient, asset=review.asset.key, amount=review.amount,
-                    gas=review.gas, max_fee_per_gas=review.fee.max_fee_per_gas,
+                    network=self.network.id,
+                    chain_id=review.tx.chain_id,
+                    sender=review.sender,
+                    nonce=review.nonce,
+                    tx_hash=tx_hash,
+                    raw_tx=raw,
+                    kind=review.kind,
+                    recipient=review.recipient,
+                    asset=review.asset.key,
+                    amount=review.amount,
+                    gas=review.gas,
+                    max_fee_per_gas=review.fee.max_fee_per_gas,
                     max_priority_fee_per_gas=review.fee.max_priority_fee_per_gas,
                     replaces=review.replaces,
-                )  # fmt: skip
+                )
             )
         except sqlite3.IntegrityError:
             raise NonceTaken(
@@ -355,10 +393,22 @@ class EvmSender:
             raise InsufficientFunds(value + gas * max_fee, have, self.network.native_symbol)
         asset = _native(self.network) if kind == "cancel" else self._asset_of(original)
         review = Review(
-            network=self.network, sender=base.sender, path=path, recipient=recipient, asset=asset,
-            amount=amount, fee=fee, gas=gas, nonce=base.nonce, tx=tx, native_balance=have,
-            asset_balance=have, warnings=(), kind=kind, replaces=newest.id,
-        )  # fmt: skip
+            network=self.network,
+            sender=base.sender,
+            path=path,
+            recipient=recipient,
+            asset=asset,
+            amount=amount,
+            fee=fee,
+            gas=gas,
+            nonce=base.nonce,
+            tx=tx,
+            native_balance=have,
+            asset_balance=have,
+            warnings=(),
+            kind=kind,
+            replaces=newest.id,
+        )
         return review
 
     def _asset_of(self, entry: OutboxEntry) -> Asset:
@@ -375,15 +425,25 @@ class EvmSender:
         if listed is not None:
             return listed
         if row is not None:
-            return Asset(network=self.network.id, symbol=row["symbol"], name=row["name"],
-                         decimals=int(row["decimals"]), contract=contract)
-        return Asset(network=self.network.id, symbol="?", name="token", decimals=0,
-                     contract=contract)
+            return Asset(
+                network=self.network.id,
+                symbol=row["symbol"],
+                name=row["name"],
+                decimals=int(row["decimals"]),
+                contract=contract,
+            )
+        return Asset(
+            network=self.network.id, symbol="?", name="token", decimals=0, contract=contract
+        )
 
 
 def _native(network: Network) -> Asset:
-    return Asset(network=network.id, symbol=network.native_symbol, name=network.native_symbol,
-                 decimals=network.native_decimals)
+    return Asset(
+        network=network.id,
+        symbol=network.native_symbol,
+        name=network.native_symbol,
+        decimals=network.native_decimals,
+    )
 
 
 def _margin(gas: int) -> int:
@@ -422,15 +482,21 @@ def _verify(raw: bytes, review: Review) -> None:
     d = _decode(raw)
     tx = review.tx
     expected = {
-        "sender": review.sender, "nonce": tx.nonce, "to": tx.to, "value": tx.value,
-        "data": tx.data, "chain_id": tx.chain_id, "gas": tx.gas,
+        "sender": review.sender,
+        "nonce": tx.nonce,
+        "to": tx.to,
+        "value": tx.value,
+        "data": tx.data,
+        "chain_id": tx.chain_id,
+        "gas": tx.gas,
         "max_fee_per_gas": tx.max_fee_per_gas,
-    }  # fmt: skip
+    }
     wrong = sorted(k for k, v in expected.items() if d[k] != v)
     if wrong:
         raise SignerMismatch(
             "the signer returned a transaction that differs from the review "
-            f"({', '.join(wrong)}); nothing was sent", fields=",".join(wrong),
+            f"({', '.join(wrong)}); nothing was sent",
+            fields=",".join(wrong),
         )
     if review.asset.contract is not None and review.kind != "cancel":
         decoded = decode_erc20_transfer(tx.data)

@@ -87,7 +87,10 @@ class WalletSession:
             from wallet.send import EvmSender
 
             self._sender = EvmSender(
-                self.store, self.network, self.backend, self.addresses  # type: ignore[arg-type]
+                self.store,
+                self.network,
+                self.backend,
+                self.addresses,  # type: ignore[arg-type]
             )
         return self._sender
 

@@ -29,8 +29,13 @@ class UserTokens:
         address = parse_evm_address(contract).address
         network = backend.network.id
         meta = await backend.token_metadata(address)
-        asset = Asset(network=network, symbol=meta.symbol or "?", name=meta.name or "?",
-                      decimals=meta.decimals, contract=meta.contract)
+        asset = Asset(
+            network=network,
+            symbol=meta.symbol or "?",
+            name=meta.name or "?",
+            decimals=meta.decimals,
+            contract=meta.contract,
+        )
         listed = find_listed(network, address)
         return TokenCandidate(
             asset=listed or asset,
@@ -44,8 +49,15 @@ class UserTokens:
             self.db.execute(
                 "INSERT INTO user_tokens(network, contract, symbol, name, decimals, listed, "
                 "added_at) VALUES(?, ?, ?, ?, ?, ?, ?) ON CONFLICT(network, contract) DO NOTHING",
-                (a.network, a.contract, a.symbol, a.name, a.decimals, int(candidate.listed),
-                 datetime.now(UTC).isoformat()),
+                (
+                    a.network,
+                    a.contract,
+                    a.symbol,
+                    a.name,
+                    a.decimals,
+                    int(candidate.listed),
+                    datetime.now(UTC).isoformat(),
+                ),
             )
         return a
 
@@ -54,7 +66,12 @@ class UserTokens:
             "SELECT * FROM user_tokens WHERE network = ? ORDER BY added_at", (network,)
         ).fetchall()
         return [
-            Asset(network=network, symbol=r["symbol"], name=r["name"],
-                  decimals=int(r["decimals"]), contract=r["contract"])
+            Asset(
+                network=network,
+                symbol=r["symbol"],
+                name=r["name"],
+                decimals=int(r["decimals"]),
+                contract=r["contract"],
+            )
             for r in rows
         ]

@@ -29,7 +29,13 @@ from chains.utxo import (
 )
 from wallet.accounts import Account
 from wallet.store import Store
-from wallet.utxo_sync import DEFAULT_GAP_LIMIT, SyncResult, UtxoAccount, reserved_outpoints
+from wallet.utxo_sync import (
+    DEFAULT_GAP_LIMIT,
+    SyncResult,
+    UtxoAccount,
+    reserved_outpoints,
+    transaction,
+)
 
 
 class FeeTierName(StrEnum):
@@ -220,7 +226,7 @@ class UtxoSender:
         raw = finalize_psbt(signed_psbt, review.unsigned)
         self._check(raw, review)
         txid = txid_of(raw)
-        with self.store.db:
+        with transaction(self.store.db):
             cur = self.store.db.execute(
                 "INSERT INTO utxo_outgoing(account_id, network, txid, raw, psbt, inputs, "
                 "recipient, amount, fee, fee_rate, state, created_at) "
@@ -264,7 +270,7 @@ class UtxoSender:
 
     def _set_state(self, row: int, state: TxState, *, error: str | None = None) -> None:
         now = datetime.now(UTC).isoformat()
-        with self.store.db:
+        with transaction(self.store.db):
             self.store.db.execute(
                 "UPDATE utxo_outgoing SET state = ?, last_error = ?, "
                 "broadcast_at = CASE WHEN ? = 'broadcast' THEN ? ELSE broadcast_at END "

@@ -54,17 +54,19 @@ def test_device_equals_software_signer(name: str, factory: Any, scenario: Any):
 
 def test_contract_catches_a_different_seed():
     """The comparison above is not vacuous: another seed gives other answers."""
-    other = SoftwareSigner.from_mnemonic("legal winner thank year wave sausage worth useful legal winner thank yellow")
-    assert _strip(test_trezor.run_scenario(other)) != _strip(
-        test_trezor.run_scenario(_software())
+    other = SoftwareSigner.from_mnemonic(
+        "legal winner thank year wave sausage worth useful legal winner thank yellow"
     )
+    assert _strip(test_trezor.run_scenario(other)) != _strip(test_trezor.run_scenario(_software()))
 
 
 @pytest.mark.emulator
 def test_live_trezor_equals_software_signer(debuglink: Any):
     from devices.transcript import Transcript
 
-    signer = test_trezor._live(Transcript("live", ""), test_trezor.Recorder(press=debuglink.press_yes))
+    signer = test_trezor._live(
+        Transcript("live", ""), test_trezor.Recorder(press=debuglink.press_yes)
+    )
     try:
         assert _strip(test_trezor.run_scenario(signer)) == _strip(
             test_trezor.run_scenario(_software())

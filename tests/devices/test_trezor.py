@@ -114,7 +114,10 @@ def check_against_software(out: dict[str, Any]) -> None:
         # RFC6979 on both sides: the device's transaction is byte-identical to eth-account's.
         assert raw == sw.sign_evm_tx(ETH_PATH, tx).raw_transaction
     sig = bytes.fromhex(out["eip712_sig"])
-    assert Account.recover_message(encode_typed_data(full_message=mail_typed_data()), signature=sig) == me
+    assert (
+        Account.recover_message(encode_typed_data(full_message=mail_typed_data()), signature=sig)
+        == me
+    )
     assert sig == sw.sign_typed_data(ETH_PATH, mail_typed_data())
 
 
@@ -156,7 +159,7 @@ def test_replay_fails_when_the_adapter_sends_something_else():
 def test_replay_user_rejection_is_user_cancelled():
     from devices.errors import UserCancelled
 
-    signer, transport = _replay_signer("trezor_one_reject.json", Recorder())
+    signer, _ = _replay_signer("trezor_one_reject.json", Recorder())
     with pytest.raises(UserCancelled) as info:
         signer.sign_evm_tx(ETH_PATH, LEGACY_TX)
     assert info.value.code == "USER_CANCELLED"

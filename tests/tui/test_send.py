@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input, Static
+from textual.widgets import Input, Select, Static
 
 from tests.fixtures.devnet import Devnet
 from tui.app import TermwalletApp, make_app
@@ -19,7 +19,7 @@ from tui.services import AttachedDemoServices
 from wallet.settings import Settings
 
 pytestmark = pytest.mark.devnet
-TO = "0x00000000000000000000000000000000c0FFEe01"
+TO = "0x00000000000000000000000000000000C0FFEE01"
 
 
 def _text(app: TermwalletApp) -> str:
@@ -44,8 +44,9 @@ async def test_send_eth_from_the_assets_screen(devnet_snapshot: Devnet, tmp_path
     from eth_utils import to_checksum_address
 
     to = to_checksum_address(TO.lower())
-    services = AttachedDemoServices(devnet_snapshot.deployment, devnet_snapshot.demo_address,
-                                    tmp_path)
+    services = AttachedDemoServices(
+        devnet_snapshot.deployment, devnet_snapshot.demo_address, tmp_path
+    )
     app = make_app(Settings(), services)
     async with app.run_test(size=(100, 40)) as pilot:
         await settle(pilot)
@@ -53,6 +54,7 @@ async def test_send_eth_from_the_assets_screen(devnet_snapshot: Devnet, tmp_path
         await settle(pilot)
         assert isinstance(app.screen, SendScreen)
         assert "gwei" in _note(app, "#send-fee-line")
+        app.screen.query_one("#send-save-as", Input).value = "Coffee shop"
         await _fill(pilot, to, "1.5")
         assert isinstance(app.screen, SendReviewScreen)
         text = _text(app)
@@ -69,6 +71,21 @@ async def test_send_eth_from_the_assets_screen(devnet_snapshot: Devnet, tmp_path
         # What the signer was asked to sign is on screen: recipient and amount.
         device = _note(app, "#review-device")
         assert to in device and "1.5 ETH" in device
+        # Saved to the address book on sending: the next send offers it as a contact.
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        contact = app.screen.query_one("#send-contact", Select)
+        contact.value = to  # picking the contact fills the recipient
+        await settle(pilot)
+        assert app.screen.query_one("#send-to", Input).value == to
+        from wallet.addressbook import AddressBook
+
+        saved = AddressBook(app.session.store).find("devnet", to)  # type: ignore[union-attr]
+        assert saved is not None and saved.label == "Coffee shop"
     bal = int(devnet_snapshot.rpc("eth_getBalance", [to, "latest"]), 16)
     assert bal == 1_500_000_000_000_000_000
 
@@ -76,8 +93,9 @@ async def test_send_eth_from_the_assets_screen(devnet_snapshot: Devnet, tmp_path
 async def test_too_much_and_a_bad_checksum_are_refused_in_place(
     devnet_snapshot: Devnet, tmp_path: Path
 ) -> None:
-    services = AttachedDemoServices(devnet_snapshot.deployment, devnet_snapshot.demo_address,
-                                    tmp_path)
+    services = AttachedDemoServices(
+        devnet_snapshot.deployment, devnet_snapshot.demo_address, tmp_path
+    )
     app = make_app(Settings(), services)
     async with app.run_test(size=(100, 40)) as pilot:
         await settle(pilot)
@@ -93,8 +111,15 @@ async def test_too_much_and_a_bad_checksum_are_refused_in_place(
         await pilot.press("escape")
         await settle(pilot)
         assert app.current_mode == "assets" and not isinstance(app.screen, SendScreen)
-    assert int(devnet_snapshot.rpc("eth_getTransactionCount",
-                                   [devnet_snapshot.demo_address, "latest"]), 16) == 0
+    assert (
+        int(
+            devnet_snapshot.rpc(
+                "eth_getTransactionCount", [devnet_snapshot.demo_address, "latest"]
+            ),
+            16,
+        )
+        == 0
+    )
 
 
 async def test_the_send_screen_speaks_chinese(devnet: Devnet, tmp_path: Path) -> None:

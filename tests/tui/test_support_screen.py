@@ -10,7 +10,6 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from pydantic import SecretStr
 from textual.widgets import Input, OptionList, Static, TextArea
 
@@ -62,7 +61,9 @@ def _footer_keys(app: TermwalletApp) -> dict[str, str]:
 def _support(helpdesk_url: str) -> SupportSettings:
     return SupportSettings(
         official_channels=(
-            OfficialChannel(kind=OfficialKind.WEB, label="Web", address="https://termwallet.example"),
+            OfficialChannel(
+                kind=OfficialKind.WEB, label="Web", address="https://termwallet.example"
+            ),
             OfficialChannel(kind=OfficialKind.SOCIAL, label="X", address="@termwallet"),
         ),
         helpdesk_url=helpdesk_url,
@@ -80,7 +81,9 @@ class SupportDemoServices(AttachedDemoServices):
         self.settings = Settings(support=support)
 
 
-def _app(devnet: Devnet, home: Path, support: SupportSettings, language: str = "en") -> TermwalletApp:
+def _app(
+    devnet: Devnet, home: Path, support: SupportSettings, language: str = "en"
+) -> TermwalletApp:
     return make_app(Settings(language=language), SupportDemoServices(devnet, home, support))
 
 
@@ -120,7 +123,9 @@ async def test_faq_search_filters_as_you_type_and_shows_the_answer() -> None:
         assert app.focused is app.screen.query_one("#faq-search", Input)
         await _type(pilot, "recovery phrase")
         await settle(pilot)
-        questions = [str(listing.get_option_at_index(i).prompt) for i in range(listing.option_count)]
+        questions = [
+            str(listing.get_option_at_index(i).prompt) for i in range(listing.option_count)
+        ]
         assert 0 < len(questions) < everything
         assert "Will support ever ask for my recovery phrase?" in questions
         # Every shown entry really contains both words (the search requires every term).
@@ -148,7 +153,9 @@ async def test_faq_search_filters_as_you_type_and_shows_the_answer() -> None:
 
 
 async def test_a_ticket_goes_to_the_helpdesk_and_is_listed_with_its_reply_time(
-    devnet: Devnet, tmp_path: Path, helpdesk: Helpdesk  # noqa: F811
+    devnet: Devnet,
+    tmp_path: Path,
+    helpdesk: Helpdesk,  # noqa: F811
 ) -> None:
     app = _app(devnet, tmp_path, _support(helpdesk.url))
     app.recent_errors.append("NODE_UNREACHABLE")
@@ -172,7 +179,10 @@ async def test_a_ticket_goes_to_the_helpdesk_and_is_listed_with_its_reply_time(
         await pilot.press("enter")
         await pilot.press("tab", "tab", "tab")
         assert app.focused is form.query_one("#ticket-description", TextArea)
-        await _type(pilot, "Sent ETH an hour ago.\nA site called https://termwallet-help.xyz offered to help.")
+        await _type(
+            pilot,
+            "Sent ETH an hour ago.\nA site called https://termwallet-help.xyz offered to help.",
+        )
         await settle(pilot)
         diagnostics = str(form.query_one("#ticket-diagnostics", Static).render())
         assert "Networks: devnet ok (block" in diagnostics
@@ -193,8 +203,13 @@ async def test_a_ticket_goes_to_the_helpdesk_and_is_listed_with_its_reply_time(
         assert "usually answers within 15 minutes" in _flat(app)
 
         await pilot.press("ctrl+s")
-        await _until(pilot, lambda: len(helpdesk.requests) == 1 and isinstance(app.screen, SupportScreen))
-        await _until(pilot, lambda: "sent (In-app live)" in str(screen.query_one("#tickets-note", Static).render()))
+        await _until(
+            pilot, lambda: len(helpdesk.requests) == 1 and isinstance(app.screen, SupportScreen)
+        )
+        await _until(
+            pilot,
+            lambda: "sent (In-app live)" in str(screen.query_one("#tickets-note", Static).render()),
+        )
 
         desk = screen.desk
         assert desk is not None
@@ -215,7 +230,6 @@ async def test_a_ticket_goes_to_the_helpdesk_and_is_listed_with_its_reply_time(
 
         # Support answers; opening the ticket fetches the reply.
         helpdesk.agent_reply(int(ticket.remote_id or 0), "We see it pending; the fee was low.")
-        print("FOCUSED", app.focused, app.screen.focused, app.screen)
         await pilot.press("enter")
         await _until(pilot, lambda: isinstance(app.screen, TicketScreen))
         detail = app.screen
@@ -223,7 +237,9 @@ async def test_a_ticket_goes_to_the_helpdesk_and_is_listed_with_its_reply_time(
             pilot,
             lambda: "the fee was low" in str(detail.query_one("#detail-replies", Static).render()),
         )
-        assert "Ada (termwallet support)" in str(detail.query_one("#detail-replies", Static).render())
+        assert "Ada (termwallet support)" in str(
+            detail.query_one("#detail-replies", Static).render()
+        )
         assert desk.get(ticket.reference).status is Status.ANSWERED
         await pilot.press("escape")
         await settle(pilot)
@@ -231,7 +247,9 @@ async def test_a_ticket_goes_to_the_helpdesk_and_is_listed_with_its_reply_time(
 
 
 async def test_a_recovery_phrase_is_refused_kept_in_the_form_and_never_leaves(
-    devnet: Devnet, tmp_path: Path, helpdesk: Helpdesk  # noqa: F811
+    devnet: Devnet,
+    tmp_path: Path,
+    helpdesk: Helpdesk,  # noqa: F811
 ) -> None:
     from mnemonic import Mnemonic
 
@@ -297,7 +315,9 @@ async def test_a_recovery_phrase_is_refused_kept_in_the_form_and_never_leaves(
 
 
 async def test_an_overdue_ticket_stands_out_and_gets_a_follow_up(
-    devnet: Devnet, tmp_path: Path, helpdesk: Helpdesk  # noqa: F811
+    devnet: Devnet,
+    tmp_path: Path,
+    helpdesk: Helpdesk,  # noqa: F811
 ) -> None:
     support = _support(helpdesk.url)
     # Two tickets in the wallet's store before the app opens: one sent two hours ago on the
@@ -309,8 +329,12 @@ async def test_an_overdue_ticket_stands_out_and_gets_a_follow_up(
         diag = gather(app_version="0.1.0", environ={"TERM": "xterm"}, os_name="Linux")
 
         def draft(subject: str) -> TicketDraft:
-            return TicketDraft(category=Category.FEES, subject=subject,
-                               description="The fee looked high.", channel=Channel.LIVE)
+            return TicketDraft(
+                category=Category.FEES,
+                subject=subject,
+                description="The fee looked high.",
+                channel=Channel.LIVE,
+            )
 
         late = old_desk.submit(old_desk.prepare(draft("Old question"), diag))
         await old_desk.deliver()
@@ -355,7 +379,10 @@ async def test_an_overdue_ticket_stands_out_and_gets_a_follow_up(
         rid = int(late.remote_id or 0)
         await _until(pilot, lambda: len(helpdesk.comments[rid]) == 2)
         assert helpdesk.comments[rid][-1]["body"] == f"[{late.reference}] Any news on this?"
-        await _until(pilot, lambda: "Follow-up for" in str(screen.query_one("#tickets-note", Static).render()))
+        await _until(
+            pilot,
+            lambda: "Follow-up for" in str(screen.query_one("#tickets-note", Static).render()),
+        )
         assert screen.desk is not None
         assert screen.desk.get(late.reference).followed_up_at is not None
 
@@ -381,7 +408,9 @@ async def test_the_support_screen_in_simplified_chinese() -> None:
         await pilot.press("slash")
         await _type(pilot, "助记词")
         await settle(pilot)
-        questions = [str(listing.get_option_at_index(i).prompt) for i in range(listing.option_count)]
+        questions = [
+            str(listing.get_option_at_index(i).prompt) for i in range(listing.option_count)
+        ]
         assert questions and all(
             "助记词" in q or "助记词" in str(app.screen.query_one("#faq-answer", Static).render())
             for q in questions[:1]

@@ -12,7 +12,7 @@ from chains.errors import NodeUnreachable
 from chains.evm import EvmBackend
 from chains.models import Asset
 from chains.networks import devnet as devnet_network
-from devices.emulator import EvmTx
+from devices.models import EvmTx
 from tests.fixtures.devnet import DEMO_DERIVATION_PATH, DEMO_MNEMONIC, Devnet
 from wallet.pending import TxState
 from wallet.send import EvmSender, NotPending, SendDraft
@@ -56,7 +56,8 @@ async def _balance(sender: EvmSender, address: str) -> int:
 
 async def _send(sender: EvmSender, signer: object, devnet: Devnet, to: str, amount: int):  # type: ignore[no-untyped-def]
     review = await sender.prepare(
-        SendDraft(recipient=to, amount=amount, asset=ETH), devnet.demo_address,
+        SendDraft(recipient=to, amount=amount, asset=ETH),
+        devnet.demo_address,
         DEMO_DERIVATION_PATH,
     )
     return await sender.sign_and_send(review, signer)
@@ -106,9 +107,15 @@ async def test_a_nonce_used_elsewhere_marks_ours_dropped(
     ours = await _send(sender, signer, paused, TO, 10**15)
     # The same key used by another wallet app: a different transaction with our nonce and a
     # higher fee takes its place in the pool and is mined.
-    other = EvmTx(chain_id=31337, nonce=ours.nonce, gas=21_000, to=paused.demo_address,
-                  value=0, max_fee_per_gas=ours.max_fee_per_gas * 2,
-                  max_priority_fee_per_gas=ours.max_priority_fee_per_gas * 2)
+    other = EvmTx(
+        chain_id=31337,
+        nonce=ours.nonce,
+        gas=21_000,
+        to=paused.demo_address,
+        value=0,
+        max_fee_per_gas=ours.max_fee_per_gas * 2,
+        max_priority_fee_per_gas=ours.max_priority_fee_per_gas * 2,
+    )
     signed = signer.sign_evm_tx(DEMO_DERIVATION_PATH, other)  # type: ignore[attr-defined]
     await sender.backend.broadcast(signed.raw_transaction)
     paused.rpc("evm_mine")
@@ -116,8 +123,9 @@ async def test_a_nonce_used_elsewhere_marks_ours_dropped(
     assert report.dropped == (ours.tx_hash,)
     assert sender.outbox.get(ours.id).state is TxState.DROPPED
     assert await _balance(sender, TO) == 0
-    nxt = await sender.prepare(SendDraft(recipient=TO, amount=1, asset=ETH),
-                               paused.demo_address, DEMO_DERIVATION_PATH)
+    nxt = await sender.prepare(
+        SendDraft(recipient=TO, amount=1, asset=ETH), paused.demo_address, DEMO_DERIVATION_PATH
+    )
     assert nxt.nonce == ours.nonce + 1
 
 
@@ -127,11 +135,23 @@ async def test_reconcile_reports_a_dead_node(tmp_path: Path) -> None:
     from wallet.pending import NewEntry
 
     sender = EvmSender(store, backend.network, backend)
-    sender.outbox.record(NewEntry(
-        network="devnet", chain_id=31337, sender="0x" + "1" * 40, nonce=0, tx_hash="0x" + "ab" * 32,
-        raw_tx=b"\x02", kind="send", recipient=TO, asset="devnet:native", amount=1, gas=21000,
-        max_fee_per_gas=1, max_priority_fee_per_gas=1,
-    ))  # fmt: skip
+    sender.outbox.record(
+        NewEntry(
+            network="devnet",
+            chain_id=31337,
+            sender="0x" + "1" * 40,
+            nonce=0,
+            tx_hash="0x" + "ab" * 32,
+            raw_tx=b"\x02",
+            kind="send",
+            recipient=TO,
+            asset="devnet:native",
+            amount=1,
+            gas=21000,
+            max_fee_per_gas=1,
+            max_priority_fee_per_gas=1,
+        )
+    )
     with pytest.raises(NodeUnreachable):
         await sender.reconcile()
     assert sender.outbox.entries("devnet")[0].state is TxState.SIGNED  # untouched

@@ -59,15 +59,28 @@ def _cli(home: Path, *args: str, kill_at: str | None = None) -> subprocess.Compl
     if kill_at is not None:
         env[KILL_AT_ENV] = kill_at
     return subprocess.run(
-        [sys.executable, "-m", "tui", *args], cwd=ROOT, env=env, capture_output=True,
-        text=True, timeout=120,
-    )  # fmt: skip
+        [sys.executable, "-m", "tui", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def _send(home: Path, to: str, kill_at: str | None = None) -> subprocess.CompletedProcess[str]:
     """Waits for the receipt unless it is to be killed (the kill comes before the wait)."""
-    return _cli(home, "send", "devnet", to, "0.25", "--yes", "--password-file",
-                str(home / "pw"), kill_at=kill_at)  # fmt: skip
+    return _cli(
+        home,
+        "send",
+        "devnet",
+        to,
+        "0.25",
+        "--yes",
+        "--password-file",
+        str(home / "pw"),
+        kill_at=kill_at,
+    )
 
 
 def _outbox(home: Path) -> list[tuple[int, str]]:

@@ -67,8 +67,13 @@ async def env(devnet_snapshot: Devnet, tmp_path: Path, signer: object) -> AsyncI
         backend=backend,
         signer=signer,
         eth=Asset(network="devnet", symbol="ETH", name="Ether", decimals=18),
-        dusd=Asset(network="devnet", symbol="DUSD", name=tok.name, decimals=tok.decimals,
-                   contract=tok.address),
+        dusd=Asset(
+            network="devnet",
+            symbol="DUSD",
+            name=tok.name,
+            decimals=tok.decimals,
+            contract=tok.address,
+        ),
     )
     yield e
     await backend.aclose()

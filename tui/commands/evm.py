@@ -68,13 +68,15 @@ async def _balance(args: argparse.Namespace) -> int:
         view = await session.portfolio()
         rows = []
         for h in view.holdings:
-            rows.append({
-                "asset": h.asset.symbol,
-                "contract": h.asset.contract,
-                "amount": str(h.amount),
-                "decimals": h.asset.decimals,
-                "display": amount_text(h.amount, h.asset.decimals),
-            })  # fmt: skip
+            rows.append(
+                {
+                    "asset": h.asset.symbol,
+                    "contract": h.asset.contract,
+                    "amount": str(h.amount),
+                    "decimals": h.asset.decimals,
+                    "display": amount_text(h.amount, h.asset.decimals),
+                }
+            )
         reason = None if view.error is None else str(view.error)
         if args.json:
             out = {
@@ -86,15 +88,22 @@ async def _balance(args: argparse.Namespace) -> int:
                 "balances": rows,
             }
             if report is not None and (report.mined or report.rebroadcast or report.dropped):
-                out["settled"] = {"mined": list(report.mined), "rebroadcast":
-                                  list(report.rebroadcast), "dropped": list(report.dropped)}
+                out["settled"] = {
+                    "mined": list(report.mined),
+                    "rebroadcast": list(report.rebroadcast),
+                    "dropped": list(report.dropped),
+                }
             print(json.dumps(out, indent=2))
         else:
             if view.stale:
-                print(f"NOT CURRENT: {reason}. Last saved balances, from block {view.block}:",
-                      file=sys.stderr)
-            print(f"{session.network.name}  block {view.block}  accounts: "
-                  f"{', '.join(session.addresses) or 'none'}")
+                print(
+                    f"NOT CURRENT: {reason}. Last saved balances, from block {view.block}:",
+                    file=sys.stderr,
+                )
+            print(
+                f"{session.network.name}  block {view.block}  accounts: "
+                f"{', '.join(session.addresses) or 'none'}"
+            )
             for r in rows:
                 print(f"  {r['asset']:8} {r['display']:>24}")
         return EXIT_STALE if view.stale else 0
@@ -133,8 +142,10 @@ async def _send(args: argparse.Namespace) -> int:
         sender = session.sender()
         await sender.reconcile()
         asset = await _asset(session, args.asset)
-        amount: Any = MAX if args.amount.strip().lower() == "max" else parse_amount(
-            args.amount, asset.decimals
+        amount: Any = (
+            MAX
+            if args.amount.strip().lower() == "max"
+            else parse_amount(args.amount, asset.decimals)
         )
         path = f"m/44'/60'/0'/0/{args.account}"
         draft = SendDraft(recipient=args.to, amount=amount, asset=asset, fee=FeeTier(args.fee))
@@ -159,16 +170,21 @@ async def _send(args: argparse.Namespace) -> int:
             entry = await sender.sign_and_send(review, signer)
         finally:
             signer.close()
-        result: dict[str, Any] = {"tx_hash": entry.tx_hash, "nonce": entry.nonce,
-                                  "state": entry.state.value}
+        result: dict[str, Any] = {
+            "tx_hash": entry.tx_hash,
+            "nonce": entry.nonce,
+            "state": entry.state.value,
+        }
         if not args.no_wait:
             entry = await sender.wait(entry, timeout=120, poll=0.5)
             result |= {"state": entry.state.value, "block": entry.block}
         if args.json:
             print(json.dumps(result))
         else:
-            print(f"sent: {entry.tx_hash} (nonce {entry.nonce}) - {entry.state.value}"
-                  + (f" in block {entry.block}" if entry.block is not None else ""))
+            print(
+                f"sent: {entry.tx_hash} (nonce {entry.nonce}) - {entry.state.value}"
+                + (f" in block {entry.block}" if entry.block is not None else "")
+            )
         return 0 if entry.state.value in ("mined", "broadcast") else 1
     except (ChainError, SendError) as exc:
         raise CliError(str(exc)) from None
@@ -219,18 +235,25 @@ async def _asset(session: Any, wanted: str | None) -> Any:
             return a
     if not wanted.lower().startswith("0x"):
         known = ", ".join(a.symbol for a in session.assets)
-        raise CliError(f"no asset '{wanted}' on {session.network.name}: choose {known}, "
-                       "or give the token's contract address")
+        raise CliError(
+            f"no asset '{wanted}' on {session.network.name}: choose {known}, "
+            "or give the token's contract address"
+        )
     from wallet.tokens import UserTokens
 
     candidate = await UserTokens(session.store).inspect(session.backend, wanted)
     if not candidate.listed:
-        print(f"WARNING: {candidate.asset.symbol} ({candidate.asset.contract}) is not on the "
-              "token list: anyone can make a token with any name. Check the contract address.",
-              file=sys.stderr)
+        print(
+            f"WARNING: {candidate.asset.symbol} ({candidate.asset.contract}) is not on the "
+            "token list: anyone can make a token with any name. Check the contract address.",
+            file=sys.stderr,
+        )
     if candidate.impersonates is not None:
-        print(f"WARNING: it uses the symbol of {candidate.impersonates.symbol} "
-              f"({candidate.impersonates.contract}) but is another contract.", file=sys.stderr)
+        print(
+            f"WARNING: it uses the symbol of {candidate.impersonates.symbol} "
+            f"({candidate.impersonates.contract}) but is another contract.",
+            file=sys.stderr,
+        )
     return candidate.asset
 
 
@@ -282,29 +305,49 @@ def _print_review(review: Any, as_json: bool) -> None:
     def n(v: int) -> str:
         return format_with_symbol(v, native.decimals, native.symbol, max_places=18)
 
-    amount = format_with_symbol(review.amount, review.asset.decimals, review.asset.symbol,
-                                max_places=18)
-    total = (n(review.total_native) if review.asset.contract is None
-             else f"{amount} + {n(review.max_fee)}")
+    amount = format_with_symbol(
+        review.amount, review.asset.decimals, review.asset.symbol, max_places=18
+    )
+    total = (
+        n(review.total_native)
+        if review.asset.contract is None
+        else f"{amount} + {n(review.max_fee)}"
+    )
     warnings = [w.kind.value + (f" ({w.other})" if w.other else "") for w in review.warnings]
     if as_json:
-        print(json.dumps({
-            "network": review.network.id, "from": review.sender, "to": review.recipient,
-            "asset": review.asset.symbol, "contract": review.asset.contract,
-            "amount": str(review.amount), "amount_display": amount, "nonce": review.nonce,
-            "gas": review.gas, "max_fee_per_gas": str(review.fee.max_fee_per_gas),
-            "max_priority_fee_per_gas": str(review.fee.max_priority_fee_per_gas),
-            "network_fee_max": str(review.max_fee), "network_fee_likely": str(review.likely_fee),
-            "total": total, "fiat": None, "warnings": warnings,
-        }, indent=2))  # fmt: skip
+        print(
+            json.dumps(
+                {
+                    "network": review.network.id,
+                    "from": review.sender,
+                    "to": review.recipient,
+                    "asset": review.asset.symbol,
+                    "contract": review.asset.contract,
+                    "amount": str(review.amount),
+                    "amount_display": amount,
+                    "nonce": review.nonce,
+                    "gas": review.gas,
+                    "max_fee_per_gas": str(review.fee.max_fee_per_gas),
+                    "max_priority_fee_per_gas": str(review.fee.max_priority_fee_per_gas),
+                    "network_fee_max": str(review.max_fee),
+                    "network_fee_likely": str(review.likely_fee),
+                    "total": total,
+                    "fiat": None,
+                    "warnings": warnings,
+                },
+                indent=2,
+            )
+        )
         return
     lines = [
         ("Network", f"{review.network.name} (chain {review.network.evm_chain_id})"),
         ("From", review.sender),
         ("To", review.recipient + (f"  [{review.contact}]" if review.contact else "")),
         ("Amount", amount),
-        ("Network fee", f"{n(review.likely_fee)} likely, at most {n(review.max_fee)} "
-                        f"({review.fee.tier.value})"),
+        (
+            "Network fee",
+            f"{n(review.likely_fee)} likely, at most {n(review.max_fee)} ({review.fee.tier.value})",
+        ),
         ("Total", total),
         ("Fiat value", "no price (no price feed)"),
         ("Nonce", str(review.nonce)),
@@ -314,8 +357,10 @@ def _print_review(review: Any, as_json: bool) -> None:
     for label, value in lines:
         print(f"{label + ':':13} {value}")
     for w in warnings:
-        print(f"WARNING: {_WARNINGS.get(w.split(' ')[0], w)}" + (
-            f" {w.split(' ', 1)[1]}" if " " in w else ""))
+        print(
+            f"WARNING: {_WARNINGS.get(w.split(' ')[0], w)}"
+            + (f" {w.split(' ', 1)[1]}" if " " in w else "")
+        )
 
 
 _WARNINGS = {

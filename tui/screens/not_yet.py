@@ -13,5 +13,4 @@ from tui.screens.base import MainScreen
 class NotYetScreen(MainScreen):
     def compose_body(self) -> ComposeResult:
         with Vertical(classes="body not-yet"):
-            yield Static(t(f"{self.name_key}.not_yet"), classes="title")
-            yield Static(t(f"{self.name_key}.coming"), classes="muted")
+            yield Static(t(f"soon.{self.name_key}"), classes="title")

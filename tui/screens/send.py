@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, RadioButton, RadioSet, Select, Static
 
@@ -37,8 +37,8 @@ def send_error_text(error: BaseException, session: WalletSession, asset: Asset |
         if asset is None or asset.contract is None:
             what = t("send.what_total")
         else:
-            what = t("send.what_fee") if error.symbol == net.native_symbol else t(
-                "send.what_amount"
+            what = (
+                t("send.what_fee") if error.symbol == net.native_symbol else t("send.what_amount")
             )
         return t(
             "send.insufficient",
@@ -79,8 +79,10 @@ class SendScreen(Screen[None]):
                 yield Label(t("send.asset"), classes="send-label")
                 yield Select(
                     [(f"{a.symbol}  {a.name}", a.key) for a in assets],
-                    value=first, allow_blank=False, id="send-asset",
-                )  # fmt: skip
+                    value=first,
+                    allow_blank=False,
+                    id="send-asset",
+                )
             with Horizontal(classes="send-row"):
                 yield Label(t("send.to"), classes="send-label")
                 yield Input(placeholder=t("send.to_placeholder"), id="send-to")
@@ -94,11 +96,15 @@ class SendScreen(Screen[None]):
                 yield Input(placeholder=t("send.amount_placeholder"), id="send-amount")
                 yield Button(t("bind.send_max"), id="send-max", compact=True)
             yield Static("", id="send-balance", classes="muted")
+            with Horizontal(classes="send-row"):
+                yield Label(t("send.save_as"), classes="send-label")
+                yield Input(placeholder=t("send.save_as_placeholder"), id="send-save-as")
             yield Label(t("send.fee"))
             with RadioSet(id="send-fee"):
                 for tier in TIERS:
-                    yield RadioButton(t(f"send.fee_{tier}"), value=tier == "normal",
-                                      id=f"fee-{tier}")
+                    yield RadioButton(
+                        t(f"send.fee_{tier}"), value=tier == "normal", id=f"fee-{tier}"
+                    )
             yield Static(t("send.fee_loading"), id="send-fee-line", classes="muted")
             with Horizontal(classes="send-row", id="send-custom"):
                 yield Input(placeholder=t("send.custom_max"), id="send-custom-max")
@@ -110,8 +116,9 @@ class SendScreen(Screen[None]):
         from wallet.addressbook import AddressBook
 
         book = AddressBook(self.session.store)
-        return [(f"{c.label}  {c.address[:10]}…", c.address)
-                for c in book.list(self.session.network.id)]
+        return [
+            (f"{c.label}  {c.address[:10]}…", c.address) for c in book.list(self.session.network.id)
+        ]
 
     def on_mount(self) -> None:
         translate_bindings(self)
@@ -176,9 +183,14 @@ class SendScreen(Screen[None]):
             line.update("")
             return
         q = self._fees.get(tier)
-        line.update(t("send.fee_line", tier=t(f"send.fee_{tier}"),
-                      max_gwei=amount_text(q.max_fee_per_gas, 9, 4),
-                      tip_gwei=amount_text(q.max_priority_fee_per_gas, 9, 4)))
+        line.update(
+            t(
+                "send.fee_line",
+                tier=t(f"send.fee_{tier}"),
+                max_gwei=amount_text(q.max_fee_per_gas, 9, 4),
+                tip_gwei=amount_text(q.max_priority_fee_per_gas, 9, 4),
+            )
+        )
 
     def _show_balance(self) -> None:
         view = getattr(self.app.screen_stack[0], "view", None) if self.app.screen_stack else None
@@ -187,9 +199,16 @@ class SendScreen(Screen[None]):
         for h in getattr(view, "holdings", ()) or ():
             if h.asset.key == asset.key:
                 holding = h
-        text = "" if holding is None else t(
-            "send.balance", amount=amount_text(holding.amount, asset.decimals) + f" {asset.symbol}"
+        text = (
+            ""
+            if holding is None
+            else t(
+                "send.balance",
+                amount=amount_text(holding.amount, asset.decimals) + f" {asset.symbol}",
+            )
         )
+        if text and getattr(view, "stale", False):
+            text += "  " + t("send.balance_stale")  # the saved figure, not the node's now
         self.query_one("#send-balance", Static).update(text)
 
     # -- review ------------------------------------------------------------------------------
@@ -251,7 +270,8 @@ class SendScreen(Screen[None]):
         note.update("")
         from tui.screens.send_review import SendReviewScreen
 
-        self.app.push_screen(SendReviewScreen(review))
+        save_as = self.query_one("#send-save-as", Input).value.strip() or None
+        self.app.push_screen(SendReviewScreen(review, save_as=save_as))
 
 
 class _BadFee(ValueError):

@@ -42,9 +42,10 @@ class SendReviewScreen(Screen[None]):
     # idle -> signing -> pending -> settled (or back to idle on an error before sending)
     phase: reactive[str] = reactive("idle")
 
-    def __init__(self, review: Review) -> None:
+    def __init__(self, review: Review, *, save_as: str | None = None) -> None:
         super().__init__()
         self.review = review
+        self._save_as = save_as  # a name: the recipient goes into the address book once sent
         self.entry: OutboxEntry | None = None
         self._armed = False  # ctrl+s pressed once with serious warnings
 
@@ -54,16 +55,20 @@ class SendReviewScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         r = self.review
-        title = {"send": "send.review.title", "speedup": "send.review.title_speedup",
-                 "cancel": "send.review.title_cancel"}[r.kind]
+        title = {
+            "send": "send.review.title",
+            "speedup": "send.review.title_speedup",
+            "cancel": "send.review.title_cancel",
+        }[r.kind]
         with VerticalScroll(id="review-body"):
             yield Static(t(title), classes="title")
             yield Static(self._table(), id="review-table")
             if r.warnings:
                 warn = Text(t("send.review.warnings") + "\n", style="bold")
                 for w in r.warnings:
-                    warn.append("! " + t(f"send.warning.{w.kind.value}", other=w.other or "")
-                                + "\n")
+                    warn.append(
+                        "! " + t(f"send.warning.{w.kind.value}", other=w.other or "") + "\n"
+                    )
                 yield Static(warn, id="review-warnings", classes="warning")
             yield Static(t("send.review.confirm_hint"), id="review-hint", classes="muted")
             yield Static("", id="review-device")
@@ -89,8 +94,10 @@ class SendReviewScreen(Screen[None]):
             rows.append(("token", r.asset.contract))
         rows += [
             ("amount", amount),
-            ("fee", t("send.review.fee_value", likely=n(r.likely_fee), max=n(r.max_fee),
-                      tier=tier)),
+            (
+                "fee",
+                t("send.review.fee_value", likely=n(r.likely_fee), max=n(r.max_fee), tier=tier),
+            ),
             ("total", total),
             ("fiat", t("send.review.fiat_none")),
             ("nonce", str(r.nonce)),
@@ -153,6 +160,11 @@ class SendReviewScreen(Screen[None]):
             status.update(send_error_text(exc, self.session, self.review.asset))
             status.add_class("warning")
             return
+        if self._save_as:
+            from wallet.addressbook import AddressBook
+
+            r = self.review
+            AddressBook(self.session.store).add(r.network.id, r.recipient, self._save_as[:64])
         self.phase = "pending"
         self._track()
 
@@ -198,9 +210,7 @@ class SendReviewScreen(Screen[None]):
         assert self.entry is not None
         status = self.query_one("#review-status", Static)
         try:
-            review = await self.session.sender().replacement(
-                self.entry.id, kind, self.review.path
-            )
+            review = await self.session.sender().replacement(self.entry.id, kind, self.review.path)
         except Exception as exc:
             code = error_code(exc)
             if code is None:

@@ -18,6 +18,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.reactive import reactive
+from textual.widget import Widget
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from tui.errors import error_code
@@ -93,13 +94,13 @@ async def gather_diagnostics(app: App[Any]) -> Diagnostics:
     if session is not None:
         try:
             block = await asyncio.wait_for(session.backend.block_number(), HEALTH_TIMEOUT_SECONDS)
-            networks.append(NetworkHealth(network=session.network.id, healthy=True,
-                                          detail=f"block {block}"))
-        except Exception as exc:  # noqa: BLE001 (any failure is the health we report)
+            networks.append(
+                NetworkHealth(network=session.network.id, healthy=True, detail=f"block {block}")
+            )
+        except Exception as exc:
             # The code or class only: an exception's text may quote a URL with a key in it.
             detail = error_code(exc) or type(exc).__name__
-            networks.append(NetworkHealth(network=session.network.id, healthy=False,
-                                          detail=detail))
+            networks.append(NetworkHealth(network=session.network.id, healthy=False, detail=detail))
     return gather(
         app_version=await asyncio.to_thread(app_version),
         signer=signer_info(session.status if session is not None else None),
@@ -146,8 +147,9 @@ class SupportScreen(MainScreen):
                 with TabPane(t("support.screen.faq"), id="support-faq"):
                     yield FaqBrowser(self.settings, id="faq")
                 with TabPane(t("support.screen.tickets"), id="support-tickets"):
-                    yield Static(t("support.screen.tickets_waiting"), id="tickets-note",
-                                 classes="muted")
+                    yield Static(
+                        t("support.screen.tickets_waiting"), id="tickets-note", classes="muted"
+                    )
                     yield TicketTable(id="tickets-table")
 
     def on_mount(self) -> None:
@@ -259,7 +261,7 @@ class SupportScreen(MainScreen):
         if action == "follow_up":
             try:
                 return self._highlighted_overdue() is not None
-            except Exception:  # noqa: BLE001 (not composed yet: nothing to follow up)
+            except Exception:
                 return False
         return True
 
@@ -269,13 +271,22 @@ class SupportScreen(MainScreen):
 
     # -- actions ---------------------------------------------------------------------------
 
+    def _show_tab(self, pane: str, focus: Widget) -> None:
+        tabs = self.query_one(TabbedContent)
+        if tabs.active == pane:
+            focus.focus()
+            return
+        # Let go of the focus before its tab hides, or Textual hands it to a neighbour of the
+        # hidden widget after the next layout, taking it from `focus`.
+        self.set_focus(None)
+        tabs.active = pane
+        self.call_after_refresh(focus.focus)
+
     def action_search(self) -> None:
-        self.query_one(TabbedContent).active = "support-faq"
-        self.query_one(FaqBrowser).focus_search()
+        self._show_tab("support-faq", self.query_one("#faq-search"))
 
     def action_show_tickets(self) -> None:
-        self.query_one(TabbedContent).active = "support-tickets"
-        self.query_one(TicketTable).focus()
+        self._show_tab("support-tickets", self.query_one(TicketTable))
         if self.desk is None:
             self.notify(t("support.screen.no_session"), timeout=5)
 
@@ -302,8 +313,10 @@ class SupportScreen(MainScreen):
     def _ticket_written(self, ticket: Ticket | None) -> None:
         if ticket is None:
             return
+        # As in _show_tab; the list gets the focus once it is drawn (hidden while empty).
+        self.set_focus(None)
         self.query_one(TabbedContent).active = "support-tickets"
-        self._focus_tickets = True  # once the list is drawn (it is hidden while empty)
+        self._focus_tickets = True
         self._reload()
         self._send(ticket.id, ticket.reference)
 
@@ -322,8 +335,9 @@ class SupportScreen(MainScreen):
         self.app.push_screen(FollowUpScreen(self.desk, ref), queued)
 
     @work(group="support-send", exit_on_error=False)
-    async def _send(self, ticket_id: int | None, reference: str | None, *,
-                    follow_up: bool = False) -> None:
+    async def _send(
+        self, ticket_id: int | None, reference: str | None, *, follow_up: bool = False
+    ) -> None:
         """Deliver (one ticket's items, or everything due), then say what happened."""
         assert self.desk is not None
         report = await self.deliver(ticket_id)
@@ -340,12 +354,16 @@ class SupportScreen(MainScreen):
             message = t("support.screen.sent", reference=reference, channel=channel, due=due)
             severity = "information"
         elif reference in report.retry:
-            message = t("support.screen.queued", reference=reference, channel=channel, due=due,
-                        error=ticket.last_error or "-")
+            message = t(
+                "support.screen.queued",
+                reference=reference,
+                channel=channel,
+                due=due,
+                error=ticket.last_error or "-",
+            )
             severity = "warning"
         else:
-            message = t("support.cli.failed", reference=reference,
-                        error=ticket.last_error or "-")
+            message = t("support.cli.failed", reference=reference, error=ticket.last_error or "-")
             severity = "error"
         self._note = message
         self._reload()
@@ -362,4 +380,3 @@ def refusal_text(exc: Any) -> str:
         )
     lines.append(t("support.scrub.never_needed"))
     return "\n".join(lines)
-

@@ -36,8 +36,9 @@ class FollowUpScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="follow-up-box"):
-            yield Static(t("support.follow_up.title", reference=self.reference),
-                         classes="support-title")
+            yield Static(
+                t("support.follow_up.title", reference=self.reference), classes="support-title"
+            )
             yield Static(t("support.follow_up.hint"), classes="muted")
             yield TextArea(compact=True, id="follow-up-text")
             yield Static("", id="follow-up-status", classes="support-status")

@@ -107,8 +107,7 @@ class NewTicketScreen(Screen[Any]):
                 else:
                     yield Static(t("support.form.no_transactions"), classes="muted")
                 yield Static(t("support.form.diagnostics"), classes="support-label")
-                yield Static(t("support.form.gathering"), id="ticket-diagnostics",
-                             classes="muted")
+                yield Static(t("support.form.gathering"), id="ticket-diagnostics", classes="muted")
         yield Footer()
 
     def _channel_label(self, channel: str) -> str:

@@ -48,8 +48,9 @@ class TicketScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="detail-box"):
-            yield Static(t("support.detail.title", reference=self.reference),
-                         classes="support-title")
+            yield Static(
+                t("support.detail.title", reference=self.reference), classes="support-title"
+            )
             yield Static("", id="detail-status", classes="support-status")
             with VerticalScroll(id="ticket-detail"):
                 yield Static(id="detail-head")
@@ -129,7 +130,8 @@ class TicketScreen(Screen[None]):
             replies.append(t(f"support.cli.{key}"), style="dim")
         if ticket.followed_up_at is not None:
             replies.append(
-                "\n" + t("support.screen.follow_up_sent", reference=ticket.reference)
+                "\n"
+                + t("support.screen.follow_up_sent", reference=ticket.reference)
                 + f" ({fmt_time(ticket.followed_up_at)})",
                 style="dim",
             )

@@ -25,11 +25,11 @@ def channel_ready(channel: str, settings: SupportSettings) -> bool:
     """Whether the settings hold what the channel's transport needs (the same fields
     wallet/support/helpdesk.py and smtp.py require), so the form can say so before sending."""
     if channel in ("live", "social"):
-        return bool(
-            settings.helpdesk_url and settings.helpdesk_email and settings.helpdesk_token
-        )
+        return bool(settings.helpdesk_url and settings.helpdesk_email and settings.helpdesk_token)
     return bool(
-        settings.smtp_host and settings.support_email and (settings.from_email or settings.smtp_user)
+        settings.smtp_host
+        and settings.support_email
+        and (settings.from_email or settings.smtp_user)
     )
 
 
@@ -70,7 +70,9 @@ class SupportChannels(Vertical):
             for i, ch in enumerate(settings.official_channels):
                 if i:
                     official.append(" · ")
-                official.append(t("support.screen.official_line", label=ch.label, address=ch.address))
+                official.append(
+                    t("support.screen.official_line", label=ch.label, address=ch.address)
+                )
         else:
             official.append(t("support.no_official"), style="not bold")
         self.query_one("#support-official", Static).update(official)

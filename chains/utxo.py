@@ -311,7 +311,7 @@ def build_psbt(
     if len(fingerprint) != 4:
         raise PsbtAssemblyError("a master key fingerprint is 4 bytes")
     seq = RBF_SEQUENCE if rbf else 0xFFFFFFFE
-    coins = sorted(selection.coins, key=lambda c: (bytes.fromhex(c.txid)[::-1], c.vout))
+    coins = sorted(selection.coins, key=lambda c: (bytes.fromhex(c.txid), c.vout))
     outs: list[tuple[bytes, int, ChangeOutput | None]] = [(s, v, None) for s, v in outputs]
     if change is not None:
         outs.append((change.script, change.value, change))

@@ -25,11 +25,12 @@ SHOTS: tuple[Shot, ...] = (
     Shot("assets"),
     Shot("assets-zh-CN", language="zh-CN"),
     Shot("history", keys=("2",)),
-    Shot("swap", keys=("3",)),
+    Shot("swap", keys=("3", "1", "enter")),
+    Shot("swap-review", keys=("3", "1", "enter", "ctrl+s")),
+    Shot("swap-zh-CN", language="zh-CN", keys=("3", "1", "enter")),
     Shot("support", keys=("4",)),
     Shot("support-zh-CN", language="zh-CN", keys=("4",)),
     Shot("support-new-ticket", keys=("4", "n")),
-    Shot("send", keys=("s",)),
     Shot("command-palette", keys=("ctrl+p",)),
 )
 

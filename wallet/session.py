@@ -79,7 +79,6 @@ class WalletSession:
         return self.active_signer is not None and bool(self.addresses) and not self.locked
 
     def sender(self) -> EvmSender:
-        from chains.models import ChainKind
 
         if self.network.kind is not ChainKind.EVM:
             raise NotImplementedError(f"{self.network.name}: sending is not built yet")
@@ -113,7 +112,6 @@ class WalletSession:
         """Settle what a crash may have left in the outbox, once per session (on start). A node
         that cannot be reached now is tried again on the next call."""
         from chains.errors import ChainError
-        from chains.models import ChainKind
 
         if self.reconciled is not None or self.network.kind is not ChainKind.EVM:
             return self.reconciled
@@ -137,36 +135,6 @@ def native_asset(network: Network) -> Asset:
         symbol=network.native_symbol,
         name=network.name if network.id != "devnet" else "Ether",
         decimals=network.native_decimals,
-    )
-
-
-def open_user_session(
-    network_id: str, rpc_overrides: dict[str, list[str]], database: str
-) -> WalletSession:
-    """The user's own wallet on one network. With no accounts yet, a session with none: the UI
-    offers to create or restore a wallet."""
-    from chains.networks import get_network
-    from wallet.backends import backend_for
-
-    network = get_network(network_id, rpc_overrides)
-    store = Store(database)
-    # Ethereum accounts serve every EVM network (same keys): they are stored under 'eth'.
-    family = "eth" if network.kind is ChainKind.EVM else network.id
-    rows = store.db.execute(
-        "SELECT a.address, w.kind FROM accounts a JOIN wallets w ON w.id = a.wallet_id "
-        "WHERE a.network = ? AND (a.script = 'eth' OR a.script IS NULL OR a.network != 'eth') "
-        "ORDER BY a.id",
-        (family,),
-    ).fetchall()
-    kinds = {r["kind"] for r in rows}
-    signer = "no_wallet" if not rows else "software" if "software" in kinds else "watch_only"
-    return WalletSession(
-        store=store,
-        network=network,
-        backend=backend_for(network),
-        addresses=[r["address"] for r in rows],
-        assets=assets_for(network, store),
-        signer=signer,
     )
 
 

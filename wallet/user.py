@@ -9,7 +9,7 @@ from enum import StrEnum
 from wallet.keystore import Keystore, UnlockedWallet
 from wallet.lockout import Lockout
 from wallet.paths import Paths
-from wallet.session import WalletSession, native_asset
+from wallet.session import WalletSession, assets_for
 from wallet.settings import Settings, load_settings
 from wallet.store import Store
 
@@ -62,9 +62,16 @@ class UserWallet:
 
         network = get_network(self.settings.network, self.settings.rpc_urls)
         rows = self.store.db.execute(
-            "SELECT a.address, a.watch_only FROM accounts a "
+            "SELECT a.address, a.path, a.account_index, a.watch_only FROM accounts a "
             "WHERE a.network = 'eth' AND (a.script = 'eth' OR a.script IS NULL) ORDER BY a.id"
         ).fetchall()
+        # An Ethereum account's stored path is the parent (m/44'/60'/0'/0); account i signs
+        # with its child i.
+        paths = {
+            r["address"]: f"{r['path']}/{r['account_index']}"
+            for r in rows
+            if r["path"] and r["account_index"] is not None and not r["watch_only"]
+        }
         if self.keystore.exists():
             signer = "software"
         elif rows:
@@ -76,8 +83,10 @@ class UserWallet:
             network=network,
             backend=backend_for(network),
             addresses=[r["address"] for r in rows],
-            assets=[native_asset(network)],
+            assets=assets_for(network, self.store),
             signer=signer,
+            active_signer=self.unlocked.signer() if self.unlocked is not None else None,
+            paths=paths,
         )
         session.locked = self.keystore.exists() and self.unlocked is None
         return session

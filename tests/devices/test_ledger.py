@@ -33,9 +33,9 @@ from tests.devices.test_trezor import (
     ETH_PATH,
     LEGACY_TX,
     SEED,
-    TO,
     TRANSCRIPTS,
     Recorder,
+    check_prompts,
     mail_typed_data,
 )
 
@@ -119,7 +119,7 @@ def test_replay_scenario_matches_software_signer():
     check_against_software(out)
     recorded = json.loads((TRANSCRIPTS / "ledger_eth_scenario.json").read_text())["meta"]
     assert out == recorded["results"]
-    assert any(f"send {LEGACY_TX.value} wei to {TO}" in a for a in asked.asked)
+    check_prompts(asked, out["displayed"], "eth")
     assert asked.asked.count("finished") == 4
 
 

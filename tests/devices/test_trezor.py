@@ -143,11 +143,25 @@ def test_replay_scenario_matches_software_signer():
     check_against_software(out)
     recorded = json.loads((TRANSCRIPTS / "trezor_one_scenario.json").read_text())["meta"]
     assert out == recorded["results"]
-    # The human was asked to confirm once per device screen and told when it was over.
-    confirms = [a for a in asked.asked if a != "finished"]
-    assert any("matches" in a for a in confirms)
-    assert any(f"send {LEGACY_TX.value} wei to {TO}" in a for a in confirms)
+    # The human was shown what the device shows, and told when it was over.
+    check_prompts(asked, out["displayed"], "btc")
     assert asked.asked.count("finished") == 4
+
+
+def check_prompts(asked: Recorder, displayed: str, chain: str) -> None:
+    """The structured prompts: the address to verify, then each transaction's fields."""
+    from devices.base import PromptKind
+
+    prompts = [a for a in asked.asked if a != "finished"]
+    verify = [p for p in prompts if p.kind is PromptKind.VERIFY_ADDRESS]
+    assert verify and {(p.address, p.chain) for p in verify} == {(displayed, chain)}
+    txs = [p for p in prompts if p.kind is PromptKind.SIGN_TX]
+    legacy = next(p for p in txs if p.amount.value == LEGACY_TX.value)
+    assert (legacy.address, legacy.chain_id, legacy.amount.symbol) == (TO, 1, "ETH")
+    assert legacy.fee.value == LEGACY_TX.gas * (LEGACY_TX.gas_price or 0)
+    dynamic = next(p for p in txs if p.amount.value == EIP1559_TX.value)
+    assert dynamic.fee.value == EIP1559_TX.gas * (EIP1559_TX.max_fee_per_gas or 0)
+    assert any(p.kind is PromptKind.SIGN_TYPED_DATA for p in prompts)
 
 
 def test_replay_fails_when_the_adapter_sends_something_else():

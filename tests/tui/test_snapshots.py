@@ -17,6 +17,21 @@ from tui.services import AttachedDemoServices
 pytestmark = pytest.mark.devnet
 
 
+@pytest.fixture(autouse=True)
+def same_machine_everywhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Support diagnostics show the OS, Python and terminal: pin them, so a snapshot depends
+    on our code, not on the kernel of the machine that runs the test."""
+    import wallet.support.diagnostics as diagnostics
+
+    monkeypatch.setattr(diagnostics._platform, "system", lambda: "Linux")
+    monkeypatch.setattr(diagnostics._platform, "release", lambda: "6.1.0")
+    monkeypatch.setattr(diagnostics._platform, "machine", lambda: "x86_64")
+    monkeypatch.setattr(diagnostics._platform, "python_version", lambda: "3.11.7")
+    monkeypatch.setenv("TERM", "xterm-256color")
+    for var in ("COLORTERM", "TERM_PROGRAM"):
+        monkeypatch.delenv(var, raising=False)
+
+
 @pytest.mark.parametrize("shot", SHOTS, ids=[s.name for s in SHOTS])
 def test_screen(shot: Shot, devnet: Devnet, tmp_path: Path, snap_compare) -> None:  # type: ignore[no-untyped-def]
     app = app_for(shot, AttachedDemoServices(devnet.deployment, devnet.demo_address, tmp_path))

@@ -138,14 +138,19 @@ async def test_token_swap_approves_exactly_and_collects_the_service_fee(env: Env
     async def on_step(name: str, tx: str | None) -> None:
         steps.append(name)
         if name == "sign_swap":  # the approval is mined; the swap is not signed yet
-            approved.append(await erc20_allowance(env.backend, env.dusd.contract or "",
-                                                  env.devnet.demo_address, router))
+            approved.append(
+                await erc20_allowance(
+                    env.backend, env.dusd.contract or "", env.devnet.demo_address, router
+                )
+            )
 
     record = await sw.execute(review, env.signer, on_step=on_step)
     assert steps == ["approve", "sign_swap", "swap_sent", "service_fee", "done"]
     assert approved == [amount]  # exactly the amount, checked on chain
-    assert await erc20_allowance(env.backend, env.dusd.contract or "", env.devnet.demo_address,
-                                 router) == 0  # the router took all of it: nothing left over
+    assert (
+        await erc20_allowance(env.backend, env.dusd.contract or "", env.devnet.demo_address, router)
+        == 0
+    )  # the router took all of it: nothing left over
     assert await env.bal(env.dgld) - dgld0 == review.quote.buy_amount == record.received
     assert dusd0 - await env.bal(env.dusd) == review.amount_in + review.service_fee
     assert await env.bal(env.dusd, FEE_TO) - fee_to0 == review.service_fee  # its own transfer
@@ -189,7 +194,10 @@ async def test_trade_in_between_beyond_slippage_reverts_on_chain(env: Env) -> No
     assert spent == err.value.gas_paid > 0  # the ETH in was returned; gas was spent
     (record,) = sw.history()
     assert (record.state, record.error, record.network_fee_paid) == (
-        "reverted", "slippage", err.value.gas_paid)
+        "reverted",
+        "slippage",
+        err.value.gas_paid,
+    )
 
 
 async def test_high_price_impact_needs_an_explicit_confirmation(env: Env) -> None:
@@ -213,9 +221,10 @@ async def test_unlimited_approval_only_when_asked_and_revoke_sets_zero(env: Env)
     await sw.execute(review, env.signer)
     token = env.dgld.contract or ""
     left = await erc20_allowance(env.backend, token, env.devnet.demo_address, router)
-    assert left == UNLIMITED - ETHER
-    entry = await sw.revoke(env.devnet.demo_address, DEMO_DERIVATION_PATH, token, router,
-                            env.signer)
+    assert left == UNLIMITED  # the token keeps an unlimited allowance whole: hence the warning
+    entry = await sw.revoke(
+        env.devnet.demo_address, DEMO_DERIVATION_PATH, token, router, env.signer
+    )
     assert entry.state.value == "mined"
     assert await erc20_allowance(env.backend, token, env.devnet.demo_address, router) == 0
     (a,) = await sw.approvals(env.devnet.demo_address)

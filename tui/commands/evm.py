@@ -165,7 +165,7 @@ async def _send(args: argparse.Namespace) -> int:
             if input("Send this transaction? [y/N] ").strip().lower() not in ("y", "yes"):
                 print("not sent", file=sys.stderr)
                 return 1
-        signer = _unlock(args.password_file)
+        signer = _unlock(wallet["user"], args.password_file)
         try:
             entry = await sender.sign_and_send(review, signer)
         finally:
@@ -195,21 +195,21 @@ async def _send(args: argparse.Namespace) -> int:
 def _open(network_id: str | None) -> dict[str, Any]:
     from tui.cli import CliError
     from wallet.paths import Paths
-    from wallet.session import open_user_session
     from wallet.settings import SettingsError, load_settings
+    from wallet.user import UserWallet
 
     paths = Paths.default().ensure()
     try:
         settings = load_settings(paths.config_file)
+        if network_id:
+            settings = settings.model_copy(update={"network": network_id})
+        user = UserWallet.open(paths, settings)
+        session = user.session()
     except SettingsError as exc:
         raise CliError(str(exc)) from None
-    try:
-        session = open_user_session(
-            network_id or settings.network, settings.rpc_urls, str(paths.database)
-        )
     except ValueError as exc:
         raise CliError(str(exc)) from None
-    return {"session": session, "paths": paths}
+    return {"session": session, "paths": paths, "user": user}
 
 
 def _account_address(store: Any, account: int) -> str:
@@ -257,11 +257,14 @@ async def _asset(session: Any, wanted: str | None) -> Any:
     return candidate.asset
 
 
-def _unlock(password_file: Path | None) -> Any:
+def _unlock(user: Any, password_file: Path | None) -> Any:
+    """The signer, unlocked through the same lockout as the app: wrong passwords from a script
+    wait out the same growing delay."""
     from tui.cli import CliError
-    from wallet.keystore import Keystore, KeystoreError
+    from wallet.keystore import KeystoreError
+    from wallet.lockout import guarded_unlock
 
-    keystore = Keystore()
+    keystore = user.keystore
     if not keystore.exists():
         raise CliError("this wallet has no keys to sign with (watch-only)")
     if password_file is not None:
@@ -276,7 +279,7 @@ def _unlock(password_file: Path | None) -> Any:
     else:
         password = sys.stdin.readline().rstrip("\r\n")
     try:
-        unlocked = keystore.unlock(password)
+        unlocked = guarded_unlock(keystore, user.lockout, password)
     except KeystoreError as exc:
         raise CliError(str(exc)) from None
     try:

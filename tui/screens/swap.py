@@ -1,7 +1,304 @@
+"""Swap: pick what to sell and buy, the amount and slippage; a live quote shows the rate,
+price impact, every fee (provider, the wallet's service fee even when zero, network) and the
+minimum received; ctrl+s opens the review that approves and swaps (tui/screens/swap_review.py).
+
+Figures come from wallet.swap as integers; this screen only formats them.
+"""
+
 from __future__ import annotations
 
-from tui.screens.not_yet import NotYetScreen
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.reactive import reactive
+from textual.timer import Timer
+from textual.widgets import Checkbox, Input, Label, Select, Static
+
+from tui.errors import error_code, user_message
+from tui.i18n import t
+from tui.screens.base import MainScreen
+from wallet.view import amount_text
+
+if TYPE_CHECKING:
+    from chains.models import Asset
+    from wallet.session import WalletSession
+    from wallet.swap import Swapper, SwapReview
+
+QUOTE_DELAY = 0.6  # seconds after the last keystroke before asking for a quote
 
 
-class SwapScreen(NotYetScreen):
+def pct(bps: int) -> str:
+    """Basis points as a percentage text, without floats: 30 -> '0.30 %'."""
+    return f"{bps // 100}.{bps % 100:02d} %"
+
+
+def parse_pct(text: str) -> int:
+    """'0.5' (percent) -> 50 basis points."""
+    from chains.units import parse_amount
+
+    return parse_amount(text or "0", 2)
+
+
+def money(amount: int, asset: Asset, places: int = 8) -> str:
+    return f"{amount_text(amount, asset.decimals, places)} {asset.symbol}"
+
+
+def quote_lines(r: SwapReview, assets: Sequence[Asset] = ()) -> list[tuple[str, str]]:
+    """(label key, value) of the quote panel and the review: every fee is a line of its own."""
+    q = r.quote
+    native = r.native
+    provider_fee_asset = r.sell if q.provider_fee_token == r.sell.contract else r.buy
+    lines = [
+        ("rate", f"1 {r.sell.symbol} = {money(r.rate, r.buy)}"),
+        ("expected", money(q.buy_amount, r.buy)),
+        ("minimum", t("swap.minimum_value", amount=money(q.min_buy_amount, r.buy),
+                      slippage=pct(q.slippage_bps))),
+        ("impact", pct(q.price_impact_bps)),
+        ("provider_fee", f"{money(q.provider_fee, provider_fee_asset)} "
+                         f"({pct(q.provider_fee_bps)})"),
+        ("service_fee", f"{money(r.service_fee, r.sell)} ({pct(r.service_fee_bps)})"),
+        ("network_fee", t("swap.fee_value", likely=money(r.network_fee_likely, native),
+                          max=money(r.network_fee_max, native))),
+    ]  # fmt: skip
+    if q.native_fee:
+        lines.append(("protocol_fee", money(q.native_fee, native)))
+    lines.append(("total", t("swap.total_value", total=money(r.total_sell, r.sell),
+                             fee=money(r.network_fee_max, native))))  # fmt: skip
+    hops = [r.sell.symbol, *(_symbol(a, assets) for a in q.route[1:-1]), r.buy.symbol]
+    lines.append(("route", f"{t('swap.provider_' + q.provider)}: " + " → ".join(hops)))
+    return lines
+
+
+def _symbol(address: str, assets: Sequence[Asset]) -> str:
+    for a in assets:
+        if a.contract is not None and a.contract.lower() == address.lower():
+            return a.symbol
+    return address[:6] + "…" + address[-4:]
+
+
+def lines_text(lines: list[tuple[str, str]]) -> Text:
+    out = Text()
+    for key, value in lines:
+        out.append(f"{t('swap.line.' + key)}: ", style="bold")
+        out.append(value + "\n")
+    return out
+
+
+def swap_error_text(error: BaseException) -> str:
+    from chains.errors import InsufficientFunds
+
+    if isinstance(error, InsufficientFunds):
+        return t("swap.insufficient", symbol=error.symbol)
+    return user_message(error)
+
+
+class SwapScreen(MainScreen):
     name_key = "swap"
+    CSS_PATH = "../styles/swap.tcss"
+    AUTO_FOCUS = "#swap-amount"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+r", "quote", "bind.swap_quote", priority=True),
+        Binding("ctrl+s", "review", "bind.swap_review", priority=True),
+        Binding("ctrl+e", "approvals", "bind.swap_approvals", priority=True),
+    ]
+
+    review: reactive[SwapReview | None] = reactive(None, recompose=False)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._swapper: Swapper | None = None
+        self._debounce: Timer | None = None
+        self._expiry: Timer | None = None
+
+    @property
+    def session(self) -> WalletSession | None:
+        return getattr(self.app, "session", None)
+
+    def swapper(self) -> Swapper:
+        if self._swapper is None or self._swapper.backend is not getattr(
+            self.session, "backend", None
+        ):
+            from wallet.swap import swapper_for
+
+            settings = getattr(self.app.services, "settings", None)  # type: ignore[attr-defined]
+            self._swapper = swapper_for(self.session, settings)
+        return self._swapper
+
+    def compose_body(self) -> ComposeResult:
+        s = self.session
+        assets = list(s.assets) if s is not None else []
+        options = [(f"{a.symbol}  {a.name}", a.key) for a in assets]
+        with VerticalScroll(id="swap-body", classes="body"):
+            with Horizontal(classes="swap-row"):
+                yield Label(t("swap.sell"), classes="swap-label")
+                yield Select(options, value=assets[0].key if assets else Select.BLANK,
+                             allow_blank=not assets, id="swap-sell")  # fmt: skip
+                yield Label(t("swap.buy"), classes="swap-label swap-label-right")
+                yield Select(options, value=assets[1].key if len(assets) > 1 else Select.BLANK,
+                             allow_blank=len(assets) < 2, id="swap-buy")  # fmt: skip
+            with Horizontal(classes="swap-row"):
+                yield Label(t("swap.amount"), classes="swap-label")
+                yield Input(placeholder=t("swap.amount_placeholder"), id="swap-amount")
+                yield Label(t("swap.slippage"), classes="swap-label swap-label-right")
+                yield Input(value="0.5", id="swap-slippage", classes="swap-pct")
+                yield Checkbox(t("swap.unlimited"), id="swap-unlimited", compact=True)
+            yield Static(self._waiting_text(s), id="swap-quote")
+            yield Static("", id="swap-note", classes="note")
+
+    def _waiting_text(self, s: WalletSession | None) -> str:
+        if s is None:
+            return t("assets.waiting")
+        if not s.addresses:
+            return t("swap.no_accounts")
+        return t("swap.enter_amount")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.watch(self.app, "status", self._status_changed, init=False)
+        if self.review is not None:
+            self.watch_review(self.review)
+
+    async def _status_changed(self, status: Any) -> None:
+        # The session opened (or reopened) after this screen was built: offer its assets.
+        self._swapper = None
+        await self.recompose()
+
+    # -- inputs ------------------------------------------------------------------------------
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._schedule()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.action_quote()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        self._schedule()
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        if event.value:
+            self._note(t("swap.unlimited_warning"), warning=True)
+        self._schedule()
+
+    def _schedule(self) -> None:
+        self.review = None
+        if self._debounce is not None:
+            self._debounce.stop()
+        self._debounce = self.set_timer(QUOTE_DELAY, self.action_quote)
+
+    def _note(self, text: str, *, warning: bool = False) -> None:
+        note = self.query_one("#swap-note", Static)
+        note.update(text)
+        note.set_class(warning, "warning")
+
+    def _asset(self, select_id: str) -> Asset | None:
+        s = self.session
+        key = self.query_one(select_id, Select).value
+        if s is None:
+            return None
+        return next((a for a in s.assets if a.key == key), None)
+
+    def _draft(self) -> Any:
+        from chains.units import parse_amount
+        from wallet.swap import SwapDraft
+
+        sell, buy = self._asset("#swap-sell"), self._asset("#swap-buy")
+        text = self.query_one("#swap-amount", Input).value.strip()
+        if sell is None or buy is None or not text:
+            return None
+        return SwapDraft(
+            sell=sell, buy=buy, amount=parse_amount(text, sell.decimals),
+            slippage_bps=parse_pct(self.query_one("#swap-slippage", Input).value),
+            unlimited_approval=self.query_one("#swap-unlimited", Checkbox).value,
+        )  # fmt: skip
+
+    # -- quote -------------------------------------------------------------------------------
+
+    def action_quote(self) -> None:
+        s = self.session
+        if s is None or not s.addresses:
+            return
+        self._quote()
+
+    @work(exclusive=True, group="swap-quote", exit_on_error=False)
+    async def _quote(self) -> None:
+        s = self.session
+        assert s is not None
+        try:
+            draft = self._draft()
+            if draft is None:
+                return
+            self.query_one("#swap-quote", Static).update(t("swap.quoting"))
+            sender = s.addresses[0]
+            review = await self.swapper().review(draft, sender, s.path_of(sender))
+        except Exception as exc:
+            code = error_code(exc)
+            if code is None:
+                raise
+            self.app.recent_errors.append(code)  # type: ignore[attr-defined]
+            self.query_one("#swap-quote", Static).update("")
+            self._note(swap_error_text(exc), warning=True)
+            return
+        self._note("")
+        self.review = review
+
+    def watch_review(self, review: SwapReview | None) -> None:
+        if not self.is_mounted:
+            return
+        if self._expiry is not None:
+            self._expiry.stop()
+            self._expiry = None
+        panel = self.query_one("#swap-quote", Static)
+        if review is None:
+            return
+        text = lines_text(quote_lines(review, self.session.assets if self.session else ()))
+        text.append(t("swap.valid_for", seconds=int(_ttl().total_seconds())), style="italic")
+        if review.needs_impact_confirmation:
+            text.append("\n" + t("swap.high_impact", impact=pct(review.quote.price_impact_bps)),
+                        style="bold red")  # fmt: skip
+        panel.update(text)
+        self._expiry = self.set_timer(_ttl().total_seconds(), self._expired)
+
+    def _expired(self) -> None:
+        if self.review is not None:
+            self._note(t("swap.expired"), warning=True)
+
+    # -- review and approvals ----------------------------------------------------------------
+
+    def action_review(self) -> None:
+        s = self.session
+        if self.review is None:
+            self._note(t("swap.no_quote"), warning=True)
+            return
+        if s is None or not s.can_send:
+            self._note(t("swap.no_signer"), warning=True)
+            return
+        if self.review.expired():
+            self._note(t("swap.expired"), warning=True)
+            return
+        from tui.screens.swap_review import SwapReviewScreen
+
+        self.app.push_screen(SwapReviewScreen(self.review, self.swapper()), self._reviewed)
+
+    def _reviewed(self, done: bool | None) -> None:
+        self.review = None
+        if done:
+            self.query_one("#swap-amount", Input).value = ""
+
+    def action_approvals(self) -> None:
+        s = self.session
+        if s is None or not s.addresses:
+            return
+        from tui.screens.swap_approvals import SwapApprovalsScreen
+
+        self.app.push_screen(SwapApprovalsScreen(self.swapper()))
+
+
+def _ttl() -> Any:
+    from wallet.swap import QUOTE_TTL
+
+    return QUOTE_TTL

@@ -1,0 +1,58 @@
+"""`termwallet swap`: the dry run prints every fee and signs nothing; --yes swaps on the devnet
+with the user's own keystore (real KDF) and the same figures."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.fixtures.devnet import Devnet
+from tui.cli import main
+
+pytestmark = pytest.mark.devnet
+ABANDON = "abandon " * 11 + "about"
+PASSWORD = "correct horse battery"
+
+
+def run(
+    args: list[str], capsys: pytest.CaptureFixture[str], stdin: str = ""
+) -> tuple[int, str, str]:
+    old = sys.stdin
+    sys.stdin = io.StringIO(stdin)
+    try:
+        rc = main(args)
+    finally:
+        sys.stdin = old
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def test_swap_dry_run_then_for_real(
+    devnet_snapshot: Devnet, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.setenv("TERMWALLET_RPC_URLS", json.dumps({"devnet": [devnet_snapshot.rpc_url]}))
+    rc, _, err = run(["init", "--restore"], capsys, f"{ABANDON}\n{PASSWORD}\n")
+    assert rc == 0, err
+    dusd = devnet_snapshot.deployment.token("DUSD").address
+    args = ["swap", "ETH", dusd, "0.5", "--network", "devnet", "--slippage", "1", "--json"]
+    rc, out, err = run([*args, "--dry-run"], capsys)
+    assert rc == 0, err
+    review = json.loads(out)
+    assert review["amount_in"] == str(5 * 10**17)
+    assert review["provider_fee"] == str(5 * 10**17 * 3 // 1000)
+    assert review["service_fee"] == "0" and review["service_fee_bps"] == 0
+    assert int(review["min_out"]) == int(review["expected_out"]) * 99 // 100
+    assert "nothing was signed" in err
+    (tmp_path / "pw").write_text(PASSWORD + "\n")
+    rc, out, err = run([*args, "--yes", "--password-file", str(tmp_path / "pw")], capsys)
+    assert rc == 0, err
+    lines = out.strip().splitlines()
+    result = json.loads("\n".join(lines[lines.index("}") + 1 :]))
+    assert result["state"] == "done"
+    assert result["received"] == review["expected_out"]  # nothing moved in between
+    assert PASSWORD not in out + err and ABANDON not in out + err

@@ -1,0 +1,170 @@
+"""`termwallet swap FROM TO AMOUNT`: quote, print the review with every fee, then approve (exact
+amount unless --unlimited-approval) and swap with the on-chain minimum and deadline.
+
+--dry-run prints the review and signs nothing. The keystore password comes from
+--password-file, stdin's first line or the terminal (the same path as `termwallet send`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "swap",
+        allow_abbrev=False,
+        help="swap one asset for another (review first; --dry-run signs nothing)",
+        description="Quote FROM -> TO, print every fee (provider, wallet service fee, network) "
+        "and the minimum received, then approve the exact amount if needed and swap.",
+    )
+    p.add_argument("sell", metavar="FROM", help="symbol or contract of what to sell (e.g. ETH)")
+    p.add_argument("buy", metavar="TO", help="symbol or contract of what to buy")
+    p.add_argument("amount", metavar="AMOUNT", help="how much FROM to sell, e.g. 0.5")
+    p.add_argument("--slippage", default="0.5", metavar="PCT", help="percent (default 0.5)")
+    p.add_argument("--network", help="default: the network in settings")
+    p.add_argument("--account", type=int, default=0, help="account number (default 0)")
+    p.add_argument("--unlimited-approval", action="store_true",
+                   help="approve unlimited spending (not recommended)")  # fmt: skip
+    p.add_argument("--confirm-high-impact", action="store_true",
+                   help="swap even when the price impact is above the threshold")  # fmt: skip
+    p.add_argument("--dry-run", action="store_true", help="print the review; sign nothing")
+    p.add_argument("--yes", action="store_true", help="swap without asking to confirm")
+    p.add_argument("--password-file", type=Path, help="file holding the keystore password")
+    p.add_argument("--json", action="store_true", help="print the review/result as JSON")
+    p.set_defaults(handler=run_swap)
+
+
+def run_swap(args: argparse.Namespace) -> int:
+    return asyncio.run(_swap(args))
+
+
+def review_dict(r: Any) -> dict[str, Any]:
+    """The review as figures: integers in base units as strings, plus display texts."""
+    from chains.units import format_with_symbol
+
+    q = r.quote
+
+    def f(amount: int, asset: Any) -> str:
+        return format_with_symbol(amount, asset.decimals, asset.symbol, max_places=18)
+
+    return {
+        "network": r.network.id, "provider": q.provider, "from": r.sell.symbol,
+        "to": r.buy.symbol, "route": list(q.route),
+        "amount_in": str(r.amount_in), "amount_in_display": f(r.amount_in, r.sell),
+        "expected_out": str(q.buy_amount), "expected_out_display": f(q.buy_amount, r.buy),
+        "min_out": str(q.min_buy_amount), "min_out_display": f(q.min_buy_amount, r.buy),
+        "rate_display": f"1 {r.sell.symbol} = {f(r.rate, r.buy)}",
+        "slippage_bps": q.slippage_bps, "price_impact_bps": q.price_impact_bps,
+        "provider_fee": str(q.provider_fee), "provider_fee_bps": q.provider_fee_bps,
+        "service_fee": str(r.service_fee), "service_fee_bps": r.service_fee_bps,
+        "service_fee_display": f(r.service_fee, r.sell), "service_fee_to": r.service_fee_to,
+        "network_fee_likely": str(r.network_fee_likely),
+        "network_fee_max": str(r.network_fee_max),
+        "network_fee_display": f(r.network_fee_max, r.native),
+        "total_display": f"{f(r.total_sell, r.sell)} + network fee up to "
+                         f"{f(r.network_fee_max, r.native)}",
+        "approval": None if r.approval_amount is None else str(r.approval_amount),
+        "approval_unlimited": r.unlimited, "spender": q.spender, "deadline": q.deadline,
+        "high_impact": r.needs_impact_confirmation,
+    }  # fmt: skip
+
+
+def _print(d: dict[str, Any]) -> None:
+    rows = [
+        ("Swap", f"{d['amount_in_display']} -> {d['to']} ({d['provider']})"),
+        ("Rate", d["rate_display"]),
+        ("Expected", d["expected_out_display"]),
+        ("Minimum", f"{d['min_out_display']} (slippage {d['slippage_bps'] / 100:.2f} %, "
+                    "enforced on chain)"),
+        ("Price impact", f"{d['price_impact_bps'] / 100:.2f} %"),
+        ("Provider fee", f"{d['provider_fee']} base units ({d['provider_fee_bps'] / 100:.2f} %)"),
+        ("Service fee", f"{d['service_fee_display']} ({d['service_fee_bps'] / 100:.2f} %)"),
+        ("Network fee", f"up to {d['network_fee_display']}"),
+        ("Total", d["total_display"]),
+        ("Deadline", str(d["deadline"]) if d["deadline"] is not None else "none (aggregator)"),
+    ]  # fmt: skip
+    if d["approval"] is not None:
+        rows.append(("Approval", "UNLIMITED" if d["approval_unlimited"] else
+                     f"{d['approval']} base units to {d['spender']}"))  # fmt: skip
+    for label, value in rows:
+        print(f"{label + ':':14} {value}")
+    if d["approval_unlimited"]:
+        print("WARNING: an unlimited approval lets the swap contract take all of this token, "
+              "now and later.", file=sys.stderr)  # fmt: skip
+    if d["high_impact"]:
+        print("WARNING: high price impact; add --confirm-high-impact to swap anyway.",
+              file=sys.stderr)  # fmt: skip
+
+
+async def _swap(args: argparse.Namespace) -> int:
+    from chains.errors import ChainError, InsufficientFunds
+    from chains.units import parse_amount
+    from tui.cli import CliError
+    from tui.commands.evm import _account_address, _asset, _open, _unlock
+    from wallet.settings import load_settings
+    from wallet.swap import SwapDraft, swapper_for
+
+    wallet = _open(args.network)
+    session = wallet["session"]
+    swapper = None
+    try:
+        if not session.addresses:
+            raise CliError("this wallet has no Ethereum account: run `termwallet init` first")
+        settings = load_settings(wallet["paths"].config_file)
+        address = _account_address(session.store, args.account)
+        sell, buy = await _asset(session, args.sell), await _asset(session, args.buy)
+        try:
+            slippage = parse_amount(args.slippage, 2)
+            amount = parse_amount(args.amount, sell.decimals)
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
+        swapper = swapper_for(session, settings, poll=0.5)
+        path = f"m/44'/60'/0'/0/{args.account}"
+        draft = SwapDraft(sell=sell, buy=buy, amount=amount, slippage_bps=slippage,
+                          unlimited_approval=args.unlimited_approval)  # fmt: skip
+        try:
+            review = await swapper.review(draft, address, path)
+        except InsufficientFunds as exc:
+            raise CliError(f"not enough {exc.symbol} for this swap and its fees "
+                           f"(need {exc.need}, have {exc.have} base units)") from None  # fmt: skip
+        d = review_dict(review)
+        if args.json:
+            print(json.dumps(d, indent=2))
+        else:
+            _print(d)
+        if args.dry_run:
+            print("dry run: nothing was signed or sent", file=sys.stderr)
+            return 0
+        if not args.yes:
+            if not sys.stdin.isatty():
+                raise CliError("not swapped: add --yes to swap without the confirmation prompt")
+            if input("Swap? [y/N] ").strip().lower() not in ("y", "yes"):
+                print("not swapped", file=sys.stderr)
+                return 1
+        signer = _unlock(args.password_file)
+        try:
+            record = await swapper.execute(
+                review, signer, confirm_high_impact=args.confirm_high_impact
+            )
+        finally:
+            signer.close()
+        out = {"state": record.state, "swap_tx": record.swap_tx,
+               "approval_tx": record.approval_tx, "fee_tx": record.fee_tx,
+               "received": str(record.received), "network_fee_paid":
+               str(record.network_fee_paid)}  # fmt: skip
+        print(json.dumps(out) if args.json else
+              f"swapped: received {record.received} base units of {buy.symbol}; "
+              f"network fees {record.network_fee_paid} wei; tx {record.swap_tx}")  # fmt: skip
+        return 0
+    except ChainError as exc:
+        raise CliError(str(exc)) from None
+    finally:
+        if swapper is not None:
+            await swapper.aclose()
+        await session.aclose()

@@ -17,7 +17,9 @@ from devices.base import Capability, DeviceInfo, SignerKind
 from devices.errors import DeviceError, Unsupported
 from devices.models import EvmSignature, EvmTx
 
-EVM_CHAINS = frozenset({"eth", "sepolia", "devnet"})
+# The EVM network ids of chains/networks.py (devices may not import chains; a test keeps the
+# two in step). Every EVM network uses the same keys and address format.
+EVM_CHAINS = frozenset({"eth", "bnb", "arbitrum", "sepolia", "polygon", "devnet", "base"})
 
 
 @dataclass(frozen=True)

@@ -52,3 +52,13 @@ def test_the_app_module_imports_no_heavy_library() -> None:
         timeout=120,
     )
     assert out.stdout.strip() == "", f"heavy imports on the start-up path: {out.stdout}"
+
+
+def test_signers_know_every_evm_network_of_the_registry() -> None:
+    """devices/ may not import chains/, so it keeps its own list of EVM network ids."""
+    from chains.models import ChainKind
+    from chains.networks import NETWORKS
+    from devices.emulator import EVM_CHAINS
+
+    evm = {i for i, n in NETWORKS.items() if n.kind is ChainKind.EVM} | {"devnet"}
+    assert set(EVM_CHAINS) == evm

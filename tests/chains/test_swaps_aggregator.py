@@ -33,7 +33,8 @@ def documented_quote(**over: Any) -> dict[str, Any]:
         "protocolFee": "0", "minimumProtocolFee": "0", "buyTokenAddress": DAI.lower(),
         "sellTokenAddress": WETH.lower(), "buyAmount": "15968685376172358000",
         "sellAmount": "10000000000000000",
-        "sources": [{"name": "Uniswap_V2", "proportion": "1"}, {"name": "Curve", "proportion": "0"}],
+        "sources": [{"name": "Uniswap_V2", "proportion": "1"},
+                    {"name": "Curve", "proportion": "0"}],
         "allowanceTarget": EXCHANGE.lower(), "sellTokenToEthRate": "1",
         "buyTokenToEthRate": "1596.8685376172358",
     }  # fmt: skip
@@ -49,7 +50,7 @@ class Fixture:
         fixture = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 url = urlparse(self.path)
                 fixture.requests.append({"path": [url.path], **parse_qs(url.query)})
                 raw = (

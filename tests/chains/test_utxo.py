@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -65,23 +67,34 @@ def test_number_token_refuses_text() -> None:
          "512079be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798"),
         ("btc", "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2", "76a91477bff20c60e522dfaa3350c39b030a5d004e839a88ac"),
         ("btc", "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy", "a914b472a266d0bd89c13706a4132ccfb16f7c3b9fcb87"),
-        ("ltc", "ltc1qg82tjptfqm3jq4ehn3xdhjl2jzv7k5nkz3g7df", None),
     ],
 )
-def test_addresses_to_scripts_and_back(net: str, address: str, script_hex: str | None) -> None:
+def test_addresses_to_scripts_and_back(net: str, address: str, script_hex: str) -> None:
     n = utxo_network(net)
     script = address_to_script(address, n)
-    if script_hex is not None:
-        assert script.hex() == script_hex
+    assert script.hex() == script_hex
     bech32 = address.lower().startswith(n.hrp + "1")
     assert script_to_address(script, n) == (address.lower() if bech32 else address)
+
+
+@pytest.mark.parametrize("net", ["ltc", "ltc-testnet", "ltc-regtest", "btc-regtest"])
+@pytest.mark.parametrize("version", [0, 1])
+def test_segwit_addresses_agree_with_bip_utils(net: str, version: int) -> None:
+    from bip_utils import SegwitBech32Encoder
+
+    n = utxo_network(net)
+    program = bytes(range(20)) if version == 0 else bytes(range(32))
+    script = bytes([0x50 + version if version else 0, len(program)]) + program
+    expected = SegwitBech32Encoder.Encode(n.hrp, version, program)
+    assert script_to_address(script, n) == expected
+    assert address_to_script(expected, n) == script
 
 
 @pytest.mark.parametrize(
     ("net", "address"),
     [
         ("ltc", "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"),  # a Bitcoin address on Litecoin
-        ("btc", "ltc1qg82tjptfqm3jq4ehn3xdhjl2jzv7k5nkz3g7df"),
+        ("btc", "ltc1qqqqsyqcyq5rqwzqfpg9scrgwpugpzysnrujsuw"),
         ("btc", "tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx"),  # testnet on mainnet
         ("btc", "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdr"),  # checksum typo
         ("btc", "LVg2kJoFNg45Nbpy53h7Fe1wKyeXVRhMH9"),  # Litecoin legacy on Bitcoin
@@ -104,8 +117,12 @@ def test_user_servers_come_first_and_are_checked() -> None:
     assert net.to_network().kind == "utxo"
 
 
+PUB = bytes.fromhex("031b84c5567b126440995d3ed5aaba0565d71e1834604819ff9c17f5e9d5dd078f")
+
+
 def _coin(value: int, n: int, height: int = 100, kind: str = "p2wpkh") -> Coin:
-    return Coin(f"{n:064x}", 0, value, height, WPKH, kind, (84 | 0x80000000, 0, 0), b"\x02" + bytes(32))
+    txid = hashlib.sha256(n.to_bytes(4, "big")).hexdigest()
+    return Coin(txid, 0, value, height, WPKH, kind, (84 | 0x80000000, 0, 0), PUB)
 
 
 def test_selection_prefers_confirmed_then_large_and_makes_change() -> None:

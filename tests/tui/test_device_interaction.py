@@ -54,6 +54,12 @@ async def wait_for(pilot: Any, cond: Any, what: str) -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
+async def wait_text(pilot: Any, app: App[Any], text: str) -> str:
+    """The screen's text once it shows `text` (a pushed screen renders a moment later)."""
+    await wait_for(pilot, lambda: text in screen_text(app), repr(text))
+    return screen_text(app)
+
+
 async def result(fut: Future[Any]) -> Any:
     return await asyncio.wait_for(asyncio.wrap_future(fut), 5)
 
@@ -86,7 +92,7 @@ async def test_pin_matrix_returns_positions_and_shows_only_dots(thread: DeviceTh
             await pilot.press(key)
         entered = str(app.screen.query_one("#pin-entered").render())
         assert "●●●●" in entered and not any(d in entered for d in "123456789")
-        assert "7415" not in screen_text(app)
+        assert "7415" not in await wait_text(pilot, app, "●●●●")
         await pilot.press("backspace")
         await pilot.click("#pin-9")  # a click counts as its position too
         assert not fut.done(), "the device thread must wait until the user submits"
@@ -101,7 +107,7 @@ async def test_pin_cancel_raises_user_cancelled_on_the_device_thread(thread: Dev
         ui = DeviceInteraction(app, "Trezor One")
         fut = thread.submit(ui.get_pin, PinKind.NEW_FIRST)
         await wait_for(pilot, lambda: isinstance(app.screen, DevicePinScreen), "the PIN matrix")
-        assert "Choose a new PIN for your Trezor One" in screen_text(app)
+        await wait_text(pilot, app, "Choose a new PIN for your Trezor One")
         await pilot.press("enter")  # nothing typed: enter does nothing
         assert isinstance(app.screen, DevicePinScreen)
         await pilot.press("escape")
@@ -135,7 +141,7 @@ async def test_passphrase_is_masked_and_returned(thread: DeviceThread):
         await pilot.press("ctrl+d")  # not offered: the device cannot take it
         assert isinstance(app.screen, DevicePassphraseScreen) and not fut.done()
         await pilot.press(*secret)
-        assert secret not in screen_text(app)
+        assert secret not in await wait_text(pilot, app, "•" * len(secret))
         await pilot.press("enter")
         assert await result(fut) == secret
         assert secret not in screen_text(app)
@@ -149,7 +155,7 @@ async def test_passphrase_on_device(thread: DeviceThread):
         await wait_for(
             pilot, lambda: isinstance(app.screen, DevicePassphraseScreen), "the passphrase"
         )
-        assert "Ctrl+D" in screen_text(app)
+        await wait_text(pilot, app, "Ctrl+D")
         await pilot.press("ctrl+d")
         assert isinstance(await result(fut), OnDevice)
 
@@ -177,8 +183,7 @@ async def test_confirm_shows_the_device_fields_without_blocking(thread: DeviceTh
         # Returns at once: the device thread goes on to read the device's answer.
         await result(thread.submit(ui.confirm_on_device, TX_PROMPT))
         await wait_for(pilot, lambda: isinstance(app.screen, DeviceConfirmScreen), "confirm")
-        text = screen_text(app)
-        assert "Check and confirm on your Trezor One" in text
+        text = await wait_text(pilot, app, "Check and confirm on your Trezor One")
         assert "0x3535353535353535353535353535353535353535" in text
         assert "0.001 ETH" in text and "0.000042 ETH" in text
         assert "Chain ID" in text
@@ -209,8 +214,7 @@ async def test_verify_address_and_psbt_prompts_in_chinese(thread: DeviceThread):
             )
             await result(thread.submit(ui.confirm_on_device, verify))
             await wait_for(pilot, lambda: isinstance(app.screen, DeviceConfirmScreen), "verify")
-            text = screen_text(app)
-            assert "请在您的 Trezor One 上核对地址" in text
+            text = await wait_text(pilot, app, "请在您的 Trezor One 上核对地址")
             assert "bc1qnjg0jd8228aq7egyzacy8cys3knf9xvrerkf9g" in text
             await result(thread.submit(ui.finished))
             psbt = DevicePrompt(

@@ -23,8 +23,8 @@ from wallet.swap import (
     HighImpactNotConfirmed,
     ServiceFee,
     SwapDraft,
-    SwapReverted,
     Swapper,
+    SwapReverted,
     providers_for,
 )
 
@@ -45,11 +45,11 @@ class Env:
     dusd: Asset
     dgld: Asset
 
-    def swapper(self, fee: ServiceFee = ServiceFee()) -> Swapper:
+    def swapper(self, fee: ServiceFee | None = None) -> Swapper:
         net = self.backend.network
         sender = EvmSender(self.store, net, self.backend, [self.devnet.demo_address])
         return Swapper(self.store, net, self.backend, sender, providers_for(net, self.backend),
-                       fee, poll=0.05, timeout=30)  # fmt: skip
+                       fee or ServiceFee(), poll=0.05, timeout=30)  # fmt: skip
 
     async def bal(self, asset: Asset, who: str | None = None) -> int:
         b = await self.backend.balances([who or self.devnet.demo_address], [asset])

@@ -78,7 +78,9 @@ class ElectrumClient:
     ) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("tcp", "ssl") or not parts.hostname or not parts.port:
-            raise ValueError(f"Electrum server '{url}' must look like ssl://host:port or tcp://host:port")
+            raise ValueError(
+                f"Electrum server '{url}' must look like ssl://host:port or tcp://host:port"
+            )
         self.url = url
         self.host, self.port, self.tls = parts.hostname, parts.port, parts.scheme == "ssl"
         self.timeout = timeout
@@ -190,7 +192,9 @@ class ElectrumClient:
         except OSError as exc:
             raise NodeUnreachable(self.url, exc.strerror or type(exc).__name__) from None
 
-    def _new(self, method: str, params: Sequence[Any]) -> tuple[dict[str, Any], asyncio.Future[Any]]:
+    def _new(
+        self, method: str, params: Sequence[Any]
+    ) -> tuple[dict[str, Any], asyncio.Future[Any]]:
         rid = next(self._ids)
         fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._pending[rid] = fut
@@ -203,16 +207,17 @@ class ElectrumClient:
         return _unwrap(method, result)
 
     async def batch(self, method: str, params_list: Sequence[Sequence[Any]]) -> list[Any]:
-        """The same method for each params, as JSON-RPC batches of at most MAX_BATCH."""
-        out: list[Any] = []
-        for start in range(0, len(params_list), MAX_BATCH):
-            chunk = params_list[start : start + MAX_BATCH]
-            msgs, futs = zip(*(self._new(method, p) for p in chunk), strict=True) if chunk else ((), ())
-            if not msgs:
-                continue
+        """The same method for each params, as JSON-RPC batches of at most MAX_BATCH, all
+        sent at once (pipelined): see the module note on ElectrumX's reply padding."""
+
+        async def chunk(part: Sequence[Sequence[Any]]) -> list[Any]:
+            msgs, futs = zip(*(self._new(method, p) for p in part), strict=True)
             results = await self._send(list(msgs), list(futs))
-            out.extend(_unwrap(method, r) for r in results)
-        return out
+            return [_unwrap(method, r) for r in results]
+
+        parts = [params_list[i : i + MAX_BATCH] for i in range(0, len(params_list), MAX_BATCH)]
+        done = await asyncio.gather(*(chunk(p) for p in parts))
+        return [r for part in done for r in part]
 
     async def next_notification(self, timeout: float | None = None) -> Notification:
         return await asyncio.wait_for(self.notifications.get(), timeout)
@@ -283,8 +288,12 @@ class ElectrumBackend:
                     continue
                 self._client = c
                 return c
-            raise errors[0] if len(errors) == 1 else NodeUnreachable(
-                ", ".join(self.servers), "; ".join(str(e) for e in errors)[:500]
+            raise (
+                errors[0]
+                if len(errors) == 1
+                else NodeUnreachable(
+                    ", ".join(self.servers), "; ".join(str(e) for e in errors)[:500]
+                )
             )
 
     async def aclose(self) -> None:
@@ -340,7 +349,9 @@ class ElectrumBackend:
         round trip's neighbour). Only the native asset exists on these chains."""
         c = await self.client()
         results, tip = await asyncio.gather(
-            c.batch("blockchain.scripthash.get_balance", [[self._scripthash(a)] for a in addresses]),
+            c.batch(
+                "blockchain.scripthash.get_balance", [[self._scripthash(a)] for a in addresses]
+            ),
             self.block_number(),
         )
         now = datetime.now(UTC)
@@ -350,7 +361,11 @@ class ElectrumBackend:
                 raise ChainError(f"{self.network.name} has no tokens")
             for address, r in zip(addresses, results, strict=True):
                 amount = _nonneg(r["confirmed"]) + int(r["unconfirmed"])
-                out.append(Balance(asset=asset, address=address, amount=max(amount, 0), block=tip, as_of=now))
+                out.append(
+                    Balance(
+                        asset=asset, address=address, amount=max(amount, 0), block=tip, as_of=now
+                    )
+                )
         return out
 
     async def transactions(self, txids: Sequence[str]) -> dict[str, bytes]:
@@ -415,7 +430,9 @@ class ElectrumBackend:
         statuses = await c.batch(
             "blockchain.scripthash.subscribe", [[self._scripthash(a)] for a in addresses]
         )
-        return {a: (s if isinstance(s, str) else None) for a, s in zip(addresses, statuses, strict=True)}
+        return {
+            a: (s if isinstance(s, str) else None) for a, s in zip(addresses, statuses, strict=True)
+        }
 
     async def next_event(self, timeout: float | None = None) -> tuple[str, Any]:
         """('block', height) or ('address', address) for the next notification."""

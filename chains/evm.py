@@ -64,6 +64,12 @@ class Underpriced(TxRejected):
     code = "TX_UNDERPRICED"
 
 
+class CallReverted(ChainError):
+    """A read-only contract call reverted; the message is the contract's reason."""
+
+    code = "CALL_REVERTED"
+
+
 class NotAToken(ChainError):
     code = "NOT_A_TOKEN"
 
@@ -381,6 +387,49 @@ class EvmBackend:
                 return "0x" + bytes(await w3.eth.send_raw_transaction(raw_tx)).hex()
             except Web3RPCError as exc:
                 raise _rejected(exc) from None
+
+        return await self._call(go)
+
+
+    # -- reads for contract use-cases (swaps) ----------------------------------------------
+
+    async def eth_call(self, to: str, data: bytes, block: int | str = "latest") -> bytes:
+        """A read-only contract call; CallReverted (with the contract's reason) if it reverts."""
+
+        async def go(w3: Any) -> bytes:
+            from web3.exceptions import ContractLogicError
+
+            try:
+                return bytes(await w3.eth.call({"to": checksum(to), "data": data}, block))
+            except ContractLogicError as exc:
+                raise CallReverted(str(exc.message)[:200]) from None
+
+        return await self._call(go)
+
+    async def latest_block(self) -> tuple[int, int]:
+        """(number, timestamp) of the latest block: deadlines are in chain time, not wall time."""
+
+        async def go(w3: Any) -> tuple[int, int]:
+            b = await w3.eth.get_block("latest")
+            return int(b["number"]), int(b["timestamp"])
+
+        return await self._call(go)
+
+    async def block_timestamp(self, number: int) -> int:
+        async def go(w3: Any) -> int:
+            return int((await w3.eth.get_block(number))["timestamp"])
+
+        return await self._call(go)
+
+    async def receipt_logs(self, tx_hash: str) -> list[tuple[str, list[bytes], bytes]]:
+        """(contract, topics, data) of every log of a mined transaction."""
+
+        async def go(w3: Any) -> list[tuple[str, list[bytes], bytes]]:
+            r = await w3.eth.get_transaction_receipt(tx_hash)
+            return [
+                (checksum(log["address"]), [bytes(t) for t in log["topics"]], bytes(log["data"]))
+                for log in r["logs"]
+            ]
 
         return await self._call(go)
 

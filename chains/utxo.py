@@ -66,7 +66,9 @@ class UtxoBackend(Protocol):
 
     async def utxos(self, addresses: Sequence[str]) -> dict[str, list[Utxo]]: ...
 
-    async def balances(self, addresses: Sequence[str], assets: Sequence[Asset]) -> list[Balance]: ...
+    async def balances(
+        self, addresses: Sequence[str], assets: Sequence[Asset]
+    ) -> list[Balance]: ...
 
     async def transactions(self, txids: Sequence[str]) -> dict[str, bytes]: ...
 
@@ -141,9 +143,11 @@ def address_to_script(address: str, net: UtxoNetwork) -> bytes:
 def script_to_address(script: bytes, net: UtxoNetwork) -> str | None:
     from embit import base58, bech32
 
-    if len(script) in (22, 34) and script[0] in (0, *range(0x51, 0x61)) and script[1] == len(
-        script
-    ) - 2:
+    if (
+        len(script) in (22, 34)
+        and script[0] in (0, *range(0x51, 0x61))
+        and script[1] == len(script) - 2
+    ):
         ver = 0 if script[0] == 0 else script[0] - 0x50
         return str(bech32.encode(net.hrp, ver, script[2:]))
     if len(script) == 25 and script[:3] == b"\x76\xa9\x14" and script[23:] == b"\x88\xac":
@@ -318,7 +322,9 @@ def build_psbt(
     if shuffle_seed is None:
         outs.sort(key=lambda o: (o[1], o[0]))
     else:
-        outs.sort(key=lambda o: hashlib.sha256(shuffle_seed + o[0] + o[1].to_bytes(8, "little")).digest())
+        outs.sort(
+            key=lambda o: hashlib.sha256(shuffle_seed + o[0] + o[1].to_bytes(8, "little")).digest()
+        )
     tx = Transaction(
         version=TX_VERSION,
         vin=[TransactionInput(bytes.fromhex(c.txid), c.vout, sequence=seq) for c in coins],
@@ -385,7 +391,9 @@ def finalize_psbt(signed: bytes, expected: UnsignedPsbt | None = None) -> bytes:
     try:
         psbt = PSBT.parse(signed)
     except Exception as exc:
-        raise PsbtAssemblyError(f"the signer returned no valid PSBT ({type(exc).__name__})") from None
+        raise PsbtAssemblyError(
+            f"the signer returned no valid PSBT ({type(exc).__name__})"
+        ) from None
     tx = Transaction.parse(psbt.tx.serialize())
     if expected is not None and tx.txid().hex() != expected.txid:
         raise PsbtAssemblyError("the signed PSBT holds another transaction than the one built")

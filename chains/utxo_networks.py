@@ -25,9 +25,11 @@ class UtxoNetwork:
     esplora_urls: tuple[str, ...] = ()  # REST base URLs ('https://host/api')
     explorer_url: str | None = None
     decimals: int = 8
-    # Outputs below this are not relayed (Bitcoin Core's dust rule for a segwit output at
-    # 3 sat/vB); change smaller than this goes to the fee instead.
-    dust_limit: int = 294
+    # Outputs below this are not relayed: Bitcoin Core's dust rule (3 sat/vB) for the largest
+    # output we make, P2TR (330); Litecoin Core's dust fee is ten times higher (3,300; its
+    # wallet was seen refusing 1,000 litoshi and taking 2,940 to P2WPKH). Change smaller than
+    # this goes to the fee instead.
+    dust_limit: int = 330
     # Floor for fee rates when the server has no estimate (regtest, fresh testnets), sat/vB.
     min_fee_rate: int = 1
     family: str = field(default="")  # which stored accounts serve this network
@@ -113,6 +115,7 @@ UTXO_NETWORKS: dict[str, UtxoNetwork] = {
             name="Litecoin",
             symbol="LTC",
             hrp="ltc",
+            dust_limit=3300,
             p2pkh=b"\x30",
             p2sh=(b"\x32", b"\x05"),  # M... and the old 3... addresses
             coin_type=2,
@@ -131,6 +134,7 @@ UTXO_NETWORKS: dict[str, UtxoNetwork] = {
             name="Litecoin Testnet",
             symbol="tLTC",
             hrp="tltc",
+            dust_limit=3300,
             p2pkh=b"\x6f",
             p2sh=(b"\x3a", b"\xc4"),
             coin_type=1,
@@ -146,6 +150,7 @@ UTXO_NETWORKS: dict[str, UtxoNetwork] = {
             name="Litecoin Regtest",
             symbol="rLTC",
             hrp="rltc",
+            dust_limit=3300,
             p2pkh=b"\x6f",
             p2sh=(b"\x3a", b"\xc4"),
             coin_type=1,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     refresh_seconds: int = Field(default=30, ge=5, le=3600)
     # The wallet's own fee on swaps, in basis points; shown to the user even when zero.
     swap_service_fee_bps: int = Field(default=0, ge=0, le=500)
+    # Where a non-zero service fee goes, as its own visible transfer; without it such a fee
+    # refuses to quote rather than being skipped or hidden.
+    swap_service_fee_address: str | None = None
+    # A 0x-style quote API (none by default: swaps quote from Uniswap V2 pools on chain).
+    swap_aggregator_url: str | None = None
+    swap_aggregator_key: SecretStr | None = None  # TERMWALLET_SWAP_AGGREGATOR_KEY
     # Official support channels, helpdesk and SMTP; secrets come from TERMWALLET_SUPPORT__*.
     support: SupportSettings = Field(default_factory=SupportSettings)
 

@@ -15,6 +15,7 @@ in the review and as a separate transaction on chain, and pays nothing if the sw
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -473,6 +474,7 @@ class Swapper:
                         0,
                         erc20_approve_data(quote.spender, review.approval_amount),
                         review.approval_gas,
+                        kind="approve",
                     )
                     self._update(swap_id, approval_tx=entry.tx_hash)
                     paid.append(entry.tx_hash)
@@ -499,7 +501,7 @@ class Swapper:
             _check_call(review)
             await step("sign_swap")
             entry = await self._send_call(
-                review, signer, quote.call.to, quote.call.value, quote.call.data, gas
+                review, signer, quote.call.to, quote.call.value, quote.call.data, gas, kind="swap"
             )
             self._update(swap_id, swap_tx=entry.tx_hash, state="sent")
             paid.append(entry.tx_hash)
@@ -533,6 +535,7 @@ class Swapper:
                     review.sender,
                     review.path,
                 )
+                fee_review = dataclasses.replace(fee_review, kind="swap_fee")
                 fee_entry = await self.sender.sign_and_send(fee_review, signer)
                 self._update(swap_id, fee_tx=fee_entry.tx_hash)
                 paid.append(fee_entry.tx_hash)
@@ -551,7 +554,15 @@ class Swapper:
         return self.record(swap_id)
 
     async def _send_call(
-        self, review: SwapReview | _Shell, signer: Any, to: str, value: int, data: bytes, gas: int
+        self,
+        review: SwapReview | _Shell,
+        signer: Any,
+        to: str,
+        value: int,
+        data: bytes,
+        gas: int,
+        *,
+        kind: str,
     ) -> OutboxEntry:
         """One contract call through the payment path: sign, verify, store, broadcast."""
         nonce = await self.sender.outbox.next_nonce(self.backend, self.network.id, review.sender)
@@ -570,7 +581,7 @@ class Swapper:
             network=self.network, sender=review.sender, path=review.path,
             recipient=review.sender, asset=_native(self.network), amount=value, fee=review.fee,
             gas=gas, nonce=nonce, tx=tx, native_balance=review.native_balance,
-            asset_balance=review.native_balance, warnings=(),
+            asset_balance=review.native_balance, warnings=(), kind=kind,
         )  # fmt: skip
         return await self.sender.sign_and_send(carrier, signer)
 
@@ -694,7 +705,7 @@ class Swapper:
                 gas * fee.max_fee_per_gas, balances[0].amount, self.network.native_symbol
             )
         shell = _Shell(self.network, owner, path, fee, balances[0].amount)
-        entry = await self._send_call(shell, signer, token, 0, data, gas)
+        entry = await self._send_call(shell, signer, token, 0, data, gas, kind="revoke")
         entry = await self._settle(entry)
         if entry.state is TxState.MINED:
             self._record_approval(owner, token, spender, 0, entry.tx_hash)
@@ -755,17 +766,21 @@ def _record(r: Any) -> SwapRecord:
     )  # fmt: skip
 
 
+def _secret(value: Any) -> str | None:
+    return value.get_secret_value() if hasattr(value, "get_secret_value") else value
+
+
 def swapper_for(session: Any, settings: Any = None, **kw: Any) -> Swapper:
-    """The session's swapper. `swap_service_fee_address`, `swap_aggregator_url` and
-    `swap_aggregator_key` are read when Settings has them (not yet: see the issue 7 report);
-    without a fee address a non-zero fee refuses to quote rather than being skipped."""
+    """The session's swapper, configured from Settings (service fee and its address, the
+    aggregator's URL and key); without a fee address a non-zero fee refuses to quote rather
+    than being skipped."""
     bps = int(getattr(settings, "swap_service_fee_bps", 0) or 0)
     fee = ServiceFee(bps, getattr(settings, "swap_service_fee_address", None))
     providers = providers_for(
         session.network,
         session.backend,
         aggregator_url=getattr(settings, "swap_aggregator_url", None),
-        aggregator_key=getattr(settings, "swap_aggregator_key", None),
+        aggregator_key=_secret(getattr(settings, "swap_aggregator_key", None)),
     )
     return Swapper(session.store, session.network, session.backend, session.sender(),
                    providers, fee, **kw)  # fmt: skip

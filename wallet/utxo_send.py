@@ -288,7 +288,9 @@ class UtxoSender:
         done = []
         for r in rows:
             done.append(
-                await self.broadcast(SignedUtxoTx(int(r["id"]), self.network.id, r["txid"], bytes(r["raw"])))
+                await self.broadcast(
+                    SignedUtxoTx(int(r["id"]), self.network.id, r["txid"], bytes(r["raw"]))
+                )
             )
         return done
 

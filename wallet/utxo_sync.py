@@ -164,7 +164,9 @@ class UtxoAccount:
             )
         net = backend.network
         if account.family != net.family:
-            raise UtxoAccountError(f"account {account.id} is a {account.family} account, not {net.id}")
+            raise UtxoAccountError(
+                f"account {account.id} is a {account.family} account, not {net.id}"
+            )
         if gap_limit < 1:
             raise UtxoAccountError("the gap limit must be at least 1")
         self.store = store
@@ -189,24 +191,27 @@ class UtxoAccount:
         return {int(r["change"]): int(r["top"]) + 1 for r in rows}
 
     async def _discover(self, change: int, start_hint: int) -> dict[str, AddressKey]:
-        """Every address of one chain up to `gap_limit` past the last one with history;
-        returns those with history, address -> key."""
+        """Addresses of one chain in order until `gap_limit` consecutive ones have no history
+        (BIP44); returns those with history, address -> key. Windows grow (fewer round
+        trips); what a window fetched past the gap is ignored, so the answer does not depend
+        on window sizes."""
         used: dict[str, AddressKey] = {}
-        last_used = -1
+        unused_run = 0
         start = 0
         window = max(self.gap_limit, start_hint + self.gap_limit)
         while True:
             keys = [self.keys.key(change, i) for i in range(start, start + window)]
             histories = await self.backend.histories([k.address for k in keys])
             for k in keys:
-                if histories[k.address]:
-                    used[k.address] = k
-                    last_used = max(last_used, k.index)
-                    self._histories[k.address] = histories[k.address]
-            end = start + window - 1
-            if end - last_used >= self.gap_limit:
-                return used
-            start = end + 1
+                if not histories[k.address]:
+                    unused_run += 1
+                    if unused_run >= self.gap_limit:
+                        return used
+                    continue
+                unused_run = 0
+                used[k.address] = k
+                self._histories[k.address] = histories[k.address]
+            start += window
             window = min(max(window * 2, self.gap_limit), MAX_WINDOW)
 
     async def sync(self) -> SyncResult:
@@ -389,7 +394,14 @@ class UtxoAccount:
                 "INSERT INTO utxo_history(account_id, network, txid, received, sent, fee) "
                 "VALUES(?, ?, ?, ?, ?, ?)",
                 [
-                    (acct, net, r.txid, str(r.received), str(r.sent), None if r.fee is None else str(r.fee))
+                    (
+                        acct,
+                        net,
+                        r.txid,
+                        str(r.received),
+                        str(r.sent),
+                        None if r.fee is None else str(r.fee),
+                    )
                     for r in result["history"]
                 ],
             )
@@ -437,6 +449,32 @@ class UtxoAccount:
         ]
 
 
+def utxo_backend(
+    network_id: str,
+    *,
+    electrum_servers: dict[str, list[str]] | None = None,
+    esplora_urls: dict[str, list[str]] | None = None,
+    prefer: str = "electrum",
+) -> UtxoBackend:
+    """The backend for a Bitcoin-like network with the user's servers first: the Electrum
+    protocol by default, an Esplora REST API when preferred or when no Electrum server is
+    known for the network."""
+    from chains.utxo_networks import utxo_network
+
+    net = utxo_network(network_id, electrum_servers=electrum_servers, esplora_urls=esplora_urls)
+    if (prefer == "esplora" and net.esplora_urls) or not net.electrum_servers:
+        if not net.esplora_urls:
+            raise UtxoAccountError(
+                f"no server configured for {net.name}: add an Electrum server (electrum_servers)"
+            )
+        from chains.esplora import EsploraBackend
+
+        return EsploraBackend(net)
+    from chains.electrum import ElectrumBackend
+
+    return ElectrumBackend(net)
+
+
 async def _nothing() -> dict[Any, Any]:
     return {}
 
@@ -469,4 +507,3 @@ def reserved_outpoints(store: Store, network: str) -> set[str]:
 
 def addresses_of(result: SyncResult, keys: AccountKeys) -> Iterable[str]:
     return (keys.key(c, i).address for c in (RECEIVE, CHANGE) for i in range(result.used[c]))
-

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from pydantic import Field
 
@@ -117,49 +117,28 @@ def min_out(amount: int, slippage_bps: int) -> int:
     return amount * (BPS - slippage_bps) // BPS
 
 
-# -- adapter: reads EvmBackend has no public method for (yet) -----------------------------------
+# -- reads through EvmBackend, with a revert turned into a swap error ---------------------------
 
 
 async def eth_call(backend: EvmBackend, to: str, data: bytes, block: int | str = "latest") -> bytes:
-    async def go(w3: Any) -> bytes:
-        from web3.exceptions import ContractLogicError
+    from chains.evm import CallReverted
 
-        try:
-            return bytes(await w3.eth.call({"to": checksum(to), "data": data}, block))
-        except ContractLogicError as exc:
-            raise SwapError(f"the contract refused the call ({str(exc.message)[:120]})") from None
-
-    return await backend._call(go)
+    try:
+        return await backend.eth_call(to, data, block)
+    except CallReverted as exc:
+        raise SwapError(f"the contract refused the call ({exc})") from None
 
 
 async def latest_block(backend: EvmBackend) -> tuple[int, int]:
-    """(number, timestamp) of the latest block: deadlines are in chain time, not wall time."""
-
-    async def go(w3: Any) -> tuple[int, int]:
-        b = await w3.eth.get_block("latest")
-        return int(b["number"]), int(b["timestamp"])
-
-    return await backend._call(go)
+    return await backend.latest_block()
 
 
 async def block_timestamp(backend: EvmBackend, number: int) -> int:
-    async def go(w3: Any) -> int:
-        return int((await w3.eth.get_block(number))["timestamp"])
-
-    return await backend._call(go)
+    return await backend.block_timestamp(number)
 
 
 async def receipt_logs(backend: EvmBackend, tx_hash: str) -> list[tuple[str, list[bytes], bytes]]:
-    """(contract, topics, data) of every log of a mined transaction."""
-
-    async def go(w3: Any) -> list[tuple[str, list[bytes], bytes]]:
-        r = await w3.eth.get_transaction_receipt(tx_hash)
-        return [
-            (checksum(log["address"]), [bytes(t) for t in log["topics"]], bytes(log["data"]))
-            for log in r["logs"]
-        ]
-
-    return await backend._call(go)
+    return await backend.receipt_logs(tx_hash)
 
 
 _ALLOWANCE = bytes.fromhex("dd62ed3e")  # allowance(address,address)

@@ -23,7 +23,9 @@ LTC = Asset(network="ltc-regtest", symbol="rLTC", name="Litecoin", decimals=8)
 
 
 @pytest.fixture
-async def pair(regtest: Regtest, esplora: EsploraRest) -> AsyncIterator[tuple[EsploraBackend, ElectrumBackend]]:
+async def pair(
+    regtest: Regtest, esplora: EsploraRest
+) -> AsyncIterator[tuple[EsploraBackend, ElectrumBackend]]:
     e = EsploraBackend(NET, url=esplora.url, timeout=10)
     x = ElectrumBackend(NET, servers=[regtest.electrum_tcp])
     yield e, x
@@ -116,16 +118,22 @@ async def test_bdk_esplora_client_agrees(
     )
 
 
-async def test_broadcast_and_rejection(regtest: Regtest, pair: tuple[EsploraBackend, ElectrumBackend]) -> None:
+async def test_broadcast_and_rejection(
+    regtest: Regtest, pair: tuple[EsploraBackend, ElectrumBackend]
+) -> None:
     esplora, _ = pair
     addr = str(regtest.rpc("getnewaddress", "", "bech32"))
     # A transaction the node's wallet signs (ours are proven in tests/wallet): relayed via POST /tx.
-    funded = regtest.rpc("fundrawtransaction", regtest.rpc("createrawtransaction", [], {addr: "0.01"}))
+    funded = regtest.rpc(
+        "fundrawtransaction", regtest.rpc("createrawtransaction", [], {addr: "0.01"})
+    )
     signed = regtest.rpc("signrawtransactionwithwallet", funded["hex"])["hex"]
     txid = await esplora.broadcast(bytes.fromhex(signed))
     assert txid in regtest.rpc("getrawmempool", wallet=None)
     with pytest.raises(TxRejected) as err:
-        await esplora.broadcast(bytes.fromhex(signed)[:-1] + b"\x01")  # another locktime: spends the same inputs
+        await esplora.broadcast(
+            bytes.fromhex(signed)[:-1] + b"\x01"
+        )  # another locktime: spends the same inputs
     assert err.value.code == "TX_REJECTED" and err.value.server_message
 
 
@@ -148,7 +156,11 @@ async def test_endpoint_failures_are_typed(
         with pytest.raises(error) as err:
             await client.block_number()
         assert text in str(err.value)
-        assert getattr(err.value, "code", None) in {"NODE_UNREACHABLE", "RATE_LIMITED", "BAD_RESPONSE"}
+        assert getattr(err.value, "code", None) in {
+            "NODE_UNREACHABLE",
+            "RATE_LIMITED",
+            "BAD_RESPONSE",
+        }
         assert esplora.requests == ["GET /blocks/tip/height"]
     finally:
         await client.aclose()

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from chains.utxo import Coin, ChangeOutput, Selection, build_psbt, finalize_psbt
+from chains.utxo import ChangeOutput, Coin, Selection, build_psbt, finalize_psbt
 from chains.utxo_networks import utxo_network
 from devices.emulator import SoftwareSigner
 from wallet.keys import ScriptKind, account_path
@@ -170,7 +170,11 @@ def test_kernel_accepts_our_spends_and_refuses_a_tampered_signature(chainman: An
         change_key.script, SUBSIDY - 30 * 10**8 - fee1, change_key.path, change_key.pubkey, "p2wpkh"
     )
     u1 = build_psbt(
-        Selection((coin,), fee1, change.value, 0), [(to_tr.script, 30 * 10**8)], change, fp, locktime=101
+        Selection((coin,), fee1, change.value, 0),
+        [(to_tr.script, 30 * 10**8)],
+        change,
+        fp,
+        locktime=101,
     )
     tx1 = finalize_psbt(signer.sign_psbt(u1.psbt, "btc-regtest"), u1)
     t1 = Transaction.parse(tx1)
@@ -181,7 +185,11 @@ def test_kernel_accepts_our_spends_and_refuses_a_tampered_signature(chainman: An
     back = wpkh.key(0, 1)
     fee2 = 500
     u2 = build_psbt(
-        Selection((tr_coin,), fee2, 0, 0), [(back.script, 30 * 10**8 - fee2)], None, fp, locktime=101
+        Selection((tr_coin,), fee2, 0, 0),
+        [(back.script, 30 * 10**8 - fee2)],
+        None,
+        fp,
+        locktime=101,
     )
     tx2 = finalize_psbt(signer.sign_psbt(u2.psbt, "btc-regtest"), u2)
 
@@ -200,9 +208,21 @@ def test_kernel_accepts_our_spends_and_refuses_a_tampered_signature(chainman: An
 
     # And a tampered P2WPKH (ECDSA) signature in a block on top is refused too.
     t_back = Transaction.parse(tx2)
-    back_coin = Coin(t_back.txid().hex(), 0, 30 * 10**8 - fee2, 102, back.script, "p2wpkh", back.path, back.pubkey)
+    back_coin = Coin(
+        t_back.txid().hex(),
+        0,
+        30 * 10**8 - fee2,
+        102,
+        back.script,
+        "p2wpkh",
+        back.path,
+        back.pubkey,
+    )
     u3 = build_psbt(
-        Selection((back_coin,), 400, 0, 0), [(tr.key(0, 1).script, 30 * 10**8 - fee2 - 400)], None, fp
+        Selection((back_coin,), 400, 0, 0),
+        [(tr.key(0, 1).script, 30 * 10**8 - fee2 - 400)],
+        None,
+        fp,
     )
     tx3 = finalize_psbt(signer.sign_psbt(u3.psbt, "btc-regtest"), u3)
     bad3 = bytearray(tx3)

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from devices.emulator import SoftwareSigner
-from tests.devices import test_ledger, test_trezor
+from tests.devices import test_ledger, test_trezor, test_trezor_psbt
 
 
 def _software() -> SoftwareSigner:
@@ -50,6 +50,23 @@ def test_device_equals_software_signer(name: str, factory: Any, scenario: Any):
     software = _SoftwareWithApp.from_mnemonic(test_trezor.SEED)
     want = _strip(scenario(software))
     assert got == want, name
+
+
+@pytest.mark.parametrize("chain", sorted(test_trezor_psbt.CASES))
+@pytest.mark.parametrize("name", ["trezor-one-replay", "software"])
+def test_psbt_signatures_are_valid_for_every_signer(name: str, chain: str):
+    """Same PSBT, every signer: the signed spend passes Bitcoin Core's script checks."""
+    transcript, coin, taproot = test_trezor_psbt.CASES[chain]
+    unsigned, spent = test_trezor_psbt.build_psbt(coin, taproot=taproot)
+    if name == "software":
+        signer: Any = _software()
+    else:
+        signer, _ = test_trezor._replay_signer(transcript, test_trezor.Recorder())
+    try:
+        signed = signer.sign_psbt(unsigned, chain)
+    finally:
+        signer.close()
+    test_trezor_psbt.verify_signed(chain, signed, spent)
 
 
 def test_contract_catches_a_different_seed():

@@ -76,9 +76,7 @@ def build_psbt(coin: int, *, taproot: bool) -> tuple[bytes, list[tuple[bytes, in
     total = sum(a for _, a in spent)
     vout = [
         TransactionOutput(PAY, Script(b"\x00\x14" + hashes.hash160(STRANGER.sec()))),
-        TransactionOutput(
-            total - PAY - FEE, Script(b"\x00\x14" + hashes.hash160(change.sec()))
-        ),
+        TransactionOutput(total - PAY - FEE, Script(b"\x00\x14" + hashes.hash160(change.sec()))),
     ]
     psbt = _psbt_class()(Transaction(version=2, vin=vin, vout=vout, locktime=0))
     for inp, prev in zip(psbt.inputs, prevs, strict=True):
@@ -103,17 +101,24 @@ CASES = {
 
 
 def check_signed(chain: str, signed: bytes, unsigned: bytes, spent: list[tuple[bytes, int]]):
-    """The device's signatures verify, and the finalized transaction passes Bitcoin Core's
-    script checks; ECDSA ones equal the software signer's plain RFC6979 signatures."""
+    """The device's signatures verify (see verify_signed), and its ECDSA signature equals the
+    software signer's plain-RFC6979 one for the same key and sighash."""
+    verify_signed(chain, signed, spent)
+    ((pub, sig),) = _psbt_class().parse(signed).inputs[0].partial_sigs.items()
+    software = SoftwareSigner.from_mnemonic(SEED)._node_for_psbt()
+    rfc6979 = _psbt_class().parse(sign_psbt(unsigned, software, low_r=False).psbt)
+    assert rfc6979.inputs[0].partial_sigs[pub] == sig
+
+
+def verify_signed(chain: str, signed: bytes, spent: list[tuple[bytes, int]]) -> None:
+    """Each signature verifies against embit's sighash, and the finalized transaction passes
+    Bitcoin Core's script checks (py-bitcoinkernel)."""
     psbt = _psbt_class().parse(signed)
     tx = psbt.tx
     ((pub, sig),) = psbt.inputs[0].partial_sigs.items()
     assert sig[-1] == 1  # SIGHASH_ALL
     assert pub.verify(ec.Signature.parse(sig[:-1]), psbt.sighash(0))
     tx.vin[0].witness = Witness([sig, pub.sec()])
-    software = SoftwareSigner.from_mnemonic(SEED)._node_for_psbt()
-    rfc6979 = _psbt_class().parse(sign_psbt(unsigned, software, low_r=False).psbt)
-    assert rfc6979.inputs[0].partial_sigs[pub] == sig
     if len(spent) > 1:
         tap = psbt.inputs[1].unknown[PSBT_IN_TAP_KEY_SIG]
         assert len(tap) == 64  # SIGHASH_DEFAULT

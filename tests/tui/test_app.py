@@ -147,11 +147,14 @@ async def test_a_failed_worker_becomes_a_clear_message(tmp_path: Path) -> None:
 
 def test_every_error_code_has_a_message() -> None:
     import chains.errors
+    import chains.evm
     import devices.errors
+    import devices.ledger
+    import devices.trezor
 
     codes = {
         cls.code
-        for mod in (chains.errors, devices.errors)
+        for mod in (chains.errors, chains.evm, devices.errors, devices.ledger, devices.trezor)
         for cls in vars(mod).values()
         if isinstance(cls, type) and issubclass(cls, Exception) and hasattr(cls, "code")
     }
@@ -184,3 +187,21 @@ async def test_a_broken_config_file_is_reported_in_the_app(termwallet_home: Path
         messages = [n.message for n in app._notifications]
         assert any("auto_lock_minutes" in m and str(paths.config_file) in m for m in messages)
         assert app.recent_errors[-1] == "BAD_SETTINGS"
+
+
+async def test_number_keys_switch_screens_after_leaving_a_text_field(
+    devnet: Devnet, tmp_path: Path
+) -> None:
+    services = AttachedDemoServices(devnet.deployment, devnet.demo_address, tmp_path)
+    app = make_app(Settings(), services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("tab", "tab")  # into the amount field: digits are typing now
+        await pilot.press("2")
+        await pilot.pause()
+        assert app.current_mode == "swap"
+        await pilot.press("escape", "2")
+        await settle(pilot)
+        assert app.current_mode == "history"

@@ -33,7 +33,10 @@ def same_machine_everywhere(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.parametrize("shot", SHOTS, ids=[s.name for s in SHOTS])
-def test_screen(shot: Shot, devnet: Devnet, tmp_path: Path, snap_compare) -> None:  # type: ignore[no-untyped-def]
+def test_screen(shot: Shot, fresh_devnet: Devnet, tmp_path: Path, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    # A devnet of this module's own: fee estimates on screen must not depend on what other
+    # tests mined before (see fresh_devnet). No shot sends anything.
+    devnet = fresh_devnet
     app = app_for(shot, AttachedDemoServices(devnet.deployment, devnet.demo_address, tmp_path))
 
     async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]

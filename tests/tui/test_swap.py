@@ -38,7 +38,7 @@ async def test_quote_review_and_swap_in_the_app(devnet_snapshot: Devnet, tmp_pat
         await settle(pilot)
         await pilot.press("3")
         await settle(pilot)
-        for key in ("1", "enter"):
+        for key in ("tab", "tab", "1", "enter"):  # past the two pickers into the amount
             await pilot.press(key)
         await settle(pilot)
         panel = _text(app, "#swap-quote")

@@ -162,6 +162,13 @@ async def test_token_swap_approves_exactly_and_collects_the_service_fee(env: Env
     assert [(a.token, a.spender, a.approved, a.current) for a in approvals] == [
         (env.dusd.contract, router, amount, 0)
     ]
+    # The outbox says what each transaction was, in nonce order.
+    kinds = dict(env.store.db.execute("SELECT tx_hash, kind FROM outbox").fetchall())
+    assert [kinds[record.approval_tx], kinds[record.swap_tx], kinds[record.fee_tx]] == [
+        "approve",
+        "swap",
+        "swap_fee",
+    ]
 
 
 async def test_price_moved_before_signing_is_refused_and_nothing_is_signed(env: Env) -> None:

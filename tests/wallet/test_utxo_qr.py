@@ -10,7 +10,12 @@ from wallet.qr import payment_uri, qr_text, receive_qr
 
 zxingcpp = pytest.importorskip("zxingcpp", reason="zxing-cpp (test extra) is not installed")
 
-_DARK = {" ": (False, False), "\u2580": (True, False), "\u2584": (False, True), "\u2588": (True, True)}
+_DARK = {
+    " ": (False, False),
+    "\u2580": (True, False),
+    "\u2584": (False, True),
+    "\u2588": (True, True),
+}
 
 
 def decode(lines: tuple[str, ...], *, invert: bool = True) -> str:
@@ -36,10 +41,16 @@ def decode(lines: tuple[str, ...], *, invert: bool = True) -> str:
 @pytest.mark.parametrize(
     ("net", "address", "uri"),
     [
-        ("btc", "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
-         "bitcoin:BC1QAR0SRRR7XFKVY5L643LYDNW9RE59GTZZWF5MDQ"),
-        ("ltc-regtest", "rltc1qf544fcljp5x0kan4p9gtnut2rzm4m7tnj4mldl",
-         "litecoin:RLTC1QF544FCLJP5X0KAN4P9GTNUT2RZM4M7TNJ4MLDL"),
+        (
+            "btc",
+            "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
+            "bitcoin:BC1QAR0SRRR7XFKVY5L643LYDNW9RE59GTZZWF5MDQ",
+        ),
+        (
+            "ltc-regtest",
+            "rltc1qf544fcljp5x0kan4p9gtnut2rzm4m7tnj4mldl",
+            "litecoin:RLTC1QF544FCLJP5X0KAN4P9GTNUT2RZM4M7TNJ4MLDL",
+        ),
     ],
 )
 def test_receive_qr_decodes_to_the_payment_uri(net: str, address: str, uri: str) -> None:

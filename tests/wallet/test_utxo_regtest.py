@@ -18,7 +18,7 @@ from tests.fixtures.litecoin import Regtest
 from wallet.accounts import AccountBook
 from wallet.keys import ScriptKind
 from wallet.store import Store
-from wallet.utxo_send import FeeTierName, TxState, UtxoSender, fee_tiers, signer_fingerprint
+from wallet.utxo_send import TxState, UtxoSender, fee_tiers, signer_fingerprint
 from wallet.utxo_sync import UtxoAccount
 
 pytestmark = pytest.mark.regtest
@@ -78,8 +78,11 @@ async def test_fund_discover_send_confirm_history(
     a4 = ua.keys.key(0, 4).address
     regtest.fund(a0, 1 * COIN)
     regtest.fund(a4, COIN // 2)
+    # Index 10 is past the gap (5..9 unused): BIP44 discovery stops before it.
+    regtest.fund(ua.keys.key(0, 10).address, COIN // 4)
     regtest.mine(1)
-    synced = await poll(ua.sync, lambda r: r.confirmed == 150_000_000)
+    synced = await poll(ua.sync, lambda r: r.confirmed >= 150_000_000)
+    assert synced.confirmed == 150_000_000
     assert synced.used == {0: 5, 1: 0}
     assert synced.receive_address == ua.keys.key(0, 5).address
     assert sorted(h.received for h in synced.history) == [COIN // 2, COIN]
@@ -96,7 +99,9 @@ async def test_fund_discover_send_confirm_history(
     assert review.rbf and review.change > 0 and review.amount == 30_000_000
     assert review.fee == review.vsize * 5 or review.fee >= review.vsize * 5
     signed = sender.sign(review, signer)
-    row = store.db.execute("SELECT state FROM utxo_outgoing WHERE txid = ?", (signed.txid,)).fetchone()
+    row = store.db.execute(
+        "SELECT state FROM utxo_outgoing WHERE txid = ?", (signed.txid,)
+    ).fetchone()
     assert row["state"] == "signed"  # on disk before it is sent
 
     txid = await sender.broadcast(signed)
@@ -164,14 +169,66 @@ async def test_rejected_broadcast_is_a_typed_error_and_marked_failed(
     signed = sender.sign(review, signer)
     # Tamper one byte of the signature: the node must refuse it, and we must say so.
     bad = bytearray(signed.raw)
-    sig_at = bytes(bad).find(bytes.fromhex("3044")) if bytes(bad).find(bytes.fromhex("3044")) > 0 else bytes(bad).find(bytes.fromhex("3045"))
+    sig_at = (
+        bytes(bad).find(bytes.fromhex("3044"))
+        if bytes(bad).find(bytes.fromhex("3044")) > 0
+        else bytes(bad).find(bytes.fromhex("3045"))
+    )
     assert sig_at > 0
     bad[sig_at + 10] ^= 1
     tampered = type(signed)(signed.id, signed.network, signed.txid, bytes(bad))
     with pytest.raises(ServerError) as err:
         await sender.broadcast(tampered)
-    assert "verify" in err.value.server_message.lower() or "script" in err.value.server_message.lower()
-    row = store.db.execute("SELECT state, last_error FROM utxo_outgoing WHERE id = ?", (signed.id,)).fetchone()
+    assert (
+        "verify" in err.value.server_message.lower() or "script" in err.value.server_message.lower()
+    )
+    row = store.db.execute(
+        "SELECT state, last_error FROM utxo_outgoing WHERE id = ?", (signed.id,)
+    ).fetchone()
     assert row["state"] == "failed" and row["last_error"]
     # The untampered one still goes through: the failure did not spend the inputs.
     assert await sender.broadcast(signed) == signed.txid
+
+
+async def test_signed_but_not_sent_survives_a_restart_and_keeps_its_inputs(
+    regtest: Regtest, tmp_path: Path, signer: SoftwareSigner, backend: ElectrumBackend
+) -> None:
+    db = tmp_path / "crash.sqlite3"
+    store = Store(db)
+    acct = _account(store, signer, ScriptKind.P2WPKH, 9)
+    ua = UtxoAccount(store, acct, backend)
+    addr = (await ua.sync()).receive_address
+    regtest.fund(addr, COIN)
+    regtest.fund(ua.keys.key(0, 1).address, COIN)
+    regtest.mine(1)
+    await poll(ua.sync, lambda r: r.confirmed == 2 * COIN)
+    to = str(regtest.rpc("getnewaddress", "", "bech32"))
+    fp = signer_fingerprint(signer)
+
+    first = UtxoSender(store, acct, backend)
+    review = await first.prepare(to, COIN // 2, fp, fee_rate=2)
+    signed = first.sign(review, signer)
+    store.close()  # the app dies between sign and broadcast
+
+    store = Store(db)
+    again = UtxoSender(store, AccountBook(store).get(acct.id), backend)
+    # A new send while the first is pending does not spend the same coin twice.
+    other = await again.prepare(to, COIN // 4, fp, fee_rate=2)
+    assert {c.outpoint for c in other.unsigned.inputs}.isdisjoint(
+        c.outpoint for c in review.unsigned.inputs
+    )
+    assert await again.resume() == [signed.txid]
+    assert signed.txid in regtest.rpc("getrawmempool", wallet=None)
+    assert await again.resume() == []  # sent once, not twice
+
+    # No secret reached the store: not the phrase, not the seed, not a private key.
+    from embit.bip32 import HDKey
+
+    wal = tmp_path / "crash.sqlite3-wal"
+    blob = db.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+    seed_root = HDKey.from_seed(
+        __import__("hashlib").pbkdf2_hmac("sha512", MNEMONIC.encode(), b"mnemonic", 2048)
+    )
+    for canary in (MNEMONIC.encode(), seed_root.key.secret, seed_root.to_string().encode()):
+        assert canary not in blob
+    store.close()

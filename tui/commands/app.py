@@ -15,10 +15,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def run_wallet(args: argparse.Namespace) -> int:
     from tui.app import make_app
     from tui.services import UserServices
+    from wallet.logs import setup_logging
     from wallet.paths import Paths
     from wallet.startup import first_frame_language
-
-    from wallet.logs import setup_logging
 
     paths = Paths.default()
     setup_logging(paths.log_dir)
@@ -30,11 +29,11 @@ def run_wallet(args: argparse.Namespace) -> int:
 def run_demo(args: argparse.Namespace) -> int:
     from tui.app import make_app
     from tui.services import DemoServices
-    from wallet.paths import Paths
-    from wallet.startup import first_frame_language
 
     # The demo never reads or writes the user's wallet: its network is the devnet it starts.
     from wallet.logs import setup_logging
+    from wallet.paths import Paths
+    from wallet.startup import first_frame_language
 
     language = first_frame_language(Paths.default().config_file, args.lang)
     services = DemoServices()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import Any
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -33,3 +34,96 @@ def run(args: argparse.Namespace) -> int:
     for p in found.problems:
         print(f"{p.kind}: {p.message} [{p.code}]", file=sys.stderr)
     return 0
+
+
+class CliInteraction:
+    """devices.base.Interaction for the command line: prompts on stderr, secrets through
+    getpass (never echoed, never from argv). Without a terminal, a PIN or passphrase cannot be
+    asked: the device call fails with a message saying to unlock it first."""
+
+    def __init__(self, device: str, *, stream: Any = None, interactive: bool | None = None):
+        self.device = device
+        self._err = stream or sys.stderr
+        self._tty = sys.stdin.isatty() if interactive is None else interactive
+        self._last: Any = None
+
+    def _no_terminal(self, what: str) -> Any:
+        from devices.errors import DeviceLocked
+
+        return DeviceLocked(f"The {self.device} asks for its {what}: run this in a terminal.")
+
+    def get_pin(self, kind: Any) -> str:
+        from tui.i18n import t
+
+        if not self._tty:
+            raise self._no_terminal("PIN")
+        import getpass
+
+        print(t(f"devices.pin.title_{kind.value}", device=self.device), file=self._err)
+        print(t("devices.pin.hint", device=self.device), file=self._err)
+        print("  7 8 9\n  4 5 6\n  1 2 3", file=self._err)  # the positions, not the digits
+        return getpass.getpass("PIN: ").strip()
+
+    def get_passphrase(self, *, on_device_ok: bool) -> Any:
+        from devices.base import OnDevice
+        from tui.i18n import t
+
+        if not self._tty:
+            raise self._no_terminal("passphrase")
+        import getpass
+
+        print(t("devices.passphrase.title", device=self.device), file=self._err)
+        print(t("devices.passphrase.hint"), file=self._err)
+        if on_device_ok and input("Enter it on the device? [y/N] ").strip().lower() == "y":
+            return OnDevice()
+        return getpass.getpass(t("devices.passphrase.placeholder") + ": ")
+
+    def confirm_on_device(self, prompt: Any) -> None:
+        from tui.screens.device_confirm import prompt_text
+
+        if prompt != self._last:  # one print per screen, not per button request
+            self._last = prompt
+            print(prompt_text(prompt), file=self._err, flush=True)
+
+    def finished(self) -> None:
+        self._last = None
+
+
+def open_device(device_id: str, *, interaction: Any = None) -> Any:
+    """The signer for `--device ID` (see `termwallet devices`), running on the device thread.
+    Raises CliError with a clear message when it is missing, locked, or its library is not
+    installed. The software signer is not opened here ('software' needs the keystore)."""
+    from devices.errors import DeviceError, Disconnected, Unsupported
+    from devices.registry import discover, find, select
+    from devices.thread import OnDeviceThread, device_thread
+    from tui.cli import CliError
+    from tui.i18n import t
+
+    def no_software() -> Any:
+        raise CliError("--device software: leave --device out to use the software wallet")
+
+    found = device_thread().run(discover)
+    try:
+        find(device_id, found)
+    except Disconnected:
+        problems = "".join(f"\n  {p.kind}: {p.message}" for p in found.problems)
+        raise CliError(t("devices.cli.not_found", id=device_id) + problems) from None
+    except Unsupported:
+        ids = ", ".join(d.id for d in found.devices if d.id.startswith(device_id))
+        raise CliError(t("devices.cli.ambiguous", id=device_id, ids=ids)) from None
+    ui = interaction or CliInteraction("device")
+    try:
+        sel = device_thread().run(
+            select, device_id, interaction=ui, software=no_software, discovery=found
+        )
+    except DeviceError as exc:
+        raise CliError(device_failure(exc, device_id)) from None
+    if isinstance(ui, CliInteraction):
+        ui.device = sel.signer.info.model
+    return OnDeviceThread(sel.signer)
+
+
+def device_failure(exc: BaseException, device: str) -> str:
+    from tui.device_interaction import device_error_text
+
+    return device_error_text(exc, device)

@@ -47,6 +47,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     send.add_argument("--yes", action="store_true", help="send without asking to confirm")
     send.add_argument("--no-wait", action="store_true", help="do not wait for it to be mined")
     send.add_argument("--password-file", type=Path, help="file holding the keystore password")
+    send.add_argument(
+        "--device", metavar="ID", help="sign on this hardware wallet (see `termwallet devices`)"
+    )
     send.add_argument("--json", action="store_true", help="print the review/result as JSON")
     send.set_defaults(handler=run_send)
 
@@ -129,6 +132,7 @@ async def _send(args: argparse.Namespace) -> int:
     from chains.errors import ChainError, InsufficientFunds
     from chains.fees import FeeTier
     from chains.units import parse_amount
+    from devices.errors import DeviceError
     from tui.cli import CliError
     from wallet.safety import RecipientError
     from wallet.send import MAX, SendDraft, SendError
@@ -165,9 +169,16 @@ async def _send(args: argparse.Namespace) -> int:
             if input("Send this transaction? [y/N] ").strip().lower() not in ("y", "yes"):
                 print("not sent", file=sys.stderr)
                 return 1
-        signer = _unlock(wallet["user"], args.password_file)
+        if args.device:
+            signer = _device_signer(args.device, session.network.id, path, sender_address)
+        else:
+            signer = _unlock(wallet["user"], args.password_file)
         try:
             entry = await sender.sign_and_send(review, signer)
+        except DeviceError as exc:
+            from tui.commands.devices import device_failure
+
+            raise CliError(device_failure(exc, signer.info.model)) from None
         finally:
             signer.close()
         result: dict[str, Any] = {
@@ -255,6 +266,28 @@ async def _asset(session: Any, wanted: str | None) -> Any:
             file=sys.stderr,
         )
     return candidate.asset
+
+
+def _device_signer(device_id: str, network_id: str, path: str, sender: str) -> Any:
+    """The hardware signer for --device, after checking it holds the sending account: a device
+    with another seed or passphrase would sign for an address the review did not show."""
+    from devices.errors import DeviceError
+    from tui.cli import CliError
+    from tui.commands.devices import device_failure, open_device
+
+    signer = open_device(device_id)
+    try:
+        held = signer.get_address(network_id, path)
+    except DeviceError as exc:
+        signer.close()
+        raise CliError(device_failure(exc, signer.info.model)) from None
+    if held.lower() != sender.lower():
+        signer.close()
+        raise CliError(
+            f"the {signer.info.model} does not hold {sender} at {path} (it has {held}): "
+            "another seed or passphrase. Nothing was signed."
+        )
+    return signer
 
 
 def _unlock(user: Any, password_file: Path | None) -> Any:

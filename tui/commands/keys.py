@@ -86,6 +86,17 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         default="p2wpkh",
         help="Bitcoin/Litecoin address type: native segwit (BIP84, default) or taproot (BIP86)",
     )
+    address.add_argument(
+        "--device",
+        metavar="ID",
+        help="ask this hardware wallet (an id from `termwallet devices`, or a unique prefix "
+        "such as 'trezor') instead of the wallet's stored keys",
+    )
+    address.add_argument(
+        "--show-on-device",
+        action="store_true",
+        help="show the address on the device's screen to verify it there (needs --device)",
+    )
     address.add_argument("--json", action="store_true")
     address.set_defaults(handler=run_address)
 
@@ -221,15 +232,22 @@ def run_address(args: argparse.Namespace) -> int:
     script = ScriptKind.ETH if spec.family == "eth" else ScriptKind(args.script)
     if args.account < 0 or args.index < 0:
         raise CliError("--account and --index are 0 or more")
+    if args.show_on_device and not args.device:
+        raise CliError("--show-on-device needs --device ID (see `termwallet devices`)")
+    stored: str | None = None
     store = _store()
     try:
-        address = AccountBook(store).address(
+        stored = AccountBook(store).address(
             args.chain, script, args.account, args.index, change=args.change
         )
     except AccountError as exc:
-        raise CliError(str(exc)) from None
+        if not args.device:
+            raise CliError(str(exc)) from None
     finally:
         store.close()
+    address = stored
+    if args.device:
+        address = _device_address(args, script, stored)
     if args.json:
         print(
             json.dumps(
@@ -240,9 +258,42 @@ def run_address(args: argparse.Namespace) -> int:
                     "index": args.index,
                     "change": args.change,
                     "address": address,
+                    "device": args.device,
+                    "shown_on_device": bool(args.show_on_device),
                 }
             )
         )
     else:
         print(address)
     return 0
+
+
+def _device_address(args: argparse.Namespace, script: Any, stored: str | None) -> str:
+    """The address from the hardware wallet `--device` (shown on its screen with
+    --show-on-device). When this wallet holds the same account, both must agree: a different
+    address means another seed or passphrase, and is refused rather than printed."""
+    from devices.errors import DeviceError
+    from tui.cli import CliError
+    from tui.commands.devices import device_failure, open_device
+    from wallet.keys import address_path
+
+    try:
+        path = address_path(args.chain, script, args.account, args.index, change=args.change)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    signer = open_device(args.device)
+    model = str(signer.info.model)
+    try:
+        address = str(signer.get_address(args.chain, path, display=args.show_on_device))
+    except DeviceError as exc:
+        raise CliError(device_failure(exc, model)) from None
+    finally:
+        signer.close()
+    if stored is not None and stored != address:
+        raise CliError(
+            f"the {model} gives {address} for {path}, but this wallet has {stored}: the device "
+            "holds another seed or passphrase. Do not use either address until you know why."
+        )
+    if args.show_on_device:
+        print(f"Shown on the {model}: {address} ({path})", file=sys.stderr)
+    return address

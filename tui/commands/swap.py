@@ -147,7 +147,7 @@ async def _swap(args: argparse.Namespace) -> int:
             if input("Swap? [y/N] ").strip().lower() not in ("y", "yes"):
                 print("not swapped", file=sys.stderr)
                 return 1
-        signer = _unlock(args.password_file)
+        signer = _unlock(wallet["user"], args.password_file)
         try:
             record = await swapper.execute(
                 review, signer, confirm_high_impact=args.confirm_high_impact

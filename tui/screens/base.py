@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -13,6 +14,8 @@ from tui.widgets.wallet_header import WalletHeader
 
 class MainScreen(Screen[None]):
     name_key = ""  # 'assets', 'history', ...
+    # escape leaves a text field, so 1-4 switch screens again (in a field they are typing).
+    BINDINGS = [Binding("escape", "leave_field", "bind.leave_field", show=False)]
 
     def compose(self) -> ComposeResult:
         yield WalletHeader()
@@ -26,6 +29,9 @@ class MainScreen(Screen[None]):
     def on_mount(self) -> None:
         translate_bindings(self)
         self.watch(self.app, "language", self._language_changed, init=False)
+
+    def action_leave_field(self) -> None:
+        self.set_focus(None)
 
     async def _language_changed(self, _: str) -> None:
         translate_bindings(self)

@@ -100,7 +100,9 @@ def swap_error_text(error: BaseException) -> str:
 class SwapScreen(MainScreen):
     name_key = "swap"
     CSS_PATH = "../styles/swap.tcss"
-    AUTO_FOCUS = "#swap-amount"
+    # The first picker, not the amount field: on a main screen, 1-4 must switch screens, and a
+    # focused text field would take them as typing (tab reaches the amount).
+    AUTO_FOCUS = "#swap-sell"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r", "quote", "bind.swap_quote", priority=True),
         Binding("ctrl+s", "review", "bind.swap_review", priority=True),

@@ -67,9 +67,10 @@ def amount_cell(row: HistoryRow) -> str:
 
 def cells(row: HistoryRow) -> dict[str, str]:
     flagged = row.flagged
+    kind = "history.kind.approval" if row.kind == "approval" else f"history.dir.{row.direction}"
     return {
         "time": datetime.fromtimestamp(row.ts, UTC).strftime("%Y-%m-%d %H:%M"),
-        "dir": t("history.kind.approval") if row.kind == "approval" else t(f"history.dir.{row.direction}"),
+        "dir": t(kind),
         "amount": amount_cell(row),
         "asset": row.symbol or "?",
         "counterparty": row.label or short_address(row.counterparty),
@@ -154,10 +155,14 @@ class HistoryTable(ScrollView, can_focus=True):
         self.queries = 0  # pages read: the tests and the bench look at it
 
     def set_source(
-        self, count: Callable[[], int], fetch: Callable[[int, int], Sequence[HistoryRow]]
+        self,
+        count: Callable[[], int],
+        fetch: Callable[[int, int], Sequence[HistoryRow]],
+        *,
+        keep_cursor: bool = False,
     ) -> None:
         self._count_fn, self._fetch = count, fetch
-        self.reload()
+        self.reload(keep_cursor=keep_cursor)
 
     def reload(self, *, keep_cursor: bool = False) -> None:
         self._pages.clear()

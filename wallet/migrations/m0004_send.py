@@ -14,7 +14,8 @@ SQL = """
             nonce INTEGER NOT NULL CHECK (nonce >= 0),
             tx_hash TEXT NOT NULL UNIQUE,
             raw_tx TEXT NOT NULL,
-            kind TEXT NOT NULL CHECK (kind IN ('send', 'speedup', 'cancel')),
+            kind TEXT NOT NULL CHECK (kind IN
+                ('send', 'speedup', 'cancel', 'approve', 'swap', 'revoke', 'swap_fee')),
             replaces INTEGER REFERENCES outbox(id),
             recipient TEXT NOT NULL,       -- who receives the asset (not the token contract)
             asset TEXT NOT NULL,           -- Asset.key
@@ -31,9 +32,10 @@ SQL = """
         );
         CREATE INDEX outbox_by_nonce ON outbox(network, sender, nonce);
         CREATE INDEX outbox_open ON outbox(state) WHERE state IN ('signed', 'broadcast');
-        -- One payment per nonce: replacements share it, a second new payment never does.
+        -- One new transaction per nonce: replacements (speed-up, cancel) share it, a second new
+        -- transaction of any kind never does.
         CREATE UNIQUE INDEX outbox_one_send_per_nonce ON outbox(network, sender, nonce)
-            WHERE kind = 'send';
+            WHERE kind NOT IN ('speedup', 'cancel');
 
         CREATE TABLE address_book (
             network TEXT NOT NULL,

@@ -1,5 +1,5 @@
-"""`termwallet send` unlocks through the same lockout as the app: a script guessing passwords
-waits out the growing delay too (the third wrong password starts a 30 s wait)."""
+"""How `termwallet send` gets its signer: the keystore through the same lockout as the app (a
+script guessing passwords waits out the growing delay too), or a hardware wallet (--device)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pytest
 
 from tests.fixtures.devnet import Devnet
 from tui.cli import main
+from wallet.accounts import AccountBook
 from wallet.keystore import KdfParams, Keystore
 from wallet.lockout import Lockout
 from wallet.paths import Paths
@@ -18,6 +19,25 @@ PHRASE = "legal winner thank year wave sausage worth useful legal winner thank y
 ADDRESS = "0x58A57ed9d8d624cBD12e2C467D34787555bB1b25"  # PHRASE at m/44'/60'/0'/0/0
 
 
+def _wallet_on(devnet: Devnet) -> Paths:
+    """A restored wallet whose account 0 has 1 ETH on the devnet."""
+    paths = Paths.default().ensure()
+    paths.config_file.write_text(
+        f'network = "devnet"\nrpc_urls = {{ devnet = ["{devnet.rpc_url}"] }}\n'
+    )
+    devnet.rpc("anvil_setBalance", [ADDRESS, hex(10**18)])
+    # The keystore is created with cheap KDF parameters, passed explicitly (test-only); the CLI
+    # then unlocks it as it would any keystore (the parameters are stored in the file).
+    ks = Keystore(paths.data_dir / "keystore.json", kdf=KdfParams.cheap_for_tests())
+    unlocked = ks.create(PHRASE, "the right password")
+    store = Store(paths.database)
+    book = AccountBook(store)
+    book.add_default_accounts(unlocked.signer(), book.software_wallet())
+    unlocked.lock()
+    store.close()
+    return paths
+
+
 @pytest.mark.devnet
 def test_wrong_passwords_on_the_cli_lock_out(
     termwallet_home: Path,
@@ -25,22 +45,7 @@ def test_wrong_passwords_on_the_cli_lock_out(
     capsys: pytest.CaptureFixture[str],
     devnet_snapshot: Devnet,
 ) -> None:
-    paths = Paths.default().ensure()
-    paths.config_file.write_text(
-        f'network = "devnet"\nrpc_urls = {{ devnet = ["{devnet_snapshot.rpc_url}"] }}\n'
-    )
-    devnet_snapshot.rpc("anvil_setBalance", [ADDRESS, hex(10**18)])
-    # The keystore is created with cheap KDF parameters, passed explicitly (test-only); the CLI
-    # then unlocks it as it would any keystore (the parameters are stored in the file).
-    ks = Keystore(paths.data_dir / "keystore.json", kdf=KdfParams.cheap_for_tests())
-    unlocked = ks.create(PHRASE, "the right password")
-    from wallet.accounts import AccountBook
-
-    store = Store(paths.database)
-    book = AccountBook(store)
-    book.add_default_accounts(unlocked.signer(), book.software_wallet())
-    unlocked.lock()
-    store.close()
+    paths = _wallet_on(devnet_snapshot)
     wrong = tmp_path / "wrong.txt"
     wrong.write_text("not the password\n")
     for _ in range(3):
@@ -59,3 +64,18 @@ def test_wrong_passwords_on_the_cli_lock_out(
     )
     assert code == 2
     assert "try again in" in capsys.readouterr().err
+
+
+@pytest.mark.devnet
+def test_send_on_a_missing_device_says_so_and_signs_nothing(
+    termwallet_home: Path,
+    capsys: pytest.CaptureFixture[str],
+    devnet_snapshot: Devnet,
+) -> None:
+    _wallet_on(devnet_snapshot)
+    nonce = devnet_snapshot.rpc("eth_getTransactionCount", [ADDRESS, "latest"])
+    code = main(["send", "devnet", "0x" + "11" * 20, "0.001", "--yes", "--device", "trezor"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "trezor" in err.lower()
+    assert devnet_snapshot.rpc("eth_getTransactionCount", [ADDRESS, "latest"]) == nonce

@@ -1,7 +1,7 @@
 """Our overhead per device call over the raw library call, against the live emulators.
 
-    python3 -m bench.devices [--n 200]   (as a module: a script named devices.py
-    would shadow the devices package)
+    python3 bench/device_calls.py [--n 200]   (not "devices.py": run as a script, that
+    name would shadow the devices package)
 Trezor: TrezorSigner.get_address vs trezorlib.ethereum.get_address on the same session
 (Trezor One emulator, UDP 127.0.0.1:21324). Ledger: LedgerSigner.get_address vs the same APDU
 through ledgerwallet's raw_exchange (speculos at $TERMWALLET_SPECULOS). Target: <= 10 %.
@@ -13,8 +13,13 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
+
+# Run as a script, the repository root is not on sys.path: put it there for `devices`.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 PATH = "m/44'/60'/0'/0/0"
 

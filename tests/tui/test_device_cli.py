@@ -1,0 +1,106 @@
+"""`termwallet address --device ID [--show-on-device]`, through tui.cli.main.
+
+Without an emulator (CI) only the refusals run; the live tests (marker `emulator`) ask the
+Trezor One emulator (UDP 127.0.0.1:21324, DebugLink pressing its button when the CLI has
+printed what to check) and speculos' Ethereum app (TERMWALLET_SPECULOS, automation rules)."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import sys
+from typing import Any
+
+import pytest
+
+from tui.cli import main
+
+BIP84_SECOND = "bc1qnjg0jd8228aq7egyzacy8cys3knf9xvrerkf9g"
+ETH_ACCOUNT_1 = "0x6Fac4D18c912343BF86fa7049364Dd4E424Ab9C0"
+
+
+def run(args: list[str], capsys: Any, stdin: str = "") -> tuple[int, str, str]:
+    old = sys.stdin
+    sys.stdin = io.StringIO(stdin)
+    try:
+        rc = main(args)
+    finally:
+        sys.stdin = old
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def test_show_on_device_needs_a_device(capsys):
+    rc, out, err = run(["address", "btc", "--show-on-device"], capsys)
+    assert rc == 2 and "--device" in err and not out
+
+
+def test_an_unknown_device_id_says_how_to_list_devices(capsys):
+    rc, out, err = run(["address", "eth", "--device", "no-such-device"], capsys)
+    assert rc == 2 and not out
+    assert "no-such-device" in err and "termwallet devices" in err
+
+
+@pytest.fixture
+def trezor_presses(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The CLI's own Interaction, plus DebugLink pressing yes after each prompt it prints
+    (where a human would press the device's button)."""
+    from tests.devices.test_trezor import _emulator_up
+
+    if not _emulator_up():
+        pytest.skip("no Trezor emulator on UDP 127.0.0.1:21324 (it is not in any registry)")
+    from trezorlib import models
+    from trezorlib.debuglink import DebugLink
+    from trezorlib.transport.udp import UdpTransport
+
+    from tui.commands.devices import CliInteraction
+
+    link = DebugLink(UdpTransport("127.0.0.1:21325"))
+    link.model = models.T1B1
+    real = CliInteraction.confirm_on_device
+
+    def confirm_and_press(self: CliInteraction, prompt: Any) -> None:
+        real(self, prompt)
+        link.press_yes()
+
+    monkeypatch.setattr(CliInteraction, "confirm_on_device", confirm_and_press)
+    yield link
+    link.close()
+
+
+@pytest.mark.emulator
+def test_live_trezor_shows_the_address_on_the_device(capsys, trezor_presses: Any):
+    args = ["address", "btc", "--index", "1", "--device", "trezor:udp", "--show-on-device"]
+    rc, out, err = run([*args, "--json"], capsys)
+    assert rc == 0, err
+    body = json.loads(out)
+    assert body["address"] == BIP84_SECOND and body["shown_on_device"] is True
+    # What the user was told to compare, and with which device.
+    assert "Check the address on your Trezor One" in err
+    assert BIP84_SECOND in err and "m/84'/0'/0'/0/1" in err
+
+
+@pytest.mark.emulator
+def test_live_trezor_refuses_when_the_wallet_holds_another_seed(capsys, trezor_presses: Any):
+    other = "legal winner thank year wave sausage worth useful legal winner thank yellow"
+    rc, _, err = run(["init", "--restore"], capsys, f"{other}\npassword one\n")
+    assert rc == 0, err
+    rc, out, err = run(["address", "eth", "--account", "1", "--device", "trezor:udp"], capsys)
+    assert rc == 2 and not out
+    assert "another seed" in err and ETH_ACCOUNT_1 in err
+
+
+@pytest.mark.emulator
+def test_live_ledger_shows_the_address_on_the_device(capsys):
+    apdu = os.environ.get("TERMWALLET_SPECULOS")
+    if not apdu or not os.environ.get("TERMWALLET_SPECULOS_API"):
+        pytest.skip("no speculos: set TERMWALLET_SPECULOS and TERMWALLET_SPECULOS_API")
+    from tests.devices.test_ledger import APPROVE_RULES, _rules
+
+    _rules(os.environ["TERMWALLET_SPECULOS_API"], APPROVE_RULES)
+    args = ["address", "eth", "--account", "1", "--device", "ledger:tcp", "--show-on-device"]
+    rc, out, err = run(args, capsys)
+    assert rc == 0, err
+    assert out.strip() == ETH_ACCOUNT_1
+    assert "Check the address on your Ledger" in err and ETH_ACCOUNT_1 in err

@@ -1,0 +1,205 @@
+"""The History screen driven with keys (App.run_test + Pilot) over real parts: the demo
+devnet (anvil), SQLite on disk, and for the prefilled ticket the local Zendesk-shaped
+helpdesk of tests/wallet/support/conftest.py on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from tests.chains.test_evm_history import MAX, erc20, impersonate, send
+from tests.fixtures.devnet import Devnet
+from tests.wallet.support.conftest import (  # noqa: F401 (helpdesk is a fixture)
+    HELPDESK_EMAIL,
+    HELPDESK_TOKEN,
+    Helpdesk,
+    helpdesk,
+)
+from tui.app import TermwalletApp, make_app
+from tui.screens.history import HistoryScreen
+from tui.screens.history_details import HistoryDetailsScreen
+from tui.screens.history_what import HistoryWhatScreen
+from tui.screens.support_review import ReviewTicketScreen
+from tui.screenshots import settle
+from tui.services import AttachedDemoServices
+from tui.widgets.history_table import HistoryTable
+from wallet.settings import Settings
+from wallet.support.config import OfficialChannel, OfficialKind, SupportSettings
+
+pytestmark = pytest.mark.devnet
+
+
+class Services(AttachedDemoServices):
+    def __init__(self, devnet: Devnet, home: Path, support: SupportSettings | None = None):
+        super().__init__(devnet.deployment, devnet.demo_address, home)
+        self.settings = Settings(support=support or SupportSettings())
+
+
+def _app(devnet: Devnet, home: Path, support: SupportSettings | None = None) -> TermwalletApp:
+    return make_app(Settings(language="en"), Services(devnet, home, support))
+
+
+def _text(app: TermwalletApp) -> str:
+    svg = app.export_screenshot()
+    body = svg[svg.find('<g class="terminal-') :]
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", body)).replace("\xa0", " "))
+
+
+async def _until(pilot, condition, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not condition():
+        if loop.time() > end:
+            raise AssertionError("condition not reached")
+        await pilot.pause(0.05)
+
+
+def _table(app: TermwalletApp) -> HistoryTable:
+    return app.screen.query_one("#history-table", HistoryTable)
+
+
+async def test_rows_filters_search_details_and_labels(devnet: Devnet, tmp_path: Path) -> None:
+    app = _app(devnet, tmp_path)
+    dusd = devnet.deployment.token("DUSD")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        assert isinstance(app.screen, HistoryScreen)
+        table = _table(app)
+        assert table.row_count == 2
+        text = _text(app)
+        assert "2 transactions · 0 flagged" in text
+        squashed = text.replace(" ", "")  # cells are separate SVG runs: compare without spaces
+        assert "+2,500DUSD" in squashed and "+40DGLD" in squashed, text
+        await pilot.press("d")  # in
+        assert table.row_count == 2
+        await pilot.press("d")  # out
+        assert table.row_count == 0 and "No transactions match these filters." in _text(app)
+        await pilot.press("d", "d")  # self, then all again
+        assert table.row_count == 2
+        await pilot.press("a")  # the first asset in the menu
+        assert table.row_count == 1
+        await pilot.press("a", "a")
+        assert table.row_count == 2
+        row = table.current
+        assert row is not None
+        await pilot.press("slash", *row.tx_hash[:12])
+        assert table.row_count == 1 and table.current.tx_hash == row.tx_hash  # type: ignore[union-attr]
+        await pilot.press("enter")  # back to the table
+        await pilot.press("enter")  # details
+        await pilot.pause()
+        assert isinstance(app.screen, HistoryDetailsScreen)
+        text = _text(app)
+        assert row.tx_hash in text and "Confirmations" in text
+        assert devnet.deployment.deployer in text
+        app.screen.query_one("#details-label").value = "Airdrop from deployer"  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        assert "Saved." in _text(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        search = app.screen.query_one("#history-search")
+        search.value = "airdrop"  # type: ignore[attr-defined]
+        await pilot.pause()
+        assert table.row_count == 1 and table.current.label == "Airdrop from deployer"  # type: ignore[union-attr]
+        assert "Airdrop from de" in _text(app)
+        search.value = ""  # type: ignore[attr-defined]
+        await pilot.pause()
+        app.screen.query_one("#history-since").value = "2099-01-01"  # type: ignore[attr-defined]
+        await pilot.pause()
+        assert table.row_count == 0
+        app.screen.query_one("#history-since").value = ""  # type: ignore[attr-defined]
+        await pilot.pause()
+        assert table.row_count == 2
+        await pilot.press("escape", "e")  # export what is shown
+        await settle(pilot)
+        exports = list((tmp_path / "data" / "exports").glob("history-*.csv"))
+        assert len(exports) == 1
+        body = exports[0].read_text()
+        assert body.splitlines()[0].startswith("time_utc,network,account,tx_hash")
+        assert str(dusd.demo_amount) in body and "Airdrop from deployer" in body
+
+
+async def test_flagged_approval_notifies_and_what_to_do_sends_a_prefilled_ticket(
+    devnet_snapshot: Devnet, tmp_path: Path, helpdesk: Helpdesk  # noqa: F811
+) -> None:
+    d = devnet_snapshot
+    impersonate(d, d.demo_address)
+    h = send(d, d.demo_address, d.deployment.token("DGLD").address,
+             data=erc20("0x095ea7b3", d.deployment.router, MAX))  # fmt: skip
+    d.rpc("anvil_stopImpersonatingAccount", [d.demo_address])
+    support = SupportSettings(
+        official_channels=(
+            OfficialChannel(kind=OfficialKind.WEB, label="Web",
+                            address="https://termwallet.example"),
+        ),
+        helpdesk_url=helpdesk.url, helpdesk_email=HELPDESK_EMAIL,
+        helpdesk_token=SecretStr(HELPDESK_TOKEN),
+    )  # fmt: skip
+    app = _app(d, tmp_path, support)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        notes = [n.message for n in app._notifications]
+        assert any("1 transactions need your attention" in m for m in notes), notes
+        table = _table(app)
+        assert table.row_count == 3
+        await pilot.press("x")
+        assert table.row_count == 1 and table.current.tx_hash == h  # type: ignore[union-attr]
+        assert "unlimited" in _text(app) and "⚠" in _text(app)
+        await pilot.press("w")
+        await pilot.pause()
+        assert isinstance(app.screen, HistoryWhatScreen)
+        text = _text(app)
+        assert "unlimited approval" in text and "[r] Revoke the approval" in text
+        await pilot.press("r")
+        assert d.deployment.router in _text(app)
+        await pilot.press("t")
+        await _until(pilot, lambda: isinstance(app.screen, ReviewTicketScreen))
+        body = app.screen.prepared.body  # type: ignore[attr-defined]
+        assert h in body and "unlimited approval" in body and "abnormal_transaction" in body
+        await pilot.press("ctrl+s")
+        await _until(pilot, lambda: helpdesk.requests != {})
+        (sent,) = helpdesk.requests.values()
+        assert h in str(sent)
+        await _until(pilot, lambda: "sent." in _text(app))
+        await pilot.press("k")  # dealt with: clear the flag
+        await pilot.pause()
+        assert isinstance(app.screen, HistoryScreen)
+        assert table.row_count == 0  # still "flagged only", and nothing is flagged now
+
+
+async def test_one_hundred_thousand_rows_reads_only_what_is_on_screen(tmp_path: Path) -> None:
+    """Not a timing test: it counts what the table asks the store for. The session's node does
+    not answer (bench/history.py's services), so the saved rows are what is shown."""
+    from bench.history import _Services, fill
+    from wallet.store import Store
+
+    account = "0x9858EfFD232B4033E47d90003D41EC34EcaEda94"
+    path = tmp_path / "w.sqlite3"
+    store = Store(path)
+    fill(store, 100_000, account)
+    store.close()
+    app = make_app(Settings(language="en"), _Services(path, account))  # type: ignore[arg-type]
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        table = _table(app)
+        assert table.row_count == 100_000
+        first = table.queries
+        assert first <= 2  # the first frame's page (and the sync's redraw of it)
+        assert "not current" in _text(app).lower()  # the sync failed and says so
+        await pilot.press("end")
+        await pilot.pause()
+        assert table.cursor == 99_999 and table.current is not None
+        assert table.queries == first + 1  # one page at the far end, nothing in between
+        assert len(table._pages) <= 16

@@ -91,12 +91,12 @@ class _Services:
     async def open_session(self) -> Any:
         from chains.networks import devnet
         from wallet.backends import backend_for
-        from wallet.session import WalletSession, native_asset
+        from wallet.session import WalletSession
 
         network = devnet("http://127.0.0.1:9")  # the discard port: nothing answers
         return WalletSession(
             store=Store(self.store_path), network=network, backend=backend_for(network),
-            addresses=[self.account], assets=[native_asset(network)], signer="watch_only",
+            addresses=[self.account], assets=[network.native_asset], signer="watch_only",
         )  # fmt: skip
 
     async def close(self) -> None:

@@ -30,6 +30,16 @@ class Network(Frozen):
     explorer_url: str | None = None
     testnet: bool = False
 
+    @property
+    def native_asset(self) -> Asset:
+        """The network's own coin (ETH, POL, BNB, BTC, ...)."""
+        return Asset(
+            network=self.id,
+            symbol=self.native_symbol,
+            name="Ether" if self.id == "devnet" else self.name,
+            decimals=self.native_decimals,
+        )
+
 
 class Asset(Frozen):
     network: str

@@ -1,4 +1,5 @@
-"""Ledger signer on ledgerwallet (HID for devices, TCP for speculos): the Ethereum app.
+"""Ledger signer on ledgerwallet (HID for devices, TCP for speculos): the Ethereum app, and
+the Bitcoin app through devices/ledger_btc.py on the same connection.
 
 The one module that imports ledgerwallet (lazily). ledgerwallet moves APDUs; the Ethereum
 app's commands are built here because no maintained library on PyPI speaks them without
@@ -7,8 +8,8 @@ The layouts follow the app's documentation (app-ethereum doc/ethapp.adoc): GET E
 ADDRESS (0x02), SIGN ETH TRANSACTION (0x04), SIGN ETH EIP 712 in hashed mode (0x0C), and the
 dashboard's GET APP AND VERSION (CLA 0xB0, INS 0x01) to tell which app is open.
 
-Bitcoin on a Ledger goes through HWI (devices/hwi.py), which speaks both the legacy and the
-2.x Bitcoin app protocols.
+One LedgerSigner serves both apps, as one Trezor serves every coin: each call checks that the
+app it needs is open and raises WrongApp naming it otherwise ("Open the Bitcoin app").
 """
 
 from __future__ import annotations
@@ -153,6 +154,7 @@ class LedgerSigner:
             raise LibraryMissing("ledgerwallet is not installed", library="ledgerwallet") from exc
         self._interaction = interaction
         self._client = self._open(LedgerClient, device)
+        self._btc_half: Any = None
         app, version = self.current_app()
         self.info = DeviceInfo(
             kind=SignerKind.LEDGER,
@@ -171,10 +173,15 @@ class LedgerSigner:
         return f"LedgerSigner({self.info.firmware!r}, path={self.info.path!r})"
 
     @_map_errors
-    def _exchange(self, apdu: bytes, wanted_app: str = ETH_APP) -> bytes:
+    def _raw(self, apdu: bytes) -> bytes:
+        """One APDU; the answer with its status word."""
         answer = bytes(self._client.raw_exchange(apdu))
         if len(answer) < 2:
             raise Disconnected("The Ledger sent a truncated answer: reconnect it.")
+        return answer
+
+    def _exchange(self, apdu: bytes, wanted_app: str = ETH_APP) -> bytes:
+        answer = self._raw(apdu)
         sw = int.from_bytes(answer[-2:], "big")
         if sw != SW_OK:
             raise _status_error(sw, wanted_app)
@@ -205,18 +212,28 @@ class LedgerSigner:
                 Capability.ETH_ADDRESS,
                 Capability.ETH_SIGN_TX,
                 Capability.ETH_SIGN_TYPED_DATA,
+                Capability.BTC_ADDRESS,
+                Capability.BTC_SIGN_PSBT,
                 Capability.DISPLAY_ADDRESS,
             }
         )
 
+    def _btc(self) -> Any:
+        if self._btc_half is None:
+            from devices.ledger_btc import LedgerBitcoin
+
+            self._btc_half = LedgerBitcoin(
+                self._raw, self.current_app, _status_error, self._interaction, self.info.model
+            )
+        return self._btc_half
+
     def get_xpub(self, path: str) -> str:
-        raise Unsupported("the Ledger Ethereum app gives addresses, not extended public keys")
+        """An extended public key from the Bitcoin app (the Ethereum app gives none)."""
+        return str(self._btc().get_xpub(path))
 
     def get_address(self, chain: str, path: str, *, display: bool = False) -> str:
         if chain not in EVM_CHAINS:
-            raise Unsupported(
-                f"{chain} on a Ledger goes through the Bitcoin app (HWI), not this adapter"
-            )
+            return str(self._btc().get_address(chain, path, display=display))
         ask = display and self._interaction is not None
         if ask:
             # Got silently first so the screen can show what the Ledger is about to show.
@@ -298,7 +315,7 @@ class LedgerSigner:
         return r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes([v])
 
     def sign_psbt(self, psbt: bytes, chain: str) -> bytes:
-        raise Unsupported("Bitcoin on a Ledger is signed through HWI (devices/hwi.py)")
+        return bytes(self._btc().sign_psbt(psbt, chain))
 
     def close(self) -> None:
         try:

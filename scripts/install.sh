@@ -9,14 +9,18 @@ cd "$(dirname "$0")/.."
 extra=""
 [[ "${1:-}" == "--test" ]] && extra="[test]"
 
-# libusb: trezorlib and hwilib load it when they look for USB devices.
-if ! ldconfig -p 2>/dev/null | grep -q 'libusb-1.0.so.0'; then
+# Debian packages: libusb (trezorlib and hwilib load it to find USB devices) and, for the tests,
+# litecoind (the Litecoin regtest node the Bitcoin/Litecoin tests run against).
+need=()
+ldconfig -p 2>/dev/null | grep -q 'libusb-1.0.so.0' || need+=(libusb-1.0-0)
+if [[ -n "$extra" ]] && ! command -v litecoind >/dev/null; then need+=(litecoind); fi
+if (( ${#need[@]} )); then
   if command -v apt-get >/dev/null; then
     SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
     $SUDO apt-get update -qq
-    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libusb-1.0-0 >/dev/null
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
   else
-    echo "warning: libusb-1.0 not found and no apt-get; USB devices will not be found" >&2
+    echo "warning: no apt-get to install ${need[*]}; USB devices or the regtest tests will not work" >&2
   fi
 fi
 

@@ -26,6 +26,8 @@ SHOTS: tuple[Shot, ...] = (
     Shot("assets-zh-CN", language="zh-CN"),
     Shot("send", keys=("s",)),
     Shot("history", keys=("2",)),
+    Shot("history-zh-CN", language="zh-CN", keys=("2",)),
+    Shot("history-details", keys=("2", "enter")),
     Shot("swap", keys=("3", "tab", "tab", "1", "enter")),
     Shot("swap-review", keys=("3", "tab", "tab", "1", "enter", "ctrl+s")),
     Shot("swap-zh-CN", language="zh-CN", keys=("3", "tab", "tab", "1", "enter")),

@@ -35,15 +35,15 @@ def is_failed(status: str) -> bool:
     return status == "failed"
 
 
-def approval_flags(kind: str, allowance: int) -> Flag:
+def approval_flags(kind: str, allowance: int, made_here: bool = False) -> Flag:
     """APPROVAL for a non-zero allowance (setting it to 0 is a revoke: good news), plus
-    UNLIMITED_APPROVAL when the allowance is effectively unlimited."""
+    UNLIMITED_APPROVAL when the allowance is effectively unlimited. An exact approval this app
+    made for a swap is the swap working as reviewed, not news; an unlimited one always is."""
     if kind != "approval" or allowance <= 0:
         return Flag(0)
-    flags = Flag.APPROVAL
     if allowance >= UNLIMITED_ALLOWANCE:
-        flags |= Flag.UNLIMITED_APPROVAL
-    return flags
+        return Flag.APPROVAL | Flag.UNLIMITED_APPROVAL
+    return Flag(0) if made_here else Flag.APPROVAL
 
 
 def is_not_made_here(
@@ -133,7 +133,7 @@ class Context:
 
 
 def evaluate(row: RowFacts, asset: str, ctx: Context) -> Flag:
-    flags = approval_flags(row.kind, row.amount)
+    flags = approval_flags(row.kind, row.amount, row.made_here)
     if is_failed(row.status):
         flags |= Flag.FAILED
     if row.kind == "approval":

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from chains.models import Asset
-from wallet.session import WalletSession, native_asset
+from wallet.session import WalletSession
 from wallet.store import Store
 
 # BIP39's best-known test mnemonic: public, never for real funds. Its m/44'/60'/0'/0/0 is
@@ -65,7 +65,7 @@ def demo_session(deployment: Any, address: str, home: Path) -> DemoSession:
 
     paths = Paths.under(home).ensure()
     network = devnet(deployment.rpc_url, deployment.chain_id)
-    assets = [native_asset(network)] + [
+    assets = [network.native_asset] + [
         Asset(
             network=network.id,
             symbol=tok.symbol,

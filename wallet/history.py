@@ -778,11 +778,49 @@ class EvmNodeSource:
         else:
             start = max(min(known) + 1 - REORG_WINDOW, 0)
         txs = await self.reader.scan(accounts, start, head, scan_blocks=self._scan)
+        self._assets = await with_unknown_tokens(self._net, self._assets, txs)
         items = items_from_evm(txs, accounts, self._net, self._assets, made_here=self._made_here)
         return SourcePage(items, {a: str(head) for a in accounts}, replace_from=start, head=head)
 
     async def aclose(self) -> None:
         await self.reader.aclose()
+
+
+async def with_unknown_tokens(
+    network: Network, assets: tuple[Asset, ...], txs: Sequence[Any]
+) -> tuple[Asset, ...]:
+    """`assets` plus the tokens the history touches that the wallet does not list, read from
+    their contracts (symbol, name, decimals), so a row shows what arrived instead of a blank.
+    An unknown token is what airdrop scams send; the address in the details tells it apart
+    from the listed token whose symbol it may copy. A contract that is not a token stays
+    unnamed."""
+    from chains.errors import ChainError
+    from chains.evm import EvmBackend
+
+    known = {a.contract.lower() for a in assets if a.contract}
+    unknown = {
+        ev.contract.lower()
+        for tx in txs
+        for ev in getattr(tx, "events", ())
+        if ev.contract and ev.contract.lower() not in known
+    }
+    if not unknown:
+        return assets
+    backend = EvmBackend(network)
+    found: list[Asset] = []
+    try:
+        for contract in sorted(unknown):
+            try:
+                meta = await backend.token_metadata(contract)
+                found.append(
+                    Asset(network=network.id, symbol=meta.symbol, name=meta.name,
+                          decimals=meta.decimals, contract=meta.contract)
+                )  # fmt: skip
+            except (ChainError, ValueError):  # not a token, or one declaring absurd decimals
+                continue
+    finally:
+        await backend.aclose()
+    return (*assets, *found)
 
 
 class EtherscanSource:
@@ -817,6 +855,7 @@ class EtherscanSource:
             cur = cursors.get(account)
             start = 0 if cur is None else max(int(cur) + 1 - REORG_WINDOW, 0)
             txs, last = await self.client.history(account, start)
+            self._assets = await with_unknown_tokens(self._net, self._assets, txs)
             items += items_from_evm(txs, [account], self._net, self._assets,
                                     made_here=self._made_here)  # fmt: skip
             new[account] = str(max(last, int(cur) if cur else 0))
@@ -858,15 +897,19 @@ class HistorySync:
         self.assets = {a.key: a for a in assets}
 
     def made_here(self) -> set[str]:
-        """Hashes this app signed: the EVM outbox (issue 4's table) and, once they exist, the
-        UTXO outgoing table and swap records."""
+        """Hashes this app signed: the EVM outbox (issue 4's table), the UTXO outgoing table
+        and the swap records (issue 7), where those tables exist."""
         hashes: set[str] = set()
-        for table, column in (("outbox", "tx_hash"), ("utxo_outgoing", "txid")):
+        for table, column in (
+            ("outbox", "tx_hash"), ("utxo_outgoing", "txid"), ("swap_approvals", "tx_hash"),
+            ("swaps", "approval_tx"), ("swaps", "swap_tx"), ("swaps", "fee_tx"),
+        ):  # fmt: skip
             if self.history._has_table(table):
                 hashes |= {
                     str(r[0]).lower()
                     for r in self.store.db.execute(
-                        f"SELECT {column} FROM {table} WHERE network = ?",  # noqa: S608
+                        f"SELECT {column} FROM {table} WHERE network = ? "  # noqa: S608
+                        f"AND {column} IS NOT NULL",
                         (self.network.id,),
                     )
                 }

@@ -209,13 +209,13 @@ class EvmSender:
             if is_contract:
                 # A contract's receive code may depend on the value (WETH credits it).
                 est_value = min(probe, max(native_balance - gas * fee.max_fee_per_gas, 0))
-                gas = _margin(await self.backend.estimate_gas(sender, to, est_value, data))
+                gas = gas_with_margin(await self.backend.estimate_gas(sender, to, est_value, data))
         else:
             to = asset.contract
             # Estimated with the amount the user can actually send, so a too-large amount shows
             # as the clear balance error below rather than as the token's revert.
             est_amount = min(probe, asset_balance) if asset_balance else 0
-            gas = _margin(
+            gas = gas_with_margin(
                 await self.backend.estimate_gas(
                     sender, to, 0, erc20_transfer_data(recipient, est_amount)
                 )
@@ -387,11 +387,11 @@ class EvmSender:
             to, value, data, gas = decoded["to"], decoded["value"], decoded["data"], original.gas
             recipient, amount = original.recipient, original.amount
         tx = self._tx(base.nonce, gas, to, value, data, fee)
-        balances = await self.backend.balances([base.sender], [_native(self.network)])
+        balances = await self.backend.balances([base.sender], [self.network.native_asset])
         have = balances[0].amount
         if value + gas * max_fee > have:
             raise InsufficientFunds(value + gas * max_fee, have, self.network.native_symbol)
-        asset = _native(self.network) if kind == "cancel" else self._asset_of(original)
+        asset = self.network.native_asset if kind == "cancel" else self._asset_of(original)
         review = Review(
             network=self.network,
             sender=base.sender,
@@ -414,7 +414,7 @@ class EvmSender:
     def _asset_of(self, entry: OutboxEntry) -> Asset:
         contract = entry.asset.split(":", 1)[1]
         if contract == "native":
-            return _native(self.network)
+            return self.network.native_asset
         row = self.store.db.execute(
             "SELECT symbol, name, decimals FROM user_tokens WHERE network = ? AND contract = ?",
             (self.network.id, contract),
@@ -437,16 +437,8 @@ class EvmSender:
         )
 
 
-def _native(network: Network) -> Asset:
-    return Asset(
-        network=network.id,
-        symbol=network.native_symbol,
-        name=network.native_symbol,
-        decimals=network.native_decimals,
-    )
-
-
-def _margin(gas: int) -> int:
+def gas_with_margin(gas: int) -> int:
+    """A gas estimate plus the contract-call safety margin, rounded up."""
     num, den = CONTRACT_GAS_MARGIN
     return -(-gas * num // den)
 

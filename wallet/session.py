@@ -129,21 +129,12 @@ class WalletSession:
         self.store.close()
 
 
-def native_asset(network: Network) -> Asset:
-    return Asset(
-        network=network.id,
-        symbol=network.native_symbol,
-        name=network.name if network.id != "devnet" else "Ether",
-        decimals=network.native_decimals,
-    )
-
-
 def assets_for(network: Network, store: Store) -> list[Asset]:
     """The native coin, the network's listed tokens and the tokens the user added."""
     from chains.tokens import listed_tokens
     from wallet.tokens import UserTokens
 
-    out = [native_asset(network), *listed_tokens(network.id)]
+    out = [network.native_asset, *listed_tokens(network.id)]
     seen = {a.key.lower() for a in out}
     for asset in UserTokens(store).assets(network.id):
         if asset.key.lower() not in seen:

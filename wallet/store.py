@@ -15,11 +15,43 @@ class StoreError(Exception):
     code = "STORE"
 
 
+class _Connection(sqlite3.Connection):
+    """`with db:` is one transaction: every write in the block lands, or none does.
+
+    The store runs in autocommit mode (isolation_level=None) so that a lone statement commits
+    at once and no implicit transaction is left open. In that mode sqlite3's own context
+    manager begins nothing, and a block of writes would not be atomic. This one begins an
+    IMMEDIATE transaction (the write lock up front, so it cannot fail half-way on a busy
+    database), commits when the outermost block ends, and rolls back on an exception."""
+
+    _depth = 0
+
+    def __enter__(self) -> _Connection:
+        if self._depth == 0 and not self.in_transaction:
+            self.execute("BEGIN IMMEDIATE")
+            self._owns = True
+        elif self._depth == 0:
+            self._owns = False  # a transaction someone began explicitly: theirs to end
+        self._depth += 1
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> bool:
+        self._depth -= 1
+        if self._depth == 0 and self._owns and self.in_transaction:
+            if exc_type is None:
+                self.commit()
+            else:
+                self.rollback()
+        return False
+
+
 class Store:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self.db = sqlite3.connect(
+            self.path, isolation_level=None, check_same_thread=False, factory=_Connection
+        )
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA foreign_keys=ON")

@@ -41,7 +41,7 @@ from chains.swaps.base import (
 from devices.models import EvmTx
 from wallet.pending import OutboxEntry, TxState
 from wallet.safety import check_approval
-from wallet.send import CONTRACT_GAS_MARGIN, NATIVE_TRANSFER_GAS, EvmSender, Review, SendDraft
+from wallet.send import NATIVE_TRANSFER_GAS, EvmSender, Review, SendDraft, gas_with_margin
 from wallet.store import Store
 
 DEFAULT_SLIPPAGE_BPS = 50  # 0.5 %
@@ -140,7 +140,7 @@ class SwapReview:
 
     @property
     def native(self) -> Asset:
-        return _native(self.network)
+        return self.network.native_asset
 
     @property
     def amount_in(self) -> int:
@@ -227,20 +227,6 @@ class Approval:
     spender: str
     approved: int  # as recorded when granted
     current: int  # read from the chain now
-
-
-def _native(network: Network) -> Asset:
-    return Asset(
-        network=network.id,
-        symbol=network.native_symbol,
-        name=network.native_symbol,
-        decimals=network.native_decimals,
-    )
-
-
-def _margin(gas: int) -> int:
-    num, den = CONTRACT_GAS_MARGIN
-    return -(-gas * num // den)
 
 
 def _now() -> str:
@@ -347,7 +333,7 @@ class Swapper:
             await self.sender.reconcile()
         quote = await self.best_quote(self._request(draft, sender), provider)
         service_fee = service_fee_of(quote.sell_amount, fee_bps)
-        native = _native(self.network)
+        native = self.network.native_asset
         sell = draft.sell
         balances = await self.backend.balances(
             [sender], [native] if sell.contract is None else [native, sell]
@@ -366,7 +352,7 @@ class Swapper:
                     UNLIMITED if draft.unlimited_approval else quote.sell_amount,
                     allow_unlimited=draft.unlimited_approval,
                 )
-                approval_gas = _margin(
+                approval_gas = gas_with_margin(
                     await self.backend.estimate_gas(
                         sender, sell.contract, 0, erc20_approve_data(quote.spender, approval_amount)
                     )
@@ -374,14 +360,14 @@ class Swapper:
         if approval_amount is None and sell_balance >= quote.sell_amount:
             swap_gas = await self._estimate_swap(sender, quote)
         else:  # the node cannot simulate a swap without the allowance (or the funds)
-            swap_gas = _margin(quote.gas_estimate or 200_000)
+            swap_gas = gas_with_margin(quote.gas_estimate or 200_000)
         fee_gas = 0
         if service_fee:
             assert self.service_fee.recipient is not None
             fee_gas = (
                 NATIVE_TRANSFER_GAS
                 if sell.contract is None
-                else _margin(
+                else gas_with_margin(
                     await self.backend.estimate_gas(
                         sender,
                         sell.contract,
@@ -416,7 +402,7 @@ class Swapper:
 
     async def _estimate_swap(self, sender: str, quote: Quote) -> int:
         try:
-            return _margin(
+            return gas_with_margin(
                 await self.backend.estimate_gas(
                     sender, quote.call.to, quote.call.value, quote.call.data
                 )
@@ -579,7 +565,7 @@ class Swapper:
         )
         carrier = Review(
             network=self.network, sender=review.sender, path=review.path,
-            recipient=review.sender, asset=_native(self.network), amount=value, fee=review.fee,
+            recipient=review.sender, asset=self.network.native_asset, amount=value, fee=review.fee,
             gas=gas, nonce=nonce, tx=tx, native_balance=review.native_balance,
             asset_balance=review.native_balance, warnings=(), kind=kind,
         )  # fmt: skip
@@ -698,8 +684,8 @@ class Swapper:
         owner = checksum(owner)
         fee = (await self.backend.fee_options()).get(fee_tier)
         data = erc20_approve_data(spender, 0)
-        gas = _margin(await self.backend.estimate_gas(owner, token, 0, data))
-        balances = await self.backend.balances([owner], [_native(self.network)])
+        gas = gas_with_margin(await self.backend.estimate_gas(owner, token, 0, data))
+        balances = await self.backend.balances([owner], [self.network.native_asset])
         if gas * fee.max_fee_per_gas > balances[0].amount:
             raise InsufficientFunds(
                 gas * fee.max_fee_per_gas, balances[0].amount, self.network.native_symbol

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from devices.emulator import SoftwareSigner
-from tests.devices import test_ledger, test_trezor, test_trezor_psbt
+from tests.devices import test_ledger, test_ledger_btc, test_trezor, test_trezor_psbt
 
 
 def _software() -> SoftwareSigner:
@@ -67,6 +67,27 @@ def test_psbt_signatures_are_valid_for_every_signer(name: str, chain: str):
     finally:
         signer.close()
     test_trezor_psbt.verify_signed(chain, signed, spent)
+
+
+class _SoftwareRfc6979(SoftwareSigner):
+    """Plain RFC6979 nonces, as the Ledger Bitcoin app uses (no low-R grinding)."""
+
+    def sign_psbt(self, psbt: bytes, chain: str) -> bytes:
+        from devices.psbt import sign_psbt
+
+        return sign_psbt(psbt, self._node_for_psbt(), low_r=False).psbt
+
+
+def test_ledger_bitcoin_equals_software_signer():
+    """The Ledger Bitcoin app (replayed) gives the software signer's addresses, xpub and the
+    byte-identical signed PSBT for the same P2WPKH spend."""
+    unsigned, _ = test_ledger_btc._unsigned()
+    device, _ = test_ledger_btc._replay(test_ledger_btc.SCENARIO, test_trezor.Recorder())
+    got = _strip(test_ledger_btc.run_scenario(device, unsigned))
+    want = _strip(
+        test_ledger_btc.run_scenario(_SoftwareRfc6979.from_mnemonic(test_trezor.SEED), unsigned)
+    )
+    assert got == want
 
 
 def test_contract_catches_a_different_seed():

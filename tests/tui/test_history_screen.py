@@ -126,7 +126,9 @@ async def test_rows_filters_search_details_and_labels(devnet: Devnet, tmp_path: 
 
 
 async def test_flagged_approval_notifies_and_what_to_do_sends_a_prefilled_ticket(
-    devnet_snapshot: Devnet, tmp_path: Path, helpdesk: Helpdesk  # noqa: F811
+    devnet_snapshot: Devnet,
+    tmp_path: Path,
+    helpdesk: Helpdesk,  # noqa: F811
 ) -> None:
     d = devnet_snapshot
     impersonate(d, d.demo_address)
@@ -160,8 +162,15 @@ async def test_flagged_approval_notifies_and_what_to_do_sends_a_prefilled_ticket
         assert isinstance(app.screen, HistoryWhatScreen)
         text = _text(app)
         assert "unlimited approval" in text and "[r] Revoke the approval" in text
-        await pilot.press("r")
-        assert d.deployment.router in _text(app)
+        await pilot.press("r")  # says what it will sign
+        assert f"approve({d.deployment.router}, 0)" in _text(app)
+        await pilot.press("r")  # signs it (the demo's software signer), through the outbox
+        await _until(pilot, lambda: "Revoke sent" in _text(app))
+        dgld = d.deployment.token("DGLD").address
+        allowance = d.rpc("eth_call", [{"to": dgld, "data": "0xdd62ed3e"
+                          + d.demo_address[2:].lower().rjust(64, "0")
+                          + d.deployment.router[2:].lower().rjust(64, "0")}, "latest"])  # fmt: skip
+        assert int(allowance, 16) == 0
         await pilot.press("t")
         await _until(pilot, lambda: isinstance(app.screen, ReviewTicketScreen))
         body = app.screen.prepared.body  # type: ignore[attr-defined]
@@ -175,6 +184,11 @@ async def test_flagged_approval_notifies_and_what_to_do_sends_a_prefilled_ticket
         await pilot.pause()
         assert isinstance(app.screen, HistoryScreen)
         assert table.row_count == 0  # still "flagged only", and nothing is flagged now
+        await pilot.press("x", "ctrl+r")
+        await _until(pilot, lambda: table.row_count == 4)
+        rows = [table.row_at(i) for i in range(4)]
+        revoke = next(r for r in rows if r is not None and r.tx_hash != h and r.kind == "approval")
+        assert (revoke.amount, revoke.made_here, int(revoke.flags)) == (0, True, 0)
 
 
 async def test_one_hundred_thousand_rows_reads_only_what_is_on_screen(tmp_path: Path) -> None:

@@ -36,6 +36,11 @@ def test_approval_flags() -> None:
     assert approval_flags("approval", UNLIMITED_ALLOWANCE - 1) == Flag.APPROVAL
     assert approval_flags("approval", 0) == Flag(0)  # a revoke is good news
     assert approval_flags("transfer", 2**256 - 1) == Flag(0)
+    # this app's exact approval for a swap is expected; an unlimited one is still news
+    assert approval_flags("approval", 100, made_here=True) == Flag(0)
+    assert approval_flags("approval", 2**256 - 1, made_here=True) == (
+        Flag.APPROVAL | Flag.UNLIMITED_APPROVAL
+    )
 
 
 def test_not_made_here() -> None:

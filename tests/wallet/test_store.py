@@ -63,3 +63,25 @@ def test_amounts_larger_than_64_bits_survive(tmp_path: Path) -> None:
     )
     (amount,) = store.db.execute("SELECT amount FROM balances").fetchone()
     assert int(amount) == big
+
+
+def test_a_with_block_is_one_transaction(tmp_path: Path) -> None:
+    store = Store(tmp_path / "w.sqlite3")
+    with pytest.raises(RuntimeError), store.db:
+        store.db.execute("INSERT INTO meta VALUES('a', '1')")
+        store.db.execute("INSERT INTO meta VALUES('b', '2')")
+        raise RuntimeError("crash half-way")
+    assert store.get_meta("a") is None and store.get_meta("b") is None
+    with store.db:
+        store.db.execute("INSERT INTO meta VALUES('a', '1')")
+        with store.db:  # nested: the outer block decides
+            store.db.execute("INSERT INTO meta VALUES('b', '2')")
+        assert store.db.in_transaction
+    assert not store.db.in_transaction
+    assert store.get_meta("a") == "1" and store.get_meta("b") == "2"
+    # Seen from another connection: committed, not just visible to this one.
+    other = sqlite3.connect(tmp_path / "w.sqlite3")
+    assert other.execute("SELECT count(*) FROM meta").fetchone()[0] == 2
+    other.close()
+    store.set_meta("c", "3")  # a lone statement still commits at once
+    assert not store.db.in_transaction

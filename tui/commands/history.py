@@ -62,12 +62,17 @@ async def _sync(network_id: str | None) -> str | None:
     from chains.errors import ChainError
     from wallet.history import HistorySync, explorer_for, sources_for
     from wallet.paths import Paths
-    from wallet.session import open_user_session
     from wallet.settings import load_settings
+    from wallet.user import UserWallet
 
     paths = Paths.default().ensure()
     settings = load_settings(paths.config_file)
-    session = open_user_session(network_id or settings.network, settings.rpc_urls, paths.database)
+    if network_id:
+        settings = settings.model_copy(update={"network": network_id})
+    session = UserWallet.open(paths, settings).session()
+    if not session.addresses:
+        await session.aclose()
+        return None  # no accounts: nothing to read
     url, key = explorer_for(session.network.id, paths.config_file)
     sources = sources_for(session.network, session.assets, explorer_url=url, explorer_key=key)
     try:
@@ -107,7 +112,10 @@ def run_history(args: argparse.Namespace) -> int:
     try:
         hs = HistoryStore(store)
         if args.csv:
-            hs.export_csv(sys.stdout, q) if args.limit is None else _csv_limited(hs, q, args.limit)
+            if args.limit is None:
+                hs.export_csv(sys.stdout, q)
+            else:
+                _csv_limited(hs, q, args.limit)
             return status
         rows = list(_take(hs.iter_rows(q), args.limit if args.limit is not None else
                           (None if args.json else 50)))  # fmt: skip
@@ -156,12 +164,10 @@ def _as_json(r: Any) -> dict[str, Any]:
 
 def _print_table(rows: list[Any]) -> None:
     from tui.i18n import t
-    from tui.widgets.history_table import cells, header_text
+    from tui.widgets.history_table import _fit, cells, column_widths, header_text
 
     width = 100
     print(header_text(width))
-    from tui.widgets.history_table import _fit, column_widths
-
     for r in rows:
         values = cells(r)
         print(" ".join(_fit(values[k], w, right) for k, w, right in column_widths(width)))

@@ -1,7 +1,8 @@
 """What to do about a flagged transaction: what each flag means and one key per action -
-revoke an approval, move funds (opens Send), or a support ticket prefilled with the
-transaction (through the support desk: the scrubber checks it, the review screen shows exactly
-what is sent, then it is stored, queued and delivered). `k` clears the flag once dealt with.
+revoke an approval (signed here after a second press), move funds (opens Send), or a support
+ticket prefilled with the transaction (through the support desk: the scrubber checks it, the
+review screen shows exactly what is sent, then it is stored, queued and delivered). `k` clears
+the flag once dealt with.
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ class HistoryWhatScreen(Screen[None]):
         self.row = row
         self.desk: SupportDesk | None = None
         self.prepared: PreparedTicket | None = None
+        self._revoke_armed = False
 
     @property
     def actions(self) -> list[Action]:
@@ -131,10 +133,40 @@ class HistoryWhatScreen(Screen[None]):
         self.dismiss(None)
 
     def action_revoke(self) -> None:
-        # Signing approve(spender, 0) needs a contract-call path in wallet/send.py, which only
-        # builds transfers today; the steps are shown instead of a button that cannot work.
-        self._status(t("history.action_text.revoke", spender=self.row.counterparty,
-                       token=self.row.asset.split(":", 1)[-1]))  # fmt: skip
+        """First press: say exactly what will be signed. Second press: sign approve(spender, 0)
+        with the wallet's signer (wallet/swap.py's revoke: stored in the outbox before it is
+        broadcast, like every send)."""
+        token = self.row.asset.split(":", 1)[-1]
+        session = getattr(self.app, "session", None)
+        if session is None or not getattr(session, "can_send", False):
+            self._status(t("history.action_text.revoke", spender=self.row.counterparty,
+                           token=token) + "\n" + t("history.what.no_send"))  # fmt: skip
+            return
+        if not self._revoke_armed:
+            self._revoke_armed = True
+            self._status(t("history.what.revoke_confirm", spender=self.row.counterparty,
+                           token=token))  # fmt: skip
+            return
+        self._revoke_armed = False
+        self._status(t("history.what.revoking"))
+        self._revoke(token)
+
+    @work(exclusive=True, group="history-revoke", exit_on_error=False)
+    async def _revoke(self, token: str) -> None:
+        from wallet.swap import swapper_for
+
+        session = self.app.session  # type: ignore[attr-defined]
+        swapper = swapper_for(session, getattr(self.app.services, "settings", None))
+        try:
+            entry = await swapper.revoke(
+                self.row.account, session.path_of(self.row.account), token,
+                self.row.counterparty, session.active_signer,
+            )  # fmt: skip
+        finally:
+            await swapper.aclose()
+        message = t("history.what.revoked", hash=entry.tx_hash, state=entry.state.value)
+        self._status(message)
+        self.notify(message, timeout=10)
 
     def action_move_funds(self) -> None:
         session = getattr(self.app, "session", None)

@@ -996,25 +996,24 @@ EXPLORER_KEY_ENV = "TERMWALLET_EXPLORER_KEY"
 def explorer_for(network_id: str, config_file: Path | None) -> tuple[str | None, str | None]:
     """(API URL, key) of the explorer API for a network, or (None, None) to use the node.
 
-    config.toml: `[history.explorers.<network>]` with `url` (any Etherscan-compatible API) and
-    `key`; the key may instead come from TERMWALLET_EXPLORER_KEY (kept out of files). With a
-    key and no URL, a public network uses Etherscan's V2 API (one key serves every chain). The
-    devnet always reads its node."""
+    From settings (wallet/settings.py `explorers`): config.toml `[explorers.<network>]` with
+    `url` (any Etherscan-compatible API) and `key`, the key better kept out of the file in
+    TERMWALLET_EXPLORERS__<NETWORK>__KEY (TERMWALLET_EXPLORER_KEY, the older name, still
+    counts). With a key and no URL, a public network uses Etherscan's V2 API (one key serves
+    every chain). The devnet always reads its node. A broken config file means the node: the
+    settings loader reports the file where the user sees it."""
     import os
-    import tomllib
 
-    url: str | None = None
-    key: str | None = None
-    if config_file is not None and config_file.exists():
-        try:
-            with config_file.open("rb") as fh:
-                table = tomllib.load(fh).get("history", {}).get("explorers", {}).get(network_id)
-        except (OSError, tomllib.TOMLDecodeError):
-            table = None  # the settings loader reports a broken file; history uses the node
-        if isinstance(table, dict):
-            url = str(table["url"]) if table.get("url") else None
-            key = str(table["key"]) if table.get("key") else None
-    key = os.environ.get(EXPLORER_KEY_ENV) or key
+    from wallet.settings import SettingsError, load_settings
+
+    try:
+        explorer = load_settings(config_file).explorers.get(network_id)
+    except SettingsError:
+        explorer = None
+    url = explorer.url if explorer is not None else None
+    key = (
+        explorer.key.get_secret_value() if explorer is not None and explorer.key else None
+    ) or os.environ.get(EXPLORER_KEY_ENV)
     if network_id == "devnet" and url is None:
         return None, None
     if url is None and key is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -17,6 +17,15 @@ from wallet.support.config import SupportSettings
 
 Language = Literal["en", "zh-CN"]
 LANGUAGES: tuple[Language, ...] = ("en", "zh-CN")
+UtxoBackendKind = Literal["electrum", "esplora"]
+
+
+class ExplorerSettings(BaseModel):
+    """An Etherscan-compatible history API for one network (`[explorers.<network>]`). The key
+    is best kept out of files: TERMWALLET_EXPLORERS__<NETWORK>__KEY."""
+
+    url: str | None = None
+    key: SecretStr | None = None
 
 
 class Settings(BaseSettings):
@@ -39,8 +48,67 @@ class Settings(BaseSettings):
     # A 0x-style quote API (none by default: swaps quote from Uniswap V2 pools on chain).
     swap_aggregator_url: str | None = None
     swap_aggregator_key: SecretStr | None = None  # TERMWALLET_SWAP_AGGREGATOR_KEY
+    # Bitcoin/Litecoin servers per network id ("btc", "ltc", "ltc-regtest", ...). Like rpc_urls
+    # they REPLACE the built-in public ones for that network, so the wallet's addresses never go
+    # to a public server while the user's own is down. Electrum: tcp:// or ssl://host:port;
+    # Esplora: the REST base URL (https://host/api).
+    electrum_servers: dict[str, list[str]] = Field(default_factory=dict)
+    esplora_urls: dict[str, list[str]] = Field(default_factory=dict)
+    utxo_backend: UtxoBackendKind = "electrum"  # which protocol first, where both are known
+    # Bitcoin-like networks shown next to the EVM network; None: btc and ltc mainnet when the
+    # wallet has accounts for them.
+    utxo_networks: list[str] | None = None
+    # History explorer APIs per network (Etherscan-compatible); without one, history reads
+    # the node.
+    explorers: dict[str, ExplorerSettings] = Field(default_factory=dict)
     # Official support channels, helpdesk and SMTP; secrets come from TERMWALLET_SUPPORT__*.
     support: SupportSettings = Field(default_factory=SupportSettings)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_explorers(cls, data: Any) -> Any:
+        """Config files written before `explorers` moved to the top level kept them under
+        `[history.explorers.<network>]`: still read, the new table wins."""
+        if isinstance(data, dict):
+            old = data.get("history", {})
+            old = old.get("explorers") if isinstance(old, dict) else None
+            new = data.get("explorers") or {}
+            if isinstance(old, dict) and old and isinstance(new, dict):
+                merged = dict(old)
+                for net, table in new.items():
+                    before = merged.get(net)
+                    both = isinstance(before, dict) and isinstance(table, dict)
+                    merged[net] = {**before, **table} if both else table  # type: ignore[dict-item]
+                data = {**data, "explorers": merged}
+        return data
+
+    @field_validator("utxo_networks")
+    @classmethod
+    def _known_utxo_networks(cls, value: list[str] | None) -> list[str] | None:
+        from chains.utxo_networks import UTXO_NETWORKS
+
+        for n in value or ():
+            if n not in UTXO_NETWORKS:
+                raise ValueError(f"unknown network '{n}': choose from {', '.join(UTXO_NETWORKS)}")
+        return value
+
+    @field_validator("electrum_servers")
+    @classmethod
+    def _electrum_urls(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for urls in value.values():
+            for url in urls:
+                if not url.startswith(("tcp://", "ssl://")):
+                    raise ValueError(f"'{url}' must start with ssl:// (or tcp://)")
+        return value
+
+    @field_validator("esplora_urls")
+    @classmethod
+    def _esplora_urls(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for urls in value.values():
+            for url in urls:
+                if not url.startswith(("https://", "http://")):
+                    raise ValueError(f"'{url}' must start with https:// (or http://)")
+        return value
 
     @classmethod
     def settings_customise_sources(

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from pydantic import SecretStr
-from textual.widgets import Input, OptionList, Static, TextArea
+from textual.widgets import Input, OptionList, SelectionList, Static, TextArea
 
 from tests.fixtures.devnet import Devnet
 from tests.wallet.support.conftest import (  # noqa: F401 (helpdesk is a fixture)
@@ -423,3 +423,27 @@ async def test_the_support_screen_in_simplified_chinese() -> None:
         assert "How do I contact support?" in [
             str(listing.get_option_at_index(i).prompt) for i in range(listing.option_count)
         ]
+
+
+async def test_the_ticket_form_offers_the_users_own_transactions_from_history(
+    devnet: Devnet,
+    tmp_path: Path,
+    helpdesk: Helpdesk,  # noqa: F811
+) -> None:
+    from tests.wallet.test_history_store import item
+    from wallet.history import HistoryStore
+
+    app = _app(devnet, tmp_path, _support(helpdesk.url))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.session is not None
+        HistoryStore(app.session.store).insert([item(7), item(8)])
+        await pilot.press("4")
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, NewTicketScreen)
+        offered = form.query_one("#ticket-transactions", SelectionList)
+        values = {offered.get_option_at_index(i).value for i in range(offered.option_count)}
+        assert values == {f"0x{7:064x}", f"0x{8:064x}"}

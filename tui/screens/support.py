@@ -69,11 +69,13 @@ def signer_info(status: SessionStatus | None) -> DeviceInfo | None:
 
 
 def known_transactions(session: WalletSession | None) -> tuple[str, ...]:
-    """Hashes of the user's own transactions, the only ones a ticket may attach (a 64-hex
-    string typed by hand could as well be a private key). The wallet keeps no transaction
-    history yet (the History screen is still to come), so there is nothing to offer; the form
-    says so. When the history lands, read it here."""
-    return ()
+    """Hashes of the user's own transactions from the history, the only ones a ticket may
+    attach (a 64-hex string typed by hand could as well be a private key)."""
+    if session is None:
+        return ()
+    from wallet.history import HistoryStore
+
+    return tuple(HistoryStore(session.store).tx_hashes(session.network.id))
 
 
 async def gather_diagnostics(app: App[Any]) -> Diagnostics:

@@ -140,6 +140,26 @@ def discover() -> Discovery:
     return out
 
 
+class AccountMismatch(DeviceError):
+    """The device holds another seed (or passphrase) than the wallet's accounts."""
+
+    code = "ACCOUNT_MISMATCH"
+
+
+def check_accounts(signer: Any, chain: str, accounts: list[tuple[str, str]]) -> None:
+    """Ask the device for each (address, path) of the wallet, silently; raise AccountMismatch
+    on the first address the device does not derive. Call it before signing with a device
+    that was just selected: a different seed would sign for addresses we do not show."""
+    for address, path in accounts:
+        got = signer.get_address(chain, path)
+        if got.lower() != address.lower():
+            raise AccountMismatch(
+                "This device holds another wallet: its address at the wallet's path differs. "
+                "Check the seed or passphrase on the device.",
+                path=path,
+            )
+
+
 @dataclass
 class Selection:
     signer: Any

@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
 from chains.base import ChainBackend
 from chains.models import ChainKind, Network
+
+if TYPE_CHECKING:
+    from chains.utxo import UtxoBackend
+    from chains.utxo_networks import UtxoNetwork
+
+
+class NoUtxoServer(ValueError):
+    code = "UTXO_ACCOUNT"
 
 
 def backend_for(network: Network) -> ChainBackend:
@@ -11,4 +23,44 @@ def backend_for(network: Network) -> ChainBackend:
         from chains.evm import EvmBackend
 
         return EvmBackend(network)
-    raise NotImplementedError(f"{network.name}: UTXO chains are not built yet")
+    raise NotImplementedError(
+        f"{network.name}: Bitcoin-like networks use utxo_backend_for (their own protocol)"
+    )
+
+
+def utxo_network_for(
+    network_id: str,
+    electrum_servers: Mapping[str, Sequence[str]] | None = None,
+    esplora_urls: Mapping[str, Sequence[str]] | None = None,
+) -> UtxoNetwork:
+    """A built-in Bitcoin-like network with the user's servers. When the user names any server
+    for a network, those are the only ones it talks to (both protocols): falling back on a
+    public server when theirs is down would hand that server every address of the wallet."""
+    from chains.utxo_networks import UTXO_NETWORKS
+
+    try:
+        net = UTXO_NETWORKS[network_id]
+    except KeyError:
+        known = ", ".join(UTXO_NETWORKS)
+        raise ValueError(f"unknown network '{network_id}': choose one of {known}") from None
+    mine_e = tuple(dict.fromkeys((electrum_servers or {}).get(network_id, ())))
+    mine_h = tuple(dict.fromkeys((esplora_urls or {}).get(network_id, ())))
+    if mine_e or mine_h:
+        net = replace(net, electrum_servers=mine_e, esplora_urls=mine_h)
+    return net
+
+
+def utxo_backend_for(net: UtxoNetwork, prefer: str = "electrum") -> UtxoBackend:
+    """The Electrum protocol unless Esplora is preferred (and known) or the only one known."""
+    if (prefer == "esplora" and net.esplora_urls) or not net.electrum_servers:
+        if not net.esplora_urls:
+            raise NoUtxoServer(
+                f"no server is configured for {net.name}: add one to electrum_servers "
+                f'(e.g. {net.id} = ["ssl://host:50002"]) or esplora_urls in config.toml'
+            )
+        from chains.esplora import EsploraBackend
+
+        return EsploraBackend(net)
+    from chains.electrum import ElectrumBackend
+
+    return ElectrumBackend(net)

@@ -54,6 +54,8 @@ class WalletSession:
         # The signer object (devices.base.Signer) that signs sends; None while locked or for
         # watch-only wallets. `signer` above stays the label the header shows.
         self.active_signer = active_signer
+        # What "Use the software wallet" switches back to, and the header's label for it.
+        self._software, self._software_label = active_signer, signer
         self._paths = dict(paths or {})  # address -> derivation path
         self._sender: EvmSender | None = None
         self.reconciled: ReconcileReport | None = None
@@ -108,6 +110,26 @@ class WalletSession:
             raise LookupError("this account has no key in the wallet (watch-only)")
         return f"{row['path']}/{int(row['account_index'] or 0)}"
 
+    def use_signer(self, signer: Any, label: str) -> None:
+        """Sign with `signer` from now on (a device, already checked to hold this session's
+        accounts); the header shows `label`, a device model. A device used before is closed."""
+        old = self.active_signer
+        self.active_signer, self.signer = signer, label
+        if old is not None and old is not self._software and old is not signer:
+            old.close()
+
+    def use_software(self) -> None:
+        """Back to the software signer the session opened with (None while locked)."""
+        old = self.active_signer
+        self.active_signer = self._software
+        self.signer = self._software_label
+        if old is not None and old is not self._software:
+            old.close()
+
+    @property
+    def software_signer(self) -> Any:
+        return self._software
+
     async def reconcile_once(self) -> ReconcileReport | None:
         """Settle what a crash may have left in the outbox, once per session (on start). A node
         that cannot be reached now is tried again on the next call."""
@@ -122,9 +144,9 @@ class WalletSession:
         return self.reconciled
 
     async def aclose(self) -> None:
-        if self.active_signer is not None:
-            self.active_signer.close()
-            self.active_signer = None
+        for signer in {id(s): s for s in (self.active_signer, self._software) if s}.values():
+            signer.close()
+        self.active_signer = self._software = None
         await self.backend.aclose()
         self.store.close()
 

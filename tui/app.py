@@ -175,6 +175,12 @@ class TermwalletApp(App[int]):
         if isinstance(self.screen, AssetsScreen):
             self.screen.action_refresh()
 
+    def action_connect_device(self) -> None:
+        """Choose the signer: a hardware wallet or the software wallet (device_choose.py)."""
+        from tui.screens.device_choose import choose_signer
+
+        choose_signer(self)
+
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         for name in SCREENS:
             title = t(f"nav.{name}")
@@ -184,6 +190,11 @@ class TermwalletApp(App[int]):
                 partial(self.switch_mode, name),
             )
         yield SystemCommand(t("palette.refresh"), t("palette.refresh_help"), self.action_refresh)
+        yield SystemCommand(
+            t("devices.palette.connect"),
+            t("devices.palette.connect_help"),
+            self.action_connect_device,
+        )
         yield SystemCommand(
             t("palette.language"), t("palette.language_help"), self.action_toggle_language
         )

@@ -14,6 +14,7 @@ from wallet.store import Store
 if TYPE_CHECKING:
     from wallet.pending import ReconcileReport
     from wallet.send import EvmSender
+    from wallet.utxo_portfolio import UtxoHolding, UtxoPortfolio
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class WalletSession:
         demo: bool = False,
         active_signer: Any = None,
         paths: dict[str, str] | None = None,
+        utxo: UtxoPortfolio | None = None,
     ) -> None:
         self.store = store
         self.network = network
@@ -59,6 +61,8 @@ class WalletSession:
         self._paths = dict(paths or {})  # address -> derivation path
         self._sender: EvmSender | None = None
         self.reconciled: ReconcileReport | None = None
+        # Bitcoin/Litecoin accounts shown beside the EVM network (None: none configured).
+        self.utxo = utxo
 
     @property
     def status(self) -> SessionStatus:
@@ -73,6 +77,26 @@ class WalletSession:
     async def portfolio(self) -> PortfolioView:
         await self.reconcile_once()
         return await self._portfolio.refresh(self.addresses, self.assets)
+
+    async def utxo_holdings(self) -> tuple[UtxoHolding, ...]:
+        """Balances of the Bitcoin/Litecoin accounts (after broadcasting, once, what a crash
+        left signed but unsent), and their transactions into the history store."""
+        if not self.utxo:
+            return ()
+        from chains.errors import ChainError
+
+        holdings = await self.utxo.refresh()
+        try:
+            await self.utxo.sync_history()
+        except ChainError:
+            pass  # history is read again on the next refresh; the balances stand
+        return holdings
+
+    async def sync_utxo_history(self) -> list[object]:
+        """A fresh read of the Bitcoin/Litecoin histories (History screen, `history --sync`)."""
+        if not self.utxo:
+            return []
+        return list(await self.utxo.sync_history(fresh=True))
 
     # -- sending -----------------------------------------------------------------------------
 
@@ -147,6 +171,8 @@ class WalletSession:
         for signer in {id(s): s for s in (self.active_signer, self._software) if s}.values():
             signer.close()
         self.active_signer = self._software = None
+        if self.utxo is not None:
+            await self.utxo.aclose()
         await self.backend.aclose()
         self.store.close()
 

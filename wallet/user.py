@@ -3,8 +3,10 @@ its accounts. What the app needs to decide between first run, unlock, and the wa
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from wallet.keystore import Keystore, UnlockedWallet
 from wallet.lockout import Lockout
@@ -12,6 +14,9 @@ from wallet.paths import Paths
 from wallet.session import WalletSession, assets_for
 from wallet.settings import Settings, load_settings
 from wallet.store import Store
+
+if TYPE_CHECKING:
+    from wallet.utxo_portfolio import UtxoPortfolio
 
 
 class Gate(StrEnum):
@@ -54,9 +59,10 @@ class UserWallet:
         ).fetchone()
         return Gate.OPEN if watched else Gate.FIRST_RUN
 
-    def session(self) -> WalletSession:
+    def session(self, utxo_networks: Sequence[str] | None = None) -> WalletSession:
         """The wallet on the configured EVM network. Ethereum accounts serve every EVM network
-        (same keys), so they are stored under the 'eth' family."""
+        (same keys), so they are stored under the 'eth' family. Beside it, the Bitcoin-like
+        networks (`utxo_networks`, else settings, else btc/ltc where there are accounts)."""
         from chains.networks import get_network
         from wallet.backends import backend_for
 
@@ -87,9 +93,28 @@ class UserWallet:
             signer=signer,
             active_signer=self.unlocked.signer() if self.unlocked is not None else None,
             paths=paths,
+            utxo=self.utxo_portfolio(utxo_networks),
         )
         session.locked = self.keystore.exists() and self.unlocked is None
         return session
+
+    def utxo_portfolio(self, networks: Sequence[str] | None = None) -> UtxoPortfolio | None:
+        """The Bitcoin/Litecoin accounts with the user's servers (which replace the built-in
+        ones, see wallet/backends.py); None when there is nothing to show."""
+        from wallet.utxo_portfolio import build_utxo_portfolio, wallet_utxo_networks
+
+        s = self.settings
+        ids = list(networks) if networks is not None else None
+        ids = ids if ids is not None else wallet_utxo_networks(self.store, s.utxo_networks)
+        if not ids:
+            return None
+        return build_utxo_portfolio(
+            self.store,
+            ids,
+            electrum_servers=s.electrum_servers,
+            esplora_urls=s.esplora_urls,
+            prefer=s.utxo_backend,
+        )
 
     def lock(self) -> None:
         if self.unlocked is not None:

@@ -1,4 +1,4 @@
-"""The Ledger Bitcoin app (devices/ledger.py + devices/ledger_btc.py over ledger-bitcoin), end to end.
+"""The Ledger Bitcoin app (devices/ledger.py, devices/ledger_btc.py on ledger-bitcoin), end to end.
 
 Replay (what CI runs): our adapter and ledger-bitcoin's LegacyClient exchange APDUs with a
 device that answers from the APDUs recorded against speculos 0.25.5 running the Bitcoin app
@@ -30,7 +30,9 @@ from tests.devices.test_ledger import _rules
 from tests.devices.test_trezor import SEED, TRANSCRIPTS, Recorder
 from tests.devices.test_trezor_psbt import FEE, PAY, build_psbt, verify_signed
 
-DEVICE = "speculos 0.25.5, Nano X, Bitcoin app 2.0.2 (legacy protocol), SPECULOS_APPNAME=Bitcoin:2.0.2"
+DEVICE = (
+    "speculos 0.25.5, Nano X, Bitcoin app 2.0.2 (legacy protocol), SPECULOS_APPNAME=Bitcoin:2.0.2"
+)
 SEED_NOTE = "abandon x11 about (BIP39 test vector)"
 SCENARIO = "ledger_btc_scenario.json"
 REJECT = "ledger_btc_reject.json"

@@ -2,7 +2,9 @@
 
 `send` prints the same review the app shows; --dry-run stops there and signs nothing. The
 keystore password comes from --password-file, stdin's first line or the terminal, never from
-argv. Bitcoin and Litecoin share the command but are not built yet, and say so.
+argv. Bitcoin and Litecoin share both commands: `balance` lists their accounts after the EVM
+network's assets, `send btc|ltc` prepares a PSBT, prints its review (fee in sat/vB) and signs
+with the keystore's key; anything a crash left signed but unsent is broadcast first, once.
 """
 
 from __future__ import annotations
@@ -37,12 +39,20 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         description="Prepare a payment, print its review (recipient, amount, network fee, "
         "total, warnings), then sign with the wallet's key and broadcast.",
     )
-    send.add_argument("chain", metavar="CHAIN", choices=_EVM + _UTXO, help=", ".join(_EVM))
-    send.add_argument("to", metavar="TO", help="recipient 0x address (EIP-55 checked)")
+    send.add_argument("chain", metavar="CHAIN", choices=_EVM + _UTXO, help=", ".join(_EVM + _UTXO))
+    send.add_argument(
+        "to", metavar="TO", help="recipient: 0x address (EIP-55 checked), or bc1/ltc1 address"
+    )
     send.add_argument("amount", metavar="AMOUNT", help="e.g. 0.25, or 'max'")
     send.add_argument("--asset", help="token SYMBOL or contract ADDRESS (default: the coin)")
     send.add_argument("--fee", choices=("slow", "normal", "fast"), default="normal")
     send.add_argument("--account", type=int, default=0, help="account number (default 0)")
+    send.add_argument(
+        "--script",
+        choices=("p2wpkh", "p2tr"),
+        default="p2wpkh",
+        help="btc/ltc: which account sends, SegWit (p2wpkh, default) or Taproot (p2tr)",
+    )
     send.add_argument("--dry-run", action="store_true", help="print the review; sign nothing")
     send.add_argument("--yes", action="store_true", help="send without asking to confirm")
     send.add_argument("--no-wait", action="store_true", help="do not wait for it to be mined")
@@ -69,6 +79,9 @@ async def _balance(args: argparse.Namespace) -> int:
     try:
         report = await session.reconcile_once()
         view = await session.portfolio()
+        utxo = await session.utxo_holdings()
+        utxo_rows = [_utxo_row(h) for h in utxo]
+        resent = list(session.utxo.resumed) if session.utxo else []
         rows = []
         for h in view.holdings:
             rows.append(
@@ -90,6 +103,10 @@ async def _balance(args: argparse.Namespace) -> int:
                 "stale_reason": reason,
                 "balances": rows,
             }
+            if utxo_rows:
+                out["utxo"] = utxo_rows
+            if resent:
+                out["utxo_resent"] = resent
             if report is not None and (report.mined or report.rebroadcast or report.dropped):
                 out["settled"] = {
                     "mined": list(report.mined),
@@ -109,7 +126,8 @@ async def _balance(args: argparse.Namespace) -> int:
             )
             for r in rows:
                 print(f"  {r['asset']:8} {r['display']:>24}")
-        return EXIT_STALE if view.stale else 0
+            _print_utxo(utxo_rows, resent)
+        return EXIT_STALE if view.stale or any(r["stale"] for r in utxo_rows) else 0
     finally:
         await session.aclose()
 
@@ -121,10 +139,13 @@ def run_send(args: argparse.Namespace) -> int:
     from tui.cli import CliError
 
     if args.chain in _UTXO:
-        raise CliError(
-            f"sending on {args.chain} is not built yet: only EVM networks ({', '.join(_EVM)}) "
-            "can send today"
-        )
+        if args.asset is not None:
+            raise CliError(f"{args.chain} has one asset, its coin: leave out --asset")
+        if args.device:
+            raise CliError(
+                f"--device signs on EVM networks for now; {args.chain} signs with the keystore"
+            )
+        return asyncio.run(_send_utxo(args))
     return asyncio.run(_send(args))
 
 
@@ -203,7 +224,7 @@ async def _send(args: argparse.Namespace) -> int:
         await session.aclose()
 
 
-def _open(network_id: str | None) -> dict[str, Any]:
+def _open(network_id: str | None, utxo_networks: list[str] | None = None) -> dict[str, Any]:
     from tui.cli import CliError
     from wallet.paths import Paths
     from wallet.settings import SettingsError, load_settings
@@ -215,7 +236,7 @@ def _open(network_id: str | None) -> dict[str, Any]:
         if network_id:
             settings = settings.model_copy(update={"network": network_id})
         user = UserWallet.open(paths, settings)
-        session = user.session()
+        session = user.session(utxo_networks)
     except SettingsError as exc:
         raise CliError(str(exc)) from None
     except ValueError as exc:
@@ -407,3 +428,209 @@ _WARNINGS = {
     "no_checksum": "the address was typed without its checksum (all lower or upper case).",
     "self": "this is your own address.",
 }
+
+
+# -- Bitcoin and Litecoin --------------------------------------------------------------------
+
+
+def _utxo_row(h: Any) -> dict[str, Any]:
+    from tui.errors import user_message
+    from wallet.view import amount_text
+
+    return {
+        "network": h.network,
+        "asset": h.symbol,
+        "account_id": h.account_id,
+        "account": h.account_index,
+        "script": h.script,
+        "watch_only": h.watch_only,
+        "amount": None if h.amount is None else str(h.amount),
+        "unconfirmed": None if h.unconfirmed is None else str(h.unconfirmed),
+        "decimals": h.decimals,
+        "display": "-" if h.amount is None else amount_text(h.amount, h.decimals),
+        "tip": h.tip,
+        "stale": h.stale,
+        # The catalog's sentence for the error's code: never an unknown exception's text.
+        "stale_reason": None if h.error is None else user_message(h.error),
+    }
+
+
+def _print_utxo(rows: list[dict[str, Any]], resent: list[str]) -> None:
+    for txid in resent:
+        print(f"re-sent a payment signed before a crash: {txid}", file=sys.stderr)
+    reported: set[str] = set()
+    for r in rows:
+        if r["stale"] and r["network"] not in reported:
+            reported.add(r["network"])
+            print(
+                f"NOT CURRENT: {r['network']}: {r['stale_reason']} "
+                + ("Last saved balances." if r["amount"] is not None else "No saved balances."),
+                file=sys.stderr,
+            )
+    network = None
+    for r in rows:
+        if r["network"] != network:
+            network = r["network"]
+            print(f"{network}  block {r['tip'] if r['tip'] is not None else '-'}")
+        label = f"{r['script']} #{r['account']}" + (" (watch-only)" if r["watch_only"] else "")
+        pending = ""
+        if r["unconfirmed"] not in (None, "0"):
+            from wallet.view import amount_text
+
+            pending = f"  ({amount_text(int(r['unconfirmed']), r['decimals'])} unconfirmed)"
+        stale = "  (not current)" if r["stale"] else ""
+        print(f"  {r['asset']:8} {label:18} {r['display']:>20}{pending}{stale}")
+
+
+async def _send_utxo(args: argparse.Namespace) -> int:
+    from chains.errors import ChainError, InsufficientFunds
+    from chains.units import format_with_symbol, parse_amount
+    from tui.cli import CliError
+
+    wallet = _open(None, [args.chain])
+    session = wallet["session"]
+    signer: Any = None
+    try:
+        utxo = session.utxo
+        key = _utxo_key(utxo, args.chain, args.script, args.account)
+        net = utxo.network(key)
+        for txid in await utxo.resume(args.chain):
+            print(f"re-sent a payment signed before a crash: {txid}", file=sys.stderr)
+        amount = (
+            None
+            if args.amount.strip().lower() == "max"
+            else parse_amount(args.amount, net.decimals)
+        )
+        # The PSBT names the signing key's fingerprint, so the keys are unlocked before the
+        # review is built; a dry run builds it without them and signs nothing.
+        if not args.dry_run:
+            signer = _unlock(wallet["user"], args.password_file)
+        try:
+            review = await utxo.prepare_send(key, args.to, amount, args.fee, signer)
+        except InsufficientFunds as exc:
+            need = format_with_symbol(exc.need, net.decimals, net.symbol)
+            have = format_with_symbol(exc.have, net.decimals, net.symbol)
+            raise CliError(
+                f"not enough {net.symbol}: amount + network fee is {need}, the account has "
+                f"{have}. Nothing was sent."
+            ) from None
+        _print_utxo_review(review, net, utxo.account(key), args.fee, args.json)
+        if args.dry_run:
+            print("dry run: nothing was signed or sent", file=sys.stderr)
+            return 0
+        if not args.yes:
+            if not sys.stdin.isatty():
+                raise CliError("not sent: add --yes to send without the confirmation prompt")
+            if input("Send this transaction? [y/N] ").strip().lower() not in ("y", "yes"):
+                print("not sent", file=sys.stderr)
+                return 1
+        sender = utxo.sender(key)
+        signed = sender.sign(review, signer)  # stored before it is broadcast
+        txid = await sender.broadcast(signed)
+        result: dict[str, Any] = {"txid": txid, "state": "broadcast", "height": None}
+        if not args.no_wait:
+            result |= await _wait_utxo(sender, txid, timeout=120)
+        if args.json:
+            print(json.dumps(result))
+        else:
+            where = f" in block {result['height']}" if result["height"] else ""
+            print(f"sent: {txid} - {result['state']}{where}")
+        return 0
+    except (ChainError, ValueError) as exc:
+        # Typed errors (bad address, server refusal, no server configured) say what to do.
+        if getattr(exc, "code", None) is None:
+            raise
+        raise CliError(str(exc)) from None
+    finally:
+        if signer is not None:
+            signer.close()
+        await session.aclose()
+
+
+def _utxo_key(utxo: Any, chain: str, script: str, index: int) -> str:
+    from tui.cli import CliError
+
+    if utxo is None:
+        raise CliError(f"this wallet has no {chain} account: run `termwallet init` first")
+    family = utxo.networks[chain].family
+    for key in utxo.keys():
+        acct = utxo.account(key)
+        if (
+            key.startswith(chain + ":")
+            and acct.script.value == script
+            and acct.account_index == index
+            and not acct.watch_only
+        ):
+            return str(key)
+    raise CliError(
+        f"this wallet has no {script} account {index} for {chain} (the {family} accounts): "
+        "add it with `termwallet accounts add` or pick --script/--account"
+    )
+
+
+async def _wait_utxo(sender: Any, txid: str, *, timeout: float) -> dict[str, Any]:
+    """Until the server reports it in a block (or `timeout`): the state and height."""
+    from chains.errors import ChainError
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    state, height = "broadcast", None
+    while loop.time() < deadline:
+        try:
+            st = await sender.status(txid)
+        except ChainError:
+            st = None  # the server is away a moment; the transaction is stored and sent
+        if st is not None:
+            state, height = st.state.value, st.height
+            if state == "confirmed":
+                break
+        await asyncio.sleep(1.0)
+    return {"state": state, "height": height}
+
+
+def _print_utxo_review(review: Any, net: Any, account: Any, tier: str, as_json: bool) -> None:
+    from chains.units import format_with_symbol
+
+    def c(v: int) -> str:
+        return format_with_symbol(v, review.decimals, review.symbol)
+
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "network": review.network,
+                    "account": account.account_index,
+                    "script": account.script.value,
+                    "to": review.recipient,
+                    "amount": str(review.amount),
+                    "amount_display": c(review.amount),
+                    "fee": str(review.fee),
+                    "fee_rate_sat_vb": review.fee_rate,
+                    "vsize": review.vsize,
+                    "fee_tier": tier,
+                    "total": str(review.total),
+                    "inputs": review.inputs,
+                    "change": str(review.change),
+                    "rbf": review.rbf,
+                    "fiat": None,
+                },
+                indent=2,
+            )
+        )
+        return
+    lines = [
+        ("Network", net.name),
+        ("From", f"{account.script.value} account {account.account_index} ({account.address})"),
+        ("To", review.recipient),
+        ("Amount", c(review.amount)),
+        (
+            "Network fee",
+            f"{c(review.fee)} ({review.fee_rate} sat/vB x {review.vsize} vB, {tier})",
+        ),
+        ("Total", c(review.total)),
+        ("Coins spent", f"{review.inputs}, change back {c(review.change)}"),
+        ("Replaceable", "yes (RBF: the fee can be raised later)" if review.rbf else "no"),
+        ("Fiat value", "no price (no price feed)"),
+    ]
+    for label, value in lines:
+        print(f"{label + ':':13} {value}")

@@ -1,4 +1,6 @@
-"""Assets: what the wallet holds, read from the node in one batched request per refresh."""
+"""Assets: what the wallet holds. The EVM network's assets are read from its node in one
+batched request per refresh; Bitcoin and Litecoin accounts (one row each) from their servers in
+a worker of their own, so a slow or absent server never holds up the other rows."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from wallet.view import amount_text
 if TYPE_CHECKING:
     from wallet.portfolio import PortfolioView
     from wallet.session import SessionStatus
+    from wallet.utxo_portfolio import UtxoHolding
 
 
 class AssetsScreen(MainScreen):
@@ -27,9 +30,12 @@ class AssetsScreen(MainScreen):
     BINDINGS = [
         Binding("ctrl+r", "refresh", "bind.refresh"),
         Binding("s", "send", "bind.send_open"),
+        Binding("r", "receive", "bind.utxo_receive"),
+        Binding("h", "app.connect_device", "bind.device_connect"),
     ]
 
     view: reactive[PortfolioView | None] = reactive(None, recompose=False)
+    utxo_view: reactive[tuple[UtxoHolding, ...] | None] = reactive(None, recompose=False)
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="assets-body", classes="body"):
@@ -42,6 +48,9 @@ class AssetsScreen(MainScreen):
             table.add_column(t("assets.col_balance"), key="balance")
             table.add_column(t("assets.col_value"), key="value")
             yield table
+            utxo_note = Static("", id="assets-utxo-note", classes="note")
+            utxo_note.display = False  # shown once there are Bitcoin/Litecoin accounts
+            yield utxo_note
             yield Static("", id="assets-footer", classes="muted")
 
     def on_mount(self) -> None:
@@ -49,6 +58,8 @@ class AssetsScreen(MainScreen):
         self.watch(self.app, "status", self._status_changed, init=True)
         if self.view is not None:
             self.watch_view(self.view)
+        if self.utxo_view is not None:
+            self.watch_utxo_view(self.utxo_view)
 
     def _status_changed(self, status: SessionStatus | None) -> None:
         if status is not None and self.view is None:
@@ -58,19 +69,64 @@ class AssetsScreen(MainScreen):
         session = getattr(self.app, "session", None)
         if session is None:
             return
-        if not session.addresses:
+        utxo = getattr(session, "utxo", None)
+        if not session.addresses and not utxo:
             self.query_one("#assets-note", Static).update(t("assets.no_accounts"))
             self.query_one("#assets-table").display = False
             return
         self.query_one("#assets-table").display = True
-        self.query_one("#assets-note", Static).update(
-            t("assets.loading", network=session.network.name)
-        )
-        self._load()
+        if session.addresses:
+            self.query_one("#assets-note", Static).update(
+                t("assets.loading", network=session.network.name)
+            )
+            self._load()
+        else:
+            self.query_one("#assets-note", Static).update("")
+        if utxo:
+            names = ", ".join(n.name for n in utxo.networks.values())
+            note = self.query_one("#assets-utxo-note", Static)
+            note.display = True
+            note.update(t("utxo.loading", networks=names))
+            self._load_utxo()
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "receive":  # only wallets with Bitcoin/Litecoin accounts see the key
+            return bool(getattr(getattr(self.app, "session", None), "utxo", None))
+        return True
+
+    def _highlighted(self) -> str | None:
+        table = self.query_one("#assets-table", DataTable)
+        if not table.row_count or table.cursor_row is None:
+            return None
+        key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        return str(key) if key is not None else None
+
+    def _utxo_key(self) -> str | None:
+        """The highlighted row's key when it is a Bitcoin/Litecoin account."""
+        key = self._highlighted()
+        utxo = getattr(getattr(self.app, "session", None), "utxo", None)
+        return key if utxo and key in utxo.keys() else None
+
+    def action_receive(self) -> None:
+        """Receive on the highlighted Bitcoin/Litecoin account (tui/screens/receive.py)."""
+        key = self._utxo_key()
+        if key is None:
+            self.notify(t("utxo.receive_pick"), timeout=5)
+            return
+        from tui.screens.receive import ReceiveScreen
+
+        self.app.push_screen(ReceiveScreen(key))
 
     def action_send(self) -> None:
         """Send the highlighted asset (pushes tui/screens/send.py)."""
         session = getattr(self.app, "session", None)
+        utxo_key = self._utxo_key()
+        if utxo_key is not None:
+            from tui.screens.send_utxo import SendUtxoScreen
+
+            self.app.push_screen(SendUtxoScreen(utxo_key))
+            return
         if session is None or not session.assets:
             return
         from tui.screens.send import SendScreen
@@ -85,12 +141,17 @@ class AssetsScreen(MainScreen):
     async def _load(self) -> None:
         self.view = await self.app.session.portfolio()  # type: ignore[attr-defined]
 
-    def watch_view(self, view: PortfolioView | None) -> None:
-        if view is None or not self.is_mounted:
-            return
+    @work(exclusive=True, group="assets-utxo", exit_on_error=False)
+    async def _load_utxo(self) -> None:
+        self.utxo_view = await self.app.session.utxo_holdings()  # type: ignore[attr-defined]
+
+    def _fill(self) -> None:
+        """The EVM rows, then one row per Bitcoin/Litecoin account; the cursor stays on its
+        row across refreshes."""
         table = self.query_one("#assets-table", DataTable)
+        keep = self._highlighted()
         table.clear()
-        for h in view.holdings:
+        for h in self.view.holdings if self.view is not None else ():
             table.add_row(
                 h.asset.symbol,
                 h.asset.name,
@@ -98,6 +159,53 @@ class AssetsScreen(MainScreen):
                 Text("—", justify="right"),
                 key=h.asset.key,
             )
+        for u in self.utxo_view or ():
+            if u.amount is None:
+                balance = Text("—", justify="right")
+            else:
+                balance = Text(amount_text(u.amount, u.decimals), justify="right")
+                if u.stale:
+                    balance.append(" *", style="bold yellow")  # the note below says why
+            from tui.screens.send_utxo import row_name
+
+            kind = t(f"utxo.script_{u.script}")
+            name = row_name(u.network_name, kind, u.account_index)
+            if u.watch_only:
+                name += " " + t("utxo.watch_only")
+            table.add_row(u.symbol, name, balance, Text("—", justify="right"), key=u.key)
+        if keep is not None:
+            for i, row in enumerate(table.ordered_rows):
+                if row.key.value == keep:
+                    table.move_cursor(row=i)
+                    break
+
+    def watch_utxo_view(self, holdings: tuple[UtxoHolding, ...] | None) -> None:
+        if holdings is None or not self.is_mounted:
+            return
+        self._fill()
+        lines = []
+        reported: set[str] = set()
+        for u in holdings:
+            if u.stale and u.error is not None and u.network not in reported:
+                reported.add(u.network)
+                reason = user_message(u.error)
+                saved = [h for h in holdings if h.network == u.network and h.amount is not None]
+                lines.append(
+                    t("utxo.stale", network=u.network_name, reason=reason)
+                    if saved
+                    else t("utxo.stale_empty", network=u.network_name, reason=reason)
+                )
+            elif not u.stale and u.unconfirmed:
+                amount = amount_text(u.unconfirmed, u.decimals) + f" {u.symbol}"
+                lines.append(t("utxo.unconfirmed", amount=amount, network=u.network_name))
+        note = self.query_one("#assets-utxo-note", Static)
+        note.set_class(bool(reported), "warning")
+        note.update("\n".join(lines) if lines else t("utxo.hint"))
+
+    def watch_view(self, view: PortfolioView | None) -> None:
+        if view is None or not self.is_mounted:
+            return
+        self._fill()
         note = self.query_one("#assets-note", Static)
         note.set_class(view.stale, "warning")
         if view.stale and view.error is not None:

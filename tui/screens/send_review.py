@@ -145,6 +145,9 @@ class SendReviewScreen(Screen[None]):
         self.query_one("#review-device", Static).update(device)
         self._sign()
 
+    # An async worker is enough for a device: EvmSender.sign_and_send calls the signer with
+    # asyncio.to_thread, and a device signer (OnDeviceThread) blocks that thread, never the
+    # event loop, so the "confirm on your device" modal is drawn while the device waits.
     @work(exclusive=True, group="send-sign", exit_on_error=False)
     async def _sign(self) -> None:
         status = self.query_one("#review-status", Static)
@@ -157,7 +160,7 @@ class SendReviewScreen(Screen[None]):
             if code is None:
                 raise
             self.app.recent_errors.append(code)  # type: ignore[attr-defined]
-            status.update(send_error_text(exc, self.session, self.review.asset))
+            status.update(signing_error_text(exc, self.session, self.review.asset))
             status.add_class("warning")
             return
         if self._save_as:
@@ -218,3 +221,15 @@ class SendReviewScreen(Screen[None]):
             status.update(send_error_text(exc, self.session, self.review.asset))
             return
         self.app.push_screen(SendReviewScreen(review))
+
+
+def signing_error_text(error: BaseException, session: WalletSession, asset: Any) -> str:
+    """A device's refusal in the device's words (rejected, locked, wrong app, unplugged);
+    anything else as the send screen words it."""
+    from devices.errors import DeviceError
+    from tui.device_interaction import device_error_text
+
+    if isinstance(error, DeviceError):
+        model = getattr(getattr(session.active_signer, "info", None), "model", None)
+        return device_error_text(error, str(model or session.signer))
+    return send_error_text(error, session, asset)

@@ -127,7 +127,7 @@ class SwapReviewScreen(Screen[bool]):
             if code is None:
                 raise
             self.app.recent_errors.append(code)  # type: ignore[attr-defined]
-            self._status(swap_error_text(exc), warning=True)
+            self._status(self._error_text(exc), warning=True)
             return
         self.result = record
         self.phase = "done"
@@ -139,6 +139,18 @@ class SwapReviewScreen(Screen[bool]):
             gas=money(record.network_fee_paid or 0, r.native, 18),
             tx=record.swap_tx or "",
         ))  # fmt: skip
+
+    def _error_text(self, exc: BaseException) -> str:
+        """A device's refusal in the device's words; others as the swap screen words them.
+        (Signing runs in EvmSender.sign_and_send's thread: see send_review.py.)"""
+        from devices.errors import DeviceError
+        from tui.device_interaction import device_error_text
+
+        if isinstance(exc, DeviceError):
+            signer = self.session.active_signer
+            model = getattr(getattr(signer, "info", None), "model", None)
+            return device_error_text(exc, str(model or self.session.signer))
+        return swap_error_text(exc)
 
 
 def _utc(timestamp: int) -> str:

@@ -1,0 +1,138 @@
+"""`termwallet balance` and `termwallet send ltc-regtest ...` in-process (tui.cli.main) on
+litecoind + ElectrumX: balances with the Litecoin accounts, a dry run that signs nothing, a send
+that confirms on the node, the history rows it leaves, and clear refusals."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.fixtures.litecoin import Regtest
+from tui.cli import main
+from wallet.paths import Paths
+
+# BIP39 test vector phrase no other regtest test uses: its coins stay its own.
+PHRASE = "scheme spot photo card baby mountain device kick cradle pact join borrow"
+PASSWORD = "correct horse battery"
+COIN = 10**8
+
+
+def _home(home: Path, electrum: str) -> tuple[Path, str]:
+    """A restored wallet (cheap KDF; the first CLI unlock upgrades it) with ltc-regtest shown;
+    the password file and the SegWit account's first regtest address."""
+    from wallet.accounts import AccountBook
+    from wallet.keys import ScriptKind
+    from wallet.keystore import KdfParams, Keystore
+    from wallet.store import Store
+
+    paths = Paths.default().ensure()
+    unlocked = Keystore(paths.data_dir / "keystore.json", kdf=KdfParams.cheap_for_tests()).create(
+        PHRASE, PASSWORD, ""
+    )
+    signer = unlocked.signer()
+    store = Store(paths.database)
+    try:
+        book = AccountBook(store)
+        book.add_default_accounts(signer, book.software_wallet())
+        first = book.address("ltc-regtest", ScriptKind.P2WPKH, 0)
+    finally:
+        signer.close()
+        unlocked.lock()
+        store.close()
+    paths.config_file.write_text(
+        # The EVM node is unreachable on purpose (no internet): its rows are stale, apart.
+        'network = "eth"\nrpc_urls = { eth = ["http://127.0.0.1:9"] }\n'
+        'utxo_networks = ["ltc-regtest"]\n'
+        f'[electrum_servers]\nltc-regtest = ["{electrum}"]\n',
+        "utf-8",
+    )
+    pw = home / "pw"
+    pw.write_text(PASSWORD, "utf-8")
+    return pw, first
+
+
+def _utxo(out: str) -> dict[str, dict[str, object]]:
+    return {r["script"]: r for r in json.loads(out)["utxo"]}
+
+
+@pytest.mark.regtest
+def test_balance_send_and_history_from_the_cli(
+    regtest: Regtest, termwallet_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pw, first = _home(termwallet_home, regtest.electrum_tcp)
+    regtest.fund(first, 2 * COIN)
+    regtest.mine(1)
+    regtest.wait_electrum_height(regtest.height())
+
+    # The EVM node is down: exit 3 (stale), and the Litecoin figures are current.
+    assert main(["balance", "--json"]) == 3
+    rows = _utxo(capsys.readouterr().out)
+    assert rows["p2wpkh"]["amount"] == str(2 * COIN) and rows["p2wpkh"]["stale"] is False
+    assert rows["p2tr"]["amount"] == "0" and rows["p2wpkh"]["tip"] == regtest.height()
+
+    to = str(regtest.rpc("getnewaddress", "", "bech32"))
+    # A dry run needs no password and signs nothing.
+    assert main(["send", "ltc-regtest", to, "0.5", "--dry-run", "--json", "--fee", "fast"]) == 0
+    cap = capsys.readouterr()
+    review = json.loads(cap.out)
+    assert review["amount"] == str(COIN // 2) and review["to"] == to
+    assert review["fee_tier"] == "fast" and review["fee_rate_sat_vb"] >= 1
+    assert int(review["total"]) == COIN // 2 + int(review["fee"]) and review["fiat"] is None
+    assert "nothing was signed" in cap.err
+    assert len(regtest.rpc("getrawmempool", wallet=None)) == 0
+
+    code = main(
+        ["send", "ltc-regtest", to, "0.5", "--yes", "--password-file", str(pw), "--no-wait"]
+    )
+    cap = capsys.readouterr()
+    assert code == 0, cap.err
+    assert "Network fee:" in cap.out and "sat/vB" in cap.out and "Total:" in cap.out
+    txid = cap.out.strip().splitlines()[-1].split()[1]
+    assert txid in regtest.rpc("getrawmempool", wallet=None)
+    assert PASSWORD not in cap.out + cap.err and PHRASE.split()[2] not in cap.out + cap.err
+    regtest.mine(1)
+    regtest.wait_electrum_height(regtest.height())
+    got = regtest.rpc("gettransaction", txid)
+    assert got["confirmations"] == 1 and got["amount"] == pytest.approx(0.5)
+
+    assert main(["balance"]) == 3
+    cap = capsys.readouterr()
+    assert "ltc-regtest" in cap.out and "p2wpkh #0" in cap.out
+    assert main(["balance", "--json"]) == 3
+    rows = _utxo(capsys.readouterr().out)
+    fee = int(rows["p2wpkh"]["amount"])  # what is left tells the fee the node charged
+    assert 0 < 2 * COIN - COIN // 2 - fee < 10_000  # a fee of a few hundred sat, not more
+
+    # `balance` wrote the transactions into history: the CLI lists them.
+    assert main(["history", "--json"]) == 0
+    hist = {r["tx_hash"]: r for r in json.loads(capsys.readouterr().out)}
+    assert hist[txid]["direction"] == "out" and hist[txid]["counterparty"] == to
+    assert hist[txid]["status"] == "confirmed"
+
+
+def test_refusals_are_clear_without_a_node(
+    termwallet_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """btc-regtest has no built-in server and none is configured; ltc-regtest's is down."""
+    _, first = _home(termwallet_home, "tcp://127.0.0.1:9")
+    assert main(["send", "btc-regtest", "bcrt1qxyz", "0.1", "--dry-run"]) == 2
+    err = capsys.readouterr().err
+    assert "no server is configured for Bitcoin Regtest" in err and "electrum_servers" in err
+    # The address is checked before anything is asked of the server.
+    typo = first[:-1] + ("q" if first[-1] != "q" else "p")
+    assert main(["send", "ltc-regtest", typo, "0.1", "--dry-run"]) == 2
+    assert "checksum is wrong" in capsys.readouterr().err
+    assert main(["send", "ltc-regtest", first, "0.1", "--dry-run"]) == 2
+    assert "Cannot reach node tcp://127.0.0.1:9" in capsys.readouterr().err
+    assert main(["send", "ltc-regtest", "x", "1", "--asset", "USDC"]) == 2
+    assert "leave out --asset" in capsys.readouterr().err
+    assert main(["send", "ltc-regtest", "x", "1", "--account", "5", "--dry-run"]) == 2
+    assert "no p2wpkh account 5 for ltc-regtest" in capsys.readouterr().err
+    # balance: the Litecoin rows are stale with the reason, and no figure is made up.
+    assert main(["balance", "--json"]) == 3
+    out = capsys.readouterr()
+    rows = _utxo(out.out)
+    assert rows["p2wpkh"]["stale"] is True and rows["p2wpkh"]["amount"] is None
+    assert "127.0.0.1:9" in str(rows["p2wpkh"]["stale_reason"])

@@ -1,0 +1,97 @@
+"""Receive on a Bitcoin/Litecoin account: the first unused address, its QR code (a BIP21 URI,
+wallet/qr.py) and a copy through the clipboard guard. Pushed from Assets (`r`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from tui.bindings import translate_bindings
+from tui.errors import error_code, user_message
+from tui.i18n import t
+
+if TYPE_CHECKING:
+    from wallet.utxo_portfolio import ReceiveInfo
+
+
+class AppClipboard:
+    """The terminal's clipboard (OSC 52) through Textual. It cannot be read back, so the
+    guard's clearing empties it whatever it holds then."""
+
+    def __init__(self, app: object) -> None:
+        self._app = app
+
+    def set_text(self, text: str) -> None:
+        self._app.copy_to_clipboard(text)  # type: ignore[attr-defined]
+
+    def get_text(self) -> str | None:
+        return None
+
+
+class ReceiveScreen(Screen[None]):
+    DEFAULT_CSS = """
+    #receive-body { padding: 0 1; height: 1fr; }
+    #receive-qr { width: auto; height: auto; margin: 1 0 0 0; }
+    #receive-address { height: auto; }
+    #receive-note { height: auto; padding: 1 0 0 0; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("c", "copy", "bind.copy_address"),
+        Binding("escape", "back", "bind.send_back"),
+    ]
+
+    def __init__(self, key: str) -> None:
+        super().__init__()
+        self.key = key
+        self.info: ReceiveInfo | None = None
+        self._error: BaseException | None = None
+
+    def compose(self) -> ComposeResult:
+        try:
+            self.info = self.app.session.utxo.receive(self.key)  # type: ignore[attr-defined]
+        except Exception as exc:
+            if error_code(exc) is None:
+                raise
+            self._error = exc
+        with VerticalScroll(id="receive-body"):
+            if self.info is None:
+                yield Static(t("utxo.receive.title_plain"), classes="title")
+                assert self._error is not None
+                yield Static(user_message(self._error), classes="warning")
+            else:
+                i = self.info
+                kind = t(f"utxo.script_{i.script}")
+                yield Static(
+                    t("utxo.receive.title", symbol=i.symbol, network=i.network_name, kind=kind),
+                    classes="title",
+                )
+                address = Text(t("utxo.receive.address") + "  ", style="bold")
+                address.append(i.address)
+                yield Static(address, id="receive-address")
+                yield Static("\n".join(i.qr.lines), id="receive-qr")
+                note = t("utxo.receive.hint", uri=i.uri)
+                if not i.checked:
+                    note = t("utxo.receive.unchecked") + "\n" + note
+                yield Static(note, id="receive-note", classes="muted")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        translate_bindings(self)
+
+    def action_copy(self) -> None:
+        from wallet.clipboard import ClipboardGuard
+
+        if self.info is None:
+            return
+        # Not sensitive: an address is meant to be shared, so it is not cleared later.
+        ClipboardGuard(AppClipboard(self.app)).copy(self.info.address, sensitive=False)
+        self.notify(t("utxo.receive.copied"), timeout=4)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

@@ -84,10 +84,11 @@ class TermwalletApp(App[int]):
         if self.services.demo:
             self.notify(t("demo.ready", url=self.session.network.rpc_urls[0]), timeout=4)
         gate_screen = getattr(self.services, "gate_screen", None)
-        if gate_screen is not None:
-            first = gate_screen()
-            if first is not None:
-                self.push_screen(first, self._through_gate)
+        first = gate_screen() if gate_screen is not None else None
+        if first is not None:
+            self.push_screen(first, self._through_gate)
+        else:
+            self._watch_activity()
         self._start_idle_timer()
 
     def _through_gate(self, unlocked: UnlockedWallet | None) -> None:
@@ -97,6 +98,25 @@ class TermwalletApp(App[int]):
         self.services.unlocked(unlocked)  # type: ignore[attr-defined]
         self._reopen_session()
 
+    @work(exclusive=True, group="activity", exit_on_error=False)
+    async def _watch_activity(self) -> None:
+        """Read the history once the wallet is open, so abnormal activity (an approval, a
+        lookalike transfer, an outflow not made here) is announced without visiting History.
+        A failure is quiet here: the History screen shows it where it matters."""
+        from wallet.history import sync_wallet_history
+
+        session = self.session
+        if session is None or (not session.addresses and not getattr(session, "utxo", None)):
+            return
+        config = getattr(getattr(self.services, "paths", None), "config_file", None)
+        report, errors = await sync_wallet_history(session, config)
+        for exc in errors:
+            self.recent_errors.append(error_code(exc) or type(exc).__name__)
+        if report is not None and report.flagged:
+            self.notify(
+                t("history.flag_notice", count=len(report.flagged)), severity="warning", timeout=12
+            )
+
     @work(exclusive=True, group="session", exit_on_error=False)
     async def _reopen_session(self) -> None:
         """New accounts or a new lock state: a fresh session over the same store."""
@@ -104,9 +124,12 @@ class TermwalletApp(App[int]):
         self.session = await self.services.open_session()
         if old is not None and old.backend is not self.session.backend:
             await old.backend.aclose()
+        if old is not None and getattr(old, "utxo", None) and old.utxo is not self.session.utxo:
+            await old.utxo.aclose()  # its Electrum connections
         self.status = self.session.status
         if isinstance(self.screen, AssetsScreen):
             self.screen.action_refresh()
+        self._watch_activity()
 
     # -- auto-lock ---------------------------------------------------------------------------
 

@@ -1137,3 +1137,38 @@ def explorer_for(network_id: str, config_file: Path | None) -> tuple[str | None,
     if url is None and key is not None:
         url = ETHERSCAN_V2
     return url, key
+
+
+async def sync_wallet_history(
+    session: Any, config_file: Path | None
+) -> tuple[SyncReport | None, list[Exception]]:
+    """Everything the History screen shows, read again: the EVM network's sources (the node or
+    an explorer API), then the Bitcoin/Litecoin accounts. One failing source does not stop the
+    others; the saved rows stay. Returns the EVM report (None if it failed or there is no EVM
+    account) and the typed errors met, for the screen to show and diagnostics to quote."""
+    import asyncio
+
+    from chains.errors import ChainError
+
+    errors: list[Exception] = []
+    report: SyncReport | None = None
+    if session.addresses:
+        url, key = await asyncio.to_thread(explorer_for, session.network.id, config_file)
+        # In a thread: building a source imports httpx (~0.15 s) the first time.
+        sources = await asyncio.to_thread(
+            sources_for, session.network, session.assets, explorer_url=url, explorer_key=key
+        )
+        try:
+            report = await HistorySync(
+                session.store, session.network, session.addresses, sources, session.assets
+            ).run()
+        except ChainError as exc:
+            errors.append(exc)
+        finally:
+            for source in sources:
+                await source.aclose()
+    try:
+        await session.sync_utxo_history()
+    except ChainError as exc:
+        errors.append(exc)
+    return report, errors

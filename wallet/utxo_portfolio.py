@@ -243,6 +243,13 @@ class UtxoPortfolio:
 
         return await fee_tiers(self.backend(self.network(key).id))
 
+    def check_recipient(self, key: str, address: str) -> None:
+        """AddressError (saying what is wrong) unless `address` can receive on this account's
+        network: checked before anything else, a password prompt included."""
+        from chains.utxo import address_to_script
+
+        address_to_script(address.strip(), self.network(key))
+
     async def prepare_send(
         self, key: str, recipient: str, amount: int | None, tier: str, signer: object | None
     ) -> UtxoSendReview:

@@ -260,13 +260,34 @@ class UtxoSender:
             raise SendError("the signed transaction's outputs differ from the review")
 
     async def broadcast(self, signed: SignedUtxoTx) -> str:
+        """Send the signed transaction. Only a real refusal marks it failed: when the server
+        cannot be reached it stays signed (resume() sends it later), and when the server
+        already has it (sent before a crash, or mined) it counts as sent."""
+        from chains.errors import NodeUnreachable
+
         try:
             txid = await self.backend.broadcast(signed.raw)
+        except NodeUnreachable as exc:
+            self._set_state(signed.id, TxState.SIGNED, error=str(exc)[:500])
+            raise
         except ChainError as exc:
+            if _already_known(exc) or await self._server_has(signed.txid):
+                self._set_state(signed.id, TxState.BROADCAST)
+                return signed.txid
+            if getattr(exc, "code", "") == "RATE_LIMITED":
+                self._set_state(signed.id, TxState.SIGNED, error=str(exc)[:500])
+                raise
             self._set_state(signed.id, TxState.FAILED, error=str(exc)[:500])
             raise
         self._set_state(signed.id, TxState.BROADCAST)
         return txid
+
+    async def _server_has(self, txid: str) -> bool:
+        """Whether the server knows the transaction (in its mempool or a block)."""
+        try:
+            return bool((await self.backend.transactions([txid])).get(txid))
+        except ChainError:
+            return False
 
     def _set_state(self, row: int, state: TxState, *, error: str | None = None) -> None:
         now = datetime.now(UTC).isoformat()
@@ -309,3 +330,13 @@ class UtxoSender:
         if rec.height > 0:
             return TxStatus(txid, TxState.CONFIRMED, rec.height, rec.confirmations)
         return TxStatus(txid, TxState.BROADCAST, None, 0)
+
+
+def _already_known(exc: Exception) -> bool:
+    """The node's words for "I have this one already" (Bitcoin Core, Litecoin Core, Esplora)."""
+    text = str(exc).lower()
+    return any(
+        marker in text
+        for marker in ("txn-already-known", "txn-already-in-mempool", "already in block chain",
+                       "transaction already in block chain", "already known")
+    )  # fmt: skip

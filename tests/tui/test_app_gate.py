@@ -30,7 +30,7 @@ def _text(app: TermwalletApp) -> str:
 def _configure(home: Path, **lines: str) -> Paths:
     paths = Paths.default().ensure()
     # A network whose node cannot answer: nothing here may reach the internet.
-    text = 'network = "eth"\nrpc_urls = { eth = ["http://127.0.0.1:9"] }\n'
+    text = 'network = "eth"\nutxo_networks = []\nrpc_urls = { eth = ["http://127.0.0.1:9"] }\n'
     text += "".join(f"{k} = {v}\n" for k, v in lines.items())
     paths.config_file.write_text(text)
     return paths

@@ -78,7 +78,7 @@ def test_sync_reads_the_restored_wallets_history_from_the_node(
 
     paths = Paths.default().ensure()
     paths.config_file.write_text(
-        f'network = "devnet"\nrpc_urls = {{ devnet = ["{devnet.rpc_url}"] }}\n'
+        f'network = "devnet"\nutxo_networks = []\nrpc_urls = {{ devnet = ["{devnet.rpc_url}"] }}\n'
     )
     ks = Keystore(paths.data_dir / "keystore.json", kdf=KdfParams.cheap_for_tests())
     unlocked = ks.create(DEMO_MNEMONIC, "a fine password")

@@ -145,13 +145,18 @@ async def test_flagged_approval_notifies_and_what_to_do_sends_a_prefilled_ticket
     )  # fmt: skip
     app = _app(d, tmp_path, support)
     async with app.run_test(size=(100, 30)) as pilot:
+        # The app reads the history when the wallet opens and announces the flagged row
+        # before the user visits History.
+        for _ in range(3):
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+        notes = [n.message for n in app._notifications]
+        assert any("1 transactions need your attention" in m for m in notes), notes
         await settle(pilot)
         await pilot.press("2")
         await pilot.pause()
         await app.workers.wait_for_complete()
         await pilot.pause()
-        notes = [n.message for n in app._notifications]
-        assert any("1 transactions need your attention" in m for m in notes), notes
         table = _table(app)
         assert table.row_count == 3
         await pilot.press("x")

@@ -105,8 +105,9 @@ def test_refusals_are_clear(
     assert "not enough ETH" in err and "12.5 ETH" in err and "Nothing was sent" in err
     assert main(["send", "devnet", "vitalik.eth", "1", "--dry-run"]) == 2
     assert "ENS" in capsys.readouterr().err
+    # An Ethereum address for a Bitcoin send is refused before any password is asked for.
     assert main(["send", "btc", TO, "1"]) == 2
-    assert "not built yet" in capsys.readouterr().err
+    assert "recipient refused" in capsys.readouterr().err
     # Without --yes and without a terminal, nothing is sent.
     assert main(["send", "devnet", TO, "1", "--password-file", str(home / "pw")]) == 2
     assert "--yes" in capsys.readouterr().err
@@ -123,7 +124,7 @@ def test_balance_marks_stale_when_the_node_is_down(
     assert main(["balance", "--json"]) == 0
     fresh = json.loads(capsys.readouterr().out)
     Paths.default().config_file.write_text(
-        'network = "devnet"\n[rpc_urls]\ndevnet = ["http://127.0.0.1:9"]\n', "utf-8"
+        'network = "devnet"\nutxo_networks = []\n[rpc_urls]\ndevnet = ["http://127.0.0.1:9"]\n', "utf-8"
     )
     assert main(["balance", "--json"]) == 3
     stale = json.loads(capsys.readouterr().out)

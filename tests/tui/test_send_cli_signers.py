@@ -23,7 +23,7 @@ def _wallet_on(devnet: Devnet) -> Paths:
     """A restored wallet whose account 0 has 1 ETH on the devnet."""
     paths = Paths.default().ensure()
     paths.config_file.write_text(
-        f'network = "devnet"\nrpc_urls = {{ devnet = ["{devnet.rpc_url}"] }}\n'
+        f'network = "devnet"\nutxo_networks = []\nrpc_urls = {{ devnet = ["{devnet.rpc_url}"] }}\n'
     )
     devnet.rpc("anvil_setBalance", [ADDRESS, hex(10**18)])
     # The keystore is created with cheap KDF parameters, passed explicitly (test-only); the CLI

@@ -117,7 +117,8 @@ def test_refusals_are_clear_without_a_node(
 ) -> None:
     """btc-regtest has no built-in server and none is configured; ltc-regtest's is down."""
     _, first = _home(termwallet_home, "tcp://127.0.0.1:9")
-    assert main(["send", "btc-regtest", "bcrt1qxyz", "0.1", "--dry-run"]) == 2
+    valid = "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080"  # BIP173 vector
+    assert main(["send", "btc-regtest", valid, "0.1", "--dry-run"]) == 2
     err = capsys.readouterr().err
     assert "no server is configured for Bitcoin Regtest" in err and "electrum_servers" in err
     # The address is checked before anything is asked of the server.

@@ -196,9 +196,9 @@ async def test_balances_history_rows_and_resume_once(
 
         await pf.sync_history()
         history = HistoryStore(store)
-        acct = pf.account(seg)
+        # Rows name the account by its first receiving address on this network.
         label = AccountBook(store).address("ltc-regtest", ScriptKind.P2WPKH, 11)
-        assert label.startswith("rltc1q") and acct.address.startswith("tltc1q")
+        assert label.startswith("rltc1q")
         (row,) = history.page(HistoryQuery(network="ltc-regtest", accounts=(label,)))
         assert (row.tx_hash, row.direction, row.amount, row.status) == (
             funding,

@@ -232,3 +232,40 @@ async def test_signed_but_not_sent_survives_a_restart_and_keeps_its_inputs(
     for canary in (MNEMONIC.encode(), seed_root.key.secret, seed_root.to_string().encode()):
         assert canary not in blob
     store.close()
+
+
+async def test_a_crash_after_broadcast_does_not_mark_a_sent_payment_failed(
+    regtest: Regtest, tmp_path: Path, signer: SoftwareSigner, backend: ElectrumBackend
+) -> None:
+    """Killed after the node took the transaction but before the store said so: on resume the
+    node answers 'already have it', and the payment counts as sent, not failed."""
+    store = Store(tmp_path / "crash2.sqlite3")
+    acct = _account(store, signer, ScriptKind.P2WPKH, 10)
+    ua = UtxoAccount(store, acct, backend)
+    addr = (await ua.sync()).receive_address
+    regtest.fund(addr, COIN)
+    regtest.mine(1)
+    await poll(ua.sync, lambda r: r.confirmed == COIN)
+    to = str(regtest.rpc("getnewaddress", "", "bech32"))
+    sender = UtxoSender(store, acct, backend)
+    review = await sender.prepare(to, COIN // 2, signer_fingerprint(signer), fee_rate=2)
+    signed = sender.sign(review, signer)
+    assert await sender.broadcast(signed) == signed.txid
+    # What a crash between the broadcast and the state update leaves behind:
+    store.db.execute("UPDATE utxo_outgoing SET state = 'signed' WHERE id = ?", (signed.id,))
+    assert await sender.resume() == [signed.txid]
+    (state,) = store.db.execute(
+        "SELECT state FROM utxo_outgoing WHERE id = ?", (signed.id,)
+    ).fetchone()
+    assert state == "broadcast"
+    assert signed.txid in regtest.rpc("getrawmempool", wallet=None)
+    # The harder case: it was mined meanwhile, so the node refuses it again (its inputs are
+    # spent); the server still has it, and that is what counts.
+    regtest.mine(1)
+    store.db.execute("UPDATE utxo_outgoing SET state = 'signed' WHERE id = ?", (signed.id,))
+    assert await sender.resume() == [signed.txid]
+    (state,) = store.db.execute(
+        "SELECT state FROM utxo_outgoing WHERE id = ?", (signed.id,)
+    ).fetchone()
+    assert state == "broadcast"
+    store.close()

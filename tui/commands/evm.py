@@ -494,6 +494,10 @@ async def _send_utxo(args: argparse.Namespace) -> int:
         utxo = session.utxo
         key = _utxo_key(utxo, args.chain, args.script, args.account)
         net = utxo.network(key)
+        try:
+            utxo.check_recipient(key, args.to)
+        except ValueError as exc:
+            raise CliError(f"recipient refused: {exc}. Nothing was sent.") from None
         for txid in await utxo.resume(args.chain):
             print(f"re-sent a payment signed before a crash: {txid}", file=sys.stderr)
         amount = (

@@ -58,9 +58,9 @@ def _query(args: argparse.Namespace) -> Any:
 
 
 async def _sync(network_id: str | None) -> str | None:
-    """Sync the user's wallet; None on success, else the reason (for stderr)."""
-    from chains.errors import ChainError
-    from wallet.history import HistorySync, explorer_for, sources_for
+    """Sync the user's wallet (EVM network and Bitcoin/Litecoin accounts); None on success,
+    else the reasons (for stderr)."""
+    from wallet.history import sync_wallet_history
     from wallet.paths import Paths
     from wallet.settings import load_settings
     from wallet.user import UserWallet
@@ -70,22 +70,11 @@ async def _sync(network_id: str | None) -> str | None:
     if network_id:
         settings = settings.model_copy(update={"network": network_id})
     session = UserWallet.open(paths, settings).session()
-    if not session.addresses:
-        await session.aclose()
-        return None  # no accounts: nothing to read
-    url, key = explorer_for(session.network.id, paths.config_file)
-    sources = sources_for(session.network, session.assets, explorer_url=url, explorer_key=key)
     try:
-        await HistorySync(
-            session.store, session.network, session.addresses, sources, session.assets
-        ).run()
-        return None
-    except ChainError as exc:
-        return f"{exc.code}: {exc}"
+        _report, errors = await sync_wallet_history(session, paths.config_file)
     finally:
-        for s in sources:
-            await s.aclose()
         await session.aclose()
+    return "; ".join(f"{getattr(e, 'code', type(e).__name__)}: {e}" for e in errors) or None
 
 
 def run_history(args: argparse.Namespace) -> int:

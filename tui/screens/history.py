@@ -8,7 +8,6 @@ every minute while the screen exists; new flagged rows raise a notification.
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -305,37 +304,26 @@ class HistoryScreen(MainScreen):
 
     def action_sync(self) -> None:
         session = getattr(self.app, "session", None)
-        if session is None or not session.addresses or self.history is None:
+        if session is None or self.history is None:
+            return
+        if not session.addresses and not getattr(session, "utxo", None):
             return
         self._put("#history-note", t("history.syncing", network=session.network.name))
         self._sync()
 
     @work(exclusive=True, group="history-sync", exit_on_error=False)
     async def _sync(self) -> None:
-        from chains.errors import ChainError
-        from wallet.history import HistorySync, explorer_for, sources_for
+        from wallet.history import sync_wallet_history
 
         session = self.app.session  # type: ignore[attr-defined]
         config = getattr(getattr(self.app.services, "paths", None), "config_file", None)
-        url, key = await asyncio.to_thread(explorer_for, session.network.id, config)
-        # In a thread: building a source imports httpx (~0.15 s) the first time.
-        sources = await asyncio.to_thread(
-            sources_for, session.network, session.assets, explorer_url=url, explorer_key=key
-        )
-        try:
-            report = await HistorySync(
-                session.store, session.network, session.addresses, sources, session.assets
-            ).run()
-            self.sync_error = None
-            self.head = report.head
-        except ChainError as exc:
-            # Shown in place (the saved history stays useful); the code goes to diagnostics.
-            self.sync_error = user_message(exc)
+        report, errors = await sync_wallet_history(session, config)
+        # Shown in place (the saved history stays useful); the codes go to diagnostics.
+        self.sync_error = user_message(errors[0]) if errors else None
+        for exc in errors:
             self.app.recent_errors.append(error_code(exc) or type(exc).__name__)  # type: ignore[attr-defined]
-            report = None
-        finally:
-            for source in sources:
-                await source.aclose()
+        if report is not None:
+            self.head = report.head
         self._requery(keep_cursor=True)
         if report is not None and report.flagged:
             self.notify(t("history.flag_notice", count=len(report.flagged)),

@@ -32,13 +32,13 @@ from urllib.parse import urlsplit
 
 from chains.errors import BadResponse, ChainError, NodeUnreachable
 from chains.models import Asset, Balance
+from chains.units import number_token_to_int
 from chains.utxo import (
     FeeEstimates,
     HistoryItem,
     Utxo,
     address_to_script,
     electrum_scripthash,
-    number_token_to_int,
 )
 from chains.utxo_networks import UtxoNetwork
 

@@ -18,7 +18,8 @@ import httpx
 
 from chains.errors import BadResponse, ChainError, NodeUnreachable
 from chains.models import Asset, Balance
-from chains.utxo import FeeEstimates, HistoryItem, Utxo, number_token_to_int, txid_of
+from chains.units import number_token_to_int
+from chains.utxo import FeeEstimates, HistoryItem, Utxo, txid_of
 from chains.utxo_networks import UtxoNetwork
 
 T = TypeVar("T")

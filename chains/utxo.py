@@ -81,34 +81,6 @@ class UtxoBackend(Protocol):
     async def aclose(self) -> None: ...
 
 
-# --- numbers as servers write them ---------------------------------------------------------
-
-
-def number_token_to_int(token: str, decimals: int, *, round_up: bool = False) -> int:
-    """A JSON number token ('0.00001', '1e-05', '87.882') scaled by 10**decimals, exactly.
-
-    Servers write fee rates as JSON floats, sometimes in exponent form, which
-    chains.units.parse_amount rightly refuses from users; integer arithmetic keeps them exact
-    here. JSON is parsed with parse_float=str so no float is ever made."""
-    s = token.strip().lower()
-    neg = s.startswith("-")
-    s = s.lstrip("+-")
-    mantissa, _, exp_text = s.partition("e")
-    try:
-        exp = int(exp_text) if exp_text else 0
-        whole, _, frac = mantissa.partition(".")
-        digits = int((whole or "0") + frac)
-    except ValueError:
-        raise ValueError(f"not a number: {token!r}") from None
-    shift = exp - len(frac) + decimals
-    if shift >= 0:
-        value = digits * 10**shift
-    else:
-        q, r = divmod(digits, 10**-shift)
-        value = q + (1 if round_up and r else 0)
-    return -value if neg else value
-
-
 # --- addresses and scripts -----------------------------------------------------------------
 
 

@@ -204,6 +204,11 @@ class TermwalletApp(App[int]):
 
         choose_signer(self)
 
+    def action_two_factor(self) -> None:
+        from tui.screens.totp_setup import TotpSetupScreen
+
+        self.push_screen(TotpSetupScreen())
+
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         for name in SCREENS:
             title = t(f"nav.{name}")
@@ -217,6 +222,9 @@ class TermwalletApp(App[int]):
             t("devices.palette.connect"),
             t("devices.palette.connect_help"),
             self.action_connect_device,
+        )
+        yield SystemCommand(
+            t("security.palette.title"), t("security.palette.help"), self.action_two_factor
         )
         yield SystemCommand(
             t("palette.language"), t("palette.language_help"), self.action_toggle_language

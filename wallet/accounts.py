@@ -110,6 +110,9 @@ class Account:
         }
 
 
+# SLIP-132 private-key prefixes (xprv, tprv, zprv, vprv, Ltpv, ttpv and the rest).
+_PRIVATE_PREFIXES = frozenset({"xprv", "tprv", "yprv", "zprv", "uprv", "vprv", "Ltpv", "ttpv"})
+
 _ETH_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 
 
@@ -215,6 +218,7 @@ class AccountBook:
             raise AccountError(f"{chain} has no {script} accounts")
         plain = convert_xpub(xpub, "xpub")
         address = derive_address(chain, script, plain, 0, 0)
+        self._refuse_watched(spec.family, script, address)
         wallet_id = self._wallet(label or "Watch-only", "watch")
         return self._insert(
             wallet_id,
@@ -239,10 +243,44 @@ class AccountBook:
             address, script = to_checksum_address(address), ScriptKind.ETH
         else:
             script = _segwit_script(spec.hrp or "", address)
+        self._refuse_watched(spec.family, script, address)
         wallet_id = self._wallet(label or "Watch-only", "watch")
         return self._insert(
             wallet_id, spec.family, script, address=address, label=label, watch_only=True
         )
+
+    def _refuse_watched(self, family: str, script: ScriptKind, address: str) -> None:
+        # Each label is its own watch wallet, so the table's UNIQUE constraint (per wallet)
+        # would let the same key in twice under two labels and count its coins twice.
+        row = self._db.execute(
+            "SELECT 1 FROM accounts WHERE network = ? AND script = ? AND address = ? "
+            "AND watch_only = 1",
+            (family, script.value, address),
+        ).fetchone()
+        if row is not None:
+            raise AccountError("that account is already watched")
+
+    def add_watch(
+        self,
+        chain: str,
+        key_or_address: str,
+        script: ScriptKind | None = None,
+        label: str | None = None,
+    ) -> Account:
+        """A watch-only account from an xpub/zpub (every address) or a single address. Private
+        keys are refused without repeating them (they are already somewhere they should not
+        be: an argument, a paste buffer)."""
+        text = key_or_address.strip()
+        if text[1:4] == "prv" or text[:4] in _PRIVATE_PREFIXES:
+            raise AccountError(
+                "that is a private key: a watch-only account takes the public key (xpub/zpub) "
+                "or an address. Treat that private key as exposed."
+            )
+        if text[:4] in _XPUB_VERSIONS:
+            return self.add_watch_xpub(chain, text, script, label)
+        if script is not None:
+            raise AccountError("the address type comes from the address itself: leave it out")
+        return self.add_watch_address(chain, text, label)
 
     def list(self) -> list[Account]:
         rows = self._db.execute("SELECT * FROM accounts ORDER BY id").fetchall()

@@ -13,6 +13,7 @@ import hmac
 import secrets
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from wallet.keystore import KeystoreError
@@ -34,6 +35,12 @@ class BadCode(TotpError):
     code = "TOTP_BAD_CODE"
 
 
+class CodeRequired(TotpError):
+    """A send was asked for without the code that two-factor authentication requires."""
+
+    code = "TOTP_REQUIRED"
+
+
 def new_secret() -> str:
     import pyotp
 
@@ -45,6 +52,15 @@ def provisioning_uri(secret: str, account: str = "termwallet") -> str:
     import pyotp
 
     return str(pyotp.TOTP(secret).provisioning_uri(name=account, issuer_name="termwallet"))
+
+
+def setup_qr(secret: str, account: str = "termwallet") -> tuple[str, str]:
+    """The provisioning URI and its QR code as terminal text. Both ARE the secret: show them
+    on the screen only, never log or store them."""
+    from wallet.qr import qr_text
+
+    uri = provisioning_uri(secret, account)
+    return uri, str(qr_text(uri))
 
 
 def _hash_code(code: str) -> str:
@@ -156,3 +172,42 @@ class TotpGuard:
     @property
     def recovery_codes_left(self) -> int:
         return len(self._unlocked.secrets.recovery_code_hashes)
+
+
+@dataclass(frozen=True)
+class TotpStatus:
+    """What the store says without the keystore: enough for `totp status` and for knowing,
+    before anything is unlocked, that a send will need a code."""
+
+    enabled: bool
+    for_sending: bool
+
+
+def totp_status(store: Store) -> TotpStatus:
+    row = store.db.execute("SELECT enabled, for_sending FROM totp_state WHERE id = 1").fetchone()
+    if row is None:
+        return TotpStatus(False, False)
+    return TotpStatus(bool(row[0]), bool(row[0]) and bool(row[1]))
+
+
+def authorize_send(
+    store: Store,
+    unlocked: UnlockedWallet | None,
+    code: str | None,
+    *,
+    clock: Callable[[], float] = time.time,
+) -> None:
+    """The one check every send and swap makes before signing (app and CLI alike): nothing
+    when the factor is not required for sending; otherwise the code must verify (counted by
+    TotpGuard's own lockout). Fails closed: the store saying a code is needed while no
+    unlocked keystore is at hand to check it is a refusal, not a pass."""
+    if not totp_status(store).for_sending:
+        return
+    if unlocked is None:
+        raise CodeRequired("unlock the wallet to check the two-factor code")
+    guard = TotpGuard(store, unlocked, clock=clock)
+    if not guard.required_for_sending:
+        return
+    if code is None or not code.strip():
+        raise CodeRequired("sending needs the code from your authenticator app")
+    guard.verify(code)

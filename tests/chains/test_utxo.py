@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chains.errors import ChainError, InsufficientFunds
+from chains.units import number_token_to_int
 from chains.utxo import (
     AddressError,
     Coin,
@@ -17,7 +18,6 @@ from chains.utxo import (
     build_psbt,
     estimate_vsize,
     finalize_psbt,
-    number_token_to_int,
     script_to_address,
     select_coins,
 )

@@ -58,6 +58,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     send.add_argument("--no-wait", action="store_true", help="do not wait for it to be mined")
     send.add_argument("--password-file", type=Path, help="file holding the keystore password")
     send.add_argument(
+        "--totp-file",
+        type=Path,
+        help="file holding the two-factor code (when it is on for sending)",
+    )
+    send.add_argument(
         "--device", metavar="ID", help="sign on this hardware wallet (see `termwallet devices`)"
     )
     send.add_argument("--json", action="store_true", help="print the review/result as JSON")
@@ -191,9 +196,10 @@ async def _send(args: argparse.Namespace) -> int:
                 print("not sent", file=sys.stderr)
                 return 1
         if args.device:
+            _device_totp(wallet["user"], args.password_file, args.totp_file)
             signer = _device_signer(args.device, session.network.id, path, sender_address)
         else:
-            signer = _unlock(wallet["user"], args.password_file)
+            signer = _unlock(wallet["user"], args.password_file, args.totp_file)
         try:
             entry = await sender.sign_and_send(review, signer)
         except DeviceError as exc:
@@ -311,10 +317,21 @@ def _device_signer(device_id: str, network_id: str, path: str, sender: str) -> A
     return signer
 
 
-def _unlock(user: Any, password_file: Path | None) -> Any:
+def _device_totp(user: Any, password_file: Path | None, totp_file: Path | None) -> None:
+    """Two-factor for sending covers hardware-signed sends too: its secret is in the keystore,
+    so the keystore is unlocked just to check the code, then locked again."""
+    from wallet.totp import totp_status
+
+    if totp_status(user.store).for_sending:
+        _unlock(user, password_file, totp_file).close()
+
+
+def _unlock(user: Any, password_file: Path | None, totp_file: Path | None = None) -> Any:
     """The signer, unlocked through the same lockout as the app: wrong passwords from a script
-    wait out the same growing delay."""
+    wait out the same growing delay. When two-factor authentication is on for sending, the
+    code is checked here (tui/commands/security.py), before any signer exists."""
     from tui.cli import CliError
+    from tui.commands.security import authorize_cli_send
     from wallet.keystore import KeystoreError
     from wallet.lockout import guarded_unlock
 
@@ -337,6 +354,7 @@ def _unlock(user: Any, password_file: Path | None) -> Any:
     except KeystoreError as exc:
         raise CliError(str(exc)) from None
     try:
+        authorize_cli_send(user.store, unlocked, totp_file)
         return unlocked.signer()
     finally:
         unlocked.lock()
@@ -508,7 +526,7 @@ async def _send_utxo(args: argparse.Namespace) -> int:
         # The PSBT names the signing key's fingerprint, so the keys are unlocked before the
         # review is built; a dry run builds it without them and signs nothing.
         if not args.dry_run:
-            signer = _unlock(wallet["user"], args.password_file)
+            signer = _unlock(wallet["user"], args.password_file, args.totp_file)
         try:
             review = await utxo.prepare_send(key, args.to, amount, args.fee, signer)
         except InsufficientFunds as exc:

@@ -36,6 +36,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--dry-run", action="store_true", help="print the review; sign nothing")
     p.add_argument("--yes", action="store_true", help="swap without asking to confirm")
     p.add_argument("--password-file", type=Path, help="file holding the keystore password")
+    p.add_argument("--totp-file", type=Path,
+                   help="file holding the two-factor code (when it is on for sending)")  # fmt: skip
     p.add_argument("--json", action="store_true", help="print the review/result as JSON")
     p.set_defaults(handler=run_swap)
 
@@ -147,7 +149,7 @@ async def _swap(args: argparse.Namespace) -> int:
             if input("Swap? [y/N] ").strip().lower() not in ("y", "yes"):
                 print("not swapped", file=sys.stderr)
                 return 1
-        signer = _unlock(wallet["user"], args.password_file)
+        signer = _unlock(wallet["user"], args.password_file, args.totp_file)
         try:
             record = await swapper.execute(
                 review, signer, confirm_high_impact=args.confirm_high_impact

@@ -136,6 +136,13 @@ class SendReviewScreen(Screen[None]):
             status.add_class("warning")
             return
         status.remove_class("warning")
+        from tui.screens.totp_prompt import require_send_code
+
+        require_send_code(self.app, self._start_signing)
+
+    def _start_signing(self) -> None:
+        if self.phase != "idle":
+            return
         self.phase = "signing"
         device = Text(t("send.review.signing") + "\n", style="bold")
         for key, value in self.review.device_view():

@@ -286,6 +286,13 @@ class SendUtxoReviewScreen(_Base):
     def action_sign(self) -> None:
         if self.phase != "idle":
             return
+        from tui.screens.totp_prompt import require_send_code
+
+        require_send_code(self.app, self._start_signing)
+
+    def _start_signing(self) -> None:
+        if self.phase != "idle":
+            return
         self.phase = "signing"
         r = self.review
         device = Text(t("send.review.signing") + "\n", style="bold")

@@ -107,6 +107,16 @@ class SwapReviewScreen(Screen[bool]):
         if r.expired():
             self._status(t("swap.expired"), warning=True)
             return
+        from tui.screens.totp_prompt import require_send_code
+
+        require_send_code(self.app, self._start_swap)
+
+    def _start_swap(self) -> None:
+        if self.phase != "idle":
+            return
+        if self.review.expired():  # the code may have taken a while to type
+            self._status(t("swap.expired"), warning=True)
+            return
         self.phase = "working"
         self._status(t("swap.step.quote"))
         self._run()

@@ -390,7 +390,6 @@ class EvmBackend:
 
         return await self._call(go)
 
-
     # -- reads for contract use-cases (swaps) ----------------------------------------------
 
     async def eth_call(self, to: str, data: bytes, block: int | str = "latest") -> bytes:

@@ -16,6 +16,9 @@ def test_public_names_are_refused_in_the_test_process() -> None:
 
 
 def test_and_in_python_subprocesses() -> None:
-    code = "import socket\ntry:\n socket.getaddrinfo('example.com', 80)\nexcept OSError as e:\n print(e)"
+    code = (
+        "import socket\ntry:\n socket.getaddrinfo('example.com', 80)\n"
+        "except OSError as e:\n print(e)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "only loopback" in out.stdout

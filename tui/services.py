@@ -13,9 +13,9 @@ if TYPE_CHECKING:
 
     from wallet.keystore import UnlockedWallet
     from wallet.paths import Paths
-    from wallet.user import UserWallet
     from wallet.session import WalletSession
     from wallet.settings import Settings
+    from wallet.user import UserWallet
 
 
 class Services(Protocol):

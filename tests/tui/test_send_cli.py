@@ -124,7 +124,8 @@ def test_balance_marks_stale_when_the_node_is_down(
     assert main(["balance", "--json"]) == 0
     fresh = json.loads(capsys.readouterr().out)
     Paths.default().config_file.write_text(
-        'network = "devnet"\nutxo_networks = []\n[rpc_urls]\ndevnet = ["http://127.0.0.1:9"]\n', "utf-8"
+        'network = "devnet"\nutxo_networks = []\n[rpc_urls]\ndevnet = ["http://127.0.0.1:9"]\n',
+        "utf-8",
     )
     assert main(["balance", "--json"]) == 3
     stale = json.loads(capsys.readouterr().out)

@@ -121,7 +121,7 @@ async def test_palette_turns_it_on_and_a_send_asks_for_the_code(
         await pilot.press(*"12345", "enter")
         await settle(pilot)
         assert isinstance(app.screen, TotpPromptScreen)
-        assert "wrong or already used" in _static(app, "#totp-prompt-status")
+        assert "wrong or was already used" in _static(app, "#totp-prompt-status")
         assert Lockout(services.wallet.store, "totp").failures == 1
         await pilot.press("escape")  # cancelled: nothing is signed
         await settle(pilot)

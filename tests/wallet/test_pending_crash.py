@@ -47,7 +47,9 @@ def home(termwallet_home: Path, devnet_snapshot: Devnet) -> Path:
     unlocked.lock()
     store.close()
     paths.config_file.write_text(
-        f'network = "devnet"\nutxo_networks = []\n[rpc_urls]\ndevnet = ["{devnet_snapshot.rpc_url}"]\n', "utf-8"
+        f'network = "devnet"\nutxo_networks = []\n'
+        f'[rpc_urls]\ndevnet = ["{devnet_snapshot.rpc_url}"]\n',
+        "utf-8",
     )
     (termwallet_home / "pw").write_text(PASSWORD, "utf-8")
     return termwallet_home

@@ -219,7 +219,8 @@ def run_accounts(args: argparse.Namespace) -> int:
         return 0
     for a in accounts:
         kind = "watch-only" if a.watch_only else (a.path or "")
-        print(f"{a.id:3} {a.family:12} {a.script.value:7} {a.address}  {kind}")
+        label = f"  {a.label}" if a.label else ""
+        print(f"{a.id:3} {a.family:12} {a.script.value:7} {a.address}  {kind}{label}")
     return 0
 
 

@@ -20,9 +20,6 @@ from tui.bindings import translate_bindings
 from tui.errors import error_code, user_message
 from tui.i18n import t
 from tui.screens.assets import AssetsScreen
-from tui.screens.history import HistoryScreen
-from tui.screens.support import SupportScreen
-from tui.screens.swap import SwapScreen
 from tui.services import Services
 from tui.widgets.nav import SCREENS
 
@@ -36,14 +33,21 @@ if TYPE_CHECKING:  # kept off the start-up path: these pull in pydantic models a
 _log = logging.getLogger("tui")
 
 
+def _screen(module: str, name: str) -> Screen[None]:
+    import importlib
+
+    return getattr(importlib.import_module(module), name)()  # type: ignore[no-any-return]
+
+
 class TermwalletApp(App[int]):
     CSS_PATH = ["styles/app.tcss"]
     TITLE = "termwallet"
+    # Assets is the first frame; the other screens (and what they import) load on first visit.
     MODES = {
         "assets": AssetsScreen,
-        "history": HistoryScreen,
-        "swap": SwapScreen,
-        "support": SupportScreen,
+        "history": lambda: _screen("tui.screens.history", "HistoryScreen"),
+        "swap": lambda: _screen("tui.screens.swap", "SwapScreen"),
+        "support": lambda: _screen("tui.screens.support", "SupportScreen"),
     }
     BINDINGS = [
         Binding("1", "switch_mode('assets')", "bind.assets", show=False),

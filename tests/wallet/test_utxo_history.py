@@ -5,17 +5,14 @@ ElectrumX (tests/fixtures/litecoin.py); the rest need no node."""
 
 from __future__ import annotations
 
-import asyncio
 import socket
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
 
 from chains.errors import NodeUnreachable
 from devices.emulator import SoftwareSigner
-from tests.fixtures.litecoin import Regtest
+from tests.fixtures.litecoin import Regtest, poll
 from wallet.accounts import AccountBook
 from wallet.backends import NoUtxoServer, utxo_backend_for, utxo_network_for
 from wallet.history import HistoryQuery, HistoryStore, explorer_for
@@ -27,19 +24,6 @@ from wallet.utxo_portfolio import build_utxo_portfolio, wallet_utxo_networks
 # BIP39 test vector phrase used by no other regtest test: its coins stay its own.
 MNEMONIC = "letter advice cage absurd amount doctor acoustic avoid letter advice cage above"
 COIN = 10**8
-T = TypeVar("T")
-
-
-async def poll(fn: Callable[[], Awaitable[T]], ok: Callable[[T], bool], timeout: float = 30) -> T:
-    """ElectrumX indexes after the node: ask again until it shows what the node has."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        value = await fn()
-        if ok(value):
-            return value
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"still not there after {timeout} s: {value!r}")
-        await asyncio.sleep(0.25)
 
 
 def _closed_port() -> int:

@@ -4,17 +4,16 @@ would get."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 
 from chains.electrum import ElectrumBackend, ServerError
 from chains.utxo_networks import utxo_network
 from devices.emulator import SoftwareSigner
-from tests.fixtures.litecoin import Regtest
+from tests.fixtures.litecoin import Regtest, poll
 from wallet.accounts import AccountBook
 from wallet.keys import ScriptKind
 from wallet.store import Store
@@ -26,19 +25,6 @@ pytestmark = pytest.mark.regtest
 # A fixed test phrase (not the BIP39 "abandon" one, so no other test's coins mix in).
 MNEMONIC = "legal winner thank year wave sausage worth useful legal winner thank yellow"
 COIN = 10**8
-T = TypeVar("T")
-
-
-async def poll(fn: Callable[[], Awaitable[T]], ok: Callable[[T], bool], timeout: float = 30) -> T:
-    """The index follows the node: ask again until it shows what the node already has."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        value = await fn()
-        if ok(value):
-            return value
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"still not there after {timeout} s: {value!r}")
-        await asyncio.sleep(0.25)
 
 
 @pytest.fixture

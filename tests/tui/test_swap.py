@@ -3,6 +3,8 @@ by the demo signer and mined; the CLI's dry run prints the same figures."""
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 
 import pytest
@@ -66,3 +68,57 @@ async def test_quote_review_and_swap_in_the_app(devnet_snapshot: Devnet, tmp_pat
         assert status.startswith("Done: received"), status
         record = app.screen.result  # type: ignore[attr-defined]
         assert record.state == "done" and record.received == review.quote.buy_amount
+
+
+async def test_a_wallet_with_one_asset_is_told_why_it_cannot_swap(tmp_path: Path) -> None:
+    """A network where the wallet lists only its coin: the Swap screen opens (it once raised
+    InvalidSelectValueError and closed the app) and says what is missing."""
+    from bench.history import _Services
+
+    services = _Services(tmp_path / "w.sqlite3", "0x9858EfFD232B4033E47d90003D41EC34EcaEda94")
+    app = make_app(Settings(language="en"), services)  # type: ignore[arg-type]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        assert app.current_mode == "swap" and app.is_running
+        quote = str(app.screen.query_one("#swap-quote", Static).render())
+        assert "needs two assets" in quote and "ETH" in quote
+
+
+async def test_token_names_with_brackets_are_shown_as_text(tmp_path: Path) -> None:
+    """A token's symbol and name come from its contract: "[/]" in them is text, on Assets
+    and in Swap's lists (Textual reads a plain str there as markup, and "[/]" raised)."""
+    from bench.history import _Services
+    from chains.models import Asset
+    from wallet.store import Store
+
+    account = "0x9858EfFD232B4033E47d90003D41EC34EcaEda94"
+    odd = Asset(network="devnet", symbol="[/]", name="[b]Free[/b] [/]", decimals=6,
+                contract="0x" + "ab" * 20)  # fmt: skip
+
+    class Services(_Services):
+        async def open_session(self):  # type: ignore[no-untyped-def]
+            session = await super().open_session()
+            session.assets = [*session.assets, odd]
+            return session
+
+    store = Store(tmp_path / "w.sqlite3")
+    with store.db:  # a balance read before: the node is down now, Assets shows this one
+        store.db.execute(
+            "INSERT INTO balances(network, address, asset, amount, block, as_of) "
+            "VALUES('devnet', ?, ?, '5000000', 1, '2026-01-01T00:00:00+00:00')",
+            (account, odd.key),
+        )
+    store.close()
+    app = make_app(Settings(language="en"), Services(tmp_path / "w.sqlite3", account))  # type: ignore[arg-type]
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert app.is_running
+        svg = html.unescape(app.export_screenshot()).replace("\xa0", " ")
+        assert "[b]Free[/b] [/]" in re.sub(r"<[^>]+>", "", svg)  # on Assets, as it is
+        await pilot.press("3")
+        await settle(pilot)
+        assert app.current_mode == "swap" and app.is_running
+        svg = html.unescape(app.export_screenshot()).replace("\xa0", " ")
+        assert "[/]" in re.sub(r"<[^>]+>", "", svg)  # the buy list shows the symbol as it is

@@ -153,8 +153,10 @@ class AssetsScreen(MainScreen):
         table.clear()
         for h in self.view.holdings if self.view is not None else ():
             table.add_row(
-                h.asset.symbol,
-                h.asset.name,
+                # Text, not str: DataTable reads a str as markup, and a token's symbol and name
+                # are whatever its contract says ("[/]" would close the app).
+                Text(h.asset.symbol),
+                Text(h.asset.name),
                 Text(amount_text(h.amount, h.asset.decimals), justify="right"),
                 Text("—", justify="right"),
                 key=h.asset.key,
@@ -172,7 +174,8 @@ class AssetsScreen(MainScreen):
             name = row_name(u.network_name, kind, u.account_index)
             if u.watch_only:
                 name += " " + t("utxo.watch_only")
-            table.add_row(u.symbol, name, balance, Text("—", justify="right"), key=u.key)
+            table.add_row(Text(u.symbol), Text(name), balance, Text("—", justify="right"),
+                          key=u.key)  # fmt: skip
         if keep is not None:
             for i, row in enumerate(table.ordered_rows):
                 if row.key.value == keep:

@@ -134,14 +134,15 @@ class SwapScreen(MainScreen):
     def compose_body(self) -> ComposeResult:
         s = self.session
         assets = list(s.assets) if s is not None else []
-        options = [(f"{a.symbol}  {a.name}", a.key) for a in assets]
+        # Text, not str: a str prompt is read as markup, and a token names itself.
+        options = [(Text(f"{a.symbol}  {a.name}"), a.key) for a in assets]
         with VerticalScroll(id="swap-body", classes="body"):
             with Horizontal(classes="swap-row"):
                 yield Label(t("swap.sell"), classes="swap-label")
-                yield Select(options, value=assets[0].key if assets else Select.BLANK,
+                yield Select(options, value=assets[0].key if assets else Select.NULL,
                              allow_blank=not assets, id="swap-sell")  # fmt: skip
                 yield Label(t("swap.buy"), classes="swap-label swap-label-right")
-                yield Select(options, value=assets[1].key if len(assets) > 1 else Select.BLANK,
+                yield Select(options, value=assets[1].key if len(assets) > 1 else Select.NULL,
                              allow_blank=len(assets) < 2, id="swap-buy")  # fmt: skip
             with Horizontal(classes="swap-row"):
                 yield Label(t("swap.amount"), classes="swap-label")
@@ -157,6 +158,9 @@ class SwapScreen(MainScreen):
             return t("assets.waiting")
         if not s.addresses:
             return t("swap.no_accounts")
+        if len(s.assets) < 2:
+            symbols = ", ".join(a.symbol for a in s.assets) or "—"
+            return t("swap.need_two_assets", network=s.network.name, symbols=symbols)
         return t("swap.enter_amount")
 
     def on_mount(self) -> None:

@@ -15,7 +15,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from tui import i18n
+from tui import heap, i18n
 from tui.bindings import translate_bindings
 from tui.errors import error_code, user_message
 from tui.i18n import t
@@ -39,8 +39,14 @@ def _screen(module: str, name: str) -> Screen[None]:
     return getattr(importlib.import_module(module), name)()  # type: ignore[no-any-return]
 
 
+_FINISHED = (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED)
+
+
 class TermwalletApp(App[int]):
-    CSS_PATH = ["styles/app.tcss"]
+    # history.tcss is read with the app's own (about 5 ms more before the first frame): a
+    # screen's CSS_PATH makes Textual re-parse every stylesheet and restyle every widget of the
+    # app when the screen first shows, and History's first paint has a target (bench/history.py).
+    CSS_PATH = ["styles/app.tcss", "styles/history.tcss"]
     TITLE = "termwallet"
     # Assets is the first frame; the other screens (and what they import) load on first visit.
     MODES = {
@@ -69,6 +75,7 @@ class TermwalletApp(App[int]):
         # Codes of recent errors, newest last: support tickets quote them (never messages).
         self.recent_errors: deque[str] = deque(maxlen=20)
         self._idle: IdleTimer | None = None
+        self._heap_frozen = False
         i18n.set_language(language)
         self.set_reactive(TermwalletApp.language, language)
         translate_bindings(self)
@@ -174,6 +181,16 @@ class TermwalletApp(App[int]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place worker failures become messages for the user."""
+        if (
+            not self._heap_frozen
+            and event.state in _FINISHED
+            and self.session is not None
+            and len(self.screen_stack) == 1  # no dialog open: nothing about to be dropped
+            and not any(w.is_running for w in self.workers)
+        ):
+            # The wallet is open and its first reads (and imports) are done: tui/heap.py.
+            self._heap_frozen = True
+            self.call_after_refresh(heap.freeze)
         if event.state is not WorkerState.ERROR or event.worker.error is None:
             return
         error = event.worker.error

@@ -214,3 +214,45 @@ async def test_number_keys_switch_screens_after_leaving_a_text_field(
         await pilot.press("escape", "2")
         await settle(pilot)
         assert app.current_mode == "history"
+
+
+async def test_a_first_visit_restyles_only_the_new_screen_and_builds_the_footer_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What keeps History's first paint fast (bench/history.py): no whole-app CSS refresh
+    (tui/screens/base.py sets a private Textual attribute for it: this fails if Textual
+    changes), and the footer composed once, with translated texts. The screen's own styles
+    (tui/styles/history.tcss) still apply."""
+    from textual.app import App
+    from textual.css.stylesheet import Stylesheet
+
+    from bench.history import _Services, fill
+    from tui.widgets.footer import WalletFooter
+    from wallet.store import Store
+
+    account = "0x9858EfFD232B4033E47d90003D41EC34EcaEda94"
+    store = Store(tmp_path / "w.sqlite3")
+    fill(store, 50, account)
+    store.close()
+    calls: list[str] = []
+    for cls, name in ((App, "refresh_css"), (Stylesheet, "reparse"), (WalletFooter, "recompose")):
+        original = getattr(cls, name)
+
+        def spy(*args, _original=original, _name=name, **kwargs):  # type: ignore[no-untyped-def]
+            calls.append(_name)
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(cls, name, spy)
+    app = make_app(Settings(language="en"), _Services(tmp_path / "w.sqlite3", account))  # type: ignore[arg-type]
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        calls.clear()
+        await pilot.press("2")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "HistoryScreen"
+        assert calls.count("refresh_css") == 0 and calls.count("reparse") == 0, calls
+        assert calls.count("recompose") == 1, calls
+        header = app.screen.query_one("#history-header")
+        assert header.styles.height is not None and header.styles.height.value == 1
+        assert header.styles.text_style.bold
+        assert "Search" in _text(app) and "bind." not in _text(app)

@@ -222,3 +222,102 @@ async def test_one_hundred_thousand_rows_reads_only_what_is_on_screen(tmp_path: 
         assert table.cursor == 99_999 and table.current is not None
         assert table.queries == first + 1  # one page at the far end, nothing in between
         assert len(table._pages) <= 16
+
+
+async def test_a_search_matching_many_rows_shows_the_newest_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Typing a hash starts with "0", "0x": those match every row. The table then holds the
+    newest SEARCH_ROWS matches (here 50 of 400) and the filter line says so; a narrower search
+    is counted exactly. Row for row the same as the store's own search (tests/wallet)."""
+    from bench.history import _Services, fill
+    from wallet.history import HistoryQuery, HistoryStore
+    from wallet.store import Store
+
+    monkeypatch.setattr("tui.screens.history.SEARCH_ROWS", 50)
+    account = "0x9858EfFD232B4033E47d90003D41EC34EcaEda94"
+    path = tmp_path / "w.sqlite3"
+    store = Store(path)
+    fill(store, 400, account)
+    newest = HistoryStore(store).page(HistoryQuery(search="0x"), 0, 50)
+    store.close()
+    app = make_app(Settings(language="en"), _Services(path, account))  # type: ignore[arg-type]
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        assert _table(app).row_count == 400
+        await pilot.press("slash", "0", "x")
+        await pilot.pause()
+        table = _table(app)
+        assert table.row_count == 50
+        assert [table.row_at(i).id for i in range(50)] == [r.id for r in newest]  # type: ignore[union-attr]
+        assert "More than 50 match: showing the newest 50" in _text(app)
+        await pilot.press("ctrl+u", *"label 1")
+        await pilot.pause()
+        assert table.row_count == 1 and table.current is not None
+        assert table.current.label == "label 100"
+        assert "newest" not in _text(app) and "not current" in _text(app)  # the sync's note
+        await pilot.press("ctrl+u")
+        await pilot.pause()
+        assert table.row_count == 400
+
+
+async def test_saved_rows_show_while_the_sync_still_waits_for_the_node(tmp_path: Path) -> None:
+    """A node that accepts the connection and never answers (a socket that listens and never
+    accepts): the sync hangs, and the saved history is on screen all the same."""
+    import socket
+
+    from bench.history import _Services, fill
+    from wallet.store import Store
+
+    account = "0x9858EfFD232B4033E47d90003D41EC34EcaEda94"
+    path = tmp_path / "w.sqlite3"
+    store = Store(path)
+    fill(store, 30, account)
+    store.close()
+    with socket.create_server(("127.0.0.1", 0), backlog=16) as silent:
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        services = _Services(path, account, rpc_url=url)
+        app = make_app(Settings(language="en"), services)  # type: ignore[arg-type]
+        async with app.run_test(size=(100, 30)) as pilot:
+            await _until(pilot, lambda: app.session is not None)
+            await pilot.press("2")
+            await _until(pilot, lambda: isinstance(app.screen, HistoryScreen))
+            await pilot.pause(0.3)
+            syncing = [w for w in app.workers if w.group == "history-sync" and w.is_running]
+            assert syncing, "the sync should still be waiting for the silent node"
+            assert _table(app).row_count == 30
+            assert "Reading history" in _text(app)
+            assert _table(app).current is not None
+            assert _table(app).current.tx_hash in _text(app)  # the summary of the first row
+
+
+async def test_a_token_symbol_is_shown_as_text_never_read_as_markup(tmp_path: Path) -> None:
+    """Tokens nobody listed are named by their own contracts, so a symbol is the sender's
+    text: "[/]" once closed the app (MarkupError) when picked on the filter line."""
+    from bench.history import _Services
+    from wallet.history import HistoryItem, HistoryStore
+    from wallet.store import Store
+
+    account = "0x9858EfFD232B4033E47d90003D41EC34EcaEda94"
+    path = tmp_path / "w.sqlite3"
+    store = Store(path)
+    HistoryStore(store).insert([
+        HistoryItem(network="devnet", account=account, tx_hash=f"0x{n:064x}", log_index=n,
+                    kind="transfer", direction="in", asset="devnet:0x" + "ab" * 20,
+                    symbol="[/]", decimals=0, amount=n, counterparty="0x" + "cd" * 20,
+                    status="confirmed", block=n, ts=1_767_225_600 + n)
+        for n in range(1, 4)
+    ])  # fmt: skip
+    store.close()
+    app = make_app(Settings(language="en"), _Services(path, account))  # type: ignore[arg-type]
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        assert app.is_running
+        assert "a Asset: [/]" in _text(app)
+        assert _table(app).row_count == 3

@@ -256,3 +256,32 @@ async def test_pending_rows_come_from_the_outbox(hs: HistoryStore) -> None:
     rows = hs.page(HistoryQuery())
     assert [(r.status, r.made_here, r.block) for r in rows] == [("confirmed", True, 30)]
     assert report.flagged == ()  # made here: nothing abnormal
+
+
+def test_a_search_matching_most_rows_walks_time_order_and_gives_the_same_rows(
+    hs: HistoryStore,
+) -> None:
+    items = _random_items(300)
+    hs.insert(items)
+    hs.set_label("devnet", items[5].tx_hash, "Rent")
+    hs.db.execute("ANALYZE")
+    for text in ("0", "0x", "0x0", "0x00000000000000000000000000000000000000000000000000000001",
+                 "ren", "zzz", items[7].counterparty[:8]):  # fmt: skip
+        q = HistoryQuery(search=text)
+        exact = hs.count(q)
+        assert hs.count_upto(q, 10) == min(exact, 11), text
+        assert hs.count_upto(q, 10_000) == exact, text
+        for offset in (0, 37, exact - 5):
+            by_index = hs.page(q, max(offset, 0), 20)
+            by_time = hs.page(q, max(offset, 0), 20, many=True)
+            assert [r.id for r in by_time] == [r.id for r in by_index], (text, offset)
+        # With the filters too (the filter's own index, then the search tested row by row).
+        both = HistoryQuery(search=text, direction="out", asset=DUSD)
+        assert [r.id for r in hs.page(both, 0, 50, many=True)] == [
+            r.id for r in hs.page(both, 0, 50)
+        ]
+    where, args = HistoryQuery(search="0").where(search_by_index=False)
+    plan = " | ".join(str(r[3]) for r in hs.db.execute(
+        f"EXPLAIN QUERY PLAN SELECT h.id FROM history h WHERE {where} "
+        "ORDER BY h.ts DESC, h.id DESC LIMIT 50", args))  # fmt: skip
+    assert "history_by_time" in plan and "TEMP B-TREE" not in plan, plan

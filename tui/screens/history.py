@@ -28,18 +28,23 @@ if TYPE_CHECKING:
     from wallet.session import SessionStatus
 
 SYNC_EVERY_SECONDS = 60
+# A search matching more rows than this shows the newest this many (wallet/history.py
+# count_upto: counting and sorting every match of "0x" is what made typing slow).
+SEARCH_ROWS = 2_000
 DIRECTIONS: tuple[str | None, ...] = (None, "in", "out", "self")
 
 
 class HistoryScreen(MainScreen):
     name_key = "history"
-    CSS_PATH = "../styles/history.tcss"
+    # Styles: tui/styles/history.tcss, read with the app's (see TermwalletApp.CSS_PATH).
     AUTO_FOCUS = "#history-table"
     BINDINGS = [
         Binding("slash", "search", "bind.history_search"),
-        Binding("x", "flagged", "bind.history_flagged"),
-        Binding("d", "direction", "bind.history_direction"),
-        Binding("a", "asset", "bind.history_asset"),
+        # The filter keys are shown on the filter line, next to what they change: in the
+        # footer they pushed Quit and the language key off an 80-column terminal.
+        Binding("x", "flagged", "bind.history_flagged", show=False),
+        Binding("d", "direction", "bind.history_direction", show=False),
+        Binding("a", "asset", "bind.history_asset", show=False),
         Binding("c", "account", "bind.history_account", show=False),
         Binding("w", "what_to_do", "bind.history_what"),
         Binding("e", "export", "bind.history_export"),
@@ -62,6 +67,8 @@ class HistoryScreen(MainScreen):
         self._assets: list[tuple[str, str]] = []
         self._accounts: list[str] = []
         self._timer: Any = None
+        self._many = False  # the search matches more than SEARCH_ROWS rows
+        self._composed = False
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="history-body", classes="body"):
@@ -80,6 +87,9 @@ class HistoryScreen(MainScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
+        # Textual sets is_mounted only after on_mount returns; the widgets exist from here,
+        # and the saved rows must be in the first frame, not wait for the sync to end.
+        self._composed = True
         self.watch(self.app, "status", self._status_changed, init=True)
 
     async def _language_changed(self, language: str) -> None:
@@ -120,16 +130,26 @@ class HistoryScreen(MainScreen):
         )
 
     def _requery(self, *, keep_cursor: bool = False) -> None:
-        if self.history is None or not self.is_mounted:
+        if self.history is None or not self._composed:
             return
         hs, q = self.history, self.query_model
         self._accounts, self._assets = hs.facets()
         table = self.query_one("#history-table", HistoryTable)
-        table.set_source(
-            lambda: hs.count(q),
-            lambda offset, limit: hs.page(q, offset, limit),
-            keep_cursor=keep_cursor,
-        )
+        self._many = False
+        if q.search.strip():
+            count = hs.count_upto(q, SEARCH_ROWS)
+            self._many = many = count > SEARCH_ROWS
+            table.set_source(
+                lambda: min(count, SEARCH_ROWS),
+                lambda offset, limit: hs.page(q, offset, limit, many=many),
+                keep_cursor=keep_cursor,
+            )
+        else:
+            table.set_source(
+                lambda: hs.count(q),
+                lambda offset, limit: hs.page(q, offset, limit),
+                keep_cursor=keep_cursor,
+            )
         self._put("#history-header", header_text(table.size.width or 78))
         self._show_filters()
         self._show_note(table.row_count)
@@ -149,20 +169,34 @@ class HistoryScreen(MainScreen):
             box.update(content)
 
     def _show_filters(self) -> None:
-        asset_name = dict(self._assets).get(self.asset or "", None) or t("history.all")
-        text = t(
-            "history.filters",
-            direction=t(f"history.dir.{self.direction}") if self.direction else t("history.all"),
-            asset=asset_name,
-            account=short_address(self.account) if self.account else t("history.all"),
+        """One line: each filter with its key. A Text, not markup: asset symbols come from
+        token contracts, and "[" in one must not be read as styling."""
+        every = t("history.all")
+        asset = dict(self._assets).get(self.asset or "", None) or every
+        values = (
+            ("d", "direction", t(f"history.dir.{self.direction}") if self.direction else every),
+            ("a", "asset", asset),
+            ("c", "account", short_address(self.account) if self.account else every),
+            ("x", "flagged", t("history.only") if self.flagged_only else every),
         )
-        if self.flagged_only:
-            text += " · " + t("history.flagged_only")
-        self._put("#history-filters", text)
+        line = Text()
+        for i, (key, name, value) in enumerate(values):
+            if i:
+                line.append(" · ")
+            # The space goes with the key: SVG viewers drop a text run's leading space.
+            line.append(key + " ", style="bold")
+            line.append(t(f"history.filter.{name}", value=value))
+        self._put("#history-filters", line)
 
     def _show_note(self, rows: int) -> None:
         note = self.query_one("#history-note", Static)
         assert self.history is not None
+        # Before a failed sync's message: it answers what the user has just typed, and the
+        # sync's message comes back when the search is narrower or cleared.
+        if self._many:
+            note.set_class(False, "warning")
+            self._put("#history-note", t("history.search_many", shown=SEARCH_ROWS))
+            return
         if self.sync_error is not None:
             self._put("#history-note", Text(t("history.sync_failed", reason=self.sync_error)))
             note.set_class(True, "warning")

@@ -82,7 +82,7 @@ def details_text(
 
 
 class HistoryDetailsScreen(Screen[None]):
-    CSS_PATH = "../styles/history.tcss"
+    # Styles: tui/styles/history.tcss, read with the app's (see TermwalletApp.CSS_PATH).
     AUTO_FOCUS = "#details-scroll"
     BINDINGS = [
         Binding("escape", "close", "bind.history_close"),

@@ -56,7 +56,7 @@ def ticket_draft(row: HistoryRow, channel: str, network_name: str) -> TicketDraf
 
 
 class HistoryWhatScreen(Screen[None]):
-    CSS_PATH = "../styles/history.tcss"
+    # Styles: tui/styles/history.tcss, read with the app's (see TermwalletApp.CSS_PATH).
     AUTO_FOCUS = "#what-scroll"
     BINDINGS = [
         Binding("escape", "close", "bind.history_close"),

@@ -5,83 +5,34 @@ Prints, over several runs: median and min/max time to first frame, and peak RSS 
 wait4). For the demo it also times until the balances read from the devnet are on screen.
 Figures only; nothing here asserts a target (the machines are shared and noisy).
 
-    python bench/startup.py [--runs 7] [--demo]
+    python3 -m bench.startup [--runs 7] [--demo]   (from the checkout: bench/terminal.py)
 """
 
 from __future__ import annotations
 
 import argparse
-import fcntl
 import os
-import pty
-import select
-import signal
 import statistics
-import struct
 import subprocess
 import sys
 import tempfile
-import termios
 import time
+
+from bench.terminal import Terminal
 
 
 def run_once(
     argv: list[str], markers: list[bytes], env: dict[str, str], timeout: float = 60.0
 ) -> tuple[list[float | None], int]:
     """Seconds from spawn to the first appearance of each marker; peak RSS in KiB."""
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        argv,
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        env=env,
-        start_new_session=True,
-        close_fds=True,
-    )
-    os.close(slave)
-    seen: list[float | None] = [None] * len(markers)
-    usage = None
-    buf = b""
-    deadline = t0 + timeout
-    try:
-        while None in seen and time.perf_counter() < deadline:
-            r, _, _ = select.select([master], [], [], 0.05)
-            if not r:
-                continue
-            try:
-                chunk = os.read(master, 65536)
-            except OSError:
-                break
-            buf += chunk
-            now = time.perf_counter() - t0
-            for i, m in enumerate(markers):
-                if seen[i] is None and m in buf:
-                    seen[i] = now
-        time.sleep(0.3)
-        os.write(master, b"q")
-        end = time.perf_counter() + 10
-        usage = None
-        # Reap with wait4 ourselves (not Popen.poll) to get the child's resource usage.
-        while time.perf_counter() < end and usage is None:
-            r, _, _ = select.select([master], [], [], 0.1)
-            if r:
-                try:
-                    os.read(master, 65536)
-                except OSError:
-                    pass
-            pid, _, ru = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                usage = ru
-    finally:
-        if usage is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            _, _, usage = os.wait4(proc.pid, 0)
-        proc.returncode = 0  # reaped above; keep Popen from waiting again
-        os.close(master)
-    return seen, usage.ru_maxrss
+    term = Terminal(argv, env, rows=24, cols=80)
+    seen: list[float | None] = []
+    deadline = term.started + timeout
+    for marker in markers:
+        at = term.until(marker, timeout=max(deadline - time.perf_counter(), 0.0))
+        seen.append(None if at is None else at - term.started)
+    time.sleep(0.3)
+    return seen, term.close().ru_maxrss
 
 
 def main() -> None:

@@ -63,6 +63,23 @@ def _table(app: TermwalletApp) -> HistoryTable:
     return app.screen.query_one("#history-table", HistoryTable)
 
 
+ACCOUNT = "0x9858EfFD232B4033E47d90003D41EC34EcaEda94"
+
+
+def _saved_history(tmp_path: Path, rows: int, rpc_url: str | None = None) -> TermwalletApp:
+    """An app over `rows` saved rows (bench/history.py's fill) for a watch-only account whose
+    node does not answer (or is `rpc_url`): what is shown comes from the store."""
+    from bench.history import _Services, fill
+    from wallet.store import Store
+
+    path = tmp_path / "w.sqlite3"
+    store = Store(path)
+    fill(store, rows, ACCOUNT)
+    store.close()
+    services = _Services(path, ACCOUNT) if rpc_url is None else _Services(path, ACCOUNT, rpc_url)
+    return make_app(Settings(language="en"), services)  # type: ignore[arg-type]
+
+
 async def test_rows_filters_search_details_and_labels(devnet: Devnet, tmp_path: Path) -> None:
     app = _app(devnet, tmp_path)
     dusd = devnet.deployment.token("DUSD")
@@ -199,15 +216,7 @@ async def test_flagged_approval_notifies_and_what_to_do_sends_a_prefilled_ticket
 async def test_one_hundred_thousand_rows_reads_only_what_is_on_screen(tmp_path: Path) -> None:
     """Not a timing test: it counts what the table asks the store for. The session's node does
     not answer (bench/history.py's services), so the saved rows are what is shown."""
-    from bench.history import _Services, fill
-    from wallet.store import Store
-
-    account = "0x9858EfFD232B4033E47d90003D41EC34EcaEda94"
-    path = tmp_path / "w.sqlite3"
-    store = Store(path)
-    fill(store, 100_000, account)
-    store.close()
-    app = make_app(Settings(language="en"), _Services(path, account))  # type: ignore[arg-type]
+    app = _saved_history(tmp_path, 100_000)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await pilot.press("2")
@@ -230,18 +239,14 @@ async def test_a_search_matching_many_rows_shows_the_newest_and_says_so(
     """Typing a hash starts with "0", "0x": those match every row. The table then holds the
     newest SEARCH_ROWS matches (here 50 of 400) and the filter line says so; a narrower search
     is counted exactly. Row for row the same as the store's own search (tests/wallet)."""
-    from bench.history import _Services, fill
     from wallet.history import HistoryQuery, HistoryStore
     from wallet.store import Store
 
     monkeypatch.setattr("tui.screens.history.SEARCH_ROWS", 50)
-    account = "0x9858EfFD232B4033E47d90003D41EC34EcaEda94"
-    path = tmp_path / "w.sqlite3"
-    store = Store(path)
-    fill(store, 400, account)
+    app = _saved_history(tmp_path, 400)
+    store = Store(tmp_path / "w.sqlite3")
     newest = HistoryStore(store).page(HistoryQuery(search="0x"), 0, 50)
     store.close()
-    app = make_app(Settings(language="en"), _Services(path, account))  # type: ignore[arg-type]
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await pilot.press("2")
@@ -268,18 +273,8 @@ async def test_saved_rows_show_while_the_sync_still_waits_for_the_node(tmp_path:
     accepts): the sync hangs, and the saved history is on screen all the same."""
     import socket
 
-    from bench.history import _Services, fill
-    from wallet.store import Store
-
-    account = "0x9858EfFD232B4033E47d90003D41EC34EcaEda94"
-    path = tmp_path / "w.sqlite3"
-    store = Store(path)
-    fill(store, 30, account)
-    store.close()
     with socket.create_server(("127.0.0.1", 0), backlog=16) as silent:
-        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
-        services = _Services(path, account, rpc_url=url)
-        app = make_app(Settings(language="en"), services)  # type: ignore[arg-type]
+        app = _saved_history(tmp_path, 30, f"http://127.0.0.1:{silent.getsockname()[1]}")
         async with app.run_test(size=(100, 30)) as pilot:
             await _until(pilot, lambda: app.session is not None)
             await pilot.press("2")
@@ -300,7 +295,7 @@ async def test_a_token_symbol_is_shown_as_text_never_read_as_markup(tmp_path: Pa
     from wallet.history import HistoryItem, HistoryStore
     from wallet.store import Store
 
-    account = "0x9858EfFD232B4033E47d90003D41EC34EcaEda94"
+    account = ACCOUNT
     path = tmp_path / "w.sqlite3"
     store = Store(path)
     HistoryStore(store).insert([

@@ -198,7 +198,9 @@ class HistoryScreen(MainScreen):
             self._put("#history-note", t("history.search_many", shown=SEARCH_ROWS))
             return
         if self.sync_error is not None:
-            self._put("#history-note", Text(t("history.sync_failed", reason=self.sync_error)))
+            # The template ends the reason's sentence itself (no "..", no "。。").
+            reason = self.sync_error.rstrip(".。 ")
+            self._put("#history-note", Text(t("history.sync_failed", reason=reason)))
             note.set_class(True, "warning")
             return
         note.set_class(False, "warning")

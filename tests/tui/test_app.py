@@ -256,3 +256,41 @@ async def test_a_first_visit_restyles_only_the_new_screen_and_builds_the_footer_
         assert header.styles.height is not None and header.styles.height.value == 1
         assert header.styles.text_style.bold
         assert "Search" in _text(app) and "bind." not in _text(app)
+
+
+async def test_switching_language_keeps_what_is_shown_and_typed(
+    devnet: Devnet, tmp_path: Path
+) -> None:
+    """F2 rebuilds a screen in the other language. The balances read stay on Assets (they
+    were gone until the next refresh), and on Swap the typed amount, the picks and the quote
+    stay (the amount was emptied)."""
+    from textual.widgets import Input, Select
+
+    services = AttachedDemoServices(devnet.deployment, devnet.demo_address, tmp_path)
+    app = make_app(Settings(language="en"), services)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        table = app.screen.query_one("#assets-table", DataTable)
+        assert table.row_count == 1 + len(devnet.deployment.tokens)
+        assert "12.5" in _text(app) and "资产" in _text(app)
+        assert catalog("zh-CN")["assets.waiting"] not in _text(app)
+
+        await pilot.press("3")
+        await settle(pilot)
+        for key in ("tab", "tab", "1", "enter"):  # past the two pickers into the amount
+            await pilot.press(key)
+        await settle(pilot)
+        screen = app.screen
+        review = screen.review  # type: ignore[attr-defined]
+        assert review is not None
+        picks = [screen.query_one(i, Select).value for i in ("#swap-sell", "#swap-buy")]
+        zh_panel = str(screen.query_one("#swap-quote", Static).render())
+        await pilot.press("f2")
+        await settle(pilot)
+        assert screen.query_one("#swap-amount", Input).value == "1"
+        assert [screen.query_one(i, Select).value for i in ("#swap-sell", "#swap-buy")] == picks
+        assert screen.review is review  # type: ignore[attr-defined]
+        en_panel = str(screen.query_one("#swap-quote", Static).render())
+        assert "Minimum received" in en_panel and en_panel != zh_panel

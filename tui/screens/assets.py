@@ -61,6 +61,15 @@ class AssetsScreen(MainScreen):
         if self.utxo_view is not None:
             self.watch_utxo_view(self.utxo_view)
 
+    async def _language_changed(self, language: str) -> None:
+        await super()._language_changed(language)
+        # The recompose built empty widgets: draw what was read again, in the new language
+        # (the balances were gone after F2 until the next refresh).
+        if self.view is not None:
+            self.watch_view(self.view)
+        if self.utxo_view is not None:
+            self.watch_utxo_view(self.utxo_view)
+
     def _status_changed(self, status: SessionStatus | None) -> None:
         if status is not None and self.view is None:
             self.action_refresh()

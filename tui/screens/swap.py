@@ -169,6 +169,28 @@ class SwapScreen(MainScreen):
         if self.review is not None:
             self.watch_review(self.review)
 
+    async def _language_changed(self, language: str) -> None:
+        """What the user typed and picked stays (the recompose builds new fields), and a
+        quote on screen is drawn again in the new language."""
+        kept = {
+            "#swap-amount": self.query_one("#swap-amount", Input).value,
+            "#swap-slippage": self.query_one("#swap-slippage", Input).value,
+        }
+        picked = {i: self.query_one(i, Select).value for i in ("#swap-sell", "#swap-buy")}
+        unlimited = self.query_one("#swap-unlimited", Checkbox).value
+        review = self.review
+        with self.prevent(Input.Changed, Select.Changed, Checkbox.Changed):
+            await super()._language_changed(language)
+            for selector, value in kept.items():
+                self.query_one(selector, Input).value = value
+            for selector, choice in picked.items():
+                select = self.query_one(selector, Select)
+                if choice != Select.NULL:
+                    select.value = choice
+            self.query_one("#swap-unlimited", Checkbox).value = unlimited
+        if review is not None:
+            self.watch_review(review)
+
     async def _status_changed(self, status: Any) -> None:
         # The session opened (or reopened) after this screen was built: offer its assets.
         self._swapper = None

@@ -13,6 +13,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from tui import heap, i18n
@@ -37,9 +38,6 @@ def _screen(module: str, name: str) -> Screen[None]:
     import importlib
 
     return getattr(importlib.import_module(module), name)()  # type: ignore[no-any-return]
-
-
-_FINISHED = (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED)
 
 
 class TermwalletApp(App[int]):
@@ -75,7 +73,7 @@ class TermwalletApp(App[int]):
         # Codes of recent errors, newest last: support tickets quote them (never messages).
         self.recent_errors: deque[str] = deque(maxlen=20)
         self._idle: IdleTimer | None = None
-        self._heap_frozen = False
+        self._heap_timer: Timer | None = None
         i18n.set_language(language)
         self.set_reactive(TermwalletApp.language, language)
         translate_bindings(self)
@@ -85,6 +83,21 @@ class TermwalletApp(App[int]):
         # After the first frame: opening a session imports the domain models and opens the
         # store, and the user should see the app while that happens, not a blank terminal.
         self.call_after_refresh(self._open_session)
+        self._heap_timer = self.set_interval(1.0, self._freeze_heap_when_settled)
+
+    def _freeze_heap_when_settled(self) -> None:
+        """Once: when the wallet is open and its first reads (and imports) are done, with no
+        dialog open, so nothing about to be dropped is frozen (tui/heap.py). Polled, because
+        screens' workers report to their screens, not to the app."""
+        if (
+            self.session is None
+            or len(self.screen_stack) != 1
+            or any(w.is_running for w in self.workers)
+        ):
+            return
+        if self._heap_timer is not None:
+            self._heap_timer.stop()
+        heap.freeze()
 
     @work(exclusive=True, group="session", exit_on_error=False)
     async def _open_session(self) -> None:
@@ -181,16 +194,6 @@ class TermwalletApp(App[int]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place worker failures become messages for the user."""
-        if (
-            not self._heap_frozen
-            and event.state in _FINISHED
-            and self.session is not None
-            and len(self.screen_stack) == 1  # no dialog open: nothing about to be dropped
-            and not any(w.is_running for w in self.workers)
-        ):
-            # The wallet is open and its first reads (and imports) are done: tui/heap.py.
-            self._heap_frozen = True
-            self.call_after_refresh(heap.freeze)
         if event.state is not WorkerState.ERROR or event.worker.error is None:
             return
         error = event.worker.error

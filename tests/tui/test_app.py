@@ -294,3 +294,30 @@ async def test_switching_language_keeps_what_is_shown_and_typed(
         assert screen.review is review  # type: ignore[attr-defined]
         en_panel = str(screen.query_one("#swap-quote", Static).render())
         assert "Minimum received" in en_panel and en_panel != zh_panel
+
+
+async def test_the_heap_is_frozen_once_when_the_open_wallet_is_idle(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """tui/heap.py: once, after the session's first reads, with no dialog open; never again
+    (objects frozen are never collected, so later screens and dialogs must not be)."""
+    import gc
+
+    from bench.history import _Services
+
+    frozen: list[int] = []
+    monkeypatch.setattr("tui.heap.freeze", lambda: frozen.append(gc.get_freeze_count()))
+    services = _Services(tmp_path / "w.sqlite3", "0x9858EfFD232B4033E47d90003D41EC34EcaEda94")
+    app = make_app(Settings(language="en"), services)  # type: ignore[arg-type]
+    async with app.run_test(size=(100, 30)) as pilot:
+        for _ in range(100):  # the check runs each second
+            await pilot.pause(0.1)
+            if frozen:
+                break
+        assert app.session is not None and len(frozen) == 1
+        await pilot.press("2")  # History: a sync worker starts and ends
+        await settle(pilot)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        await pilot.pause(2.5)
+        assert len(frozen) == 1

@@ -106,7 +106,8 @@ class TermwalletApp(App[int]):
         self.session = await self.services.open_session()
         self.status = self.session.status
         if self.services.demo:
-            self.notify(t("demo.ready", url=self.session.network.rpc_urls[0]), timeout=4)
+            url = self.session.network.rpc_urls[0]
+            self.notify(t("demo.ready", url=url), timeout=4, markup=False)
         gate_screen = getattr(self.services, "gate_screen", None)
         first = gate_screen() if gate_screen is not None else None
         if first is not None:
@@ -193,7 +194,11 @@ class TermwalletApp(App[int]):
         super().action_screenshot(filename, path)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """The one place worker failures become messages for the user."""
+        self.report_failure(event)
+
+    def report_failure(self, event: Worker.StateChanged) -> None:
+        """The one place worker failures become messages for the user. Textual tells only the
+        node that started a worker, so screens pass theirs here (MainScreen, dialogs)."""
         if event.state is not WorkerState.ERROR or event.worker.error is None:
             return
         error = event.worker.error
@@ -206,9 +211,15 @@ class TermwalletApp(App[int]):
             exc_info=error if error_code(error) is None else None,
         )
         if event.worker.group == "session" and self.services.demo:
-            self.notify(t("demo.failed", reason=user_message(error)), severity="error", timeout=30)
+            self.notify(
+                t("demo.failed", reason=user_message(error)),
+                severity="error",
+                timeout=30,
+                markup=False,
+            )
         else:
-            self.notify(user_message(error), severity="error", timeout=10)
+            # markup=False: an error may quote a URL or a server's words, shown as they are.
+            self.notify(user_message(error), severity="error", timeout=10, markup=False)
 
     def watch_language(self, language: str) -> None:
         i18n.set_language(language)

@@ -4,7 +4,6 @@ helpdesk of tests/wallet/support/conftest.py on 127.0.0.1."""
 
 from __future__ import annotations
 
-import asyncio
 import html
 import re
 from pathlib import Path
@@ -14,6 +13,8 @@ from pydantic import SecretStr
 
 from tests.chains.test_evm_history import MAX, erc20, impersonate, send
 from tests.fixtures.devnet import Devnet
+from tests.tui.helpers import settle_keep_toasts
+from tests.tui.helpers import until as _until
 from tests.wallet.support.conftest import (  # noqa: F401 (helpdesk is a fixture)
     HELPDESK_EMAIL,
     HELPDESK_TOKEN,
@@ -48,15 +49,6 @@ def _text(app: TermwalletApp) -> str:
     svg = app.export_screenshot()
     body = svg[svg.find('<g class="terminal-') :]
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", body)).replace("\xa0", " "))
-
-
-async def _until(pilot, condition, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not condition():
-        if loop.time() > end:
-            raise AssertionError("condition not reached")
-        await pilot.pause(0.05)
 
 
 def _table(app: TermwalletApp) -> HistoryTable:
@@ -317,3 +309,36 @@ async def test_a_token_symbol_is_shown_as_text_never_read_as_markup(tmp_path: Pa
         assert app.is_running
         assert "a Asset: [/]" in _text(app)
         assert _table(app).row_count == 3
+
+
+async def test_an_export_that_cannot_be_written_says_why_and_what_to_do(tmp_path: Path) -> None:
+    app = _saved_history(tmp_path, 20)
+    (tmp_path / "exports").write_text("a file where the exports folder would go")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("e")
+        await settle_keep_toasts(pilot)
+        messages = [n.message for n in app._notifications]
+        assert any("Could not write" in m and "press e again" in m for m in messages), messages
+
+
+async def test_an_unexpected_failure_in_a_screen_worker_is_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Textual tells only the screen that started a worker; MainScreen hands failures to the
+    app's one handler. Before, Assets waited on "Loading" forever and nobody was told."""
+    from wallet.session import WalletSession
+
+    async def broken(self: WalletSession) -> None:
+        raise RuntimeError("not for the user's eyes: 0xdeadbeef")
+
+    monkeypatch.setattr(WalletSession, "portfolio", broken)
+    app = _saved_history(tmp_path, 1)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle_keep_toasts(pilot)
+        messages = [n.message for n in app._notifications]
+        assert any("RuntimeError" in m for m in messages), messages
+        assert not any("deadbeef" in m for m in messages)  # an unknown error's text stays out
+        assert "RuntimeError" in app.recent_errors

@@ -4,7 +4,6 @@ Zendesk-shaped helpdesk of tests/wallet/support/conftest.py on 127.0.0.1."""
 
 from __future__ import annotations
 
-import asyncio
 import html
 import re
 from datetime import UTC, datetime, timedelta
@@ -14,6 +13,7 @@ from pydantic import SecretStr
 from textual.widgets import Input, OptionList, SelectionList, Static, TextArea
 
 from tests.fixtures.devnet import Devnet
+from tests.tui.helpers import until
 from tests.wallet.support.conftest import (  # noqa: F401 (helpdesk is a fixture)
     HELPDESK_EMAIL,
     HELPDESK_TOKEN,
@@ -93,13 +93,7 @@ async def _type(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
 
 async def _until(pilot, condition, timeout: float = 15.0) -> None:  # type: ignore[no-untyped-def]
     """Let workers run until `condition()` holds (network round trips to the fixtures)."""
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not condition():
-        if loop.time() > end:
-            raise AssertionError("condition not reached")
-        await pilot.pause(0.05)
-        await pilot.app.workers.wait_for_complete()
+    await until(pilot, condition, timeout, workers=True)
 
 
 # -- FAQ ------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -56,7 +57,7 @@ class DeviceChooseScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         options = [
-            Option(f"{d.model}  {d.id}" + (f"  {d.detail}" if d.detail else ""), id=d.id)
+            Option(Text(f"{d.model}  {d.id}" + (f"  {d.detail}" if d.detail else "")), id=d.id)
             for d in self.found.devices
         ]
         options.append(Option(t("devices.choose.software"), id=SOFTWARE))
@@ -74,7 +75,9 @@ class DeviceChooseScreen(ModalScreen[str | None]):
                     f"  {p.kind}: {p.message}" for p in self.found.problems
                 ]
                 yield Static("\n".join(lines), id="device-choose-problems", markup=False)
-            yield Static(t("devices.choose.hint", current=self.current), id="device-choose-hint")
+            yield Static(
+                Text(t("devices.choose.hint", current=self.current)), id="device-choose-hint"
+            )
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
@@ -186,7 +189,9 @@ def _connect(app: App[Any], found: Discovery, device_id: str) -> None:
     except (DeviceError, LookupError) as exc:
         if signer is not None:
             signer.close()
-        app.call_from_thread(app.notify, _failure(exc, model), severity="error", timeout=10)
+        app.call_from_thread(
+            app.notify, _failure(exc, model), severity="error", timeout=10, markup=False
+        )
         recent = getattr(app, "recent_errors", None)
         if recent is not None:
             recent.append(getattr(exc, "code", type(exc).__name__))
@@ -195,7 +200,7 @@ def _connect(app: App[Any], found: Discovery, device_id: str) -> None:
     def switch() -> None:
         session.use_signer(signer, model)
         app.status = session.status  # type: ignore[attr-defined]
-        app.notify(t("devices.choose.connected", device=model))
+        app.notify(t("devices.choose.connected", device=model), markup=False)
 
     app.call_from_thread(switch)
 

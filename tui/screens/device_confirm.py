@@ -9,6 +9,7 @@ request in place.
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen
@@ -104,8 +105,8 @@ class DeviceConfirmScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="device-box"):
-            yield Static(prompt_text(self.prompt), id="device-prompt")
+            yield Static(Text(prompt_text(self.prompt)), id="device-prompt")
 
     def update(self, prompt: DevicePrompt) -> None:
         self.prompt = prompt
-        self.query_one("#device-prompt", Static).update(prompt_text(prompt))
+        self.query_one("#device-prompt", Static).update(Text(prompt_text(prompt)))

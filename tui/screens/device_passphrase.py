@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -35,7 +36,9 @@ class DevicePassphraseScreen(ModalScreen[str | OnDevice | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="device-box"):
-            yield Static(t("devices.passphrase.title", device=self.device), classes="device-title")
+            yield Static(
+                Text(t("devices.passphrase.title", device=self.device)), classes="device-title"
+            )
             yield Static(t("devices.passphrase.hint"), classes="device-hint")
             yield Input(
                 password=True, placeholder=t("devices.passphrase.placeholder"), id="passphrase"

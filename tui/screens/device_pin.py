@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -43,10 +44,10 @@ class DevicePinScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="device-box"):
             yield Static(
-                t(f"devices.pin.title_{self.kind.value}", device=self.device),
+                Text(t(f"devices.pin.title_{self.kind.value}", device=self.device)),
                 classes="device-title",
             )
-            yield Static(t("devices.pin.hint", device=self.device), classes="device-hint")
+            yield Static(Text(t("devices.pin.hint", device=self.device)), classes="device-hint")
             with Grid(id="pin-grid"):
                 for pos in LAYOUT:
                     yield Button("•", id=f"pin-{pos}", classes="pin-key")

@@ -329,12 +329,20 @@ class HistoryScreen(MainScreen):
         from datetime import UTC, datetime
 
         assert self.history is not None
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         path = folder / f"history-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}.csv"
-        with path.open("w", encoding="utf-8", newline="") as fh:
-            count = self.history.export_csv(fh, self.query_model)
-        path.chmod(0o600)
-        self.notify(t("history.exported", count=count, path=str(path)), timeout=8)
+        try:
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            with path.open("w", encoding="utf-8", newline="") as fh:
+                count = self.history.export_csv(fh, self.query_model)
+            path.chmod(0o600)
+        except OSError as exc:
+            # The user's own folder and the system's reason: what they need to fix it.
+            self.notify(t("history.export_failed", path=str(path),
+                          reason=exc.strerror or type(exc).__name__),
+                        severity="error", timeout=15, markup=False)  # fmt: skip
+            return
+        # markup=False: a path may hold "[" (a folder name), and it is shown as it is.
+        self.notify(t("history.exported", count=count, path=str(path)), timeout=8, markup=False)
 
     # -- sync ----------------------------------------------------------------------------------
 

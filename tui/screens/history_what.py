@@ -98,7 +98,7 @@ class HistoryWhatScreen(Screen[None]):
                                    token=self.row.asset.split(":", 1)[-1],
                                    asset=self.row.symbol or self.row.asset) + "\n")  # fmt: skip
         with Vertical(id="what-box"):
-            yield Static(t("history.what.title") + " · " + self.row.tx_hash[:18] + "…",
+            yield Static(Text(t("history.what.title") + " · " + self.row.tx_hash[:18] + "…"),
                          classes="title")  # fmt: skip
             with VerticalScroll(id="what-scroll"):
                 yield Static(text, id="what-text")
@@ -166,7 +166,7 @@ class HistoryWhatScreen(Screen[None]):
             await swapper.aclose()
         message = t("history.what.revoked", hash=entry.tx_hash, state=entry.state.value)
         self._status(message)
-        self.notify(message, timeout=10)
+        self.notify(message, timeout=10, markup=False)
 
     def action_move_funds(self) -> None:
         session = getattr(self.app, "session", None)
@@ -223,4 +223,4 @@ class HistoryWhatScreen(Screen[None]):
         key = "ticket_sent" if ticket.reference in report.sent else "ticket_queued"
         message = t(f"history.what.{key}", reference=ticket.reference)
         self._status(message)
-        self.notify(message, timeout=10)
+        self.notify(message, timeout=10, markup=False)

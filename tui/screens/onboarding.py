@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -118,7 +119,7 @@ class OnboardingScreen(Screen[Any]):
 
     def _status(self, text: str, *, error: bool = False) -> None:
         status = self.query_one("#onb-status", Static)
-        status.update(text)
+        status.update(Text(text))
         status.set_class(error, "error")
 
     def action_back(self) -> None:

@@ -63,7 +63,7 @@ class ReceiveScreen(Screen[None]):
             if self.info is None:
                 yield Static(t("utxo.receive.title_plain"), classes="title")
                 assert self._error is not None
-                yield Static(user_message(self._error), classes="warning")
+                yield Static(Text(user_message(self._error)), classes="warning")
             else:
                 i = self.info
                 kind = t(f"utxo.script_{i.script}")
@@ -78,7 +78,7 @@ class ReceiveScreen(Screen[None]):
                 note = t("utxo.receive.hint", uri=i.uri)
                 if not i.checked:
                     note = t("utxo.receive.unchecked") + "\n" + note
-                yield Static(note, id="receive-note", classes="muted")
+                yield Static(Text(note), id="receive-note", classes="muted")
         yield Footer()
 
     def on_mount(self) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -73,12 +74,12 @@ class SendScreen(Screen[None]):
         assets = list(s.assets)
         first = self._asset_key if any(a.key == self._asset_key for a in assets) else assets[0].key
         with VerticalScroll(id="send-body"):
-            yield Static(t("send.title", network=s.network.name), classes="title")
+            yield Static(Text(t("send.title", network=s.network.name)), classes="title")
             yield Label(t("send.from") + f"  {s.addresses[0] if s.addresses else '-'}")
             with Horizontal(classes="send-row"):
                 yield Label(t("send.asset"), classes="send-label")
                 yield Select(
-                    [(f"{a.symbol}  {a.name}", a.key) for a in assets],
+                    [(Text(f"{a.symbol}  {a.name}"), a.key) for a in assets],
                     value=first,
                     allow_blank=False,
                     id="send-asset",
@@ -112,12 +113,13 @@ class SendScreen(Screen[None]):
             yield Static("", id="send-note", classes="note")
         yield Footer()
 
-    def _contacts(self) -> list[tuple[str, str]]:
+    def _contacts(self) -> list[tuple[Text, str]]:
         from wallet.addressbook import AddressBook
 
         book = AddressBook(self.session.store)
         return [
-            (f"{c.label}  {c.address[:10]}…", c.address) for c in book.list(self.session.network.id)
+            (Text(f"{c.label}  {c.address[:10]}…"), c.address)
+            for c in book.list(self.session.network.id)
         ]
 
     def on_mount(self) -> None:
@@ -170,7 +172,7 @@ class SendScreen(Screen[None]):
         try:
             self._fees = await self.session.sender().fee_options()
         except Exception as exc:  # shown in place; the form still works with a custom fee
-            self.query_one("#send-fee-line", Static).update(user_message(exc))
+            self.query_one("#send-fee-line", Static).update(Text(user_message(exc)))
             return
         self._show_fee_line()
 
@@ -209,7 +211,7 @@ class SendScreen(Screen[None]):
         )
         if text and getattr(view, "stale", False):
             text += "  " + t("send.balance_stale")  # the saved figure, not the node's now
-        self.query_one("#send-balance", Static).update(text)
+        self.query_one("#send-balance", Static).update(Text(text))
 
     # -- review ------------------------------------------------------------------------------
 
@@ -256,7 +258,7 @@ class SendScreen(Screen[None]):
             sender = s.addresses[0]
             review = await s.sender().prepare(draft, sender, s.path_of(sender))
         except _BadFee as exc:
-            note.update(t("send.bad_fee", reason=str(exc)))
+            note.update(Text(t("send.bad_fee", reason=str(exc))))
             note.add_class("warning")
             return
         except Exception as exc:
@@ -264,7 +266,7 @@ class SendScreen(Screen[None]):
             if code is None:
                 raise  # not ours: the app's one handler reports it
             self.app.recent_errors.append(code)  # type: ignore[attr-defined]
-            note.update(send_error_text(exc, s, asset))
+            note.update(Text(send_error_text(exc, s, asset)))
             note.add_class("warning")
             return
         note.update("")

@@ -167,7 +167,7 @@ class SendReviewScreen(Screen[None]):
             if code is None:
                 raise
             self.app.recent_errors.append(code)  # type: ignore[attr-defined]
-            status.update(signing_error_text(exc, self.session, self.review.asset))
+            status.update(Text(signing_error_text(exc, self.session, self.review.asset)))
             status.add_class("warning")
             return
         if self._save_as:
@@ -189,7 +189,7 @@ class SendReviewScreen(Screen[None]):
         head = t("send.review.sent", tx_hash=self.entry.tx_hash)
         if url:
             head += "\n" + t("send.review.explorer", url=url)
-        status.update(head + "\n" + t("send.review.pending"))
+        status.update(Text(head + "\n" + t("send.review.pending")))
         sender = self.session.sender()
         while True:
             try:
@@ -198,7 +198,7 @@ class SendReviewScreen(Screen[None]):
                 entry = self.entry  # the node is away: keep the entry, try again
             if not entry.open:
                 break
-            status.update(head + "\n" + t("send.review.pending"))
+            status.update(Text(head + "\n" + t("send.review.pending")))
         self.phase = "settled"
         final = {
             "mined": t("send.review.mined", block=entry.block),
@@ -206,7 +206,7 @@ class SendReviewScreen(Screen[None]):
             "replaced": t("send.review.replaced"),
             "dropped": t("send.review.dropped"),
         }[entry.state.value]
-        status.update(head + "\n" + final)
+        status.update(Text(head + "\n" + final))
         status.set_class(entry.state.value in ("failed", "dropped"), "warning")
 
     # -- speed up / cancel -------------------------------------------------------------------
@@ -225,7 +225,7 @@ class SendReviewScreen(Screen[None]):
             code = error_code(exc)
             if code is None:
                 raise
-            status.update(send_error_text(exc, self.session, self.review.asset))
+            status.update(Text(send_error_text(exc, self.session, self.review.asset)))
             return
         self.app.push_screen(SendReviewScreen(review))
 

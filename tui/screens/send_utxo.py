@@ -80,7 +80,7 @@ class _Base(Screen[None]):
         if code is None:
             raise exc  # not ours: the app's one handler reports it
         self.app.recent_errors.append(code)  # type: ignore[attr-defined]
-        target.update(utxo_error_text(exc, symbol, decimals))
+        target.update(Text(utxo_error_text(exc, symbol, decimals)))
         target.add_class("warning")
 
 
@@ -163,7 +163,7 @@ class SendUtxoScreen(_Base):
         except Exception as exc:  # shown in place; prepare reads the fee again
             if error_code(exc) is None:
                 raise
-            self.query_one("#send-fee-line", Static).update(user_message(exc))
+            self.query_one("#send-fee-line", Static).update(Text(user_message(exc)))
             return
         self._tiers = {str(tier.name): tier for tier in tiers}
         self._show_fee_line()
@@ -333,7 +333,7 @@ class SendUtxoReviewScreen(_Base):
         url = explorer_link(self.utxo.network(self.key).to_network(), self.txid)
         if url:
             head += "\n" + t("send.review.explorer", url=url)
-        status.update(head + "\n" + t("utxo.send.pending"))
+        status.update(Text(head + "\n" + t("utxo.send.pending")))
         sender = self.utxo.sender(self.key)
         while True:
             try:
@@ -344,4 +344,4 @@ class SendUtxoReviewScreen(_Base):
                 break
             await asyncio.sleep(TRACK_POLL)
         self.phase = "settled"
-        status.update(head + "\n" + t("send.review.mined", block=st.height))
+        status.update(Text(head + "\n" + t("send.review.mined", block=st.height)))

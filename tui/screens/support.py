@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -228,7 +229,7 @@ class SupportScreen(MainScreen):
             lines.append(t("support.screen.tickets_none"))
         elif table.overdue:
             lines.append(t("support.screen.overdue_hint", count=len(table.overdue)))
-        note.update("\n".join(lines))
+        note.update(Text("\n".join(lines)))
         note.set_class(bool(table.overdue), "warning")
         note.set_class(not table.overdue, "muted")
         table.display = bool(view.tickets)
@@ -369,7 +370,7 @@ class SupportScreen(MainScreen):
             severity = "error"
         self._note = message
         self._reload()
-        self.notify(message, severity=severity, timeout=10)  # type: ignore[arg-type]
+        self.notify(message, severity=severity, timeout=10, markup=False)  # type: ignore[arg-type]
 
 
 def refusal_text(exc: Any) -> str:

@@ -167,7 +167,7 @@ class NewTicketScreen(Screen[Any]):
     def _show_promise(self) -> None:
         channel = str(self.query_one("#ticket-channel", Select).value)
         self.query_one("#ticket-promise", Static).update(
-            t("support.short.reply_times") + " " + promise_text(channel, self.desk.settings)
+            Text(t("support.short.reply_times") + " " + promise_text(channel, self.desk.settings))
         )
 
     def _status(self, text: str, *, error: bool = False) -> None:

@@ -49,11 +49,13 @@ class ReviewTicketScreen(Screen[bool]):
                 yield Static(flags, id="review-flags", classes="warning")
             promise = promise_text(channel, self._settings) if self._settings else ""
             yield Static(
-                t(
-                    "support.cli.reply_due",
-                    channel=t(f"support.channel.{channel}"),
-                    promise=promise,
-                    due=fmt_time(p.reply_due_at),
+                Text(
+                    t(
+                        "support.cli.reply_due",
+                        channel=t(f"support.channel.{channel}"),
+                        promise=promise,
+                        due=fmt_time(p.reply_due_at),
+                    )
                 ),
                 id="review-due",
             )

@@ -90,7 +90,7 @@ class TicketScreen(Screen[None]):
         try:
             self.ticket = await self.desk.refresh(self.reference)
         except SupportError as exc:
-            status.update(t("support.cli.refresh_failed", error=user_message(exc)))
+            status.update(Text(t("support.cli.refresh_failed", error=user_message(exc))))
             status.set_class(True, "error")
             return
         status.update("")

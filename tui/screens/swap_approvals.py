@@ -76,7 +76,7 @@ class SwapApprovalsScreen(Screen[None]):
             symbol, decimals = self._symbol(a.token)
             current = (t("swap.review.unlimited") if a.current >= UNLIMITED // 2
                        else amount_text(a.current, decimals))  # fmt: skip
-            table.add_row(symbol, a.spender, Text(current, justify="right"), key=str(i))
+            table.add_row(Text(symbol), Text(a.spender), Text(current, justify="right"), key=str(i))
         status.update(t("swap.approvals.none") if not self.approvals else t("swap.approvals.hint"))
 
     def action_revoke(self) -> None:
@@ -102,7 +102,7 @@ class SwapApprovalsScreen(Screen[None]):
             code = error_code(exc)
             if code is None:
                 raise
-            status.update(swap_error_text(exc))
+            status.update(Text(swap_error_text(exc)))
             return
         status.update(t("swap.approvals.revoked", tx=entry.tx_hash, state=entry.state.value))
         self._load()

@@ -64,7 +64,7 @@ class SwapReviewScreen(Screen[bool]):
                 amount = (t("swap.review.unlimited") if r.unlimited
                           else money(r.approval_amount, r.sell, 18))  # fmt: skip
                 yield Static(
-                    t("swap.review.approval", amount=amount, spender=r.quote.spender or "?"),
+                    Text(t("swap.review.approval", amount=amount, spender=r.quote.spender or "?")),
                     id="swap-review-approval",
                     classes="warning" if r.unlimited else "",
                 )
@@ -95,7 +95,7 @@ class SwapReviewScreen(Screen[bool]):
 
     def _status(self, text: str, *, warning: bool = False) -> None:
         status = self.query_one("#swap-review-status", Static)
-        status.update(text)
+        status.update(Text(text))
         status.set_class(warning, "warning")
 
     def action_swap(self) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -89,7 +90,7 @@ class TotpPromptScreen(ModalScreen[bool]):
             status.add_class("error")
             return
         except KeystoreError as exc:  # LockedOut, CodeRequired: their catalog sentences
-            status.update(user_message(exc))
+            status.update(Text(user_message(exc)))
             status.add_class("error")
             return
         self.dismiss(True)

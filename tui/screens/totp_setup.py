@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -92,7 +93,7 @@ class TotpSetupScreen(ModalScreen[None]):
 
     def _status(self, text: str, *, error: bool = False) -> None:
         status = self.query_one("#totp-setup-status", Static)
-        status.update(text)
+        status.update(Text(text))
         status.set_class(error, "error")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

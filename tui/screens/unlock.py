@@ -10,6 +10,7 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -82,7 +83,7 @@ class UnlockScreen(Screen[Any]):
 
     def _status(self, text: str, *, error: bool = False) -> None:
         status = self.query_one("#unlock-status", Static)
-        status.update(text)
+        status.update(Text(text))
         status.set_class(error, "error")
 
     # -- actions -------------------------------------------------------------------------------

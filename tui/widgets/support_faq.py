@@ -75,14 +75,14 @@ class FaqBrowser(Vertical):
         self._entries = {e.id: e for e in matches}
         options = self.query_one("#faq-list", OptionList)
         options.clear_options()
-        options.add_options([Option(e.question, id=e.id) for e in matches])
+        options.add_options([Option(Text(e.question), id=e.id) for e in matches])
         if matches:
             options.highlighted = 0
             self._show(matches[0])
         else:
             query = self.query_one("#faq-search", Input).value.strip()
             answer = self.query_one("#faq-answer", Static)
-            answer.update(t("support.screen.faq_none", query=query))
+            answer.update(Text(t("support.screen.faq_none", query=query)))
             answer.set_class(True, "muted")
 
     @on(OptionList.OptionHighlighted, "#faq-list")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Static
@@ -43,8 +44,8 @@ class WalletHeader(Horizontal):
                 else t("header.unlocked")
             )
             self.set_class(bool(status.locked), "locked")
-        self.query_one("#hdr-network", Static).update(f"{t('header.network')}: {network}")
-        self.query_one("#hdr-signer", Static).update(f"{t('header.signer')}: {signer}")
+        self.query_one("#hdr-network", Static).update(Text(f"{t('header.network')}: {network}"))
+        self.query_one("#hdr-signer", Static).update(Text(f"{t('header.signer')}: {signer}"))
         self.query_one("#hdr-lock", Static).update(lock)
 
 

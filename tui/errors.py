@@ -7,7 +7,12 @@ an unknown exception's text could hold anything, secrets included.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tui.i18n import catalog, t
+
+if TYPE_CHECKING:
+    from textual.worker import Worker
 
 
 class _Blank(dict[str, object]):
@@ -30,3 +35,15 @@ def user_message(exc: BaseException) -> str:
                 values[attr] = getattr(exc, attr)
         return t(f"errors.{code}").format_map(values)
     return t("errors.unexpected", kind=type(exc).__name__)
+
+
+class ReportsFailures:
+    """Put first among a screen's (or widget's) bases: its workers' failures go to the app's
+    one handler (tui/app.py report_failure). Textual tells only the node that started a
+    worker, and an error nobody is told of leaves the screen waiting, silently: a revoke
+    that failed said nothing."""
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        report = getattr(self.app, "report_failure", None)  # type: ignore[attr-defined]
+        if report is not None:
+            report(event)

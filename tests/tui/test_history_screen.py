@@ -342,3 +342,28 @@ async def test_an_unexpected_failure_in_a_screen_worker_is_reported(
         assert any("RuntimeError" in m for m in messages), messages
         assert not any("deadbeef" in m for m in messages)  # an unknown error's text stays out
         assert "RuntimeError" in app.recent_errors
+
+
+async def test_a_failure_in_a_dialogs_worker_is_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Dialogs hand their workers' failures to the app too (tui/errors.py ReportsFailures):
+    "what to do" preparing a ticket, here made to fail, said nothing before."""
+
+    def broken(app: object) -> None:
+        raise RuntimeError("not for the user's eyes")
+
+    monkeypatch.setattr("tui.screens.support.support_settings_for", broken)
+    app = _saved_history(tmp_path, 50)  # its oldest row is a flagged approval
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("end", "w")
+        await settle(pilot)
+        assert isinstance(app.screen, HistoryWhatScreen)
+        await pilot.press("t")
+        await settle_keep_toasts(pilot)
+        messages = [n.message for n in app._notifications]
+        assert any("RuntimeError" in m for m in messages), messages
+        assert not any("user's eyes" in m for m in messages)

@@ -122,3 +122,34 @@ async def test_token_names_with_brackets_are_shown_as_text(tmp_path: Path) -> No
         assert app.current_mode == "swap" and app.is_running
         svg = html.unescape(app.export_screenshot()).replace("\xa0", " ")
         assert "[/]" in re.sub(r"<[^>]+>", "", svg)  # the buy list shows the symbol as it is
+
+
+async def test_enter_quotes_once_and_the_quote_stays(
+    devnet: Devnet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Typing starts a short timer that quotes; Enter quotes at once. The timer used to fire
+    as well, and the quote on screen was swapped for another while the user read it."""
+    from tui.screens.swap import QUOTE_DELAY
+    from wallet.swap import Swapper
+
+    quotes: list[object] = []
+    original = Swapper.review
+
+    async def counted(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        quotes.append(args[0])
+        return await original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Swapper, "review", counted)
+    services = AttachedDemoServices(devnet.deployment, devnet.demo_address, tmp_path)
+    app = make_app(Settings(language="en"), services)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("tab", "tab", "1", "enter")
+        await settle(pilot)
+        review = app.screen.review  # type: ignore[attr-defined]
+        assert review is not None and len(quotes) == 1
+        await pilot.pause(QUOTE_DELAY + 0.5)
+        await settle(pilot)
+        assert app.screen.review is review and len(quotes) == 1  # type: ignore[attr-defined]

@@ -8,15 +8,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.dom import NoActiveAppError
 from textual.screen import Screen
-from textual.worker import Worker
 
 from tui.bindings import translate_bindings
+from tui.errors import ReportsFailures
 from tui.widgets.footer import WalletFooter
 from tui.widgets.nav import NavTabs
 from tui.widgets.wallet_header import WalletHeader
 
 
-class MainScreen(Screen[None]):
+class MainScreen(ReportsFailures, Screen[None]):
     name_key = ""  # 'assets', 'history', ...
     # escape leaves a text field, so 1-4 switch screens again (in a field they are typing).
     BINDINGS = [Binding("escape", "leave_field", "bind.leave_field", show=False)]
@@ -46,13 +46,6 @@ class MainScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.watch(self.app, "language", self._language_changed, init=False)
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        # A failed worker of this screen: Textual tells only the screen, and an unexpected
-        # error must not vanish (the screen would wait forever, silently).
-        report = getattr(self.app, "report_failure", None)
-        if report is not None:
-            report(event)
 
     def action_leave_field(self) -> None:
         self.set_focus(None)

@@ -19,6 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from tui.bindings import translate_bindings
+from tui.errors import ReportsFailures
 from tui.i18n import t
 from tui.widgets.history_table import amount_cell
 
@@ -55,7 +56,7 @@ def ticket_draft(row: HistoryRow, channel: str, network_name: str) -> TicketDraf
     )  # fmt: skip
 
 
-class HistoryWhatScreen(Screen[None]):
+class HistoryWhatScreen(ReportsFailures, Screen[None]):
     # Styles: tui/styles/history.tcss, read with the app's (see TermwalletApp.CSS_PATH).
     AUTO_FOCUS = "#what-scroll"
     BINDINGS = [

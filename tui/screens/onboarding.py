@@ -21,7 +21,7 @@ from textual.widgets import Button, ContentSwitcher, Footer, Input, OptionList, 
 from textual.widgets.option_list import Option
 
 from tui.bindings import translate_bindings
-from tui.errors import user_message
+from tui.errors import ReportsFailures, user_message
 from tui.i18n import t
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 CHECKED_WORDS = 3
 
 
-class OnboardingScreen(Screen[Any]):
+class OnboardingScreen(ReportsFailures, Screen[Any]):
     CSS_PATH = "../styles/keys.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "bind.back", show=True),

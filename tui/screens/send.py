@@ -17,7 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, RadioButton, RadioSet, Select, Static
 
 from tui.bindings import translate_bindings
-from tui.errors import error_code, user_message
+from tui.errors import ReportsFailures, error_code, user_message
 from tui.i18n import t
 from wallet.view import amount_text
 
@@ -51,7 +51,7 @@ def send_error_text(error: BaseException, session: WalletSession, asset: Asset |
     return user_message(error)
 
 
-class SendScreen(Screen[None]):
+class SendScreen(ReportsFailures, Screen[None]):
     CSS_PATH = "../styles/send.tcss"
     AUTO_FOCUS = "#send-to"
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from tui.bindings import translate_bindings
-from tui.errors import error_code
+from tui.errors import ReportsFailures, error_code
 from tui.i18n import t
 from tui.screens.send import send_error_text
 from wallet.view import amount_text
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 SERIOUS = frozenset({"lookalike", "token_contract", "contract"})
 
 
-class SendReviewScreen(Screen[None]):
+class SendReviewScreen(ReportsFailures, Screen[None]):
     CSS_PATH = "../styles/send.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "sign", "bind.send_sign", priority=True),

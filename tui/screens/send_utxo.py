@@ -21,7 +21,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, RadioButton, RadioSet, Static
 
 from tui.bindings import translate_bindings
-from tui.errors import error_code, user_message
+from tui.errors import ReportsFailures, error_code, user_message
 from tui.i18n import t
 from wallet.view import amount_text
 
@@ -59,7 +59,7 @@ def _coins(value: int, review: UtxoSendReview) -> str:
     return amount_text(value, review.decimals) + f" {review.symbol}"
 
 
-class _Base(Screen[None]):
+class _Base(ReportsFailures, Screen[None]):
     CSS_PATH = "../styles/send.tcss"
 
     def __init__(self, key: str) -> None:

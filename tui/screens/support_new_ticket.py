@@ -22,6 +22,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Select, SelectionList, Static, TextArea
 
 from tui.bindings import translate_bindings
+from tui.errors import ReportsFailures
 from tui.i18n import t
 from tui.screens.support import refusal_text
 from tui.widgets.support_channels import CHANNELS, channel_ready, promise_text
@@ -41,7 +42,7 @@ CATEGORIES = (
 )
 
 
-class NewTicketScreen(Screen[Any]):
+class NewTicketScreen(ReportsFailures, Screen[Any]):
     CSS_PATH = "../styles/support.tcss"
     BINDINGS = [
         Binding("ctrl+s", "review", "bind.support_review", priority=True),

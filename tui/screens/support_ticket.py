@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from tui.bindings import translate_bindings
-from tui.errors import user_message
+from tui.errors import ReportsFailures, user_message
 from tui.i18n import t
 from tui.widgets.support_tickets import OVERDUE_STYLE, fmt_time
 
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from wallet.support.tickets import DeliveryReport, SupportDesk, Ticket
 
 
-class TicketScreen(Screen[None]):
+class TicketScreen(ReportsFailures, Screen[None]):
     CSS_PATH = "../styles/support.tcss"
     AUTO_FOCUS = "#ticket-detail"
     BINDINGS = [

@@ -116,6 +116,7 @@ class SwapScreen(MainScreen):
         self._swapper: Swapper | None = None
         self._debounce: Timer | None = None
         self._expiry: Timer | None = None
+        self._quoted: tuple[object, ...] | None = None  # the fields the shown quote is for
 
     @property
     def session(self) -> WalletSession | None:
@@ -212,7 +213,20 @@ class SwapScreen(MainScreen):
             self._note(t("swap.unlimited_warning"), warning=True)
         self._schedule()
 
+    def _fields(self) -> tuple[object, ...]:
+        return (
+            self.query_one("#swap-sell", Select).value,
+            self.query_one("#swap-buy", Select).value,
+            self.query_one("#swap-amount", Input).value.strip(),
+            self.query_one("#swap-slippage", Input).value.strip(),
+            self.query_one("#swap-unlimited", Checkbox).value,
+        )
+
     def _schedule(self) -> None:
+        # A "changed" that changes nothing (the fields rebuilt with the same values after F2)
+        # keeps the quote on screen.
+        if self.review is not None and self._fields() == self._quoted:
+            return
         self.review = None
         if self._debounce is not None:
             self._debounce.stop()
@@ -247,6 +261,11 @@ class SwapScreen(MainScreen):
     # -- quote -------------------------------------------------------------------------------
 
     def action_quote(self) -> None:
+        # Enter quotes now: the timer the typing started would quote again a moment later and
+        # swap the quote on screen for another while the user reads it.
+        if self._debounce is not None:
+            self._debounce.stop()
+            self._debounce = None
         s = self.session
         if s is None or not s.addresses:
             return
@@ -257,6 +276,7 @@ class SwapScreen(MainScreen):
         s = self.session
         assert s is not None
         try:
+            fields = self._fields()
             draft = self._draft()
             if draft is None:
                 return
@@ -272,6 +292,7 @@ class SwapScreen(MainScreen):
             self._note(swap_error_text(exc), warning=True)
             return
         self._note("")
+        self._quoted = fields
         self.review = review
 
     def watch_review(self, review: SwapReview | None) -> None:

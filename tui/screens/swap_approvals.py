@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from tui.bindings import translate_bindings
-from tui.errors import error_code
+from tui.errors import ReportsFailures, error_code
 from tui.i18n import t
 from tui.screens.swap import swap_error_text
 from wallet.view import amount_text
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from wallet.swap import Approval, Swapper
 
 
-class SwapApprovalsScreen(Screen[None]):
+class SwapApprovalsScreen(ReportsFailures, Screen[None]):
     CSS_PATH = "../styles/swap.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "revoke", "bind.swap_revoke"),

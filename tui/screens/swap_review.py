@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from tui.bindings import translate_bindings
-from tui.errors import error_code
+from tui.errors import ReportsFailures, error_code
 from tui.i18n import t
 from tui.screens.swap import lines_text, money, pct, quote_lines, swap_error_text
 
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from wallet.swap import Swapper, SwapReview
 
 
-class SwapReviewScreen(Screen[bool]):
+class SwapReviewScreen(ReportsFailures, Screen[bool]):
     CSS_PATH = "../styles/swap.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "swap", "bind.swap_sign", priority=True),

@@ -19,7 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from tui.bindings import translate_bindings
-from tui.errors import user_message
+from tui.errors import ReportsFailures, user_message
 from tui.i18n import t
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from wallet.totp import TotpGuard
 
 
-class UnlockScreen(Screen[Any]):
+class UnlockScreen(ReportsFailures, Screen[Any]):
     CSS_PATH = "../styles/keys.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "submit", "bind.unlock", show=True, priority=False),

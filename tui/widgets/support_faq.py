@@ -15,6 +15,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
+from tui.errors import ReportsFailures
 from tui.i18n import language, t
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from wallet.support.faq import FaqEntry
 
 
-class FaqBrowser(Vertical):
+class FaqBrowser(ReportsFailures, Vertical):
     # From the search box, down or enter moves to the questions (the list handles its own keys).
     BINDINGS = [
         Binding("down", "to_list", show=False),

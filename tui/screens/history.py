@@ -135,21 +135,15 @@ class HistoryScreen(MainScreen):
         hs, q = self.history, self.query_model
         self._accounts, self._assets = hs.facets()
         table = self.query_one("#history-table", HistoryTable)
-        self._many = False
-        if q.search.strip():
-            count = hs.count_upto(q, SEARCH_ROWS)
-            self._many = many = count > SEARCH_ROWS
-            table.set_source(
-                lambda: min(count, SEARCH_ROWS),
-                lambda offset, limit: hs.page(q, offset, limit, many=many),
-                keep_cursor=keep_cursor,
-            )
-        else:
-            table.set_source(
-                lambda: hs.count(q),
-                lambda offset, limit: hs.page(q, offset, limit),
-                keep_cursor=keep_cursor,
-            )
+        # A search is counted only up to SEARCH_ROWS (the first keys of a hash match everything).
+        upto = hs.count_upto(q, SEARCH_ROWS) if q.search.strip() else None
+        many = self._many = upto is not None and upto > SEARCH_ROWS
+        shown = None if upto is None else min(upto, SEARCH_ROWS)
+        table.set_source(
+            (lambda: hs.count(q)) if shown is None else (lambda: shown),
+            lambda offset, limit: hs.page(q, offset, limit, many=many),
+            keep_cursor=keep_cursor,
+        )
         self._put("#history-header", header_text(table.size.width or 78))
         self._show_filters()
         self._show_note(table.row_count)

@@ -184,6 +184,9 @@ class SoftwareSigner:
         """The master key fingerprint PSBTs name us by (BIP32)."""
         return bytes(self._root.FingerPrint().ToBytes())
 
+    def master_fingerprint(self) -> bytes:
+        return self.fingerprint
+
     def get_address(self, chain: str, path: str, *, display: bool = False) -> str:
         pub = self._node(path).PublicKey().KeyObject()
         if chain in EVM_CHAINS:

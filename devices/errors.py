@@ -43,3 +43,10 @@ class LibraryMissing(DeviceError):
 
 class Unsupported(DeviceError):
     code = "UNSUPPORTED"
+
+
+class WrongDevice(DeviceError):
+    """A device that holds another wallet than the one being used (another seed, or another
+    passphrase): refused by name, never signed with."""
+
+    code = "WRONG_DEVICE"

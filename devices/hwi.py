@@ -104,6 +104,10 @@ class HwiSigner:
         )
 
     @_map_errors
+    def master_fingerprint(self) -> bytes:
+        return bytes(self._client.get_master_fingerprint())
+
+    @_map_errors
     def get_xpub(self, path: str) -> str:
         return str(self._client.get_pubkey_at_path(path).to_string())
 

@@ -142,6 +142,12 @@ def _path_bytes(path: str) -> bytes:
     return out
 
 
+def _compress(pub: bytes) -> bytes:
+    if len(pub) == 65 and pub[0] == 4:
+        return bytes([2 + (pub[64] & 1)]) + pub[1:33]
+    return pub
+
+
 class LedgerSigner:
     """A Ledger running the Ethereum app. Call it from the device thread."""
 
@@ -228,8 +234,50 @@ class LedgerSigner:
         return self._btc_half
 
     def get_xpub(self, path: str) -> str:
-        """An extended public key from the Bitcoin app (the Ethereum app gives none)."""
-        return str(self._btc().get_xpub(path))
+        """An extended public key: from the Ethereum app for m/44'/60'/... paths (its public
+        key and chain code), from the Bitcoin app otherwise."""
+        steps = _path_bytes(path)
+        if len(steps) >= 9 and steps[5:9] == (0x8000003C).to_bytes(4, "big"):
+            return self._eth_xpub(path)
+        from devices.ledger_btc import chain_of_app
+
+        return str(self._btc().get_xpub(path, chain_of_app(self.current_app()[0])))
+
+    def master_fingerprint(self) -> bytes:
+        """The BIP32 master fingerprint: only the Bitcoin app tells it (WrongApp otherwise)."""
+        from devices.ledger_btc import chain_of_app
+
+        return bytes(self._btc().fingerprint(chain_of_app(self.current_app()[0])))
+
+    def _eth_key(self, path: str) -> tuple[bytes, bytes]:
+        """(compressed public key, chain code) at `path` from the Ethereum app."""
+        body = self._apdu(INS_GET_ADDRESS, 0x00, 0x01, _path_bytes(path))
+        pub_len = body[0]
+        pub = body[1 : 1 + pub_len]
+        addr_len = body[1 + pub_len]
+        chain_code = body[2 + pub_len + addr_len : 2 + pub_len + addr_len + 32]
+        if pub_len != 65 or len(chain_code) != 32:
+            raise LedgerStatus("The Ledger's public key answer is not in a known format.")
+        return _compress(pub), chain_code
+
+    def _eth_xpub(self, path: str) -> str:
+        # BIP32 serialisation needs the parent's fingerprint, so the parent is asked too.
+        from embit import bip32, ec, hashes
+        from embit.networks import NETWORKS
+
+        parent_path, _, last = path.rpartition("/")
+        pub, chain_code = self._eth_key(path)
+        parent, _ = self._eth_key(parent_path)
+        child = int(last.rstrip("'hH")) | (0x80000000 if last[-1:] in "'hH" else 0)
+        node = bip32.HDKey(
+            ec.PublicKey.parse(pub),
+            chain_code,
+            version=NETWORKS["main"]["xpub"],
+            depth=path.count("/"),
+            fingerprint=hashes.hash160(parent)[:4],
+            child_number=child,
+        )
+        return str(node.to_base58())
 
     def get_address(self, chain: str, path: str, *, display: bool = False) -> str:
         if chain not in EVM_CHAINS:

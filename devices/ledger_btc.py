@@ -57,6 +57,14 @@ def _refuse_chain(chain: str) -> Unsupported:
     return Unsupported(f"the Ledger Bitcoin app does not sign for {chain!r}", chain=chain)
 
 
+def chain_of_app(app: str) -> str:
+    """The network a Bitcoin app signs for; WrongApp when another app is open."""
+    chains = APP_CHAINS.get(app)
+    if chains is None:
+        raise WrongApp(BTC_APP, current=app)
+    return chains[0]
+
+
 def _version(text: str) -> tuple[int, ...]:
     return tuple(int(x) for x in re.findall(r"\d+", text)[:3])
 

@@ -53,6 +53,9 @@ COIN_NAMES = {
     "ltc-testnet": "Litecoin Testnet",
 }
 
+# The coin a key path's SLIP-44 coin type is asked as (get_public_node checks the two agree).
+XPUB_COINS = {0: "Bitcoin", 1: "Testnet", 2: "Litecoin"}
+
 MODEL_NAMES = {"1": "Trezor One", "T": "Trezor Model T", "Safe 3": "Trezor Safe 3"}
 
 
@@ -237,10 +240,21 @@ class TrezorSigner:
 
     @_map_errors
     def get_xpub(self, path: str) -> str:
+        """The extended public key at `path`, asked as the coin its SLIP-44 type names: the
+        firmware refuses (its safety checks) a Litecoin or Ethereum path asked as Bitcoin."""
+        n = _path(path)
+        session = self._session_for_wallet()
+        coin_type = n[1] & 0x7FFFFFFF if len(n) > 1 else 0
+        if coin_type == 60:
+            from trezorlib import ethereum
+
+            return str(ethereum.get_public_node(session, n).xpub)
         from trezorlib import btc
 
-        node = btc.get_public_node(self._session_for_wallet(), _path(path), coin_name="Bitcoin")
-        return str(node.xpub)
+        coin = XPUB_COINS.get(coin_type)
+        if coin is None:
+            raise Unsupported(f"the Trezor adapter reads no keys of coin type {coin_type}")
+        return str(btc.get_public_node(session, n, coin_name=coin).xpub)
 
     @_map_errors
     def get_address(self, chain: str, path: str, *, display: bool = False) -> str:

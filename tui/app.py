@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # kept off the start-up path: these pull in pydantic models a
     from wallet.lockout import IdleTimer
     from wallet.session import SessionStatus, WalletSession
     from wallet.settings import Settings
+    from wallet.wallets import WalletRow
 
 
 _log = logging.getLogger("tui")
@@ -84,6 +85,7 @@ class TermwalletApp(App[int]):
         # store, and the user should see the app while that happens, not a blank terminal.
         self.call_after_refresh(self._open_session)
         self._heap_timer = self.set_interval(1.0, self._freeze_heap_when_settled)
+        self.set_interval(2.0, self._refresh_status)
 
     def _freeze_heap_when_settled(self) -> None:
         """Once: when the wallet is open and its first reads (and imports) are done, with no
@@ -103,8 +105,7 @@ class TermwalletApp(App[int]):
     async def _open_session(self) -> None:
         if self.services.demo:
             self.notify(t("demo.starting"), timeout=4)
-        self.session = await self.services.open_session()
-        self.status = self.session.status
+        self._opened(await self.services.open_session())
         if self.services.demo:
             url = self.session.network.rpc_urls[0]
             self.notify(t("demo.ready", url=url), timeout=4, markup=False)
@@ -116,12 +117,34 @@ class TermwalletApp(App[int]):
             self._watch_activity()
         self._start_idle_timer()
 
-    def _through_gate(self, unlocked: UnlockedWallet | None) -> None:
-        """Onboarding or unlock finished: the wallet's keys are available now."""
+    def _through_gate(self, unlocked: UnlockedWallet | WalletRow | None) -> None:
+        """Onboarding or unlock finished: the wallet's keys are available now (or, for a
+        device wallet just added, on its device)."""
         if unlocked is None:
             return
-        self.services.unlocked(unlocked)  # type: ignore[attr-defined]
+        from wallet.wallets import WalletRow
+
+        if not isinstance(unlocked, WalletRow):
+            self.services.unlocked(unlocked)  # type: ignore[attr-defined]
         self._reopen_session()
+
+    def _opened(self, session: WalletSession) -> None:
+        """A new session is the app's: a device wallet's signer gets the app's prompts (PIN,
+        passphrase, confirm on device, connect your device)."""
+        self.session = session
+        device = getattr(session, "device", None)
+        if device is not None:
+            from tui.device_interaction import DeviceInteraction
+            from tui.device_wait import AppDeviceWait
+
+            device.interaction = DeviceInteraction(self, device.info.model)
+            device.wait = AppDeviceWait(self, device.info.model, device.wallet.name)
+        self.status = session.status
+
+    def _refresh_status(self) -> None:
+        """The header follows a device wallet's device (connected or not) as it changes."""
+        if self.session is not None and getattr(self.session, "device", None) is not None:
+            self.status = self.session.status
 
     @work(exclusive=True, group="activity", exit_on_error=False)
     async def _watch_activity(self) -> None:
@@ -146,12 +169,16 @@ class TermwalletApp(App[int]):
     async def _reopen_session(self) -> None:
         """New accounts or a new lock state: a fresh session over the same store."""
         old = self.session
-        self.session = await self.services.open_session()
+        self._opened(await self.services.open_session())
+        assert self.session is not None
+        if old is not None and getattr(old, "device", None) is not None:
+            from devices.thread import device_thread
+
+            device_thread().submit(old.device.close)  # type: ignore[union-attr]
         if old is not None and old.backend is not self.session.backend:
             await old.backend.aclose()
         if old is not None and getattr(old, "utxo", None) and old.utxo is not self.session.utxo:
             await old.utxo.aclose()  # its Electrum connections
-        self.status = self.session.status
         if isinstance(self.screen, AssetsScreen):
             self.screen.action_refresh()
         self._watch_activity()
@@ -239,6 +266,60 @@ class TermwalletApp(App[int]):
 
         choose_signer(self)
 
+    def action_switch_wallet(self) -> None:
+        """The wallet picker (tui/screens/wallet_pick.py): open another wallet, or add one."""
+        wallet = getattr(self.services, "wallet", None)
+        if wallet is None:
+            self.notify(t("wallets.not_here"), severity="warning")
+            return
+        from tui.screens.wallet_pick import WalletPickScreen
+        from wallet.wallets import WalletBook
+
+        current = self.session.wallet if self.session is not None else None
+        self.push_screen(
+            WalletPickScreen(
+                WalletBook(wallet.store).signing(), None if current is None else current.id
+            ),
+            self._wallet_picked,
+        )
+
+    def action_add_device(self) -> None:
+        wallet = getattr(self.services, "wallet", None)
+        if wallet is None:
+            self.notify(t("wallets.not_here"), severity="warning")
+            return
+        from tui.screens.device_setup import DeviceSetupScreen
+
+        self.push_screen(DeviceSetupScreen(wallet.store), self._device_added)
+
+    def _device_added(self, added: WalletRow | None) -> None:
+        if added is not None:
+            self.notify(t("wallets.opened", name=added.name), markup=False)
+            self._open_chosen()
+
+    def _wallet_picked(self, choice: int | str | None) -> None:
+        from tui.screens.wallet_pick import ADD
+        from wallet.wallets import WalletBook
+
+        if choice is None:
+            return
+        if choice == ADD:
+            self.action_add_device()
+            return
+        wallet = self.services.wallet  # type: ignore[attr-defined]
+        chosen = WalletBook(wallet.store).set_current(int(choice))
+        self.notify(t("wallets.opened", name=chosen.name), markup=False)
+        self._open_chosen()
+
+    def _open_chosen(self) -> None:
+        """Another wallet opens: the software wallet's keys are locked away first, and its
+        password is asked again when it is the one opening."""
+        self.services.lock()  # type: ignore[attr-defined]
+        self._reopen_session()
+        gate = self.services.gate_screen()  # type: ignore[attr-defined]
+        if gate is not None:
+            self.push_screen(gate, self._through_gate)
+
     def action_two_factor(self) -> None:
         from tui.screens.totp_setup import TotpSetupScreen
 
@@ -258,6 +339,14 @@ class TermwalletApp(App[int]):
             t("devices.palette.connect_help"),
             self.action_connect_device,
         )
+        if getattr(self.services, "wallet", None) is not None:
+            yield SystemCommand(
+                t("wallets.palette.switch"), t("wallets.palette.switch_help"),
+                self.action_switch_wallet,
+            )  # fmt: skip
+            yield SystemCommand(
+                t("wallets.palette.add"), t("wallets.palette.add_help"), self.action_add_device
+            )
         yield SystemCommand(
             t("security.palette.title"), t("security.palette.help"), self.action_two_factor
         )

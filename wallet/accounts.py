@@ -117,8 +117,13 @@ _ETH_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 
 
 class AccountBook:
-    def __init__(self, store: Store) -> None:
+    """The accounts of one store. With `wallet_id`, lookups (`find`, `address`, `list`) see that
+    wallet's accounts and the watch-only ones; without it, every account (one wallet per store,
+    as before wallets were told apart)."""
+
+    def __init__(self, store: Store, wallet_id: int | None = None) -> None:
         self._db = store.db
+        self.wallet_id = wallet_id
 
     def _wallet(self, name: str, kind: str) -> int:
         row = self._db.execute(
@@ -168,11 +173,29 @@ class AccountBook:
         label: str | None = None,
     ) -> Account:
         """An account of a signer's keys: its xpub is read once, addresses come from it."""
-        spec = chain_spec(chain)
         path = account_path(chain, script, account_index)
         xpub = signer.get_xpub(path)
-        existing = self.find(chain, script, account_index)
-        if existing is not None and existing.wallet_id == wallet_id:
+        return self.add_xpub_account(wallet_id, chain, script, xpub, account_index, label)
+
+    def add_xpub_account(
+        self,
+        wallet_id: int,
+        chain: str,
+        script: ScriptKind,
+        xpub: str,
+        account_index: int = 0,
+        label: str | None = None,
+    ) -> Account:
+        """An account whose account-level key (at keys.account_path) is `xpub`."""
+        spec = chain_spec(chain)
+        path = account_path(chain, script, account_index)
+        row = self._db.execute(
+            "SELECT * FROM accounts WHERE wallet_id = ? AND network = ? AND script = ? "
+            "AND account_index = ? AND watch_only = 0",
+            (wallet_id, spec.family, script.value, account_index),
+        ).fetchone()
+        if row is not None:
+            existing = self._from_row(row)
             if existing.xpub == xpub:
                 return existing  # restoring the same wallet again
             raise AccountError(
@@ -182,6 +205,7 @@ class AccountBook:
             address = derive_address(chain, script, xpub, account_index)
         else:
             address = derive_address(chain, script, xpub, 0, 0)
+        self._adopt_watched(spec.family, script, address)
         return self._insert(
             wallet_id,
             spec.family,
@@ -191,6 +215,15 @@ class AccountBook:
             label=label,
             account_index=account_index,
             xpub=xpub,
+        )
+
+    def _adopt_watched(self, family: str, script: ScriptKind, address: str) -> None:
+        """A watch-only account of the same keys becomes part of the wallet that can sign for
+        it: the watched row goes, its history and labels (kept by address) stay."""
+        self._db.execute(
+            "DELETE FROM accounts WHERE network = ? AND script = ? AND address = ? "
+            "AND watch_only = 1",
+            (family, script.value, address),
         )
 
     def add_default_accounts(self, signer: Any, wallet_id: int) -> list[Account]:
@@ -283,7 +316,11 @@ class AccountBook:
         return self.add_watch_address(chain, text, label)
 
     def list(self) -> list[Account]:
-        rows = self._db.execute("SELECT * FROM accounts ORDER BY id").fetchall()
+        rows = self._db.execute(
+            "SELECT * FROM accounts WHERE (:w IS NULL OR wallet_id = :w OR watch_only = 1) "
+            "ORDER BY id",
+            {"w": self.wallet_id},
+        ).fetchall()
         return [self._from_row(r) for r in rows]
 
     def get(self, account_id: int) -> Account:
@@ -295,9 +332,9 @@ class AccountBook:
     def find(self, chain: str, script: ScriptKind, account_index: int) -> Account | None:
         family = chain_spec(chain).family
         row = self._db.execute(
-            "SELECT * FROM accounts WHERE network = ? AND script = ? AND account_index = ? "
-            "AND watch_only = 0 ORDER BY id LIMIT 1",
-            (family, script.value, account_index),
+            "SELECT * FROM accounts WHERE network = :n AND script = :s AND account_index = :i "
+            "AND watch_only = 0 AND (:w IS NULL OR wallet_id = :w) ORDER BY id LIMIT 1",
+            {"n": family, "s": script.value, "i": account_index, "w": self.wallet_id},
         ).fetchone()
         return None if row is None else self._from_row(row)
 

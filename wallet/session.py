@@ -12,9 +12,11 @@ from wallet.portfolio import Portfolio, PortfolioView
 from wallet.store import Store
 
 if TYPE_CHECKING:
+    from wallet.device_wallet import DeviceWalletSigner
     from wallet.pending import ReconcileReport
     from wallet.send import EvmSender
     from wallet.utxo_portfolio import UtxoHolding, UtxoPortfolio
+    from wallet.wallets import WalletRow
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,8 @@ class SessionStatus:
     signer: str
     locked: bool | None
     demo: bool = False
+    wallet: str | None = None  # the open wallet's name, where there are wallets to tell apart
+    connected: bool | None = None  # a device wallet: is its device in use now
 
 
 class WalletSession:
@@ -63,6 +67,10 @@ class WalletSession:
         self.reconciled: ReconcileReport | None = None
         # Bitcoin/Litecoin accounts shown beside the EVM network (None: none configured).
         self.utxo = utxo
+        # The wallet open (wallet/wallets.py; None: the demo, or no wallet yet) and, for a
+        # device wallet, its signer (the app and the CLI give it their Interaction).
+        self.wallet: WalletRow | None = None
+        self.device: DeviceWalletSigner | None = None
 
     @property
     def status(self) -> SessionStatus:
@@ -72,6 +80,8 @@ class WalletSession:
             signer=self.signer,
             locked=None if self.signer == "no_wallet" else self.locked,
             demo=self.demo,
+            wallet=None if self.wallet is None else self.wallet.name,
+            connected=None if self.device is None else self.device.connected,
         )
 
     async def portfolio(self) -> PortfolioView:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from wallet.keystore import Keystore, UnlockedWallet
 from wallet.lockout import Lockout
@@ -14,8 +14,10 @@ from wallet.paths import Paths
 from wallet.session import WalletSession, assets_for
 from wallet.settings import Settings, load_settings
 from wallet.store import Store
+from wallet.wallets import WalletBook, WalletRow
 
 if TYPE_CHECKING:
+    from wallet.device_wallet import DeviceWalletSigner
     from wallet.utxo_portfolio import UtxoPortfolio
 
 
@@ -51,13 +53,29 @@ class UserWallet:
             lockout=Lockout(store),
         )
 
+    def current(self) -> WalletRow | None:
+        """The wallet that opens: see wallet/wallets.py."""
+        return WalletBook(self.store).current(software_exists=self.keystore.exists())
+
     def gate(self) -> Gate:
+        current = self.current()
+        if current is not None and current.is_device:
+            return Gate.OPEN  # its keys are on the device: nothing to unlock here
         if self.keystore.exists():
             return Gate.OPEN if self.unlocked is not None else Gate.UNLOCK
         watched = self.store.db.execute(
             "SELECT 1 FROM accounts WHERE watch_only = 1 LIMIT 1"
         ).fetchone()
         return Gate.OPEN if watched else Gate.FIRST_RUN
+
+    def device_signer(self, wallet: WalletRow) -> DeviceWalletSigner:
+        """The signer of a device wallet (it finds its device when first asked); the app and
+        the CLI give it their Interaction and DeviceWait."""
+        from wallet.accounts import AccountBook
+        from wallet.device_wallet import DeviceWalletSigner
+
+        accounts = [a for a in AccountBook(self.store, wallet.id).list() if not a.watch_only]
+        return DeviceWalletSigner(wallet, accounts, None)
 
     def session(self, utxo_networks: Sequence[str] | None = None) -> WalletSession:
         """The wallet on the configured EVM network. Ethereum accounts serve every EVM network
@@ -67,9 +85,13 @@ class UserWallet:
         from wallet.backends import backend_for
 
         network = get_network(self.settings.network, self.settings.rpc_urls)
+        current = self.current()
+        wallet_id = None if current is None else current.id
         rows = self.store.db.execute(
             "SELECT a.address, a.path, a.account_index, a.watch_only FROM accounts a "
-            "WHERE a.network = 'eth' AND (a.script = 'eth' OR a.script IS NULL) ORDER BY a.id"
+            "WHERE a.network = 'eth' AND (a.script = 'eth' OR a.script IS NULL) "
+            "AND (:w IS NULL OR a.wallet_id = :w OR a.watch_only = 1) ORDER BY a.id",
+            {"w": wallet_id},
         ).fetchall()
         # An Ethereum account's stored path is the parent (m/44'/60'/0'/0); account i signs
         # with its child i.
@@ -78,7 +100,14 @@ class UserWallet:
             for r in rows
             if r["path"] and r["account_index"] is not None and not r["watch_only"]
         }
-        if self.keystore.exists():
+        active: Any = self.unlocked.signer() if self.unlocked is not None else None
+        device: DeviceWalletSigner | None = None
+        if current is not None and current.is_device:
+            from devices.thread import OnDeviceThread
+
+            device = self.device_signer(current)
+            signer, active = current.model or "device", OnDeviceThread(device)
+        elif self.keystore.exists():
             signer = "software"
         elif rows:
             signer = "watch_only"
@@ -91,26 +120,33 @@ class UserWallet:
             addresses=[r["address"] for r in rows],
             assets=assets_for(network, self.store),
             signer=signer,
-            active_signer=self.unlocked.signer() if self.unlocked is not None else None,
+            active_signer=active,
             paths=paths,
-            utxo=self.utxo_portfolio(utxo_networks),
+            utxo=self.utxo_portfolio(utxo_networks, wallet_id),
         )
-        session.locked = self.keystore.exists() and self.unlocked is None
+        session.wallet = current
+        session.device = device
+        session.locked = device is None and self.keystore.exists() and self.unlocked is None
         return session
 
-    def utxo_portfolio(self, networks: Sequence[str] | None = None) -> UtxoPortfolio | None:
+    def utxo_portfolio(
+        self, networks: Sequence[str] | None = None, wallet_id: int | None = None
+    ) -> UtxoPortfolio | None:
         """The Bitcoin/Litecoin accounts with the user's servers (which replace the built-in
         ones, see wallet/backends.py); None when there is nothing to show."""
         from wallet.utxo_portfolio import build_utxo_portfolio, wallet_utxo_networks
 
         s = self.settings
         ids = list(networks) if networks is not None else None
-        ids = ids if ids is not None else wallet_utxo_networks(self.store, s.utxo_networks)
+        ids = (
+            ids if ids is not None else wallet_utxo_networks(self.store, s.utxo_networks, wallet_id)
+        )
         if not ids:
             return None
         return build_utxo_portfolio(
             self.store,
             ids,
+            wallet_id=wallet_id,
             electrum_servers=s.electrum_servers,
             esplora_urls=s.esplora_urls,
             prefer=s.utxo_backend,

@@ -342,13 +342,17 @@ class UtxoPortfolio:
         self._backends.clear()
 
 
-def wallet_utxo_networks(store: Store, configured: Sequence[str] | None) -> list[str]:
-    """The networks to show: the configured ones, else btc and ltc mainnet where the wallet has
-    accounts for them."""
+def wallet_utxo_networks(
+    store: Store, configured: Sequence[str] | None, wallet_id: int | None = None
+) -> list[str]:
+    """The networks to show: the configured ones, else btc and ltc mainnet where the wallet
+    (`wallet_id`, with the watch-only accounts; None: every account) has accounts for them."""
     if configured is not None:
         return list(dict.fromkeys(configured))
     rows = store.db.execute(
-        "SELECT DISTINCT network FROM accounts WHERE network IN ('btc', 'ltc')"
+        "SELECT DISTINCT network FROM accounts WHERE network IN ('btc', 'ltc') "
+        "AND (:w IS NULL OR wallet_id = :w OR watch_only = 1)",
+        {"w": wallet_id},
     ).fetchall()
     have = {str(r[0]) for r in rows}
     return [n for n in ("btc", "ltc") if n in have]
@@ -362,6 +366,7 @@ def build_utxo_portfolio(
     esplora_urls: dict[str, list[str]] | None = None,
     prefer: str = "electrum",
     gap_limit: int | None = None,
+    wallet_id: int | None = None,
 ) -> UtxoPortfolio:
     """The portfolio over the stored accounts of each network's family (regtest and testnet
     share the testnet accounts: same coin type, same keys)."""
@@ -369,7 +374,7 @@ def build_utxo_portfolio(
     from wallet.backends import utxo_network_for
 
     nets = [utxo_network_for(n, electrum_servers, esplora_urls) for n in network_ids]
-    every = AccountBook(store).list()
+    every = AccountBook(store, wallet_id).list()
     accounts: dict[str, list[Account]] = {
         n.id: [a for a in every if a.family == n.family and a.script.value != "eth"] for n in nets
     }

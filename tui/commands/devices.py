@@ -127,3 +127,44 @@ def device_failure(exc: BaseException, device: str) -> str:
     from tui.device_interaction import device_error_text
 
     return device_error_text(exc, device)
+
+
+class CliWait:
+    """wallet.device_wallet.DeviceWait for the command line: says once what to plug in, then
+    waits (up to `timeout` seconds) while the device wallet looks for its device. Without a
+    terminal nobody can plug anything in: it does not wait."""
+
+    def __init__(
+        self, *, timeout: float = 300.0, stream: Any = None, interactive: bool | None = None
+    ) -> None:
+        self._timeout = timeout
+        self._err = stream or sys.stderr
+        self._tty = sys.stdin.isatty() if interactive is None else interactive
+        self._since: float | None = None
+
+    def waiting(self, message: str) -> bool:
+        import time
+
+        from tui.text import plain
+
+        if not self._tty:
+            return False
+        if self._since is None:
+            self._since = time.monotonic()
+            print(f"{plain(message)} Waiting for it (ctrl+c to stop)...", file=self._err)
+        return time.monotonic() - self._since < self._timeout
+
+    def connected(self) -> None:
+        if self._since is not None:
+            print("Found it.", file=self._err)
+        self._since = None
+
+
+def cli_wallet_signer(device: Any) -> Any:
+    """A device wallet's signer (wallet/device_wallet.py) with the CLI's prompts, on the device
+    thread."""
+    from devices.thread import OnDeviceThread
+
+    device.interaction = CliInteraction(device.info.model)
+    device.wait = CliWait()
+    return OnDeviceThread(device)

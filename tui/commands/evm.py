@@ -146,10 +146,6 @@ def run_send(args: argparse.Namespace) -> int:
     if args.chain in _UTXO:
         if args.asset is not None:
             raise CliError(f"{args.chain} has one asset, its coin: leave out --asset")
-        if args.device:
-            raise CliError(
-                f"--device signs on EVM networks for now; {args.chain} signs with the keystore"
-            )
         return asyncio.run(_send_utxo(args))
     return asyncio.run(_send(args))
 
@@ -165,10 +161,19 @@ async def _send(args: argparse.Namespace) -> int:
 
     wallet = _open(args.chain)
     session = wallet["session"]
+    early: Any = None  # a device opened to find a watched sender
     try:
         if not session.addresses:
             raise CliError("this wallet has no Ethereum account: run `termwallet init` first")
-        sender_address = _account_address(session.store, args.account)
+        path = f"m/44'/60'/0'/0/{args.account}"
+        try:
+            sender_address = _account_address(session, args.account)
+        except CliError:
+            if not args.device:
+                raise
+            early, sender_address = _watched_on_device(
+                args.device, session.network.id, path, session
+            )
         sender = session.sender()
         await sender.reconcile()
         asset = await _asset(session, args.asset)
@@ -177,7 +182,6 @@ async def _send(args: argparse.Namespace) -> int:
             if args.amount.strip().lower() == "max"
             else parse_amount(args.amount, asset.decimals)
         )
-        path = f"m/44'/60'/0'/0/{args.account}"
         draft = SendDraft(recipient=args.to, amount=amount, asset=asset, fee=FeeTier(args.fee))
         try:
             review = await sender.prepare(draft, sender_address, path)
@@ -195,11 +199,14 @@ async def _send(args: argparse.Namespace) -> int:
             if input("Send this transaction? [y/N] ").strip().lower() not in ("y", "yes"):
                 print("not sent", file=sys.stderr)
                 return 1
-        if args.device:
+        if early is not None:
+            _device_totp(wallet["user"], args.password_file, args.totp_file)
+            signer, early = early, None
+        elif args.device:
             _device_totp(wallet["user"], args.password_file, args.totp_file)
             signer = _device_signer(args.device, session.network.id, path, sender_address)
         else:
-            signer = _unlock(wallet["user"], args.password_file, args.totp_file)
+            signer = _wallet_signer(wallet, args)
         try:
             entry = await sender.sign_and_send(review, signer)
         except DeviceError as exc:
@@ -227,6 +234,8 @@ async def _send(args: argparse.Namespace) -> int:
     except (ChainError, SendError) as exc:
         raise CliError(str(exc)) from None
     finally:
+        if early is not None:
+            early.close()
         await session.aclose()
 
 
@@ -250,15 +259,52 @@ def _open(network_id: str | None, utxo_networks: list[str] | None = None) -> dic
     return {"session": session, "paths": paths, "user": user}
 
 
-def _account_address(store: Any, account: int) -> str:
+def _account_address(session: Any, account: int) -> str:
+    """The Ethereum address of `account` in the open wallet (see wallet/wallets.py)."""
     from tui.cli import CliError
     from wallet.accounts import AccountBook, AccountError
     from wallet.keys import ScriptKind
 
+    wallet_id = None if session.wallet is None else session.wallet.id
     try:
-        return str(AccountBook(store).address("eth", ScriptKind.ETH, account))
+        return str(AccountBook(session.store, wallet_id).address("eth", ScriptKind.ETH, account))
     except AccountError as exc:
         raise CliError(str(exc)) from None
+
+
+def _wallet_signer(wallet: dict[str, Any], args: argparse.Namespace) -> Any:
+    """The open wallet's signer: its hardware wallet (found by its keys, waited for when
+    unplugged) or the keystore, unlocked through the lockout."""
+    session = wallet["session"]
+    if session.device is not None:
+        from tui.commands.devices import cli_wallet_signer
+
+        _device_totp(wallet["user"], args.password_file, args.totp_file)
+        return cli_wallet_signer(session.device)
+    return _unlock(wallet["user"], args.password_file, args.totp_file)
+
+
+def _watched_on_device(device_id: str, network_id: str, path: str, session: Any) -> Any:
+    """--device for a watch-only Ethereum account: the device's address at `path` must be one
+    the wallet watches; the signer and that address."""
+    from devices.errors import DeviceError
+    from tui.cli import CliError
+    from tui.commands.devices import device_failure, open_device
+
+    signer = open_device(device_id)
+    try:
+        held = str(signer.get_address(network_id, path))
+    except DeviceError as exc:
+        signer.close()
+        raise CliError(device_failure(exc, signer.info.model)) from None
+    for address in session.addresses:
+        if address.lower() == held.lower():
+            return signer, address
+    signer.close()
+    raise CliError(
+        f"the {signer.info.model} holds {held} at {path}, which this wallet neither has nor "
+        "watches: add it with `termwallet watch add` or pick --account. Nothing was signed."
+    )
 
 
 async def _asset(session: Any, wanted: str | None) -> Any:
@@ -503,6 +549,7 @@ def _print_utxo(rows: list[dict[str, Any]], resent: list[str]) -> None:
 async def _send_utxo(args: argparse.Namespace) -> int:
     from chains.errors import ChainError, InsufficientFunds
     from chains.units import format_with_symbol, parse_amount
+    from devices.errors import DeviceError
     from tui.cli import CliError
 
     wallet = _open(None, [args.chain])
@@ -525,8 +572,12 @@ async def _send_utxo(args: argparse.Namespace) -> int:
         )
         # The PSBT names the signing key's fingerprint, so the keys are unlocked before the
         # review is built; a dry run builds it without them and signs nothing.
-        if not args.dry_run:
-            signer = _unlock(wallet["user"], args.password_file, args.totp_file)
+        if args.device:
+            signer = _utxo_device(args.device, utxo, key)
+        elif session.device is not None or not args.dry_run:
+            # A device wallet's signer names its keys without the device: the review is built
+            # now, the device is asked only to sign.
+            signer = _wallet_signer(wallet, args)
         try:
             review = await utxo.prepare_send(key, args.to, amount, args.fee, signer)
         except InsufficientFunds as exc:
@@ -547,7 +598,12 @@ async def _send_utxo(args: argparse.Namespace) -> int:
                 print("not sent", file=sys.stderr)
                 return 1
         sender = utxo.sender(key)
-        signed = sender.sign(review, signer)  # stored before it is broadcast
+        try:
+            signed = sender.sign(review, signer)  # stored before it is broadcast
+        except DeviceError as exc:
+            from tui.commands.devices import device_failure
+
+            raise CliError(device_failure(exc, signer.info.model)) from None
         txid = await sender.broadcast(signed)
         result: dict[str, Any] = {"txid": txid, "state": "broadcast", "height": None}
         if not args.no_wait:
@@ -567,6 +623,38 @@ async def _send_utxo(args: argparse.Namespace) -> int:
         if signer is not None:
             signer.close()
         await session.aclose()
+
+
+def _utxo_device(device_id: str, utxo: Any, key: str) -> Any:
+    """--device for a Bitcoin/Litecoin account (the wallet's own or a watched xpub): the device
+    must derive the account's first address, else it holds other keys and is refused."""
+    from devices.errors import DeviceError
+    from tui.cli import CliError
+    from tui.commands.devices import device_failure, open_device
+    from wallet.keys import address_path
+
+    acct = utxo.account(key)
+    chain = utxo.network(key).id
+    if acct.watch_only or acct.account_index is None:
+        raise CliError(
+            "this account is watch-only: add the device as a wallet with `termwallet init "
+            "--device ID` (the watched accounts of its keys become its own), then send from it"
+        )
+    path = address_path(chain, acct.script, acct.account_index, 0)
+    signer = open_device(device_id)
+    model = signer.info.model
+    try:
+        held = str(signer.get_address(chain, path))
+    except DeviceError as exc:
+        signer.close()
+        raise CliError(device_failure(exc, model)) from None
+    if held != acct.address:
+        signer.close()
+        raise CliError(
+            f"the {model} gives {held} at {path}, but this account's first address is "
+            f"{acct.address}: the device holds other keys. Nothing was signed."
+        )
+    return signer
 
 
 def _utxo_key(utxo: Any, chain: str, script: str, index: int) -> str:

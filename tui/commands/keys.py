@@ -65,6 +65,18 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         choices=("english", "chinese_simplified", "chinese_traditional"),
         help="word list of a new phrase",
     )
+    init.add_argument(
+        "--device",
+        metavar="ID",
+        help="add a hardware wallet (an id from `termwallet devices`, or a unique prefix such as "
+        "'trezor'): its account keys are read from the device; its phrase never leaves it",
+    )
+    init.add_argument("--name", help="a name for the hardware wallet (default: model and id)")
+    init.add_argument(
+        "--show-on-device",
+        action="store_true",
+        help="with --device: show each account's first address on the device to compare",
+    )
     init.add_argument("--json", action="store_true", help="print the result as JSON")
     for name in ("--mnemonic", "--password", "--passphrase"):
         init.add_argument(name, action=_RefuseSecret, nargs="?", help=argparse.SUPPRESS)
@@ -138,12 +150,32 @@ def _store() -> Any:
     return Store(paths.database)
 
 
+def _current(store: Any) -> Any:
+    """The wallet that opens (wallet/wallets.py), or None."""
+    from wallet.keystore import Keystore
+    from wallet.wallets import WalletBook
+
+    return WalletBook(store).current(software_exists=Keystore().exists())
+
+
+def _book(store: Any) -> Any:
+    """The accounts of the wallet that opens, with the watch-only ones."""
+    from wallet.accounts import AccountBook
+
+    current = _current(store)
+    return AccountBook(store, None if current is None else current.id)
+
+
 def run_init(args: argparse.Namespace) -> int:
     from tui.cli import CliError
     from wallet.accounts import AccountBook, AccountError
     from wallet.keys import MnemonicError, MnemonicLanguage, generate_mnemonic, validate_mnemonic
     from wallet.keystore import Keystore, KeystoreError
 
+    if args.device:
+        return _init_device(args)
+    if args.show_on_device or args.name:
+        raise CliError("--show-on-device and --name are for --device ID")
     keystore = Keystore()
     if keystore.exists():
         raise CliError(
@@ -203,12 +235,56 @@ def run_init(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_accounts(args: argparse.Namespace) -> int:
-    from wallet.accounts import AccountBook
+def _init_device(args: argparse.Namespace) -> int:
+    """A device wallet: the account keys the device gives (xpubs), its master fingerprint and
+    model; nothing secret is read or asked here (PIN and passphrase go to the device)."""
+    from devices.errors import DeviceError
+    from devices.thread import device_thread
+    from tui.cli import CliError
+    from tui.commands.devices import device_failure, open_device
+    from tui.text import plain
+    from wallet.device_wallet import read_device_keys, show_first_addresses, store_device_wallet
+    from wallet.wallets import WalletError
 
+    if args.restore or args.mnemonic_file or args.password_file or args.with_passphrase:
+        raise CliError("--device reads the keys from the device: no phrase or password is asked")
+    signer = open_device(args.device)
+    model = str(signer.info.model)
+    try:
+        keys = device_thread().run(read_device_keys, signer.wrapped)
+        for (chain, script), why in keys.skipped.items():
+            print(f"not added: {chain} {script.value}: {plain(why)}", file=sys.stderr)
+        if args.show_on_device:
+
+            def shown(chain: str, script: Any, address: str) -> None:
+                print(f"Check on the {model}: {chain} {script.value} {address}", file=sys.stderr)
+
+            device_thread().run(show_first_addresses, signer.wrapped, keys, shown)
+    except DeviceError as exc:
+        raise CliError(device_failure(exc, model)) from None
+    finally:
+        signer.close()
     store = _store()
     try:
-        accounts = AccountBook(store).list()
+        wallet, accounts = store_device_wallet(store, keys, args.name)
+    except WalletError as exc:
+        raise CliError(str(exc)) from None
+    finally:
+        store.close()
+    if args.json:
+        out = {"wallet": wallet.to_json(), "accounts": [a.to_json() for a in accounts]}
+        print(json.dumps(out, indent=2))
+        return 0
+    print(f"Hardware wallet added and opens now: {plain(wallet.name)}", file=sys.stderr)
+    for a in accounts:
+        print(f"{a.family:12} {a.script.value:7} {a.address}")
+    return 0
+
+
+def run_accounts(args: argparse.Namespace) -> int:
+    store = _store()
+    try:
+        accounts = _book(store).list()
     finally:
         store.close()
     if args.json:
@@ -226,19 +302,21 @@ def run_accounts(args: argparse.Namespace) -> int:
 
 def run_address(args: argparse.Namespace) -> int:
     from tui.cli import CliError
-    from wallet.accounts import AccountBook, AccountError
+    from wallet.accounts import AccountError
     from wallet.keys import ScriptKind, chain_spec
 
     spec = chain_spec(args.chain)
     script = ScriptKind.ETH if spec.family == "eth" else ScriptKind(args.script)
     if args.account < 0 or args.index < 0:
         raise CliError("--account and --index are 0 or more")
-    if args.show_on_device and not args.device:
-        raise CliError("--show-on-device needs --device ID (see `termwallet devices`)")
     stored: str | None = None
     store = _store()
     try:
-        stored = AccountBook(store).address(
+        current = _current(store)
+        on_wallet_device = current is not None and current.is_device and not args.device
+        if args.show_on_device and not args.device and not on_wallet_device:
+            raise CliError("--show-on-device needs --device ID (see `termwallet devices`)")
+        stored = _book(store).address(
             args.chain, script, args.account, args.index, change=args.change
         )
     except AccountError as exc:
@@ -249,6 +327,8 @@ def run_address(args: argparse.Namespace) -> int:
     address = stored
     if args.device:
         address = _device_address(args, script, stored)
+    elif args.show_on_device and stored is not None:
+        address = _wallet_device_address(args, script, stored)
     if args.json:
         print(
             json.dumps(
@@ -267,6 +347,39 @@ def run_address(args: argparse.Namespace) -> int:
     else:
         print(address)
     return 0
+
+
+def _wallet_device_address(args: argparse.Namespace, script: Any, stored: str) -> str:
+    """Show a device wallet's address on its own device (found by its keys, waited for)."""
+    from devices.errors import DeviceError
+    from tui.cli import CliError
+    from tui.commands.devices import cli_wallet_signer, device_failure
+    from wallet.keys import address_path
+    from wallet.paths import Paths
+    from wallet.user import UserWallet
+
+    path = address_path(args.chain, script, args.account, args.index, change=args.change)
+    user = UserWallet.open(Paths.default())
+    try:
+        wallet = user.current()
+        assert wallet is not None and wallet.is_device
+        signer = cli_wallet_signer(user.device_signer(wallet))
+        model = str(signer.info.model)
+        try:
+            shown = str(signer.get_address(args.chain, path, display=True))
+        except DeviceError as exc:
+            raise CliError(device_failure(exc, model)) from None
+        finally:
+            signer.close()
+    finally:
+        user.store.close()
+    if shown != stored:
+        raise CliError(
+            f"the {model} shows {shown} for {path}, but this wallet has {stored}: "
+            "do not use either address until you know why."
+        )
+    print(f"Shown on the {model}: {shown} ({path})", file=sys.stderr)
+    return shown
 
 
 def _device_address(args: argparse.Namespace, script: Any, stored: str | None) -> str:

@@ -108,7 +108,7 @@ async def _swap(args: argparse.Namespace) -> int:
     from chains.errors import ChainError, InsufficientFunds
     from chains.units import parse_amount
     from tui.cli import CliError
-    from tui.commands.evm import _account_address, _asset, _open, _unlock
+    from tui.commands.evm import _account_address, _asset, _open, _wallet_signer
     from wallet.settings import load_settings
     from wallet.swap import SwapDraft, swapper_for
 
@@ -119,7 +119,7 @@ async def _swap(args: argparse.Namespace) -> int:
         if not session.addresses:
             raise CliError("this wallet has no Ethereum account: run `termwallet init` first")
         settings = load_settings(wallet["paths"].config_file)
-        address = _account_address(session.store, args.account)
+        address = _account_address(session, args.account)
         sell, buy = await _asset(session, args.sell), await _asset(session, args.buy)
         try:
             slippage = parse_amount(args.slippage, 2)
@@ -149,7 +149,7 @@ async def _swap(args: argparse.Namespace) -> int:
             if input("Swap? [y/N] ").strip().lower() not in ("y", "yes"):
                 print("not swapped", file=sys.stderr)
                 return 1
-        signer = _unlock(wallet["user"], args.password_file, args.totp_file)
+        signer = _wallet_signer(wallet, args)
         try:
             record = await swapper.execute(
                 review, signer, confirm_high_impact=args.confirm_high_impact

@@ -92,7 +92,7 @@ class DeviceChooseScreen(ModalScreen[str | None]):
 # -- the flow --------------------------------------------------------------------------------
 
 
-def _registry(app: App[Any]) -> Any:
+def registry_of(app: App[Any]) -> Any:
     """devices.registry, or the one the app's services bring (tests: a registry whose
     discovery lists a recorded device)."""
     custom = getattr(getattr(app, "services", None), "device_registry", None)
@@ -121,7 +121,7 @@ def choose_signer(app: App[Any]) -> None:
 def _discover(app: App[Any]) -> None:
     from devices.thread import device_thread
 
-    found = device_thread().run(_registry(app).discover)
+    found = device_thread().run(registry_of(app).discover)
     session = app.session  # type: ignore[attr-defined]
 
     def show() -> None:
@@ -165,7 +165,7 @@ def _connect(app: App[Any], found: Discovery, device_id: str) -> None:
     from tui.device_interaction import DeviceInteraction
 
     session = app.session  # type: ignore[attr-defined]
-    registry = _registry(app)
+    registry = registry_of(app)
     entry = next((d for d in found.devices if d.id == device_id), None)
     model = entry.model if entry is not None else device_id
     ui = DeviceInteraction(app, model)

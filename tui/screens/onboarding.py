@@ -1,7 +1,9 @@
 """First run: create a software wallet (show the phrase, check three words, set a password),
-restore one from its phrase, or learn that devices come in their own update.
+restore one from its phrase, or add a hardware wallet (tui/screens/device_setup.py: its
+phrase never touches this computer).
 
-Dismisses with the UnlockedWallet once the keystore and the default accounts are written.
+Dismisses with the UnlockedWallet once the keystore and the default accounts are written, or
+with the device wallet (wallet.wallets.WalletRow) once it is saved.
 While the new phrase is on screen `shows_secret` is True: the app must not take screenshots
 then (the palette's Screenshot command is already removed for that reason).
 """
@@ -67,8 +69,6 @@ class OnboardingScreen(ReportsFailures, Screen[Any]):
                         Option(t("onboarding.device"), id="device"),
                         id="onb-choices",
                     )
-                with Vertical(id="onb-device"):
-                    yield Static(t("onboarding.device_later"))
                 with Vertical(id="onb-show"):
                     yield Static("", id="onb-words-warning", classes="keys-warning")
                     yield Static("", id="onb-words")
@@ -123,7 +123,7 @@ class OnboardingScreen(ReportsFailures, Screen[Any]):
         status.set_class(error, "error")
 
     def action_back(self) -> None:
-        if self.step in ("onb-device", "onb-show", "onb-restore"):
+        if self.step in ("onb-show", "onb-restore"):
             self._forget()
             self._go("onb-choose", "#onb-choices")
         elif self.step == "onb-confirm":
@@ -167,7 +167,14 @@ class OnboardingScreen(ReportsFailures, Screen[Any]):
             self._restoring = True
             self._go("onb-restore", "#onb-phrase")
         elif choice == "device":
-            self._go("onb-device")
+            from tui.screens.device_setup import DeviceSetupScreen
+
+            self.app.push_screen(DeviceSetupScreen(self._store), self._device_added)
+
+    def _device_added(self, wallet: Any) -> None:
+        """A device wallet was saved: nothing to unlock, the wallet opens."""
+        if wallet is not None:
+            self.dismiss(wallet)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

@@ -36,6 +36,10 @@ class WalletHeader(Horizontal):
         else:
             network = status.network_name
             signer = t(f"header.{status.signer}") if status.signer in _KNOWN else status.signer
+            if status.wallet is not None and status.connected is not None:
+                # A device wallet: its name, and whether its device is in use now.
+                state = t("header.connected") if status.connected else t("header.unplugged")
+                signer = f"{status.wallet} ({state})"
             lock = (
                 ""
                 if status.locked is None

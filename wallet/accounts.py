@@ -188,6 +188,7 @@ class AccountBook:
     ) -> Account:
         """An account whose account-level key (at keys.account_path) is `xpub`."""
         spec = chain_spec(chain)
+        xpub = convert_xpub(xpub, "xpub")  # as watched keys are kept: one form to compare
         path = account_path(chain, script, account_index)
         row = self._db.execute(
             "SELECT * FROM accounts WHERE wallet_id = ? AND network = ? AND script = ? "

@@ -139,6 +139,9 @@ class TermwalletApp(App[int]):
 
             device.interaction = DeviceInteraction(self, device.info.model)
             device.wait = AppDeviceWait(self, device.info.model, device.wallet.name)
+            custom = getattr(self.services, "device_registry", None)
+            if custom is not None:
+                device.registry = custom  # tests: a registry that lists their device
         self.status = session.status
 
     def _refresh_status(self) -> None:

@@ -212,7 +212,7 @@ class DeviceWalletSigner:
         self._accounts = [a for a in accounts if not a.watch_only and a.xpub]
         self.interaction = interaction
         self.wait = wait
-        self._registry = registry
+        self.registry = registry  # devices.registry, or a test's stand-in
         self._poll = poll
         self._device: Any = None
         self.info = DeviceInfo(
@@ -232,7 +232,7 @@ class DeviceWalletSigner:
         if self._registry is None:
             from devices import registry
 
-            self._registry = registry
+            self.registry = registry  # devices.registry, or a test's stand-in
         return self._registry
 
     # -- finding the device ----------------------------------------------------------------

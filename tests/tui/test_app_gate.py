@@ -112,3 +112,47 @@ async def test_no_screenshot_while_a_new_phrase_is_shown(
         app.action_screenshot("shot.svg", str(tmp_path))
         await pilot.pause()
         assert not (tmp_path / "shot.svg").exists()
+
+
+async def test_first_run_with_a_hardware_wallet(termwallet_home: Path) -> None:
+    """First run -> "Use a hardware wallet" -> the device's accounts -> saved: the wallet opens
+    with no keystore and no password, the header names it and says its device is not in use
+    yet. The device is a stand-in (tests/wallet/test_device_wallet.py says why); its phrase is
+    random and only the stand-in knows it."""
+    from tests.wallet.test_device_wallet import Registry, StandIn, _expected
+    from tui.screens.device_setup import DeviceSetupScreen
+    from wallet.keys import generate_mnemonic
+
+    paths = _configure(termwallet_home)
+    mnemonic = generate_mnemonic(12)
+    services = UserServices(paths)
+    services.device_registry = Registry([StandIn(mnemonic)])  # type: ignore[attr-defined]
+    app = make_app(services=services, language="en")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "down", "enter")  # "Use a hardware wallet"
+        await settle(pilot)
+        assert isinstance(app.screen, DeviceSetupScreen)
+        await pilot.press("enter")  # the one device listed
+        for _ in range(3):
+            await settle(pilot)
+        text = _text(app)
+        eth = _expected(mnemonic, "", "eth")
+        assert eth in text and _expected(mnemonic, "", "btc84") in text
+        assert "Master fingerprint" in text
+        await pilot.press("enter")  # "Save this wallet" has the focus
+        for _ in range(5):
+            await settle(pilot)
+        assert not isinstance(app.screen, (DeviceSetupScreen, OnboardingScreen))
+        assert app.session is not None and app.session.addresses == (eth,)
+        assert app.status is not None and app.status.signer == "Trezor One"
+        assert app.status.locked is False and app.status.connected is False
+        assert "(not connected)" in _text(app)
+    assert not (paths.data_dir / "keystore.json").exists()
+
+    # Started again: the device wallet opens at once, nothing to unlock.
+    app = make_app(services=UserServices(paths), language="en")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert not isinstance(app.screen, (UnlockScreen, OnboardingScreen))
+        assert app.session is not None and app.session.addresses == (eth,)

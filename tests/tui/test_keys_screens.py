@@ -176,13 +176,23 @@ async def test_create_flow_checks_three_words(parts):
     assert screen._mnemonic == ""  # forgotten once written
 
 
-async def test_device_choice_explains_and_goes_back(parts):
+async def test_device_choice_reads_the_device_and_goes_back(parts):
+    """"Use a hardware wallet" opens the device setup (no more "arrives in its own update"):
+    it lists the devices found; Escape comes back to the three choices."""
+    from types import SimpleNamespace
+
+    from tests.wallet.test_device_wallet import Registry, StandIn
+    from wallet.keys import generate_mnemonic
+
     ks, store = parts
     app = Host(lambda: OnboardingScreen(ks, store))
+    app.services = SimpleNamespace(device_registry=Registry([StandIn(generate_mnemonic(12))]))
     async with app.run_test(size=(80, 30)) as pilot:
         await pilot.press("down", "down", "enter")
-        await pilot.pause()
-        assert "own update" in screen_text(app)
+        await settle(pilot)
+        text = screen_text(app)
+        assert "Add a hardware wallet" in text and "trezor:stand-in:0" in text
+        assert "own update" not in text
         await pilot.press("escape")
         await pilot.pause()
         assert "Create a new wallet" in screen_text(app)

@@ -101,6 +101,7 @@ class DeviceSetupScreen(ReportsFailures, Screen[Any]):
         listing = self.query_one("#dev-list", OptionList)
         listing.clear_options()
         listing.add_options(options)
+        listing.highlighted = 0
         listing.focus()
         note = (
             t("devices.choose.found", count=len(found.devices))

@@ -229,11 +229,11 @@ class DeviceWalletSigner:
         return self._device is not None
 
     def _reg(self) -> Any:
-        if self._registry is None:
+        if self.registry is None:
             from devices import registry
 
-            self.registry = registry  # devices.registry, or a test's stand-in
-        return self._registry
+            self.registry = registry
+        return self.registry
 
     # -- finding the device ----------------------------------------------------------------
 

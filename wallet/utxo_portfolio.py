@@ -58,6 +58,8 @@ class ReceiveInfo:
     uri: str
     qr: QrText
     checked: bool  # False: from the saved state, the server could not confirm it is unused
+    chain: str = ""  # the network id a device is asked for (btc, ltc-regtest...)
+    path: str | None = None  # full derivation path, for showing it on a device
 
 
 class UtxoPortfolio:
@@ -311,7 +313,7 @@ class UtxoPortfolio:
         net, acct = self._split(key)
         result = self.results.get(key)
         if result is not None:
-            address, checked = result.receive_address, True
+            address, checked, index = result.receive_address, True, result.receive_index
         else:
             if acct.xpub is None:
                 raise UtxoAccountError("a watched single address: receive on that address")
@@ -326,6 +328,8 @@ class UtxoPortfolio:
             keys = AccountKeys(net, acct.script, acct.xpub, acct.path or "m")
             address, checked = keys.key(RECEIVE, index).address, False
         return ReceiveInfo(
+            chain=net.id,
+            path=None if acct.path is None else f"{acct.path}/{RECEIVE}/{index}",
             key=key,
             network_name=net.name,
             symbol=net.symbol,

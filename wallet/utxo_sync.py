@@ -141,6 +141,7 @@ class SyncResult:
     change_key: AddressKey  # first unused change address
     requests: int  # protocol calls this sync made
     as_of: datetime = field(default_factory=lambda: datetime.now(UTC))
+    receive_index: int = 0  # the receiving address's index (a device shows it by its path)
 
     @property
     def total(self) -> int:
@@ -352,6 +353,7 @@ class UtxoAccount:
             "history": tuple(history),
             "used": used,
             "receive_address": self._first_unused(RECEIVE, ours).address,
+            "receive_index": self._first_unused(RECEIVE, ours).index,
             "change_key": self._first_unused(CHANGE, ours),
         }
 

@@ -177,7 +177,7 @@ async def test_create_flow_checks_three_words(parts):
 
 
 async def test_device_choice_reads_the_device_and_goes_back(parts):
-    """"Use a hardware wallet" opens the device setup (no more "arrives in its own update"):
+    """ "Use a hardware wallet" opens the device setup (no more "arrives in its own update"):
     it lists the devices found; Escape comes back to the three choices."""
     from types import SimpleNamespace
 

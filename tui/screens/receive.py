@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -43,8 +44,16 @@ class ReceiveScreen(Screen[None]):
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c", "copy", "bind.copy_address"),
+        Binding("d", "show_on_device", "bind.show_on_device"),
         Binding("escape", "back", "bind.send_back"),
     ]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "show_on_device":
+            # Only a device wallet has a device to show the address on.
+            session = getattr(self.app, "session", None)
+            return getattr(session, "device", None) is not None and self.info is not None
+        return True
 
     def __init__(self, key: str) -> None:
         super().__init__()
@@ -92,6 +101,33 @@ class ReceiveScreen(Screen[None]):
         # Not sensitive: an address is meant to be shared, so it is not cleared later.
         ClipboardGuard(AppClipboard(self.app)).copy(self.info.address, sensitive=False)
         self.notify(t("utxo.receive.copied"), timeout=4)
+
+    def action_show_on_device(self) -> None:
+        """The wallet's device shows the same address (the confirm screen shows ours beside
+        it): a device that shows another is reported, and the address must not be used."""
+        if self.info is None or self.info.path is None:
+            return
+        self._show_on_device(self.info.chain, self.info.path, self.info.address)
+
+    @work(thread=True, exclusive=True, group="receive-device", exit_on_error=False)
+    def _show_on_device(self, chain: str, path: str, address: str) -> None:
+        from devices.errors import DeviceError
+        from tui.device_interaction import device_error_text
+
+        signer = self.app.session.active_signer  # type: ignore[attr-defined]
+        model = signer.info.model
+        try:
+            shown = str(signer.get_address(chain, path, display=True))
+        except DeviceError as exc:
+            text = device_error_text(exc, model)
+            self.app.call_from_thread(self.notify, text, severity="error", markup=False)
+            return
+        if shown != address:
+            text = t("utxo.receive.device_differs", device=model, shown=shown)
+            self.app.call_from_thread(self.notify, text, severity="error", timeout=30, markup=False)
+            return
+        text = t("utxo.receive.device_same", device=model)
+        self.app.call_from_thread(self.notify, text, markup=False)
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -104,7 +104,13 @@ def read_device_keys(signer: Any) -> DeviceKeys:
     skipped: dict[tuple[str, ScriptKind], str] = {}
     for chain, script in DEVICE_ACCOUNTS:
         if chains is not None and chain not in chains:
-            skipped[(chain, script)] = f"open the app for {chain} on the {info.model} to add it"
+            skipped[(chain, script)] = _ledger_hint(chain, info.model)
+            continue
+        if info.kind is SignerKind.LEDGER and script is ScriptKind.P2TR:
+            skipped[(chain, script)] = (
+                "taproot signing needs the Bitcoin app's 2.1 protocol; termwallet signs with "
+                "Bitcoin app 2.0.x"
+            )
             continue
         try:
             xpubs[(chain, script)] = str(signer.get_xpub(account_path(chain, script, 0)))
@@ -122,6 +128,13 @@ def read_device_keys(signer: Any) -> DeviceKeys:
         xpubs=xpubs,
         skipped=skipped,
     )
+
+
+def _ledger_hint(chain: str, model: str) -> str:
+    app = {"eth": "Ethereum", "btc": "Bitcoin", "btc-testnet": "Bitcoin Test"}.get(chain)
+    if app is None:
+        return f"termwallet does not sign {chain} on a {model} yet"
+    return f"open the {app} app on the {model}, then `termwallet wallets add-accounts`"
 
 
 def show_first_addresses(
@@ -176,6 +189,33 @@ def store_device_wallet(
         ]
         book.set_current(wallet.id)
     return wallet, added
+
+
+def add_device_accounts(
+    store: Store, wallet: WalletRow, keys: DeviceKeys
+) -> tuple[WalletRow, list[Account]]:
+    """The accounts another app of the same device gives (a Ledger answers for its open app
+    only: Ethereum first, Bitcoin later). A device whose fingerprint differs from the wallet's
+    is refused; a wallet that had none (read in a Ledger's Ethereum app) takes the device's."""
+    from wallet.accounts import AccountBook
+    from wallet.wallets import WalletBook
+
+    if wallet.fingerprint and keys.fingerprint and wallet.fingerprint != keys.fingerprint:
+        raise WrongDevice(
+            f"This {keys.model} holds another wallet (fingerprint {keys.fingerprint}); "
+            f"'{wallet.name}' is fingerprint {wallet.fingerprint}. Nothing was added."
+        )
+    book = AccountBook(store, wallet.id)
+    with store.db:
+        if keys.fingerprint and not wallet.fingerprint:
+            store.db.execute(
+                "UPDATE wallets SET fingerprint = ? WHERE id = ?", (keys.fingerprint, wallet.id)
+            )
+        added = [
+            book.add_xpub_account(wallet.id, chain, script, xpub, 0)
+            for (chain, script), xpub in keys.xpubs.items()
+        ]
+    return WalletBook(store).get(wallet.id), added
 
 
 # -- signing on the wallet's device ------------------------------------------------------------

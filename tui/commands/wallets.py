@@ -18,9 +18,16 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "commands open (`use`, by number, fingerprint or name). Add a hardware wallet with "
         "`termwallet init --device ID`.",
     )
-    p.add_argument("action", nargs="?", choices=("list", "use", "rename"), default="list")
+    p.add_argument(
+        "action", nargs="?", choices=("list", "use", "rename", "add-accounts"), default="list"
+    )
     p.add_argument("ref", nargs="?", metavar="WALLET", help="number, fingerprint or name")
     p.add_argument("name", nargs="?", metavar="NAME", help="the new name (rename)")
+    p.add_argument(
+        "--device",
+        metavar="ID",
+        help="add-accounts: the device to read (e.g. a Ledger now in its Bitcoin app)",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=run)
 
@@ -36,12 +43,14 @@ def run(args: argparse.Namespace) -> int:
     store = Store(paths.database)
     try:
         book = WalletBook(store)
-        if args.action in ("use", "rename") and not args.ref:
+        if args.action in ("use", "rename", "add-accounts") and not args.ref:
             raise CliError(f"`wallets {args.action}` needs WALLET: a number from `wallets`")
         try:
             if args.action == "use":
                 chosen = book.set_current(book.find(args.ref).id)
                 print(f"opens now: {chosen.name}", file=sys.stderr)
+            elif args.action == "add-accounts":
+                _add_accounts(store, book.find(args.ref), args.device)
             elif args.action == "rename":
                 if not args.name:
                     raise CliError("`wallets rename WALLET NAME` needs the new name")
@@ -67,6 +76,31 @@ def run(args: argparse.Namespace) -> int:
                 f"{mark}{r['id']:3} {plain(r['name']):32} {plain(what):16} {fp:9} {r['accounts']}"
             )
     return 0
+
+
+def _add_accounts(store: Any, wallet: Any, device_id: str | None) -> None:
+    """More accounts of a device wallet, read from its device now (a Ledger in its other app)."""
+    from devices.errors import DeviceError
+    from devices.thread import device_thread
+    from tui.cli import CliError
+    from tui.commands.devices import device_failure, open_device
+    from tui.text import plain
+    from wallet.device_wallet import add_device_accounts, read_device_keys
+
+    if not wallet.is_device:
+        raise CliError("add-accounts is for hardware wallets (the software wallet has them all)")
+    signer = open_device(device_id or str(wallet.device_kind))
+    model = str(signer.info.model)
+    try:
+        keys = device_thread().run(read_device_keys, signer.wrapped)
+        _, added = add_device_accounts(store, wallet, keys)
+    except DeviceError as exc:
+        raise CliError(device_failure(exc, model)) from None
+    finally:
+        signer.close()
+    for a in added:
+        print(f"{a.family:12} {a.script.value:7} {a.address}")
+    print(f"{len(added)} accounts in {plain(wallet.name)} from the {model}", file=sys.stderr)
 
 
 def _row(w: Any, current: Any, store: Any) -> dict[str, Any]:

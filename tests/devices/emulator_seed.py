@@ -24,9 +24,24 @@ SEED_META = "emulator_seed"
 XPUB_VERSION = bytes.fromhex("0488b21e")
 
 
-def trezor_seed(link: Any) -> str:
-    """The mnemonic the Trezor emulator holds, read through DebugLink (DEBUG_LINK firmware)."""
-    words = bytes(link.state().mnemonic_secret or b"").decode()
+def trezor_seed(link: Any, *, protected: bool = False) -> str:
+    """The mnemonic the Trezor emulator holds, read through DebugLink (DEBUG_LINK firmware).
+    Tests of a plain device skip on a PIN- or passphrase-protected one, and the other way
+    round (`protected`): each kind answers the device's questions differently."""
+    state = link.state()
+    pin, passphrase = bool(state.pin), bool(state.passphrase_protection)
+    if protected and not (pin and passphrase):
+        pytest.skip(
+            "needs the Trezor emulator with a PIN and passphrase protection "
+            "(load.py --wipe --random 12 --pin 1234 --passphrase)"
+        )
+    if not protected and (pin or passphrase):
+        pytest.skip(
+            "the Trezor emulator has a PIN or passphrase protection; this test needs a plain one "
+            "(load.py --wipe --random 12); test_trezor_pin.py covers the protected one"
+        )
+    # (A locked emulator tells no seed: test_trezor_pin.py unlocks it first.)
+    words = bytes(state.mnemonic_secret or b"").decode()
     if not words:
         pytest.skip("the Trezor emulator holds no seed: load one (load.py --wipe --random 12)")
     return words

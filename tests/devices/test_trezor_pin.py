@@ -308,3 +308,74 @@ def test_live_wrong_pin(debuglink: Any, protected_seed: str):  # noqa: F811
     signer.close()
     _label(tr, pin, passphrase)
     _save(tr, WRONG_PIN)
+
+
+# --- a passphrase (hidden) wallet as a device wallet -----------------------------------------
+
+
+HIDDEN_WALLET = "trezor_one_passphrase_device_wallet.json"
+
+
+def read_hidden_wallet(signer: Any, home: Any) -> dict[str, Any]:
+    """read_device_keys on the hidden wallet, then store it: what the wallet keeps of it."""
+    from wallet.device_wallet import read_device_keys, store_device_wallet
+    from wallet.store import Store
+
+    try:
+        keys = read_device_keys(signer)
+    finally:
+        signer.close()
+    store = Store(home / "wallet.sqlite")
+    try:
+        wallet, accounts = store_device_wallet(store, keys)
+    finally:
+        store.close()
+    return {
+        "wallet": wallet.to_json(),
+        "accounts": {f"{a.family} {a.script.value}": a.address for a in accounts},
+        "skipped": {f"{c} {s.value}": why for (c, s), why in keys.skipped.items()},
+    }
+
+
+def check_hidden_wallet(out: dict[str, Any], seed: str, passphrase: str) -> None:
+    from wallet.keys import ScriptKind, address_path
+
+    wallet = out["wallet"]
+    # It is stored as what it is: a passphrase wallet, named so, with the hidden fingerprint.
+    assert wallet["passphrase"] is True and wallet["name"].endswith("(passphrase)")
+    hidden = SoftwareSigner.from_mnemonic(seed, passphrase)
+    standard = SoftwareSigner.from_mnemonic(seed)
+    assert wallet["fingerprint"] == hidden.master_fingerprint().hex()
+    assert wallet["fingerprint"] != standard.master_fingerprint().hex()
+    assert {"eth eth", "btc p2wpkh", "btc p2tr", "ltc p2wpkh"} <= set(out["accounts"])
+    for key, address in out["accounts"].items():
+        chain, script = key.split(" ")
+        path = address_path(chain, ScriptKind(script))
+        assert address == hidden.get_address(chain, path), key
+        assert address != standard.get_address(chain, path), key
+
+
+def test_replay_passphrase_device_wallet(tmp_path: Any):
+    meta = recorded_meta(HIDDEN_WALLET)
+    pad = PinPad(meta["pin"]["positions"], meta["passphrase"])
+    signer, transport = _replay_signer(HIDDEN_WALLET, pad)
+    out = read_hidden_wallet(signer, tmp_path)
+    assert transport.cursor.finished
+    assert out == meta["results"]
+    check_hidden_wallet(out, recorded_seed(HIDDEN_WALLET), meta["passphrase"])
+    assert pad.passphrases == 1 and [k for k, _ in pad.pins] == [PinKind.CURRENT]
+
+
+@pytest.mark.emulator
+def test_live_passphrase_device_wallet(tmp_path: Any, debuglink: Any, protected_seed: str):  # noqa: F811
+    _lock()
+    tr = stamp(Transcript(DEVICE, ""), protected_seed, "the Trezor emulator's DebugLink")
+    passphrase = secrets.token_hex(8)
+    pin = LivePin(debuglink)
+    out = read_hidden_wallet(
+        _live(tr, PinPad(pin, passphrase, press=debuglink.press_yes)), tmp_path
+    )
+    check_hidden_wallet(out, protected_seed, passphrase)
+    tr.meta["results"] = out
+    _label(tr, pin, passphrase)
+    _save(tr, HIDDEN_WALLET)

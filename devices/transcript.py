@@ -32,7 +32,10 @@ class TranscriptMismatch(DeviceError):
 @dataclass
 class Transcript:
     device: str  # e.g. "trezor-one-emulator 1.14.1", "speculos 0.25.5 nanox Ethereum 1.10.4-dev"
-    seed: str  # which test seed the emulator held (a public test vector, never a real one)
+    # What the emulator held: a label saying it was a random throwaway test seed read from the
+    # emulator at record time (the words themselves are in meta["emulator_seed"], so a replay
+    # can derive its expectations from them); never a wallet's.
+    seed: str
     events: list[dict[str, str]] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
 

@@ -133,6 +133,9 @@ class TrezorSigner:
         self._client: Any = None
         self._session: Any = None
         self._what: DevicePrompt | None = None
+        # A passphrase was given for this session: its keys are a hidden wallet's
+        # (wallet/device_wallet.py stores that with the wallet).
+        self.passphrase_used = False
         self.info = self._connect()
 
     @classmethod
@@ -210,6 +213,8 @@ class TrezorSigner:
             on_device_ok = TC.PassphraseEntry in (f.capabilities or ())
             answer = self._interaction.get_passphrase(on_device_ok=on_device_ok)
             passphrase = PassphraseSetting.ON_DEVICE if isinstance(answer, OnDevice) else answer
+            # An empty passphrase opens the standard wallet.
+            self.passphrase_used = isinstance(answer, OnDevice) or bool(answer)
         self._client.ensure_unlocked()
         self._session = self._client.get_session(passphrase=passphrase)
         return self._session

@@ -6,7 +6,8 @@ import pytest
 
 from devices.emulator import SoftwareSigner
 from devices.errors import Unsupported
-from tests.devices.test_trezor import SEED, _emulator_up
+from tests.devices.emulator_seed import child_pubkey, segwit_address
+from tests.devices.test_trezor import debuglink, emulator_seed  # noqa: F401  (fixtures)
 
 
 def test_litecoin_is_refused_with_a_reason():
@@ -17,16 +18,19 @@ def test_litecoin_is_refused_with_a_reason():
 
 
 @pytest.mark.emulator
-def test_live_hwi_trezor_matches_software_signer():
-    if not _emulator_up():
-        pytest.skip("no Trezor emulator on UDP 127.0.0.1:21324 (it is not in any registry)")
+def test_live_hwi_trezor_matches_software_signer(emulator_seed: str):  # noqa: F811
+    """HWI's answers agree with each other (the addresses derive from the xpubs it gave) and
+    with the software signer for the seed DebugLink says the emulator holds."""
     from devices.hwi import HwiSigner
 
-    sw = SoftwareSigner.from_mnemonic(SEED)
+    sw = SoftwareSigner.from_mnemonic(emulator_seed)
     s = HwiSigner.open("trezor", "udp:127.0.0.1:21324")
     try:
-        assert s.get_xpub("m/84h/0h/0h") == sw.get_xpub("m/84'/0'/0'")
-        assert s.get_address("btc", "m/84h/0h/0h/0/0") == sw.get_address("btc", "m/84'/0'/0'/0/0")
+        x84 = s.get_xpub("m/84h/0h/0h")
+        assert x84 == sw.get_xpub("m/84'/0'/0'")
+        wpkh = s.get_address("btc", "m/84h/0h/0h/0/0")
+        assert wpkh == segwit_address("btc", child_pubkey(x84, 0, 0))
+        assert wpkh == sw.get_address("btc", "m/84'/0'/0'/0/0")
         assert s.get_address("btc", "m/86h/0h/0h/0/0") == sw.get_address("btc", "m/86'/0'/0'/0/0")
     finally:
         s.close()

@@ -2,13 +2,15 @@
 
 Replay (what CI runs): devices/ledger.py exchanges APDUs with a device that answers from the
 APDUs recorded against speculos 0.25.5 running the Ethereum app 1.10.4-dev for Nano X (from
-LedgerHQ/app-plugin-boilerplate's history), seeded with "abandon ... about"; any APDU our adapter
-sends that speculos did not receive fails the test. Results are checked against the software
-signer for the same seed.
+LedgerHQ/app-plugin-boilerplate's history), seeded with a random throwaway test seed; any APDU
+our adapter sends that speculos did not receive fails the test. Results are checked against
+the device's own answers (its signatures recover to the address it gave) and against the
+software signer for the seed the recording says speculos held (tests/devices/emulator_seed.py).
 
 Live (marker `emulator`): TERMWALLET_SPECULOS=127.0.0.1:APDU_PORT and
-TERMWALLET_SPECULOS_API=127.0.0.1:API_PORT name a running speculos (servers on 127.0.0.1);
-the test posts its own automation rules. `TERMWALLET_RECORD=1` rewrites the transcripts.
+TERMWALLET_SPECULOS_API=127.0.0.1:API_PORT name a running speculos (servers on 127.0.0.1),
+TERMWALLET_SPECULOS_SEED the `--seed` it was started with; the test posts its own automation
+rules. `TERMWALLET_RECORD=1` rewrites the transcripts.
 """
 
 from __future__ import annotations
@@ -28,19 +30,18 @@ from devices.transcript import (
     Transcript,
     TranscriptMismatch,
 )
+from tests.devices.emulator_seed import TRANSCRIPTS, recorded_seed, speculos_seed, stamp
 from tests.devices.test_trezor import (
     EIP1559_TX,
     ETH_PATH,
     LEGACY_TX,
-    SEED,
-    TRANSCRIPTS,
     Recorder,
     check_prompts,
     mail_typed_data,
 )
 
 DEVICE = "speculos 0.25.5, Nano X, Ethereum app 1.10.4-dev"
-SEED_NOTE = "abandon x11 about (BIP39 test vector)"
+SEED_SOURCE = "TERMWALLET_SPECULOS_SEED (speculos --seed)"
 
 _BOTH = [["button", 1, True], ["button", 2, True], ["button", 2, False], ["button", 1, False]]
 _RIGHT = [["button", 2, True], ["button", 2, False]]
@@ -82,10 +83,19 @@ def run_scenario(signer: Any) -> dict[str, Any]:
     return out
 
 
-def check_against_software(out: dict[str, Any]) -> None:
+def check_against_device(out: dict[str, Any]) -> None:
+    """No seed needed: the signatures recover to the address the device gave."""
+    me = out["addresses"][ETH_PATH]
+    for raw_hex in (out["legacy_raw"], out["eip1559_raw"]):
+        assert Account.recover_transaction(bytes.fromhex(raw_hex)) == me
+    msg = encode_typed_data(full_message=mail_typed_data())
+    assert Account.recover_message(msg, signature=bytes.fromhex(out["eip712_sig"])) == me
+
+
+def check_against_software(out: dict[str, Any], seed: str) -> None:
     from devices.emulator import SoftwareSigner
 
-    sw = SoftwareSigner.from_mnemonic(SEED)
+    sw = SoftwareSigner.from_mnemonic(seed)
     for path, addr in out["addresses"].items():
         assert addr == sw.get_address("eth", path), path
     assert out["displayed"] == sw.get_address("eth", "m/44'/60'/1'/0/0")
@@ -116,7 +126,8 @@ def test_replay_scenario_matches_software_signer():
     out = run_scenario(signer)
     assert device.cursor.finished, "the adapter skipped recorded exchanges"
     assert out["app"] == ["Ethereum", "1.10.4-dev"]
-    check_against_software(out)
+    check_against_device(out)
+    check_against_software(out, recorded_seed("ledger_eth_scenario.json"))
     recorded = json.loads((TRANSCRIPTS / "ledger_eth_scenario.json").read_text())["meta"]
     assert out == recorded["results"]
     check_prompts(asked, out["displayed"], "eth")
@@ -206,12 +217,14 @@ def _save(tr: Transcript, name: str) -> None:
 @pytest.mark.emulator
 def test_live_scenario():
     apdu, api = _speculos()
+    seed = speculos_seed()
     _rules(api, APPROVE_RULES)
-    tr = Transcript(DEVICE, SEED_NOTE)
+    tr = stamp(Transcript(DEVICE, ""), seed, SEED_SOURCE)
     signer = _live(tr, apdu, Recorder())
     out = run_scenario(signer)
     signer.close()
-    check_against_software(out)
+    check_against_device(out)
+    check_against_software(out, seed)
     tr.meta["results"] = out
     _save(tr, "ledger_eth_scenario.json")
 
@@ -222,7 +235,7 @@ def test_live_reject():
 
     apdu, api = _speculos()
     _rules(api, REJECT_RULES)
-    tr = Transcript(DEVICE, SEED_NOTE)
+    tr = stamp(Transcript(DEVICE, ""), speculos_seed(), SEED_SOURCE)
     signer = _live(tr, apdu)
     try:
         with pytest.raises(UserCancelled):

@@ -3,14 +3,16 @@
 Replay (what CI runs): our adapter and ledger-bitcoin's LegacyClient exchange APDUs with a
 device that answers from the APDUs recorded against speculos 0.25.5 running the Bitcoin app
 2.0.2 for Nano X (SPECULOS_APPNAME=Bitcoin:2.0.2, from LedgerHQ/speculos' history), seeded with
-"abandon ... about"; any APDU that differs from the recording fails the test. The signed PSBT
-is judged independently of the device: embit's BIP143 sighash, Bitcoin Core's script checks
-(py-bitcoinkernel), and the software signer's RFC6979 signature for the same key.
+a random throwaway test seed (stored in the recording's meta, see tests/devices/emulator_seed.py);
+any APDU that differs from the recording fails the test. The signed PSBT is judged independently
+of the device: embit's BIP143 sighash, Bitcoin Core's script checks (py-bitcoinkernel), and the
+software signer's RFC6979 signature for the same key.
 
 Live (marker `emulator`): TERMWALLET_SPECULOS_BTC=127.0.0.1:APDU_PORT and
 TERMWALLET_SPECULOS_BTC_API=127.0.0.1:API_PORT name a speculos running the Bitcoin app; the
 wrong-app recording also needs the Ethereum app's speculos (TERMWALLET_SPECULOS, as in
-test_ledger.py). `TERMWALLET_RECORD=1` rewrites the transcripts.
+test_ledger.py); TERMWALLET_SPECULOS_SEED is the `--seed` they were started with.
+`TERMWALLET_RECORD=1` rewrites the transcripts.
 """
 
 from __future__ import annotations
@@ -26,17 +28,24 @@ from devices.emulator import SoftwareSigner
 from devices.errors import Unsupported, UserCancelled, WrongApp
 from devices.psbt import _psbt_class, sign_psbt
 from devices.transcript import RecordingLedgerDevice, ReplayLedgerDevice, Transcript
-from tests.devices.test_ledger import _rules
-from tests.devices.test_trezor import SEED, TRANSCRIPTS, Recorder
-from tests.devices.test_trezor_psbt import FEE, PAY, build_psbt, verify_signed
+from tests.devices.emulator_seed import (
+    TRANSCRIPTS,
+    key_material,
+    recorded_seed,
+    speculos_seed,
+    stamp,
+)
+from tests.devices.test_ledger import SEED_SOURCE, _rules
+from tests.devices.test_trezor import Recorder
+from tests.devices.test_trezor_psbt import FEE, PAY, build_psbt, software_keys, verify_signed
 
 DEVICE = (
     "speculos 0.25.5, Nano X, Bitcoin app 2.0.2 (legacy protocol), SPECULOS_APPNAME=Bitcoin:2.0.2"
 )
-SEED_NOTE = "abandon x11 about (BIP39 test vector)"
 SCENARIO = "ledger_btc_scenario.json"
 REJECT = "ledger_btc_reject.json"
 ETH_OPEN = "ledger_eth_open_btc_asked.json"
+BTC_OPEN_ETH_ASKED = "ledger_btc_wrong_app.json"
 
 _BOTH = [["button", 1, True], ["button", 2, True], ["button", 2, False], ["button", 1, False]]
 _RIGHT = [["button", 2, True], ["button", 2, False]]
@@ -73,11 +82,11 @@ def run_scenario(signer: Any, unsigned: bytes) -> dict[str, Any]:
     return out
 
 
-def check_against_software(out: dict[str, Any], unsigned: bytes, spent: Any) -> None:
-    """The device's addresses and xpub equal the software signer's; its PSBT signature
-    verifies (sighash and Bitcoin Core's script check) and equals the software signer's
-    plain-RFC6979 signature for the same key and sighash."""
-    sw = SoftwareSigner.from_mnemonic(SEED)
+def check_against_software(out: dict[str, Any], unsigned: bytes, spent: Any, seed: str) -> None:
+    """The device's addresses and xpub equal the software signer's for the seed speculos held;
+    its PSBT signature verifies (sighash and Bitcoin Core's script check) and equals the
+    software signer's plain-RFC6979 signature for the same key and sighash."""
+    sw = SoftwareSigner.from_mnemonic(seed)
     for path, address in out["addresses"].items():
         assert address == sw.get_address("btc", path), path
     assert out["xpub"] == sw.get_xpub(XPUB_PATH)
@@ -100,8 +109,9 @@ def check_prompts(asked: Recorder, displayed: str) -> None:
     assert asked.asked.count("finished") == 2 and asked.asked[-1] == "finished"
 
 
-def _unsigned() -> tuple[bytes, Any]:
-    return build_psbt(0, taproot=False)  # the legacy protocol signs no taproot
+def _unsigned(seed: str) -> tuple[bytes, Any]:
+    """The P2WPKH spend of `seed`'s first address (the legacy protocol signs no taproot)."""
+    return build_psbt(0, software_keys(seed, 0, taproot=False))
 
 
 # --- replay (CI) ---------------------------------------------------------------------------------
@@ -115,13 +125,16 @@ def _replay(name: str, interaction: Any = None) -> tuple[Any, ReplayLedgerDevice
 
 
 def test_replay_scenario_matches_software_signer():
-    unsigned, spent = _unsigned()
+    seed = recorded_seed(SCENARIO)
+    unsigned, spent = _unsigned(seed)
     asked = Recorder()
     signer, device = _replay(SCENARIO, asked)
     out = run_scenario(signer, unsigned)
     assert device.cursor.finished, "the adapter skipped recorded exchanges"
     assert out["info"]["firmware"] == "Bitcoin 2.0.2"
-    check_against_software(out, unsigned, spent)
+    # The PSBT spends the key the device gave: its xpub is the seed's.
+    assert key_material(out["xpub"]) == key_material(software_keys(seed, 0, taproot=False).wpkh)
+    check_against_software(out, unsigned, spent, seed)
     assert out == json.loads((TRANSCRIPTS / SCENARIO).read_text())["meta"]["results"]
     check_prompts(asked, out["displayed"])
 
@@ -144,7 +157,7 @@ def test_a_tampered_device_signature_is_refused():
     from devices.ledger import LedgerSigner
 
     signer = LedgerSigner(ReplayLedgerDevice(tr), None, path="tcp:127.0.0.1")
-    unsigned, _ = _unsigned()
+    unsigned, _ = _unsigned(recorded_seed(SCENARIO))
     run = {p: signer.get_address("btc", p) for p in ADDRESS_PATHS}
     assert run
     signer.get_xpub(XPUB_PATH)
@@ -154,7 +167,7 @@ def test_a_tampered_device_signature_is_refused():
 
 
 def test_replay_user_rejection_is_user_cancelled():
-    unsigned, _ = _unsigned()
+    unsigned, _ = _unsigned(recorded_seed(REJECT))
     asked = Recorder()
     signer, device = _replay(REJECT, asked)
     with pytest.raises(UserCancelled) as info:
@@ -174,7 +187,7 @@ def test_bitcoin_asked_while_the_ethereum_app_is_open_is_wrong_app():
 
 
 def test_ethereum_asked_while_the_bitcoin_app_is_open_is_wrong_app():
-    signer, device = _replay("ledger_btc_wrong_app.json")
+    signer, device = _replay(BTC_OPEN_ETH_ASKED)
     assert signer.current_app()[0] == "Bitcoin"
     with pytest.raises(WrongApp) as info:
         signer.get_address("eth", "m/44'/60'/0'/0/0")
@@ -183,7 +196,7 @@ def test_ethereum_asked_while_the_bitcoin_app_is_open_is_wrong_app():
 
 
 def test_litecoin_and_testnet_are_refused_before_anything_is_signed():
-    unsigned, _ = _unsigned()
+    unsigned, _ = _unsigned(recorded_seed(SCENARIO))
     signer, device = _replay(SCENARIO)
     start = device.cursor.pos
     with pytest.raises(Unsupported, match="Litecoin") as info:
@@ -202,11 +215,12 @@ def test_litecoin_and_testnet_are_refused_before_anything_is_signed():
 def test_taproot_and_foreign_inputs_are_refused():
     from devices.ledger_btc import _check
 
-    fp = SoftwareSigner.from_mnemonic(SEED)._node_for_psbt().my_fingerprint
-    taproot, _ = build_psbt(0, taproot=True)
+    seed = recorded_seed(SCENARIO)
+    fp = SoftwareSigner.from_mnemonic(seed)._node_for_psbt().my_fingerprint
+    taproot, _ = build_psbt(0, software_keys(seed, 0, taproot=True))
     with pytest.raises(Unsupported, match="taproot"):
         _check(_psbt_class().parse(taproot), "btc", fp, "Ledger")
-    unsigned, _ = _unsigned()
+    unsigned, _ = _unsigned(seed)
     with pytest.raises(Unsupported, match="not this Ledger's"):
         _check(_psbt_class().parse(unsigned), "btc", b"\x00" * 4, "Ledger")
     psbt = _psbt_class().parse(unsigned)
@@ -245,14 +259,15 @@ def _save(tr: Transcript, name: str) -> None:
 @pytest.mark.emulator
 def test_live_scenario():
     apdu, api = _speculos_btc()
+    seed = speculos_seed()
     _rules(api, APPROVE_RULES)
-    unsigned, spent = _unsigned()
-    tr = Transcript(DEVICE, SEED_NOTE)
+    unsigned, spent = _unsigned(seed)
+    tr = stamp(Transcript(DEVICE, ""), seed, SEED_SOURCE)
     asked = Recorder()
     signer = _live(tr, apdu, asked)
     out = run_scenario(signer, unsigned)
     signer.close()
-    check_against_software(out, unsigned, spent)
+    check_against_software(out, unsigned, spent, seed)
     check_prompts(asked, out["displayed"])
     tr.meta["results"] = out
     _save(tr, SCENARIO)
@@ -261,9 +276,10 @@ def test_live_scenario():
 @pytest.mark.emulator
 def test_live_reject():
     apdu, api = _speculos_btc()
+    seed = speculos_seed()
     _rules(api, REJECT_RULES)
-    unsigned, _ = _unsigned()
-    tr = Transcript(DEVICE, SEED_NOTE)
+    unsigned, _ = _unsigned(seed)
+    tr = stamp(Transcript(DEVICE, ""), seed, SEED_SOURCE)
     signer = _live(tr, apdu, Recorder())
     try:
         with pytest.raises(UserCancelled):
@@ -279,7 +295,11 @@ def test_live_bitcoin_on_the_ethereum_app():
     apdu = os.environ.get("TERMWALLET_SPECULOS")
     if not apdu:
         pytest.skip("no speculos with the Ethereum app: set TERMWALLET_SPECULOS")
-    tr = Transcript("speculos 0.25.5, Nano X, Ethereum app 1.10.4-dev", SEED_NOTE)
+    tr = stamp(
+        Transcript("speculos 0.25.5, Nano X, Ethereum app 1.10.4-dev", ""),
+        speculos_seed(),
+        SEED_SOURCE,
+    )
     signer = _live(tr, apdu)
     try:
         with pytest.raises(WrongApp):
@@ -287,3 +307,17 @@ def test_live_bitcoin_on_the_ethereum_app():
     finally:
         signer.close()
     _save(tr, ETH_OPEN)
+
+
+@pytest.mark.emulator
+def test_live_ethereum_on_the_bitcoin_app():
+    apdu, _ = _speculos_btc()
+    tr = stamp(Transcript(DEVICE, ""), speculos_seed(), SEED_SOURCE)
+    signer = _live(tr, apdu)
+    try:
+        assert signer.current_app()[0] == "Bitcoin"
+        with pytest.raises(WrongApp):
+            signer.get_address("eth", "m/44'/60'/0'/0/0")
+    finally:
+        signer.close()
+    _save(tr, BTC_OPEN_ETH_ASKED)

@@ -2,11 +2,15 @@
 
 Replay (what CI runs): devices/trezor.py talks to a Transport that answers with the 64-byte
 chunks recorded from the real Trezor One emulator (trezor-firmware legacy/v1.14.1, EMULATOR=1,
-loaded with the "abandon ... about" test seed) and fails on any chunk our adapter sends that
-the emulator did not receive. The results are then checked against the software signer.
+holding a random throwaway test seed) and fails on any chunk our adapter sends that the
+emulator did not receive. The results are checked twice: against the device's own public keys
+(its addresses derive from the xpubs it gave, its signatures recover to its address), and
+against the software signer for the seed the recording says the emulator held (meta, see
+tests/devices/emulator_seed.py).
 
 Live (marker `emulator`): the same scenario against the emulator on UDP 127.0.0.1:21324, with
-DebugLink (:21325) pressing the buttons. `TERMWALLET_RECORD=1` rewrites the transcripts.
+DebugLink (:21325) pressing the buttons and telling the seed it holds, whatever it is.
+`TERMWALLET_RECORD=1` rewrites the transcripts.
 """
 
 from __future__ import annotations
@@ -29,9 +33,16 @@ from devices.transcript import (
     recording_trezor_transport,
     replay_trezor_transport,
 )
+from tests.devices.emulator_seed import (
+    TRANSCRIPTS,
+    child_pubkey,
+    eth_address,
+    recorded_seed,
+    segwit_address,
+    stamp,
+    trezor_seed,
+)
 
-SEED = "abandon " * 11 + "about"
-TRANSCRIPTS = Path(__file__).parent / "transcripts"
 VECTORS = Path(__file__).parent / "vectors"
 EMU = ("127.0.0.1", 21324)
 DEVICE = "trezor-one-emulator legacy/v1.14.1"
@@ -54,7 +65,7 @@ ADDRESSES = [
     ("btc", "m/86'/0'/0'/0/0"),
     ("ltc", "m/84'/2'/0'/0/0"),
 ]
-XPUBS = ["m/84'/0'/0'", "m/44'/60'/0'"]
+XPUBS = ["m/84'/0'/0'", "m/86'/0'/0'", "m/44'/60'/0'"]
 
 
 def mail_typed_data() -> dict[str, Any]:
@@ -98,9 +109,26 @@ def run_scenario(signer: Any) -> dict[str, Any]:
     return out
 
 
-def check_against_software(out: dict[str, Any]) -> None:
-    """The device's answers equal the software signer's for the same seed, and verify."""
-    sw = SoftwareSigner.from_mnemonic(SEED)
+def check_against_device_keys(out: dict[str, Any]) -> None:
+    """No seed needed: the addresses the device gave derive from the xpubs it gave, and its
+    signatures recover to the address it gave."""
+    x84, x86, x60 = (out["xpubs"][p] for p in XPUBS)
+    me = out["addresses"][f"eth {ETH_PATH}"]
+    assert me == eth_address(child_pubkey(x60, 0, 0))
+    assert out["addresses"]["btc m/84'/0'/0'/0/0"] == segwit_address("btc", child_pubkey(x84, 0, 0))
+    assert out["addresses"]["btc m/86'/0'/0'/0/0"] == segwit_address(
+        "btc", child_pubkey(x86, 0, 0), taproot=True
+    )
+    assert out["displayed"] == segwit_address("btc", child_pubkey(x84, 0, 1))
+    for raw_hex in (out["legacy_raw"], out["eip1559_raw"]):
+        assert Account.recover_transaction(bytes.fromhex(raw_hex)) == me
+    msg = encode_typed_data(full_message=mail_typed_data())
+    assert Account.recover_message(msg, signature=bytes.fromhex(out["eip712_sig"])) == me
+
+
+def check_against_software(out: dict[str, Any], seed: str) -> None:
+    """The device's answers equal the software signer's for the seed the emulator held."""
+    sw = SoftwareSigner.from_mnemonic(seed)
     for key, value in out["addresses"].items():
         chain, path = key.split(" ")
         assert value == sw.get_address(chain, path), key
@@ -140,7 +168,8 @@ def test_replay_scenario_matches_software_signer():
     assert transport.cursor.finished, "the adapter skipped recorded exchanges"
     assert out["info"]["model"] == "Trezor One"
     assert out["info"]["firmware"] == "1.14.1"
-    check_against_software(out)
+    check_against_device_keys(out)
+    check_against_software(out, recorded_seed("trezor_one_scenario.json"))
     recorded = json.loads((TRANSCRIPTS / "trezor_one_scenario.json").read_text())["meta"]
     assert out == recorded["results"]
     # The human was shown what the device shows, and told when it was over.
@@ -210,6 +239,12 @@ def debuglink() -> Any:
     link.close()
 
 
+@pytest.fixture
+def emulator_seed(debuglink: Any) -> str:
+    """The seed the emulator holds now (whatever load.py put there)."""
+    return trezor_seed(debuglink)
+
+
 def _live(transcript: Transcript, interaction: Interaction) -> Any:
     from trezorlib.transport.udp import UdpTransport
 
@@ -224,22 +259,28 @@ def _save(transcript: Transcript, name: str) -> None:
         transcript.save(TRANSCRIPTS / name)
 
 
+def live_transcript(seed: str) -> Transcript:
+    """A recording labelled with the emulator's own (random, throwaway) seed."""
+    return stamp(Transcript(DEVICE, ""), seed, "the Trezor emulator's DebugLink")
+
+
 @pytest.mark.emulator
-def test_live_scenario(debuglink: Any):
-    tr = Transcript(DEVICE, "abandon x11 about (BIP39 test vector), no PIN, no passphrase")
+def test_live_scenario(debuglink: Any, emulator_seed: str):
+    tr = live_transcript(emulator_seed)
     signer = _live(tr, Recorder(press=debuglink.press_yes))
     out = run_scenario(signer)
     signer.close()
-    check_against_software(out)
+    check_against_device_keys(out)
+    check_against_software(out, emulator_seed)
     tr.meta["results"] = out
     _save(tr, "trezor_one_scenario.json")
 
 
 @pytest.mark.emulator
-def test_live_reject(debuglink: Any):
+def test_live_reject(debuglink: Any, emulator_seed: str):
     from devices.errors import UserCancelled
 
-    tr = Transcript(DEVICE, "abandon x11 about (BIP39 test vector), no PIN, no passphrase")
+    tr = live_transcript(emulator_seed)
     signer = _live(tr, Recorder(press=debuglink.press_no))
     with pytest.raises(UserCancelled):
         signer.sign_evm_tx(ETH_PATH, LEGACY_TX)

@@ -28,8 +28,9 @@ from eth_account import Account
 from textual.widgets import Static
 
 from devices.transcript import Cursor, Transcript, TranscriptMismatch
+from tests.devices.emulator_seed import TRANSCRIPTS, recorded_seed
 from tests.devices.test_ledger_app_flows import BTC_OPEN, ME, SEND, SEND_REJECT
-from tests.devices.test_trezor import EIP1559_TX, ETH_PATH, SEED, TRANSCRIPTS
+from tests.devices.test_trezor import EIP1559_TX, ETH_PATH
 from tui.app import TermwalletApp, make_app
 from tui.i18n import t
 from tui.screens.device_choose import DeviceChooseScreen
@@ -98,7 +99,8 @@ class ReplaySpeculos:
 
 
 class LedgerSession:
-    """Services for make_app: one account (the test seed's m/44'/60'/0'/0/0) on chain id 1."""
+    """Services for make_app: one account (the recorded Ledger's m/44'/60'/0'/0/0) on chain
+    id 1; the software fallback holds the seed speculos held (the recording's meta)."""
 
     demo = False
 
@@ -120,7 +122,7 @@ class LedgerSession:
             addresses=[ME],
             assets=[network.native_asset],
             signer="software",
-            active_signer=SoftwareSigner.from_mnemonic(SEED),
+            active_signer=SoftwareSigner.from_mnemonic(recorded_seed(SEND)),
             paths={ME: ETH_PATH},
         )
 

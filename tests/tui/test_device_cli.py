@@ -2,7 +2,9 @@
 
 Without an emulator (CI) only the refusals run; the live tests (marker `emulator`) ask the
 Trezor One emulator (UDP 127.0.0.1:21324, DebugLink pressing its button when the CLI has
-printed what to check) and speculos' Ethereum app (TERMWALLET_SPECULOS, automation rules)."""
+printed what to check) and speculos' Ethereum app (TERMWALLET_SPECULOS, automation rules).
+The expected addresses come from the seed the emulator holds: DebugLink's state for the
+Trezor, TERMWALLET_SPECULOS_SEED (speculos' --seed) for the Ledger."""
 
 from __future__ import annotations
 
@@ -14,10 +16,11 @@ from typing import Any
 
 import pytest
 
+from devices.emulator import SoftwareSigner
 from tui.cli import main
 
-BIP84_SECOND = "bc1qnjg0jd8228aq7egyzacy8cys3knf9xvrerkf9g"
-ETH_ACCOUNT_1 = "0x6Fac4D18c912343BF86fa7049364Dd4E424Ab9C0"
+BIP84_SECOND = "m/84'/0'/0'/0/1"
+ETH_ACCOUNT_1 = "m/44'/60'/0'/0/1"  # `--account 1`: MetaMask's second account
 
 
 def run(args: list[str], capsys: Any, stdin: str = "") -> tuple[int, str, str]:
@@ -69,26 +72,38 @@ def trezor_presses(monkeypatch: pytest.MonkeyPatch) -> Any:
     link.close()
 
 
+@pytest.fixture
+def trezor_seed(trezor_presses: Any) -> str:
+    from tests.devices.emulator_seed import trezor_seed
+
+    return trezor_seed(trezor_presses)
+
+
 @pytest.mark.emulator
-def test_live_trezor_shows_the_address_on_the_device(capsys, trezor_presses: Any):
+def test_live_trezor_shows_the_address_on_the_device(capsys, trezor_seed: str):
+    expected = SoftwareSigner.from_mnemonic(trezor_seed).get_address("btc", BIP84_SECOND)
     args = ["address", "btc", "--index", "1", "--device", "trezor:udp", "--show-on-device"]
     rc, out, err = run([*args, "--json"], capsys)
     assert rc == 0, err
     body = json.loads(out)
-    assert body["address"] == BIP84_SECOND and body["shown_on_device"] is True
+    assert body["address"] == expected and body["shown_on_device"] is True
     # What the user was told to compare, and with which device.
     assert "Check the address on your Trezor One" in err
-    assert BIP84_SECOND in err and "m/84'/0'/0'/0/1" in err
+    assert expected in err and BIP84_SECOND in err
 
 
 @pytest.mark.emulator
-def test_live_trezor_refuses_when_the_wallet_holds_another_seed(capsys, trezor_presses: Any):
-    other = "legal winner thank year wave sausage worth useful legal winner thank yellow"
+def test_live_trezor_refuses_when_the_wallet_holds_another_seed(capsys, trezor_seed: str):
+    from wallet.keys import generate_mnemonic
+
+    other = generate_mnemonic()  # a software wallet on some other seed than the emulator's
+    assert other != trezor_seed
+    device_account = SoftwareSigner.from_mnemonic(trezor_seed).get_address("eth", ETH_ACCOUNT_1)
     rc, _, err = run(["init", "--restore"], capsys, f"{other}\npassword one\n")
     assert rc == 0, err
     rc, out, err = run(["address", "eth", "--account", "1", "--device", "trezor:udp"], capsys)
     assert rc == 2 and not out
-    assert "another seed" in err and ETH_ACCOUNT_1 in err
+    assert "another seed" in err and device_account in err
 
 
 @pytest.mark.emulator
@@ -96,11 +111,14 @@ def test_live_ledger_shows_the_address_on_the_device(capsys):
     apdu = os.environ.get("TERMWALLET_SPECULOS")
     if not apdu or not os.environ.get("TERMWALLET_SPECULOS_API"):
         pytest.skip("no speculos: set TERMWALLET_SPECULOS and TERMWALLET_SPECULOS_API")
+    from tests.devices.emulator_seed import speculos_seed
     from tests.devices.test_ledger import APPROVE_RULES, _rules
+
+    expected = SoftwareSigner.from_mnemonic(speculos_seed()).get_address("eth", ETH_ACCOUNT_1)
 
     _rules(os.environ["TERMWALLET_SPECULOS_API"], APPROVE_RULES)
     args = ["address", "eth", "--account", "1", "--device", "ledger:tcp", "--show-on-device"]
     rc, out, err = run(args, capsys)
     assert rc == 0, err
-    assert out.strip() == ETH_ACCOUNT_1
-    assert "Check the address on your Ledger" in err and ETH_ACCOUNT_1 in err
+    assert out.strip() == expected
+    assert "Check the address on your Ledger" in err and expected in err

@@ -239,9 +239,9 @@ class LedgerSigner:
         steps = _path_bytes(path)
         if len(steps) >= 9 and steps[5:9] == (0x8000003C).to_bytes(4, "big"):
             return self._eth_xpub(path)
-        # The coin type names the network: the Bitcoin app checks it is the one open.
-        chain = "btc-testnet" if steps[5:9] == (0x80000001).to_bytes(4, "big") else "btc"
-        return str(self._btc().get_xpub(path, chain))
+        from devices.ledger_btc import chain_of_app
+
+        return str(self._btc().get_xpub(path, chain_of_app(self.current_app()[0])))
 
     def master_fingerprint(self) -> bytes:
         """The BIP32 master fingerprint: only the Bitcoin app tells it (WrongApp otherwise)."""

@@ -107,17 +107,21 @@ def test_ledger_device_wallet_sends_eth_then_adds_its_bitcoin_accounts(
     assert rc == 0, err
     rc, out, err = run(["wallets", "--json"], capsys)
     (wallet,) = json.loads(out)
+    from devices.ledger_btc import chain_of_app
+
     device = _ledger(btc_apdu)
     try:
+        chain = chain_of_app(device.current_app()[0])  # the Bitcoin or the Bitcoin Test app
+        coin = 1 if chain == "btc-testnet" else 0
         fingerprint = device.master_fingerprint().hex()
-        btc = device.get_address("btc-testnet", "m/84'/1'/0'/0/0")
+        btc = device.get_address(chain, f"m/84'/{coin}'/0'/0/0")
     finally:
         device.close()
     assert wallet["fingerprint"] == fingerprint
     rc, out, err = run(["accounts", "--json"], capsys)
     accounts = {(a["family"], a["script"]): a for a in json.loads(out)}
-    assert accounts[("btc-testnet", "p2wpkh")]["address"] == btc
-    assert ("btc-testnet", "p2tr") not in accounts  # the 2.0.x app cannot sign taproot
+    assert accounts[(chain, "p2wpkh")]["address"] == btc
+    assert (chain, "p2tr") not in accounts  # the 2.0.x app cannot sign taproot
 
     # A PSBT of the wallet's account, built from its stored xpub, signed by the wallet's signer
     # (which finds the Ledger by fingerprint) and checked by Bitcoin Core's rules.
@@ -130,15 +134,15 @@ def test_ledger_device_wallet_sends_eth_then_adds_its_bitcoin_accounts(
         current = user.current()
         assert current is not None
         signer = user.device_signer(current)
-        unsigned, spent = _psbt(accounts[("btc-testnet", "p2wpkh")]["xpub"], fingerprint)
-        signed = signer.sign_psbt(unsigned, "btc-testnet")
+        unsigned, spent = _psbt(accounts[(chain, "p2wpkh")]["xpub"], fingerprint, coin)
+        signed = signer.sign_psbt(unsigned, chain)
         signer.close()
     finally:
         user.store.close()
-    verify_signed("btc-testnet", signed, spent)
+    verify_signed(chain, signed, spent)
 
 
-def _psbt(xpub: str, fingerprint: str) -> tuple[bytes, list[tuple[bytes, int]]]:
+def _psbt(xpub: str, fingerprint: str, coin: int) -> tuple[bytes, list[tuple[bytes, int]]]:
     """Spend an output paid to the account's first address; pay a stranger, change back."""
     from embit import bip32, hashes
     from embit.psbt import DerivationPath
@@ -163,9 +167,9 @@ def _psbt(xpub: str, fingerprint: str) -> tuple[bytes, list[tuple[bytes, int]]]:
     psbt.inputs[0].non_witness_utxo = prev
     psbt.inputs[0].witness_utxo = prev.vout[0]
     psbt.inputs[0].bip32_derivations[mine.get_public_key()] = DerivationPath(
-        fp, _path("m/84'/1'/0'/0/0")
+        fp, _path(f"m/84'/{coin}'/0'/0/0")
     )
     psbt.outputs[1].bip32_derivations[change.get_public_key()] = DerivationPath(
-        fp, _path("m/84'/1'/0'/1/0")
+        fp, _path(f"m/84'/{coin}'/0'/1/0")
     )
     return psbt.serialize(), spent

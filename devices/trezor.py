@@ -39,6 +39,7 @@ from devices.errors import (
     LibraryMissing,
     Unsupported,
     UserCancelled,
+    WrongPin,
 )
 
 P = ParamSpec("P")
@@ -83,15 +84,23 @@ def _map_errors(fn: Callable[P, T]) -> Callable[P, T]:
             raise
         except exc.Cancelled:
             raise UserCancelled("You rejected the request on the Trezor.") from None
-        except exc.PinException:
-            raise DeviceLocked("The PIN was wrong; the Trezor stays locked. Try again.") from None
+        except exc.PinException as e:
+            # trezorlib raises it with the Failure's code for the answer to the PIN matrix.
+            code = e.args[0] if e.args else None
+            if code == m.FailureType.PinCancelled:
+                raise UserCancelled("You cancelled the PIN entry on the Trezor.") from None
+            if code == m.FailureType.PinExpected:
+                raise DeviceLocked("Unlock the Trezor with its PIN and try again.") from None
+            raise WrongPin("The PIN was wrong; the Trezor stays locked. Try again.") from None
         except exc.OutdatedFirmwareError:
             raise FirmwareOutdated(
                 "The Trezor's firmware is too old for termwallet: update it with Trezor Suite."
             ) from None
         except exc.TrezorFailure as e:
             code = e.code
-            if code in (m.FailureType.PinExpected, m.FailureType.PinInvalid):
+            if code == m.FailureType.PinInvalid:
+                raise WrongPin("The PIN was wrong; the Trezor stays locked. Try again.") from None
+            if code == m.FailureType.PinExpected:
                 raise DeviceLocked("Unlock the Trezor with its PIN and try again.") from None
             if code == m.FailureType.NotInitialized:
                 raise DeviceError(

@@ -298,3 +298,24 @@ async def test_trezor_replay_reject_through_the_tui(thread: DeviceThread):
         assert device_error_text(info.value, "Trezor One") == (
             "Rejected on your Trezor One. Nothing was signed."
         )
+
+
+def test_a_wrong_pin_is_not_reported_as_a_locked_device():
+    """The emulator's recorded answer to a wrong PIN (Failure PinInvalid), through the adapter,
+    in the user's words: it says the PIN was wrong, not "unlock it with its PIN"."""
+    from devices.errors import DeviceError
+    from tests.devices.test_trezor import ETH_PATH, PinEntry, _replay_signer
+
+    signer, _ = _replay_signer("trezor_one_wrong_pin.json", PinEntry())
+    with pytest.raises(DeviceError) as info:
+        signer.get_address("eth", ETH_PATH)
+    assert device_error_text(info.value, "Trezor One") == (
+        "The PIN was wrong: your Trezor One stays locked. Enter it again; the digits are in a "
+        "new order each time."
+    )
+    i18n.set_language("zh-CN")
+    try:
+        text = device_error_text(info.value, "Trezor One")
+    finally:
+        i18n.set_language("en")
+    assert text.startswith("PIN 码错误") and "Trezor One" in text

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from devices.base import (
     Capability,
@@ -120,6 +120,23 @@ def _map_errors(fn: Callable[P, T]) -> Callable[P, T]:
     return wrapper
 
 
+def _settles(
+    fn: Callable[Concatenate[TrezorSigner, P], T],
+) -> Callable[Concatenate[TrezorSigner, P], T]:
+    """A call meant to be silent can still raise button requests (with safety checks relaxed,
+    a Trezor One asks to confirm an unusual path): whatever it showed is closed when the call
+    returns or fails."""
+
+    @functools.wraps(fn)
+    def wrapper(self: TrezorSigner, *args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return fn(self, *args, **kwargs)
+        finally:
+            self._settle()
+
+    return wrapper
+
+
 def _path(path: str) -> list[int]:
     from trezorlib.tools import parse_path
 
@@ -139,6 +156,7 @@ class TrezorSigner:
         self._client: Any = None
         self._session: Any = None
         self._what: DevicePrompt | None = None
+        self._showing = False  # confirm_on_device was called and finished() has not followed
         self.info = self._connect()
 
     @classmethod
@@ -200,6 +218,7 @@ class TrezorSigner:
             return
         model = getattr(getattr(self, "info", None), "model", "Trezor")
         what = self._what or DevicePrompt(kind=PromptKind.CONFIRM, device=model)
+        self._showing = True
         self._interaction.confirm_on_device(what)
 
     def _session_for_wallet(self) -> Any:
@@ -216,8 +235,14 @@ class TrezorSigner:
             on_device_ok = TC.PassphraseEntry in (f.capabilities or ())
             answer = self._interaction.get_passphrase(on_device_ok=on_device_ok)
             passphrase = PassphraseSetting.ON_DEVICE if isinstance(answer, OnDevice) else answer
-        self._client.ensure_unlocked()
-        self._session = self._client.get_session(passphrase=passphrase)
+        try:
+            self._client.ensure_unlocked()
+            # A Trezor One given a passphrase asks "Access hidden wallet?" and "Use this
+            # passphrase?" with its buttons here; the modal showing them must close before the
+            # request's own prompt, and also when the user rejects them.
+            self._session = self._client.get_session(passphrase=passphrase)
+        finally:
+            self._settle()
         return self._session
 
     def _prompt(self, what: DevicePrompt) -> None:
@@ -225,8 +250,15 @@ class TrezorSigner:
 
     def _done(self) -> None:
         self._what = None
+        self._showing = False
         if self._interaction is not None:
             self._interaction.finished()
+
+    def _settle(self) -> None:
+        """finished() if a button request was shown and nothing has closed it yet: a confirm
+        screen nobody closes stays open for good."""
+        if self._showing:
+            self._done()
 
     # --- Signer ------------------------------------------------------------------------------
 
@@ -245,6 +277,7 @@ class TrezorSigner:
         )
 
     @_map_errors
+    @_settles
     def get_xpub(self, path: str) -> str:
         from trezorlib import btc
 
@@ -252,6 +285,7 @@ class TrezorSigner:
         return str(node.xpub)
 
     @_map_errors
+    @_settles
     def get_address(self, chain: str, path: str, *, display: bool = False) -> str:
         session = self._session_for_wallet()
         n = _path(path)
@@ -367,6 +401,7 @@ class TrezorSigner:
         return bytes(sig)
 
     @_map_errors
+    @_settles
     def master_fingerprint(self) -> bytes:
         """The BIP32 fingerprint PSBTs name this device's keys by."""
         from trezorlib import btc

@@ -182,6 +182,7 @@ def test_replay_user_rejection_is_user_cancelled():
 
 PIN = "1234"  # the PIN the wrong-PIN recording's emulator held
 WRONG_POSITIONS = "111"  # too short to be any arrangement of it, whatever the matrix showed
+PASSPHRASE = "TREZOR"
 
 
 class PinEntry(Recorder):
@@ -190,6 +191,12 @@ class PinEntry(Recorder):
     def get_pin(self, kind: PinKind) -> str:
         self.asked.append(f"pin {kind.value}")
         return WRONG_POSITIONS
+
+
+class PassphraseEntry(Recorder):
+    def get_passphrase(self, *, on_device_ok: bool) -> str | OnDevice:
+        self.asked.append("passphrase")
+        return PASSPHRASE
 
 
 def test_replay_wrong_pin_is_its_own_error():
@@ -237,6 +244,25 @@ def test_pin_failures_each_map_to_their_own_error(failure: str, error: str):
         with pytest.raises(errors.DeviceError) as info:
             call()
         assert type(info.value) is getattr(errors, error), raised
+
+
+def test_replay_passphrase_confirmations_are_closed():
+    """A Trezor One given a passphrase asks "Access hidden wallet?" and "Use this
+    passphrase?" with its buttons while the session opens: the human is told when that is
+    over, before the address comes back (else the app's confirm screen stays open)."""
+    from devices.base import PromptKind
+
+    asked = PassphraseEntry()
+    signer, transport = _replay_signer("trezor_one_passphrase.json", asked)
+    address = signer.get_address("eth", ETH_PATH)
+    hidden = SoftwareSigner.from_mnemonic(SEED, PASSPHRASE).get_address("eth", ETH_PATH)
+    assert address == hidden != SoftwareSigner.from_mnemonic(SEED).get_address("eth", ETH_PATH)
+    assert asked.asked[0] == "passphrase" and asked.asked[-1] == "finished"
+    shown = asked.asked[1:-1]
+    assert len(shown) == 2 and all(p.kind is PromptKind.CONFIRM for p in shown)
+    assert all(p.device == "Trezor One" for p in shown)
+    signer.close()
+    assert transport.cursor.finished
 
 
 # --- live (emulator marker) ----------------------------------------------------------------------
@@ -348,3 +374,18 @@ def test_live_wrong_pin(reload_emulator: Any, debuglink: Any):
         signer.get_address("eth", ETH_PATH)
     signer.close()
     _save(tr, "trezor_one_wrong_pin.json")
+
+
+@pytest.mark.emulator
+def test_live_passphrase(reload_emulator: Any, debuglink: Any):
+    reload_emulator(passphrase=True)
+    tr = Transcript(
+        DEVICE, f"abandon x11 about (BIP39 test vector), no PIN, passphrase {PASSPHRASE!r}"
+    )
+    asked = PassphraseEntry(press=debuglink.press_yes)
+    signer = _live(tr, asked)
+    address = signer.get_address("eth", ETH_PATH)
+    signer.close()
+    assert address == SoftwareSigner.from_mnemonic(SEED, PASSPHRASE).get_address("eth", ETH_PATH)
+    assert asked.asked[-1] == "finished"
+    _save(tr, "trezor_one_passphrase.json")

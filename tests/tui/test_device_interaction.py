@@ -319,3 +319,38 @@ def test_a_wrong_pin_is_not_reported_as_a_locked_device():
     finally:
         i18n.set_language("en")
     assert text.startswith("PIN 码错误") and "Trezor One" in text
+
+
+async def test_trezor_replay_passphrase_confirm_screen_closes(thread: DeviceThread):
+    """The passphrase typed in the app, then the Trezor One's "Access hidden wallet?" and "Use
+    this passphrase?" on screen as "Check and confirm": that screen closes once the session is
+    open, instead of staying over the app for good."""
+    from tests.devices.test_trezor import ETH_PATH, PASSPHRASE, _replay_signer
+
+    shown: list[DevicePrompt] = []
+
+    class Watching(DeviceInteraction):
+        def confirm_on_device(self, prompt: DevicePrompt) -> None:
+            shown.append(prompt)
+            super().confirm_on_device(prompt)
+
+    app = Host()
+    async with app.run_test() as pilot:
+        ui = Watching(app, "Trezor One")
+
+        def address() -> str:
+            signer, _ = _replay_signer("trezor_one_passphrase.json", ui)
+            try:
+                return str(signer.get_address("eth", ETH_PATH))
+            finally:
+                signer.close()
+
+        fut = thread.submit(address)
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, DevicePassphraseScreen), "the passphrase"
+        )
+        await pilot.press(*PASSPHRASE, "enter")
+        assert (await result(fut)).startswith("0x")
+        assert [p.kind for p in shown] == [PromptKind.CONFIRM, PromptKind.CONFIRM]
+        await wait_for(pilot, lambda: not isinstance(app.screen, DeviceConfirmScreen), "close")
+        assert not any(isinstance(s, DeviceConfirmScreen) for s in app.screen_stack)

@@ -14,11 +14,14 @@ Selection API for `--device ID` (address/send) and the TUI:
 IDs: 'trezor:<trezorlib path>' (e.g. 'trezor:udp:127.0.0.1:21324', 'trezor:webusb:001:4'),
 'ledger:<hid path>' or 'ledger:tcp:127.0.0.1:9999' (speculos), 'hwi:<type>:<path>',
 'software'. `select` accepts a unique prefix ('trezor' when one Trezor is plugged in).
+speculos is listed from TERMWALLET_SPECULOS (comma-separated 'host:port's) and
+TERMWALLET_SPECULOS_BTC, each only while something accepts connections there.
 """
 
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,7 +29,11 @@ from typing import Any
 from devices.base import Interaction, SignerKind
 from devices.errors import DeviceError, Disconnected, LibraryMissing, Unsupported
 
-SPECULOS_ENV = "TERMWALLET_SPECULOS"  # '127.0.0.1:9999': a speculos APDU port to list
+# speculos APDU ports to list: '127.0.0.1:9999', or several comma-separated (one speculos runs
+# one app, so the Ethereum and Bitcoin apps are two). The _BTC variable (the Bitcoin app's, as
+# the tests name it) is listed too.
+SPECULOS_ENVS = ("TERMWALLET_SPECULOS", "TERMWALLET_SPECULOS_BTC")
+SPECULOS_CONNECT_TIMEOUT = 0.25  # seconds; speculos runs on this machine or next to it
 SOFTWARE_ID = "software"
 
 
@@ -98,12 +105,36 @@ def _ledgers(out: Discovery) -> None:
             out.devices.append(DeviceEntry(f"ledger:{path}", SignerKind.LEDGER, "Ledger", path))
     except LibraryMissing as exc:
         out.problems.append(Problem(SignerKind.LEDGER, exc.code, str(exc)))
-    speculos = os.environ.get(SPECULOS_ENV)
-    if speculos:
-        path = f"tcp:{speculos}"
-        out.devices.append(
-            DeviceEntry(f"ledger:{path}", SignerKind.LEDGER, "Ledger (speculos)", path)
-        )
+    for address in speculos_addresses():
+        # Listed only when something accepts a connection there: a variable left set after
+        # speculos stopped would otherwise offer a device that fails when chosen.
+        if _accepts(address):
+            path = f"tcp:{address}"
+            out.devices.append(
+                DeviceEntry(f"ledger:{path}", SignerKind.LEDGER, "Ledger (speculos)", path)
+            )
+
+
+def speculos_addresses() -> list[str]:
+    """'host:port' entries of the speculos variables, in order, each once."""
+    found: list[str] = []
+    for name in SPECULOS_ENVS:
+        for part in os.environ.get(name, "").split(","):
+            address = part.strip()
+            if address and address not in found:
+                found.append(address)
+    return found
+
+
+def _accepts(address: str) -> bool:
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        return False
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), SPECULOS_CONNECT_TIMEOUT):
+            return True
+    except (OSError, ValueError):
+        return False
 
 
 def _hwi(out: Discovery) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
@@ -72,3 +73,43 @@ def test_devices_command_json(capsys: pytest.CaptureFixture[str]):
     assert main(["devices", "--json"]) == 0
     body = json.loads(capsys.readouterr().out)
     assert set(body) == {"devices", "problems"}
+
+
+@pytest.fixture
+def ports() -> Any:
+    """Two TCP ports that accept connections and one nobody listens on (bound, not listening,
+    so no other process can take it during the test)."""
+    import socket
+
+    socks = [socket.socket() for _ in range(3)]
+    for s in socks:
+        s.bind(("127.0.0.1", 0))
+    socks[0].listen()
+    socks[1].listen()
+    yield [f"127.0.0.1:{s.getsockname()[1]}" for s in socks]
+    for s in socks:
+        s.close()
+
+
+def _speculos_ids(found: Discovery) -> list[str]:
+    return [d.id for d in found.devices if d.id.startswith("ledger:tcp:")]
+
+
+def test_speculos_is_listed_only_when_something_listens(
+    monkeypatch: pytest.MonkeyPatch, ports: list[str]
+):
+    _, _, dead = ports
+    monkeypatch.delenv("TERMWALLET_SPECULOS_BTC", raising=False)
+    monkeypatch.setenv("TERMWALLET_SPECULOS", dead)
+    assert _speculos_ids(discover()) == []
+
+
+def test_each_speculos_in_the_list_and_the_bitcoin_one_is_its_own_entry(
+    monkeypatch: pytest.MonkeyPatch, ports: list[str]
+):
+    eth, btc, dead = ports
+    monkeypatch.setenv("TERMWALLET_SPECULOS", f"{eth}, {dead}")
+    monkeypatch.setenv("TERMWALLET_SPECULOS_BTC", btc)
+    found = discover()
+    assert _speculos_ids(found) == [f"ledger:tcp:{eth}", f"ledger:tcp:{btc}"]
+    assert find(f"ledger:tcp:{btc}", found).path == f"tcp:{btc}"

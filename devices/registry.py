@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -137,6 +137,25 @@ def _accepts(address: str) -> bool:
         return False
 
 
+def _trezor_at(path: str, out: Discovery) -> None:
+    """The Trezor at one trezorlib path (or path prefix), without enumerating the others."""
+    try:
+        from trezorlib.transport import TransportException
+
+        from devices.trezor import find_transport
+    except ImportError as exc:
+        out.problems.append(
+            Problem(SignerKind.TREZOR, LibraryMissing.code, f"trezorlib cannot load: {exc}")
+        )
+        return
+    try:
+        transport = find_transport(path)
+    except TransportException:
+        return  # nothing there: find() says that no such device is connected
+    full = str(transport.get_path())
+    out.devices.append(DeviceEntry(f"trezor:{full}", SignerKind.TREZOR, "Trezor", full))
+
+
 def _hwi(out: Discovery) -> None:
     try:
         from devices.hwi import enumerate_devices
@@ -160,15 +179,43 @@ def _hwi(out: Discovery) -> None:
         )
 
 
-def discover() -> Discovery:
-    """Every device we can see now. Slow (USB enumeration): call it on the device thread."""
+_PROBES: dict[SignerKind, Callable[[Discovery], None]] = {
+    SignerKind.TREZOR: _trezors,
+    SignerKind.LEDGER: _ledgers,
+    SignerKind.HWI: _hwi,
+}
+
+
+def discover(kinds: Collection[SignerKind] | None = None) -> Discovery:
+    """Every device we can see now (of `kinds`, default all). Slow (USB enumeration): call it
+    on the device thread."""
     out = Discovery()
-    for probe in (_trezors, _ledgers, _hwi):
+    for kind, probe in _PROBES.items():
+        if kinds is not None and kind not in kinds:
+            continue
         try:
             probe(out)
         except DeviceError as exc:
-            out.problems.append(Problem(SignerKind.HWI, exc.code, str(exc)))
+            out.problems.append(Problem(kind, exc.code, str(exc)))
     return out
+
+
+def discover_for(device_id: str) -> Discovery:
+    """What `find(device_id, ...)` needs to see, and no more: an id naming its kind
+    ('trezor:…', 'ledger:…', 'hwi:…') enumerates that kind only, and a Trezor path is looked
+    up alone. Loading every backend costs more than the device's answer (HWI's import alone
+    ~150 ms, each Trezor transport library ~100 ms)."""
+    kind, _, rest = device_id.partition(":")
+    if kind == SignerKind.TREZOR and rest:
+        out = Discovery()
+        try:
+            _trezor_at(rest, out)
+        except DeviceError as exc:
+            out.problems.append(Problem(SignerKind.TREZOR, exc.code, str(exc)))
+        return out
+    if kind in _PROBES:
+        return discover({SignerKind(kind)})
+    return discover()
 
 
 class AccountMismatch(DeviceError):
@@ -247,5 +294,5 @@ def select(
     software_entry = DeviceEntry(SOFTWARE_ID, SignerKind.EMULATOR, "software", "")
     if device_id in (None, SOFTWARE_ID):
         return Selection(software(), software_entry, fallback=True)
-    entry = find(device_id, discovery or discover())
+    entry = find(device_id, discovery or discover_for(device_id))
     return Selection(open_entry(entry, interaction), entry, fallback=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from typing import Any
@@ -113,3 +114,37 @@ def test_each_speculos_in_the_list_and_the_bitcoin_one_is_its_own_entry(
     found = discover()
     assert _speculos_ids(found) == [f"ledger:tcp:{eth}", f"ledger:tcp:{btc}"]
     assert find(f"ledger:tcp:{btc}", found).path == f"tcp:{btc}"
+
+
+def _loaded_by_discover_for(device_id: str, modules: tuple[str, ...]) -> tuple[str, list[str]]:
+    """In a fresh interpreter: what discover_for(device_id) found, and which of `modules` it
+    imported."""
+    code = (
+        "import json, sys\n"
+        "from devices.registry import discover_for\n"
+        f"found = discover_for({device_id!r})\n"
+        "print(found.devices, found.problems)\n"
+        f"print(json.dumps([m for m in {modules!r} if m in sys.modules]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    found, loaded = done.stdout.splitlines()
+    return found, json.loads(loaded)
+
+
+def test_an_id_naming_its_kind_loads_only_that_kind():
+    """`--device trezor:udp:…` neither imports HWI and the Ledger library nor trezorlib's other
+    transports (BLE and Bridge import ~85 ms of libraries); `ledger:…` imports no trezorlib."""
+    others = (
+        "hwilib",
+        "ledgerwallet",
+        "trezorlib.transport.ble",
+        "trezorlib.transport.bridge",
+        "trezorlib.transport.webusb",
+    )
+    # Nothing answers on port 9: nothing is found, and that is not a problem to report.
+    assert _loaded_by_discover_for("trezor:udp:127.0.0.1:9", others) == ("[] []", [])
+    assert _loaded_by_discover_for("ledger:tcp:127.0.0.1:9", ("hwilib", "trezorlib")) == (
+        "[] []",
+        [],
+    )

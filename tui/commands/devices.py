@@ -94,7 +94,7 @@ def open_device(device_id: str, *, interaction: Any = None) -> Any:
     Raises CliError with a clear message when it is missing, locked, or its library is not
     installed. The software signer is not opened here ('software' needs the keystore)."""
     from devices.errors import DeviceError, Disconnected, Unsupported
-    from devices.registry import discover, find, select
+    from devices.registry import discover_for, find, select
     from devices.thread import OnDeviceThread, device_thread
     from tui.cli import CliError
     from tui.i18n import t
@@ -102,7 +102,7 @@ def open_device(device_id: str, *, interaction: Any = None) -> Any:
     def no_software() -> Any:
         raise CliError("--device software: leave --device out to use the software wallet")
 
-    found = device_thread().run(discover)
+    found = device_thread().run(discover_for, device_id)
     try:
         find(device_id, found)
     except Disconnected:

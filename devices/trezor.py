@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from devices.base import (
     Capability,
@@ -30,7 +30,7 @@ from devices.base import (
     PromptKind,
     SignerKind,
 )
-from devices.emulator import EVM_CHAINS, EvmSignature, EvmTx, address_purpose
+from devices.coins import EVM_CHAINS, address_purpose
 from devices.errors import (
     DeviceError,
     DeviceLocked,
@@ -41,6 +41,9 @@ from devices.errors import (
     UserCancelled,
     WrongPin,
 )
+
+if TYPE_CHECKING:
+    from devices.models import EvmSignature, EvmTx
 
 P = ParamSpec("P")
 T = TypeVar("T")

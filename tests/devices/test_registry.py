@@ -23,6 +23,19 @@ def test_importing_the_registry_loads_no_device_library():
     assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0
 
 
+def test_a_trezor_command_loads_no_pydantic():
+    """What `termwallet address --device trezor:…` imports before the device answers: pydantic
+    (and the software signer's models built on it) cost ~75 ms there."""
+    code = (
+        "import sys, tui.cli, tui.commands.devices, devices.registry, devices.thread,"
+        " devices.trezor;"
+        "bad=[m for m in ('pydantic', 'devices.models', 'devices.emulator') if m in sys.modules];"
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
 def test_discover_reports_devices_or_problems_never_raises():
     found = discover()
     body = found.to_json()

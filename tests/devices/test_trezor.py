@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -86,7 +87,7 @@ class Recorder:
 
 def run_scenario(signer: Any) -> dict[str, Any]:
     """Every call the replay tests cover, in one fixed order (the transcript's order)."""
-    out: dict[str, Any] = {"info": signer.info.model_dump(mode="json")}
+    out: dict[str, Any] = {"info": asdict(signer.info) | {"kind": signer.info.kind.value}}
     out["addresses"] = {f"{c} {p}": signer.get_address(c, p) for c, p in ADDRESSES}
     out["xpubs"] = {p: signer.get_xpub(p) for p in XPUBS}
     out["displayed"] = signer.get_address("btc", "m/84'/0'/0'/0/1", display=True)

@@ -9,6 +9,7 @@ import asyncio
 import html
 import re
 from concurrent.futures import Future
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -189,9 +190,7 @@ async def test_confirm_shows_the_device_fields_without_blocking(thread: DeviceTh
         assert "Chain ID" in text
         depth = len(app.screen_stack)
         # The next screen of the same request updates it in place.
-        nxt = TX_PROMPT.model_copy(
-            update={"amount": PromptAmount(value=5, decimals=0, symbol="wei")}
-        )
+        nxt = replace(TX_PROMPT, amount=PromptAmount(value=5, decimals=0, symbol="wei"))
         await result(thread.submit(ui.confirm_on_device, nxt))
         await wait_for(pilot, lambda: "5 wei" in screen_text(app), "the update")
         assert len(app.screen_stack) == depth

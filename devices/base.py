@@ -20,6 +20,19 @@ class SignerKind(StrEnum):
     HWI = "hwi"
     EMULATOR = "emulator"  # the software signer
 
+    @property
+    def brand(self) -> str:
+        """The name users know it by, for text they read; the value is an id prefix."""
+        return _BRANDS[self]
+
+
+_BRANDS = {
+    SignerKind.TREZOR: "Trezor",
+    SignerKind.LEDGER: "Ledger",
+    SignerKind.HWI: "HWI",
+    SignerKind.EMULATOR: "software",
+}
+
 
 class Capability(StrEnum):
     ETH_ADDRESS = "eth_address"

@@ -158,7 +158,7 @@ def _trezor_at(path: str, out: Discovery) -> None:
 
 def _hwi(out: Discovery) -> None:
     try:
-        from devices.hwi import enumerate_devices
+        from devices.hwi import enumerate_devices, model_name
     except ImportError as exc:
         out.problems.append(Problem(SignerKind.HWI, LibraryMissing.code, f"hwilib: {exc}"))
         return
@@ -174,7 +174,11 @@ def _hwi(out: Discovery) -> None:
         detail = str(d.get("fingerprint") or d.get("error") or "")
         out.devices.append(
             DeviceEntry(
-                f"hwi:{d.get('type')}:{path}", SignerKind.HWI, str(d.get("model")), path, detail
+                f"hwi:{d.get('type')}:{path}",
+                SignerKind.HWI,
+                model_name(str(d.get("type") or d.get("model"))),
+                path,
+                detail,
             )
         )
 

@@ -353,3 +353,37 @@ async def test_trezor_replay_passphrase_confirm_screen_closes(thread: DeviceThre
         assert [p.kind for p in shown] == [PromptKind.CONFIRM, PromptKind.CONFIRM]
         await wait_for(pilot, lambda: not isinstance(app.screen, DeviceConfirmScreen), "close")
         assert not any(isinstance(s, DeviceConfirmScreen) for s in app.screen_stack)
+
+
+def test_confirm_texts_name_the_device_by_its_model():
+    """What the confirm screen (and the CLI) says names the model throughout, never "your
+    device", in both languages."""
+    from tui.screens.device_confirm import prompt_text
+
+    prompts = [
+        replace(TX_PROMPT, has_data=True),
+        DevicePrompt(kind=PromptKind.CONFIRM, device="Trezor One"),
+        DevicePrompt(
+            kind=PromptKind.VERIFY_ADDRESS, device="Trezor One", chain="btc", address="bc1q"
+        ),
+    ]
+    for lang, generic in (("en", "device"), ("zh-CN", "设备")):
+        i18n.set_language(lang)
+        try:
+            texts = [prompt_text(p) for p in prompts]
+        finally:
+            i18n.set_language("en")
+        for text in texts:
+            assert generic not in text.lower() and "Trezor One" in text, text
+
+
+async def test_the_on_device_passphrase_hint_names_the_model(thread: DeviceThread):
+    app = Host()
+    async with app.run_test() as pilot:
+        ui = DeviceInteraction(app, "Trezor T")
+        fut = thread.submit(lambda: ui.get_passphrase(on_device_ok=True))
+        text = await wait_text(pilot, app, "Ctrl+D")
+        assert "type it on your Trezor T" in text and "on the device" not in text
+        await pilot.press("escape")
+        with pytest.raises(UserCancelled):
+            await result(fut)

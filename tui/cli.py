@@ -73,6 +73,19 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def _warn_misplaced_config() -> None:
+    """One line on stderr for each config file termwallet never reads (wallet/paths.py)."""
+    from tui.i18n import t
+    from wallet.paths import Paths
+
+    paths = Paths.default()
+    for found in paths.misplaced_config_files():
+        print(
+            "termwallet: " + t("config.misplaced", found=found, expected=paths.config_file),
+            file=sys.stderr,
+        )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(argv)
     args = parser.parse_args(argv)
@@ -81,6 +94,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         print(f"termwallet {version('termwallet')}")
         return 0
+    if args.command not in (None, "demo", "screenshots"):  # the app says it in a notification
+        _warn_misplaced_config()
     handler = getattr(args, "handler", None)
     if handler is None:
         from tui.commands.app import run_wallet

@@ -1,4 +1,5 @@
-"""tui/cli.py: a subcommand loads only the module that registers it."""
+"""tui/cli.py: a subcommand loads only the module that registers it; config files that are
+never read are named."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ import importlib
 import pkgutil
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 from tui import commands
 
@@ -50,3 +54,20 @@ def test_a_subcommand_imports_only_its_own_module_and_help_still_lists_all():
     assert len(mods) == len({m.name for m in pkgutil.iter_modules(commands.__path__)})
     for name in ("address", "devices", "send", "ticket", "swap"):
         assert name in out
+
+
+def test_a_config_file_that_is_never_read_is_named_on_stderr(
+    termwallet_home: Path, capsys: pytest.CaptureFixture[str]
+):
+    from tui.cli import main
+
+    termwallet_home.mkdir(parents=True)
+    (termwallet_home / "config.toml").write_text('network = "sepolia"\n')
+    assert main(["accounts"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    warned = [line for line in err if "config.toml" in line]
+    assert warned == [
+        f"termwallet: {termwallet_home / 'config.toml'} is not read, so its settings do not "
+        f"apply: termwallet reads {termwallet_home / 'config' / 'config.toml'}. Move the file "
+        "there."
+    ]

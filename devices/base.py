@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from pydantic import BaseModel, ConfigDict
+if TYPE_CHECKING:
+    from devices.models import EvmSignature, EvmTx
 
-from devices.models import EvmSignature, EvmTx
+# The value types below are frozen dataclasses rather than pydantic models: adapters build them
+# from values they already checked, and importing pydantic plus building the models cost a
+# one-shot `termwallet address --device` ~75 ms (bench/device_address.py).
 
 
 class SignerKind(StrEnum):
@@ -15,6 +19,19 @@ class SignerKind(StrEnum):
     LEDGER = "ledger"
     HWI = "hwi"
     EMULATOR = "emulator"  # the software signer
+
+    @property
+    def brand(self) -> str:
+        """The name users know it by, for text they read; the value is an id prefix."""
+        return _BRANDS[self]
+
+
+_BRANDS = {
+    SignerKind.TREZOR: "Trezor",
+    SignerKind.LEDGER: "Ledger",
+    SignerKind.HWI: "HWI",
+    SignerKind.EMULATOR: "software",
+}
 
 
 class Capability(StrEnum):
@@ -29,9 +46,8 @@ class Capability(StrEnum):
     DISPLAY_ADDRESS = "display_address"
 
 
-class DeviceInfo(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+@dataclass(frozen=True, kw_only=True)
+class DeviceInfo:
     kind: SignerKind
     model: str
     firmware: str | None = None
@@ -57,28 +73,25 @@ class PromptKind(StrEnum):
     CONFIRM = "confirm"  # any other button press the device asks for
 
 
-class PromptAmount(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class PromptAmount:
     """An amount as the device shows it: base units, so the UI formats and translates it."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     value: int
     decimals: int
     symbol: str
 
 
-class PromptOutput(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+@dataclass(frozen=True, kw_only=True)
+class PromptOutput:
     address: str
     amount: PromptAmount
 
 
-class DevicePrompt(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class DevicePrompt:
     """What the device is showing while it waits for its buttons: structured fields rather
     than a sentence, so the TUI lays them out and translates the labels."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     kind: PromptKind
     device: str  # the model name the UI puts in "Check and confirm on your <device>"

@@ -9,43 +9,26 @@ PSBT parsing, sighashes and signatures are embit's (devices/psbt.py says why emb
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 from devices.base import Capability, DeviceInfo, SignerKind
+from devices.coins import EVM_CHAINS, UTXO_CHAINS, UtxoChain, address_purpose
 from devices.errors import DeviceError, Unsupported
 from devices.models import EvmSignature, EvmTx
 
-# The EVM network ids of chains/networks.py (devices may not import chains; a test keeps the
-# two in step). Every EVM network uses the same keys and address format.
-EVM_CHAINS = frozenset({"eth", "bnb", "arbitrum", "sepolia", "polygon", "devnet", "base"})
-
-
-@dataclass(frozen=True)
-class UtxoChain:
-    """What the signer needs to know about a Bitcoin-like network: its bech32 prefix."""
-
-    hrp: str
-    coin_type: int  # BIP44 coin type of this network's accounts
-    xpub_version: bytes  # BIP32 version bytes of a public key on this network
-
-
-_MAIN_PUB = bytes.fromhex("0488b21e")  # xpub
-_TEST_PUB = bytes.fromhex("043587cf")  # tpub
-
-UTXO_CHAINS: dict[str, UtxoChain] = {
-    "btc": UtxoChain("bc", 0, _MAIN_PUB),
-    "btc-testnet": UtxoChain("tb", 1, _TEST_PUB),
-    "btc-regtest": UtxoChain("bcrt", 1, _TEST_PUB),
-    "ltc": UtxoChain("ltc", 2, _MAIN_PUB),
-    "ltc-testnet": UtxoChain("tltc", 1, _TEST_PUB),
-    "ltc-regtest": UtxoChain("rltc", 1, _TEST_PUB),
-}
-
-
-# Re-exported: every signer takes and returns these (devices/models.py).
-__all__ = ["EvmSignature", "EvmTx", "SigningError", "SoftwareSigner"]
+# Re-exported: every signer takes and returns these (devices/models.py), and what it knows of
+# networks (devices/coins.py).
+__all__ = [
+    "EVM_CHAINS",
+    "UTXO_CHAINS",
+    "EvmSignature",
+    "EvmTx",
+    "SigningError",
+    "SoftwareSigner",
+    "UtxoChain",
+    "address_purpose",
+]
 
 
 class SigningError(DeviceError):
@@ -92,14 +75,6 @@ def sign_typed_data_with_key(key: bytes, data: dict[str, Any]) -> bytes:
     except Exception as exc:  # eth_account raises many kinds for a malformed document
         raise SigningError(f"the typed data is not valid EIP-712: {type(exc).__name__}") from None
     return bytes(Account.sign_message(message, key).signature)
-
-
-def address_purpose(path: str) -> int:
-    """The BIP43 purpose of a path ('m/84h/0h/0h/0/0' -> 84); it picks the address type."""
-    parts = path.replace("H", "'").replace("h", "'").split("/")
-    if len(parts) < 2 or parts[0] != "m" or not parts[1].rstrip("'").isdigit():
-        raise Unsupported("not a derivation path (expected m/84'/0'/0'/0/0 or similar)")
-    return int(parts[1].rstrip("'"))
 
 
 class SoftwareSigner:

@@ -15,6 +15,15 @@ class DeviceLocked(DeviceError):
     code = "DEVICE_LOCKED"
 
 
+class WrongPin(DeviceError):
+    """The device refused the PIN just entered. Not DeviceLocked: "unlock it with its PIN"
+    would tell the user to do what they just did. No count of tries left: no device we drive
+    reports one (the Trezor One's Failure says only "PIN invalid" and Features has no counter),
+    and a guessed number about a wipe is worse than none."""
+
+    code = "WRONG_PIN"
+
+
 class WrongApp(DeviceError):
     code = "WRONG_APP"
 

@@ -70,6 +70,24 @@ def _map_errors(fn: Callable[P, T]) -> Callable[P, T]:
     return wrapper
 
 
+# HWI names devices by lower-case type ('coldcard', 'bitbox02'); users know them by these.
+MODEL_NAMES = {
+    "bitbox02": "BitBox02",
+    "coldcard": "Coldcard",
+    "digitalbitbox": "Digital Bitbox",
+    "jade": "Blockstream Jade",
+    "keepkey": "KeepKey",
+    "ledger": "Ledger",
+    "trezor": "Trezor",
+}
+
+
+def model_name(device_type: str) -> str:
+    """'coldcard' -> 'Coldcard': the name for a device HWI reports by its type."""
+    known = MODEL_NAMES.get(device_type.lower())
+    return known or " ".join(w[:1].upper() + w[1:] for w in device_type.split("_"))
+
+
 def enumerate_devices() -> list[dict[str, Any]]:
     """hwilib's enumeration (dicts with type, model, path, fingerprint, error...)."""
     return list(_hwilib().enumerate())
@@ -91,8 +109,8 @@ class HwiSigner:
             raise Unsupported(f"HWI signs Bitcoin only, not {chain!r}")
         client = commands.get_client(device_type, path, chain=Chain[CHAINS[chain]])
         if client is None:
-            raise Disconnected(f"No {device_type} device at {path}.")
-        info = DeviceInfo(kind=SignerKind.HWI, model=device_type, path=path)
+            raise Disconnected(f"No {model_name(device_type)} at {path}.")
+        info = DeviceInfo(kind=SignerKind.HWI, model=model_name(device_type), path=path)
         return cls(client, info, chain)
 
     def __repr__(self) -> str:

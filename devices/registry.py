@@ -14,19 +14,26 @@ Selection API for `--device ID` (address/send) and the TUI:
 IDs: 'trezor:<trezorlib path>' (e.g. 'trezor:udp:127.0.0.1:21324', 'trezor:webusb:001:4'),
 'ledger:<hid path>' or 'ledger:tcp:127.0.0.1:9999' (speculos), 'hwi:<type>:<path>',
 'software'. `select` accepts a unique prefix ('trezor' when one Trezor is plugged in).
+speculos is listed from TERMWALLET_SPECULOS (comma-separated 'host:port's) and
+TERMWALLET_SPECULOS_BTC, each only while something accepts connections there.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import socket
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
 from devices.base import Interaction, SignerKind
 from devices.errors import DeviceError, Disconnected, LibraryMissing, Unsupported
 
-SPECULOS_ENV = "TERMWALLET_SPECULOS"  # '127.0.0.1:9999': a speculos APDU port to list
+# speculos APDU ports to list: '127.0.0.1:9999', or several comma-separated (one speculos runs
+# one app, so the Ethereum and Bitcoin apps are two). The _BTC variable (the Bitcoin app's, as
+# the tests name it) is listed too.
+SPECULOS_ENVS = ("TERMWALLET_SPECULOS", "TERMWALLET_SPECULOS_BTC")
+SPECULOS_CONNECT_TIMEOUT = 0.25  # seconds; speculos runs on this machine or next to it
 SOFTWARE_ID = "software"
 
 
@@ -98,17 +105,60 @@ def _ledgers(out: Discovery) -> None:
             out.devices.append(DeviceEntry(f"ledger:{path}", SignerKind.LEDGER, "Ledger", path))
     except LibraryMissing as exc:
         out.problems.append(Problem(SignerKind.LEDGER, exc.code, str(exc)))
-    speculos = os.environ.get(SPECULOS_ENV)
-    if speculos:
-        path = f"tcp:{speculos}"
-        out.devices.append(
-            DeviceEntry(f"ledger:{path}", SignerKind.LEDGER, "Ledger (speculos)", path)
+    for address in speculos_addresses():
+        # Listed only when something accepts a connection there: a variable left set after
+        # speculos stopped would otherwise offer a device that fails when chosen.
+        if _accepts(address):
+            path = f"tcp:{address}"
+            out.devices.append(
+                DeviceEntry(f"ledger:{path}", SignerKind.LEDGER, "Ledger (speculos)", path)
+            )
+
+
+def speculos_addresses() -> list[str]:
+    """'host:port' entries of the speculos variables, in order, each once."""
+    found: list[str] = []
+    for name in SPECULOS_ENVS:
+        for part in os.environ.get(name, "").split(","):
+            address = part.strip()
+            if address and address not in found:
+                found.append(address)
+    return found
+
+
+def _accepts(address: str) -> bool:
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        return False
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), SPECULOS_CONNECT_TIMEOUT):
+            return True
+    except (OSError, ValueError):
+        return False
+
+
+def _trezor_at(path: str, out: Discovery) -> None:
+    """The Trezor at one trezorlib path (or path prefix), without enumerating the others."""
+    try:
+        from trezorlib.transport import TransportException
+
+        from devices.trezor import find_transport
+    except ImportError as exc:
+        out.problems.append(
+            Problem(SignerKind.TREZOR, LibraryMissing.code, f"trezorlib cannot load: {exc}")
         )
+        return
+    try:
+        transport = find_transport(path)
+    except TransportException:
+        return  # nothing there: find() says that no such device is connected
+    full = str(transport.get_path())
+    out.devices.append(DeviceEntry(f"trezor:{full}", SignerKind.TREZOR, "Trezor", full))
 
 
 def _hwi(out: Discovery) -> None:
     try:
-        from devices.hwi import enumerate_devices
+        from devices.hwi import enumerate_devices, model_name
     except ImportError as exc:
         out.problems.append(Problem(SignerKind.HWI, LibraryMissing.code, f"hwilib: {exc}"))
         return
@@ -124,20 +174,52 @@ def _hwi(out: Discovery) -> None:
         detail = str(d.get("fingerprint") or d.get("error") or "")
         out.devices.append(
             DeviceEntry(
-                f"hwi:{d.get('type')}:{path}", SignerKind.HWI, str(d.get("model")), path, detail
+                f"hwi:{d.get('type')}:{path}",
+                SignerKind.HWI,
+                model_name(str(d.get("type") or d.get("model"))),
+                path,
+                detail,
             )
         )
 
 
-def discover() -> Discovery:
-    """Every device we can see now. Slow (USB enumeration): call it on the device thread."""
+_PROBES: dict[SignerKind, Callable[[Discovery], None]] = {
+    SignerKind.TREZOR: _trezors,
+    SignerKind.LEDGER: _ledgers,
+    SignerKind.HWI: _hwi,
+}
+
+
+def discover(kinds: Collection[SignerKind] | None = None) -> Discovery:
+    """Every device we can see now (of `kinds`, default all). Slow (USB enumeration): call it
+    on the device thread."""
     out = Discovery()
-    for probe in (_trezors, _ledgers, _hwi):
+    for kind, probe in _PROBES.items():
+        if kinds is not None and kind not in kinds:
+            continue
         try:
             probe(out)
         except DeviceError as exc:
-            out.problems.append(Problem(SignerKind.HWI, exc.code, str(exc)))
+            out.problems.append(Problem(kind, exc.code, str(exc)))
     return out
+
+
+def discover_for(device_id: str) -> Discovery:
+    """What `find(device_id, ...)` needs to see, and no more: an id naming its kind
+    ('trezor:…', 'ledger:…', 'hwi:…') enumerates that kind only, and a Trezor path is looked
+    up alone. Loading every backend costs more than the device's answer (HWI's import alone
+    ~150 ms, each Trezor transport library ~100 ms)."""
+    kind, _, rest = device_id.partition(":")
+    if kind == SignerKind.TREZOR and rest:
+        out = Discovery()
+        try:
+            _trezor_at(rest, out)
+        except DeviceError as exc:
+            out.problems.append(Problem(SignerKind.TREZOR, exc.code, str(exc)))
+        return out
+    if kind in _PROBES:
+        return discover({SignerKind(kind)})
+    return discover()
 
 
 class AccountMismatch(DeviceError):
@@ -216,5 +298,5 @@ def select(
     software_entry = DeviceEntry(SOFTWARE_ID, SignerKind.EMULATOR, "software", "")
     if device_id in (None, SOFTWARE_ID):
         return Selection(software(), software_entry, fallback=True)
-    entry = find(device_id, discovery or discover())
+    entry = find(device_id, discovery or discover_for(device_id))
     return Selection(open_entry(entry, interaction), entry, fallback=False)

@@ -8,7 +8,6 @@ block it until the human answers; the TUI hands them to its event loop with call
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -47,6 +46,8 @@ class DeviceThread:
 
     async def call(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Await `fn` from an asyncio loop without blocking it."""
+        import asyncio  # here: the CLI's device commands never need its ~20 ms import
+
         return await asyncio.wrap_future(self.submit(fn, *args, **kwargs))
 
     def shutdown(self) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from devices.base import (
     Capability,
@@ -30,7 +30,7 @@ from devices.base import (
     PromptKind,
     SignerKind,
 )
-from devices.emulator import EVM_CHAINS, EvmSignature, EvmTx, address_purpose
+from devices.coins import EVM_CHAINS, address_purpose
 from devices.errors import (
     DeviceError,
     DeviceLocked,
@@ -39,7 +39,11 @@ from devices.errors import (
     LibraryMissing,
     Unsupported,
     UserCancelled,
+    WrongPin,
 )
+
+if TYPE_CHECKING:
+    from devices.models import EvmSignature, EvmTx
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -57,6 +61,34 @@ COIN_NAMES = {
 XPUB_COINS = {0: "Bitcoin", 1: "Testnet", 2: "Litecoin"}
 
 MODEL_NAMES = {"1": "Trezor One", "T": "Trezor Model T", "Safe 3": "Trezor Safe 3"}
+
+
+# trezorlib's transports by path prefix. get_transport() imports all five before it looks at
+# the path, and the BLE and Bridge ones pull in ~85 ms of libraries a known path never uses.
+_TRANSPORTS = {
+    "udp": ("trezorlib.transport.udp", "UdpTransport"),
+    "webusb": ("trezorlib.transport.webusb", "WebUsbTransport"),
+    "hid": ("trezorlib.transport.hid", "HidTransport"),
+    "bridge": ("trezorlib.transport.bridge", "BridgeTransport"),
+    "ble": ("trezorlib.transport.ble", "BleTransport"),
+}
+
+
+def find_transport(path: str | None) -> Any:
+    """trezorlib's `get_transport(path, prefix_search=True)` (so 'udp' finds
+    'udp:127.0.0.1:21324'), importing only the transport the path names. Raises trezorlib's
+    TransportException when no device answers there."""
+    import importlib
+
+    from trezorlib.transport import get_transport
+
+    spec = _TRANSPORTS.get((path or "").split(":", 1)[0])
+    if path is None or spec is None:
+        return get_transport(path, prefix_search=True)
+    cls = getattr(importlib.import_module(spec[0]), spec[1])
+    if not cls.ENABLED:  # its library is missing: trezorlib says so in its own words
+        return get_transport(path, prefix_search=True)
+    return cls.find_by_path(path, prefix_search=True)
 
 
 def _lib() -> Any:
@@ -86,15 +118,23 @@ def _map_errors(fn: Callable[P, T]) -> Callable[P, T]:
             raise
         except exc.Cancelled:
             raise UserCancelled("You rejected the request on the Trezor.") from None
-        except exc.PinException:
-            raise DeviceLocked("The PIN was wrong; the Trezor stays locked. Try again.") from None
+        except exc.PinException as e:
+            # trezorlib raises it with the Failure's code for the answer to the PIN matrix.
+            code = e.args[0] if e.args else None
+            if code == m.FailureType.PinCancelled:
+                raise UserCancelled("You cancelled the PIN entry on the Trezor.") from None
+            if code == m.FailureType.PinExpected:
+                raise DeviceLocked("Unlock the Trezor with its PIN and try again.") from None
+            raise WrongPin("The PIN was wrong; the Trezor stays locked. Try again.") from None
         except exc.OutdatedFirmwareError:
             raise FirmwareOutdated(
                 "The Trezor's firmware is too old for termwallet: update it with Trezor Suite."
             ) from None
         except exc.TrezorFailure as e:
             code = e.code
-            if code in (m.FailureType.PinExpected, m.FailureType.PinInvalid):
+            if code == m.FailureType.PinInvalid:
+                raise WrongPin("The PIN was wrong; the Trezor stays locked. Try again.") from None
+            if code == m.FailureType.PinExpected:
                 raise DeviceLocked("Unlock the Trezor with its PIN and try again.") from None
             if code == m.FailureType.NotInitialized:
                 raise DeviceError(
@@ -110,6 +150,23 @@ def _map_errors(fn: Callable[P, T]) -> Callable[P, T]:
             raise Disconnected(
                 f"The Trezor was disconnected ({type(e).__name__}): plug it in and try again."
             ) from None
+
+    return wrapper
+
+
+def _settles(
+    fn: Callable[Concatenate[TrezorSigner, P], T],
+) -> Callable[Concatenate[TrezorSigner, P], T]:
+    """A call meant to be silent can still raise button requests (with safety checks relaxed,
+    a Trezor One asks to confirm an unusual path): whatever it showed is closed when the call
+    returns or fails."""
+
+    @functools.wraps(fn)
+    def wrapper(self: TrezorSigner, *args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return fn(self, *args, **kwargs)
+        finally:
+            self._settle()
 
     return wrapper
 
@@ -136,6 +193,7 @@ class TrezorSigner:
         # A passphrase was given for this session: its keys are a hidden wallet's
         # (wallet/device_wallet.py stores that with the wallet).
         self.passphrase_used = False
+        self._showing = False  # confirm_on_device was called and finished() has not followed
         self.info = self._connect()
 
     @classmethod
@@ -145,9 +203,7 @@ class TrezorSigner:
 
         @_map_errors
         def find() -> Any:
-            from trezorlib.transport import get_transport
-
-            return get_transport(path, prefix_search=True)
+            return find_transport(path)
 
         return cls(find(), interaction)
 
@@ -197,6 +253,7 @@ class TrezorSigner:
             return
         model = getattr(getattr(self, "info", None), "model", "Trezor")
         what = self._what or DevicePrompt(kind=PromptKind.CONFIRM, device=model)
+        self._showing = True
         self._interaction.confirm_on_device(what)
 
     def _session_for_wallet(self) -> Any:
@@ -215,8 +272,14 @@ class TrezorSigner:
             passphrase = PassphraseSetting.ON_DEVICE if isinstance(answer, OnDevice) else answer
             # An empty passphrase opens the standard wallet.
             self.passphrase_used = isinstance(answer, OnDevice) or bool(answer)
-        self._client.ensure_unlocked()
-        self._session = self._client.get_session(passphrase=passphrase)
+        try:
+            self._client.ensure_unlocked()
+            # A Trezor One given a passphrase asks "Access hidden wallet?" and "Use this
+            # passphrase?" with its buttons here; the modal showing them must close before the
+            # request's own prompt, and also when the user rejects them.
+            self._session = self._client.get_session(passphrase=passphrase)
+        finally:
+            self._settle()
         return self._session
 
     def _prompt(self, what: DevicePrompt) -> None:
@@ -224,8 +287,15 @@ class TrezorSigner:
 
     def _done(self) -> None:
         self._what = None
+        self._showing = False
         if self._interaction is not None:
             self._interaction.finished()
+
+    def _settle(self) -> None:
+        """finished() if a button request was shown and nothing has closed it yet: a confirm
+        screen nobody closes stays open for good."""
+        if self._showing:
+            self._done()
 
     # --- Signer ------------------------------------------------------------------------------
 
@@ -244,6 +314,7 @@ class TrezorSigner:
         )
 
     @_map_errors
+    @_settles
     def get_xpub(self, path: str) -> str:
         """The extended public key at `path`, asked as the coin its SLIP-44 type names: the
         firmware refuses (its safety checks) a Litecoin or Ethereum path asked as Bitcoin."""
@@ -262,6 +333,7 @@ class TrezorSigner:
         return str(btc.get_public_node(session, n, coin_name=coin).xpub)
 
     @_map_errors
+    @_settles
     def get_address(self, chain: str, path: str, *, display: bool = False) -> str:
         session = self._session_for_wallet()
         n = _path(path)
@@ -377,6 +449,7 @@ class TrezorSigner:
         return bytes(sig)
 
     @_map_errors
+    @_settles
     def master_fingerprint(self) -> bytes:
         """The BIP32 fingerprint PSBTs name this device's keys by."""
         from trezorlib import btc

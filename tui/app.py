@@ -106,6 +106,14 @@ class TermwalletApp(App[int]):
         if self.services.demo:
             self.notify(t("demo.starting"), timeout=4)
         self._opened(await self.services.open_session())
+        expected = getattr(getattr(self.services, "paths", None), "config_file", None)
+        for found in getattr(self.services, "misplaced_config", ()):
+            self.notify(
+                t("config.misplaced", found=found, expected=expected),
+                severity="warning",
+                timeout=20,
+                markup=False,
+            )
         if self.services.demo:
             url = self.session.network.rpc_urls[0]
             self.notify(t("demo.ready", url=url), timeout=4, markup=False)

@@ -19,7 +19,49 @@ class CliError(Exception):
     """A message for the user, printed without a traceback; exit status 2."""
 
 
-def build_parser() -> argparse.ArgumentParser:
+# Each subcommand and the module of tui/commands that registers it. Only the module of the
+# command given is imported: importing and building all of them took ~50 ms (several import
+# asyncio), paid by every one-shot command and by the app's first frame. `--help` and an
+# unknown command still load all, so argparse lists them. tests/tui/test_cli.py checks this
+# table against what the modules register.
+COMMANDS = {
+    "accounts": "keys",
+    "address": "keys",
+    "balance": "evm",
+    "demo": "app",
+    "devices": "devices",
+    "history": "history",
+    "init": "keys",
+    "screenshots": "screenshots",
+    "send": "evm",
+    "swap": "swap",
+    "ticket": "support",
+    "totp": "security",
+    "wallets": "wallets",
+    "watch": "security",
+}
+_TAKES_VALUE = ("--lang",)  # top-level options followed by their value
+
+
+def _command_modules(argv: Sequence[str]) -> list[str]:
+    """The command modules argparse needs to parse `argv`."""
+    words = iter(argv)
+    for word in words:
+        if word in _TAKES_VALUE:
+            next(words, None)
+        elif word in ("-h", "--help"):
+            break
+        elif not word.startswith("-"):
+            if word in COMMANDS:
+                return [COMMANDS[word]]
+            break
+    else:
+        return []  # no command: the app, or --version
+    return sorted(m.name for m in pkgutil.iter_modules(commands.__path__))
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser for `argv` (default: the command line); see COMMANDS."""
     parser = argparse.ArgumentParser(
         prog="termwallet",
         description="A terminal wallet for Bitcoin, Litecoin, Ethereum and ERC-20 tokens.",
@@ -27,19 +69,34 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--lang", choices=["en", "zh-CN"], help="interface language")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for mod in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
-        importlib.import_module(f"{commands.__name__}.{mod.name}").register(sub)
+    for name in _command_modules(sys.argv[1:] if argv is None else argv):
+        importlib.import_module(f"{commands.__name__}.{name}").register(sub)
     return parser
 
 
+def _warn_misplaced_config() -> None:
+    """One line on stderr for each config file termwallet never reads (wallet/paths.py)."""
+    from tui.i18n import t
+    from wallet.paths import Paths
+
+    paths = Paths.default()
+    for found in paths.misplaced_config_files():
+        print(
+            "termwallet: " + t("config.misplaced", found=found, expected=paths.config_file),
+            file=sys.stderr,
+        )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if args.version:
         from importlib.metadata import version
 
         print(f"termwallet {version('termwallet')}")
         return 0
+    if args.command not in (None, "demo", "screenshots"):  # the app says it in a notification
+        _warn_misplaced_config()
     handler = getattr(args, "handler", None)
     if handler is None:
         from tui.commands.app import run_wallet

@@ -37,6 +37,7 @@ class UserServices:
         self.settings = settings
         self.overrides = overrides
         self.wallet: UserWallet | None = None
+        self.misplaced_config: list[Path] = []  # config files never read; the app says so
 
     async def open_session(self) -> WalletSession:
         return await asyncio.to_thread(self._open)
@@ -45,6 +46,7 @@ class UserServices:
         from wallet.user import UserWallet
 
         if self.wallet is None:
+            self.misplaced_config = self.paths.misplaced_config_files()
             self.wallet = UserWallet.open(self.paths, self.settings, **self.overrides)
             self.settings = self.wallet.settings
         return self.wallet.session()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from devices.base import DeviceInfo, Interaction, SignerKind
@@ -302,8 +302,8 @@ class DeviceWalletSigner:
                     raise
                 if waited and self.wait is not None:
                     self.wait.connected()
-                self.info = self.info.model_copy(
-                    update={"firmware": signer.info.firmware, "path": signer.info.path}
+                self.info = replace(
+                    self.info, firmware=signer.info.firmware, path=signer.info.path
                 )
                 return signer
             if refused is not None:

@@ -15,10 +15,19 @@ class Paths:
     data_dir: Path
     cache_dir: Path
     log_dir: Path
+    home: Path | None = None  # TERMWALLET_HOME, when it moved all of the above
 
     @property
     def config_file(self) -> Path:
         return self.config_dir / "config.toml"
+
+    def misplaced_config_files(self) -> list[Path]:
+        """config.toml files where termwallet never reads them: the top of TERMWALLET_HOME
+        (the file belongs in its config/ folder) and the data folder. Settings there are
+        silently not applied, so callers tell the user (CLI: stderr, app: a notification)."""
+        places = [self.data_dir] if self.home is None else [self.home, self.data_dir]
+        found = [place / "config.toml" for place in places]
+        return [f for f in found if f != self.config_file and f.is_file()]
 
     @property
     def database(self) -> Path:
@@ -31,7 +40,7 @@ class Paths:
 
     @classmethod
     def under(cls, home: Path) -> Paths:
-        return cls(home / "config", home / "data", home / "cache", home / "logs")
+        return cls(home / "config", home / "data", home / "cache", home / "logs", home)
 
     @classmethod
     def default(cls) -> Paths:

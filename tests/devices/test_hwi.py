@@ -17,6 +17,21 @@ def test_litecoin_is_refused_with_a_reason():
         HwiSigner.open("trezor", "udp:127.0.0.1:1", chain="ltc")
 
 
+def test_hwi_devices_are_listed_under_their_names(monkeypatch: pytest.MonkeyPatch):
+    """HWI reports lower-case types ('coldcard', 'bitbox02'): the list shows the names users
+    know, and the id keeps the type."""
+    from devices import hwi
+    from devices.registry import discover
+
+    found = [
+        {"type": "coldcard", "model": "coldcard", "path": "usb:1", "fingerprint": "0f056943"},
+        {"type": "bitbox02", "model": "bitbox02_btconly", "path": "usb:2", "fingerprint": ""},
+    ]
+    monkeypatch.setattr(hwi, "enumerate_devices", lambda: found)
+    listed = {d.id: d.model for d in discover().devices if d.id.startswith("hwi:")}
+    assert listed == {"hwi:coldcard:usb:1": "Coldcard", "hwi:bitbox02:usb:2": "BitBox02"}
+
+
 @pytest.mark.emulator
 def test_live_hwi_trezor_matches_software_signer(emulator_seed: str):  # noqa: F811
     """HWI's answers agree with each other (the addresses derive from the xpubs it gave) and
@@ -25,6 +40,7 @@ def test_live_hwi_trezor_matches_software_signer(emulator_seed: str):  # noqa: F
 
     sw = SoftwareSigner.from_mnemonic(emulator_seed)
     s = HwiSigner.open("trezor", "udp:127.0.0.1:21324")
+    assert s.info.model == "Trezor"  # named as users know it, not by HWI's type 'trezor'
     try:
         x84 = s.get_xpub("m/84h/0h/0h")
         assert x84 == sw.get_xpub("m/84'/0'/0'")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import urllib.request
+from dataclasses import asdict
 from typing import Any
 
 import pytest
@@ -73,7 +74,7 @@ REJECT_RULES = {
 
 
 def run_scenario(signer: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {"info": signer.info.model_dump(mode="json")}
+    out: dict[str, Any] = {"info": asdict(signer.info) | {"kind": signer.info.kind.value}}
     out["app"] = list(signer.current_app())
     out["addresses"] = {p: signer.get_address("eth", p) for p in (ETH_PATH, "m/44'/60'/0'/0/1")}
     out["displayed"] = signer.get_address("eth", "m/44'/60'/1'/0/0", display=True)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import asdict
 from typing import Any
 
 import pytest
@@ -74,7 +75,7 @@ DISPLAY_PATH = "m/84'/0'/0'/0/1"
 
 def run_scenario(signer: Any, unsigned: bytes) -> dict[str, Any]:
     """Every call the replay test covers, in the transcript's order."""
-    out: dict[str, Any] = {"info": signer.info.model_dump(mode="json")}
+    out: dict[str, Any] = {"info": asdict(signer.info) | {"kind": signer.info.kind.value}}
     out["addresses"] = {p: signer.get_address("btc", p) for p in ADDRESS_PATHS}
     out["xpub"] = signer.get_xpub(XPUB_PATH)
     out["displayed"] = signer.get_address("btc", DISPLAY_PATH, display=True)

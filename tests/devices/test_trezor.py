@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -97,7 +98,7 @@ class Recorder:
 
 def run_scenario(signer: Any) -> dict[str, Any]:
     """Every call the replay tests cover, in one fixed order (the transcript's order)."""
-    out: dict[str, Any] = {"info": signer.info.model_dump(mode="json")}
+    out: dict[str, Any] = {"info": asdict(signer.info) | {"kind": signer.info.kind.value}}
     out["addresses"] = {f"{c} {p}": signer.get_address(c, p) for c, p in ADDRESSES}
     out["xpubs"] = {p: signer.get_xpub(p) for p in XPUBS}
     out["displayed"] = signer.get_address("btc", "m/84'/0'/0'/0/1", display=True)
@@ -209,6 +210,91 @@ def test_replay_user_rejection_is_user_cancelled():
     assert "rejected" in str(info.value)
 
 
+PIN = "1234"  # the PIN the wrong-PIN recording's emulator held
+WRONG_POSITIONS = "111"  # too short to be any arrangement of it, whatever the matrix showed
+PASSPHRASE = "TREZOR"
+
+
+class PinEntry(Recorder):
+    """Answers the PIN matrix with wrong positions."""
+
+    def get_pin(self, kind: PinKind) -> str:
+        self.asked.append(f"pin {kind.value}")
+        return WRONG_POSITIONS
+
+
+class PassphraseEntry(Recorder):
+    def get_passphrase(self, *, on_device_ok: bool) -> str | OnDevice:
+        self.asked.append("passphrase")
+        return PASSPHRASE
+
+
+def test_replay_wrong_pin_is_its_own_error():
+    """The emulator answered the PIN matrix with Failure PinInvalid ("PIN invalid": it says
+    nothing about tries left)."""
+    from devices.errors import DeviceLocked, WrongPin
+
+    asked = PinEntry()
+    signer, transport = _replay_signer("trezor_one_wrong_pin_entry.json", asked)
+    with pytest.raises(WrongPin) as info:
+        signer.get_address("eth", ETH_PATH)
+    assert not isinstance(info.value, DeviceLocked)
+    assert info.value.code == "WRONG_PIN" and "PIN was wrong" in str(info.value)
+    assert asked.asked == ["pin current"]
+    signer.close()
+    assert transport.cursor.finished
+
+
+@pytest.mark.parametrize(
+    ("failure", "error"),
+    [("PinInvalid", "WrongPin"), ("PinCancelled", "UserCancelled")],
+)
+def test_pin_failures_each_map_to_their_own_error(failure: str, error: str):
+    """trezorlib raises PinException with the Failure's code for the PIN matrix's answer, and
+    TrezorFailure for the same codes elsewhere: a cancelled entry is not a locked device, and
+    a wrong PIN is neither (PinExpected stays DeviceLocked)."""
+    from trezorlib import exceptions
+    from trezorlib import messages as m
+
+    from devices import errors
+    from devices.trezor import _map_errors
+
+    code = getattr(m.FailureType, failure)
+    for raised in (
+        exceptions.PinException(code, "PIN invalid"),
+        exceptions.TrezorFailure(m.Failure(code=code, message="PIN invalid")),
+    ):
+        if failure == "PinCancelled" and isinstance(raised, exceptions.TrezorFailure):
+            continue  # trezorlib turns that Failure into Cancelled itself
+
+        @_map_errors
+        def call(raised: Exception = raised) -> None:
+            raise raised
+
+        with pytest.raises(errors.DeviceError) as info:
+            call()
+        assert type(info.value) is getattr(errors, error), raised
+
+
+def test_replay_passphrase_confirmations_are_closed():
+    """A Trezor One given a passphrase asks "Access hidden wallet?" and "Use this
+    passphrase?" with its buttons while the session opens: the human is told when that is
+    over, before the address comes back (else the app's confirm screen stays open)."""
+    from devices.base import PromptKind
+
+    asked = PassphraseEntry()
+    signer, transport = _replay_signer("trezor_one_passphrase.json", asked)
+    address = signer.get_address("eth", ETH_PATH)
+    hidden = SoftwareSigner.from_mnemonic(SEED, PASSPHRASE).get_address("eth", ETH_PATH)
+    assert address == hidden != SoftwareSigner.from_mnemonic(SEED).get_address("eth", ETH_PATH)
+    assert asked.asked[0] == "passphrase" and asked.asked[-1] == "finished"
+    shown = asked.asked[1:-1]
+    assert len(shown) == 2 and all(p.kind is PromptKind.CONFIRM for p in shown)
+    assert all(p.device == "Trezor One" for p in shown)
+    signer.close()
+    assert transport.cursor.finished
+
+
 # --- live (emulator marker) ----------------------------------------------------------------------
 
 
@@ -286,3 +372,62 @@ def test_live_reject(debuglink: Any, emulator_seed: str):
         signer.sign_evm_tx(ETH_PATH, LEGACY_TX)
     signer.close()
     _save(tr, "trezor_one_reject.json")
+
+
+@pytest.fixture
+def reload_emulator() -> Any:
+    """Loads the emulator with the test seed and a PIN or passphrase protection; afterwards puts
+    back the state the other recordings need (no PIN, no passphrase)."""
+    from trezorlib.debuglink import TrezorTestContext, load_device
+    from trezorlib.transport.udp import UdpTransport
+
+    def load(pin: str | None = None, passphrase: bool = False) -> None:
+        ctx = TrezorTestContext(
+            UdpTransport(f"{EMU[0]}:{EMU[1]}"),
+            debug_transport=UdpTransport(f"{EMU[0]}:{EMU[1] + 1}"),
+            auto_interact=True,
+        )
+        try:
+            ctx.wipe_device()
+            session = ctx.get_seedless_session()
+            load_device(
+                session, SEED, pin=pin, passphrase_protection=passphrase, label="termwallet-emu"
+            )
+            if pin is not None:
+                ctx.lock()  # as a Trezor just plugged in: loading left the PIN entered
+        finally:
+            ctx.client.transport.close()
+            ctx.debug.close()
+
+    if not _emulator_up():
+        pytest.skip("no Trezor emulator on UDP 127.0.0.1:21324 (it is not in any registry)")
+    yield load
+    load()
+
+
+@pytest.mark.emulator
+def test_live_wrong_pin(reload_emulator: Any, debuglink: Any):
+    from devices.errors import WrongPin
+
+    reload_emulator(pin=PIN)
+    tr = Transcript(DEVICE, f"abandon x11 about (BIP39 test vector), PIN {PIN}, no passphrase")
+    signer = _live(tr, PinEntry())
+    with pytest.raises(WrongPin):
+        signer.get_address("eth", ETH_PATH)
+    signer.close()
+    _save(tr, "trezor_one_wrong_pin_entry.json")
+
+
+@pytest.mark.emulator
+def test_live_passphrase(reload_emulator: Any, debuglink: Any):
+    reload_emulator(passphrase=True)
+    tr = Transcript(
+        DEVICE, f"abandon x11 about (BIP39 test vector), no PIN, passphrase {PASSPHRASE!r}"
+    )
+    asked = PassphraseEntry(press=debuglink.press_yes)
+    signer = _live(tr, asked)
+    address = signer.get_address("eth", ETH_PATH)
+    signer.close()
+    assert address == SoftwareSigner.from_mnemonic(SEED, PASSPHRASE).get_address("eth", ETH_PATH)
+    assert asked.asked[-1] == "finished"
+    _save(tr, "trezor_one_passphrase.json")

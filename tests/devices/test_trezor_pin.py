@@ -11,7 +11,7 @@ on-device entry); the recording's meta holds the random test passphrase.
 Checked: the passphrase (hidden) wallet's addresses are the ones the device gave, derive from
 the xpub it gave, differ from the standard wallet's on the same device (empty passphrase), and
 equal the software signer's for the emulator's seed and that passphrase; the hidden wallet's
-signature recovers to its address. A wrong PIN is DeviceLocked (the device answers PinInvalid).
+signature recovers to its address. A wrong PIN is WrongPin (the device answers PinInvalid).
 
 Live (marker `emulator`): needs the emulator loaded as above (skips with the reason otherwise);
 the test locks it first, so the PIN is asked. `TERMWALLET_RECORD=1` rewrites the recordings.
@@ -30,7 +30,7 @@ from eth_account import Account
 
 from devices.base import OnDevice, PinKind
 from devices.emulator import SoftwareSigner
-from devices.errors import DeviceLocked
+from devices.errors import WrongPin
 from devices.transcript import Transcript, TranscriptMismatch
 from tests.devices.emulator_seed import (
     TRANSCRIPTS,
@@ -198,7 +198,7 @@ def test_replay_wrong_pin_is_device_locked():
     meta = recorded_meta(WRONG_PIN)
     pad = PinPad(meta["pin"]["positions"], meta["passphrase"])
     signer, transport = _replay_signer(WRONG_PIN, pad)
-    with pytest.raises(DeviceLocked, match="PIN was wrong"):
+    with pytest.raises(WrongPin, match="PIN was wrong"):
         signer.get_address("btc", BTC_PATH)
     signer.close()
     assert transport.cursor.finished
@@ -303,7 +303,7 @@ def test_live_wrong_pin(debuglink: Any, protected_seed: str):  # noqa: F811
     passphrase = secrets.token_hex(8)
     pin = LivePin(debuglink, wrong=True)
     signer = _live(tr, PinPad(pin, passphrase))
-    with pytest.raises(DeviceLocked, match="PIN was wrong"):
+    with pytest.raises(WrongPin, match="PIN was wrong"):
         signer.get_address("btc", BTC_PATH)
     signer.close()
     _label(tr, pin, passphrase)

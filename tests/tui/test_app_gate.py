@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.tui.helpers import settle_keep_toasts
 from tui.app import TermwalletApp, make_app
 from tui.screens.onboarding import OnboardingScreen
 from tui.screens.unlock import UnlockScreen
@@ -156,3 +157,17 @@ async def test_first_run_with_a_hardware_wallet(termwallet_home: Path) -> None:
         await settle(pilot)
         assert not isinstance(app.screen, (UnlockScreen, OnboardingScreen))
         assert app.session is not None and app.session.addresses == (eth,)
+
+
+async def test_a_config_file_that_is_never_read_is_named_in_a_notification(
+    termwallet_home: Path,
+) -> None:
+    paths = _configure(termwallet_home)
+    stray = termwallet_home / "config.toml"
+    stray.write_text('language = "zh-CN"\n')
+    app = make_app(services=UserServices(paths), language="en")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle_keep_toasts(pilot)
+        toasts = [n for n in app._notifications if str(stray) in n.message]
+        assert len(toasts) == 1 and toasts[0].severity == "warning"
+        assert str(paths.config_file) in toasts[0].message

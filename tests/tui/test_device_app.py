@@ -67,30 +67,37 @@ class ReplaySpeculos:
         return buf
 
     def _serve(self) -> None:
-        try:
-            conn, _ = self._sock.accept()
-        except OSError:
-            return
-        with conn:
-            while True:
+        # Like speculos, a connection closed before any APDU (the registry checking that
+        # something listens) is let go, and the next one is served.
+        while True:
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                return
+            with conn:
                 head = self._exact(conn, 4)
-                if not head:
+                if head:
+                    self._conversation(conn, head)
                     return
-                apdu = self._exact(conn, int.from_bytes(head, "big"))
-                if apdu.hex().startswith(SIGN_APDU):
-                    if self.hang_up:
-                        return  # closes the connection mid-request
-                    if self.hold:
-                        self.waiting.set()
-                        self.release.wait(10)
-                try:
-                    self.cursor.write(apdu)
-                    answer = self.cursor.read()
-                except TranscriptMismatch as exc:
-                    self.errors.append(str(exc))
-                    return
-                assert answer is not None
-                conn.sendall((len(answer) - 2).to_bytes(4, "big") + answer)
+
+    def _conversation(self, conn: socket.socket, head: bytes) -> None:
+        while head:
+            apdu = self._exact(conn, int.from_bytes(head, "big"))
+            if apdu.hex().startswith(SIGN_APDU):
+                if self.hang_up:
+                    return  # closes the connection mid-request
+                if self.hold:
+                    self.waiting.set()
+                    self.release.wait(10)
+            try:
+                self.cursor.write(apdu)
+                answer = self.cursor.read()
+            except TranscriptMismatch as exc:
+                self.errors.append(str(exc))
+                return
+            assert answer is not None
+            conn.sendall((len(answer) - 2).to_bytes(4, "big") + answer)
+            head = self._exact(conn, 4)
 
     def close(self) -> None:
         self.release.set()

@@ -45,6 +45,56 @@ def test_an_unknown_device_id_says_how_to_list_devices(capsys):
     assert "no-such-device" in err and "termwallet devices" in err
 
 
+def test_devices_names_each_kind_that_cannot_be_used_by_its_maker(
+    capsys, monkeypatch: pytest.MonkeyPatch
+):
+    import builtins
+
+    real = builtins.__import__
+
+    def no_trezorlib(name: str, *a: Any, **k: Any) -> Any:
+        if name.startswith("trezorlib"):
+            raise ImportError("No module named 'trezorlib'")
+        return real(name, *a, **k)
+
+    monkeypatch.setattr(builtins, "__import__", no_trezorlib)
+    rc, _, err = run(["devices"], capsys)
+    assert rc == 0
+    assert "Trezor: trezorlib cannot load" in err and "trezor:" not in err
+
+
+def test_a_device_failing_as_it_opens_is_named_not_by_its_id(
+    capsys, monkeypatch: pytest.MonkeyPatch
+):
+    """A speculos port that hangs up at once: the message names the Ledger as listed, not
+    'your ledger:tcp:127.0.0.1:…'."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    address = f"127.0.0.1:{server.getsockname()[1]}"
+
+    def hang_up() -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            conn.close()
+
+    threading.Thread(target=hang_up, daemon=True).start()
+    monkeypatch.setenv("TERMWALLET_SPECULOS", address)
+    monkeypatch.delenv("TERMWALLET_SPECULOS_BTC", raising=False)
+    try:
+        rc, out, err = run(["address", "eth", "--device", f"ledger:tcp:{address}"], capsys)
+    finally:
+        server.close()
+    assert rc == 2 and not out
+    assert "Your Ledger" in err and "ledger:tcp" not in err, err
+
+
 @pytest.fixture
 def trezor_presses(monkeypatch: pytest.MonkeyPatch) -> Any:
     """The CLI's own Interaction, plus DebugLink pressing yes after each prompt it prints

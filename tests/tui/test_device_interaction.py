@@ -9,6 +9,7 @@ import asyncio
 import html
 import re
 from concurrent.futures import Future
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -189,9 +190,7 @@ async def test_confirm_shows_the_device_fields_without_blocking(thread: DeviceTh
         assert "Chain ID" in text
         depth = len(app.screen_stack)
         # The next screen of the same request updates it in place.
-        nxt = TX_PROMPT.model_copy(
-            update={"amount": PromptAmount(value=5, decimals=0, symbol="wei")}
-        )
+        nxt = replace(TX_PROMPT, amount=PromptAmount(value=5, decimals=0, symbol="wei"))
         await result(thread.submit(ui.confirm_on_device, nxt))
         await wait_for(pilot, lambda: "5 wei" in screen_text(app), "the update")
         assert len(app.screen_stack) == depth
@@ -298,3 +297,93 @@ async def test_trezor_replay_reject_through_the_tui(thread: DeviceThread):
         assert device_error_text(info.value, "Trezor One") == (
             "Rejected on your Trezor One. Nothing was signed."
         )
+
+
+def test_a_wrong_pin_is_not_reported_as_a_locked_device():
+    """The emulator's recorded answer to a wrong PIN (Failure PinInvalid), through the adapter,
+    in the user's words: it says the PIN was wrong, not "unlock it with its PIN"."""
+    from devices.errors import DeviceError
+    from tests.devices.test_trezor import ETH_PATH, PinEntry, _replay_signer
+
+    signer, _ = _replay_signer("trezor_one_wrong_pin_entry.json", PinEntry())
+    with pytest.raises(DeviceError) as info:
+        signer.get_address("eth", ETH_PATH)
+    assert device_error_text(info.value, "Trezor One") == (
+        "The PIN was wrong: your Trezor One stays locked. Enter it again; the digits are in a "
+        "new order each time."
+    )
+    i18n.set_language("zh-CN")
+    try:
+        text = device_error_text(info.value, "Trezor One")
+    finally:
+        i18n.set_language("en")
+    assert text.startswith("PIN 码错误") and "Trezor One" in text
+
+
+async def test_trezor_replay_passphrase_confirm_screen_closes(thread: DeviceThread):
+    """The passphrase typed in the app, then the Trezor One's "Access hidden wallet?" and "Use
+    this passphrase?" on screen as "Check and confirm": that screen closes once the session is
+    open, instead of staying over the app for good."""
+    from tests.devices.test_trezor import ETH_PATH, PASSPHRASE, _replay_signer
+
+    shown: list[DevicePrompt] = []
+
+    class Watching(DeviceInteraction):
+        def confirm_on_device(self, prompt: DevicePrompt) -> None:
+            shown.append(prompt)
+            super().confirm_on_device(prompt)
+
+    app = Host()
+    async with app.run_test() as pilot:
+        ui = Watching(app, "Trezor One")
+
+        def address() -> str:
+            signer, _ = _replay_signer("trezor_one_passphrase.json", ui)
+            try:
+                return str(signer.get_address("eth", ETH_PATH))
+            finally:
+                signer.close()
+
+        fut = thread.submit(address)
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, DevicePassphraseScreen), "the passphrase"
+        )
+        await pilot.press(*PASSPHRASE, "enter")
+        assert (await result(fut)).startswith("0x")
+        assert [p.kind for p in shown] == [PromptKind.CONFIRM, PromptKind.CONFIRM]
+        await wait_for(pilot, lambda: not isinstance(app.screen, DeviceConfirmScreen), "close")
+        assert not any(isinstance(s, DeviceConfirmScreen) for s in app.screen_stack)
+
+
+def test_confirm_texts_name_the_device_by_its_model():
+    """What the confirm screen (and the CLI) says names the model throughout, never "your
+    device", in both languages."""
+    from tui.screens.device_confirm import prompt_text
+
+    prompts = [
+        replace(TX_PROMPT, has_data=True),
+        DevicePrompt(kind=PromptKind.CONFIRM, device="Trezor One"),
+        DevicePrompt(
+            kind=PromptKind.VERIFY_ADDRESS, device="Trezor One", chain="btc", address="bc1q"
+        ),
+    ]
+    for lang, generic in (("en", "device"), ("zh-CN", "设备")):
+        i18n.set_language(lang)
+        try:
+            texts = [prompt_text(p) for p in prompts]
+        finally:
+            i18n.set_language("en")
+        for text in texts:
+            assert generic not in text.lower() and "Trezor One" in text, text
+
+
+async def test_the_on_device_passphrase_hint_names_the_model(thread: DeviceThread):
+    app = Host()
+    async with app.run_test() as pilot:
+        ui = DeviceInteraction(app, "Trezor T")
+        fut = thread.submit(lambda: ui.get_passphrase(on_device_ok=True))
+        text = await wait_text(pilot, app, "Ctrl+D")
+        assert "type it on your Trezor T" in text and "on the device" not in text
+        await pilot.press("escape")
+        with pytest.raises(UserCancelled):
+            await result(fut)

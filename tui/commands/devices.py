@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     for d in found.devices:
         print(f"{d.id:40} {d.model:20} {d.detail}".rstrip())
     for p in found.problems:
-        print(f"{p.kind}: {p.message} [{p.code}]", file=sys.stderr)
+        print(f"{p.kind.brand}: {p.message} [{p.code}]", file=sys.stderr)
     return 0
 
 
@@ -74,7 +74,8 @@ class CliInteraction:
 
         print(t("devices.passphrase.title", device=self.device), file=self._err)
         print(t("devices.passphrase.hint"), file=self._err)
-        if on_device_ok and input("Enter it on the device? [y/N] ").strip().lower() == "y":
+        ask = t("devices.passphrase.on_device_ask", device=self.device)
+        if on_device_ok and input(ask).strip().lower() == "y":
             return OnDevice()
         return getpass.getpass(t("devices.passphrase.placeholder") + ": ")
 
@@ -94,7 +95,7 @@ def open_device(device_id: str, *, interaction: Any = None) -> Any:
     Raises CliError with a clear message when it is missing, locked, or its library is not
     installed. The software signer is not opened here ('software' needs the keystore)."""
     from devices.errors import DeviceError, Disconnected, Unsupported
-    from devices.registry import discover, find, select
+    from devices.registry import discover_for, find, select
     from devices.thread import OnDeviceThread, device_thread
     from tui.cli import CliError
     from tui.i18n import t
@@ -102,22 +103,24 @@ def open_device(device_id: str, *, interaction: Any = None) -> Any:
     def no_software() -> Any:
         raise CliError("--device software: leave --device out to use the software wallet")
 
-    found = device_thread().run(discover)
+    found = device_thread().run(discover_for, device_id)
     try:
-        find(device_id, found)
+        entry = find(device_id, found)
     except Disconnected:
-        problems = "".join(f"\n  {p.kind}: {p.message}" for p in found.problems)
+        problems = "".join(f"\n  {p.kind.brand}: {p.message}" for p in found.problems)
         raise CliError(t("devices.cli.not_found", id=device_id) + problems) from None
     except Unsupported:
         ids = ", ".join(d.id for d in found.devices if d.id.startswith(device_id))
         raise CliError(t("devices.cli.ambiguous", id=device_id, ids=ids)) from None
-    ui = interaction or CliInteraction("device")
+    # Until the device says which model it is, it is named as listed ("Trezor", "Ledger"):
+    # never by its id, which is no name.
+    ui = interaction or CliInteraction(entry.model)
     try:
         sel = device_thread().run(
             select, device_id, interaction=ui, software=no_software, discovery=found
         )
     except DeviceError as exc:
-        raise CliError(device_failure(exc, device_id)) from None
+        raise CliError(device_failure(exc, entry.model)) from None
     if isinstance(ui, CliInteraction):
         ui.device = sel.signer.info.model
     return OnDeviceThread(sel.signer)

@@ -72,7 +72,7 @@ class DeviceChooseScreen(ModalScreen[str | None]):
             yield OptionList(*options, id="device-choose-list")
             if self.found.problems:
                 lines = [t("devices.choose.problems")] + [
-                    f"  {p.kind}: {p.message}" for p in self.found.problems
+                    f"  {p.kind.brand}: {p.message}" for p in self.found.problems
                 ]
                 yield Static("\n".join(lines), id="device-choose-problems", markup=False)
             yield Static(

@@ -68,13 +68,14 @@ def prompt_text(p: DevicePrompt) -> str:
     if p.kind is PromptKind.SIGN_TYPED_DATA:
         lines.append(t("devices.confirm.typed_data"))
     if p.kind is PromptKind.CONFIRM:
-        lines.append(t("devices.confirm.generic"))
+        lines.append(t("devices.confirm.generic", device=p.device))
     rows = prompt_fields(p)
     width = max((len(label) for label, _ in rows), default=0)
     lines += [f"{label:<{width}}  {value}" for label, value in rows]
     if p.has_data:
-        lines.append(t("devices.confirm.data"))
-    lines += ["", t("devices.confirm.verify_hint" if verify else "devices.confirm.hint")]
+        lines.append(t("devices.confirm.data", device=p.device))
+    hint = "devices.confirm.verify_hint" if verify else "devices.confirm.hint"
+    lines += ["", t(hint, device=p.device)]
     return "\n".join(lines)
 
 

@@ -44,7 +44,10 @@ class DevicePassphraseScreen(ModalScreen[str | OnDevice | None]):
                 password=True, placeholder=t("devices.passphrase.placeholder"), id="passphrase"
             )
             if self.on_device_ok:
-                yield Static(t("devices.passphrase.on_device_hint"), classes="device-hint")
+                yield Static(
+                    Text(t("devices.passphrase.on_device_hint", device=self.device)),
+                    classes="device-hint",
+                )
         yield Footer()
 
     def on_mount(self) -> None:

@@ -285,8 +285,9 @@ def test_replay_passphrase_confirmations_are_closed():
     asked = PassphraseEntry()
     signer, transport = _replay_signer("trezor_one_passphrase.json", asked)
     address = signer.get_address("eth", ETH_PATH)
-    hidden = SoftwareSigner.from_mnemonic(SEED, PASSPHRASE).get_address("eth", ETH_PATH)
-    assert address == hidden != SoftwareSigner.from_mnemonic(SEED).get_address("eth", ETH_PATH)
+    seed = recorded_seed("trezor_one_passphrase.json")
+    hidden = SoftwareSigner.from_mnemonic(seed, PASSPHRASE).get_address("eth", ETH_PATH)
+    assert address == hidden != SoftwareSigner.from_mnemonic(seed).get_address("eth", ETH_PATH)
     assert asked.asked[0] == "passphrase" and asked.asked[-1] == "finished"
     shown = asked.asked[1:-1]
     assert len(shown) == 2 and all(p.kind is PromptKind.CONFIRM for p in shown)
@@ -381,7 +382,20 @@ def reload_emulator() -> Any:
     from trezorlib.debuglink import TrezorTestContext, load_device
     from trezorlib.transport.udp import UdpTransport
 
-    def load(pin: str | None = None, passphrase: bool = False) -> None:
+    if not _emulator_up():
+        pytest.skip("no Trezor emulator on UDP 127.0.0.1:21324 (it is not in any registry)")
+    from trezorlib import models
+    from trezorlib.debuglink import DebugLink
+
+    link = DebugLink(UdpTransport(f"{EMU[0]}:{EMU[1] + 1}"))
+    link.model = models.T1B1
+    link.open()
+    try:
+        seed = trezor_seed(link)  # whatever the emulator holds; loaded again below
+    finally:
+        link.close()
+
+    def load(pin: str | None = None, passphrase: bool = False) -> str:
         ctx = TrezorTestContext(
             UdpTransport(f"{EMU[0]}:{EMU[1]}"),
             debug_transport=UdpTransport(f"{EMU[0]}:{EMU[1] + 1}"),
@@ -391,16 +405,15 @@ def reload_emulator() -> Any:
             ctx.wipe_device()
             session = ctx.get_seedless_session()
             load_device(
-                session, SEED, pin=pin, passphrase_protection=passphrase, label="termwallet-emu"
+                session, seed, pin=pin, passphrase_protection=passphrase, label="termwallet-emu"
             )
             if pin is not None:
                 ctx.lock()  # as a Trezor just plugged in: loading left the PIN entered
         finally:
             ctx.client.transport.close()
             ctx.debug.close()
+        return seed
 
-    if not _emulator_up():
-        pytest.skip("no Trezor emulator on UDP 127.0.0.1:21324 (it is not in any registry)")
     yield load
     load()
 
@@ -409,8 +422,9 @@ def reload_emulator() -> Any:
 def test_live_wrong_pin(reload_emulator: Any, debuglink: Any):
     from devices.errors import WrongPin
 
-    reload_emulator(pin=PIN)
-    tr = Transcript(DEVICE, f"abandon x11 about (BIP39 test vector), PIN {PIN}, no passphrase")
+    seed = reload_emulator(pin=PIN)
+    tr = stamp(Transcript(DEVICE, ""), seed, "the Trezor emulator's DebugLink")
+    tr.meta["pin"] = PIN
     signer = _live(tr, PinEntry())
     with pytest.raises(WrongPin):
         signer.get_address("eth", ETH_PATH)
@@ -420,14 +434,13 @@ def test_live_wrong_pin(reload_emulator: Any, debuglink: Any):
 
 @pytest.mark.emulator
 def test_live_passphrase(reload_emulator: Any, debuglink: Any):
-    reload_emulator(passphrase=True)
-    tr = Transcript(
-        DEVICE, f"abandon x11 about (BIP39 test vector), no PIN, passphrase {PASSPHRASE!r}"
-    )
+    seed = reload_emulator(passphrase=True)
+    tr = stamp(Transcript(DEVICE, ""), seed, "the Trezor emulator's DebugLink")
+    tr.meta["passphrase"] = PASSPHRASE
     asked = PassphraseEntry(press=debuglink.press_yes)
     signer = _live(tr, asked)
     address = signer.get_address("eth", ETH_PATH)
     signer.close()
-    assert address == SoftwareSigner.from_mnemonic(SEED, PASSPHRASE).get_address("eth", ETH_PATH)
+    assert address == SoftwareSigner.from_mnemonic(seed, PASSPHRASE).get_address("eth", ETH_PATH)
     assert asked.asked[-1] == "finished"
     _save(tr, "trezor_one_passphrase.json")

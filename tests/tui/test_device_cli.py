@@ -167,7 +167,9 @@ def test_live_ledger_shows_the_address_on_the_device(capsys):
     expected = SoftwareSigner.from_mnemonic(speculos_seed()).get_address("eth", ETH_ACCOUNT_1)
 
     _rules(os.environ["TERMWALLET_SPECULOS_API"], APPROVE_RULES)
-    args = ["address", "eth", "--account", "1", "--device", "ledger:tcp", "--show-on-device"]
+    # The exact id: TERMWALLET_SPECULOS_BTC may list the Bitcoin app's speculos beside it.
+    device = f"ledger:tcp:{apdu}"
+    args = ["address", "eth", "--account", "1", "--device", device, "--show-on-device"]
     rc, out, err = run(args, capsys)
     assert rc == 0, err
     assert out.strip() == expected

@@ -53,7 +53,7 @@ def _wire(monkeypatch: pytest.MonkeyPatch, open_transport: Any) -> None:
     from devices.base import SignerKind
     from devices.trezor import TrezorSigner
 
-    def discover() -> Any:
+    def discover(*_: Any) -> Any:
         entry = registry.DeviceEntry(f"trezor:{UDP}", SignerKind.TREZOR, "Trezor", UDP)
         return registry.Discovery(devices=[entry])
 
@@ -62,6 +62,7 @@ def _wire(monkeypatch: pytest.MonkeyPatch, open_transport: Any) -> None:
         return TrezorSigner(open_transport(), interaction)
 
     monkeypatch.setattr(registry, "discover", discover)
+    monkeypatch.setattr(registry, "discover_for", discover)
     monkeypatch.setattr(TrezorSigner, "open", classmethod(open_))
 
 

@@ -302,9 +302,7 @@ class DeviceWalletSigner:
                     raise
                 if waited and self.wait is not None:
                     self.wait.connected()
-                self.info = replace(
-                    self.info, firmware=signer.info.firmware, path=signer.info.path
-                )
+                self.info = replace(self.info, firmware=signer.info.firmware, path=signer.info.path)
                 return signer
             if refused is not None:
                 if waited and self.wait is not None:

@@ -1,36 +1,49 @@
 #!/usr/bin/env bash
-# Installs everything termwallet needs on a fresh machine (Python 3.11, pip, npm, apt).
+# Installs everything termwallet needs on a fresh machine (Debian/Ubuntu: python3, npm, apt).
 # Usage: bash scripts/install.sh          the wallet and its offline demo
 #        bash scripts/install.sh --test   the same plus what the tests need
+# Everything Python goes into .venv in this checkout, whatever python3 is (Debian's own, whose
+# site-packages PEP 668 forbids touching, a pyenv or a virtualenv interpreter), at the versions
+# in requirements.lock / requirements-test.lock (refreshed by `bash scripts/lock.sh`).
+# Then .venv/bin/termwallet runs the wallet and .venv/bin/python the tests.
 # Idempotent: a second run only checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-extra=""
-[[ "${1:-}" == "--test" ]] && extra="[test]"
+lock=requirements.lock
+[[ "${1:-}" == "--test" ]] && lock=requirements-test.lock
 
-# Debian packages: libusb (trezorlib and hwilib load it to find USB devices) and, for the tests,
-# litecoind (the Litecoin regtest node the Bitcoin/Litecoin tests run against).
+# Debian packages: libusb (trezorlib and hwilib load it to find USB devices); python3-venv where
+# python3 cannot make a virtualenv (Debian ships ensurepip separately); for the tests, litecoind
+# (the Litecoin regtest node the Bitcoin/Litecoin tests run against).
 need=()
 ldconfig -p 2>/dev/null | grep -q 'libusb-1.0.so.0' || need+=(libusb-1.0-0)
-if [[ -n "$extra" ]] && ! command -v litecoind >/dev/null; then need+=(litecoind); fi
+if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+  need+=("python$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')-venv")
+fi
+if [[ $lock == requirements-test.lock ]] && ! command -v litecoind >/dev/null; then
+  need+=(litecoind)
+fi
 if (( ${#need[@]} )); then
   if command -v apt-get >/dev/null; then
     SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
     $SUDO apt-get update -qq
     $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
   else
-    echo "warning: no apt-get to install ${need[*]}; USB devices or the regtest tests will not work" >&2
+    echo "warning: no apt-get to install ${need[*]}" >&2
   fi
 fi
 
-# uv, because pip has no way to override one package's declared pin (see overrides.txt).
-python3 -m pip install --quiet --disable-pip-version-check "uv>=0.5"
-target="--system"
-[[ -n "${VIRTUAL_ENV:-}" ]] && target=""
-# --compile-bytecode: pip does this by default, uv does not; without it every start of the app
-# compiles textual, rich and pydantic from source again (about 0.3 s here).
-python3 -m uv pip install --quiet --compile-bytecode $target --override overrides.txt -e ".${extra}"
+# The project's own virtualenv: never the system interpreter, never --break-system-packages.
+[[ -x .venv/bin/python ]] || python3 -m venv .venv
+py=.venv/bin/python
+# uv, because pip has no way to override one package's declared pin (see overrides.txt); the
+# lock files already hold the overridden versions, so sync installs exactly them.
+"$py" -m pip install --quiet --disable-pip-version-check "uv>=0.5,<1"
+# --compile-bytecode: uv writes no .pyc by default, and without them every start of the app
+# compiles textual, rich and pydantic from source again (about 0.3 s).
+"$py" -m uv pip sync --quiet --python "$py" --compile-bytecode "$lock"
+"$py" -m uv pip install --quiet --python "$py" --compile-bytecode --no-deps -e .
 
 # anvil and the Uniswap V2 artifacts for the demo devnet and the tests.
 if command -v npm >/dev/null; then
@@ -39,5 +52,8 @@ else
   echo "warning: npm not found; 'termwallet demo' needs it for the devnet (anvil)" >&2
 fi
 
-# pyenv installs console scripts behind shims that exist only after a rehash.
-if command -v pyenv >/dev/null; then pyenv rehash; fi
+# `termwallet` on PATH for later shells, where ~/.local/bin is on PATH (Debian's default
+# profile adds it when it exists); the README's commands call .venv/bin/ directly.
+if [[ -n "${HOME:-}" ]] && mkdir -p "$HOME/.local/bin" 2>/dev/null; then
+  ln -sf "$PWD/.venv/bin/termwallet" "$HOME/.local/bin/termwallet"
+fi

@@ -40,6 +40,10 @@ py=.venv/bin/python
 # uv, because pip has no way to override one package's declared pin (see overrides.txt); the
 # lock files already hold the overridden versions, so sync installs exactly them.
 "$py" -m pip install --quiet --disable-pip-version-check "uv>=0.5,<1"
+# Trust the machine's own certificate store, as pip does, not only uv's bundled roots: behind a
+# TLS-inspecting proxy (companies, CI) only the system store knows its CA. (Both spellings:
+# uv renamed the setting.)
+export UV_SYSTEM_CERTS=1 UV_NATIVE_TLS=1
 # --compile-bytecode: uv writes no .pyc by default, and without them every start of the app
 # compiles textual, rich and pydantic from source again (about 0.3 s).
 "$py" -m uv pip sync --quiet --python "$py" --compile-bytecode "$lock"

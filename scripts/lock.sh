@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [[ -x .venv/bin/python ]] || python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --disable-pip-version-check "uv>=0.5,<1"
+export UV_SYSTEM_CERTS=1 UV_NATIVE_TLS=1  # see install.sh
 common=(pyproject.toml --override overrides.txt --universal --python-version 3.11 --quiet)
 .venv/bin/python -m uv pip compile "${common[@]}" -o requirements.lock
 .venv/bin/python -m uv pip compile "${common[@]}" --extra test -o requirements-test.lock

@@ -51,7 +51,7 @@ export UV_SYSTEM_CERTS=1 UV_NATIVE_TLS=1
 
 # anvil and the Uniswap V2 artifacts for the demo devnet and the tests.
 if command -v npm >/dev/null; then
-  npm ci --no-audit --no-fund --loglevel=error
+  npm ci --no-audit --no-fund --no-update-notifier --loglevel=error
 else
   echo "warning: npm not found; 'termwallet demo' needs it for the devnet (anvil)" >&2
 fi

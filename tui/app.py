@@ -117,13 +117,46 @@ class TermwalletApp(App[int]):
         if self.services.demo:
             url = self.session.network.rpc_urls[0]
             self.notify(t("demo.ready", url=url), timeout=4, markup=False)
+        choices = getattr(self.services, "wallet_choices", None)
+        wallets = choices() if choices is not None else []
+        if len(wallets) > 1:
+            # Several wallets (software, devices, passphrase wallets): the user picks first.
+            from tui.screens.wallet_pick import WalletPickScreen
+
+            current = self.session.wallet.id if self.session.wallet is not None else None
+            self.push_screen(WalletPickScreen(wallets, current), self._picked_at_start)
+        else:
+            self._pass_gate()
+        self._start_idle_timer()
+
+    def _pass_gate(self) -> None:
         gate_screen = getattr(self.services, "gate_screen", None)
         first = gate_screen() if gate_screen is not None else None
         if first is not None:
             self.push_screen(first, self._through_gate)
         else:
             self._watch_activity()
-        self._start_idle_timer()
+
+    def _picked_at_start(self, choice: int | str | None) -> None:
+        current = self.session.wallet if self.session is not None else None
+        from tui.screens.wallet_pick import ADD
+
+        if choice is None or (current is not None and choice == current.id):
+            self._pass_gate()  # the wallet that opened is the one wanted
+        elif choice == ADD:
+            from tui.screens.device_setup import DeviceSetupScreen
+
+            store = self.services.wallet.store  # type: ignore[attr-defined]
+
+            def added(wallet: WalletRow | None) -> None:
+                if wallet is None:
+                    self._pass_gate()  # no device after all: the wallet that opened
+                else:
+                    self._device_added(wallet)
+
+            self.push_screen(DeviceSetupScreen(store), added)
+        else:
+            self._wallet_picked(choice)
 
     def _through_gate(self, unlocked: UnlockedWallet | WalletRow | None) -> None:
         """Onboarding or unlock finished: the wallet's keys are available now (or, for a

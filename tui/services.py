@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from wallet.session import WalletSession
     from wallet.settings import Settings
     from wallet.user import UserWallet
+    from wallet.wallets import WalletRow
 
 
 class Services(Protocol):
@@ -64,6 +65,13 @@ class UserServices:
         if gate is Gate.UNLOCK:
             return self.unlock_screen()
         return None
+
+    def wallet_choices(self) -> list[WalletRow]:
+        """The wallets that sign (wallet/wallets.py): the app offers a choice when several."""
+        from wallet.wallets import WalletBook
+
+        assert self.wallet is not None, "open_session first"
+        return WalletBook(self.wallet.store).signing()
 
     def unlock_screen(self, reason: str | None = None) -> Screen[Any]:
         from tui.screens.unlock import UnlockScreen

@@ -171,3 +171,42 @@ async def test_a_config_file_that_is_never_read_is_named_in_a_notification(
         toasts = [n for n in app._notifications if str(stray) in n.message]
         assert len(toasts) == 1 and toasts[0].severity == "warning"
         assert str(paths.config_file) in toasts[0].message
+
+
+async def test_several_wallets_are_offered_at_start(termwallet_home: Path) -> None:
+    """Two hardware wallets in the store (stand-ins, random phrases): the app starts with the
+    picker, the one chosen opens, and the palette's "Switch wallet" goes back to the other."""
+    from tests.wallet.test_device_wallet import Registry, StandIn, _expected
+    from tui.screens.wallet_pick import WalletPickScreen
+    from wallet.device_wallet import read_device_keys, store_device_wallet
+    from wallet.keys import generate_mnemonic
+    from wallet.store import Store
+
+    paths = _configure(termwallet_home)
+    one, two = generate_mnemonic(12), generate_mnemonic(12)
+    store = Store(paths.database)
+    first, _ = store_device_wallet(store, read_device_keys(StandIn(one)), "First")
+    second, _ = store_device_wallet(store, read_device_keys(StandIn(two)), "Second")
+    store.close()
+    services = UserServices(paths)
+    services.device_registry = Registry([])  # type: ignore[attr-defined]
+    app = make_app(services=services, language="en")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, WalletPickScreen)
+        text = _text(app)
+        assert "● Second" in text and "First" in text  # the last added opens by default
+        await pilot.press("home", "enter")  # "First"
+        for _ in range(3):
+            await settle(pilot)
+        assert not isinstance(app.screen, WalletPickScreen)
+        assert app.session is not None and app.session.addresses == (_expected(one, "", "eth"),)
+        assert app.status is not None and app.status.wallet == "First"
+        app.action_switch_wallet()
+        await settle(pilot)
+        assert isinstance(app.screen, WalletPickScreen)
+        await pilot.press("down", "enter")  # "Second"
+        for _ in range(3):
+            await settle(pilot)
+        assert app.session.addresses == (_expected(two, "", "eth"),)
+        assert "Second" in _text(app)

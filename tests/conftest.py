@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,10 +14,14 @@ _NETGUARD = str(Path(__file__).parent / "netguard")
 os.environ["PYTHONPATH"] = os.pathsep.join(
     p for p in (_NETGUARD, os.environ.get("PYTHONPATH", "")) if p
 )
-sys.path.insert(0, _NETGUARD)
-import sitecustomize as _netguard  # noqa: E402
-
-assert _netguard.__file__ and _netguard.__file__.startswith(_NETGUARD), _netguard.__file__
+# Loaded by its path: an interpreter may have imported a `sitecustomize` of its own already at
+# start-up (Debian's python3 has one, for apport), so `import sitecustomize` would not run ours.
+_spec = importlib.util.spec_from_file_location(
+    "termwallet_netguard", Path(_NETGUARD) / "sitecustomize.py"
+)
+assert _spec is not None and _spec.loader is not None
+_netguard = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_netguard)
 
 pytest_plugins = ["tests.fixtures.devnet", "tests.fixtures.litecoin"]
 

@@ -185,8 +185,8 @@ async def test_several_wallets_are_offered_at_start(termwallet_home: Path) -> No
     paths = _configure(termwallet_home)
     one, two = generate_mnemonic(12), generate_mnemonic(12)
     store = Store(paths.database)
-    first, _ = store_device_wallet(store, read_device_keys(StandIn(one)), "First")
-    second, _ = store_device_wallet(store, read_device_keys(StandIn(two)), "Second")
+    store_device_wallet(store, read_device_keys(StandIn(one)), "First")
+    store_device_wallet(store, read_device_keys(StandIn(two)), "Second")
     store.close()
     services = UserServices(paths)
     services.device_registry = Registry([])  # type: ignore[attr-defined]

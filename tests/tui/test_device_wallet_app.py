@@ -16,9 +16,12 @@ from typing import Any
 import pytest
 from textual.widgets import Button, Input
 
-from tests.devices.test_trezor import EMU
+from tests.devices.test_trezor import (
+    EMU,
+    debuglink,  # noqa: F401  (fixture)
+)
 from tests.fixtures.devnet import Devnet
-from tests.tui.test_device_wallet_cli import _device_address, debuglink  # noqa: F401
+from tests.tui.test_device_wallet_cli import _device_address
 from tui.app import make_app
 from tui.screenshots import settle
 from tui.services import UserServices

@@ -13,16 +13,14 @@ DebugLink presses the device's buttons where a person would.
 
 from __future__ import annotations
 
-import io
 import json
-import sys
 from typing import Any
 
 import pytest
 
-from tests.devices.test_trezor import EMU, _emulator_up
+from tests.devices.test_trezor import EMU, debuglink  # noqa: F401  (fixture)
+from tests.fixtures.cli import run_cli as run
 from tests.fixtures.devnet import Devnet
-from tui.cli import main
 
 pytestmark = [pytest.mark.emulator, pytest.mark.devnet]
 TO = "0x" + "11" * 20
@@ -30,22 +28,7 @@ ETH_PATH = "m/44'/60'/0'/0/0"
 
 
 @pytest.fixture
-def debuglink() -> Any:
-    if not _emulator_up():
-        pytest.skip("no Trezor emulator on UDP 127.0.0.1:21324 (it is not in any registry)")
-    from trezorlib import models
-    from trezorlib.debuglink import DebugLink
-    from trezorlib.transport.udp import UdpTransport
-
-    link = DebugLink(UdpTransport(f"{EMU[0]}:{EMU[1] + 1}"))
-    link.model = models.T1B1
-    link.open()
-    yield link
-    link.close()
-
-
-@pytest.fixture
-def pressing(debuglink: Any, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+def pressing(debuglink: Any, monkeypatch: pytest.MonkeyPatch) -> list[Any]:  # noqa: F811
     """The CLI's Interaction, with DebugLink pressing "yes" where the person would."""
     from tui.commands import devices
 
@@ -62,17 +45,6 @@ def pressing(debuglink: Any, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 
     monkeypatch.setattr(devices, "CliInteraction", Pressing)
     return shown
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    old = sys.stdin
-    sys.stdin = io.StringIO("")
-    try:
-        rc = main(args)
-    finally:
-        sys.stdin = old
-    out, err = capsys.readouterr()
-    return rc, out, err
 
 
 def _device_address(path: str) -> str:

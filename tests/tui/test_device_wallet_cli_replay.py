@@ -15,10 +15,8 @@ the CLI has printed what to check. `TERMWALLET_RECORD=1` rewrites the recording.
 
 from __future__ import annotations
 
-import io
 import json
 import os
-import sys
 from typing import Any
 
 import pytest
@@ -26,24 +24,13 @@ import pytest
 from devices.emulator import SoftwareSigner
 from devices.transcript import Transcript
 from tests.devices.emulator_seed import TRANSCRIPTS, recorded_meta, recorded_seed
+from tests.fixtures.cli import run_cli as run
 from tests.tui.test_device_cli import trezor_presses, trezor_seed  # noqa: F401  (fixtures)
-from tui.cli import main
 from wallet.keys import ScriptKind, address_path
 
 NAME = "trezor_one_device_wallet_cli.json"
 UDP = "udp:127.0.0.1:21324"
 SECOND = "m/84'/0'/0'/1/0"  # not asked by init: the show-on-device step asks the device anew
-
-
-def run(args: list[str], capsys: Any) -> tuple[int, str, str]:
-    old = sys.stdin
-    sys.stdin = io.StringIO("")
-    try:
-        rc = main(args)
-    finally:
-        sys.stdin = old
-    out, err = capsys.readouterr()
-    return rc, out, err
 
 
 def _wire(monkeypatch: pytest.MonkeyPatch, open_transport: Any) -> None:

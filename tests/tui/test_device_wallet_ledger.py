@@ -12,16 +12,14 @@ the chain, and signatures checked by Bitcoin Core's script rules (py-bitcoinkern
 
 from __future__ import annotations
 
-import io
 import json
 import os
-import sys
 from typing import Any
 
 import pytest
 
+from tests.fixtures.cli import run_cli as run
 from tests.fixtures.devnet import Devnet
-from tui.cli import main
 
 pytestmark = pytest.mark.emulator
 TO = "0x" + "22" * 20
@@ -49,17 +47,6 @@ def _rules(api: str) -> None:
     import httpx
 
     httpx.post(f"http://{api}/automation", json=RULES, timeout=5).raise_for_status()
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    old = sys.stdin
-    sys.stdin = io.StringIO("")
-    try:
-        rc = main(args)
-    finally:
-        sys.stdin = old
-    out, err = capsys.readouterr()
-    return rc, out, err
 
 
 def _ledger(apdu: str) -> Any:

@@ -137,3 +137,57 @@ def test_refusals_are_clear_without_a_node(
     rows = _utxo(out.out)
     assert rows["p2wpkh"]["stale"] is True and rows["p2wpkh"]["amount"] is None
     assert "127.0.0.1:9" in str(rows["p2wpkh"]["stale_reason"])
+
+
+@pytest.mark.regtest
+def test_a_device_wallet_sends_litecoin_signed_on_its_device(
+    regtest: Regtest,
+    termwallet_home: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A hardware-only wallet's PSBT send on litecoind regtest, from review to confirmation,
+    with no keystore and no password. The device is the stand-in of
+    tests/wallet/test_device_wallet.py (the software signer listed as a Trezor, on a random
+    phrase): the Trezor One cannot sign for Litecoin regtest (its coin list has no such
+    network) and speculos' Bitcoin app has no Litecoin; the real devices' PSBT signing is
+    covered by their recordings (tests/devices)."""
+    from devices import registry
+    from tests.wallet.test_device_wallet import Registry, StandIn
+    from wallet.device_wallet import read_device_keys, store_device_wallet
+    from wallet.keys import ScriptKind, generate_mnemonic
+    from wallet.store import Store
+
+    paths = Paths.default().ensure()
+    device = StandIn(generate_mnemonic(12))
+    store = Store(paths.database)
+    wallet, accounts = store_device_wallet(store, read_device_keys(device))
+    store.close()
+    first = next(
+        a.address for a in accounts if a.family == "ltc-testnet" and a.script is ScriptKind.P2WPKH
+    )
+    assert first.startswith("tltc1")  # the testnet form; regtest shares its keys
+    stand_in = Registry([device])
+    monkeypatch.setattr(registry, "discover", stand_in.discover)
+    monkeypatch.setattr(registry, "open_entry", stand_in.open_entry)
+    paths.config_file.write_text(
+        'network = "eth"\nrpc_urls = { eth = ["http://127.0.0.1:9"] }\n'
+        'utxo_networks = ["ltc-regtest"]\n'
+        f'[electrum_servers]\nltc-regtest = ["{regtest.electrum_tcp}"]\n',
+        "utf-8",
+    )
+    assert main(["address", "ltc-regtest"]) == 0
+    receive = capsys.readouterr().out.strip()
+    regtest.fund(receive, COIN)
+    regtest.mine(1)
+    regtest.wait_electrum_height(regtest.height(), funded=receive)
+
+    to = str(regtest.rpc("getnewaddress", "", "bech32"))
+    assert main(["send", "ltc-regtest", to, "0.25", "--yes", "--json", "--no-wait"]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    txid = json.loads(out[-1])["txid"]
+    assert not (paths.data_dir / "keystore.json").exists()
+    regtest.mine(1)
+    got = regtest.rpc("gettransaction", txid)  # the node's wallet owns `to`: it sees the payment
+    assert got["confirmations"] == 1 and got["amount"] == pytest.approx(0.25)
+    assert wallet.fingerprint == device.fingerprint.hex()

@@ -214,3 +214,74 @@ async def test_server_down_marks_litecoin_rows_stale_in_the_app(termwallet_home:
         assert isinstance(app.screen, ReceiveScreen) and app.screen.info is not None
         assert not app.screen.info.checked
         assert "may have been used" in _text(app)
+
+
+@pytest.mark.regtest
+async def test_a_device_wallet_receives_on_its_device_and_sends_in_the_app(
+    regtest: Regtest, termwallet_home: Path
+) -> None:
+    """A hardware-only wallet in the app: no password asked, the receiving address shown on
+    the device (`d`) matches the screen, and a Litecoin send is signed on the device and
+    confirms. The device is the stand-in of tests/wallet/test_device_wallet.py (the software
+    signer listed as a Trezor, on a random phrase): no emulated device signs Litecoin regtest
+    (the Trezor One's coin list has no such network)."""
+    from tests.wallet.test_device_wallet import Registry, StandIn
+    from wallet.device_wallet import read_device_keys, store_device_wallet
+    from wallet.keys import ScriptKind, generate_mnemonic
+    from wallet.store import Store
+
+    paths = Paths.default().ensure()
+    _config(paths, regtest.electrum_tcp)
+    device = StandIn(generate_mnemonic(12))
+    store = Store(paths.database)
+    wallet, _ = store_device_wallet(store, read_device_keys(device))
+    from wallet.accounts import AccountBook
+
+    first = AccountBook(store, wallet.id).address("ltc-regtest", ScriptKind.P2WPKH)
+    store.close()
+    regtest.fund(first, COIN)
+    regtest.mine(1)
+    await asyncio.to_thread(regtest.wait_electrum_height, regtest.height(), funded=first)
+
+    services = UserServices(paths)
+    services.device_registry = Registry([device])  # type: ignore[attr-defined]
+    app = make_app(services=services, language="en")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        assert not isinstance(app.screen, UnlockScreen)
+        screen = app.screen
+        await _until(pilot, lambda: screen.utxo_view is not None, "Litecoin balances")
+        await pilot.press("r")
+        await settle(pilot)
+        assert isinstance(app.screen, ReceiveScreen)
+        info = app.screen.info
+        assert info is not None and info.path == "m/84'/1'/0'/0/1"  # the first got coins
+        await pilot.press("d")
+        await _until(pilot, lambda: bool(device.shown), "the address on the device")
+        assert device.shown == [("ltc-regtest", info.address)]
+        await _until(
+            pilot,
+            lambda: any("showed the same address" in n.message for n in app._notifications),
+            "the device's answer",
+        )
+        await pilot.press("escape")
+        await settle(pilot)
+
+        to = str(regtest.rpc("getnewaddress", "", "bech32"))
+        await pilot.press("s")
+        await settle(pilot)
+        assert isinstance(app.screen, SendUtxoScreen)
+        app.screen.query_one("#send-to", Input).value = to
+        app.screen.query_one("#send-amount", Input).value = "0.25"
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        review_screen = app.screen
+        assert isinstance(review_screen, SendUtxoReviewScreen), _text(app)
+        await pilot.press("ctrl+s")
+        await _until(pilot, lambda: review_screen.phase == "pending", "broadcast")
+        txid = review_screen.txid
+        regtest.mine(1)
+        await _until(pilot, lambda: review_screen.phase == "settled", "confirmation", 90)
+        got = regtest.rpc("gettransaction", txid)
+        assert got["confirmations"] >= 1 and got["amount"] == pytest.approx(0.25)
+    assert not (paths.data_dir / "keystore.json").exists()

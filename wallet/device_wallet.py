@@ -143,8 +143,9 @@ def show_first_addresses(
     """Show each account's first receiving address on the device's screen, to compare with
     the one termwallet derived from the xpub; a device that shows another is refused."""
     for chain, script in keys.xpubs:
-        if chain.endswith("-testnet"):
-            continue  # same keys as the main network's account; one look is enough
+        main = chain.removesuffix("-testnet")
+        if main != chain and (main, script) in keys.xpubs:
+            continue  # the same seed as the main network's account: one look is enough
         path, expected = keys.first_address(chain, script)
         if on_each is not None:
             on_each(chain, script, expected)

@@ -118,9 +118,10 @@ def refusal_lines(exc: Any) -> list[str]:
 
     lines = [t("support.scrub.refused", count=len(exc.findings))]
     for f in exc.findings:
-        lines.append(
-            "  - " + t(f"support.scrub.{f.kind.value}", field=f.field, start=f.start + 1, end=f.end)
-        )
+        line = t(f"support.scrub.{f.kind.value}", field=f.field, start=f.start + 1, end=f.end)
+        if f.also:
+            line += " " + t("support.scrub.continues", fields=", ".join(f.also))
+        lines.append("  - " + line)
     lines.append(t("support.scrub.never_needed"))
     return lines
 

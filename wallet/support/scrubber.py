@@ -804,6 +804,14 @@ def _dedupe(hits: list[_Hit]) -> list[_Hit]:
 # -- public API ------------------------------------------------------------------------------
 
 
+def is_wordlist_word(text: str) -> bool:
+    """`text` is a word (or a word's first four letters) of a BIP39 list, or holds a Chinese
+    list character."""
+    word = _norm(_fold_text(text))
+    return any(_matches(word, wl) or (wl.name in CJK_LANGUAGES and set(word) & wl.words)
+               for wl in _wordlists())  # fmt: skip
+
+
 def scan(
     text: str,
     *,

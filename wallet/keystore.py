@@ -178,6 +178,8 @@ class UnlockedWallet:
         self._secrets: Secrets | None = secrets_
         self._key = key
         self._header = header
+        # The keystore's mode before unlocking tightened it to 0600 (None: it was private).
+        self.fixed_mode: int | None = None
 
     def __repr__(self) -> str:
         state = "locked" if self._secrets is None else "unlocked"
@@ -326,9 +328,26 @@ class Keystore:
                 "the keystore decrypted but its content is not understood"
             ) from None
         unlocked = UnlockedWallet(self, s, key, header)
+        unlocked.fixed_mode = self._make_private()
         if not self._explicit_kdf and params.weaker_than(DEFAULT_KDF):
             self.change_password(unlocked, password)
         return unlocked
+
+    def _make_private(self) -> int | None:
+        """chmod 0600 a keystore others could read (copied with cp, unpacked from a backup);
+        returns the mode it had, for the warning. Only after a successful unlock: a file that
+        is not ours stays untouched."""
+        import logging
+        import stat
+
+        mode = stat.S_IMODE(self.path.stat().st_mode)
+        if not mode & 0o077:
+            return None
+        self.path.chmod(0o600)
+        logging.getLogger(__name__).warning(
+            "the keystore was readable by others (mode %o); it is now 0600", mode
+        )
+        return mode
 
     def change_password(self, unlocked: UnlockedWallet, new_password: str) -> None:
         """New salt, today's KDF parameters, new key; the unlocked wallet keeps working."""

@@ -126,10 +126,14 @@ def _unlock(password_file: Path | None, reader: _Secrets) -> tuple[Any, Any]:
     password = reader.read(password_file, "Keystore password: ")
     store = _store()
     try:
-        return store, guarded_unlock(keystore, Lockout(store), password)
+        unlocked = guarded_unlock(keystore, Lockout(store), password)
     except KeystoreError as exc:
         store.close()
         raise CliError(str(exc)) from None
+    from tui.commands.evm import warn_fixed_mode
+
+    warn_fixed_mode(unlocked)
+    return store, unlocked
 
 
 def run_enable(args: argparse.Namespace) -> int:

@@ -142,6 +142,13 @@ class UnlockScreen(ReportsFailures, Screen[Any]):
         box.focus()
 
     def _password_ok(self, unlocked: UnlockedWallet) -> None:
+        if unlocked.fixed_mode is not None:
+            self.app.notify(
+                t("unlock.mode_fixed", mode=f"{unlocked.fixed_mode:o}"),
+                severity="warning",
+                timeout=15,
+                markup=False,
+            )
         guard = self._totp_factory(unlocked) if self._totp_factory else None
         if guard is None or not guard.enabled:
             self.dismiss(unlocked)

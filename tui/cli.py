@@ -105,5 +105,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         print(f"termwallet: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:
+        # Damaged local files: the store and keystore say what is wrong in their messages
+        # (paths and reasons, never secrets); anything else is a bug and keeps its traceback.
+        import sqlite3
+
+        from wallet.keystore import KeystoreError
+        from wallet.store import StoreError
+
+        if isinstance(exc, StoreError | KeystoreError):
+            print(f"termwallet: {_printable(str(exc))}", file=sys.stderr)
+            return 2
+        if isinstance(exc, sqlite3.DatabaseError):
+            print(
+                "termwallet: the wallet database is damaged (" + type(exc).__name__ + "); "
+                "restore it from a backup. The keystore was not touched.",
+                file=sys.stderr,
+            )
+            return 2
+        raise
     except KeyboardInterrupt:
         return 130
+
+
+def _printable(text: str) -> str:
+    """Paths in messages are outside text: control characters are escaped, not sent raw."""
+    return "".join(c if c.isprintable() or c == "\n" else repr(c)[1:-1] for c in text)

@@ -55,6 +55,8 @@ class WeakPassword(KeystoreError):
 
 
 MIN_PASSWORD_LENGTH = 8
+# A keystore is about 1 KB (the phrase, passphrase, TOTP secret and code hashes, encrypted).
+MAX_KEYSTORE_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -274,12 +276,7 @@ class Keystore:
         write_private_file(self.path, json.dumps(doc, indent=1).encode())
 
     def _read(self) -> tuple[dict[str, Any], KdfParams, bytes, bytes]:
-        try:
-            raw = self.path.read_bytes()
-        except FileNotFoundError:
-            raise KeystoreMissing(
-                f"no keystore at {self.path}: create or restore a wallet"
-            ) from None
+        raw = self._read_bytes()
         try:
             doc = json.loads(raw)
             header = {k: doc[k] for k in ("version", "kdf", "cipher")}
@@ -308,6 +305,29 @@ class Keystore:
         if params.salt_length < 16 or len(nonce) != 12:
             raise KeystoreCorrupt("the keystore's salt or nonce has the wrong length")
         return header, params, nonce, ct
+
+    def _read_bytes(self) -> bytes:
+        """The file's bytes, or KeystoreMissing/KeystoreCorrupt saying why not. Only a regular
+        file of sane size is read (a folder, or a link to /dev/zero, would otherwise raise
+        deep inside or fill the memory); nothing is ever written here."""
+        import stat
+
+        try:
+            with self.path.open("rb") as fh:
+                if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                    raise KeystoreCorrupt(f"{self.path} is not a regular file: not read")
+                raw = fh.read(MAX_KEYSTORE_BYTES + 1)
+        except FileNotFoundError:
+            raise KeystoreMissing(
+                f"no keystore at {self.path}: create or restore a wallet"
+            ) from None
+        except IsADirectoryError:
+            raise KeystoreCorrupt(f"{self.path} is a folder, not a keystore: not read") from None
+        except OSError as exc:
+            raise KeystoreCorrupt(f"cannot read {self.path}: {exc.strerror}") from None
+        if len(raw) > MAX_KEYSTORE_BYTES:
+            raise KeystoreCorrupt(f"{self.path} is far larger than a keystore: not read")
+        return raw
 
     def unlock(self, password: str) -> UnlockedWallet:
         from cryptography.exceptions import InvalidTag

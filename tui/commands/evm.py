@@ -393,10 +393,9 @@ def _unlock(user: Any, password_file: Path | None, totp_file: Path | None = None
     if not keystore.exists():
         raise CliError("this wallet has no keys to sign with (watch-only)")
     if password_file is not None:
-        try:
-            password = password_file.read_text("utf-8").rstrip("\r\n")
-        except OSError as exc:
-            raise CliError(f"cannot read {password_file}: {exc.strerror}") from None
+        from tui.user_files import SECRET_LIMIT, read_user_text
+
+        password = read_user_text(password_file, limit=SECRET_LIMIT).rstrip("\r\n")
     elif sys.stdin.isatty():
         import getpass
 

@@ -124,10 +124,9 @@ class _Secrets:
         from tui.cli import CliError
 
         if path is not None:
-            try:
-                text = path.read_text(encoding="utf-8")
-            except OSError as exc:
-                raise CliError(f"cannot read {path}: {exc.strerror}") from None
+            from tui.user_files import SECRET_LIMIT, read_user_text
+
+            text = read_user_text(path, limit=SECRET_LIMIT)
             return text.rstrip("\r\n")
         if self._interactive:
             import getpass

@@ -76,13 +76,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def read_code(path: Path | None, prompt: str = "Two-factor code: ") -> str | None:
     """A code from `path`, the terminal (not echoed: recovery codes last), or stdin's next
     line; None when none was given."""
-    from tui.cli import CliError
 
     if path is not None:
-        try:
-            return path.read_text(encoding="utf-8").strip() or None
-        except OSError as exc:
-            raise CliError(f"cannot read {path}: {exc.strerror}") from None
+        from tui.user_files import SECRET_LIMIT, read_user_text
+
+        return read_user_text(path, limit=SECRET_LIMIT).strip() or None
     if sys.stdin.isatty():
         import getpass
 

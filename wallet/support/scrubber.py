@@ -636,6 +636,53 @@ def _decimal_hits(text: str, candidates: list[tuple[bytes, _Hit]]) -> list[_Hit]
     return hits
 
 
+# A key as a list of its 32 bytes (how some wallets export it): [171, 205, ...] or [0xab, ...].
+_BYTE_LIST = re.compile(
+    r"(?<![\w.])(?:(?:0[xX][0-9A-Fa-f]{1,2}|\d{1,3})\s*[,;]\s*){31,63}"
+    r"(?:0[xX][0-9A-Fa-f]{1,2}|\d{1,3})(?![\w.])"
+)
+
+
+def _byte_list_hits(text: str, candidates: list[tuple[bytes, _Hit]]) -> list[_Hit]:
+    hits: list[_Hit] = []
+    for m in _BYTE_LIST.finditer(text):
+        values = [int(v, 0) for v in re.split(r"\s*[,;]\s*", m.group())]
+        # Random bytes: unordered, and some above 127 (all 32 below has odds of 2^-32), which
+        # tells a key from a list of amounts or days.
+        if (
+            len(values) in (32, 64)
+            and all(v <= 255 for v in values)
+            and max(values) > 127
+            and values != sorted(values)
+        ):
+            hit = _Hit(FindingKind.PRIVATE_KEY, m.start(), m.end())
+            hits.append(hit)
+            candidates.append((bytes(values[:32]), hit))
+    return hits
+
+
+def _entity_hits(text: str, known: set[str], depth: int, own: frozenset[bytes]) -> list[_Hit]:
+    """HTML character references (&#97; &amp;): the unescaped text is scanned; a finding covers
+    the stretch from the first reference to the last."""
+    import html
+
+    refs = list(re.finditer(r"&(?:#\d{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z]{2,10});", text))
+    if not refs or depth >= _MAX_DEPTH:
+        return []
+    inner = _scan_norm(_fold_text(html.unescape(text)), known, depth + 1, own)
+    span = (refs[0].start(), refs[-1].end())
+    return [_Hit(inner[0].kind, *span)] if inner else []
+
+
+def _rot13_hits(text: str) -> list[_Hit]:
+    """A phrase in ROT13 (a scammer's "encode it so the filter does not see it")."""
+    import codecs
+
+    return [
+        _Hit(FindingKind.MNEMONIC, a, b) for a, b in _mnemonic_spans(codecs.encode(text, "rot13"))
+    ]
+
+
 def _as_text(raw: bytes) -> str | None:
     try:
         decoded = raw.decode("utf-8")
@@ -769,6 +816,9 @@ def _scan_norm(
     hex_hits = _hex_hits(text, known, exempt, candidates)
     hits += hex_hits
     hits += _decimal_hits(text, candidates)
+    hits += _byte_list_hits(text, candidates)
+    hits += _entity_hits(text, known, depth, own)
+    hits += _rot13_hits(text)
     hits += _decoded_hits(text, known, depth, own)
     hits += _owned(candidates, own)
     return _dedupe(hits)

@@ -6,9 +6,11 @@ runnable against another scrubber module, e.g. the one before a change:
 from __future__ import annotations
 
 import base64
+import codecs
 import hashlib
 import json
 import sys
+import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,6 +118,12 @@ def bypasses() -> list[Case]:
         Case("phrase base64", _d(f"decode this: {_b64(p)}")),
         Case("phrase hex", _d(f"data {p.encode().hex()}")),
         Case("phrase 24 html br", _d("<br>".join(WORDS24))),
+        Case("phrase upper case slashes", _d("/".join(WORDS).upper())),
+        Case("phrase dotted letters", _d(" ".join(".".join(w) for w in WORDS))),
+        Case("phrase json array", _d(json.dumps(WORDS))),
+        Case("phrase url-encoded", _d(urllib.parse.quote(p))),
+        Case("phrase rot13", _d(codecs.encode(p, "rot13"))),
+        Case("phrase html entities", _d(p.replace("a", "&#97;").replace("e", "&#x65;"))),
         Case(
             "phrase split fields",
             {"subject": " ".join(WORDS[:6]), "description": " ".join(WORDS[6:])},
@@ -148,6 +156,8 @@ def bypasses() -> list[Case]:
         Case("key base64", _d(base64.b64encode(bytes.fromhex(KEY)).decode())),
         Case("key base64 of hex", _d(_b64(KEY))),
         Case("key decimal", _d(f"my key number {int(KEY, 16)}")),
+        Case("key byte list", _d(f"secretKey: {list(bytes.fromhex(KEY))}")),
+        Case("key hex byte list", _d(", ".join(f"0x{b:02x}" for b in bytes.fromhex(KEY)))),
         # WIF and xprv disguises
         Case("wif space", _d(f"{WIF[:20]} {WIF[20:]}")),
         Case("wif glued", _d(f"mykey{WIF}thanks")),
@@ -210,6 +220,10 @@ EN_SUPPORT = [
     "The device said 'Confirm on device' and nothing else happened for minutes.",
     "abandon ship! the wallet shows zero after the update and I am panicking",
     "I can't find the order: about, above, absent, absorb are in my notes but that is a poem.",
+    "Balances by day: [12, 15, 15, 18, 20, 20, 21, 25, 30, 30, 31, 32, 40, 41, 45, 50, 52, 60,"
+    " 61, 65, 70, 71, 72, 80, 81, 82, 90, 91, 92, 95, 99, 100]",
+    "Fish &amp; chips &lt;3 &mdash; the app shows &quot;pending&quot; forever.",
+    "Gur nccf fnlf zl cnffjbeq vf jebat (that is ROT13, my son wrote it).",
 ]
 ZH_SUPPORT = [
     "我昨天给朋友转了零点五个以太币，过了三个小时还显示待确认。",

@@ -124,3 +124,24 @@ def test_rpc_urls_must_be_network_urls(home: Paths, capsys: pytest.CaptureFixtur
     home.config_file.write_text('rpc_urls = { eth = ["file:///etc/passwd"] }\n')
     err = _run(["balance"], capsys)
     assert "rpc_urls" in err and "https://" in err
+
+
+def test_a_deleted_database_is_rebuilt_from_the_keystore(
+    home: Paths, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ks = home.data_dir / "keystore.json"
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(home.database) + suffix).unlink(missing_ok=True)
+    assert main(["accounts"]) == 0
+    assert "rebuilds the accounts" in capsys.readouterr().err
+    (tmp_path / "wrong").write_text("not the password\n")
+    err = _run(["init", "--password-file", str(tmp_path / "wrong")], capsys)
+    assert "wrong password" in err
+    assert main(["init", "--password-file", str(tmp_path / "pw")]) == 0
+    out, err = capsys.readouterr()
+    assert "rebuilt" in err and "0x58A57ed9d8d624cBD12e2C467D34787555bB1b25" in out
+    # Read, not replaced (a test keystore's cheap KDF is upgraded on unlock, by design).
+    assert Keystore(ks).unlock(PASSWORD).mnemonic == PHRASE
+    # A wallet with its accounts is not "rebuilt" twice: init refuses as before.
+    err = _run(["init", "--password-file", str(tmp_path / "pw")], capsys)
+    assert "already exists" in err

@@ -84,6 +84,16 @@ class UtxoBackend(Protocol):
 # --- addresses and scripts -----------------------------------------------------------------
 
 
+MIXED_CASE = (
+    "the address mixes upper and lower case, which no wallet writes (BIP173): "
+    "copy it again from its source"
+)
+UNDEFINED_WITNESS = (
+    "that address is a segwit version without spending rules yet (not P2WPKH, P2WSH or "
+    "taproot): anyone could take coins sent there today. Not sent"
+)
+
+
 def address_to_script(address: str, net: UtxoNetwork) -> bytes:
     """scriptPubKey of an address of `net`; AddressError for another network's address or a
     typo (bech32/base58 checksums)."""
@@ -91,13 +101,20 @@ def address_to_script(address: str, net: UtxoNetwork) -> bytes:
 
     text = address.strip()
     if text.lower().startswith(net.hrp + "1"):
+        if text != text.lower() and text != text.upper():
+            # BIP173: mixed case is invalid (the checksum covers the letters, not their case).
+            raise AddressError(MIXED_CASE)
         ver, prog = bech32.decode(net.hrp, text)
         if ver is None or prog is None:
             raise AddressError("the address's checksum is wrong: check for a typo")
         if ver == 0 and len(prog) in (20, 32):
             return bytes([0, len(prog)]) + bytes(prog)
+        if ver == 1 and len(prog) == 32:
+            return bytes([0x51, 32]) + bytes(prog)
         if 1 <= ver <= 16 and 2 <= len(prog) <= 40:
-            return bytes([0x50 + ver, len(prog)]) + bytes(prog)
+            # Valid bech32m, but no soft fork gives these outputs rules yet (a version-1
+            # program of 20 bytes is not taproot): today anyone can spend what is sent there.
+            raise AddressError(UNDEFINED_WITNESS)
         raise AddressError("not a valid segwit address")
     try:
         raw = base58.decode_check(text)

@@ -257,6 +257,15 @@ class TermwalletApp(App[int]):
                 self._through_gate,
             )
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A screen that `takes_every_key` (the unlock screen) leaves no app action reachable
+        behind it: no mode switch (1-4), no quit on a typed 'q', no command palette. Only the
+        language may change. Its own bindings run on the screen, not here."""
+        stack = self.screen_stack
+        if stack and getattr(stack[-1], "takes_every_key", False):
+            return action == "toggle_language"
+        return True
+
     def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
         """Never write a screen that shows a secret (a new recovery phrase) to a file."""
         if any(getattr(s, "shows_secret", False) for s in self.screen_stack):

@@ -7,10 +7,13 @@ frame does not wait for libraries it will not use yet.
 from __future__ import annotations
 
 import argparse
+import contextvars
 import importlib
 import pkgutil
+import re
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from tui import commands
 
@@ -60,9 +63,57 @@ def _command_modules(argv: Sequence[str]) -> list[str]:
     return sorted(m.name for m in pkgutil.iter_modules(commands.__path__))
 
 
+# Options whose value is a secret when someone types them, whether or not we define them.
+_SECRET_OPTION = re.compile(
+    r"-{1,2}(?:pass\w*|pw|pwd|pin|mnemonic|seed\w*|phrase|words?|secret|(?:private[-_]?)?key"
+    r"|privkey|xprv|wif|code|totp|otp|token)",
+    re.IGNORECASE,
+)
+_argv: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar("argv", default=())
+
+
+def _secret_tokens(argv: Sequence[str]) -> set[str]:
+    """The arguments an error message must not repeat: values of secret-named options, words of
+    a recovery phrase given as arguments (three or more wordlist words), anything the support
+    scrubber would refuse. argparse quotes unknown arguments back, into terminals, logs and CI
+    output; the values are already in the shell history, but need not be in more places."""
+    hidden: set[str] = set()
+    for i, arg in enumerate(argv):
+        name, eq, value = arg.partition("=")
+        if _SECRET_OPTION.fullmatch(name):
+            if eq:
+                hidden.add(arg)
+                hidden.add(value)
+            elif i + 1 < len(argv):
+                hidden.add(argv[i + 1])
+    plain = [a for a in argv if not a.startswith("-")]
+    if plain:
+        # Only on this error path: the word lists take a moment to load.
+        from wallet.support.scrubber import is_wordlist_word, scan
+
+        words = [a for a in plain if is_wordlist_word(a)]
+        if len(words) >= 3:
+            hidden.update(words)
+        hidden.update(a for a in argv if scan(a))
+        joined = " ".join(argv)
+        for f in scan(joined):
+            hidden.update(a for a in argv if a and a in joined[f.start : f.end])
+    return {h for h in hidden if h}
+
+
+class SafeArgumentParser(argparse.ArgumentParser):
+    """argparse, except that its error messages never repeat an argument that looks secret."""
+
+    def error(self, message: str) -> NoReturn:
+        argv = _argv.get() or tuple(sys.argv[1:])
+        for token in sorted(_secret_tokens(argv), key=len, reverse=True):
+            message = re.sub(rf"(?<![^\s'\"]){re.escape(token)}(?![^\s'\",])", "[hidden]", message)
+        super().error(message)
+
+
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The parser for `argv` (default: the command line); see COMMANDS."""
-    parser = argparse.ArgumentParser(
+    parser = SafeArgumentParser(
         prog="termwallet",
         description="A terminal wallet for Bitcoin, Litecoin, Ethereum and ERC-20 tokens.",
     )
@@ -89,7 +140,11 @@ def _warn_misplaced_config() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(argv)
-    args = parser.parse_args(argv)
+    token = _argv.set(tuple(sys.argv[1:] if argv is None else argv))
+    try:
+        args = parser.parse_args(argv)
+    finally:
+        _argv.reset(token)
     if args.version:
         from importlib.metadata import version
 
@@ -107,5 +162,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         print(f"termwallet: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:
+        # Damaged local files: the store and keystore say what is wrong in their messages
+        # (paths and reasons, never secrets); anything else is a bug and keeps its traceback.
+        import sqlite3
+
+        from wallet.keystore import KeystoreError
+        from wallet.store import StoreError
+
+        if isinstance(exc, StoreError | KeystoreError):
+            print(f"termwallet: {_printable(str(exc))}", file=sys.stderr)
+            return 2
+        if isinstance(exc, sqlite3.DatabaseError):
+            print(
+                "termwallet: the wallet database is damaged (" + type(exc).__name__ + "); "
+                "restore it from a backup. The keystore was not touched.",
+                file=sys.stderr,
+            )
+            return 2
+        raise
     except KeyboardInterrupt:
         return 130
+
+
+def _printable(text: str) -> str:
+    """Paths in messages are outside text: control characters are escaped, not sent raw."""
+    return "".join(c if c.isprintable() or c == "\n" else repr(c)[1:-1] for c in text)

@@ -277,6 +277,7 @@ class AccountBook:
             address, script = to_checksum_address(address), ScriptKind.ETH
         else:
             script = _segwit_script(spec.hrp or "", address)
+            address = address.lower()  # all-caps is valid (QR codes); stored as everyone writes it
         self._refuse_watched(spec.family, script, address)
         wallet_id = self._wallet(label or "Watch-only", "watch")
         return self._insert(
@@ -383,6 +384,12 @@ class AccountBook:
 
 def _segwit_script(hrp: str, address: str) -> ScriptKind:
     from bip_utils import SegwitBech32Decoder
+
+    from chains.utxo import MIXED_CASE
+
+    if address != address.lower() and address != address.upper():
+        # As `send` refuses it (chains.utxo.address_to_script): BIP173 makes mixed case invalid.
+        raise AccountError(MIXED_CASE)
 
     try:
         version, program = SegwitBech32Decoder.Decode(hrp, address.lower())

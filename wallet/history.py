@@ -634,17 +634,21 @@ class HistoryStore:
             writer.writerow(
                 [
                     datetime.fromtimestamp(r.ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                    r.network, r.account, r.tx_hash, r.log_index, r.status, r.direction,
-                    r.kind, r.asset, r.symbol,
+                    # Every text cell is guarded: symbols, methods and counterparties come
+                    # from chain data anyone can write (a token named =HYPERLINK(...)).
+                    _csv_safe(r.network), _csv_safe(r.account), _csv_safe(r.tx_hash),
+                    r.log_index, _csv_safe(r.status), _csv_safe(r.direction),
+                    _csv_safe(r.kind), _csv_safe(r.asset), _csv_safe(r.symbol),
                     "" if r.decimals is None
                     else format_amount(r.amount, r.decimals).replace(",", ""),
-                    r.amount, r.counterparty,
+                    r.amount, _csv_safe(r.counterparty),
                     "" if r.fee is None
                     else format_amount(r.fee, native_decimals).replace(",", ""),
                     "" if r.fee is None else r.fee,
                     "" if r.block is None else r.block,
                     "" if r.nonce is None else r.nonce,
-                    r.method, int(r.made_here), "|".join(flag_names(r.flags)),
+                    _csv_safe(r.method), int(r.made_here),
+                    _csv_safe("|".join(flag_names(r.flags))),
                     _csv_safe(r.label), _csv_safe(r.note),
                 ]
             )  # fmt: skip
@@ -652,10 +656,17 @@ class HistoryStore:
         return n
 
 
-def _csv_safe(text: str) -> str:
-    """A cell a spreadsheet would run as a formula (=, +, -, @) is quoted with a leading
-    apostrophe: labels and notes are the user's text, but exports get opened in Excel."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+
+
+def _csv_safe(text: str | None) -> str:
+    """A cell a spreadsheet would run as a formula (=, +, -, @, also after leading spaces or as
+    their fullwidth forms, which some spreadsheets fold) is quoted with a leading apostrophe:
+    exports get opened in Excel, and labels, notes, token symbols and method names are text
+    that others or the user wrote."""
+    if text is None:
+        return ""
+    return "'" + text if text.lstrip(" ")[:1] in _FORMULA_START else text
 
 
 def native_of(network: str) -> tuple[str, int]:

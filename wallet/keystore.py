@@ -55,6 +55,8 @@ class WeakPassword(KeystoreError):
 
 
 MIN_PASSWORD_LENGTH = 8
+# A keystore is about 1 KB (the phrase, passphrase, TOTP secret and code hashes, encrypted).
+MAX_KEYSTORE_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -178,6 +180,8 @@ class UnlockedWallet:
         self._secrets: Secrets | None = secrets_
         self._key = key
         self._header = header
+        # The keystore's mode before unlocking tightened it to 0600 (None: it was private).
+        self.fixed_mode: int | None = None
 
     def __repr__(self) -> str:
         state = "locked" if self._secrets is None else "unlocked"
@@ -272,12 +276,7 @@ class Keystore:
         write_private_file(self.path, json.dumps(doc, indent=1).encode())
 
     def _read(self) -> tuple[dict[str, Any], KdfParams, bytes, bytes]:
-        try:
-            raw = self.path.read_bytes()
-        except FileNotFoundError:
-            raise KeystoreMissing(
-                f"no keystore at {self.path}: create or restore a wallet"
-            ) from None
+        raw = self._read_bytes()
         try:
             doc = json.loads(raw)
             header = {k: doc[k] for k in ("version", "kdf", "cipher")}
@@ -307,6 +306,29 @@ class Keystore:
             raise KeystoreCorrupt("the keystore's salt or nonce has the wrong length")
         return header, params, nonce, ct
 
+    def _read_bytes(self) -> bytes:
+        """The file's bytes, or KeystoreMissing/KeystoreCorrupt saying why not. Only a regular
+        file of sane size is read (a folder, or a link to /dev/zero, would otherwise raise
+        deep inside or fill the memory); nothing is ever written here."""
+        import stat
+
+        try:
+            with self.path.open("rb") as fh:
+                if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                    raise KeystoreCorrupt(f"{self.path} is not a regular file: not read")
+                raw = fh.read(MAX_KEYSTORE_BYTES + 1)
+        except FileNotFoundError:
+            raise KeystoreMissing(
+                f"no keystore at {self.path}: create or restore a wallet"
+            ) from None
+        except IsADirectoryError:
+            raise KeystoreCorrupt(f"{self.path} is a folder, not a keystore: not read") from None
+        except OSError as exc:
+            raise KeystoreCorrupt(f"cannot read {self.path}: {exc.strerror}") from None
+        if len(raw) > MAX_KEYSTORE_BYTES:
+            raise KeystoreCorrupt(f"{self.path} is far larger than a keystore: not read")
+        return raw
+
     def unlock(self, password: str) -> UnlockedWallet:
         from cryptography.exceptions import InvalidTag
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -326,9 +348,26 @@ class Keystore:
                 "the keystore decrypted but its content is not understood"
             ) from None
         unlocked = UnlockedWallet(self, s, key, header)
+        unlocked.fixed_mode = self._make_private()
         if not self._explicit_kdf and params.weaker_than(DEFAULT_KDF):
             self.change_password(unlocked, password)
         return unlocked
+
+    def _make_private(self) -> int | None:
+        """chmod 0600 a keystore others could read (copied with cp, unpacked from a backup);
+        returns the mode it had, for the warning. Only after a successful unlock: a file that
+        is not ours stays untouched."""
+        import logging
+        import stat
+
+        mode = stat.S_IMODE(self.path.stat().st_mode)
+        if not mode & 0o077:
+            return None
+        self.path.chmod(0o600)
+        logging.getLogger(__name__).warning(
+            "the keystore was readable by others (mode %o); it is now 0600", mode
+        )
+        return mode
 
     def change_password(self, unlocked: UnlockedWallet, new_password: str) -> None:
         """New salt, today's KDF parameters, new key; the unlocked wallet keeps working."""

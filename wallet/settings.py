@@ -101,6 +101,19 @@ class Settings(BaseSettings):
                     raise ValueError(f"'{url}' must start with ssl:// (or tcp://)")
         return value
 
+    @field_validator("rpc_urls")
+    @classmethod
+    def _rpc_urls(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        # Only network schemes: file:// (or anything else) would make the node client read
+        # local files, or fail deep inside it with a traceback.
+        for urls in value.values():
+            for url in urls:
+                if not url.startswith(("https://", "http://", "wss://", "ws://")):
+                    raise ValueError(
+                        f"{url!r} must start with https:// or wss:// (or http://, ws://)"
+                    )
+        return value
+
     @field_validator("esplora_urls")
     @classmethod
     def _esplora_urls(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:

@@ -53,13 +53,28 @@ class Store:
             self.path, isolation_level=None, check_same_thread=False, factory=_Connection
         )
         self.db.row_factory = sqlite3.Row
+        try:
+            self._open()
+        except sqlite3.DatabaseError:
+            # Not a database, truncated, or damaged: say so and change nothing (the recovery
+            # phrase and the keystore are what matter; this file can be rebuilt from them).
+            self.db.close()
+            raise StoreError(
+                f"{self.path} is damaged or not a termwallet database; it was not changed. "
+                "Restore it from a backup, or move it aside: the keystore (your keys) is a "
+                "separate file and was not touched"
+            ) from None
+        self.path.chmod(0o600)
+        self.migrate()  # its own errors are bugs, not damage: they keep their type
+
+    def _open(self) -> None:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.execute("PRAGMA busy_timeout=5000")
         # A crash must not lose a committed signed transaction: FULL syncs the WAL on commit.
         self.db.execute("PRAGMA synchronous=FULL")
-        self.path.chmod(0o600)
-        self.migrate()
+        # Reads the schema: a file that is no database, or a truncated one, fails here.
+        self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()
 
     @property
     def schema_version(self) -> int:

@@ -220,3 +220,23 @@ def test_finalize_refuses_a_psbt_for_another_transaction() -> None:
         finalize_psbt(a.psbt, a)
     with pytest.raises(PsbtAssemblyError, match="no valid PSBT"):
         finalize_psbt(b"psbt\xff garbage", a)
+
+
+@pytest.mark.parametrize(
+    ("version", "size"), [(1, 20), (1, 40), (2, 32), (16, 2)], ids=lambda v: str(v)
+)
+def test_witness_programs_without_rules_are_refused(version: int, size: int) -> None:
+    """Valid bech32m, but anyone can spend such outputs today (a 20-byte v1 is not taproot)."""
+    from bip_utils import SegwitBech32Encoder
+
+    address = SegwitBech32Encoder.Encode("bc", version, bytes(range(size)))
+    with pytest.raises(AddressError, match="anyone could take"):
+        address_to_script(address, utxo_network("btc"))
+
+
+def test_mixed_case_bech32_is_refused_and_all_caps_accepted() -> None:
+    address = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"
+    net = utxo_network("btc")
+    with pytest.raises(AddressError, match="mixes upper and lower case"):
+        address_to_script("bc1qAR0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq", net)
+    assert address_to_script(address.upper(), net) == address_to_script(address, net)

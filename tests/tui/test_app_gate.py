@@ -210,3 +210,43 @@ async def test_several_wallets_are_offered_at_start(termwallet_home: Path) -> No
             await settle(pilot)
         assert app.session.addresses == (_expected(two, "", "eth"),)
         assert "Second" in _text(app)
+
+
+async def test_locked_out_unlock_screen_takes_every_key(termwallet_home: Path) -> None:
+    """While the wait lasts the password box is disabled; what is typed then must reach nothing
+    behind the screen: not Support (4) and a new ticket (n), not quit (q), not the palette."""
+    from textual.command import CommandPalette
+
+    from wallet.lockout import Lockout
+    from wallet.store import Store
+
+    paths = _configure(termwallet_home)
+    app = make_app(services=UserServices(paths), language="en")
+    async with app.run_test(size=(80, 30)) as pilot:
+        await settle(pilot)
+        await _restore(pilot)
+    store = Store(paths.database)
+    lockout = Lockout(store)
+    for _ in range(3):
+        lockout.record_failure()
+    store.close()
+
+    app = make_app(services=UserServices(paths), language="en")
+    async with app.run_test(size=(80, 30)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, UnlockScreen)
+        assert "Try again in" in _text(app)
+        mode = app.current_mode
+        for keys in ("wrongpass4", "4n", "123", "abcq"):
+            await pilot.press(*keys, "enter")
+            await settle(pilot)
+            assert isinstance(app.screen, UnlockScreen), keys
+            assert app.current_mode == mode and app.is_running, keys
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        assert not isinstance(app.screen, CommandPalette)
+        assert isinstance(app.screen, UnlockScreen)
+        assert app.status is not None and app.status.locked is True
+        await pilot.press("ctrl+q")  # the screen's own quit still works
+        await pilot.pause()
+        assert not app.is_running

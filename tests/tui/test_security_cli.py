@@ -233,3 +233,16 @@ def test_watch_add_then_accounts_lists_it(capsys: pytest.CaptureFixture[str]) ->
     assert "private key" in err and xprv not in err
     assert main(["watch", "add", "ltc", ZPUB_FIRST]) == 2
     assert "ltc1" in capsys.readouterr().err
+
+
+def test_watch_add_refuses_mixed_case_bech32_as_send_does(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    mixed = "bc1qCR8te4kr609gcawutmrza0j4xv80jy8z306fyu"
+    assert mixed.lower() == ZPUB_FIRST
+    assert main(["watch", "add", "btc", mixed]) == 2
+    assert "mixes upper and lower case" in capsys.readouterr().err
+    assert main(["watch", "add", "btc", ZPUB_FIRST.upper()]) == 0  # all caps is valid (QR)
+    assert ZPUB_FIRST in capsys.readouterr().out  # stored as everyone writes it
+    assert main(["accounts", "--json"]) == 0
+    assert [r["address"] for r in json.loads(capsys.readouterr().out)] == [ZPUB_FIRST]

@@ -125,6 +125,14 @@ def test_refusals_are_clear_without_a_node(
     typo = first[:-1] + ("q" if first[-1] != "q" else "p")
     assert main(["send", "ltc-regtest", typo, "0.1", "--dry-run"]) == 2
     assert "checksum is wrong" in capsys.readouterr().err
+    assert main(["send", "ltc-regtest", first.upper()[:8] + first[8:], "0.1", "--dry-run"]) == 2
+    assert "mixes upper and lower case" in capsys.readouterr().err
+    # Version 1 with a 20-byte program: valid bech32m, not taproot, anyone can spend it today.
+    from bip_utils import SegwitBech32Encoder
+
+    v1_20 = SegwitBech32Encoder.Encode("rltc", 1, bytes(range(20)))
+    assert main(["send", "ltc-regtest", v1_20, "0.1", "--dry-run"]) == 2
+    assert "anyone could take" in capsys.readouterr().err
     assert main(["send", "ltc-regtest", first, "0.1", "--dry-run"]) == 2
     assert "Cannot reach node tcp://127.0.0.1:9" in capsys.readouterr().err
     assert main(["send", "ltc-regtest", "x", "1", "--asset", "USDC"]) == 2

@@ -176,3 +176,18 @@ def test_production_parameters_and_upgrade(tmp_path: Path):
 
 def test_default_location_is_the_data_dir(termwallet_home: Path):
     assert Keystore().path == termwallet_home / "data" / "keystore.json"
+
+
+def test_a_keystore_others_can_read_is_made_private_on_unlock(
+    ks: Keystore, caplog: pytest.LogCaptureFixture
+):
+    ks.create(PHRASE, PASSWORD)
+    ks.path.chmod(0o644)
+    with pytest.raises(WrongPassword):
+        Keystore(ks.path, kdf=CHEAP).unlock("not the password")
+    assert stat.S_IMODE(ks.path.stat().st_mode) == 0o644  # not ours until it decrypts
+    unlocked = Keystore(ks.path, kdf=CHEAP).unlock(PASSWORD)
+    assert unlocked.fixed_mode == 0o644
+    assert stat.S_IMODE(ks.path.stat().st_mode) == 0o600
+    assert "readable by others" in caplog.text and PASSWORD not in caplog.text
+    assert Keystore(ks.path, kdf=CHEAP).unlock(PASSWORD).fixed_mode is None

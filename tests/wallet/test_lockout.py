@@ -85,3 +85,63 @@ def test_idle_timer():
     clock.now += 60
     assert idle.expired()
     assert not IdleTimer(0, clock=clock).expired()  # 0: auto-lock is off
+
+
+def _locked(tmp_path: Path, **clocks: object) -> Lockout:
+    lock = Lockout(Store(tmp_path / "db.sqlite3"), **clocks)  # type: ignore[arg-type]
+    for _ in range(3):
+        lock.record_failure()
+    return lock
+
+
+def test_wall_clock_moved_either_way_changes_nothing(tmp_path: Path):
+    wall, ticks = Clock(), Clock()
+    lock = _locked(tmp_path, clock=wall, ticks=ticks, boot_id=lambda: "boot-1")
+    wall.now += 3600  # the process's clock jumped an hour: no guess for free
+    assert lock.check() == BASE_DELAY
+    wall.now -= 7200
+    assert lock.check() == BASE_DELAY
+    ticks.now += 30  # the boot clock says the wait is over
+    assert lock.check() == 0
+
+
+def test_after_a_reboot_the_wall_clock_counts_only_up_to_the_time_since_boot(tmp_path: Path):
+    wall, ticks = Clock(), Clock()
+    boot = ["boot-1"]
+    lock = _locked(tmp_path, clock=wall, ticks=ticks, boot_id=lambda: boot[0])
+    boot[0], ticks.now = "boot-2", 5.0  # rebooted 5 s ago, clock moved an hour on
+    wall.now += 3600
+    assert lock.check() == BASE_DELAY - 5
+    wall.now -= 3598  # a wall clock saying less (2 s) than the boot clock allows: believed
+    assert lock.check() == BASE_DELAY - 2
+
+
+class _Spy(Keystore):
+    """The real keystore, noting how many failures were counted when the KDF started."""
+
+    seen: list[int]
+    lockout: Lockout
+
+    def unlock(self, password: str):  # type: ignore[no-untyped-def]
+        self.seen.append(self.lockout.failures)
+        return super().unlock(password)
+
+
+def test_the_attempt_is_counted_before_the_kdf_runs(tmp_path: Path):
+    ks = _Spy(tmp_path / "keystore.json", kdf=KdfParams.cheap_for_tests())
+    ks.create(PHRASE, "the right password")
+    ks.lockout, ks.seen = Lockout(Store(tmp_path / "db.sqlite3"), clock=Clock()), []
+    with pytest.raises(WrongPassword):
+        guarded_unlock(ks, ks.lockout, "wrong password")
+    guarded_unlock(ks, ks.lockout, "the right password")
+    assert ks.seen == [1, 2] and ks.lockout.failures == 0
+
+
+def test_a_missing_keystore_is_not_a_guess(tmp_path: Path):
+    from wallet.keystore import KeystoreMissing
+
+    lock = Lockout(Store(tmp_path / "db.sqlite3"), clock=Clock())
+    for _ in range(5):
+        with pytest.raises(KeystoreMissing):
+            guarded_unlock(Keystore(tmp_path / "none.json"), lock, "whatever password")
+    assert lock.failures == 0 and lock.check() == 0

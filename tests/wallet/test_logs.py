@@ -1,8 +1,10 @@
 """Secrets never reach the log file, whatever path they take into a record."""
 
 import logging
+import os
 import stat
 from collections.abc import Iterator
+from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 import pytest
@@ -59,3 +61,22 @@ def test_recent_lines_reads_the_tail(log_dir: Path) -> None:
     _flush()
     lines = recent_lines(log_dir, 10)
     assert len(lines) == 10 and lines[-1].endswith("line 79")
+
+
+def test_log_files_stay_private_after_rotation(log_dir: Path) -> None:
+    old_umask = os.umask(0o022)  # the common default, which makes open() create 0644 files
+    try:
+        handler = next(h for h in logging.getLogger().handlers if getattr(h, "_termwallet", 0))
+        logging.getLogger("wallet.test").warning("before the rollover")
+        assert isinstance(handler, RotatingFileHandler)
+        handler.doRollover()
+        logging.getLogger("wallet.test").warning("after the rollover")
+        _flush()
+    finally:
+        os.umask(old_umask)
+    files = sorted(log_dir.iterdir())
+    assert [f.name for f in files] == ["termwallet.log", "termwallet.log.1"]
+    assert {f.name: stat.S_IMODE(f.stat().st_mode) for f in files} == {
+        "termwallet.log": 0o600,
+        "termwallet.log.1": 0o600,
+    }

@@ -372,6 +372,14 @@ def _device_totp(user: Any, password_file: Path | None, totp_file: Path | None) 
         _unlock(user, password_file, totp_file).close()
 
 
+def warn_fixed_mode(unlocked: Any) -> None:
+    """Say so when unlocking had to make the keystore private again (on stderr)."""
+    from tui.i18n import t
+
+    if unlocked.fixed_mode is not None:
+        print("! " + t("unlock.mode_fixed", mode=f"{unlocked.fixed_mode:o}"), file=sys.stderr)
+
+
 def _unlock(user: Any, password_file: Path | None, totp_file: Path | None = None) -> Any:
     """The signer, unlocked through the same lockout as the app: wrong passwords from a script
     wait out the same growing delay. When two-factor authentication is on for sending, the
@@ -385,10 +393,9 @@ def _unlock(user: Any, password_file: Path | None, totp_file: Path | None = None
     if not keystore.exists():
         raise CliError("this wallet has no keys to sign with (watch-only)")
     if password_file is not None:
-        try:
-            password = password_file.read_text("utf-8").rstrip("\r\n")
-        except OSError as exc:
-            raise CliError(f"cannot read {password_file}: {exc.strerror}") from None
+        from tui.user_files import SECRET_LIMIT, read_user_text
+
+        password = read_user_text(password_file, limit=SECRET_LIMIT).rstrip("\r\n")
     elif sys.stdin.isatty():
         import getpass
 
@@ -399,6 +406,7 @@ def _unlock(user: Any, password_file: Path | None, totp_file: Path | None = None
         unlocked = guarded_unlock(keystore, user.lockout, password)
     except KeystoreError as exc:
         raise CliError(str(exc)) from None
+    warn_fixed_mode(unlocked)
     try:
         authorize_cli_send(user.store, unlocked, totp_file)
         return unlocked.signer()

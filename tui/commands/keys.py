@@ -124,10 +124,9 @@ class _Secrets:
         from tui.cli import CliError
 
         if path is not None:
-            try:
-                text = path.read_text(encoding="utf-8")
-            except OSError as exc:
-                raise CliError(f"cannot read {path}: {exc.strerror}") from None
+            from tui.user_files import SECRET_LIMIT, read_user_text
+
+            text = read_user_text(path, limit=SECRET_LIMIT)
             return text.rstrip("\r\n")
         if self._interactive:
             import getpass
@@ -177,12 +176,14 @@ def run_init(args: argparse.Namespace) -> int:
     if args.show_on_device or args.name:
         raise CliError("--show-on-device and --name are for --device ID")
     keystore = Keystore()
+    reader = _Secrets(sys.stdin)
     if keystore.exists():
+        if not args.restore and not args.mnemonic_file and _needs_rebuild():
+            return _rebuild_accounts(args, keystore, reader)
         raise CliError(
             f"a wallet already exists ({keystore.path}); move that file away first if you "
             "really mean to replace it"
         )
-    reader = _Secrets(sys.stdin)
     if args.restore:
         mnemonic = reader.read(args.mnemonic_file, "Recovery phrase: ")
         try:
@@ -232,6 +233,51 @@ def run_init(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         print(mnemonic, file=sys.stderr)
+    return 0
+
+
+def _needs_rebuild() -> bool:
+    """A keystore but no software accounts in the store: the database was deleted or replaced
+    (it holds no secret and can be rebuilt from the keystore)."""
+    store = _store()
+    try:
+        return not any(not a.watch_only for a in _book(store).list())
+    finally:
+        store.close()
+
+
+def _rebuild_accounts(args: argparse.Namespace, keystore: Any, reader: _Secrets) -> int:
+    """`termwallet init` over an existing keystore whose accounts are gone: unlock it (through
+    the lockout) and write its default accounts again. The keystore is only read."""
+    from tui.cli import CliError
+    from wallet.accounts import AccountBook, AccountError
+    from wallet.keystore import KeystoreError
+    from wallet.lockout import Lockout, guarded_unlock
+
+    password = reader.read(args.password_file, "Keystore password: ")
+    store = _store()
+    try:
+        unlocked = guarded_unlock(keystore, Lockout(store), password)
+    except KeystoreError as exc:
+        store.close()
+        raise CliError(str(exc)) from None
+    signer = unlocked.signer()
+    try:
+        book = AccountBook(store)
+        accounts = book.add_default_accounts(signer, book.software_wallet())
+    except AccountError as exc:
+        raise CliError(f"the accounts were not rebuilt: {exc}") from None
+    finally:
+        signer.close()
+        unlocked.lock()
+        store.close()
+    if args.json:
+        print(json.dumps({"keystore": str(keystore.path), "rebuilt": True,
+                          "accounts": [a.to_json() for a in accounts]}, indent=2))  # fmt: skip
+    else:
+        print(f"Accounts rebuilt from the existing keystore {keystore.path}", file=sys.stderr)
+        for a in accounts:
+            print(f"{a.family:12} {a.script.value:7} {a.address}")
     return 0
 
 
@@ -291,7 +337,16 @@ def run_accounts(args: argparse.Namespace) -> int:
         print(json.dumps([a.to_json() for a in accounts], indent=2))
         return 0
     if not accounts:
-        print("No accounts yet: run `termwallet init` (or --restore).", file=sys.stderr)
+        from wallet.keystore import Keystore
+
+        if Keystore().exists():
+            print(
+                "No accounts in the database, but a keystore exists: `termwallet init` "
+                "rebuilds the accounts from it (it asks for its password).",
+                file=sys.stderr,
+            )
+        else:
+            print("No accounts yet: run `termwallet init` (or --restore).", file=sys.stderr)
         return 0
     for a in accounts:
         kind = "watch-only" if a.watch_only else (a.path or "")

@@ -76,13 +76,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def read_code(path: Path | None, prompt: str = "Two-factor code: ") -> str | None:
     """A code from `path`, the terminal (not echoed: recovery codes last), or stdin's next
     line; None when none was given."""
-    from tui.cli import CliError
 
     if path is not None:
-        try:
-            return path.read_text(encoding="utf-8").strip() or None
-        except OSError as exc:
-            raise CliError(f"cannot read {path}: {exc.strerror}") from None
+        from tui.user_files import SECRET_LIMIT, read_user_text
+
+        return read_user_text(path, limit=SECRET_LIMIT).strip() or None
     if sys.stdin.isatty():
         import getpass
 
@@ -126,10 +124,14 @@ def _unlock(password_file: Path | None, reader: _Secrets) -> tuple[Any, Any]:
     password = reader.read(password_file, "Keystore password: ")
     store = _store()
     try:
-        return store, guarded_unlock(keystore, Lockout(store), password)
+        unlocked = guarded_unlock(keystore, Lockout(store), password)
     except KeystoreError as exc:
         store.close()
         raise CliError(str(exc)) from None
+    from tui.commands.evm import warn_fixed_mode
+
+    warn_fixed_mode(unlocked)
+    return store, unlocked
 
 
 def run_enable(args: argparse.Namespace) -> int:

@@ -14,7 +14,6 @@ import asyncio
 import json
 import sys
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 _CATEGORIES = (
@@ -86,14 +85,11 @@ def _context(args: argparse.Namespace) -> tuple[Any, Any]:
 
 
 def _read_text(source: str) -> str:
-    from tui.cli import CliError
+    from tui.user_files import TEXT_LIMIT, read_stdin_text, read_user_text
 
     if source == "-":
-        return sys.stdin.read()
-    try:
-        return Path(source).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CliError(f"cannot read {source}: {exc.strerror}") from None
+        return read_stdin_text(limit=TEXT_LIMIT)
+    return read_user_text(source, limit=TEXT_LIMIT)
 
 
 def _fmt(when: datetime) -> str:
@@ -118,9 +114,10 @@ def refusal_lines(exc: Any) -> list[str]:
 
     lines = [t("support.scrub.refused", count=len(exc.findings))]
     for f in exc.findings:
-        lines.append(
-            "  - " + t(f"support.scrub.{f.kind.value}", field=f.field, start=f.start + 1, end=f.end)
-        )
+        line = t(f"support.scrub.{f.kind.value}", field=f.field, start=f.start + 1, end=f.end)
+        if f.also:
+            line += " " + t("support.scrub.continues", fields=", ".join(f.also))
+        lines.append("  - " + line)
     lines.append(t("support.scrub.never_needed"))
     return lines
 

@@ -309,6 +309,8 @@ class SupportScreen(MainScreen):
                 self.desk,
                 gather=lambda: gather_diagnostics(self.app),
                 known_transactions=known_transactions(session),
+                # A pasted key that derives one of these is refused however it is written.
+                own_addresses=tuple(getattr(session, "addresses", ()) or ()),
             ),
             self._ticket_written,
         )
@@ -378,8 +380,10 @@ def refusal_text(exc: Any) -> str:
     lines = [t("support.scrub.refused", count=len(exc.findings))]
     for f in exc.findings:
         field = t(f"support.field.{f.field}")
-        lines.append(
-            "• " + t(f"support.scrub.{f.kind.value}", field=field, start=f.start + 1, end=f.end)
-        )
+        line = t(f"support.scrub.{f.kind.value}", field=field, start=f.start + 1, end=f.end)
+        if f.also:
+            names = ", ".join(t(f"support.field.{n}") for n in f.also)
+            line += " " + t("support.scrub.continues", fields=names)
+        lines.append("• " + line)
     lines.append(t("support.scrub.never_needed"))
     return "\n".join(lines)

@@ -55,11 +55,13 @@ class NewTicketScreen(ReportsFailures, Screen[Any]):
         *,
         gather: Callable[[], Awaitable[Diagnostics]],
         known_transactions: Sequence[str] = (),
+        own_addresses: Sequence[str] = (),
     ) -> None:
         super().__init__()
         self.desk = desk
         self._gather = gather
         self._known = tuple(known_transactions)
+        self._own = tuple(own_addresses)
         self.diagnostics: Diagnostics | None = None
         self.prepared: PreparedTicket | None = None
 
@@ -240,7 +242,11 @@ class NewTicketScreen(ReportsFailures, Screen[Any]):
         try:
             # A thread: the scrubber's Chinese-phrase check scores every window of long text.
             prepared = await asyncio.to_thread(
-                self.desk.prepare, draft, diagnostics, known_tx_hashes=self._known
+                self.desk.prepare,
+                draft,
+                diagnostics,
+                known_tx_hashes=self._known,
+                own_addresses=self._own,
             )
         except SecretRefused as exc:
             self._status(refusal_text(exc), error=True)

@@ -32,8 +32,12 @@ class UnlockScreen(ReportsFailures, Screen[Any]):
     CSS_PATH = "../styles/keys.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "submit", "bind.unlock", show=True, priority=False),
-        Binding("ctrl+q", "app.quit", "bind.quit", show=True),
+        Binding("ctrl+q", "quit", "bind.quit", show=True),
     ]
+    # The app runs none of its own actions while this screen is on top (TermwalletApp.
+    # check_action): keys typed while the password box is disabled (locked out) must not reach
+    # the screens behind it, quit on a 'q' or open the command palette.
+    takes_every_key = True
 
     def __init__(
         self,
@@ -56,7 +60,14 @@ class UnlockScreen(ReportsFailures, Screen[Any]):
             yield Static(t("unlock.title"), classes="keys-title")
             yield Static(self._reason or t("unlock.prompt"), id="unlock-prompt")
             yield Input(password=True, placeholder=t("unlock.password"), id="unlock-password")
-            yield Input(placeholder=t("unlock.totp_code"), id="unlock-totp", classes="hidden")
+            # Disabled, not only hidden, until the password is right: a hidden Input can still
+            # take the focus (and typed keys) while the password box is disabled.
+            yield Input(
+                placeholder=t("unlock.totp_code"),
+                id="unlock-totp",
+                classes="hidden",
+                disabled=True,
+            )
             yield Static("", id="unlock-status", classes="keys-status")
         yield Footer()
 
@@ -88,6 +99,9 @@ class UnlockScreen(ReportsFailures, Screen[Any]):
 
     # -- actions -------------------------------------------------------------------------------
 
+    def action_quit(self) -> None:
+        self.app.exit()
+
     def action_submit(self) -> None:
         focused = self.focused
         if isinstance(focused, Input):
@@ -104,7 +118,7 @@ class UnlockScreen(ReportsFailures, Screen[Any]):
             box.disabled = True
             self._status(t("unlock.working"))
             self._unlock(value)
-        elif box.id == "unlock-totp" and value:
+        elif box.id == "unlock-totp" and value and self._guard is not None:
             self._verify(value)
 
     @work(thread=True, exclusive=True, group="unlock", exit_on_error=False)
@@ -142,6 +156,13 @@ class UnlockScreen(ReportsFailures, Screen[Any]):
         box.focus()
 
     def _password_ok(self, unlocked: UnlockedWallet) -> None:
+        if unlocked.fixed_mode is not None:
+            self.app.notify(
+                t("unlock.mode_fixed", mode=f"{unlocked.fixed_mode:o}"),
+                severity="warning",
+                timeout=15,
+                markup=False,
+            )
         guard = self._totp_factory(unlocked) if self._totp_factory else None
         if guard is None or not guard.enabled:
             self.dismiss(unlocked)
@@ -151,6 +172,7 @@ class UnlockScreen(ReportsFailures, Screen[Any]):
         self.query_one("#unlock-prompt", Static).update(t("unlock.totp_prompt"))
         self._status("")
         totp = self.query_one("#unlock-totp", Input)
+        totp.disabled = False
         totp.remove_class("hidden")
         totp.focus()
 

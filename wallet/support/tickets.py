@@ -324,11 +324,13 @@ class SupportDesk:
         diagnostics: Diagnostics,
         *,
         known_tx_hashes: Iterable[str] | None = None,
+        own_addresses: Iterable[str] = (),
     ) -> PreparedTicket:
         """Scrub and render. Raises SecretRefused listing every finding (never the secret).
 
         `known_tx_hashes`: the user's history, when the caller has it. Then each chosen
         transaction must be one of them, and a 64-hex string elsewhere is allowed only if it is.
+        `own_addresses`: the wallet's addresses; a string that derives one is surely a key.
         """
         chosen = {normalize_tx_hash(h) for h in draft.transactions}
         known = (
@@ -341,7 +343,9 @@ class SupportDesk:
             "transactions": "\n".join(draft.transactions),
             "diagnostics": diagnostics.render(),
         }
-        findings = scan_fields(fields, known_tx_hashes=known | chosen)
+        findings = scan_fields(
+            fields, known_tx_hashes=known | chosen, own_addresses=tuple(own_addresses)
+        )
         for i, h in enumerate(draft.transactions):
             if normalize_tx_hash(h) not in known:
                 findings.append(Finding(FindingKind.HEX_KEY, "transactions", i, i + 1))

@@ -64,6 +64,23 @@ class Underpriced(TxRejected):
     code = "TX_UNDERPRICED"
 
 
+class WrongChain(ChainError):
+    """A node answered for another chain than the network's: every answer it gives would be
+    about other money, and what we sign for it would be for the wrong chain."""
+
+    code = "WRONG_CHAIN"
+
+    def __init__(self, url: str, expected: int, got: int | None) -> None:
+        said = "no usable chain id" if got is None else f"chain id {got}"
+        super().__init__(
+            f"refused node {url}: it answered {said}, but this network is chain id {expected}",
+            url=url,
+            expected=expected,
+            got="?" if got is None else got,
+        )
+        self.url = url
+
+
 class CallReverted(ChainError):
     """A read-only contract call reverted; the message is the contract's reason."""
 
@@ -128,6 +145,9 @@ class EvmBackend:
         self._timeout = timeout
         self._w3: Any = None
         self._w3_url: str | None = None
+        # URLs whose eth_chainId matched the network's: a node is asked once, before its first
+        # answer is used (a public RPC of another chain would show other balances as ours).
+        self._checked: set[str] = set()
         self.round_trips = 0  # HTTP requests sent: the bench and tests read it
 
     # -- plumbing ----------------------------------------------------------------------------
@@ -145,22 +165,45 @@ class EvmBackend:
     def _candidates(self) -> list[str]:
         return [self.url, *(u for u in self.network.rpc_urls if u != self.url)]
 
-    async def _call(self, fn: Callable[[Any], Awaitable[T]], *, requests: int = 1) -> T:
-        """fn(w3) on the current node; on NodeUnreachable, on the next URL. Only errors of
-        reachability move on: a node that answers badly is reported, not skipped silently."""
-        last: NodeUnreachable | None = None
+    async def _call(
+        self, fn: Callable[[Any], Awaitable[T]], *, requests: int = 1, checks_chain: bool = False
+    ) -> T:
+        """fn(w3) on the current node; on NodeUnreachable or a node of another chain, on the
+        next URL. Other bad answers are reported, not skipped silently. checks_chain: fn asks
+        for the chain id itself (in its batch, to keep one round trip) when the URL is new."""
+        last: NodeUnreachable | WrongChain | None = None
         for url in self._candidates():
             if url != self.url:
                 await self._drop_client()
                 self.url = url
             try:
                 async with _ErrorMap(url):
+                    if url not in self._checked and not checks_chain:
+                        await self._check_chain(self._web3(), url)
                     self.round_trips += requests
                     return await fn(self._web3())
-            except NodeUnreachable as exc:
-                last = exc
+            except (NodeUnreachable, WrongChain) as exc:
+                # A wrong chain is the more useful message when no URL works.
+                if not isinstance(last, WrongChain):
+                    last = exc
         assert last is not None
         raise last
+
+    async def _check_chain(self, w3: Any, url: str) -> None:
+        expected = self.network.evm_chain_id
+        if expected is None:
+            return
+        self.round_trips += 1
+        reply = await w3.provider.make_request("eth_chainId", [])
+        self._chain_answer(url, reply.get("result") if isinstance(reply, dict) else None)
+
+    def _chain_answer(self, url: str, result: Any) -> None:
+        expected = self.network.evm_chain_id
+        assert expected is not None  # only EVM networks with a chain id are checked
+        got = _hex_int(result)
+        if got != expected:
+            raise WrongChain(url, expected, got)
+        self._checked.add(url)
 
     async def _drop_client(self) -> None:
         if self._w3 is not None:
@@ -204,7 +247,9 @@ class EvmBackend:
 
         pairs = [(AsyncWeb3.to_checksum_address(a), asset) for a in addresses for asset in assets]
         if batch_size is None or len(pairs) <= batch_size:
-            results = await self._call(lambda w3: self._batch(w3, pairs, None), requests=1)
+            results = await self._call(
+                lambda w3: self._batch(w3, pairs, None), requests=1, checks_chain=True
+            )
             if len(results) != len(pairs) + 1:
                 raise BadResponse(
                     f"{self.url} answered {len(results)} of {len(pairs) + 1} requests"
@@ -229,8 +274,9 @@ class EvmBackend:
             out.append(Balance(asset=asset, address=address, amount=value, block=block, as_of=now))
         return out
 
-    @staticmethod
-    async def _batch(w3: Any, pairs: Sequence[tuple[str, Asset]], block: int | None) -> list[Any]:
+    async def _batch(
+        self, w3: Any, pairs: Sequence[tuple[str, Asset]], block: int | None
+    ) -> list[Any]:
         """Raw JSON-RPC in one batch. Written out rather than through web3's contract objects:
         building one contract call costs about a millisecond of CPU in web3, so 1,000 balances
         took over a second of pure Python; a balanceOf call is a fixed 36-byte payload."""
@@ -242,9 +288,16 @@ class EvmBackend:
             else:
                 data = _BALANCE_OF + address[2:].lower().rjust(64, "0")
                 reqs.append(("eth_call", [{"to": asset.contract, "data": data}, at]))
+        url = self.url
+        check = url not in self._checked and self.network.evm_chain_id is not None
+        if check:
+            reqs.insert(0, ("eth_chainId", []))
         replies = await w3.provider.make_batch_request(reqs)
         if not isinstance(replies, list):
             raise BadResponse(f"the node answered a batch with {type(replies).__name__}")
+        if check:
+            first = replies.pop(0) if replies else None
+            self._chain_answer(url, first.get("result") if isinstance(first, dict) else None)
         out: list[Any] = []
         for reply in replies:
             if not isinstance(reply, dict) or "error" in reply:

@@ -1,0 +1,68 @@
+"""The CLI and the wallet against a node that lies (issue 14): anvil behind a proxy whose
+answers are rewritten (tests/fixtures/hostile_node.py). Each test is one case of the issue and
+failed on the code before its fix."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.fixtures.devnet import Devnet
+from tests.fixtures.hostile_node import HostileNode
+from tests.wallet.test_pending_crash import home  # noqa: F401 (fixture)
+from tui.cli import main
+
+pytestmark = pytest.mark.devnet
+TO = "0x00000000000000000000000000000000C0FFEE01"
+
+
+@pytest.fixture
+def liar(home: Path, devnet_snapshot: Devnet) -> Iterator[HostileNode]:  # noqa: F811
+    """The wallet's only RPC URL is the lying proxy (honest until told otherwise)."""
+    node = HostileNode(devnet_snapshot.rpc_url)
+    _urls(node.url)
+    yield node
+    node.close()
+
+
+def _urls(*urls: str) -> None:
+    from wallet.paths import Paths
+
+    quoted = ", ".join(f'"{u}"' for u in urls)
+    Paths.default().config_file.write_text(
+        f'network = "devnet"\nutxo_networks = []\n[rpc_urls]\ndevnet = [{quoted}]\n', "utf-8"
+    )
+
+
+def _nonce(devnet: Devnet) -> int:
+    return int(devnet.rpc("eth_getTransactionCount", [devnet.demo_address, "latest"]), 16)
+
+
+def _send(home: Path, *args: str) -> int:  # noqa: F811
+    return main(["send", "devnet", *args, "--password-file", str(home / "pw")])
+
+
+# -- 6: the chain id of every RPC URL ---------------------------------------------------------
+
+
+def test_a_node_of_another_chain_is_refused_by_name(
+    home: Path,  # noqa: F811
+    liar: HostileNode,
+    devnet_snapshot: Devnet,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    liar.lie("eth_chainId", lambda params, honest: "0x1")
+    assert _send(home, TO, "1", "--yes") == 2
+    err = capsys.readouterr().err
+    assert liar.url in err and "31337" in err and "chain id 1" in err
+    assert _nonce(devnet_snapshot) == 0
+    assert main(["balance", "--json"]) == 3
+    out = json.loads(capsys.readouterr().out)
+    assert out["stale"] is True and liar.url in out["stale_reason"]
+    # With an honest second URL the wallet uses that one and never the liar's answers.
+    _urls(liar.url, devnet_snapshot.rpc_url)
+    assert main(["balance", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["stale"] is False

@@ -33,6 +33,7 @@ ERC20_ABI: list[dict[str, Any]] = [
 _TRANSFER = bytes.fromhex("a9059cbb")  # transfer(address,uint256)
 _APPROVE = bytes.fromhex("095ea7b3")  # approve(address,uint256)
 _SYMBOL, _NAME, _DECIMALS = "0x95d89b41", "0x06fdde03", "0x313ce567"
+MAX_TOKEN_DECIMALS = 36  # chains.models.Asset's bound
 _BALANCE_OF = "0x70a08231"  # balanceOf(address); the address follows, left-padded to 32 bytes
 
 
@@ -375,6 +376,13 @@ class EvmBackend:
             dec = int(decode(["uint8"], bytes(decimals))[0])
         except Exception:
             raise NotAToken(f"{address} has no decimals(): not an ERC-20 token") from None
+        if dec > MAX_TOKEN_DECIMALS:
+            # No real token has more (the largest known use 24-30); with 255 one base unit
+            # would be 10^-255 of a token and any typed amount a number of hundreds of digits.
+            raise NotAToken(
+                f"{address} answers decimals() = {dec}, more than any token has "
+                f"({MAX_TOKEN_DECIMALS} at most): refused"
+            )
         return TokenMetadata(address, _text(bytes(symbol)), _text(bytes(name)), dec)
 
     async def receipt(self, tx_hash: str) -> Receipt | None:

@@ -66,6 +66,35 @@ class NotPending(SendError):
     code = "NOT_PENDING"
 
 
+class TokenChanged(SendError):
+    """The node's answer for a known token's decimals or symbol differs from the token list or
+    from what the user confirmed when first using it. A token's decimals never change: either
+    the node lies or the contract does, and an amount in base units would mean something else
+    than the review shows (10^6 times more for 12 decimals instead of 6)."""
+
+    code = "TOKEN_CHANGED"
+
+    def __init__(self, asset: Asset, symbol: str, decimals: int) -> None:
+        super().__init__(
+            f"{asset.symbol} ({asset.contract}) was confirmed with {asset.decimals} decimals "
+            f"and the symbol {asset.symbol}, but the node now answers {decimals} decimals and "
+            f"the symbol {symbol}: a token's decimals never change, so the node or the "
+            "contract is not telling the truth. Nothing was signed; try another RPC URL.",
+            symbol=asset.symbol,
+            contract=asset.contract,
+            stored=asset.decimals,
+            got=decimals,
+        )
+
+
+def check_token(asset: Asset, symbol: str, decimals: int, *, listed: bool) -> None:
+    """TokenChanged unless the node's answer agrees with what the wallet knows of the token.
+    A listed token's symbol may be written differently on the list (USDC.e), so only its
+    decimals count; a stored token was stored from this contract's own answers."""
+    if decimals != asset.decimals or (not listed and symbol != asset.symbol):
+        raise TokenChanged(asset, symbol, decimals)
+
+
 @dataclass(frozen=True)
 class SendDraft:
     """What the user asked for. amount is base units of `asset`, or MAX."""
@@ -203,6 +232,14 @@ class EvmSender:
         )
         is_contract = await self.backend.is_contract(recipient)
         probe = 1 if draft.amount == MAX else draft.amount
+        if asset.contract is not None:
+            # The token's decimals decide what the amount means: the node must agree with the
+            # list or the stored first confirmation, or nothing is signed.
+            from chains.tokens import find_listed
+
+            meta = await self.backend.token_metadata(asset.contract)
+            listed = find_listed(self.network.id, asset.contract) is not None
+            check_token(asset, meta.symbol or "?", meta.decimals, listed=listed)
         if asset.contract is None:
             to, data = recipient, b""
             gas = NATIVE_TRANSFER_GAS

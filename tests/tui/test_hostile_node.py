@@ -66,3 +66,61 @@ def test_a_node_of_another_chain_is_refused_by_name(
     _urls(liar.url, devnet_snapshot.rpc_url)
     assert main(["balance", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["stale"] is False
+
+
+# -- 1 and 9: token decimals and symbol ------------------------------------------------------
+
+
+def _mined(out: str) -> bool:
+    return json.loads(out.strip().splitlines()[-1])["state"] == "mined"
+
+
+def test_a_token_keeps_the_decimals_it_was_confirmed_with(
+    home: Path,  # noqa: F811
+    liar: HostileNode,
+    devnet_snapshot: Devnet,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from tests.fixtures.hostile_node import (
+        DECIMALS_SELECTOR,
+        SYMBOL_SELECTOR,
+        abi_string,
+        on_call,
+        word,
+    )
+
+    dgld = devnet_snapshot.deployment.token("DGLD")
+    # First use by contract address: what the contract says is shown, confirmed and stored.
+    assert _send(home, TO, "1", "--asset", dgld.address, "--yes", "--json") == 0
+    out = capsys.readouterr()
+    assert _mined(out.out) and f"{dgld.decimals} decimals" in out.err
+    # Later the node answers other decimals: 0.000005 would become 10^6 times more.
+    liar.lie("eth_call", on_call(DECIMALS_SELECTOR, word(dgld.decimals + 6), dgld.address))
+    assert _send(home, TO, "0.000005", "--asset", dgld.address, "--yes") == 2
+    err = capsys.readouterr().err
+    assert "decimals" in err and "Nothing was signed" in err
+    assert _send(home, TO, "0.000005", "--asset", "DGLD", "--yes") == 2
+    assert "Nothing was signed" in capsys.readouterr().err
+    # Another symbol for the same contract stops it too.
+    liar.lie("eth_call", on_call(SYMBOL_SELECTOR, abi_string("USDC"), dgld.address))
+    assert _send(home, TO, "1", "--asset", "DGLD", "--yes") == 2
+    assert "USDC" in capsys.readouterr().err
+    assert _nonce(devnet_snapshot) == 1
+
+
+@pytest.mark.parametrize("decimals", [37, 255])
+def test_absurd_decimals_are_a_message_not_a_traceback(
+    home: Path,  # noqa: F811
+    liar: HostileNode,
+    devnet_snapshot: Devnet,
+    capsys: pytest.CaptureFixture[str],
+    decimals: int,
+) -> None:
+    from tests.fixtures.hostile_node import DECIMALS_SELECTOR, on_call, word
+
+    dgld = devnet_snapshot.deployment.token("DGLD")
+    liar.lie("eth_call", on_call(DECIMALS_SELECTOR, word(decimals)))
+    assert _send(home, TO, "1", "--asset", dgld.address, "--yes") == 2
+    err = capsys.readouterr().err
+    assert f"decimals() = {decimals}" in err and "Traceback" not in err
+    assert _nonce(devnet_snapshot) == 0

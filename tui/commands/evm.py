@@ -176,7 +176,7 @@ async def _send(args: argparse.Namespace) -> int:
             )
         sender = session.sender()
         await sender.reconcile()
-        asset = await _asset(session, args.asset)
+        asset, first_use = await _asset(session, args.asset)
         amount: Any = (
             MAX
             if args.amount.strip().lower() == "max"
@@ -199,6 +199,13 @@ async def _send(args: argparse.Namespace) -> int:
             if input("Send this transaction? [y/N] ").strip().lower() not in ("y", "yes"):
                 print("not sent", file=sys.stderr)
                 return 1
+        if first_use is not None:
+            # The user confirmed this token as shown (decimals included): from now on its
+            # stored decimals and symbol are the truth, and a node answering otherwise is
+            # refused (wallet/send.py TokenChanged).
+            from wallet.tokens import UserTokens
+
+            UserTokens(session.store).add(first_use)
         if early is not None:
             _device_totp(wallet["user"], args.password_file, args.totp_file)
             signer, early = early, None
@@ -307,16 +314,18 @@ def _watched_on_device(device_id: str, network_id: str, path: str, session: Any)
     )
 
 
-async def _asset(session: Any, wanted: str | None) -> Any:
+async def _asset(session: Any, wanted: str | None) -> tuple[Any, Any]:
+    """The asset to send, and the token to store once the user confirms when it is neither
+    listed nor stored yet (its first use: what the contract says now becomes the truth)."""
     from tui.cli import CliError
 
     if wanted is None:
-        return session.assets[0]
+        return session.assets[0], None
     for a in session.assets:
         if a.symbol.lower() == wanted.lower() or (
             a.contract is not None and a.contract.lower() == wanted.lower()
         ):
-            return a
+            return a, None
     if not wanted.lower().startswith("0x"):
         known = ", ".join(a.symbol for a in session.assets)
         raise CliError(
@@ -325,20 +334,29 @@ async def _asset(session: Any, wanted: str | None) -> Any:
         )
     from wallet.tokens import UserTokens
 
-    candidate = await UserTokens(session.store).inspect(session.backend, wanted)
+    tokens = UserTokens(session.store)
+    candidate = await tokens.inspect(session.backend, wanted)
+    first_use = None
     if not candidate.listed:
         print(
             f"WARNING: {candidate.asset.symbol} ({candidate.asset.contract}) is not on the "
             "token list: anyone can make a token with any name. Check the contract address.",
             file=sys.stderr,
         )
+        if tokens.stored(session.network.id, wanted) is None:
+            first_use = candidate
+            print(
+                f"First use of this token: it says it has {candidate.asset.decimals} decimals; "
+                "sending keeps that, and a different answer later stops a send.",
+                file=sys.stderr,
+            )
     if candidate.impersonates is not None:
         print(
             f"WARNING: it uses the symbol of {candidate.impersonates.symbol} "
             f"({candidate.impersonates.contract}) but is another contract.",
             file=sys.stderr,
         )
-    return candidate.asset
+    return candidate.asset, first_use
 
 
 def _device_signer(device_id: str, network_id: str, path: str, sender: str) -> Any:

@@ -34,6 +34,8 @@ _TRANSFER = bytes.fromhex("a9059cbb")  # transfer(address,uint256)
 _APPROVE = bytes.fromhex("095ea7b3")  # approve(address,uint256)
 _SYMBOL, _NAME, _DECIMALS = "0x95d89b41", "0x06fdde03", "0x313ce567"
 MAX_TOKEN_DECIMALS = 36  # chains.models.Asset's bound
+MAX_NONCE = 2**64  # EIP-2681
+MAX_GAS = 2**32  # far above any block's gas limit; an estimate beyond it is not one
 _BALANCE_OF = "0x70a08231"  # balanceOf(address); the address follows, left-padded to 32 bytes
 
 
@@ -313,23 +315,31 @@ class EvmBackend:
 
         async def go(w3: Any) -> list[Any]:
             a = checksum(address)
-            async with w3.batch_requests() as batch:
-                batch.add(w3.eth.get_transaction_count(a, "latest"))
-                batch.add(w3.eth.get_transaction_count(a, "pending"))
-                return list(await batch.async_execute())
+            reqs = [("eth_getTransactionCount", [a, tag]) for tag in ("latest", "pending")]
+            return list(await w3.provider.make_batch_request(reqs))
 
-        latest, pending = await self._call(go)
-        return _as_int(latest, self.url), _as_int(pending, self.url)
+        replies = await self._call(go)
+        counts = [_hex_int(r.get("result")) if isinstance(r, dict) else None for r in replies]
+        if len(counts) != 2 or any(c is None or c >= MAX_NONCE for c in counts):
+            # EIP-2681: a nonce is below 2^64. A larger one cannot be stored or mined; signing
+            # it would only make a transaction nobody can include.
+            raise BadResponse(f"{self.url} gave a malformed nonce (transaction count)")
+        latest, pending = counts
+        assert latest is not None and pending is not None
+        return latest, pending
 
     async def fee_options(self) -> FeeOptions:
         async def go(w3: Any) -> Any:
-            return await w3.eth.fee_history(HISTORY_BLOCKS, "latest", list(REWARD_PERCENTILES))
+            # Raw: web3's formatter meets a null or odd answer with a TypeError of its own.
+            params = [hex(HISTORY_BLOCKS), "latest", list(REWARD_PERCENTILES)]
+            return await w3.provider.make_request("eth_feeHistory", params)
 
-        history = await self._call(go)
+        reply = await self._call(go)
+        history = reply.get("result") if isinstance(reply, dict) else None
         try:
-            base = [int(b) for b in history["baseFeePerGas"]]
-            rewards = [[int(v) for v in r] for r in history.get("reward") or []]
-        except (KeyError, TypeError, ValueError):
+            base = [_strict_int(b) for b in history["baseFeePerGas"]]  # type: ignore[index]
+            rewards = [[_strict_int(v) for v in r] for r in history.get("reward") or []]  # type: ignore[union-attr]
+        except (AttributeError, KeyError, TypeError, ValueError):
             raise BadResponse(f"{self.url} gave a malformed fee history") from None
         return tiers_from_history(base, rewards)
 
@@ -344,7 +354,10 @@ class EvmBackend:
                 # The node simulated it and it reverted (a token refusing the transfer).
                 raise TxRejected(f"it would fail ({str(exc.message)[:120]})") from None
 
-        return await self._call(go)
+        gas = await self._call(go)
+        if not 0 < gas < MAX_GAS:
+            raise BadResponse(f"{self.url} gave a malformed gas estimate")
+        return gas
 
     async def is_contract(self, address: str) -> bool:
         async def go(w3: Any) -> bool:
@@ -416,22 +429,28 @@ class EvmBackend:
             return list(await w3.provider.make_batch_request(reqs))
 
         replies = await self._call(go)
+        if not isinstance(replies, list) or len(replies) != len(tx_hashes):
+            raise BadResponse(f"{self.url} answered receipts with something else")
         out: dict[str, Receipt | None] = {}
         for h, reply in zip(tx_hashes, replies, strict=True):
-            if "error" in reply:
-                raise BadResponse(f"{self.url}: {str(reply['error'])[:200]}")
+            if not isinstance(reply, dict) or "error" in reply:
+                err = reply.get("error") if isinstance(reply, dict) else reply
+                raise BadResponse(f"{self.url}: {str(err)[:200]}")
             r = reply.get("result")
-            out[h] = (
-                None
-                if r is None
-                else Receipt(
-                    tx_hash=h,
-                    block=int(r["blockNumber"], 16),
-                    success=int(r["status"], 16) == 1,
-                    gas_used=int(r["gasUsed"], 16),
-                    effective_gas_price=int(r.get("effectiveGasPrice") or "0x0", 16),
+            try:
+                out[h] = (
+                    None
+                    if r is None
+                    else Receipt(
+                        tx_hash=h,
+                        block=_strict_int(r["blockNumber"]),
+                        success=_strict_int(r["status"]) == 1,
+                        gas_used=_strict_int(r["gasUsed"]),
+                        effective_gas_price=_strict_int(r.get("effectiveGasPrice") or "0x0"),
+                    )
                 )
-            )
+            except (KeyError, TypeError, ValueError, AttributeError):
+                raise BadResponse(f"{self.url} gave a malformed receipt for {h}") from None
         return out
 
     # -- writes ------------------------------------------------------------------------------
@@ -531,6 +550,14 @@ def _hex_int(value: Any) -> int | None:
         return None
 
 
+def _strict_int(value: Any) -> int:
+    """A quantity of a JSON-RPC answer, or ValueError."""
+    n = _hex_int(value)
+    if n is None:
+        raise ValueError(f"not a quantity: {str(value)[:40]}")
+    return n
+
+
 def _as_int(value: Any, url: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise BadResponse(f"{url} gave a malformed number")
@@ -556,6 +583,9 @@ class _ErrorMap:
             raise NodeUnreachable(self.url, "timed out") from None
         if isinstance(exc, aiohttp.ClientConnectionError | OSError):
             raise NodeUnreachable(self.url, type(exc).__name__) from None
+        if isinstance(exc, aiohttp.ClientPayloadError):
+            # An answer cut short of its length: no part of it can be trusted.
+            raise NodeUnreachable(self.url, "incomplete answer") from None
         if isinstance(exc, aiohttp.ClientResponseError):
             raise NodeUnreachable(self.url, f"HTTP {exc.status}") from None
         if isinstance(exc, Web3Exception | ValueError | aiohttp.ContentTypeError):

@@ -124,3 +124,52 @@ def test_absurd_decimals_are_a_message_not_a_traceback(
     err = capsys.readouterr().err
     assert f"decimals() = {decimals}" in err and "Traceback" not in err
     assert _nonce(devnet_snapshot) == 0
+
+
+@pytest.mark.parametrize(
+    ("method", "answer", "said"),
+    [
+        ("eth_feeHistory", None, "fee history"),
+        ("eth_getTransactionCount", hex(2**70), "nonce"),
+        ("eth_getTransactionCount", "0x", "nonce"),
+        ("eth_estimateGas", "0x" + "f" * 70, "gas estimate"),
+    ],
+)
+def test_nonsense_answers_are_a_message_and_nothing_is_signed(
+    home: Path,  # noqa: F811
+    liar: HostileNode,
+    devnet_snapshot: Devnet,
+    capsys: pytest.CaptureFixture[str],
+    method: str,
+    answer: object,
+    said: str,
+) -> None:
+    liar.lie(method, lambda params, honest: answer)
+    dusd = devnet_snapshot.deployment.token("DUSD").address  # a token send estimates its gas
+    assert _send(home, TO, "1", "--asset", dusd, "--yes") == 2
+    err = capsys.readouterr().err
+    assert said in err and "Traceback" not in err
+    assert _nonce(devnet_snapshot) == 0
+    from wallet.paths import Paths
+    from wallet.store import Store
+
+    store = Store(Paths.default().database)
+    try:
+        assert store.db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0] == 0
+    finally:
+        store.close()
+
+
+def test_a_truncated_answer_is_a_message(
+    home: Path,  # noqa: F811
+    liar: HostileNode,
+    devnet_snapshot: Devnet,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    liar.truncate = True
+    assert _send(home, TO, "1", "--yes") == 2
+    err = capsys.readouterr().err
+    assert liar.url in err and "Traceback" not in err
+    assert main(["balance", "--json"]) == 3
+    assert json.loads(capsys.readouterr().out)["stale"] is True
+    assert _nonce(devnet_snapshot) == 0

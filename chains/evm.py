@@ -343,6 +343,24 @@ class EvmBackend:
             raise BadResponse(f"{self.url} gave a malformed fee history") from None
         return tiers_from_history(base, rewards)
 
+    async def latest_base_fee(self) -> int | None:
+        """The latest block's own baseFeePerGas (None before EIP-1559): evidence about fees
+        from another method than eth_feeHistory."""
+
+        async def go(w3: Any) -> Any:
+            return await w3.provider.make_request("eth_getBlockByNumber", ["latest", False])
+
+        reply = await self._call(go)
+        block = reply.get("result") if isinstance(reply, dict) else None
+        if not isinstance(block, dict):
+            raise BadResponse(f"{self.url} gave no latest block")
+        if block.get("baseFeePerGas") is None:
+            return None
+        try:
+            return _strict_int(block["baseFeePerGas"])
+        except ValueError:
+            raise BadResponse(f"{self.url} gave a malformed base fee") from None
+
     async def estimate_gas(self, sender: str, to: str, value: int, data: bytes) -> int:
         async def go(w3: Any) -> int:
             from web3.exceptions import ContractLogicError

@@ -35,9 +35,14 @@ class TxState(StrEnum):
     FAILED = "failed"  # mined, reverted (the fee is spent, the transfer did not happen)
     REPLACED = "replaced"  # a sibling with the same nonce was mined
     DROPPED = "dropped"  # the nonce was used by a transaction we do not know
+    # The node refused the broadcast. That proves nothing (a hostile node can pass the bytes on
+    # and say "refused"), so it is watched by hash and nonce until the chain settles it; its
+    # nonce may go to the next payment, and then at most one of the two can be mined.
+    UNKNOWN = "unknown"
 
 
 OPEN = (TxState.SIGNED, TxState.BROADCAST)
+WATCHED = (*OPEN, TxState.UNKNOWN)  # not settled by the chain yet
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,10 @@ class OutboxEntry:
     def open(self) -> bool:
         return self.state in OPEN
 
+    @property
+    def watched(self) -> bool:
+        return self.state in WATCHED
+
 
 @dataclass(frozen=True)
 class NewEntry:
@@ -93,6 +102,7 @@ class ReconcileReport:
     dropped: tuple[str, ...] = ()
     replaced: tuple[str, ...] = ()
     still_open: tuple[str, ...] = ()
+    unknown: tuple[str, ...] = ()  # refused by the node, not settled by the chain yet
 
 
 def _now() -> str:
@@ -155,10 +165,14 @@ class Outbox:
         ).fetchone()
         return None if row is None else _entry(row)
 
-    def entries(self, network: str, *, open_only: bool = False) -> list[OutboxEntry]:
+    def entries(
+        self, network: str, *, open_only: bool = False, watched: bool = False
+    ) -> list[OutboxEntry]:
         sql = "SELECT * FROM outbox WHERE network = ?"
         if open_only:
             sql += " AND state IN ('signed', 'broadcast')"
+        elif watched:
+            sql += " AND state IN ('signed', 'broadcast', 'unknown')"
         rows = self.db.execute(sql + " ORDER BY id", (network,)).fetchall()
         return [_entry(r) for r in rows]
 
@@ -208,7 +222,7 @@ class Outbox:
     ) -> ReconcileReport:
         """Settle open rows from the chain; rebroadcast=False only records what landed (the
         tracking loop), True also re-sends what is still open (start-up)."""
-        open_rows = self.entries(network, open_only=True)
+        open_rows = self.entries(network, watched=True)
         if not open_rows:
             return ReconcileReport()
         groups: dict[tuple[str, int], list[OutboxEntry]] = defaultdict(list)
@@ -230,7 +244,7 @@ class Outbox:
                 self.mark(winner.id, state, block=rcpt.block)
                 out[state.value].append(winner.tx_hash)
                 for e in group:
-                    if e.id != winner.id and e.open:
+                    if e.id != winner.id and e.watched:
                         self.mark(e.id, TxState.REPLACED)
                         out["replaced"].append(e.tx_hash)
                 continue
@@ -241,13 +255,16 @@ class Outbox:
                 # would show up here as dropped, so look once more before saying so.
                 again = await backend.receipts([e.tx_hash for e in group])
                 if any(r is not None for r in again.values()):
-                    out["still_open"].extend(e.tx_hash for e in group if e.open)
+                    out["still_open"].extend(e.tx_hash for e in group if e.watched)
                     continue
                 for e in group:
-                    if e.open:
+                    if e.watched:
                         self.mark(e.id, TxState.DROPPED, error="nonce used by another transaction")
                         out["dropped"].append(e.tx_hash)
                 continue
+            # An unknown row is not sent again: the node refused it, and its nonce may belong
+            # to a newer payment now. It stays watched until the chain settles it.
+            out["unknown"].extend(e.tx_hash for e in group if e.state is TxState.UNKNOWN)
             if rebroadcast:
                 await self._rebroadcast(backend, [e for e in group if e.open], out)
             else:
@@ -265,6 +282,7 @@ class Outbox:
             dropped=tuple(out["dropped"]),
             replaced=tuple(out["replaced"]),
             still_open=tuple(out["still_open"]),
+            unknown=tuple(out["unknown"]),
         )
 
     async def _rebroadcast(

@@ -43,6 +43,10 @@ class WarningKind(StrEnum):
     LOOKALIKE = "lookalike"
     NO_CHECKSUM = "no_checksum"
     SELF = "self"
+    # About the fee (chains.fees.FeeConcern), shown with the recipient's in one list.
+    HIGH_FEE = "high_fee"
+    FEE_ABOVE_AMOUNT = "fee_above_amount"
+    BELOW_BASE_FEE = "below_base_fee"
 
 
 @dataclass(frozen=True)

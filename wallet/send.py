@@ -24,12 +24,17 @@ from chains.evm import (
     decode_erc20_transfer,
     erc20_transfer_data,
 )
-from chains.fees import FeeQuote, FeeTier, bumped
+from chains.fees import FeeQuote, FeeTier, bumped, fee_concerns
 from chains.models import Asset, Network
 from devices.models import EvmTx
 from wallet.addressbook import AddressBook
 from wallet.pending import NewEntry, Outbox, OutboxEntry, ReconcileReport, TxState
-from wallet.safety import RecipientWarning, parse_evm_address, recipient_warnings
+from wallet.safety import (
+    RecipientWarning,
+    WarningKind,
+    parse_evm_address,
+    recipient_warnings,
+)
 from wallet.store import Store
 
 MAX: Literal["max"] = "max"
@@ -126,6 +131,12 @@ class Review:
     kind: str = "send"  # send | speedup | cancel
     replaces: int | None = None
     fiat: None = None  # no price feed: the review says so rather than inventing a value
+
+    @property
+    def high_fee(self) -> bool:
+        """The fee is beyond what the network normally costs or what its blocks show: the CLI
+        sends it only with --accept-high-fee, the app only on a second confirmation."""
+        return any(w.kind is WarningKind.HIGH_FEE for w in self.warnings)
 
     @property
     def native(self) -> Asset:
@@ -291,6 +302,15 @@ class EvmSender:
             known=known,
             sent_before=self.outbox.sent_to(self.network.id, recipient),
         )
+        block_base = await self.backend.latest_base_fee()
+        concerns = fee_concerns(
+            fee,
+            gas,
+            network=self.network.id,
+            block_base_fee=block_base,
+            value=value if asset.contract is None else None,
+        )
+        warnings = (*warnings, *(RecipientWarning(WarningKind(c.value)) for c in concerns))
         contact = self.book.find(self.network.id, recipient)
         tx = self._tx(nonce, gas, to, value, data, fee)
         return Review(
@@ -372,9 +392,12 @@ class EvmSender:
                 raise
             return entry
         except TxRejected as exc:
-            # The node refused these bytes for good (fee too low, funds): they will never be
-            # sent, so the row must not hold its nonce or be re-broadcast at every start.
-            self.outbox.mark(entry.id, TxState.DROPPED, error=exc.reason[:200])
+            # Refused: but a node's word is not the chain's (a hostile one forwards the bytes
+            # and says "insufficient funds"). 'unknown' is watched by hash and nonce until the
+            # chain settles it, is not re-broadcast, and leaves its nonce to the next payment,
+            # so a refused send blocks nothing and at most one of the two can ever be mined.
+            self.outbox.mark(entry.id, TxState.UNKNOWN, error=exc.reason[:200])
+            exc.details["tx_hash"] = entry.tx_hash
             raise
         _kill_point("broadcast")
         self.outbox.mark(entry.id, TxState.BROADCAST)

@@ -173,3 +173,73 @@ def test_a_truncated_answer_is_a_message(
     assert main(["balance", "--json"]) == 3
     assert json.loads(capsys.readouterr().out)["stale"] is True
     assert _nonce(devnet_snapshot) == 0
+
+
+# -- 2 and 11: fees ---------------------------------------------------------------------------
+
+
+def _fee_history_of(per_gas: int) -> object:
+    def lie(params: list[object], honest: dict[str, object]) -> dict[str, object]:
+        base = [hex(per_gas)] * len(honest["baseFeePerGas"])  # type: ignore[arg-type]
+        reward = [[hex(per_gas)] * 3 for _ in honest.get("reward") or []]  # type: ignore[attr-defined]
+        return honest | {"baseFeePerGas": base, "reward": reward}
+
+    return lie
+
+
+def test_a_fee_far_above_the_evidence_needs_its_own_flag(
+    home: Path,  # noqa: F811
+    liar: HostileNode,
+    devnet_snapshot: Devnet,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    liar.lie("eth_feeHistory", _fee_history_of(10**14))  # type: ignore[arg-type]
+    assert _send(home, TO, "0.01", "--yes") == 2
+    captured = capsys.readouterr()
+    assert "WARNING: THE NETWORK FEE IS FAR ABOVE" in captured.out
+    assert "--accept-high-fee" in captured.err
+    assert _nonce(devnet_snapshot) == 0
+    # With the flag the user's word is taken: the review said it loudly.
+    assert _send(home, TO, "0.01", "--yes", "--accept-high-fee", "--json") == 0
+    assert _mined(capsys.readouterr().out)
+    # An honest node's fees need no flag.
+    liar.honest()
+    assert _send(home, TO, "0.01", "--yes", "--json") == 0
+    assert "high_fee" not in capsys.readouterr().out
+
+
+# -- 4: a refusal is the node's word, not the chain's ------------------------------------------
+
+
+def _outbox_states() -> list[tuple[int, str]]:
+    from wallet.paths import Paths
+    from wallet.store import Store
+
+    store = Store(Paths.default().database)
+    try:
+        rows = store.db.execute("SELECT nonce, state FROM outbox ORDER BY id").fetchall()
+        return [(int(r[0]), str(r[1])) for r in rows]
+    finally:
+        store.close()
+
+
+def test_a_refused_broadcast_that_was_mined_is_not_dropped(
+    home: Path,  # noqa: F811
+    liar: HostileNode,
+    devnet_snapshot: Devnet,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from tests.fixtures.hostile_node import RpcError
+
+    # The node passes the bytes on (anvil mines them) and answers "insufficient funds".
+    liar.lie("eth_sendRawTransaction", lambda params, honest: RpcError("insufficient funds"))
+    assert _send(home, TO, "1", "--yes") == 2
+    err = capsys.readouterr().err
+    assert "may still reach the chain" in err and "termwallet balance" in err
+    assert _nonce(devnet_snapshot) == 1  # it was mined
+    assert _outbox_states() == [(0, "unknown")]
+    liar.honest()
+    assert main(["balance", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert len(out["settled"]["mined"]) == 1
+    assert _outbox_states() == [(0, "mined")]

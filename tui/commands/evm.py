@@ -55,6 +55,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     send.add_argument("--dry-run", action="store_true", help="print the review; sign nothing")
     send.add_argument("--yes", action="store_true", help="send without asking to confirm")
+    send.add_argument(
+        "--accept-high-fee",
+        action="store_true",
+        help="send even when the fee is far above the network's usual range or what its "
+        "blocks show (--yes alone is not enough then)",
+    )
     send.add_argument("--no-wait", action="store_true", help="do not wait for it to be mined")
     send.add_argument("--password-file", type=Path, help="file holding the keystore password")
     send.add_argument(
@@ -152,10 +158,12 @@ def run_send(args: argparse.Namespace) -> int:
 
 async def _send(args: argparse.Namespace) -> int:
     from chains.errors import ChainError, InsufficientFunds
+    from chains.evm import NonceUsed, TxRejected
     from chains.fees import FeeTier
     from chains.units import parse_amount
     from devices.errors import DeviceError
     from tui.cli import CliError
+    from tui.text import plain
     from wallet.safety import RecipientError
     from wallet.send import MAX, SendDraft, SendError
 
@@ -193,6 +201,13 @@ async def _send(args: argparse.Namespace) -> int:
         if args.dry_run:
             print("dry run: nothing was signed or sent", file=sys.stderr)
             return 0
+        if review.high_fee and not args.accept_high_fee:
+            # A node that lies about fees would have --yes pay them: this needs its own word.
+            raise CliError(
+                "not sent: the network fee is far above this network's usual range or what "
+                "its latest block shows (the node may be lying or broken). Check it, try "
+                "another RPC URL, or add --accept-high-fee to pay it anyway."
+            )
         if not args.yes:
             if not sys.stdin.isatty():
                 raise CliError("not sent: add --yes to send without the confirmation prompt")
@@ -220,6 +235,17 @@ async def _send(args: argparse.Namespace) -> int:
             from tui.commands.devices import device_failure
 
             raise CliError(device_failure(exc, signer.info.model)) from None
+        except TxRejected as exc:
+            sent = exc.details.get("tx_hash")
+            if sent is None or isinstance(exc, NonceUsed):
+                raise
+            # A refusal is the node's word, not the chain's: say so, or the user pays again.
+            raise CliError(
+                f"the node refused the transaction ({plain(exc.reason)}), but it may still "
+                f"reach the chain: {sent} (nonce {review.nonce}) is kept as unknown and "
+                "watched until the chain settles it. Check `termwallet balance` before "
+                "paying again."
+            ) from None
         finally:
             signer.close()
         result: dict[str, Any] = {
@@ -509,6 +535,11 @@ _WARNINGS = {
     "lookalike": "the address looks like one you know, but is different (address poisoning?):",
     "no_checksum": "the address was typed without its checksum (all lower or upper case).",
     "self": "this is your own address.",
+    "high_fee": "THE NETWORK FEE IS FAR ABOVE THIS NETWORK'S USUAL RANGE or above what its "
+    "latest block shows: the node may be lying or broken.",
+    "fee_above_amount": "the network fee likely costs more than the amount sent.",
+    "below_base_fee": "the maximum fee is below the current base fee: the network will not "
+    "take this transaction until fees fall, and the node may refuse it.",
 }
 
 

@@ -377,6 +377,16 @@ class EvmBackend:
             raise BadResponse(f"{self.url} gave a malformed gas estimate")
         return gas
 
+    async def has_transaction(self, tx_hash: str) -> bool:
+        """Whether the node knows this transaction (in its pool or mined): after a broadcast,
+        the check that it did not only say it took it."""
+
+        async def go(w3: Any) -> Any:
+            return await w3.provider.make_request("eth_getTransactionByHash", [tx_hash])
+
+        reply = await self._call(go)
+        return isinstance(reply, dict) and isinstance(reply.get("result"), dict)
+
     async def is_contract(self, address: str) -> bool:
         async def go(w3: Any) -> bool:
             return len(await w3.eth.get_code(checksum(address))) > 0

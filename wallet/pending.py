@@ -24,8 +24,26 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from chains.errors import ChainError
 from chains.evm import AlreadyKnown, EvmBackend, NonceUsed, TxRejected
 from wallet.store import Store
+
+
+class NonceGap(ChainError):
+    """The node's next nonce leaves nonces before it that no known transaction holds."""
+
+    code = "NONCE_GAP"
+
+    def __init__(self, sender: str, latest: int, nonce: int, missing: int) -> None:
+        super().__init__(
+            f"the node says the next nonce of {sender} is {nonce}, but the chain has "
+            f"{latest} transactions mined and this wallet knows of no payment waiting for "
+            f"{missing} of the nonces in between: a payment signed now would wait behind a gap "
+            "forever. Nothing was signed. If another wallet of these keys sent something, "
+            "wait until it is mined; otherwise the node is wrong: try another RPC URL.",
+            latest=latest,
+            nonce=nonce,
+        )
 
 
 class TxState(StrEnum):
@@ -212,10 +230,38 @@ class Outbox:
 
     async def next_nonce(self, backend: EvmBackend, network: str, sender: str) -> int:
         """The node's pending count, but never a nonce one of our open rows holds: the node may
-        have forgotten a transaction we still intend to land (it is re-broadcast on reconcile)."""
-        _latest, pending = await backend.nonces(sender)
+        have forgotten a transaction we still intend to land (it is re-broadcast on reconcile).
+
+        Every nonce between the mined count and the one returned must be a transaction the
+        wallet knows is waiting: otherwise the new one would sit behind a gap that nothing
+        fills (a node answering a pending count too high, once, poisoned every later send)."""
+        latest, pending = await backend.nonces(sender)
         mine = self.max_open_nonce(network, sender)
-        return pending if mine is None else max(pending, mine + 1)
+        nonce = pending if mine is None else max(pending, mine + 1)
+        ours = self.watched_nonces(network, sender)
+        missing = [k for k in range(latest, nonce) if k not in ours]
+        if missing:
+            raise NonceGap(sender, latest, nonce, len(missing))
+        return nonce
+
+    def watched_nonces(self, network: str, sender: str) -> set[int]:
+        rows = self.db.execute(
+            "SELECT DISTINCT nonce FROM outbox WHERE network = ? AND sender = ? "
+            "AND state IN ('signed', 'broadcast', 'unknown')",
+            (network, sender),
+        ).fetchall()
+        return {int(r[0]) for r in rows}
+
+    def similar(
+        self, network: str, sender: str, recipient: str, asset: str, amount: int
+    ) -> list[OutboxEntry]:
+        """This sender's payments of `amount` of `asset` to `recipient`, newest first."""
+        rows = self.db.execute(
+            "SELECT * FROM outbox WHERE network = ? AND sender = ? AND lower(recipient) = ? "
+            "AND asset = ? AND amount = ? AND kind IN ('send', 'speedup') ORDER BY id DESC",
+            (network, sender, recipient.lower(), asset, str(amount)),
+        ).fetchall()
+        return [_entry(r) for r in rows]
 
     async def reconcile(
         self, backend: EvmBackend, network: str, *, rebroadcast: bool = True

@@ -139,6 +139,15 @@ class Review:
         return any(w.kind is WarningKind.HIGH_FEE for w in self.warnings)
 
     @property
+    def duplicate(self) -> str | None:
+        """The hash of a pending (or just re-sent) payment of the same amount to the same
+        recipient: the CLI refuses without --send-again, the app asks twice."""
+        for w in self.warnings:
+            if w.kind is WarningKind.DUPLICATE:
+                return w.other
+        return None
+
+    @property
     def native(self) -> Asset:
         return Asset(
             network=self.network.id,
@@ -209,11 +218,16 @@ class EvmSender:
         self.outbox = Outbox(store)
         self.book = AddressBook(store)
         self.own = tuple(own_addresses)
+        # Hashes this sender re-broadcast after a crash: the user may be retrying that very
+        # payment, which the review then names (DUPLICATE) instead of paying twice.
+        self.resent: set[str] = set()
 
     # -- prepare -----------------------------------------------------------------------------
 
     async def reconcile(self, *, rebroadcast: bool = True) -> ReconcileReport:
-        return await self.outbox.reconcile(self.backend, self.network.id, rebroadcast=rebroadcast)
+        report = await self.outbox.reconcile(self.backend, self.network.id, rebroadcast=rebroadcast)
+        self.resent.update(h.lower() for h in report.rebroadcast)
+        return report
 
     async def fee_options(self) -> Any:
         return await self.backend.fee_options()
@@ -249,7 +263,13 @@ class EvmSender:
             from chains.tokens import find_listed
 
             meta = await self.backend.token_metadata(asset.contract)
-            listed = find_listed(self.network.id, asset.contract) is not None
+            # The symbol is compared only for a token the user added (stored from this very
+            # contract's answers); a listed one shows the list's symbol, never the node's.
+            stored = self.store.db.execute(
+                "SELECT 1 FROM user_tokens WHERE network = ? AND lower(contract) = ?",
+                (self.network.id, asset.contract.lower()),
+            ).fetchone()
+            listed = stored is None or find_listed(self.network.id, asset.contract) is not None
             check_token(asset, meta.symbol or "?", meta.decimals, listed=listed)
         if asset.contract is None:
             to, data = recipient, b""
@@ -311,6 +331,10 @@ class EvmSender:
             value=value if asset.contract is None else None,
         )
         warnings = (*warnings, *(RecipientWarning(WarningKind(c.value)) for c in concerns))
+        for e in self.outbox.similar(self.network.id, sender, recipient, asset.key, amount):
+            if e.watched or e.tx_hash.lower() in self.resent:
+                warnings = (*warnings, RecipientWarning(WarningKind.DUPLICATE, e.tx_hash))
+                break
         contact = self.book.find(self.network.id, recipient)
         tx = self._tx(nonce, gas, to, value, data, fee)
         return Review(

@@ -243,3 +243,78 @@ def test_a_refused_broadcast_that_was_mined_is_not_dropped(
     out = json.loads(capsys.readouterr().out)
     assert len(out["settled"]["mined"]) == 1
     assert _outbox_states() == [(0, "mined")]
+
+
+# -- 3: retrying after a crash -----------------------------------------------------------------
+
+
+def test_retrying_after_a_crash_does_not_pay_twice(
+    home: Path,  # noqa: F811
+    devnet_snapshot: Devnet,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from tests.wallet.test_pending_crash import _cli
+
+    # Killed once the signed transaction is stored, before it leaves.
+    killed = _cli(
+        home, "send", "devnet", TO, "1", "--yes", "--password-file", str(home / "pw"),
+        kill_at="stored",
+    )  # fmt: skip
+    assert killed.returncode != 0 and _nonce(devnet_snapshot) == 0
+    # The same command again: the first payment is re-sent and named, the second refused.
+    assert _send(home, TO, "1", "--yes") == 2
+    captured = capsys.readouterr()
+    assert "re-sent a payment signed before a crash" in captured.err
+    assert "--send-again" in captured.err
+    assert "WARNING: a payment of this amount to this recipient" in captured.out
+    assert _nonce(devnet_snapshot) == 1
+    # Said explicitly, it pays a second time.
+    assert _send(home, TO, "1", "--yes", "--send-again", "--json") == 0
+    assert _mined(capsys.readouterr().out) and _nonce(devnet_snapshot) == 2
+
+
+# -- 5: the nonce --------------------------------------------------------------------------------
+
+
+def test_a_nonce_gap_is_refused_and_poisons_nothing(
+    home: Path,  # noqa: F811
+    liar: HostileNode,
+    devnet_snapshot: Devnet,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def plus_five(params: list[object], honest: str) -> str:
+        return hex(int(honest, 16) + 5) if params[-1] == "pending" else honest
+
+    liar.lie("eth_getTransactionCount", plus_five)
+    assert _send(home, TO, "1", "--yes", "--no-wait") == 2
+    err = capsys.readouterr().err
+    assert "gap" in err and "Nothing was signed" in err and "another RPC URL" in err
+    assert _outbox_states() == []
+    liar.honest()
+    assert _send(home, TO, "1", "--yes", "--json") == 0
+    assert _mined(capsys.readouterr().out) and _nonce(devnet_snapshot) == 1
+
+
+def test_sent_is_printed_only_when_the_node_has_the_transaction(
+    home: Path,  # noqa: F811
+    liar: HostileNode,
+    devnet_snapshot: Devnet,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from eth_utils import keccak
+
+    # The node answers the right hash but never passes the transaction on.
+    liar.drop.add("eth_sendRawTransaction")
+    liar.lie(
+        "eth_sendRawTransaction",
+        lambda params, honest: "0x" + keccak(hexstr=str(params[0])).hex(),
+    )
+    assert _send(home, TO, "1", "--yes", "--no-wait") == 1
+    captured = capsys.readouterr()
+    assert "sent:" not in captured.out and "does not hold it" in captured.err
+    assert _nonce(devnet_snapshot) == 0
+    # Kept and broadcast again once the node behaves: one payment, not two.
+    liar.honest()
+    assert main(["balance", "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)["settled"]["mined"]) == 1
+    assert _nonce(devnet_snapshot) == 1

@@ -56,6 +56,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     send.add_argument("--dry-run", action="store_true", help="print the review; sign nothing")
     send.add_argument("--yes", action="store_true", help="send without asking to confirm")
     send.add_argument(
+        "--send-again",
+        action="store_true",
+        help="pay even though the same amount to the same recipient is pending",
+    )
+    send.add_argument(
         "--accept-high-fee",
         action="store_true",
         help="send even when the fee is far above the network's usual range or what its "
@@ -183,7 +188,8 @@ async def _send(args: argparse.Namespace) -> int:
                 args.device, session.network.id, path, session
             )
         sender = session.sender()
-        await sender.reconcile()
+        for txid in (await sender.reconcile()).rebroadcast:
+            print(f"re-sent a payment signed before a crash: {txid}", file=sys.stderr)
         asset, first_use = await _asset(session, args.asset)
         amount: Any = (
             MAX
@@ -201,6 +207,13 @@ async def _send(args: argparse.Namespace) -> int:
         if args.dry_run:
             print("dry run: nothing was signed or sent", file=sys.stderr)
             return 0
+        if review.duplicate is not None and not args.send_again:
+            # A retry after a crash or an error: the first payment may be on its way already.
+            raise CliError(
+                f"not sent: a payment of this amount to this recipient is pending or was just "
+                f"re-sent ({review.duplicate}). Check `termwallet balance`; add --send-again "
+                "to pay a second time."
+            )
         if review.high_fee and not args.accept_high_fee:
             # A node that lies about fees would have --yes pay them: this needs its own word.
             raise CliError(
@@ -253,6 +266,18 @@ async def _send(args: argparse.Namespace) -> int:
             "nonce": entry.nonce,
             "state": entry.state.value,
         }
+        if entry.open and not await session.backend.has_transaction(entry.tx_hash):
+            # The node said it took the transaction but does not have it: "sent" would be a
+            # lie. It stays in the outbox and is broadcast again on the next start.
+            print(
+                f"not confirmed sent: the node answered for {entry.tx_hash} (nonce "
+                f"{entry.nonce}) but does not hold it. It is kept and broadcast again at the "
+                "next `termwallet balance` or send; check it before paying again.",
+                file=sys.stderr,
+            )
+            if args.json:
+                print(json.dumps(result | {"state": "not_confirmed"}))
+            return 1
         if not args.no_wait:
             entry = await sender.wait(entry, timeout=120, poll=0.5)
             result |= {"state": entry.state.value, "block": entry.block}
@@ -538,6 +563,7 @@ _WARNINGS = {
     "high_fee": "THE NETWORK FEE IS FAR ABOVE THIS NETWORK'S USUAL RANGE or above what its "
     "latest block shows: the node may be lying or broken.",
     "fee_above_amount": "the network fee likely costs more than the amount sent.",
+    "duplicate": "a payment of this amount to this recipient is pending or was just re-sent:",
     "below_base_fee": "the maximum fee is below the current base fee: the network will not "
     "take this transaction until fees fall, and the node may refuse it.",
 }

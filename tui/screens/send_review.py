@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from wallet.session import WalletSession
 
 # Warnings that make ctrl+s ask twice: the ones that mean money may go where it is lost.
-SERIOUS = frozenset({"lookalike", "token_contract", "contract", "high_fee"})
+SERIOUS = frozenset({"lookalike", "token_contract", "contract", "high_fee", "duplicate"})
 
 
 class SendReviewScreen(ReportsFailures, Screen[None]):

@@ -318,3 +318,22 @@ def test_sent_is_printed_only_when_the_node_has_the_transaction(
     assert main(["balance", "--json"]) == 0
     assert len(json.loads(capsys.readouterr().out)["settled"]["mined"]) == 1
     assert _nonce(devnet_snapshot) == 1
+
+
+# -- 8: amounts are ASCII digits and one dot ------------------------------------------------------
+
+
+@pytest.mark.parametrize("amount", ["1\u0660", "\uff11", "0_1"])
+def test_unicode_digits_and_underscores_are_not_amounts(
+    home: Path,  # noqa: F811
+    devnet_snapshot: Devnet,
+    capsys: pytest.CaptureFixture[str],
+    amount: str,
+) -> None:
+    assert _send(home, TO, amount, "--yes") == 2
+    assert "not an amount" in capsys.readouterr().err
+    dusd = devnet_snapshot.deployment.token("DUSD").address
+    args = ["swap", "ETH", dusd, "0.1", "--network", "devnet", "--dry-run"]
+    assert main([*args, "--slippage", "\uff15\uff10"]) == 2
+    assert "not an amount" in capsys.readouterr().err
+    assert _nonce(devnet_snapshot) == 0

@@ -225,7 +225,12 @@ class Outbox:
         return row is not None
 
     def recipients(self) -> list[str]:
-        rows = self.db.execute("SELECT DISTINCT recipient FROM outbox").fetchall()
+        """Addresses this wallet has paid: only payments that reached the chain count, so a
+        refused or dropped send to a poisoned address never makes it "known" (which would
+        silence the new-address warning and feed the lookalike check)."""
+        rows = self.db.execute(
+            "SELECT DISTINCT recipient FROM outbox WHERE state = 'mined'"
+        ).fetchall()
         return [str(r[0]) for r in rows]
 
     async def next_nonce(self, backend: EvmBackend, network: str, sender: str) -> int:

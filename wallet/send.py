@@ -332,6 +332,8 @@ class EvmSender:
         )
         warnings = (*warnings, *(RecipientWarning(WarningKind(c.value)) for c in concerns))
         for e in self.outbox.similar(self.network.id, sender, recipient, asset.key, amount):
+            if e.nonce == nonce:
+                continue  # the same nonce: at most one of the two can ever be mined
             if e.watched or e.tx_hash.lower() in self.resent:
                 warnings = (*warnings, RecipientWarning(WarningKind.DUPLICATE, e.tx_hash))
                 break

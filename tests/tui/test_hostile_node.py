@@ -337,3 +337,30 @@ def test_unicode_digits_and_underscores_are_not_amounts(
     assert main([*args, "--slippage", "\uff15\uff10"]) == 2
     assert "not an amount" in capsys.readouterr().err
     assert _nonce(devnet_snapshot) == 0
+
+
+# -- 7: outside strings reach the terminal as text ------------------------------------------------
+
+EVIL = "USDC\r\x1b[2KOK: USDC is verified.\x1b]0;pwned\x07"
+
+
+def test_a_token_symbol_cannot_rewrite_the_terminal(
+    home: Path,  # noqa: F811
+    liar: HostileNode,
+    devnet_snapshot: Devnet,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from tests.fixtures.hostile_node import SYMBOL_SELECTOR, RpcError, abi_string, on_call
+
+    dgld = devnet_snapshot.deployment.token("DGLD").address
+    liar.lie("eth_call", on_call(SYMBOL_SELECTOR, abi_string(EVIL), dgld))
+    assert _send(home, TO, "1", "--asset", dgld, "--dry-run") == 0
+    out = capsys.readouterr()
+    # A node's error text, too.
+    liar.honest()
+    liar.lie("eth_sendRawTransaction", lambda params, honest: RpcError(EVIL))
+    assert _send(home, TO, "1", "--yes") == 2
+    refused = capsys.readouterr()
+    for text in (out.out, out.err, refused.out, refused.err):
+        assert "\x1b" not in text and "\r" not in text and "\x07" not in text
+    assert "USDC\ufffd\ufffd[2KOK" in out.out  # shown, harmless

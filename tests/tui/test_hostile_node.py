@@ -364,3 +364,42 @@ def test_a_token_symbol_cannot_rewrite_the_terminal(
     for text in (out.out, out.err, refused.out, refused.err):
         assert "\x1b" not in text and "\r" not in text and "\x07" not in text
     assert "USDC\ufffd\ufffd[2KOK" in out.out  # shown, harmless
+
+
+# -- 10: the app's balances note after a failed read ----------------------------------------------
+
+
+async def test_the_automatic_refresh_clears_a_failed_read(
+    devnet_snapshot: Devnet, tmp_path: Path
+) -> None:
+    from textual.widgets import DataTable, Static
+
+    from tui.app import make_app
+    from tui.screenshots import settle
+    from tui.services import AttachedDemoServices
+    from wallet.settings import Settings
+
+    node = HostileNode(devnet_snapshot.rpc_url)
+    deployment = devnet_snapshot.deployment.model_copy(update={"rpc_url": node.url})
+    services = AttachedDemoServices(deployment, devnet_snapshot.demo_address, tmp_path)
+    app = make_app(Settings(), services)
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            table = app.screen.query_one("#assets-table", DataTable)
+            assert table.row_count == 3
+
+            def note() -> str:
+                return str(app.screen.query_one("#assets-note", Static).render())
+
+            node.truncate = True  # answers cut short (aiohttp's ClientPayloadError)
+            await pilot.press("ctrl+r")
+            await settle(pilot)
+            assert "Reading balances" not in note() and node.url in note()
+            node.honest()
+            app.screen._periodic_refresh()  # type: ignore[attr-defined]  # the timer's call
+            await settle(pilot)
+            assert "Reading balances" not in note() and "Not current" not in note()
+            assert "12.5" in str(table.get_row_at(0))
+    finally:
+        node.close()

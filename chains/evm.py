@@ -33,6 +33,9 @@ ERC20_ABI: list[dict[str, Any]] = [
 _TRANSFER = bytes.fromhex("a9059cbb")  # transfer(address,uint256)
 _APPROVE = bytes.fromhex("095ea7b3")  # approve(address,uint256)
 _SYMBOL, _NAME, _DECIMALS = "0x95d89b41", "0x06fdde03", "0x313ce567"
+MAX_TOKEN_DECIMALS = 36  # chains.models.Asset's bound
+MAX_NONCE = 2**64  # EIP-2681
+MAX_GAS = 2**32  # far above any block's gas limit; an estimate beyond it is not one
 _BALANCE_OF = "0x70a08231"  # balanceOf(address); the address follows, left-padded to 32 bytes
 
 
@@ -62,6 +65,23 @@ class Underpriced(TxRejected):
     """A replacement must pay more than the transaction it replaces."""
 
     code = "TX_UNDERPRICED"
+
+
+class WrongChain(ChainError):
+    """A node answered for another chain than the network's: every answer it gives would be
+    about other money, and what we sign for it would be for the wrong chain."""
+
+    code = "WRONG_CHAIN"
+
+    def __init__(self, url: str, expected: int, got: int | None) -> None:
+        said = "no usable chain id" if got is None else f"chain id {got}"
+        super().__init__(
+            f"refused node {url}: it answered {said}, but this network is chain id {expected}",
+            url=url,
+            expected=expected,
+            got="?" if got is None else got,
+        )
+        self.url = url
 
 
 class CallReverted(ChainError):
@@ -128,6 +148,9 @@ class EvmBackend:
         self._timeout = timeout
         self._w3: Any = None
         self._w3_url: str | None = None
+        # URLs whose eth_chainId matched the network's: a node is asked once, before its first
+        # answer is used (a public RPC of another chain would show other balances as ours).
+        self._checked: set[str] = set()
         self.round_trips = 0  # HTTP requests sent: the bench and tests read it
 
     # -- plumbing ----------------------------------------------------------------------------
@@ -145,22 +168,45 @@ class EvmBackend:
     def _candidates(self) -> list[str]:
         return [self.url, *(u for u in self.network.rpc_urls if u != self.url)]
 
-    async def _call(self, fn: Callable[[Any], Awaitable[T]], *, requests: int = 1) -> T:
-        """fn(w3) on the current node; on NodeUnreachable, on the next URL. Only errors of
-        reachability move on: a node that answers badly is reported, not skipped silently."""
-        last: NodeUnreachable | None = None
+    async def _call(
+        self, fn: Callable[[Any], Awaitable[T]], *, requests: int = 1, checks_chain: bool = False
+    ) -> T:
+        """fn(w3) on the current node; on NodeUnreachable or a node of another chain, on the
+        next URL. Other bad answers are reported, not skipped silently. checks_chain: fn asks
+        for the chain id itself (in its batch, to keep one round trip) when the URL is new."""
+        last: NodeUnreachable | WrongChain | None = None
         for url in self._candidates():
             if url != self.url:
                 await self._drop_client()
                 self.url = url
             try:
                 async with _ErrorMap(url):
+                    if url not in self._checked and not checks_chain:
+                        await self._check_chain(self._web3(), url)
                     self.round_trips += requests
                     return await fn(self._web3())
-            except NodeUnreachable as exc:
-                last = exc
+            except (NodeUnreachable, WrongChain) as exc:
+                # A wrong chain is the more useful message when no URL works.
+                if not isinstance(last, WrongChain):
+                    last = exc
         assert last is not None
         raise last
+
+    async def _check_chain(self, w3: Any, url: str) -> None:
+        expected = self.network.evm_chain_id
+        if expected is None:
+            return
+        self.round_trips += 1
+        reply = await w3.provider.make_request("eth_chainId", [])
+        self._chain_answer(url, reply.get("result") if isinstance(reply, dict) else None)
+
+    def _chain_answer(self, url: str, result: Any) -> None:
+        expected = self.network.evm_chain_id
+        assert expected is not None  # only EVM networks with a chain id are checked
+        got = _hex_int(result)
+        if got != expected:
+            raise WrongChain(url, expected, got)
+        self._checked.add(url)
 
     async def _drop_client(self) -> None:
         if self._w3 is not None:
@@ -204,7 +250,9 @@ class EvmBackend:
 
         pairs = [(AsyncWeb3.to_checksum_address(a), asset) for a in addresses for asset in assets]
         if batch_size is None or len(pairs) <= batch_size:
-            results = await self._call(lambda w3: self._batch(w3, pairs, None), requests=1)
+            results = await self._call(
+                lambda w3: self._batch(w3, pairs, None), requests=1, checks_chain=True
+            )
             if len(results) != len(pairs) + 1:
                 raise BadResponse(
                     f"{self.url} answered {len(results)} of {len(pairs) + 1} requests"
@@ -229,8 +277,9 @@ class EvmBackend:
             out.append(Balance(asset=asset, address=address, amount=value, block=block, as_of=now))
         return out
 
-    @staticmethod
-    async def _batch(w3: Any, pairs: Sequence[tuple[str, Asset]], block: int | None) -> list[Any]:
+    async def _batch(
+        self, w3: Any, pairs: Sequence[tuple[str, Asset]], block: int | None
+    ) -> list[Any]:
         """Raw JSON-RPC in one batch. Written out rather than through web3's contract objects:
         building one contract call costs about a millisecond of CPU in web3, so 1,000 balances
         took over a second of pure Python; a balanceOf call is a fixed 36-byte payload."""
@@ -242,9 +291,16 @@ class EvmBackend:
             else:
                 data = _BALANCE_OF + address[2:].lower().rjust(64, "0")
                 reqs.append(("eth_call", [{"to": asset.contract, "data": data}, at]))
+        url = self.url
+        check = url not in self._checked and self.network.evm_chain_id is not None
+        if check:
+            reqs.insert(0, ("eth_chainId", []))
         replies = await w3.provider.make_batch_request(reqs)
         if not isinstance(replies, list):
             raise BadResponse(f"the node answered a batch with {type(replies).__name__}")
+        if check:
+            first = replies.pop(0) if replies else None
+            self._chain_answer(url, first.get("result") if isinstance(first, dict) else None)
         out: list[Any] = []
         for reply in replies:
             if not isinstance(reply, dict) or "error" in reply:
@@ -259,25 +315,51 @@ class EvmBackend:
 
         async def go(w3: Any) -> list[Any]:
             a = checksum(address)
-            async with w3.batch_requests() as batch:
-                batch.add(w3.eth.get_transaction_count(a, "latest"))
-                batch.add(w3.eth.get_transaction_count(a, "pending"))
-                return list(await batch.async_execute())
+            reqs = [("eth_getTransactionCount", [a, tag]) for tag in ("latest", "pending")]
+            return list(await w3.provider.make_batch_request(reqs))
 
-        latest, pending = await self._call(go)
-        return _as_int(latest, self.url), _as_int(pending, self.url)
+        replies = await self._call(go)
+        counts = [_hex_int(r.get("result")) if isinstance(r, dict) else None for r in replies]
+        if len(counts) != 2 or any(c is None or c >= MAX_NONCE for c in counts):
+            # EIP-2681: a nonce is below 2^64. A larger one cannot be stored or mined; signing
+            # it would only make a transaction nobody can include.
+            raise BadResponse(f"{self.url} gave a malformed nonce (transaction count)")
+        latest, pending = counts
+        assert latest is not None and pending is not None
+        return latest, pending
 
     async def fee_options(self) -> FeeOptions:
         async def go(w3: Any) -> Any:
-            return await w3.eth.fee_history(HISTORY_BLOCKS, "latest", list(REWARD_PERCENTILES))
+            # Raw: web3's formatter meets a null or odd answer with a TypeError of its own.
+            params = [hex(HISTORY_BLOCKS), "latest", list(REWARD_PERCENTILES)]
+            return await w3.provider.make_request("eth_feeHistory", params)
 
-        history = await self._call(go)
+        reply = await self._call(go)
+        history = reply.get("result") if isinstance(reply, dict) else None
         try:
-            base = [int(b) for b in history["baseFeePerGas"]]
-            rewards = [[int(v) for v in r] for r in history.get("reward") or []]
-        except (KeyError, TypeError, ValueError):
+            base = [_strict_int(b) for b in history["baseFeePerGas"]]  # type: ignore[index]
+            rewards = [[_strict_int(v) for v in r] for r in history.get("reward") or []]  # type: ignore[union-attr]
+        except (AttributeError, KeyError, TypeError, ValueError):
             raise BadResponse(f"{self.url} gave a malformed fee history") from None
         return tiers_from_history(base, rewards)
+
+    async def latest_base_fee(self) -> int | None:
+        """The latest block's own baseFeePerGas (None before EIP-1559): evidence about fees
+        from another method than eth_feeHistory."""
+
+        async def go(w3: Any) -> Any:
+            return await w3.provider.make_request("eth_getBlockByNumber", ["latest", False])
+
+        reply = await self._call(go)
+        block = reply.get("result") if isinstance(reply, dict) else None
+        if not isinstance(block, dict):
+            raise BadResponse(f"{self.url} gave no latest block")
+        if block.get("baseFeePerGas") is None:
+            return None
+        try:
+            return _strict_int(block["baseFeePerGas"])
+        except ValueError:
+            raise BadResponse(f"{self.url} gave a malformed base fee") from None
 
     async def estimate_gas(self, sender: str, to: str, value: int, data: bytes) -> int:
         async def go(w3: Any) -> int:
@@ -290,7 +372,20 @@ class EvmBackend:
                 # The node simulated it and it reverted (a token refusing the transfer).
                 raise TxRejected(f"it would fail ({str(exc.message)[:120]})") from None
 
-        return await self._call(go)
+        gas = await self._call(go)
+        if not 0 < gas < MAX_GAS:
+            raise BadResponse(f"{self.url} gave a malformed gas estimate")
+        return gas
+
+    async def has_transaction(self, tx_hash: str) -> bool:
+        """Whether the node knows this transaction (in its pool or mined): after a broadcast,
+        the check that it did not only say it took it."""
+
+        async def go(w3: Any) -> Any:
+            return await w3.provider.make_request("eth_getTransactionByHash", [tx_hash])
+
+        reply = await self._call(go)
+        return isinstance(reply, dict) and isinstance(reply.get("result"), dict)
 
     async def is_contract(self, address: str) -> bool:
         async def go(w3: Any) -> bool:
@@ -322,6 +417,13 @@ class EvmBackend:
             dec = int(decode(["uint8"], bytes(decimals))[0])
         except Exception:
             raise NotAToken(f"{address} has no decimals(): not an ERC-20 token") from None
+        if dec > MAX_TOKEN_DECIMALS:
+            # No real token has more (the largest known use 24-30); with 255 one base unit
+            # would be 10^-255 of a token and any typed amount a number of hundreds of digits.
+            raise NotAToken(
+                f"{address} answers decimals() = {dec}, more than any token has "
+                f"({MAX_TOKEN_DECIMALS} at most): refused"
+            )
         return TokenMetadata(address, _text(bytes(symbol)), _text(bytes(name)), dec)
 
     async def receipt(self, tx_hash: str) -> Receipt | None:
@@ -355,22 +457,28 @@ class EvmBackend:
             return list(await w3.provider.make_batch_request(reqs))
 
         replies = await self._call(go)
+        if not isinstance(replies, list) or len(replies) != len(tx_hashes):
+            raise BadResponse(f"{self.url} answered receipts with something else")
         out: dict[str, Receipt | None] = {}
         for h, reply in zip(tx_hashes, replies, strict=True):
-            if "error" in reply:
-                raise BadResponse(f"{self.url}: {str(reply['error'])[:200]}")
+            if not isinstance(reply, dict) or "error" in reply:
+                err = reply.get("error") if isinstance(reply, dict) else reply
+                raise BadResponse(f"{self.url}: {str(err)[:200]}")
             r = reply.get("result")
-            out[h] = (
-                None
-                if r is None
-                else Receipt(
-                    tx_hash=h,
-                    block=int(r["blockNumber"], 16),
-                    success=int(r["status"], 16) == 1,
-                    gas_used=int(r["gasUsed"], 16),
-                    effective_gas_price=int(r.get("effectiveGasPrice") or "0x0", 16),
+            try:
+                out[h] = (
+                    None
+                    if r is None
+                    else Receipt(
+                        tx_hash=h,
+                        block=_strict_int(r["blockNumber"]),
+                        success=_strict_int(r["status"]) == 1,
+                        gas_used=_strict_int(r["gasUsed"]),
+                        effective_gas_price=_strict_int(r.get("effectiveGasPrice") or "0x0"),
+                    )
                 )
-            )
+            except (KeyError, TypeError, ValueError, AttributeError):
+                raise BadResponse(f"{self.url} gave a malformed receipt for {h}") from None
         return out
 
     # -- writes ------------------------------------------------------------------------------
@@ -470,6 +578,14 @@ def _hex_int(value: Any) -> int | None:
         return None
 
 
+def _strict_int(value: Any) -> int:
+    """A quantity of a JSON-RPC answer, or ValueError."""
+    n = _hex_int(value)
+    if n is None:
+        raise ValueError(f"not a quantity: {str(value)[:40]}")
+    return n
+
+
 def _as_int(value: Any, url: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise BadResponse(f"{url} gave a malformed number")
@@ -495,6 +611,9 @@ class _ErrorMap:
             raise NodeUnreachable(self.url, "timed out") from None
         if isinstance(exc, aiohttp.ClientConnectionError | OSError):
             raise NodeUnreachable(self.url, type(exc).__name__) from None
+        if isinstance(exc, aiohttp.ClientPayloadError):
+            # An answer cut short of its length: no part of it can be trusted.
+            raise NodeUnreachable(self.url, "incomplete answer") from None
         if isinstance(exc, aiohttp.ClientResponseError):
             raise NodeUnreachable(self.url, f"HTTP {exc.status}") from None
         if isinstance(exc, Web3Exception | ValueError | aiohttp.ContentTypeError):

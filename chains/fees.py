@@ -104,3 +104,55 @@ def bumped(old_max_fee: int, old_tip: int, current: FeeQuote) -> tuple[int, int]
     tip = max(old_tip * 9 // 8 + 1, current.max_priority_fee_per_gas)
     max_fee = max(old_max_fee * 9 // 8 + 1, current.max_fee_per_gas, tip)
     return max_fee, tip
+
+
+# The most gas has cost per unit on each network, with a wide margin over its worst days
+# (Ethereum's base fee peaked near 1,000 gwei in 2021; L2s stay below a few gwei). A node that
+# asks for more is far likelier lying or broken than right, so a fee above this needs the
+# user's explicit word, whatever the node says. Unknown networks get Ethereum's.
+TYPICAL_MAX_FEE_PER_GAS: dict[str, int] = {
+    "eth": 1_000 * GWEI,
+    "sepolia": 1_000 * GWEI,
+    "polygon": 10_000 * GWEI,  # priced in POL: its gwei figures run about 100x Ethereum's
+    "arbitrum": 50 * GWEI,
+    "base": 50 * GWEI,
+    "bnb": 200 * GWEI,
+    "devnet": 1_000 * GWEI,
+}
+# Each block moves the base fee by at most 1/8 (EIP-1559): the next block's cannot exceed the
+# latest block's by more.
+BASE_FEE_STEP = (9, 8)
+
+
+class FeeConcern(StrEnum):
+    HIGH = "high_fee"  # above the network's typical range, or above what the blocks show
+    ABOVE_AMOUNT = "fee_above_amount"  # the fee likely costs more than the coins sent
+    BELOW_BASE = "below_base_fee"  # cannot be mined until the base fee falls
+
+
+def fee_concerns(
+    quote: FeeQuote,
+    gas: int,
+    *,
+    network: str,
+    block_base_fee: int | None,
+    value: int | None,
+) -> tuple[FeeConcern, ...]:
+    """What is wrong with a fee, judged against evidence other than the fee history it came
+    from: the network's typical range, the latest block's own base fee (another RPC method, so
+    a node lying only in eth_feeHistory shows) and the amount sent (value: native coins sent,
+    None for a token)."""
+    out: list[FeeConcern] = []
+    ceiling = TYPICAL_MAX_FEE_PER_GAS.get(network, TYPICAL_MAX_FEE_PER_GAS["eth"])
+    num, den = BASE_FEE_STEP
+    too_high = quote.max_fee_per_gas > ceiling or quote.max_priority_fee_per_gas > ceiling
+    if block_base_fee is not None and quote.base_fee > -(-block_base_fee * num // den):
+        too_high = True
+    if too_high:
+        out.append(FeeConcern.HIGH)
+    if value is not None and value > 0 and quote.likely_cost(gas) > value:
+        out.append(FeeConcern.ABOVE_AMOUNT)
+    current = quote.base_fee if block_base_fee is None else block_base_fee
+    if quote.max_fee_per_gas < current:
+        out.append(FeeConcern.BELOW_BASE)
+    return tuple(out)

@@ -12,13 +12,15 @@ from chains.errors import AmountError
 
 # A plain decimal number: digits, optional fraction. No exponent, sign, or thousands separators:
 # an amount the user types is money, and "1e3" or "1,000" is too easy to misread.
-_AMOUNT = re.compile(r"^(\d+)(?:\.(\d*))?$|^\.(\d+)$")
+# ASCII digits only: Python's \d and int() also take Arabic-Indic, full-width and other digits
+# ("1٠" was sent as 10) and int() skips underscores ("0_1" became 1).
+_AMOUNT = re.compile(r"^([0-9]+)(?:\.([0-9]*))?$|^\.([0-9]+)$", re.ASCII)
 
 
 def parse_amount(text: str, decimals: int) -> int:
     """'1.5' with 18 decimals -> 1500000000000000000. Raises AmountError saying what is wrong."""
-    s = text.strip().replace("_", "")
-    m = _AMOUNT.match(s)
+    s = text.strip(" \t")
+    m = _AMOUNT.fullmatch(s)
     if not m:
         raise AmountError(f"'{text}' is not an amount: use digits and one '.' (e.g. 0.25)")
     whole = m.group(1) or "0"

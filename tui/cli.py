@@ -157,6 +157,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tui.commands.app import run_wallet
 
         handler = run_wallet
+    # The full-screen app writes escape sequences itself; every other command's output is
+    # text in which outside strings must not become terminal commands.
+    app = getattr(handler, "__module__", "") == "tui.commands.app"
+    out, err = sys.stdout, sys.stderr
+    if not app:
+        from tui.text import PlainStream
+
+        sys.stdout, sys.stderr = PlainStream(out), PlainStream(err)  # type: ignore[assignment]
     try:
         return int(handler(args) or 0)
     except CliError as exc:
@@ -183,6 +191,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise
     except KeyboardInterrupt:
         return 130
+    finally:
+        sys.stdout, sys.stderr = out, err
 
 
 def _printable(text: str) -> str:

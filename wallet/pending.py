@@ -24,8 +24,26 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from chains.errors import ChainError
 from chains.evm import AlreadyKnown, EvmBackend, NonceUsed, TxRejected
 from wallet.store import Store
+
+
+class NonceGap(ChainError):
+    """The node's next nonce leaves nonces before it that no known transaction holds."""
+
+    code = "NONCE_GAP"
+
+    def __init__(self, sender: str, latest: int, nonce: int, missing: int) -> None:
+        super().__init__(
+            f"the node says the next nonce of {sender} is {nonce}, but the chain has "
+            f"{latest} transactions mined and this wallet knows of no payment waiting for "
+            f"{missing} of the nonces in between: a payment signed now would wait behind a gap "
+            "forever. Nothing was signed. If another wallet of these keys sent something, "
+            "wait until it is mined; otherwise the node is wrong: try another RPC URL.",
+            latest=latest,
+            nonce=nonce,
+        )
 
 
 class TxState(StrEnum):
@@ -35,9 +53,14 @@ class TxState(StrEnum):
     FAILED = "failed"  # mined, reverted (the fee is spent, the transfer did not happen)
     REPLACED = "replaced"  # a sibling with the same nonce was mined
     DROPPED = "dropped"  # the nonce was used by a transaction we do not know
+    # The node refused the broadcast. That proves nothing (a hostile node can pass the bytes on
+    # and say "refused"), so it is watched by hash and nonce until the chain settles it; its
+    # nonce may go to the next payment, and then at most one of the two can be mined.
+    UNKNOWN = "unknown"
 
 
 OPEN = (TxState.SIGNED, TxState.BROADCAST)
+WATCHED = (*OPEN, TxState.UNKNOWN)  # not settled by the chain yet
 
 
 @dataclass(frozen=True)
@@ -66,6 +89,10 @@ class OutboxEntry:
     def open(self) -> bool:
         return self.state in OPEN
 
+    @property
+    def watched(self) -> bool:
+        return self.state in WATCHED
+
 
 @dataclass(frozen=True)
 class NewEntry:
@@ -93,6 +120,7 @@ class ReconcileReport:
     dropped: tuple[str, ...] = ()
     replaced: tuple[str, ...] = ()
     still_open: tuple[str, ...] = ()
+    unknown: tuple[str, ...] = ()  # refused by the node, not settled by the chain yet
 
 
 def _now() -> str:
@@ -155,10 +183,14 @@ class Outbox:
         ).fetchone()
         return None if row is None else _entry(row)
 
-    def entries(self, network: str, *, open_only: bool = False) -> list[OutboxEntry]:
+    def entries(
+        self, network: str, *, open_only: bool = False, watched: bool = False
+    ) -> list[OutboxEntry]:
         sql = "SELECT * FROM outbox WHERE network = ?"
         if open_only:
             sql += " AND state IN ('signed', 'broadcast')"
+        elif watched:
+            sql += " AND state IN ('signed', 'broadcast', 'unknown')"
         rows = self.db.execute(sql + " ORDER BY id", (network,)).fetchall()
         return [_entry(r) for r in rows]
 
@@ -193,22 +225,55 @@ class Outbox:
         return row is not None
 
     def recipients(self) -> list[str]:
-        rows = self.db.execute("SELECT DISTINCT recipient FROM outbox").fetchall()
+        """Addresses this wallet has paid: only payments that reached the chain count, so a
+        refused or dropped send to a poisoned address never makes it "known" (which would
+        silence the new-address warning and feed the lookalike check)."""
+        rows = self.db.execute(
+            "SELECT DISTINCT recipient FROM outbox WHERE state = 'mined'"
+        ).fetchall()
         return [str(r[0]) for r in rows]
 
     async def next_nonce(self, backend: EvmBackend, network: str, sender: str) -> int:
         """The node's pending count, but never a nonce one of our open rows holds: the node may
-        have forgotten a transaction we still intend to land (it is re-broadcast on reconcile)."""
-        _latest, pending = await backend.nonces(sender)
+        have forgotten a transaction we still intend to land (it is re-broadcast on reconcile).
+
+        Every nonce between the mined count and the one returned must be a transaction the
+        wallet knows is waiting: otherwise the new one would sit behind a gap that nothing
+        fills (a node answering a pending count too high, once, poisoned every later send)."""
+        latest, pending = await backend.nonces(sender)
         mine = self.max_open_nonce(network, sender)
-        return pending if mine is None else max(pending, mine + 1)
+        nonce = pending if mine is None else max(pending, mine + 1)
+        ours = self.watched_nonces(network, sender)
+        missing = [k for k in range(latest, nonce) if k not in ours]
+        if missing:
+            raise NonceGap(sender, latest, nonce, len(missing))
+        return nonce
+
+    def watched_nonces(self, network: str, sender: str) -> set[int]:
+        rows = self.db.execute(
+            "SELECT DISTINCT nonce FROM outbox WHERE network = ? AND sender = ? "
+            "AND state IN ('signed', 'broadcast', 'unknown')",
+            (network, sender),
+        ).fetchall()
+        return {int(r[0]) for r in rows}
+
+    def similar(
+        self, network: str, sender: str, recipient: str, asset: str, amount: int
+    ) -> list[OutboxEntry]:
+        """This sender's payments of `amount` of `asset` to `recipient`, newest first."""
+        rows = self.db.execute(
+            "SELECT * FROM outbox WHERE network = ? AND sender = ? AND lower(recipient) = ? "
+            "AND asset = ? AND amount = ? AND kind IN ('send', 'speedup') ORDER BY id DESC",
+            (network, sender, recipient.lower(), asset, str(amount)),
+        ).fetchall()
+        return [_entry(r) for r in rows]
 
     async def reconcile(
         self, backend: EvmBackend, network: str, *, rebroadcast: bool = True
     ) -> ReconcileReport:
         """Settle open rows from the chain; rebroadcast=False only records what landed (the
         tracking loop), True also re-sends what is still open (start-up)."""
-        open_rows = self.entries(network, open_only=True)
+        open_rows = self.entries(network, watched=True)
         if not open_rows:
             return ReconcileReport()
         groups: dict[tuple[str, int], list[OutboxEntry]] = defaultdict(list)
@@ -230,7 +295,7 @@ class Outbox:
                 self.mark(winner.id, state, block=rcpt.block)
                 out[state.value].append(winner.tx_hash)
                 for e in group:
-                    if e.id != winner.id and e.open:
+                    if e.id != winner.id and e.watched:
                         self.mark(e.id, TxState.REPLACED)
                         out["replaced"].append(e.tx_hash)
                 continue
@@ -241,13 +306,16 @@ class Outbox:
                 # would show up here as dropped, so look once more before saying so.
                 again = await backend.receipts([e.tx_hash for e in group])
                 if any(r is not None for r in again.values()):
-                    out["still_open"].extend(e.tx_hash for e in group if e.open)
+                    out["still_open"].extend(e.tx_hash for e in group if e.watched)
                     continue
                 for e in group:
-                    if e.open:
+                    if e.watched:
                         self.mark(e.id, TxState.DROPPED, error="nonce used by another transaction")
                         out["dropped"].append(e.tx_hash)
                 continue
+            # An unknown row is not sent again: the node refused it, and its nonce may belong
+            # to a newer payment now. It stays watched until the chain settles it.
+            out["unknown"].extend(e.tx_hash for e in group if e.state is TxState.UNKNOWN)
             if rebroadcast:
                 await self._rebroadcast(backend, [e for e in group if e.open], out)
             else:
@@ -265,6 +333,7 @@ class Outbox:
             dropped=tuple(out["dropped"]),
             replaced=tuple(out["replaced"]),
             still_open=tuple(out["still_open"]),
+            unknown=tuple(out["unknown"]),
         )
 
     async def _rebroadcast(

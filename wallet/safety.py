@@ -43,6 +43,13 @@ class WarningKind(StrEnum):
     LOOKALIKE = "lookalike"
     NO_CHECKSUM = "no_checksum"
     SELF = "self"
+    # About the fee (chains.fees.FeeConcern), shown with the recipient's in one list.
+    HIGH_FEE = "high_fee"
+    FEE_ABOVE_AMOUNT = "fee_above_amount"
+    BELOW_BASE_FEE = "below_base_fee"
+    # A payment of the same amount to the same recipient is pending, or was re-sent just now
+    # after a crash: sending again would pay twice. `other` is its transaction hash.
+    DUPLICATE = "duplicate"
 
 
 @dataclass(frozen=True)

@@ -24,12 +24,17 @@ from chains.evm import (
     decode_erc20_transfer,
     erc20_transfer_data,
 )
-from chains.fees import FeeQuote, FeeTier, bumped
+from chains.fees import FeeQuote, FeeTier, bumped, fee_concerns
 from chains.models import Asset, Network
 from devices.models import EvmTx
 from wallet.addressbook import AddressBook
 from wallet.pending import NewEntry, Outbox, OutboxEntry, ReconcileReport, TxState
-from wallet.safety import RecipientWarning, parse_evm_address, recipient_warnings
+from wallet.safety import (
+    RecipientWarning,
+    WarningKind,
+    parse_evm_address,
+    recipient_warnings,
+)
 from wallet.store import Store
 
 MAX: Literal["max"] = "max"
@@ -66,6 +71,35 @@ class NotPending(SendError):
     code = "NOT_PENDING"
 
 
+class TokenChanged(SendError):
+    """The node's answer for a known token's decimals or symbol differs from the token list or
+    from what the user confirmed when first using it. A token's decimals never change: either
+    the node lies or the contract does, and an amount in base units would mean something else
+    than the review shows (10^6 times more for 12 decimals instead of 6)."""
+
+    code = "TOKEN_CHANGED"
+
+    def __init__(self, asset: Asset, symbol: str, decimals: int) -> None:
+        super().__init__(
+            f"{asset.symbol} ({asset.contract}) was confirmed with {asset.decimals} decimals "
+            f"and the symbol {asset.symbol}, but the node now answers {decimals} decimals and "
+            f"the symbol {symbol}: a token's decimals never change, so the node or the "
+            "contract is not telling the truth. Nothing was signed; try another RPC URL.",
+            symbol=asset.symbol,
+            contract=asset.contract,
+            stored=asset.decimals,
+            got=decimals,
+        )
+
+
+def check_token(asset: Asset, symbol: str, decimals: int, *, listed: bool) -> None:
+    """TokenChanged unless the node's answer agrees with what the wallet knows of the token.
+    A listed token's symbol may be written differently on the list (USDC.e), so only its
+    decimals count; a stored token was stored from this contract's own answers."""
+    if decimals != asset.decimals or (not listed and symbol != asset.symbol):
+        raise TokenChanged(asset, symbol, decimals)
+
+
 @dataclass(frozen=True)
 class SendDraft:
     """What the user asked for. amount is base units of `asset`, or MAX."""
@@ -97,6 +131,21 @@ class Review:
     kind: str = "send"  # send | speedup | cancel
     replaces: int | None = None
     fiat: None = None  # no price feed: the review says so rather than inventing a value
+
+    @property
+    def high_fee(self) -> bool:
+        """The fee is beyond what the network normally costs or what its blocks show: the CLI
+        sends it only with --accept-high-fee, the app only on a second confirmation."""
+        return any(w.kind is WarningKind.HIGH_FEE for w in self.warnings)
+
+    @property
+    def duplicate(self) -> str | None:
+        """The hash of a pending (or just re-sent) payment of the same amount to the same
+        recipient: the CLI refuses without --send-again, the app asks twice."""
+        for w in self.warnings:
+            if w.kind is WarningKind.DUPLICATE:
+                return w.other
+        return None
 
     @property
     def native(self) -> Asset:
@@ -169,11 +218,16 @@ class EvmSender:
         self.outbox = Outbox(store)
         self.book = AddressBook(store)
         self.own = tuple(own_addresses)
+        # Hashes this sender re-broadcast after a crash: the user may be retrying that very
+        # payment, which the review then names (DUPLICATE) instead of paying twice.
+        self.resent: set[str] = set()
 
     # -- prepare -----------------------------------------------------------------------------
 
     async def reconcile(self, *, rebroadcast: bool = True) -> ReconcileReport:
-        return await self.outbox.reconcile(self.backend, self.network.id, rebroadcast=rebroadcast)
+        report = await self.outbox.reconcile(self.backend, self.network.id, rebroadcast=rebroadcast)
+        self.resent.update(h.lower() for h in report.rebroadcast)
+        return report
 
     async def fee_options(self) -> Any:
         return await self.backend.fee_options()
@@ -203,6 +257,20 @@ class EvmSender:
         )
         is_contract = await self.backend.is_contract(recipient)
         probe = 1 if draft.amount == MAX else draft.amount
+        if asset.contract is not None:
+            # The token's decimals decide what the amount means: the node must agree with the
+            # list or the stored first confirmation, or nothing is signed.
+            from chains.tokens import find_listed
+
+            meta = await self.backend.token_metadata(asset.contract)
+            # The symbol is compared only for a token the user added (stored from this very
+            # contract's answers); a listed one shows the list's symbol, never the node's.
+            stored = self.store.db.execute(
+                "SELECT 1 FROM user_tokens WHERE network = ? AND lower(contract) = ?",
+                (self.network.id, asset.contract.lower()),
+            ).fetchone()
+            listed = stored is None or find_listed(self.network.id, asset.contract) is not None
+            check_token(asset, meta.symbol or "?", meta.decimals, listed=listed)
         if asset.contract is None:
             to, data = recipient, b""
             gas = NATIVE_TRANSFER_GAS
@@ -254,6 +322,21 @@ class EvmSender:
             known=known,
             sent_before=self.outbox.sent_to(self.network.id, recipient),
         )
+        block_base = await self.backend.latest_base_fee()
+        concerns = fee_concerns(
+            fee,
+            gas,
+            network=self.network.id,
+            block_base_fee=block_base,
+            value=value if asset.contract is None else None,
+        )
+        warnings = (*warnings, *(RecipientWarning(WarningKind(c.value)) for c in concerns))
+        for e in self.outbox.similar(self.network.id, sender, recipient, asset.key, amount):
+            if e.nonce == nonce:
+                continue  # the same nonce: at most one of the two can ever be mined
+            if e.watched or e.tx_hash.lower() in self.resent:
+                warnings = (*warnings, RecipientWarning(WarningKind.DUPLICATE, e.tx_hash))
+                break
         contact = self.book.find(self.network.id, recipient)
         tx = self._tx(nonce, gas, to, value, data, fee)
         return Review(
@@ -335,9 +418,12 @@ class EvmSender:
                 raise
             return entry
         except TxRejected as exc:
-            # The node refused these bytes for good (fee too low, funds): they will never be
-            # sent, so the row must not hold its nonce or be re-broadcast at every start.
-            self.outbox.mark(entry.id, TxState.DROPPED, error=exc.reason[:200])
+            # Refused: but a node's word is not the chain's (a hostile one forwards the bytes
+            # and says "insufficient funds"). 'unknown' is watched by hash and nonce until the
+            # chain settles it, is not re-broadcast, and leaves its nonce to the next payment,
+            # so a refused send blocks nothing and at most one of the two can ever be mined.
+            self.outbox.mark(entry.id, TxState.UNKNOWN, error=exc.reason[:200])
+            exc.details["tx_hash"] = entry.tx_hash
             raise
         _kill_point("broadcast")
         self.outbox.mark(entry.id, TxState.BROADCAST)

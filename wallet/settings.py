@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -63,6 +64,15 @@ class Settings(BaseSettings):
     explorers: dict[str, ExplorerSettings] = Field(default_factory=dict)
     # Official support channels, helpdesk and SMTP; secrets come from TERMWALLET_SUPPORT__*.
     support: SupportSettings = Field(default_factory=SupportSettings)
+
+    @field_validator("auto_lock_minutes", "refresh_seconds", "swap_service_fee_bps", mode="before")
+    @classmethod
+    def _ascii_number(cls, value: Any) -> Any:
+        """A number given as text (an environment variable) is ASCII digits only: pydantic
+        would read "0_1" as 1 (and a TOML number is never text)."""
+        if isinstance(value, str) and not re.fullmatch(r"[0-9]+", value.strip(" "), re.ASCII):
+            raise ValueError("use ASCII digits only (0-9), no separators")
+        return value
 
     @model_validator(mode="before")
     @classmethod

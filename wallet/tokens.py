@@ -10,6 +10,7 @@ from chains.evm import EvmBackend
 from chains.models import Asset
 from chains.tokens import find_listed, impersonates
 from wallet.safety import parse_evm_address
+from wallet.send import check_token
 from wallet.store import Store
 
 
@@ -37,8 +38,14 @@ class UserTokens:
             contract=meta.contract,
         )
         listed = find_listed(network, address)
+        known = listed or self.stored(network, address)
+        if known is not None:
+            # Known already: the list or the user's first confirmation is the truth, and a
+            # different answer now stops here rather than changing what an amount means.
+            check_token(known, asset.symbol, asset.decimals, listed=listed is not None)
+            asset = known
         return TokenCandidate(
-            asset=listed or asset,
+            asset=asset,
             listed=listed is not None,
             impersonates=impersonates(network, asset.symbol, address),
         )
@@ -60,6 +67,13 @@ class UserTokens:
                 ),
             )
         return a
+
+    def stored(self, network: str, contract: str) -> Asset | None:
+        """The token as the user first confirmed it, if it was."""
+        for a in self.assets(network):
+            if a.contract is not None and a.contract.lower() == contract.lower():
+                return a
+        return None
 
     def assets(self, network: str) -> list[Asset]:
         rows = self.db.execute(

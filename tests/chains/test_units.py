@@ -17,7 +17,6 @@ from chains.units import format_amount, parse_amount, to_decimal
         (".25", 6, 250_000),
         ("2500", 6, 2_500_000_000),
         ("  7.0  ", 8, 700_000_000),
-        ("1_000", 0, 1000),
         (
             "115792089237316195423570985008687907853269984665640564039457.584007913129639935",
             18,
@@ -36,6 +35,15 @@ def test_parse_rejects_what_is_not_a_plain_amount(text: str) -> None:
     with pytest.raises(AmountError) as info:
         parse_amount(text, 18)
     assert "amount" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "text", ["1\u0660", "\uff11", "0_1", "1_000", "\u0661.5", "1.\u0665", "1\n", "\u0967"]
+)
+def test_parse_takes_ascii_digits_only(text: str) -> None:
+    """Issue 14, case 8: '1٠' was 10, '１' was 1 and '0_1' was 1."""
+    with pytest.raises(AmountError):
+        parse_amount(text, 18)
 
 
 def test_parse_rejects_more_places_than_the_asset_has() -> None:

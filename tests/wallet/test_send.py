@@ -22,6 +22,7 @@ from wallet.send import MAX, EvmSender, NonceTaken, NothingToSend, SendDraft, Si
 from wallet.store import Store
 
 pytestmark = pytest.mark.devnet
+STRANGER = "0x00000000000000000000000000000000C0FFEE01"
 
 
 @dataclass
@@ -228,3 +229,47 @@ async def test_fee_tiers_are_ordered_integers(env: Env) -> None:
     assert [q.max_priority_fee_per_gas for q in tiers] == sorted(
         q.max_priority_fee_per_gas for q in tiers
     )
+
+
+async def test_a_fee_below_the_base_fee_is_warned_and_its_refusal_blocks_nothing(
+    env: Env,
+) -> None:
+    """Issue 14, case 11: the review warns; the node refuses it; the next send takes the same
+    nonce instead of 'another payment already holds nonce 0'."""
+    from chains.fees import custom_fee
+
+    base = (await env.backend.fee_options()).normal.base_fee
+    low = custom_fee(base // 2, 0, base)
+    review = await env.review(STRANGER, 10**15, fee=low)
+    assert WarningKind.BELOW_BASE_FEE in {w.kind for w in review.warnings}
+    with pytest.raises(TxRejected):
+        await env.sender.sign_and_send(review, env.signer)
+    again = await env.review(STRANGER, 10**15)
+    assert WarningKind.BELOW_BASE_FEE not in {w.kind for w in again.warnings}
+    assert again.nonce == review.nonce == 0
+    entry = await env.sender.wait(await env.sender.sign_and_send(again, env.signer), poll=0.2)
+    assert entry.state is TxState.MINED and entry.nonce == 0
+    # The refused one is settled by the chain: its nonce went to the mined payment.
+    await env.sender.reconcile()
+    states = sorted(e.state.value for e in env.sender.outbox.entries("devnet"))
+    assert states == ["mined", "replaced"]
+
+
+async def test_only_payments_that_reached_the_chain_make_an_address_known(env: Env) -> None:
+    """Issue 14, case 12: after a refused send the 'not sent to this address before' warning
+    was gone, and the refused address fed the lookalike check."""
+    from chains.fees import custom_fee
+
+    base = (await env.backend.fee_options()).normal.base_fee
+    refused = await env.review(STRANGER, 10**15, fee=custom_fee(base // 2, 0, base))
+    with pytest.raises(TxRejected):
+        await env.sender.sign_and_send(refused, env.signer)
+    again = await env.review(STRANGER, 10**15)
+    assert WarningKind.NEW in {w.kind for w in again.warnings}
+    low = STRANGER.lower()
+    lookalike = low[:20] + "7" + low[21:]  # same head and tail as the refused recipient's
+    near = await env.review(lookalike, 10**15)
+    assert WarningKind.LOOKALIKE not in {w.kind for w in near.warnings}
+    # Once mined, it is known.
+    await env.sender.wait(await env.sender.sign_and_send(again, env.signer), poll=0.2)
+    assert WarningKind.NEW not in {w.kind for w in (await env.review(STRANGER, 1)).warnings}

@@ -32,6 +32,20 @@ def test_a_bad_value_names_the_file_and_the_setting(tmp_path: Path) -> None:
     assert str(f) in str(info.value) and "language" in str(info.value)
 
 
+@pytest.mark.parametrize("text", ["0_1", "1\u0660", "\uff11"])
+def test_a_number_from_the_environment_is_ascii_digits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    monkeypatch.setenv("TERMWALLET_AUTO_LOCK_MINUTES", text)
+    with pytest.raises(SettingsError) as info:
+        load_settings(tmp_path / "missing.toml")
+    assert "auto_lock_minutes" in str(info.value)
+    monkeypatch.setenv("TERMWALLET_SWAP_SERVICE_FEE_BPS", "0_1")
+    monkeypatch.setenv("TERMWALLET_AUTO_LOCK_MINUTES", "5")
+    with pytest.raises(SettingsError):
+        load_settings(tmp_path / "missing.toml")
+
+
 def test_broken_toml_is_a_clear_error(tmp_path: Path) -> None:
     f = tmp_path / "config.toml"
     f.write_text("language = \n")

@@ -55,6 +55,17 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     send.add_argument("--dry-run", action="store_true", help="print the review; sign nothing")
     send.add_argument("--yes", action="store_true", help="send without asking to confirm")
+    send.add_argument(
+        "--send-again",
+        action="store_true",
+        help="pay even though the same amount to the same recipient is pending",
+    )
+    send.add_argument(
+        "--accept-high-fee",
+        action="store_true",
+        help="send even when the fee is far above the network's usual range or what its "
+        "blocks show (--yes alone is not enough then)",
+    )
     send.add_argument("--no-wait", action="store_true", help="do not wait for it to be mined")
     send.add_argument("--password-file", type=Path, help="file holding the keystore password")
     send.add_argument(
@@ -152,10 +163,12 @@ def run_send(args: argparse.Namespace) -> int:
 
 async def _send(args: argparse.Namespace) -> int:
     from chains.errors import ChainError, InsufficientFunds
+    from chains.evm import NonceUsed, TxRejected
     from chains.fees import FeeTier
     from chains.units import parse_amount
     from devices.errors import DeviceError
     from tui.cli import CliError
+    from tui.text import plain
     from wallet.safety import RecipientError
     from wallet.send import MAX, SendDraft, SendError
 
@@ -175,8 +188,9 @@ async def _send(args: argparse.Namespace) -> int:
                 args.device, session.network.id, path, session
             )
         sender = session.sender()
-        await sender.reconcile()
-        asset = await _asset(session, args.asset)
+        for txid in (await sender.reconcile()).rebroadcast:
+            print(f"re-sent a payment signed before a crash: {txid}", file=sys.stderr)
+        asset, first_use = await _asset(session, args.asset)
         amount: Any = (
             MAX
             if args.amount.strip().lower() == "max"
@@ -193,12 +207,33 @@ async def _send(args: argparse.Namespace) -> int:
         if args.dry_run:
             print("dry run: nothing was signed or sent", file=sys.stderr)
             return 0
+        if review.duplicate is not None and not args.send_again:
+            # A retry after a crash or an error: the first payment may be on its way already.
+            raise CliError(
+                f"not sent: a payment of this amount to this recipient is pending or was just "
+                f"re-sent ({review.duplicate}). Check `termwallet balance`; add --send-again "
+                "to pay a second time."
+            )
+        if review.high_fee and not args.accept_high_fee:
+            # A node that lies about fees would have --yes pay them: this needs its own word.
+            raise CliError(
+                "not sent: the network fee is far above this network's usual range or what "
+                "its latest block shows (the node may be lying or broken). Check it, try "
+                "another RPC URL, or add --accept-high-fee to pay it anyway."
+            )
         if not args.yes:
             if not sys.stdin.isatty():
                 raise CliError("not sent: add --yes to send without the confirmation prompt")
             if input("Send this transaction? [y/N] ").strip().lower() not in ("y", "yes"):
                 print("not sent", file=sys.stderr)
                 return 1
+        if first_use is not None:
+            # The user confirmed this token as shown (decimals included): from now on its
+            # stored decimals and symbol are the truth, and a node answering otherwise is
+            # refused (wallet/send.py TokenChanged).
+            from wallet.tokens import UserTokens
+
+            UserTokens(session.store).add(first_use)
         if early is not None:
             _device_totp(wallet["user"], args.password_file, args.totp_file)
             signer, early = early, None
@@ -213,6 +248,17 @@ async def _send(args: argparse.Namespace) -> int:
             from tui.commands.devices import device_failure
 
             raise CliError(device_failure(exc, signer.info.model)) from None
+        except TxRejected as exc:
+            sent = exc.details.get("tx_hash")
+            if sent is None or isinstance(exc, NonceUsed):
+                raise
+            # A refusal is the node's word, not the chain's: say so, or the user pays again.
+            raise CliError(
+                f"the node refused the transaction ({plain(exc.reason)}), but it may still "
+                f"reach the chain: {sent} (nonce {review.nonce}) is kept as unknown and "
+                "watched until the chain settles it. Check `termwallet balance` before "
+                "paying again."
+            ) from None
         finally:
             signer.close()
         result: dict[str, Any] = {
@@ -220,6 +266,18 @@ async def _send(args: argparse.Namespace) -> int:
             "nonce": entry.nonce,
             "state": entry.state.value,
         }
+        if entry.open and not await session.backend.has_transaction(entry.tx_hash):
+            # The node said it took the transaction but does not have it: "sent" would be a
+            # lie. It stays in the outbox and is broadcast again on the next start.
+            print(
+                f"not confirmed sent: the node answered for {entry.tx_hash} (nonce "
+                f"{entry.nonce}) but does not hold it. It is kept and broadcast again at the "
+                "next `termwallet balance` or send; check it before paying again.",
+                file=sys.stderr,
+            )
+            if args.json:
+                print(json.dumps(result | {"state": "not_confirmed"}))
+            return 1
         if not args.no_wait:
             entry = await sender.wait(entry, timeout=120, poll=0.5)
             result |= {"state": entry.state.value, "block": entry.block}
@@ -307,16 +365,18 @@ def _watched_on_device(device_id: str, network_id: str, path: str, session: Any)
     )
 
 
-async def _asset(session: Any, wanted: str | None) -> Any:
+async def _asset(session: Any, wanted: str | None) -> tuple[Any, Any]:
+    """The asset to send, and the token to store once the user confirms when it is neither
+    listed nor stored yet (its first use: what the contract says now becomes the truth)."""
     from tui.cli import CliError
 
     if wanted is None:
-        return session.assets[0]
+        return session.assets[0], None
     for a in session.assets:
         if a.symbol.lower() == wanted.lower() or (
             a.contract is not None and a.contract.lower() == wanted.lower()
         ):
-            return a
+            return a, None
     if not wanted.lower().startswith("0x"):
         known = ", ".join(a.symbol for a in session.assets)
         raise CliError(
@@ -325,20 +385,29 @@ async def _asset(session: Any, wanted: str | None) -> Any:
         )
     from wallet.tokens import UserTokens
 
-    candidate = await UserTokens(session.store).inspect(session.backend, wanted)
+    tokens = UserTokens(session.store)
+    candidate = await tokens.inspect(session.backend, wanted)
+    first_use = None
     if not candidate.listed:
         print(
             f"WARNING: {candidate.asset.symbol} ({candidate.asset.contract}) is not on the "
             "token list: anyone can make a token with any name. Check the contract address.",
             file=sys.stderr,
         )
+        if tokens.stored(session.network.id, wanted) is None:
+            first_use = candidate
+            print(
+                f"First use of this token: it says it has {candidate.asset.decimals} decimals; "
+                "sending keeps that, and a different answer later stops a send.",
+                file=sys.stderr,
+            )
     if candidate.impersonates is not None:
         print(
             f"WARNING: it uses the symbol of {candidate.impersonates.symbol} "
             f"({candidate.impersonates.contract}) but is another contract.",
             file=sys.stderr,
         )
-    return candidate.asset
+    return candidate.asset, first_use
 
 
 def _device_signer(device_id: str, network_id: str, path: str, sender: str) -> Any:
@@ -499,6 +568,12 @@ _WARNINGS = {
     "lookalike": "the address looks like one you know, but is different (address poisoning?):",
     "no_checksum": "the address was typed without its checksum (all lower or upper case).",
     "self": "this is your own address.",
+    "high_fee": "THE NETWORK FEE IS FAR ABOVE THIS NETWORK'S USUAL RANGE or above what its "
+    "latest block shows: the node may be lying or broken.",
+    "fee_above_amount": "the network fee likely costs more than the amount sent.",
+    "duplicate": "a payment of this amount to this recipient is pending or was just re-sent:",
+    "below_base_fee": "the maximum fee is below the current base fee: the network will not "
+    "take this transaction until fees fall, and the node may refuse it.",
 }
 
 

@@ -120,7 +120,10 @@ async def _swap(args: argparse.Namespace) -> int:
             raise CliError("this wallet has no Ethereum account: run `termwallet init` first")
         settings = load_settings(wallet["paths"].config_file)
         address = _account_address(session, args.account)
-        sell, buy = await _asset(session, args.sell), await _asset(session, args.buy)
+        (sell, sell_new), (buy, buy_new) = (
+            await _asset(session, args.sell),
+            await _asset(session, args.buy),
+        )
         try:
             slippage = parse_amount(args.slippage, 2)
             amount = parse_amount(args.amount, sell.decimals)
@@ -149,6 +152,12 @@ async def _swap(args: argparse.Namespace) -> int:
             if input("Swap? [y/N] ").strip().lower() not in ("y", "yes"):
                 print("not swapped", file=sys.stderr)
                 return 1
+        from wallet.tokens import UserTokens
+
+        for first_use in (sell_new, buy_new):
+            if first_use is not None:
+                # Confirmed as shown: these decimals are the token's from now on (see send).
+                UserTokens(session.store).add(first_use)
         signer = _wallet_signer(wallet, args)
         try:
             record = await swapper.execute(

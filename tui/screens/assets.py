@@ -13,6 +13,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.reactive import reactive
 from textual.widgets import DataTable, Static
+from textual.worker import WorkerState
 
 from tui.errors import user_message
 from tui.i18n import t
@@ -20,9 +21,14 @@ from tui.screens.base import MainScreen
 from wallet.view import amount_text
 
 if TYPE_CHECKING:
+    from textual.worker import Worker
+
     from wallet.portfolio import PortfolioView
     from wallet.session import SessionStatus
     from wallet.utxo_portfolio import UtxoHolding
+
+
+DEFAULT_REFRESH_SECONDS = 30  # wallet.settings' refresh_seconds, for services without one
 
 
 class AssetsScreen(MainScreen):
@@ -56,6 +62,9 @@ class AssetsScreen(MainScreen):
     def on_mount(self) -> None:
         super().on_mount()
         self.watch(self.app, "status", self._status_changed, init=True)
+        settings = getattr(getattr(self.app, "services", None), "settings", None)
+        seconds = getattr(settings, "refresh_seconds", DEFAULT_REFRESH_SECONDS)
+        self.set_interval(seconds, self._periodic_refresh)
         if self.view is not None:
             self.watch_view(self.view)
         if self.utxo_view is not None:
@@ -69,6 +78,20 @@ class AssetsScreen(MainScreen):
             self.watch_view(self.view)
         if self.utxo_view is not None:
             self.watch_utxo_view(self.utxo_view)
+
+    def _periodic_refresh(self) -> None:
+        """The periodic read. It also clears whatever the last one left on screen (a note
+        still saying "Reading balances" after a failed read stayed until ctrl+r)."""
+        busy = any(w.group in ("assets", "assets-utxo") and not w.is_finished for w in self.workers)
+        if not busy and getattr(self.app, "session", None) is not None:
+            self.action_refresh()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        super().on_worker_state_changed(event)  # the app's one message for the failure
+        if event.worker.group == "assets" and event.state is WorkerState.ERROR:
+            error = event.worker.error
+            reason = user_message(error) if error is not None else ""
+            self.query_one("#assets-note", Static).update(t("assets.failed", reason=reason))
 
     def _status_changed(self, status: SessionStatus | None) -> None:
         if status is not None and self.view is None:

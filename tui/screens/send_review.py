@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from wallet.session import WalletSession
 
 # Warnings that make ctrl+s ask twice: the ones that mean money may go where it is lost.
-SERIOUS = frozenset({"lookalike", "token_contract", "contract"})
+SERIOUS = frozenset({"lookalike", "token_contract", "contract", "high_fee", "duplicate"})
 
 
 class SendReviewScreen(ReportsFailures, Screen[None]):
@@ -205,9 +205,10 @@ class SendReviewScreen(ReportsFailures, Screen[None]):
             "failed": t("send.review.failed", block=entry.block),
             "replaced": t("send.review.replaced"),
             "dropped": t("send.review.dropped"),
+            "unknown": t("send.review.unknown"),
         }[entry.state.value]
         status.update(Text(head + "\n" + final))
-        status.set_class(entry.state.value in ("failed", "dropped"), "warning")
+        status.set_class(entry.state.value in ("failed", "dropped", "unknown"), "warning")
 
     # -- speed up / cancel -------------------------------------------------------------------
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
 from collections import deque
 from collections.abc import Iterable
 from functools import partial
@@ -33,6 +35,11 @@ if TYPE_CHECKING:  # kept off the start-up path: these pull in pydantic models a
 
 
 _log = logging.getLogger("tui")
+
+# A dropped SSH connection, a closed terminal window, `kill`: each ends the app like `q` does,
+# so the terminal is restored, the store closed and the demo's anvil stopped. By default they
+# would end the process where it stands, and nothing of that would happen.
+ENDING_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
 
 def _screen(module: str, name: str) -> Screen[None]:
@@ -78,6 +85,17 @@ class TermwalletApp(App[int]):
         i18n.set_language(language)
         self.set_reactive(TermwalletApp.language, language)
         translate_bindings(self)
+
+    def on_load(self) -> None:
+        # On the app's own loop, before the driver takes the terminal: from here on a signal
+        # becomes an exit at the next turn of the loop, never an interruption mid-frame.
+        loop = asyncio.get_running_loop()
+        for signum in ENDING_SIGNALS:
+            loop.add_signal_handler(signum, self._ended_by_signal, signum)
+
+    def _ended_by_signal(self, signum: int) -> None:
+        _log.info("ending on signal %s", signal.Signals(signum).name)
+        self.exit(128 + signum)  # the shell's convention for "ended by signal N"
 
     def on_mount(self) -> None:
         self.switch_mode("assets")

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -12,7 +16,29 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     demo.set_defaults(handler=run_demo)
 
 
+@contextmanager
+def _signals_end_cleanly() -> Iterator[None]:
+    """SIGTERM and SIGHUP before the app's loop runs (and after it closes) unwind through the
+    `finally` blocks that delete the demo's folder. While the loop runs, the app's own
+    handlers take over (TermwalletApp.on_load): there they must not interrupt a frame."""
+
+    def end(signum: int, frame: FrameType | None) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = {s: signal.signal(s, end) for s in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
 def run_wallet(args: argparse.Namespace) -> int:
+    with _signals_end_cleanly():
+        return _run_wallet(args)
+
+
+def _run_wallet(args: argparse.Namespace) -> int:
     from tui.app import make_app
     from tui.services import UserServices
     from wallet.logs import setup_logging
@@ -27,6 +53,13 @@ def run_wallet(args: argparse.Namespace) -> int:
 
 
 def run_demo(args: argparse.Namespace) -> int:
+    with _signals_end_cleanly():
+        return _run_demo(args)
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    import shutil
+
     from tui.app import make_app
     from tui.services import DemoServices
 
@@ -37,5 +70,9 @@ def run_demo(args: argparse.Namespace) -> int:
 
     language = first_frame_language(Paths.default().config_file, args.lang)
     services = DemoServices()
-    setup_logging(services.home / "logs")
-    return make_app(services=services, language=language).run() or 0
+    try:
+        setup_logging(services.home / "logs")
+        return make_app(services=services, language=language).run() or 0
+    finally:
+        # The app closes its services on exit; this covers an end before the app ran.
+        shutil.rmtree(services.home, ignore_errors=True)

@@ -33,22 +33,41 @@ def _signals_end_cleanly() -> Iterator[None]:
             signal.signal(signum, handler)
 
 
+def _needs_a_terminal(language: str) -> None:
+    """Refuse before anything starts when stdin or stdout is not a terminal (`ssh host
+    termwallet` without -t, a pipe, cron): Textual would write escape codes into the pipe and
+    wait for keys that never come."""
+    import sys
+
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        return
+    from tui.cli import CliError
+    from tui.i18n import set_language, t
+
+    set_language(language)
+    raise CliError(t("cli.no_terminal"))
+
+
 def run_wallet(args: argparse.Namespace) -> int:
     with _signals_end_cleanly():
         return _run_wallet(args)
 
 
 def _run_wallet(args: argparse.Namespace) -> int:
-    from tui.app import make_app
-    from tui.services import UserServices
-    from wallet.logs import setup_logging
     from wallet.paths import Paths
     from wallet.startup import first_frame_language
 
     paths = Paths.default()
+    language = first_frame_language(paths.config_file, args.lang)
+    _needs_a_terminal(language)  # before Textual is even imported
+
+    from tui.app import make_app
+    from tui.services import UserServices
+    from wallet.logs import setup_logging
+
     setup_logging(paths.log_dir)
     services = UserServices(paths, language=args.lang)
-    app = make_app(services=services, language=first_frame_language(paths.config_file, args.lang))
+    app = make_app(services=services, language=language)
     return app.run() or 0
 
 
@@ -60,15 +79,18 @@ def run_demo(args: argparse.Namespace) -> int:
 def _run_demo(args: argparse.Namespace) -> int:
     import shutil
 
+    from wallet.paths import Paths
+    from wallet.startup import first_frame_language
+
+    language = first_frame_language(Paths.default().config_file, args.lang)
+    _needs_a_terminal(language)  # before Textual is imported or the demo's folder made
+
     from tui.app import make_app
     from tui.services import DemoServices
 
     # The demo never reads or writes the user's wallet: its network is the devnet it starts.
     from wallet.logs import setup_logging
-    from wallet.paths import Paths
-    from wallet.startup import first_frame_language
 
-    language = first_frame_language(Paths.default().config_file, args.lang)
     services = DemoServices()
     try:
         setup_logging(services.home / "logs")

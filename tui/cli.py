@@ -10,7 +10,7 @@ import argparse
 import importlib
 import pkgutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from tui import commands
 
@@ -66,12 +66,44 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         prog="termwallet",
         description="A terminal wallet for Bitcoin, Litecoin, Ethereum and ERC-20 tokens.",
     )
-    parser.add_argument("--lang", choices=["en", "zh-CN"], help="interface language")
-    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    _add_global_options(parser, top=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in _command_modules(sys.argv[1:] if argv is None else argv):
         importlib.import_module(f"{commands.__name__}.{name}").register(sub)
+    # Global options also after the command (`termwallet demo --lang zh-CN`): argparse knows
+    # an option only in the parser that declares it, so each (sub)command's parser gets them.
+    for subparser in _subparsers(parser):
+        _add_global_options(subparser, top=False)
     return parser
+
+
+def _add_global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    # SUPPRESS below the top: an option not given after the command sets nothing there, so
+    # argparse keeps what was given before it (a subparser's defaults would overwrite it).
+    parser.add_argument(
+        "--lang",
+        choices=["en", "zh-CN"],
+        default=None if top else argparse.SUPPRESS,
+        help="interface language",
+    )
+    parser.add_argument(
+        "--version",
+        action="store_true",
+        default=False if top else argparse.SUPPRESS,
+        help="print the version and exit",
+    )
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
+    """Every parser below `parser` (subcommands and their actions), each once (aliases)."""
+    seen: set[int] = set()
+    for action in parser._actions:  # argparse has no public way to walk its subparsers
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                if id(child) not in seen:
+                    seen.add(id(child))
+                    yield child
+                    yield from _subparsers(child)
 
 
 def _warn_misplaced_config() -> None:

@@ -120,6 +120,61 @@ def _warn_misplaced_config() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Every failure ends as one `termwallet:` line on stderr and a non-zero status, never a
+    traceback: a traceback shows internals to the user, and its text could hold anything."""
+    try:
+        return _main(argv)
+    except CliError as exc:
+        print(f"termwallet: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        print("termwallet: " + _one_line(_explain(exc)), file=sys.stderr)
+        return 1
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _explain(exc: Exception) -> str:
+    """A typed error's sentence (tui/errors.py); an OSError's path and reason (the user's own
+    path, their system's words); anything else only its class and where the log keeps it."""
+    from tui.errors import error_code, user_message
+    from tui.i18n import t
+
+    if error_code(exc) is not None:
+        return user_message(exc)
+    if isinstance(exc, OSError) and exc.strerror:
+        if exc.filename is None:
+            return t("cli.os_error_plain", reason=exc.strerror)
+        return t("cli.os_error", path=exc.filename, reason=exc.strerror)
+    log = _log_unexpected(exc)
+    if log is None:
+        return t("cli.unexpected_no_log", kind=type(exc).__name__)
+    return t("cli.unexpected", kind=type(exc).__name__, log=log)
+
+
+def _log_unexpected(exc: Exception) -> str | None:
+    """The traceback into the log file (redacted there, wallet/logs.py); the file's path, or
+    None when there is no log to write."""
+    import logging
+
+    from wallet.logs import setup_logging
+    from wallet.paths import Paths
+
+    try:
+        path = setup_logging(Paths.default().log_dir)
+        logging.getLogger("termwallet.cli").error(
+            "command failed: %s", type(exc).__name__, exc_info=exc
+        )
+    except Exception:  # no log (a read-only folder, say): the class name alone must do
+        return None
+    return str(path)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser(argv)
     args = parser.parse_args(argv)
     if args.version:
@@ -134,10 +189,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tui.commands.app import run_wallet
 
         handler = run_wallet
-    try:
-        return int(handler(args) or 0)
-    except CliError as exc:
-        print(f"termwallet: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
+    return int(handler(args) or 0)

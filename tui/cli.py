@@ -177,6 +177,10 @@ def _log_unexpected(exc: Exception) -> str | None:
 def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser(argv)
     args = parser.parse_args(argv)
+    if args.lang:  # the language of the messages main() prints, whatever the command
+        from tui.i18n import set_language
+
+        set_language(args.lang)
     if args.version:
         from importlib.metadata import version
 

@@ -60,6 +60,12 @@ def _run_wallet(args: argparse.Namespace) -> int:
     paths = Paths.default()
     language = first_frame_language(paths.config_file, args.lang)
     _needs_a_terminal(language)  # before Textual is even imported
+    from tui.i18n import set_language
+
+    set_language(language)
+    # Before the app: an unwritable data or log folder is one line naming it and the fix,
+    # not an app stuck on "Opening the wallet..." after a toast about an OperationalError.
+    paths.ensure()
 
     from tui.app import make_app
     from tui.services import UserServices

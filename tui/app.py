@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
 from collections import deque
 from collections.abc import Iterable
 from functools import partial
@@ -10,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from textual import events, work
 from textual.app import App, SystemCommand
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -21,6 +24,7 @@ from tui.bindings import translate_bindings
 from tui.errors import error_code, user_message
 from tui.i18n import t
 from tui.screens.assets import AssetsScreen
+from tui.screens.too_small import TooSmallScreen, too_small
 from tui.services import Services
 from tui.widgets.nav import SCREENS
 
@@ -33,6 +37,11 @@ if TYPE_CHECKING:  # kept off the start-up path: these pull in pydantic models a
 
 
 _log = logging.getLogger("tui")
+
+# A dropped SSH connection, a closed terminal window, `kill`: each ends the app like `q` does,
+# so the terminal is restored, the store closed and the demo's anvil stopped. By default they
+# would end the process where it stands, and nothing of that would happen.
+ENDING_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
 
 def _screen(module: str, name: str) -> Screen[None]:
@@ -75,17 +84,61 @@ class TermwalletApp(App[int]):
         self.recent_errors: deque[str] = deque(maxlen=20)
         self._idle: IdleTimer | None = None
         self._heap_timer: Timer | None = None
+        self._fitting = False  # _fit_terminal is taking the too-small notice off
         i18n.set_language(language)
         self.set_reactive(TermwalletApp.language, language)
         translate_bindings(self)
 
+    def on_load(self) -> None:
+        # On the app's own loop, before the driver takes the terminal: from here on a signal
+        # becomes an exit at the next turn of the loop, never an interruption mid-frame.
+        loop = asyncio.get_running_loop()
+        for signum in ENDING_SIGNALS:
+            loop.add_signal_handler(signum, self._ended_by_signal, signum)
+
+    def _ended_by_signal(self, signum: int) -> None:
+        _log.info("ending on signal %s", signal.Signals(signum).name)
+        self.exit(128 + signum)  # the shell's convention for "ended by signal N"
+
     def on_mount(self) -> None:
         self.switch_mode("assets")
+        # Below the smallest size that works, one notice instead of broken screens: it goes
+        # on top of whatever is shown (a mode switch or a dialog opening while small included)
+        # and comes off when the terminal is large enough again.
+        self.screen_change_signal.subscribe(self, lambda _: self.call_later(self._fit_terminal))
+        self.call_later(self._fit_terminal)
         # After the first frame: opening a session imports the domain models and opens the
         # store, and the user should see the app while that happens, not a blank terminal.
         self.call_after_refresh(self._open_session)
         self._heap_timer = self.set_interval(1.0, self._freeze_heap_when_settled)
         self.set_interval(2.0, self._refresh_status)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.call_later(self._fit_terminal)
+
+    def _fit_terminal(self) -> None:
+        if self._exit or not self.is_running:
+            return
+        small, top = too_small(self.size), self.screen
+        if isinstance(top, TooSmallScreen):
+            if small:
+                top.show(self.size)
+            else:
+                self._fitting = True
+                try:
+                    self.pop_screen()  # the screen under it changes, and is fitted in turn
+                finally:
+                    self._fitting = False
+        elif small:
+            self.push_screen(TooSmallScreen())
+
+    def pop_screen(self) -> AwaitComplete:
+        """A screen that closes itself (dismiss, a worker's pop) while the notice covers it:
+        the notice comes off with it, and goes back over what is then shown. Textual pops
+        whatever is on top, which would be the notice, leaving the closed screen in place."""
+        if isinstance(self.screen, TooSmallScreen) and not self._fitting:
+            super().pop_screen()
+        return super().pop_screen()
 
     def _freeze_heap_when_settled(self) -> None:
         """Once: when the wallet is open and its first reads (and imports) are done, with no

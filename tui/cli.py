@@ -12,7 +12,7 @@ import importlib
 import pkgutil
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import NoReturn
 
 from tui import commands
@@ -117,12 +117,44 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         prog="termwallet",
         description="A terminal wallet for Bitcoin, Litecoin, Ethereum and ERC-20 tokens.",
     )
-    parser.add_argument("--lang", choices=["en", "zh-CN"], help="interface language")
-    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    _add_global_options(parser, top=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in _command_modules(sys.argv[1:] if argv is None else argv):
         importlib.import_module(f"{commands.__name__}.{name}").register(sub)
+    # Global options also after the command (`termwallet demo --lang zh-CN`): argparse knows
+    # an option only in the parser that declares it, so each (sub)command's parser gets them.
+    for subparser in _subparsers(parser):
+        _add_global_options(subparser, top=False)
     return parser
+
+
+def _add_global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    # SUPPRESS below the top: an option not given after the command sets nothing there, so
+    # argparse keeps what was given before it (a subparser's defaults would overwrite it).
+    parser.add_argument(
+        "--lang",
+        choices=["en", "zh-CN"],
+        default=None if top else argparse.SUPPRESS,
+        help="interface language",
+    )
+    parser.add_argument(
+        "--version",
+        action="store_true",
+        default=False if top else argparse.SUPPRESS,
+        help="print the version and exit",
+    )
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
+    """Every parser below `parser` (subcommands and their actions), each once (aliases)."""
+    seen: set[int] = set()
+    for action in parser._actions:  # argparse has no public way to walk its subparsers
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                if id(child) not in seen:
+                    seen.add(id(child))
+                    yield child
+                    yield from _subparsers(child)
 
 
 def _warn_misplaced_config() -> None:
@@ -139,40 +171,19 @@ def _warn_misplaced_config() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser(argv)
-    token = _argv.set(tuple(sys.argv[1:] if argv is None else argv))
-    try:
-        args = parser.parse_args(argv)
-    finally:
-        _argv.reset(token)
-    if args.version:
-        from importlib.metadata import version
-
-        print(f"termwallet {version('termwallet')}")
-        return 0
-    if args.command not in (None, "demo", "screenshots"):  # the app says it in a notification
-        _warn_misplaced_config()
-    handler = getattr(args, "handler", None)
-    if handler is None:
-        from tui.commands.app import run_wallet
-
-        handler = run_wallet
-    # The full-screen app writes escape sequences itself; every other command's output is
-    # text in which outside strings must not become terminal commands.
-    app = getattr(handler, "__module__", "") == "tui.commands.app"
+    """Every failure ends as one `termwallet:` line on stderr and a non-zero status, never a
+    traceback: a traceback shows internals to the user, and its text could hold anything."""
     out, err = sys.stdout, sys.stderr
-    if not app:
-        from tui.text import PlainStream
-
-        sys.stdout, sys.stderr = PlainStream(out), PlainStream(err)  # type: ignore[assignment]
     try:
-        return int(handler(args) or 0)
+        return _main(argv)
     except CliError as exc:
         print(f"termwallet: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        return 130
     except Exception as exc:
         # Damaged local files: the store and keystore say what is wrong in their messages
-        # (paths and reasons, never secrets); anything else is a bug and keeps its traceback.
+        # (paths and reasons, never secrets).
         import sqlite3
 
         from wallet.keystore import KeystoreError
@@ -188,9 +199,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return 2
-        raise
-    except KeyboardInterrupt:
-        return 130
+        print("termwallet: " + _one_line(_explain(exc)), file=sys.stderr)
+        return 1
     finally:
         sys.stdout, sys.stderr = out, err
 
@@ -198,3 +208,76 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _printable(text: str) -> str:
     """Paths in messages are outside text: control characters are escaped, not sent raw."""
     return "".join(c if c.isprintable() or c == "\n" else repr(c)[1:-1] for c in text)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _explain(exc: Exception) -> str:
+    """A typed error's sentence (tui/errors.py); an OSError's path and reason (the user's own
+    path, their system's words); anything else only its class and where the log keeps it."""
+    from tui.errors import error_code, user_message
+    from tui.i18n import t
+
+    if error_code(exc) is not None:
+        return user_message(exc)
+    if isinstance(exc, OSError) and exc.strerror:
+        if exc.filename is None:
+            return t("cli.os_error_plain", reason=exc.strerror)
+        return t("cli.os_error", path=exc.filename, reason=exc.strerror)
+    log = _log_unexpected(exc)
+    if log is None:
+        return t("cli.unexpected_no_log", kind=type(exc).__name__)
+    return t("cli.unexpected", kind=type(exc).__name__, log=log)
+
+
+def _log_unexpected(exc: Exception) -> str | None:
+    """The traceback into the log file (redacted there, wallet/logs.py); the file's path, or
+    None when there is no log to write."""
+    import logging
+
+    from wallet.logs import setup_logging
+    from wallet.paths import Paths
+
+    try:
+        path = setup_logging(Paths.default().log_dir)
+        logging.getLogger("termwallet.cli").error(
+            "command failed: %s", type(exc).__name__, exc_info=exc
+        )
+    except Exception:  # no log (a read-only folder, say): the class name alone must do
+        return None
+    return str(path)
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    parser = build_parser(argv)
+    token = _argv.set(tuple(sys.argv[1:] if argv is None else argv))
+    try:
+        args = parser.parse_args(argv)
+    finally:
+        _argv.reset(token)
+    if args.lang:  # the language of the messages main() prints, whatever the command
+        from tui.i18n import set_language
+
+        set_language(args.lang)
+    if args.version:
+        from importlib.metadata import version
+
+        print(f"termwallet {version('termwallet')}")
+        return 0
+    if args.command not in (None, "demo", "screenshots"):  # the app says it in a notification
+        _warn_misplaced_config()
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        from tui.commands.app import run_wallet
+
+        handler = run_wallet
+    # The full-screen app writes escape sequences itself; every other command's output is
+    # text in which outside strings must not become terminal commands.
+    if getattr(handler, "__module__", "") != "tui.commands.app":
+        from tui.text import PlainStream
+
+        sys.stdout = PlainStream(sys.stdout)  # type: ignore[assignment]
+        sys.stderr = PlainStream(sys.stderr)  # type: ignore[assignment]
+    return int(handler(args) or 0)

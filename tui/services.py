@@ -113,15 +113,30 @@ class DemoServices:
     def __init__(self, home: Path | None = None) -> None:
         self._own_home = home is None
         self.home = home or Path(tempfile.mkdtemp(prefix="termwallet-demo-"))
+        self._opening: asyncio.Future[WalletSession] | None = None
 
     async def open_session(self) -> WalletSession:
         from wallet.demo import open_demo
 
-        return await open_demo(self.home)
+        # Shielded: when the app ends while anvil is starting (a signal in the first second),
+        # the app's worker is cancelled but the thread starting anvil is not; close() waits
+        # for it and stops what it started, so no anvil outlives the app.
+        self._opening = asyncio.ensure_future(open_demo(self.home))
+        return await asyncio.shield(self._opening)
 
     async def close(self) -> None:
-        if self._own_home:
-            shutil.rmtree(self.home, ignore_errors=True)
+        try:
+            if self._opening is not None:
+                try:
+                    session = await self._opening
+                except Exception:  # it failed to start: nothing of it is running
+                    session = None
+                devnet = getattr(session, "devnet", None)
+                if devnet is not None:
+                    await asyncio.to_thread(devnet.stop)  # safe twice: the app may have too
+        finally:
+            if self._own_home:
+                shutil.rmtree(self.home, ignore_errors=True)
 
 
 class AttachedDemoServices:

@@ -63,7 +63,16 @@ def _node(xpub: str) -> Any:
     plain = convert_xpub(xpub, "xpub")
     if plain[:4] == "xprv" or xpub[1:4] == "prv":
         raise AccountError("that is a private key: give the public key (xpub/zpub)")
-    return Bip32Slip10Secp256k1.FromExtendedKey(plain)
+    from bip_utils.bip.bip32 import Bip32KeyError
+
+    try:
+        return Bip32Slip10Secp256k1.FromExtendedKey(plain)
+    except (Bip32KeyError, ValueError):
+        # Right length and checksum, but its key bytes are not a point on the curve (or its
+        # depth and index contradict each other): a corrupted or hand-made key.
+        raise AccountError(
+            "not a valid extended public key (its key is not on the curve)"
+        ) from None
 
 
 def derive_address(chain: str, script: ScriptKind, xpub: str, *path: int) -> str:

@@ -44,9 +44,17 @@ class PrivateRotatingFileHandler(RotatingFileHandler):
 
 
 def setup_logging(log_dir: Path, level: int = logging.INFO) -> Path:
-    log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """Log to log_dir; FolderNotWritable (naming the folder and the fix) when it cannot be."""
+    from wallet.paths import FolderNotWritable
+
     path = log_dir / LOG_NAME
-    handler = PrivateRotatingFileHandler(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
+    try:
+        log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        handler = PrivateRotatingFileHandler(
+            path, maxBytes=1_000_000, backupCount=3, encoding="utf-8"
+        )
+    except OSError as exc:
+        raise FolderNotWritable.from_os_error(log_dir, exc) from exc
     handler.addFilter(RedactingFilter())
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()

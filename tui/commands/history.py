@@ -90,6 +90,12 @@ def run_history(args: argparse.Namespace) -> int:
         q.where()  # refuses a bad filter before anything is opened
     except BadFilter as exc:
         raise CliError(str(exc)) from None
+    if args.network:
+        from chains.networks import network_ids
+
+        if args.network not in network_ids():
+            known = ", ".join(network_ids())
+            raise CliError(f"unknown network '{args.network}': choose one of {known}")
     status = 0
     if args.sync:
         reason = asyncio.run(_sync(args.network))

@@ -1,0 +1,139 @@
+"""SIGTERM and SIGHUP (`kill`, a dropped SSH connection, a closed terminal window) end the real
+app like `q` does: the terminal restored, the demo's anvil stopped, its folder deleted, the
+store closed. Each test runs `termwallet` on a real pseudo-terminal and signals the process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyte
+import pytest
+
+from bench.terminal import Terminal
+
+# What a terminal is in before any program touches it (pyte's defaults): autowrap on and the
+# cursor shown; no alternate screen, mouse reporting, bracketed paste or focus events.
+PRISTINE = pyte.Screen(80, 24).mode
+
+
+def _children(pid: int) -> list[int]:
+    """Processes whose parent is `pid` (here: the demo's anvil)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            # "pid (comm) state ppid ...": comm may hold spaces, so split after its ")".
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@pytest.fixture
+def tmpdir_env(tmp_path: Path) -> Iterator[dict[str, str]]:
+    tmp = tmp_path / "tmp"  # the demo makes its termwallet-demo-* folder here
+    tmp.mkdir()
+    yield {**os.environ, "TERM": "xterm-256color", "TMPDIR": str(tmp)}
+
+
+def _start_demo(env: dict[str, str]) -> tuple[Terminal, list[int]]:
+    term = Terminal([sys.executable, "-m", "tui", "demo"], env)
+    # The balances are on screen: anvil runs and the demo is deployed.
+    assert term.until(b"DUSD", timeout=60) is not None, term.output[-800:]
+    anvils = _children(term.proc.pid)
+    assert anvils, "the demo runs its anvil as a child"
+    return term, anvils
+
+
+def _drain(term: Terminal) -> None:
+    """Read what the program writes until it closes the terminal."""
+    while term._read(0.2) is not None or term.proc.poll() is None:
+        pass
+
+
+def _left_behind(anvils: list[int], tmp: Path) -> tuple[list[int], list[str]]:
+    survivors = [pid for pid in anvils if _alive(pid)]
+    for pid in survivors:  # never leave an orphan behind this test, whatever it found
+        os.kill(pid, signal.SIGKILL)
+    return survivors, sorted(p.name for p in tmp.glob("termwallet-demo-*"))
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_a_signal_ends_the_demo_cleanly(signum: int, tmpdir_env: dict[str, str]) -> None:
+    term, anvils = _start_demo(tmpdir_env)
+    assert list(Path(tmpdir_env["TMPDIR"]).glob("termwallet-demo-*"))
+    try:
+        os.kill(term.proc.pid, signum)
+        term.proc.wait(timeout=60)  # a guard against a hang, not a speed target
+        _drain(term)
+    finally:
+        survivors, folders = _left_behind(anvils, Path(tmpdir_env["TMPDIR"]))
+        if term.proc.poll() is None:
+            term.proc.kill()
+        term.proc.wait()
+        os.close(term.master)
+    assert term.proc.returncode == 128 + signum  # ended by the signal, as a shell reports it
+    assert survivors == [], "anvil outlived the demo"
+    assert folders == [], "the demo's folder was left in the temp dir"
+    term.text()  # every byte written, through the emulator
+    modes = term.screen.mode
+    assert modes == PRISTINE, {
+        "left set": sorted(m >> 5 for m in modes - PRISTINE),
+        "left reset": sorted(m >> 5 for m in PRISTINE - modes),
+    }
+
+
+def test_sighup_after_the_terminal_is_gone_still_cleans_up(tmpdir_env: dict[str, str]) -> None:
+    """What a closed window or a dropped SSH connection does: the terminal disappears, then
+    the signal comes, and writing the restoring bytes fails."""
+    term, anvils = _start_demo(tmpdir_env)
+    os.close(term.master)
+    try:
+        os.kill(term.proc.pid, signal.SIGHUP)
+        term.proc.wait(timeout=60)
+    finally:
+        survivors, folders = _left_behind(anvils, Path(tmpdir_env["TMPDIR"]))
+        if term.proc.poll() is None:
+            term.proc.kill()
+        term.proc.wait()
+    assert term.proc.returncode == 128 + signal.SIGHUP
+    assert survivors == []
+    assert folders == []
+
+
+def test_sigterm_closes_the_users_store(termwallet_home: Path) -> None:
+    """The user's wallet: SQLite removes its write-ahead log when the last connection closes,
+    so a -wal file left next to the database is a store that was never closed."""
+    env = {**os.environ, "TERM": "xterm-256color"}
+    term = Terminal([sys.executable, "-m", "tui"], env)
+    database = termwallet_home / "data" / "termwallet.sqlite3"
+    wal = database.with_name(database.name + "-wal")
+    try:
+        assert term.until(b"Welcome", timeout=60) is not None, term.output[-800:]
+        assert wal.exists(), "the store is open (in WAL mode) once the first-run screen shows"
+        os.kill(term.proc.pid, signal.SIGTERM)
+        term.proc.wait(timeout=60)
+        _drain(term)
+    finally:
+        if term.proc.poll() is None:
+            term.proc.kill()
+        term.proc.wait()
+        os.close(term.master)
+    assert term.proc.returncode == 128 + signal.SIGTERM
+    assert database.exists() and not wal.exists()
+    term.text()
+    assert term.screen.mode == PRISTINE

@@ -892,7 +892,7 @@ def scan_fields(
     norm = _normalise(joined)
     # The transactions field holds hashes the app chose from the user's history.
     exempt = [
-        (norm.pos.index(a) if a < len(joined) else len(norm.text), _norm_end(norm, b))
+        (_norm_end(norm, a), _norm_end(norm, b))
         for n, a, b in bounds
         if n == "transactions" and b > a
     ]
@@ -911,6 +911,7 @@ def scan_fields(
 
 
 def _norm_end(norm: _Normalised, original_end: int) -> int:
+    """The first normalised index at or after an original position."""
     for i, p in enumerate(norm.pos):
         if p >= original_end:
             return i

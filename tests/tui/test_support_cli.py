@@ -187,3 +187,20 @@ def test_needs_yes_when_not_interactive(live, capsys):
     assert rc == 2 and "--yes" in err
     rc, out, _ = run(["ticket", "list", "--json"], capsys=capsys)
     assert json.loads(out) == []
+
+
+def test_a_key_of_the_wallets_own_address_is_refused_by_the_cli(live, capsys):
+    """130 hex digits look like a signature; inside them is the key of an address this wallet
+    holds (watched here), so `ticket new` refuses, as the app's form does."""
+    from tests.wallet.support.scrub_corpus import owned_cases
+
+    [case] = owned_cases()
+    (address,) = case.own_addresses
+    assert run(["watch", "add", "btc", address], capsys=capsys)[0] == 0
+    text = case.fields["description"]
+    args = ["ticket", "new", "--category", "other", "--subject", "signature"]
+    rc, _, err = run([*args, "--description-file", "-", "--yes"], text, capsys)
+    assert rc == 2, err
+    assert text.split()[-1] not in err
+    rc, out, _ = run(["ticket", "list", "--json"], capsys=capsys)
+    assert json.loads(out) == []

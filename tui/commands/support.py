@@ -84,6 +84,20 @@ def _context(args: argparse.Namespace) -> tuple[Any, Any]:
     return SupportDesk(Store(paths.database), support), support
 
 
+def _own_addresses() -> list[str]:
+    """The wallet's account addresses: a hex string or WIF in a ticket that derives one of them
+    is certainly a key (wallet/support/scrubber.py), as the app checks too."""
+    from wallet.accounts import AccountBook
+    from wallet.paths import Paths
+    from wallet.store import Store
+
+    store = Store(Paths.default().database)
+    try:
+        return [a.address for a in AccountBook(store).list()]
+    finally:
+        store.close()
+
+
 def _read_text(source: str) -> str:
     from tui.user_files import TEXT_LIMIT, read_stdin_text, read_user_text
 
@@ -164,7 +178,7 @@ def run_new(args: argparse.Namespace) -> int:
         first = exc.errors()[0]
         raise CliError(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from None
     try:
-        prepared = desk.prepare(draft, _diagnostics())
+        prepared = desk.prepare(draft, _diagnostics(), own_addresses=_own_addresses())
     except SecretRefused as exc:
         print("\n".join(refusal_lines(exc)), file=sys.stderr)
         return 2

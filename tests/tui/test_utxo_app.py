@@ -132,6 +132,10 @@ async def test_balances_receive_send_and_history_in_the_app(
         await pilot.press("c")
         await pilot.pause()
         assert app.clipboard == info.address
+        # OSC 52 has no answer: the app says it offered the address, not that it is copied.
+        said = [n.message for n in app._notifications]
+        assert any("offered to your terminal's clipboard" in m for m in said), said
+        assert not any("copied to the clipboard" in m for m in said)
         await pilot.press("escape")
         await settle(pilot)
 

@@ -100,7 +100,8 @@ class ReceiveScreen(Screen[None]):
             return
         # Not sensitive: an address is meant to be shared, so it is not cleared later.
         ClipboardGuard(AppClipboard(self.app)).copy(self.info.address, sensitive=False)
-        self.notify(t("utxo.receive.copied"), timeout=4)
+        # OSC 52 has no answer: whether the terminal took it cannot be known, so say so.
+        self.notify(t("utxo.receive.copied"), timeout=8)
 
     def action_show_on_device(self) -> None:
         """The wallet's device shows the same address (the confirm screen shows ours beside

@@ -8,30 +8,17 @@ Trezor, TERMWALLET_SPECULOS_SEED (speculos' --seed) for the Ledger."""
 
 from __future__ import annotations
 
-import io
 import json
 import os
-import sys
 from typing import Any
 
 import pytest
 
 from devices.emulator import SoftwareSigner
-from tui.cli import main
+from tests.fixtures.cli import run_cli as run
 
 BIP84_SECOND = "m/84'/0'/0'/0/1"
 ETH_ACCOUNT_1 = "m/44'/60'/0'/0/1"  # `--account 1`: MetaMask's second account
-
-
-def run(args: list[str], capsys: Any, stdin: str = "") -> tuple[int, str, str]:
-    old = sys.stdin
-    sys.stdin = io.StringIO(stdin)
-    try:
-        rc = main(args)
-    finally:
-        sys.stdin = old
-    out, err = capsys.readouterr()
-    return rc, out, err
 
 
 def test_show_on_device_needs_a_device(capsys):

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from tests.fixtures.cli import run_cli
 from tui.cli import main
 
 ABANDON = "abandon " * 11 + "about"
@@ -20,15 +21,8 @@ BIP84_SECOND = "bc1qnjg0jd8228aq7egyzacy8cys3knf9xvrerkf9g"
 BIP86_FIRST = "bc1p5cyxnuxmeuwuvkwfem96lqzszd02n6xdcjrs20cac6yqjjwudpxqkedrcr"
 
 
-def run(args: list[str], stdin: str = "", capsys=None) -> tuple[int, str, str]:
-    old = sys.stdin
-    sys.stdin = io.StringIO(stdin)
-    try:
-        rc = main(args)
-    finally:
-        sys.stdin = old
-    out, err = capsys.readouterr()
-    return rc, out, err
+def run(args: list[str], stdin: str = "", capsys: Any = None) -> tuple[int, str, str]:
+    return run_cli(args, capsys, stdin)
 
 
 def test_restore_from_stdin_then_accounts_and_addresses(capsys):

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import io
 import json
-import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from tests.fixtures.cli import run_cli
 from tests.wallet.support import conftest as support_parts
 from tests.wallet.support.conftest import HELPDESK_EMAIL, HELPDESK_TOKEN, SMTP_PASSWORD, SMTP_USER
-from tui.cli import main
 from tui.i18n import set_language
 
 CANARY = "legal winner thank year wave sausage worth useful legal winner thank yellow"
@@ -29,15 +28,8 @@ helpdesk = support_parts.helpdesk
 smtp_server = support_parts.smtp_server
 
 
-def run(args, stdin="", capsys=None):
-    old = sys.stdin
-    sys.stdin = io.StringIO(stdin)
-    try:
-        rc = main(args)
-    finally:
-        sys.stdin = old
-    out, err = capsys.readouterr()
-    return rc, out, err
+def run(args: list[str], stdin: str = "", capsys: Any = None) -> tuple[int, str, str]:
+    return run_cli(args, capsys, stdin)
 
 
 def configure(home: Path, text: str) -> None:

@@ -3,32 +3,17 @@ with the user's own keystore (real KDF) and the same figures."""
 
 from __future__ import annotations
 
-import io
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.fixtures.cli import run_cli as run
 from tests.fixtures.devnet import Devnet
-from tui.cli import main
 
 pytestmark = pytest.mark.devnet
 ABANDON = "abandon " * 11 + "about"
 PASSWORD = "correct horse battery"
-
-
-def run(
-    args: list[str], capsys: pytest.CaptureFixture[str], stdin: str = ""
-) -> tuple[int, str, str]:
-    old = sys.stdin
-    sys.stdin = io.StringIO(stdin)
-    try:
-        rc = main(args)
-    finally:
-        sys.stdin = old
-    out, err = capsys.readouterr()
-    return rc, out, err
 
 
 def test_swap_dry_run_then_for_real(

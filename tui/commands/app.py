@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 
@@ -48,9 +48,30 @@ def _needs_a_terminal(language: str) -> None:
     raise CliError(t("cli.no_terminal"))
 
 
-def run_wallet(args: argparse.Namespace) -> int:
+def _after_hangup(code: object) -> None:
+    """After SIGHUP the terminal is gone: the interpreter's last flush of stdout would fail
+    and turn the exit status into 120. Nothing reads those streams any more."""
+    if code == 128 + signal.SIGHUP:
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        for fd in (1, 2):
+            os.dup2(devnull, fd)
+
+
+def _ended(run: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
     with _signals_end_cleanly():
-        return _run_wallet(args)
+        try:
+            code = run(args)
+        except SystemExit as exc:
+            _after_hangup(exc.code)
+            raise
+        _after_hangup(code)
+        return code
+
+
+def run_wallet(args: argparse.Namespace) -> int:
+    return _ended(_run_wallet, args)
 
 
 def _run_wallet(args: argparse.Namespace) -> int:
@@ -78,8 +99,7 @@ def _run_wallet(args: argparse.Namespace) -> int:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    with _signals_end_cleanly():
-        return _run_demo(args)
+    return _ended(_run_demo, args)
 
 
 def _run_demo(args: argparse.Namespace) -> int:

@@ -271,19 +271,25 @@ def test_an_unknown_error_does_not_leak_its_text():
 # --- the real Trezor adapter over the recorded emulator, with the TUI as its human -----------
 
 
+class Watching(DeviceInteraction):
+    """The app's Interaction, keeping what it was asked to show."""
+
+    def __init__(self, app: Any, device: str) -> None:
+        super().__init__(app, device)
+        self.shown: list[DevicePrompt] = []
+
+    def confirm_on_device(self, prompt: DevicePrompt) -> None:
+        self.shown.append(prompt)
+        super().confirm_on_device(prompt)
+
+
 async def test_trezor_replay_reject_through_the_tui(thread: DeviceThread):
     from tests.devices.test_trezor import LEGACY_TX, _replay_signer
-
-    shown: list[DevicePrompt] = []
-
-    class Watching(DeviceInteraction):
-        def confirm_on_device(self, prompt: DevicePrompt) -> None:
-            shown.append(prompt)
-            super().confirm_on_device(prompt)
 
     app = Host()
     async with app.run_test() as pilot:
         ui = Watching(app, "Trezor One")
+        shown = ui.shown
 
         def sign() -> Any:
             signer, _ = _replay_signer("trezor_one_reject.json", ui)
@@ -326,16 +332,10 @@ async def test_trezor_replay_passphrase_confirm_screen_closes(thread: DeviceThre
     open, instead of staying over the app for good."""
     from tests.devices.test_trezor import ETH_PATH, PASSPHRASE, _replay_signer
 
-    shown: list[DevicePrompt] = []
-
-    class Watching(DeviceInteraction):
-        def confirm_on_device(self, prompt: DevicePrompt) -> None:
-            shown.append(prompt)
-            super().confirm_on_device(prompt)
-
     app = Host()
     async with app.run_test() as pilot:
         ui = Watching(app, "Trezor One")
+        shown = ui.shown
 
         def address() -> str:
             signer, _ = _replay_signer("trezor_one_passphrase.json", ui)

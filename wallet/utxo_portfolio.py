@@ -309,7 +309,7 @@ class UtxoPortfolio:
         """The first unused receiving address: from this session's sync when there was one,
         else from the saved state (`checked` False: the server could not be asked)."""
         from wallet.qr import payment_uri, receive_qr
-        from wallet.utxo_sync import RECEIVE, AccountKeys, UtxoAccountError
+        from wallet.utxo_keys import RECEIVE, AccountKeys, UtxoAccountError
 
         net, acct = self._split(key)
         result = self.results.get(key)

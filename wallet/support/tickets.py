@@ -33,13 +33,9 @@ from wallet.support.errors import (
 from wallet.support.models import Reply
 from wallet.support.outbox import Outbox
 from wallet.support.phishing import LinkFlag, find_unofficial
-from wallet.support.scrubber import (
-    Finding,
-    FindingKind,
-    SecretRefused,
-    normalize_tx_hash,
-    scan_fields,
-)
+from wallet.support.scrub_detect import normalize_tx_hash
+from wallet.support.scrub_findings import Finding, FindingKind, SecretRefused
+from wallet.support.scrubber import scan_fields
 from wallet.support.transports import Transport, default_transports
 
 

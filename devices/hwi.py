@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import functools
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 from devices.base import Capability, DeviceInfo, SignerKind
 from devices.emulator import address_purpose
@@ -26,9 +26,6 @@ from devices.errors import (
     UserCancelled,
     mapped,
 )
-
-P = ParamSpec("P")
-T = TypeVar("T")
 
 # our chain ids -> hwilib.common.Chain names
 CHAINS = {"btc": "MAIN", "btc-testnet": "TEST", "btc-regtest": "REGTEST"}

@@ -14,7 +14,7 @@ app it needs is open and raises WrongApp naming it otherwise ("Open the Bitcoin 
 
 from __future__ import annotations
 
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 from devices.base import Capability, DeviceInfo, DevicePrompt, Interaction, PromptKind, SignerKind
 from devices.emulator import EVM_CHAINS, EvmSignature, EvmTx
@@ -30,9 +30,6 @@ from devices.errors import (
     WrongApp,
     mapped,
 )
-
-P = ParamSpec("P")
-T = TypeVar("T")
 
 CLA = 0xE0
 INS_GET_ADDRESS = 0x02

@@ -6,7 +6,7 @@
 
 Reads the saved history; --sync first brings it up to date from the network (exit 3 when that
 fails: the saved history is printed, marked not current). CSV columns are documented in
-wallet/history.py (CSV_COLUMNS); JSON objects carry the same keys.
+wallet/history/ (CSV_COLUMNS); JSON objects carry the same keys.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from wallet.session import SessionStatus
 
 SYNC_EVERY_SECONDS = 60
-# A search matching more rows than this shows the newest this many (wallet/history.py
+# A search matching more rows than this shows the newest this many (wallet/history/
 # count_upto: counting and sorting every match of "0x" is what made typing slow).
 SEARCH_ROWS = 2_000
 DIRECTIONS: tuple[str | None, ...] = (None, "in", "out", "self")

@@ -152,7 +152,7 @@ async def _balance(args: argparse.Namespace) -> int:
 
 
 def run_send(args: argparse.Namespace) -> int:
-    from tui.cli import CliError
+    from tui.cli_errors import CliError
 
     if args.chain in _UTXO:
         if args.asset is not None:
@@ -167,7 +167,7 @@ async def _send(args: argparse.Namespace) -> int:
     from chains.fees import FeeTier
     from chains.units import parse_amount
     from devices.errors import DeviceError
-    from tui.cli import CliError
+    from tui.cli_errors import CliError
     from tui.text import plain
     from wallet.safety import RecipientError
     from wallet.send import MAX, SendDraft, SendError
@@ -298,7 +298,7 @@ async def _send(args: argparse.Namespace) -> int:
 
 
 def _open(network_id: str | None, utxo_networks: list[str] | None = None) -> dict[str, Any]:
-    from tui.cli import CliError
+    from tui.cli_errors import CliError
     from wallet.paths import Paths
     from wallet.settings import SettingsError, load_settings
     from wallet.user import UserWallet
@@ -319,7 +319,7 @@ def _open(network_id: str | None, utxo_networks: list[str] | None = None) -> dic
 
 def _account_address(session: Any, account: int) -> str:
     """The Ethereum address of `account` in the open wallet (see wallet/wallets.py)."""
-    from tui.cli import CliError
+    from tui.cli_errors import CliError
     from wallet.accounts import AccountBook, AccountError
     from wallet.keys import ScriptKind
 
@@ -346,7 +346,7 @@ def _watched_on_device(device_id: str, network_id: str, path: str, session: Any)
     """--device for a watch-only Ethereum account: the device's address at `path` must be one
     the wallet watches; the signer and that address."""
     from devices.errors import DeviceError
-    from tui.cli import CliError
+    from tui.cli_errors import CliError
     from tui.commands.devices import device_failure, open_device
 
     signer = open_device(device_id)
@@ -368,7 +368,7 @@ def _watched_on_device(device_id: str, network_id: str, path: str, session: Any)
 async def _asset(session: Any, wanted: str | None) -> tuple[Any, Any]:
     """The asset to send, and the token to store once the user confirms when it is neither
     listed nor stored yet (its first use: what the contract says now becomes the truth)."""
-    from tui.cli import CliError
+    from tui.cli_errors import CliError
 
     if wanted is None:
         return session.assets[0], None
@@ -414,7 +414,7 @@ def _device_signer(device_id: str, network_id: str, path: str, sender: str) -> A
     """The hardware signer for --device, after checking it holds the sending account: a device
     with another seed or passphrase would sign for an address the review did not show."""
     from devices.errors import DeviceError
-    from tui.cli import CliError
+    from tui.cli_errors import CliError
     from tui.commands.devices import device_failure, open_device
 
     signer = open_device(device_id)
@@ -441,20 +441,12 @@ def _device_totp(user: Any, password_file: Path | None, totp_file: Path | None) 
         _unlock(user, password_file, totp_file).close()
 
 
-def warn_fixed_mode(unlocked: Any) -> None:
-    """Say so when unlocking had to make the keystore private again (on stderr)."""
-    from tui.i18n import t
-
-    if unlocked.fixed_mode is not None:
-        print("! " + t("unlock.mode_fixed", mode=f"{unlocked.fixed_mode:o}"), file=sys.stderr)
-
-
 def _unlock(user: Any, password_file: Path | None, totp_file: Path | None = None) -> Any:
     """The signer, unlocked through the same lockout as the app: wrong passwords from a script
     wait out the same growing delay. When two-factor authentication is on for sending, the
     code is checked here (tui/commands/security.py), before any signer exists."""
-    from tui.cli import CliError
-    from tui.commands.security import authorize_cli_send
+    from tui.cli_errors import CliError
+    from tui.commands.security import authorize_cli_send, warn_fixed_mode
     from wallet.keystore import KeystoreError
     from wallet.lockout import guarded_unlock
 
@@ -633,7 +625,7 @@ async def _send_utxo(args: argparse.Namespace) -> int:
     from chains.errors import ChainError, InsufficientFunds
     from chains.units import format_with_symbol, parse_amount
     from devices.errors import DeviceError
-    from tui.cli import CliError
+    from tui.cli_errors import CliError
 
     wallet = _open(None, [args.chain])
     session = wallet["session"]
@@ -712,7 +704,7 @@ def _utxo_device(device_id: str, utxo: Any, key: str) -> Any:
     """--device for a Bitcoin/Litecoin account (the wallet's own or a watched xpub): the device
     must derive the account's first address, else it holds other keys and is refused."""
     from devices.errors import DeviceError
-    from tui.cli import CliError
+    from tui.cli_errors import CliError
     from tui.commands.devices import device_failure, open_device
     from wallet.keys import address_path
 
@@ -741,7 +733,7 @@ def _utxo_device(device_id: str, utxo: Any, key: str) -> Any:
 
 
 def _utxo_key(utxo: Any, chain: str, script: str, index: int) -> str:
-    from tui.cli import CliError
+    from tui.cli_errors import CliError
 
     if utxo is None:
         raise CliError(f"this wallet has no {chain} account: run `termwallet init` first")

@@ -107,7 +107,7 @@ def _print(d: dict[str, Any]) -> None:
 async def _swap(args: argparse.Namespace) -> int:
     from chains.errors import ChainError, InsufficientFunds
     from chains.units import parse_amount
-    from tui.cli import CliError
+    from tui.cli_errors import CliError
     from tui.commands.evm import _account_address, _asset, _open, _wallet_signer
     from wallet.settings import load_settings
     from wallet.swap import SwapDraft, swapper_for

@@ -108,21 +108,21 @@ async def _swap(args: argparse.Namespace) -> int:
     from chains.errors import ChainError, InsufficientFunds
     from chains.units import parse_amount
     from tui.cli_errors import CliError
-    from tui.commands.evm import _account_address, _asset, _open, _wallet_signer
+    from tui.cli_wallet import account_address, asset_for, open_wallet, wallet_signer
     from wallet.settings import load_settings
     from wallet.swap import SwapDraft, swapper_for
 
-    wallet = _open(args.network)
+    wallet = open_wallet(args.network)
     session = wallet["session"]
     swapper = None
     try:
         if not session.addresses:
             raise CliError("this wallet has no Ethereum account: run `termwallet init` first")
         settings = load_settings(wallet["paths"].config_file)
-        address = _account_address(session, args.account)
+        address = account_address(session, args.account)
         (sell, sell_new), (buy, buy_new) = (
-            await _asset(session, args.sell),
-            await _asset(session, args.buy),
+            await asset_for(session, args.sell),
+            await asset_for(session, args.buy),
         )
         try:
             slippage = parse_amount(args.slippage, 2)
@@ -158,7 +158,7 @@ async def _swap(args: argparse.Namespace) -> int:
             if first_use is not None:
                 # Confirmed as shown: these decimals are the token's from now on (see send).
                 UserTokens(session.store).add(first_use)
-        signer = _wallet_signer(wallet, args)
+        signer = wallet_signer(wallet, args)
         try:
             record = await swapper.execute(
                 review, signer, confirm_high_impact=args.confirm_high_impact

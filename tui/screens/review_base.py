@@ -157,6 +157,11 @@ class ReviewScreen(ReportsFailures, Screen[ResultT], Generic[ResultT]):
         line.update(Text(text) if isinstance(text, str) else text)
         line.set_class(warning, "warning")
 
+    def sent_head(self, tx_hash: str, url: str | None) -> str:
+        """The first lines of the status once sent: the hash, and where to see it."""
+        head = t("send.review.sent", tx_hash=tx_hash)
+        return head + ("\n" + t("send.review.explorer", url=url) if url else "")
+
     # -- the sign guard ------------------------------------------------------------------------
 
     def action_sign(self, way: str = "signer") -> None:

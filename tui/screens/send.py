@@ -12,7 +12,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Footer, Input, Label, RadioButton, RadioSet, Select, Static
+from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from tui.bindings import translate_bindings
 from tui.errors import error_code
@@ -63,13 +63,7 @@ class SendScreen(SendForm):
             with Horizontal(classes="send-row"):
                 yield Label(t("send.save_as"), classes="send-label")
                 yield Input(placeholder=t("send.save_as_placeholder"), id="send-save-as")
-            yield Label(t("send.fee"))
-            with RadioSet(id="send-fee"):
-                for tier in TIERS:
-                    yield RadioButton(
-                        t(f"send.fee_{tier}"), value=tier == "normal", id=f"fee-{tier}"
-                    )
-            yield Static(t("send.fee_loading"), id="send-fee-line", classes="muted")
+            yield from self.compose_fee_picker(TIERS, "send.fee_loading")
             with Horizontal(classes="send-row", id="send-custom"):
                 yield Input(placeholder=t("send.custom_max"), id="send-custom-max")
                 yield Input(placeholder=t("send.custom_tip"), id="send-custom-tip")

@@ -4,15 +4,18 @@ A form fills in `fetch_fees` and `fee_line`; reviews are tui/screens/review_base
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import work
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Button, Input, RadioSet, Static
+from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
 from tui.errors import ReportsFailures, error_code, user_message
+from tui.i18n import t
 
 if TYPE_CHECKING:
     from wallet.session import WalletSession
@@ -49,6 +52,14 @@ class SendForm(ReportsFailures, Screen[None]):
         """Called when another tier is picked, before the fee line is shown again."""
 
     # -- shared --------------------------------------------------------------------------------
+
+    def compose_fee_picker(self, tiers: Sequence[str], loading_key: str) -> ComposeResult:
+        """The tier picker ("normal" chosen) and the fee line under it, loading at first."""
+        yield Label(t("send.fee"))
+        with RadioSet(id="send-fee"):
+            for tier in tiers:
+                yield RadioButton(t(f"send.fee_{tier}"), value=tier == "normal", id=f"fee-{tier}")
+        yield Static(t(loading_key), id="send-fee-line", classes="muted")
 
     def _tier(self) -> str:
         pressed = self.query_one("#send-fee", RadioSet).pressed_button

@@ -124,9 +124,7 @@ class SendReviewScreen(ReviewScreen[None]):
         assert self.entry is not None
         status = self.query_one("#review-status", Static)
         url = explorer_tx_url(self.review.network, self.entry.tx_hash)
-        head = t("send.review.sent", tx_hash=self.entry.tx_hash)
-        if url:
-            head += "\n" + t("send.review.explorer", url=url)
+        head = self.sent_head(self.entry.tx_hash, url)
         status.update(Text(head + "\n" + t("send.review.pending")))
         sender = self.session.sender()
         while True:

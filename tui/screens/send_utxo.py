@@ -16,7 +16,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Footer, Input, Label, RadioButton, RadioSet, Static
+from textual.widgets import Button, Footer, Input, Label, Static
 
 from tui.bindings import translate_bindings
 from tui.errors import error_code
@@ -80,13 +80,7 @@ class SendUtxoScreen(_UtxoAccount, SendForm):
                 )
                 yield Button(t("bind.send_max"), id="send-max", compact=True)
             yield Static(self._balance_text(), id="send-balance", classes="muted")
-            yield Label(t("send.fee"))
-            with RadioSet(id="send-fee"):
-                for tier in TIERS:
-                    yield RadioButton(
-                        t(f"send.fee_{tier}"), value=tier == "normal", id=f"fee-{tier}"
-                    )
-            yield Static(t("utxo.send.fee_loading"), id="send-fee-line", classes="muted")
+            yield from self.compose_fee_picker(TIERS, "utxo.send.fee_loading")
             yield Static("", id="send-note", classes="note")
         yield Footer()
 
@@ -228,10 +222,8 @@ class SendUtxoReviewScreen(_UtxoAccount, ReviewScreen[None]):
 
         assert self.txid is not None
         status = self.query_one("#review-status", Static)
-        head = t("send.review.sent", tx_hash=self.txid)
         url = explorer_link(self.utxo.network(self.key).to_network(), self.txid)
-        if url:
-            head += "\n" + t("send.review.explorer", url=url)
+        head = self.sent_head(self.txid, url)
         status.update(Text(head + "\n" + t("utxo.send.pending")))
         sender = self.utxo.sender(self.key)
         while True:

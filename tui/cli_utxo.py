@@ -10,7 +10,7 @@ import json
 import sys
 from typing import Any
 
-from tui.cli_wallet import open_wallet, wallet_signer
+from tui.cli_wallet import open_wallet, user_confirms, wallet_signer
 
 
 def utxo_row(h: Any) -> dict[str, Any]:
@@ -107,12 +107,8 @@ async def send_utxo(args: argparse.Namespace) -> int:
         if args.dry_run:
             print("dry run: nothing was signed or sent", file=sys.stderr)
             return 0
-        if not args.yes:
-            if not sys.stdin.isatty():
-                raise CliError("not sent: add --yes to send without the confirmation prompt")
-            if input("Send this transaction? [y/N] ").strip().lower() not in ("y", "yes"):
-                print("not sent", file=sys.stderr)
-                return 1
+        if not user_confirms(args.yes):
+            return 1
         sender = utxo.sender(key)
         try:
             signed = sender.sign(review, signer)  # stored before it is broadcast

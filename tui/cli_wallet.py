@@ -187,3 +187,20 @@ def unlock_keystore(user: Any, password_file: Path | None, totp_file: Path | Non
         return unlocked.signer()
     finally:
         unlocked.lock()
+
+
+def user_confirms(
+    yes: bool, question: str = "Send this transaction?", *, verb: str = "send", done: str = "sent"
+) -> bool:
+    """After the printed review: --yes, or "y" typed at the terminal. Without a terminal and
+    without --yes nothing happens: a script has to say --yes itself."""
+    from tui.cli_errors import CliError
+
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        raise CliError(f"not {done}: add --yes to {verb} without the confirmation prompt")
+    if input(f"{question} [y/N] ").strip().lower() not in ("y", "yes"):
+        print(f"not {done}", file=sys.stderr)
+        return False
+    return True

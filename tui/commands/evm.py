@@ -23,6 +23,7 @@ from tui.cli_wallet import (
     device_signer,
     device_totp,
     open_wallet,
+    user_confirms,
     wallet_signer,
     watched_on_device,
 )
@@ -232,12 +233,8 @@ async def _send(args: argparse.Namespace) -> int:
                 "its latest block shows (the node may be lying or broken). Check it, try "
                 "another RPC URL, or add --accept-high-fee to pay it anyway."
             )
-        if not args.yes:
-            if not sys.stdin.isatty():
-                raise CliError("not sent: add --yes to send without the confirmation prompt")
-            if input("Send this transaction? [y/N] ").strip().lower() not in ("y", "yes"):
-                print("not sent", file=sys.stderr)
-                return 1
+        if not user_confirms(args.yes):
+            return 1
         if first_use is not None:
             # The user confirmed this token as shown (decimals included): from now on its
             # stored decimals and symbol are the truth, and a node answering otherwise is

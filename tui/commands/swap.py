@@ -108,7 +108,13 @@ async def _swap(args: argparse.Namespace) -> int:
     from chains.errors import ChainError, InsufficientFunds
     from chains.units import parse_amount
     from tui.cli_errors import CliError
-    from tui.cli_wallet import account_address, asset_for, open_wallet, wallet_signer
+    from tui.cli_wallet import (
+        account_address,
+        asset_for,
+        open_wallet,
+        user_confirms,
+        wallet_signer,
+    )
     from wallet.settings import load_settings
     from wallet.swap import SwapDraft, swapper_for
 
@@ -146,12 +152,8 @@ async def _swap(args: argparse.Namespace) -> int:
         if args.dry_run:
             print("dry run: nothing was signed or sent", file=sys.stderr)
             return 0
-        if not args.yes:
-            if not sys.stdin.isatty():
-                raise CliError("not swapped: add --yes to swap without the confirmation prompt")
-            if input("Swap? [y/N] ").strip().lower() not in ("y", "yes"):
-                print("not swapped", file=sys.stderr)
-                return 1
+        if not user_confirms(args.yes, "Swap?", verb="swap", done="swapped"):
+            return 1
         from wallet.tokens import UserTokens
 
         for first_use in (sell_new, buy_new):

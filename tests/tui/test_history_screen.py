@@ -13,7 +13,7 @@ from pydantic import SecretStr
 
 from tests.chains.test_evm_history import MAX, erc20, impersonate, send
 from tests.fixtures.devnet import Devnet
-from tests.tui.helpers import settle_keep_toasts
+from tests.tui.helpers import run_palette_command, settle_keep_toasts
 from tests.tui.helpers import until as _until
 from tests.wallet.support.conftest import (  # noqa: F401 (helpdesk is a fixture)
     HELPDESK_EMAIL,
@@ -406,12 +406,7 @@ async def test_the_actions_not_in_the_footer_are_in_the_palette(tmp_path: Path) 
         titles = {c.title for c in app.get_system_commands(screen)}
         for name in ("What to do", "Export CSV", "Flagged", "Direction", "Asset", "Account"):
             assert f"History: {name}" in titles, titles
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        assert type(app.screen).__name__ == "CommandPalette"
-        await pilot.press(*"export csv")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
+        await run_palette_command(pilot, "export csv")
         await settle_keep_toasts(pilot)
         exported = list((tmp_path / "exports").glob("history-*.csv"))
         assert len(exported) == 1 and exported[0].read_text().count("\n") == 21

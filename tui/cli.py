@@ -34,6 +34,7 @@ COMMANDS = {
     "devices": "devices",
     "history": "history",
     "init": "keys",
+    "psbt": "psbt",
     "screenshots": "screenshots",
     "send": "evm",
     "swap": "swap",

@@ -159,9 +159,11 @@ class UtxoSender:
         fee_rate: int | None = None,
         tier: FeeTierName = FeeTierName.NORMAL,
         rbf: bool = True,
+        for_export: bool = False,
     ) -> UtxoSendReview:
-        """Build the unsigned PSBT. `amount` None sends everything (less the fee)."""
-        if self.account.watch_only:
+        """Build the unsigned PSBT. `amount` None sends everything (less the fee).
+        `for_export`: the PSBT goes to a signer elsewhere, so a watch-only account may make it."""
+        if self.account.watch_only and not for_export:
             raise SendError("a watch-only account cannot send: it has no keys to sign with")
         net = self.network
         script = address_to_script(recipient, net)

@@ -237,7 +237,10 @@ def _show(review: Any, args: argparse.Namespace) -> None:
     if getattr(args, "json", False):
         import json
 
-        print(json.dumps(_review_json(review), indent=2), file=sys.stderr if args.out == "-" else sys.stdout)
+        print(
+            json.dumps(_review_json(review), indent=2),
+            file=sys.stderr if args.out == "-" else sys.stdout,
+        )
     else:
         print_psbt_review(review, to_stderr=getattr(args, "out", None) == "-")
 

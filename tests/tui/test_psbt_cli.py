@@ -15,6 +15,9 @@ from tests.tui.test_utxo_cli import COIN, _home
 from tui.cli import main
 from wallet.psbt_files import MAGIC
 
+# BIP39 test vector no other regtest test uses: its coins stay its own (the chain is shared).
+PHRASE = "jelly better achieve collect unaware mountain thought cargo oxygen act hood bridge"
+
 
 def _mempool(regtest: Regtest) -> list[str]:
     return list(regtest.rpc("getrawmempool", wallet=None))
@@ -24,7 +27,7 @@ def _mempool(regtest: Regtest) -> list[str]:
 def test_export_sign_finalize_broadcast(
     regtest: Regtest, termwallet_home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    pw, first = _home(termwallet_home, regtest.electrum_tcp)
+    pw, first = _home(termwallet_home, regtest.electrum_tcp, PHRASE)
     regtest.fund(first, 2 * COIN)
     regtest.mine(1)
     regtest.wait_electrum_height(regtest.height(), funded=first)
@@ -93,7 +96,7 @@ def test_a_psbt_that_lies_about_an_input_amount_is_refused(
     looks small. The node's copy of the previous transaction disagrees: refused, unsigned."""
     from embit.psbt import PSBT
 
-    pw, first = _home(termwallet_home, regtest.electrum_tcp)
+    pw, first = _home(termwallet_home, regtest.electrum_tcp, PHRASE)
     regtest.fund(first, COIN)
     regtest.mine(1)
     regtest.wait_electrum_height(regtest.height(), funded=first)

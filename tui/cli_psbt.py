@@ -335,3 +335,43 @@ async def broadcast(args: argparse.Namespace) -> int:
             where = t("psbt.in_block", height=result["height"]) if result["height"] else ""
             print(t("psbt.sent_txid", txid=txid, state=result["state"], where=where))
     return 0
+
+
+def qr(args: argparse.Namespace) -> int:
+    """The PSBT as BC-UR crypto-psbt: an animated QR in the terminal for a QR signer, or the
+    parts as text (--text) to paste elsewhere. Needs no node: the PSBT's review was shown when
+    it was made (`psbt create`) and is shown again when it comes back."""
+    import time
+
+    from devices.psbt import PsbtError, parse_psbt
+    from tui.cli_errors import CliError
+    from tui.i18n import t
+    from wallet.psbt_ur import UrEncoder
+    from wallet.qr import qr_text
+
+    (data,) = _read_inputs([args.file])
+    try:
+        parse_psbt(data)
+    except PsbtError as exc:
+        _as_cli_error(exc)
+        raise
+    enc = UrEncoder.for_psbt(data, args.fragment)
+    if args.text:
+        count = 1 if enc.single else max(enc.seq_len, args.parts or 0)
+        for n in range(1, count + 1):
+            print(enc.part(n))
+        return 0
+    if not sys.stdout.isatty():
+        raise CliError("an animated QR needs a terminal: use --text for the parts as text")
+    try:
+        for n, part in enumerate(enc.parts(), start=1):
+            code = qr_text(part, border=2)
+            sys.stdout.write("\x1b[H\x1b[2J" + "\n".join(code.lines) + "\n")
+            sys.stdout.write(t("psbt.app.qr_hint", n=n, total=enc.seq_len) + "\n")
+            sys.stdout.flush()
+            if enc.single:
+                return 0
+            time.sleep(1 / args.fps)
+    except KeyboardInterrupt:
+        return 0
+    return 0

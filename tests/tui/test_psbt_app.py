@@ -17,10 +17,12 @@ from tests.tui.helpers import run_palette_command
 from tests.tui.test_utxo_app import _config, _text, _until
 from tui.app import make_app
 from tui.screens.psbt_load import PsbtLoadScreen
+from tui.screens.psbt_qr import PsbtQrScreen
 from tui.screens.send_utxo import SendUtxoReviewScreen, SendUtxoScreen
 from tui.screenshots import settle
 from tui.services import UserServices
 from wallet.paths import Paths
+from wallet.psbt_ur import decode_ur_text
 
 # BIP39 test vector no other regtest test uses: its coins stay its own.
 PHRASE = "ozone drill grab fiber curtain grace pudding thank cruise elder eight picnic"
@@ -90,6 +92,20 @@ async def test_export_unsigned_then_load_signed_and_broadcast(
         assert path is not None and path.read_bytes() == review_screen.review.unsigned.psbt
         assert "Unsigned PSBT written to" in _text(app)
         assert regtest.rpc("getrawmempool", wallet=None) == []
+
+        # The same PSBT as an animated QR (BC-UR): the frames drawn decode back to it.
+        await pilot.press("ctrl+u")
+        await settle(pilot)
+        qr = app.screen
+        assert isinstance(qr, PsbtQrScreen)
+        need = qr.encoder.seq_len + 2
+        await _until(pilot, lambda: len(qr.shown) >= need, "QR frames", 30)
+        assert decode_ur_text("\n".join(qr.shown)) == path.read_bytes()
+        assert qr.shown[-1] == qr.encoder.part(len(qr.shown))
+        assert "UR" in _text(app) and "█" in _text(app)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is review_screen
 
         # The air-gapped signer (it holds the account key; the PSBT names it as its root).
         signed = sign_psbt(path.read_bytes(), account)

@@ -96,6 +96,32 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     bc.add_argument("--yes", action="store_true", help="broadcast without asking to confirm")
     bc.add_argument("--no-wait", action="store_true", help="do not wait for it to be mined")
     bc.set_defaults(handler=lambda a: _run("broadcast", a))
+    _register_qr(actions)
+
+
+def _register_qr(actions: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    qr = actions.add_parser(
+        "qr",
+        allow_abbrev=False,
+        help="show a PSBT as an animated QR (BC-UR crypto-psbt) for a QR signer",
+        description="Keystone, Jade, SeedSigner and Passport scan the animated code; their "
+        "signed PSBT comes back as a file or pasted text (`psbt broadcast CHAIN -` reads "
+        "base64 or ur:crypto-psbt text from stdin).",
+    )
+    qr.add_argument("file", metavar="FILE", help="the PSBT ('-': read from stdin)")
+    qr.add_argument(
+        "--fragment", type=int, default=200, metavar="BYTES", help="PSBT bytes per frame"
+    )
+    qr.add_argument("--fps", type=float, default=4.0, help="frames a second (default 4)")
+    qr.add_argument("--text", action="store_true", help="print the UR parts as text instead")
+    qr.add_argument("--parts", type=int, help="with --text: how many parts (default: all plain)")
+    qr.set_defaults(handler=_run_qr)
+
+
+def _run_qr(args: argparse.Namespace) -> int:
+    from tui import cli_psbt
+
+    return cli_psbt.qr(args)
 
 
 def _run(action: str, args: argparse.Namespace) -> int:

@@ -172,6 +172,7 @@ class SendUtxoReviewScreen(_UtxoAccount, ReviewScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "sign", "bind.send_sign", priority=True),
         Binding("ctrl+e", "sign('psbt')", "bind.psbt_export", priority=True),
+        Binding("ctrl+u", "psbt_qr", "bind.psbt_qr", priority=True),
         Binding("escape", "back", "bind.send_back"),
     ]
 
@@ -219,7 +220,16 @@ class SendUtxoReviewScreen(_UtxoAccount, ReviewScreen[None]):
             ways["signer"] = self.sign_and_send
         return ways
 
+    def action_psbt_qr(self) -> None:
+        """The exported PSBT as an animated QR, for a signer with a camera."""
+        if self.exported is not None:
+            from tui.screens.psbt_qr import PsbtQrScreen
+
+            self.app.push_screen(PsbtQrScreen(self.review.unsigned.psbt))
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "psbt_qr":
+            return True if self.exported is not None else None
         if action == "sign" and parameters != ("psbt",) and "signer" not in self.sign_ways():
             return None  # shown greyed: this account has no keys here, export instead
         return super().check_action(action, parameters)

@@ -113,7 +113,7 @@ async def check_psbt(psbt: bytes, utxo: UtxoPortfolio, key: str) -> PsbtReview:
     addresses[synced.change_key.address] = 1
 
     txids = sorted({inp.txid.hex() for inp in parsed.inputs})
-    prevs = await utxo.backend(net.id).transactions(txids)
+    prevs = await _previous_txs(utxo.backend(net.id), txids)
     inputs: list[PsbtInputView] = []
     kinds: list[str] = []
     total_in = 0
@@ -194,6 +194,29 @@ async def check_psbt(psbt: bytes, utxo: UtxoPortfolio, key: str) -> PsbtReview:
         locktime=int(tx.locktime),
         rbf=any(int(v.sequence) < 0xFFFFFFFE for v in tx.vin),
     )
+
+
+async def _previous_txs(backend: Any, txids: list[str]) -> dict[str, bytes]:
+    """The transactions the inputs spend, as the node serves them. A server refuses a whole
+    batch for one txid it does not know: then each is asked alone, and the unknown ones are
+    left out (the caller says which input and why)."""
+    from chains.errors import NodeUnreachable
+
+    try:
+        return dict(await backend.transactions(txids))
+    except NodeUnreachable:
+        raise
+    except ChainError:
+        pass
+    out: dict[str, bytes] = {}
+    for txid in txids:
+        try:
+            out.update(await backend.transactions([txid]))
+        except NodeUnreachable:
+            raise
+        except ChainError:
+            continue
+    return out
 
 
 def _signed(inp: Any, kind: str) -> bool:

@@ -116,6 +116,15 @@ def test_a_psbt_that_lies_about_an_input_amount_is_refused(
     assert "the node says" in err and "hide" in err
     assert not out.exists()
 
+    # An input the node has never seen: its amount cannot be checked, so nothing is signed.
+    psbt = PSBT.parse(path.read_bytes())
+    psbt.inputs[0].txid = bytes(range(32))
+    path.write_bytes(psbt.serialize())
+    assert main(["psbt", "sign", "ltc-regtest", str(path), "--out", str(out), "--yes",
+                 "--password-file", str(pw)]) == 2  # fmt: skip
+    assert "does not know the transaction it spends" in capsys.readouterr().err
+    assert not out.exists()
+
 
 def test_not_a_psbt_is_one_clear_line(
     termwallet_home: Path, capsys: pytest.CaptureFixture[str]

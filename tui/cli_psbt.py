@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from tui.cli_wallet import open_wallet, user_confirms, wallet_signer
+from tui.i18n import t
 
 
 def _account_key(utxo: Any, args: argparse.Namespace) -> str:
@@ -19,13 +20,11 @@ def _account_key(utxo: Any, args: argparse.Namespace) -> str:
     from tui.cli_utxo import _utxo_key
 
     if utxo is None:
-        raise CliError(f"this wallet has no {args.chain} account: run `termwallet init` first")
+        raise CliError(t("psbt.cli.no_account", chain=args.chain))
     if args.account_id is not None:
         key = utxo.key_of(args.chain, args.account_id)
         if key not in utxo.keys():
-            raise CliError(
-                f"no {args.chain} account with id {args.account_id} (see `termwallet accounts`)"
-            )
+            raise CliError(t("psbt.cli.no_account_id", chain=args.chain, id=args.account_id))
         return str(key)
     return _utxo_key(utxo, args.chain, args.script, args.account)
 
@@ -61,7 +60,6 @@ def _read(files: list[str]) -> list[bytes]:
 
 
 def _write(psbt: bytes, args: argparse.Namespace) -> None:
-    from tui.i18n import t
     from wallet.psbt_files import PsbtFormat, encode_psbt, write_psbt_file
 
     fmt = PsbtFormat(args.format)
@@ -69,7 +67,7 @@ def _write(psbt: bytes, args: argparse.Namespace) -> None:
         if fmt is PsbtFormat.BINARY and sys.stdout.isatty():
             from tui.cli_errors import CliError
 
-            raise CliError("a binary PSBT is not printed to a terminal: use --format base64")
+            raise CliError(t("psbt.cli.binary_tty"))
         sys.stdout.flush()
         sys.stdout.buffer.write(encode_psbt(psbt, fmt))
         sys.stdout.flush()
@@ -80,7 +78,6 @@ def _write(psbt: bytes, args: argparse.Namespace) -> None:
 
 def print_psbt_review(review: Any, *, to_stderr: bool = False) -> None:
     from chains.units import format_with_symbol
-    from tui.i18n import t
 
     out = sys.stderr if to_stderr else sys.stdout
 
@@ -206,7 +203,7 @@ async def create(args: argparse.Namespace) -> int:
         try:
             cli.utxo.check_recipient(key, args.to)
         except ValueError as exc:
-            raise CliError(f"recipient refused: {exc}. Nothing was written.") from None
+            raise CliError(t("psbt.cli.recipient", reason=str(exc))) from None
         amount = (
             None
             if args.amount.strip().lower() == "max"
@@ -224,8 +221,7 @@ async def create(args: argparse.Namespace) -> int:
             need = format_with_symbol(exc.need, net.decimals, net.symbol)
             have = format_with_symbol(exc.have, net.decimals, net.symbol)
             raise CliError(
-                f"not enough {net.symbol}: amount + network fee is {need}, the account has "
-                f"{have}. Nothing was written."
+                t("psbt.cli.not_enough", symbol=net.symbol, need=need, have=have)
             ) from None
         review = await check_psbt(made.unsigned.psbt, cli.utxo, key)
         _show(review, args)
@@ -248,16 +244,13 @@ def _show(review: Any, args: argparse.Namespace) -> None:
 async def sign(args: argparse.Namespace) -> int:
     from devices.errors import DeviceError
     from tui.cli_errors import CliError
-    from tui.i18n import t
     from wallet.psbt_review import check_psbt, combine_psbts
 
     (data,) = _read_inputs([args.file])
     async with _Cli(args) as cli:
         key = _account_key(cli.utxo, args)
         if cli.utxo.account(key).watch_only:
-            raise CliError(
-                "a watch-only account has no keys here: sign on the wallet that holds them"
-            )
+            raise CliError(t("psbt.cli.watch_only"))
         review = await check_psbt(data, cli.utxo, key)
         _show(review, args)
         if not user_confirms(args.yes, t("psbt.sign_question"), verb="sign", done="signed"):
@@ -273,7 +266,7 @@ async def sign(args: argparse.Namespace) -> int:
         merged = combine_psbts([review.psbt, signed])
         after = await check_psbt(merged, cli.utxo, key)
         if after.txid != review.txid or after.outputs != review.outputs:
-            raise CliError("the signer returned another transaction. Nothing was written.")
+            raise CliError(t("psbt.cli.other_tx"))
         newly = [
             str(n)
             for n, (a, b) in enumerate(zip(review.inputs, after.inputs, strict=True))
@@ -301,7 +294,7 @@ async def import_(args: argparse.Namespace) -> int:
             _write(review.psbt, args)
         if args.tx:
             if not review.complete:
-                raise CliError("not complete: no transaction written (sign the other inputs)")
+                raise CliError(t("psbt.cli.incomplete"))
             raw = finalize(review)
             Path(args.tx).write_text(raw.hex() + "\n", "ascii")
     return 0
@@ -311,7 +304,6 @@ async def broadcast(args: argparse.Namespace) -> int:
     import json
 
     from tui.cli_utxo import _wait_utxo
-    from tui.i18n import t
     from wallet.psbt_review import check_psbt, combine_psbts, finalize, record_signed
 
     parts = _read_inputs(args.files)
@@ -345,7 +337,6 @@ def qr(args: argparse.Namespace) -> int:
 
     from devices.psbt import PsbtError, parse_psbt
     from tui.cli_errors import CliError
-    from tui.i18n import t
     from wallet.psbt_ur import UrEncoder
     from wallet.qr import qr_text
 
@@ -362,7 +353,7 @@ def qr(args: argparse.Namespace) -> int:
             print(enc.part(n))
         return 0
     if not sys.stdout.isatty():
-        raise CliError("an animated QR needs a terminal: use --text for the parts as text")
+        raise CliError(t("psbt.cli.qr_tty"))
     try:
         for n, part in enumerate(enc.parts(), start=1):
             code = qr_text(part, border=2)

@@ -118,6 +118,20 @@ async def test_export_unsigned_then_load_signed_and_broadcast(
         await settle(pilot)
         load = app.screen
         assert isinstance(load, PsbtLoadScreen)
+        # First a copy that lies about its input's amount (a smaller fee on screen): refused,
+        # and nothing can be broadcast.
+        from embit.psbt import PSBT
+
+        lying = PSBT.parse(signed.psbt)
+        lying.inputs[0].witness_utxo.value -= 1_000_000
+        load.query_one("#psbt-source", Input).value = base64.b64encode(lying.serialize()).decode()
+        await pilot.press("ctrl+r")
+        await _until(pilot, lambda: "the node says" in _text(app), "refusal")
+        assert load.phase == "idle" and load.review is None
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert load.txid is None and regtest.rpc("getrawmempool", wallet=None) == []
+
         load.query_one("#psbt-source", Input).value = pasted
         await pilot.press("ctrl+r")
         await _until(pilot, lambda: load.phase == "checked", "check")

@@ -40,6 +40,7 @@ from chains.cert_pins import (
 )
 from chains.errors import BadResponse, ChainError, NodeUnreachable
 from chains.models import Asset, Balance
+from chains.proxy import open_connection
 from chains.units import number_token_to_int
 from chains.utxo import (
     FeeEstimates,
@@ -84,6 +85,7 @@ class ElectrumClient:
         timeout: float = 20.0,
         ssl_context: ssl.SSLContext | None = None,
         pins: CertPins | None = None,
+        proxy: str | None = None,
     ) -> None:
         """`ssl_context` verifies certificates against authorities (default: the system's).
         With `pins`, a certificate no authority vouches for is trusted on first use and pinned
@@ -98,6 +100,7 @@ class ElectrumClient:
         self.timeout = timeout
         self._ssl = ssl_context
         self._pins = pins
+        self.proxy = proxy
         self.pin: Pin | None = None  # the pin this connection was checked against (TLS, pins)
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
@@ -133,11 +136,25 @@ class ElectrumClient:
     async def _open(
         self, ctx: ssl.SSLContext | None
     ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        errors: tuple[type[BaseException], ...] = ()
+        if self.proxy is not None:
+            from chains.proxy import proxy_errors
+
+            errors = proxy_errors()
         try:
             return await asyncio.wait_for(
-                asyncio.open_connection(self.host, self.port, ssl=ctx, limit=MAX_LINE),
+                open_connection(
+                    self.host,
+                    self.port,
+                    proxy=self.proxy,
+                    ssl_context=ctx,
+                    timeout=self.timeout,
+                    limit=MAX_LINE,
+                ),
                 self.timeout,
             )
+        except errors as exc:
+            raise NodeUnreachable(self.url, f"through the proxy: {exc}"[:300]) from None
         except TimeoutError:
             raise NodeUnreachable(self.url, "timed out connecting") from None
         except ssl.SSLCertVerificationError as exc:
@@ -338,6 +355,7 @@ class ElectrumBackend:
         ssl_context: ssl.SSLContext | None = None,
         pins: CertPins | None = None,
         one_server: bool = False,
+        proxy: str | None = None,
     ) -> None:
         self.network = network
         self.servers = tuple(servers or network.electrum_servers)
@@ -348,6 +366,7 @@ class ElectrumBackend:
         self.timeout = timeout
         self._ssl = ssl_context
         self._pins = pins
+        self.proxy = proxy
         self.refused: dict[str, CertificateChanged] = {}
         self._client: ElectrumClient | None = None
         self._lock = asyncio.Lock()
@@ -376,7 +395,11 @@ class ElectrumBackend:
             errors: list[NodeUnreachable] = []
             for url in self.servers:
                 c = ElectrumClient(
-                    url, timeout=self.timeout, ssl_context=self._ssl, pins=self._pins
+                    url,
+                    timeout=self.timeout,
+                    ssl_context=self._ssl,
+                    pins=self._pins,
+                    proxy=self.proxy,
                 )
                 try:
                     await c.connect()

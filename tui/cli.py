@@ -37,6 +37,7 @@ COMMANDS = {
     "init": "keys",
     "screenshots": "screenshots",
     "send": "evm",
+    "servers": "servers",
     "swap": "swap",
     "ticket": "support",
     "totp": "security",

@@ -88,6 +88,12 @@ class WalletSession:
         await self.reconcile_once()
         return await self._portfolio.refresh(self.addresses, self.assets)
 
+    def evm_source(self) -> str | None:
+        """The node the EVM network's data comes from now (host only: wallet.view)."""
+        from wallet.view import source_label
+
+        return source_label(getattr(self.backend, "url", None))
+
     async def utxo_holdings(self) -> tuple[UtxoHolding, ...]:
         """Balances of the Bitcoin/Litecoin accounts (after broadcasting, once, what a crash
         left signed but unsent), and their transactions into the history store."""

@@ -56,6 +56,12 @@ class Settings(BaseSettings):
     electrum_servers: dict[str, list[str]] = Field(default_factory=dict)
     esplora_urls: dict[str, list[str]] = Field(default_factory=dict)
     utxo_backend: UtxoBackendKind = "electrum"  # which protocol first, where both are known
+    # As Electrum's "one server": talk to the first server of each network only, never fall
+    # over to another (a down server shows as down instead of sending the addresses elsewhere).
+    one_server: bool = False
+    # One SOCKS5 proxy for every outbound connection (node RPC, Electrum, Esplora, history
+    # APIs, prices, the helpdesk), names resolved by the proxy: "socks5h://127.0.0.1:9050" (Tor).
+    proxy: str | None = None
     # Bitcoin-like networks shown next to the EVM network; None: btc and ltc mainnet when the
     # wallet has accounts for them.
     utxo_networks: list[str] | None = None
@@ -123,6 +129,15 @@ class Settings(BaseSettings):
                         f"{url!r} must start with https:// or wss:// (or http://, ws://)"
                     )
         return value
+
+    @field_validator("proxy")
+    @classmethod
+    def _proxy(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        from chains.proxy import check_proxy
+
+        return check_proxy(value)
 
     @field_validator("esplora_urls")
     @classmethod

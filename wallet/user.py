@@ -85,6 +85,8 @@ class UserWallet:
         from wallet.backends import backend_for
 
         network = get_network(self.settings.network, self.settings.rpc_urls)
+        if self.settings.one_server:  # never another node than the first (as for Electrum)
+            network = network.model_copy(update={"rpc_urls": network.rpc_urls[:1]})
         current = self.current()
         wallet_id = None if current is None else current.id
         rows = self.store.db.execute(
@@ -150,6 +152,8 @@ class UserWallet:
             electrum_servers=s.electrum_servers,
             esplora_urls=s.esplora_urls,
             prefer=s.utxo_backend,
+            one_server=s.one_server,
+            proxy=s.proxy,
         )
 
     def lock(self) -> None:

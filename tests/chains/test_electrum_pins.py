@@ -72,7 +72,9 @@ class RenewingServer:
 
 
 @pytest.fixture(scope="module")
-def renewing(regtest: Regtest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RenewingServer]:
+def renewing(
+    regtest: Regtest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RenewingServer]:
     base = tmp_path_factory.mktemp("renewing-electrumx")
     (base / "index").mkdir()
     server = RenewingServer(regtest, base, _free_port(), _free_port())
@@ -136,8 +138,9 @@ def test_first_certificate_is_pinned_then_a_change_stops_the_server(
     assert backend.source == regtest.electrum_tcp
     assert isinstance(backend.refused[renewing.url], CertificateChanged)
     # With one server only, the refusal is the error itself (not a list of failures).
-    alone = ElectrumBackend(NET, servers=[renewing.url, regtest.electrum_tcp], pins=pins,
-                            one_server=True)
+    alone = ElectrumBackend(
+        NET, servers=[renewing.url, regtest.electrum_tcp], pins=pins, one_server=True
+    )
     with pytest.raises(CertificateChanged):
         asyncio.run(alone.block_number())
 

@@ -233,9 +233,22 @@ class AssetsScreen(MainScreen):
             elif not u.stale and u.unconfirmed:
                 amount = amount_text(u.unconfirmed, u.decimals) + f" {u.symbol}"
                 lines.append(t("utxo.unconfirmed", amount=amount, network=u.network_name))
+        utxo = getattr(getattr(self.app, "session", None), "utxo", None)
+        if utxo:
+            for exc in utxo.refused():
+                if exc.url not in reported:  # type: ignore[attr-defined]
+                    reported.add(exc.url)  # type: ignore[attr-defined]
+                    lines.append(user_message(exc))
+            if not lines:
+                lines.append(t("utxo.hint"))
+            sources = utxo.sources()
+            if sources:
+                where = ", ".join(f"{name} {host}" for name, host in sources.items())
+                lines.append(t("utxo.sources", sources=where))
         note = self.query_one("#assets-utxo-note", Static)
         note.set_class(bool(reported), "warning")
-        note.update("\n".join(lines) if lines else t("utxo.hint"))
+        # Text: hosts come from the settings and messages from servers (no markup from them).
+        note.update(Text("\n".join(lines) if lines else t("utxo.hint")))
 
     def watch_view(self, view: PortfolioView | None) -> None:
         if view is None or not self.is_mounted:
@@ -251,7 +264,12 @@ class AssetsScreen(MainScreen):
                 else t("assets.stale_empty", reason=reason)
             )
         else:
-            note.update(t("assets.block", block=view.block))
+            source = getattr(getattr(self.app, "session", None), "evm_source", lambda: None)()
+            note.update(
+                Text(t("assets.block_from", block=view.block, source=source))
+                if source
+                else t("assets.block", block=view.block)
+            )
         session = getattr(self.app, "session", None)
         if session is not None and session.addresses:
             self.query_one("#assets-footer", Static).update(

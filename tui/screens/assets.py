@@ -235,9 +235,13 @@ class AssetsScreen(MainScreen):
                 lines.append(t("utxo.unconfirmed", amount=amount, network=u.network_name))
         utxo = getattr(getattr(self.app, "session", None), "utxo", None)
         if utxo:
+            # A server skipped for a changed certificate while another one answered: the
+            # rows are current, but the user must still hear of it (once).
+            shown = {id(u.error) for u in holdings if u.error is not None}
             for exc in utxo.refused():
-                if exc.url not in reported:  # type: ignore[attr-defined]
-                    reported.add(exc.url)  # type: ignore[attr-defined]
+                if id(exc) not in shown:
+                    shown.add(id(exc))
+                    reported.add(str(getattr(exc, "url", "")))
                     lines.append(user_message(exc))
             if not lines:
                 lines.append(t("utxo.hint"))

@@ -40,7 +40,7 @@ from chains.cert_pins import (
 )
 from chains.errors import BadResponse, ChainError, NodeUnreachable
 from chains.models import Asset, Balance
-from chains.proxy import open_connection
+from chains.proxy import open_connection, proxy_for
 from chains.units import number_token_to_int
 from chains.utxo import (
     FeeEstimates,
@@ -137,7 +137,8 @@ class ElectrumClient:
         self, ctx: ssl.SSLContext | None
     ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         errors: tuple[type[BaseException], ...] = ()
-        if self.proxy is not None:
+        proxy = proxy_for(self.host, self.proxy)
+        if proxy is not None:
             from chains.proxy import proxy_errors
 
             errors = proxy_errors()
@@ -146,7 +147,7 @@ class ElectrumClient:
                 open_connection(
                     self.host,
                     self.port,
-                    proxy=self.proxy,
+                    proxy=proxy,
                     ssl_context=ctx,
                     timeout=self.timeout,
                     limit=MAX_LINE,

@@ -77,7 +77,7 @@ class EsploraBackend:
             transport=transport,
             headers={"User-Agent": "termwallet/0.1"},
             follow_redirects=False,
-            **httpx_proxy(proxy),
+            **httpx_proxy(self.url, proxy),
         )
         self.source = self.url
         self._sem = asyncio.Semaphore(concurrency)

@@ -101,7 +101,11 @@ class EtherscanClient:
         self.base_url = base_url
         self._key = api_key
         self.chain_id = chain_id
-        self._client = httpx.AsyncClient(timeout=timeout, transport=transport)
+        from chains.proxy import httpx_proxy
+
+        self._client = httpx.AsyncClient(
+            timeout=timeout, transport=transport, **httpx_proxy(base_url)
+        )
         self.requests = 0
 
     def __repr__(self) -> str:  # never the key

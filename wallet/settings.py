@@ -179,7 +179,18 @@ def load_settings(config_file: Path | None, **overrides: Any) -> Settings:
         raise SettingsError(f"{config_file}: setting '{where}': {first['msg']}") from None
     except ValueError as exc:  # TOML syntax
         raise SettingsError(f"{config_file}: {exc}") from None
-    return Settings.model_validate(values.model_dump())
+    settings = Settings.model_validate(values.model_dump())
+    apply_network_settings(settings)
+    return settings
+
+
+def apply_network_settings(settings: Settings) -> None:
+    """What the settings decide for every connection of this process: the proxy
+    (chains/proxy.py), set here so that no command or screen that read the settings can
+    connect around it."""
+    from chains.proxy import use_proxy
+
+    use_proxy(settings.proxy)
 
 
 class SettingsError(Exception):

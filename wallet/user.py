@@ -12,7 +12,7 @@ from wallet.keystore import Keystore, UnlockedWallet
 from wallet.lockout import Lockout
 from wallet.paths import Paths
 from wallet.session import WalletSession, assets_for
-from wallet.settings import Settings, load_settings
+from wallet.settings import Settings, apply_network_settings, load_settings
 from wallet.store import Store
 from wallet.wallets import WalletBook, WalletRow
 
@@ -44,6 +44,7 @@ class UserWallet:
     ) -> UserWallet:
         paths.ensure()
         settings = settings or load_settings(paths.config_file, **overrides)
+        apply_network_settings(settings)
         store = Store(paths.database)
         return cls(
             paths=paths,

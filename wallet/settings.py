@@ -22,9 +22,13 @@ UtxoBackendKind = Literal["electrum", "esplora"]
 
 
 class ExplorerSettings(BaseModel):
-    """An Etherscan-compatible history API for one network (`[explorers.<network>]`). The key
-    is best kept out of files: TERMWALLET_EXPLORERS__<NETWORK>__KEY."""
+    """The history API of one network (`[explorers.<network>]`): `api` says which kind
+    ("etherscan": Etherscan-compatible, the default with a url or a key; "blockscout": a
+    Blockscout instance's REST API; "node": no API, read the node). Without a table, a network
+    with a public Blockscout instance uses it, keyless. The key is best kept out of files:
+    TERMWALLET_EXPLORERS__<NETWORK>__KEY."""
 
+    api: Literal["etherscan", "blockscout", "node"] | None = None
     url: str | None = None
     key: SecretStr | None = None
 

@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     # History explorer APIs per network (Etherscan-compatible); without one, history reads
     # the node.
     explorers: dict[str, ExplorerSettings] = Field(default_factory=dict)
+    # The fiat currency of values beside balances (USD, CNY, EUR, ...); None: CNY for zh-CN,
+    # USD otherwise. Prices are shown, never used to decide a transaction.
+    currency: str | None = None
     # Official support channels, helpdesk and SMTP; secrets come from TERMWALLET_SUPPORT__*.
     support: SupportSettings = Field(default_factory=SupportSettings)
 
@@ -133,6 +136,18 @@ class Settings(BaseSettings):
                         f"{url!r} must start with https:// or wss:// (or http://, ws://)"
                     )
         return value
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from chains.prices import CURRENCIES
+
+        code = value.strip().upper()
+        if code not in CURRENCIES:
+            raise ValueError(f"'{value}' is not a known currency: choose {', '.join(CURRENCIES)}")
+        return code
 
     @field_validator("proxy")
     @classmethod

@@ -232,9 +232,10 @@ def _positive(value: Any, where: str) -> Decimal:
     return number
 
 
-def default_sources(transport: Any = None) -> list[PriceSource]:
+def default_sources(coingecko_url: str | None = None, transport: Any = None) -> list[PriceSource]:
+    """CoinGecko (or the user's CoinGecko-compatible API), then the exchange tickers."""
     return [
-        CoinGecko(transport=transport),
+        CoinGecko(coingecko_url or COINGECKO, transport=transport),
         Coinbase(transport=transport),
         Kraken(transport=transport),
     ]

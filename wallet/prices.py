@@ -99,17 +99,23 @@ class PriceBook:
     """Reads prices for a set of coins and keeps the last known ones in the store."""
 
     def __init__(
-        self, store: Store, currency: str, sources: Sequence[PriceSource] | None = None
+        self,
+        store: Store,
+        currency: str,
+        sources: Sequence[PriceSource] | None = None,
+        *,
+        api_url: str | None = None,
     ) -> None:
         self.store = store
         self.currency = currency
         self._sources = sources
+        self._api_url = api_url
 
     def _sources_now(self) -> Sequence[PriceSource]:
         if self._sources is None:
             from chains.prices import default_sources
 
-            self._sources = default_sources()
+            self._sources = default_sources(self._api_url)
         return self._sources
 
     async def refresh(self, symbols: Sequence[str]) -> PriceView:

@@ -75,6 +75,10 @@ class Settings(BaseSettings):
     # The fiat currency of values beside balances (USD, CNY, EUR, ...); None: CNY for zh-CN,
     # USD otherwise. Prices are shown, never used to decide a transaction.
     currency: str | None = None
+    fiat_prices: bool = True  # false: no price requests at all (the Value column says so)
+    # A CoinGecko-compatible API (its /simple/price) instead of CoinGecko's public one; the
+    # exchange tickers (Coinbase, Kraken) stay as fallbacks.
+    price_api_url: str | None = None
     # Official support channels, helpdesk and SMTP; secrets come from TERMWALLET_SUPPORT__*.
     support: SupportSettings = Field(default_factory=SupportSettings)
 
@@ -148,6 +152,13 @@ class Settings(BaseSettings):
         if code not in CURRENCIES:
             raise ValueError(f"'{value}' is not a known currency: choose {', '.join(CURRENCIES)}")
         return code
+
+    @field_validator("price_api_url")
+    @classmethod
+    def _price_api_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError(f"'{value}' must start with https:// (or http://)")
+        return value
 
     @field_validator("proxy")
     @classmethod

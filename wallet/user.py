@@ -127,6 +127,11 @@ class UserWallet:
             paths=paths,
             utxo=self.utxo_portfolio(utxo_networks, wallet_id),
         )
+        if self.settings.fiat_prices:
+            from wallet.prices import PriceBook, default_currency
+
+            currency = self.settings.currency or default_currency(self.settings.language)
+            session.prices = PriceBook(self.store, currency, api_url=self.settings.price_api_url)
         session.wallet = current
         session.device = device
         session.locked = device is None and self.keystore.exists() and self.unlocked is None

@@ -1,6 +1,6 @@
 """With a proxy set, every outbound connection goes through it (issue 19): the node's RPC
 (web3), the JSON-RPC history reader, Electrum over TLS and TCP, Esplora, the Etherscan-shaped
-history API, the swap quote API, the helpdesk and SMTP; names are resolved by the proxy.
+history API, the price API, the helpdesk and SMTP; names are resolved by the proxy.
 
 The proxy is tests/fixtures/socks5.py in a process of its own; this process's netguard is in
 proxy-only mode (tests/netguard/sitecustomize.py): a connection to anything but the proxy, or
@@ -60,6 +60,8 @@ def web() -> Iterator[tuple[int, list[str]]]:
             path = urlsplit(self.path).path
             if path == "/api":
                 body: Any = {"status": "0", "message": "No transactions found", "result": []}
+            elif path == "/simple/price":
+                body = {"bitcoin": {"usd": 67000, "last_updated_at": 1764800000}}
             elif path.endswith("/comments.json"):
                 body = {"comments": [], "users": [], "next_page": None}
             else:
@@ -182,6 +184,13 @@ async def test_every_client_goes_through_the_proxy(
             assert txs == []
         finally:
             await explorer.aclose()
+        from chains.prices import CoinGecko
+
+        prices = CoinGecko(f"http://prices.test:{web_port}")
+        try:
+            assert (await prices.prices(["BTC"], "USD"))["BTC"].value == 67000
+        finally:
+            await prices.aclose()
         desk = HelpdeskClient(
             SupportSettings(
                 helpdesk_url=f"http://helpdesk.test:{web_port}",
@@ -215,6 +224,7 @@ async def test_every_client_goes_through_the_proxy(
         ("esplora.test", esplora_port),
         ("explorer.test", web_port),
         ("helpdesk.test", web_port),
+        ("prices.test", web_port),
         ("smtp.test", smtp_port),
     }
     assert any(s.startswith(f"explorer.test:{web_port} /api?") for s in seen), seen

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from chains.prices import Price, PriceSource
     from wallet.store import Store
 
+DEMO_CURRENCY = "DUSD"  # the demo's Demo Dollar: its prices are in it, not in a real currency
 FRESH = timedelta(minutes=10)  # older than this, a price is shown with its age
 NO_CENTS = {"JPY", "KRW"}
 
@@ -105,11 +106,13 @@ class PriceBook:
         sources: Sequence[PriceSource] | None = None,
         *,
         api_url: str | None = None,
+        demo: bool = False,
     ) -> None:
         self.store = store
         self.currency = currency
         self._sources = sources
         self._api_url = api_url
+        self.demo = demo
 
     def _sources_now(self) -> Sequence[PriceSource]:
         if self._sources is None:
@@ -123,7 +126,7 @@ class PriceBook:
 
         wanted = sorted(set(symbols))
         if not wanted:
-            return PriceView(self.currency)
+            return PriceView(self.currency, demo=self.demo)
         got, errors = await fetch_prices(self._sources_now(), wanted, self.currency)
         self._save(got.values())
         now = datetime.now(UTC)
@@ -133,7 +136,7 @@ class PriceBook:
         }
         for s, q in self.cached([s for s in wanted if s not in got]).items():
             quotes[s] = q
-        return PriceView(self.currency, quotes, tuple(errors))
+        return PriceView(self.currency, quotes, tuple(errors), demo=self.demo)
 
     def cached(self, symbols: Sequence[str]) -> dict[str, Quote]:
         """The last known prices (marked not fresh): what an offline wallet shows."""
@@ -180,3 +183,51 @@ def priced_symbols(network_testnet: bool, symbols: Sequence[str]) -> list[str]:
 
 def quote_from(price: Price, fresh: bool = True) -> Quote:
     return Quote(price.symbol, price.currency, price.value, price.as_of, price.source, fresh)
+
+
+class DemoPrices:
+    """The demo's prices: each asset's Uniswap V2 pool against the Demo Dollar on the devnet
+    (reserves ratio, decimals applied), DUSD itself being 1. Not a market: the screen says so."""
+
+    name = "devnet pool"
+
+    def __init__(self, backend: Any, assets: Sequence[Any]) -> None:
+        self.backend = backend
+        self.assets = {a.symbol: a for a in assets}
+
+    async def prices(self, symbols: Sequence[str], currency: str) -> dict[str, Price]:
+        import asyncio
+
+        from chains.errors import ChainError
+        from chains.prices import Price
+        from chains.swaps.uniswap_v2 import DEPLOYMENTS, UniswapV2Provider
+
+        dusd = self.assets.get(DEMO_CURRENCY)
+        if dusd is None or dusd.contract is None:
+            return {}
+        pool = UniswapV2Provider(self.backend, DEPLOYMENTS["devnet"])
+        now = datetime.now(UTC)
+
+        async def one(symbol: str) -> Price | None:
+            asset = self.assets.get(symbol)
+            if asset is None:
+                return None
+            if symbol == DEMO_CURRENCY:
+                return Price(symbol, currency, Decimal(1), now, self.name)
+            token = asset.contract or DEPLOYMENTS["devnet"].weth
+            try:
+                r_token, r_dusd = await pool.reserves(token, dusd.contract)
+            except ChainError:
+                return None  # no pool: no price, never a guess
+            if r_token <= 0 or r_dusd <= 0:
+                return None
+            value = Decimal(r_dusd).scaleb(-dusd.decimals) / Decimal(r_token).scaleb(
+                -asset.decimals
+            )
+            return Price(symbol, currency, value, now, self.name)
+
+        got = await asyncio.gather(*(one(s) for s in symbols))
+        return {p.symbol: p for p in got if p is not None}
+
+    async def aclose(self) -> None:
+        return None

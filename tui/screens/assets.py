@@ -227,7 +227,9 @@ class AssetsScreen(MainScreen):
             key = "prices.total" if complete else "prices.total_partial"
             lines.append(t(key, total=fiat_text(total, view.currency)))
             stale = [q for q in view.quotes.values() if not q.fresh]
-            if stale:
+            if view.demo:
+                lines.append(t("prices.demo"))
+            elif stale:
                 oldest = min(stale, key=lambda q: q.as_of)
                 lines.append(t("prices.stale", age=age_text(oldest.age())))
             else:

@@ -133,3 +133,25 @@ def test_servers_list_shows_own_servers_instead_of_built_in_ones(
     nets = {r["network"]: r for r in json.loads(out)["networks"]}
     assert nets["ltc"]["servers"] == ["ssl://my.node:50002"]
     assert all(len(r["servers"]) <= 1 for r in nets.values())
+
+
+async def test_one_server_keeps_the_wallet_on_the_first_node() -> None:
+    from wallet.user import UserWallet
+
+    paths = Paths.default().ensure()
+    paths.config_file.write_text(
+        'one_server = true\n[rpc_urls]\neth = ["http://127.0.0.1:9", "http://127.0.0.1:10"]\n'
+    )
+    session = UserWallet.open(paths).session()
+    try:
+        assert session.network.rpc_urls == ("http://127.0.0.1:9",)
+    finally:
+        await session.aclose()
+    paths.config_file.write_text(
+        '[rpc_urls]\neth = ["http://127.0.0.1:9", "http://127.0.0.1:10"]\n'
+    )
+    session = UserWallet.open(paths).session()
+    try:
+        assert len(session.network.rpc_urls) == 2  # without it: the user's own, in order
+    finally:
+        await session.aclose()

@@ -159,6 +159,16 @@ class PriceBook:
             for r in rows
         }
 
+    def recent(self, symbols: Sequence[str]) -> PriceView:
+        """The last known prices without asking anyone (a review screen: no request between
+        what the user reads and what is signed); fresh when younger than FRESH."""
+        now = datetime.now(UTC)
+        quotes = {
+            s: Quote(q.symbol, q.currency, q.value, q.as_of, q.source, now - q.as_of <= FRESH)
+            for s, q in self.cached(list(dict.fromkeys(symbols))).items()
+        }
+        return PriceView(self.currency, quotes, demo=self.demo)
+
     def _save(self, prices: Any) -> None:
         now = datetime.now(UTC).isoformat()
         with self.store.db:

@@ -151,41 +151,12 @@ def sources_for(
     return [EvmNodeSource(network, assets)]
 
 
-ETHERSCAN_V2 = "https://api.etherscan.io/v2/api"
-EXPLORER_KEY_ENV = "TERMWALLET_EXPLORER_KEY"
-
-
-def explorer_for(network_id: str, config_file: Path | None) -> tuple[str | None, str | None]:
-    """(API URL, key) of the explorer API for a network, or (None, None) to use the node.
-
-    From settings (wallet/settings.py `explorers`): config.toml `[explorers.<network>]` with
-    `url` (any Etherscan-compatible API) and `key`, the key better kept out of the file in
-    TERMWALLET_EXPLORERS__<NETWORK>__KEY (TERMWALLET_EXPLORER_KEY, the older name, still
-    counts). With a key and no URL, a public network uses Etherscan's V2 API (one key serves
-    every chain). The devnet always reads its node. A broken config file means the node: the
-    settings loader reports the file where the user sees it."""
-    import os
-
-    from wallet.settings import SettingsError, load_settings
-
-    try:
-        explorer = load_settings(config_file).explorers.get(network_id)
-    except SettingsError:
-        explorer = None
-    url = explorer.url if explorer is not None else None
-    key = (
-        explorer.key.get_secret_value() if explorer is not None and explorer.key else None
-    ) or os.environ.get(EXPLORER_KEY_ENV)
-    if network_id == "devnet" and url is None:
-        return None, None
-    if url is None and key is not None:
-        url = ETHERSCAN_V2
-    return url, key
-
-
 def history_api_of(network_id: str, config_file: Path | None) -> HistoryApi | None:
-    """The history API of a network from the settings (wallet/history_apis.py); a broken
-    config file means the node, as in explorer_for."""
+    """The history API of a network from the settings (wallet/history_apis.py: the user's
+    `[explorers.<network>]`, the key also from TERMWALLET_EXPLORERS__<NETWORK>__KEY or the
+    older TERMWALLET_EXPLORER_KEY; else the public Blockscout instance; else the node). A
+    broken config file means the node: the settings loader reports the file where the user
+    sees it."""
     from wallet.history_apis import history_api_for
     from wallet.settings import SettingsError, load_settings
 

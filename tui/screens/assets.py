@@ -212,7 +212,8 @@ class AssetsScreen(MainScreen):
         if session is not None and session.addresses:
             lines.append(t("assets.account", address=session.addresses[0]))
         if view is None:
-            lines.append(t("assets.fiat_none"))
+            off = session is not None and getattr(session, "prices", None) is None
+            lines.append(t("prices.off") if off else t("prices.loading"))
         elif not view.quotes:
             reason = user_message(view.errors[0]) if view.errors else t("prices.not_listed")
             lines.append(t("prices.none", reason=reason))

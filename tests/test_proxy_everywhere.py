@@ -1,6 +1,7 @@
 """With a proxy set, every outbound connection goes through it (issue 19): the node's RPC
 (web3), the JSON-RPC history reader, Electrum over TLS and TCP, Esplora, the Etherscan-shaped
-history API, the price API, the helpdesk and SMTP; names are resolved by the proxy.
+history API, the swap quote API, the price API, the helpdesk and SMTP; names are resolved by
+the proxy.
 
 The proxy is tests/fixtures/socks5.py in a process of its own; this process's netguard is in
 proxy-only mode (tests/netguard/sitecustomize.py): a connection to anything but the proxy, or
@@ -184,6 +185,18 @@ async def test_every_client_goes_through_the_proxy(
             assert txs == []
         finally:
             await explorer.aclose()
+        from chains.swaps.aggregator import AggregatorProvider
+        from chains.swaps.base import AggregatorError
+
+        quotes = AggregatorProvider(
+            f"http://quotes.test:{web_port}", network="eth", chain_id=1,
+            exchange="0xDef1C0ded9bec7F1a1670819833240f027b25EfF",
+        )  # fmt: skip
+        try:
+            with pytest.raises(AggregatorError):  # the web fixture has no quotes: a 404
+                await quotes._get({"sellToken": "ETH"})
+        finally:
+            await quotes.aclose()
         from chains.prices import CoinGecko
 
         prices = CoinGecko(f"http://prices.test:{web_port}")
@@ -225,6 +238,7 @@ async def test_every_client_goes_through_the_proxy(
         ("explorer.test", web_port),
         ("helpdesk.test", web_port),
         ("prices.test", web_port),
+        ("quotes.test", web_port),
         ("smtp.test", smtp_port),
     }
     assert any(s.startswith(f"explorer.test:{web_port} /api?") for s in seen), seen

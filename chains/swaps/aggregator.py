@@ -127,7 +127,7 @@ class AggregatorProvider:
         # trust_env=False: a quote API on 127.0.0.1 (tests, self-hosted) must not go via a proxy.
         self._client = httpx.AsyncClient(
             base_url=self.base_url, headers=headers, timeout=timeout, transport=transport,
-            trust_env=False, **httpx_proxy(self.base_url),
+            **{"trust_env": False, **httpx_proxy(self.base_url)},
         )  # fmt: skip
 
     async def aclose(self) -> None:

@@ -23,6 +23,9 @@ class DemoSession(WalletSession):
 
     devnet: Any = None
 
+    def price_symbol(self, asset: Any) -> str | None:
+        return str(asset.symbol)  # every demo token has its pool
+
     def priced_symbols(self) -> list[str]:
         """Every demo asset: they are priced from the devnet's own pool (wallet/prices.py
         DemoPrices), which the screen says."""

@@ -62,14 +62,15 @@ class PriceView:
         step = Decimal(1) if self.currency in NO_CENTS else Decimal("0.01")
         return exact.quantize(step, rounding=ROUND_HALF_EVEN)
 
-    def total(self, rows: Sequence[tuple[str, int | None, int]]) -> tuple[Decimal, bool]:
-        """(sum of the rows' values, whether every row with a balance had a price)."""
+    def total(self, rows: Sequence[tuple[str | None, int | None, int]]) -> tuple[Decimal, bool]:
+        """(sum of the rows' values, whether every row with a balance had a price); a row
+        whose symbol is None has no price by nature (an unlisted token)."""
         total, complete = Decimal(0), True
         for symbol, amount, decimals in rows:
             if amount is None:
                 complete = False
                 continue
-            v = self.value_of(symbol, amount, decimals)
+            v = None if symbol is None else self.value_of(symbol, amount, decimals)
             if v is None:
                 complete = complete and amount == 0
             else:

@@ -91,11 +91,23 @@ class WalletSession:
         await self.reconcile_once()
         return await self._portfolio.refresh(self.addresses, self.assets)
 
+    def price_symbol(self, asset: Asset) -> str | None:
+        """The symbol an asset's price is looked up by, or None: the native coin and the
+        network's listed tokens only. A token the user added could call itself USDT: a
+        symbol is not proof of what a contract is, so it gets no price."""
+        from chains.tokens import find_listed
+
+        if asset.contract is None:
+            return asset.symbol
+        listed = find_listed(asset.network, asset.contract)
+        return asset.symbol if listed is not None and listed.symbol == asset.symbol else None
+
     def priced_symbols(self) -> list[str]:
         """The coins of the rows on screen that have a market price (none on testnets)."""
         from wallet.prices import priced_symbols
 
-        symbols = priced_symbols(self.network.testnet, [a.symbol for a in self.assets])
+        mine = [s for s in (self.price_symbol(a) for a in self.assets) if s is not None]
+        symbols = priced_symbols(self.network.testnet, mine)
         for net in self.utxo.networks.values() if self.utxo else ():
             symbols += priced_symbols(net.testnet, [net.symbol])
         return list(dict.fromkeys(symbols))

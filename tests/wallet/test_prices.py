@@ -106,3 +106,21 @@ def test_no_module_that_builds_or_signs_a_transaction_reads_prices() -> None:
             elif isinstance(node, ast.ImportFrom):
                 names = [node.module or ""]
             assert not any(n.startswith("wallet.prices") for n in names), path
+
+
+def test_a_token_is_priced_by_its_contract_not_its_symbol() -> None:
+    """A token the user added can call itself USDT: only the native coin and the network's
+    listed tokens (checked contracts) are looked up by symbol."""
+    from chains.models import Asset
+    from chains.tokens import listed_tokens
+    from wallet.session import WalletSession
+
+    usdt = next(a for a in listed_tokens("eth") if a.symbol == "USDT")
+    fake = Asset(network="eth", symbol="USDT", name="Tether USD", decimals=6,
+                 contract="0x" + "12" * 20)  # fmt: skip
+    native = Asset(network="eth", symbol="ETH", name="Ethereum", decimals=18)
+    pick = WalletSession.price_symbol
+    assert pick(None, usdt) == "USDT" and pick(None, native) == "ETH"  # type: ignore[arg-type]
+    assert pick(None, fake) is None  # type: ignore[arg-type]
+    view = PriceView("USD", {"USDT": Quote("USDT", "USD", Decimal(1), NOW, "t", True)})
+    assert view.total([(None, 10**6, 6), ("USDT", 10**6, 6)]) == (Decimal("1.00"), False)

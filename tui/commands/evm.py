@@ -327,7 +327,7 @@ def _fiat_line(session: Any, review: Any) -> str:
     return review_fiat(
         session,
         [
-            ("amount", review.asset.symbol, review.amount, review.asset.decimals),
+            ("amount", session.price_symbol(review.asset), review.amount, review.asset.decimals),
             ("fee", native.symbol, review.max_fee, native.decimals),
         ],
     )

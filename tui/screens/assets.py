@@ -4,7 +4,7 @@ a worker of their own, so a slow or absent server never holds up the other rows.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import work
@@ -187,13 +187,22 @@ class AssetsScreen(MainScreen):
         self._fill()
         self._show_prices()
 
-    def _value(self, symbol: str, amount: int | None, decimals: int) -> Text:
+    def _price_symbol(self, asset: Any) -> str | None:
+        session = getattr(self.app, "session", None)
+        pick = getattr(session, "price_symbol", None)
+        return pick(asset) if pick is not None else None
+
+    def _value(self, symbol: str | None, amount: int | None, decimals: int) -> Text:
         """The Value cell: the fiat value, '*' when the price is the last known one (the
         footer says how old), '—' without a price or a balance."""
         from wallet.prices import fiat_text
 
         view = self.price_view
-        value = None if view is None or amount is None else view.value_of(symbol, amount, decimals)
+        value = (
+            None
+            if view is None or amount is None or symbol is None
+            else view.value_of(symbol, amount, decimals)
+        )
         if value is None:
             return Text("—", justify="right")
         cell = Text(fiat_text(value, view.currency), justify="right")  # type: ignore[union-attr]
@@ -219,7 +228,7 @@ class AssetsScreen(MainScreen):
             lines.append(t("prices.none", reason=reason))
         else:
             rows = [
-                (h.asset.symbol, h.amount, h.asset.decimals)
+                (self._price_symbol(h.asset), h.amount, h.asset.decimals)
                 for h in (self.view.holdings if self.view is not None else ())
             ]
             rows += [(u.symbol, u.amount, u.decimals) for u in self.utxo_view or ()
@@ -260,7 +269,7 @@ class AssetsScreen(MainScreen):
                 Text(h.asset.symbol),
                 Text(h.asset.name),
                 Text(amount_text(h.amount, h.asset.decimals), justify="right"),
-                self._value(h.asset.symbol, h.amount, h.asset.decimals),
+                self._value(self._price_symbol(h.asset), h.amount, h.asset.decimals),
                 key=h.asset.key,
             )
         for u in self.utxo_view or ():

@@ -78,7 +78,7 @@ class SendReviewScreen(ReviewScreen[None]):
                 review_fiat(
                     self.session,
                     [
-                        ("amount", r.asset.symbol, r.amount, r.asset.decimals),
+                        ("amount", self.session.price_symbol(r.asset), r.amount, r.asset.decimals),
                         ("fee", native.symbol, r.max_fee, native.decimals),
                     ],
                 ),

@@ -50,8 +50,8 @@ class SwapReviewScreen(ReviewScreen[bool]):
         fiat = review_fiat(
             self.session,
             [
-                ("amount", r.sell.symbol, r.total_sell, r.sell.decimals),
-                ("receive", r.buy.symbol, r.quote.buy_amount, r.buy.decimals),
+                ("amount", self.session.price_symbol(r.sell), r.total_sell, r.sell.decimals),
+                ("receive", self.session.price_symbol(r.buy), r.quote.buy_amount, r.buy.decimals),
                 ("fee", r.native.symbol, r.network_fee_max, r.native.decimals),
             ],
         )

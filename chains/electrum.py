@@ -138,6 +138,12 @@ class ElectrumClient:
     ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         errors: tuple[type[BaseException], ...] = ()
         proxy = proxy_for(self.host, self.proxy)
+        if proxy is None and self.host.lower().endswith(".onion"):
+            raise NodeUnreachable(
+                self.url,
+                "a .onion server is reachable through Tor only: set proxy = "
+                '"socks5h://127.0.0.1:9050" (Tor\'s port) in the settings',
+            )
         if proxy is not None:
             from chains.proxy import proxy_errors
 

@@ -289,3 +289,13 @@ def test_loopback_is_reached_directly_and_socks5_means_remote_dns_too() -> None:
         "proxy": "socks5h://127.0.0.1:9050",
         "trust_env": False,
     }
+
+
+async def test_an_onion_server_without_a_proxy_says_what_to_set() -> None:
+    from chains.electrum import ElectrumClient
+    from chains.errors import NodeUnreachable
+
+    client = ElectrumClient("ssl://" + "a" * 56 + ".onion:50002", timeout=2)
+    with pytest.raises(NodeUnreachable, match=r"through Tor only: set proxy"):
+        await client.connect()
+    await client.aclose()

@@ -610,6 +610,8 @@ class _ErrorMap:
 
         if isinstance(exc, asyncio.TimeoutError | TimeoutError):
             raise NodeUnreachable(self.url, "timed out") from None
+        if type(exc).__module__.startswith(("python_socks", "aiohttp_socks")):  # the proxy
+            raise NodeUnreachable(self.url, f"through the proxy: {exc}"[:300]) from None
         if isinstance(exc, aiohttp.ClientConnectionError | OSError):
             raise NodeUnreachable(self.url, type(exc).__name__) from None
         if isinstance(exc, aiohttp.ClientPayloadError):

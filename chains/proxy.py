@@ -133,11 +133,15 @@ def blocking_socket(host: str, port: int, timeout: float) -> socket.socket:
     proxy = proxy_for(host)
     if proxy is None:
         return socket.create_connection((host, port), timeout)
+    from python_socks import ProxyError
     from python_socks.sync import Proxy
 
-    sock = Proxy.from_url(_python_socks_url(proxy), rdns=True).connect(
-        dest_host=host, dest_port=port, timeout=timeout
-    )
+    try:
+        sock = Proxy.from_url(_python_socks_url(proxy), rdns=True).connect(
+            dest_host=host, dest_port=port, timeout=timeout
+        )
+    except ProxyError as exc:  # the proxy refused (not an OSError): callers handle OSError
+        raise ConnectionRefusedError(f"through the proxy: {exc}") from None
     sock.settimeout(timeout)
     return sock
 
@@ -161,6 +165,9 @@ def _proxied_session_manager(proxy: str) -> Any:
     replaced here, so none can connect directly."""
     from aiohttp import ClientSession
     from aiohttp_socks import ProxyConnector
+
+    # A private web3 module (web3 offers no public hook for its sessions' connector);
+    # tests/test_proxy_everywhere.py and tests/tui/test_proxy_app.py notice if it changes.
     from web3._utils.http_session_manager import HTTPSessionManager
 
     class ProxiedSessionManager(HTTPSessionManager):  # type: ignore[misc]

@@ -299,3 +299,36 @@ async def test_an_onion_server_without_a_proxy_says_what_to_set() -> None:
     with pytest.raises(NodeUnreachable, match=r"through Tor only: set proxy"):
         await client.connect()
     await client.aclose()
+
+
+async def test_a_proxy_that_cannot_reach_the_server_is_a_typed_failure(
+    socks5: tuple[int, Path], termwallet_home: Path
+) -> None:
+    """The proxy answers but cannot connect (here: a name it cannot resolve): each client
+    says it could not reach its server through the proxy; nothing escapes untyped."""
+    from chains.electrum import ElectrumClient
+    from chains.errors import NodeUnreachable
+    from chains.evm import EvmBackend
+    from chains.networks import get_network
+    from chains.proxy import use_proxy
+    from wallet.support.config import SupportSettings
+    from wallet.support.errors import SupportError
+    from wallet.support.smtp import build_message, send
+
+    proxy_port, _ = socks5
+    use_proxy(f"socks5h://127.0.0.1:{proxy_port}")
+    evm = EvmBackend(get_network("devnet", {"devnet": ["http://node.invalid:8545"]}))
+    with pytest.raises(NodeUnreachable, match=r"node\.invalid"):
+        await evm.block_number()
+    await evm.aclose()
+    client = ElectrumClient("tcp://electrum.invalid:50001", timeout=5)
+    with pytest.raises(NodeUnreachable, match="through the proxy"):
+        await client.connect()
+    await client.aclose()
+    mail = SupportSettings(
+        smtp_host="smtp.invalid", smtp_port=25, smtp_starttls=False,
+        support_email="help@example.org", from_email="me@example.org",
+    )  # fmt: skip
+    message = build_message(mail, subject="s", body="b", reference="T-2", in_reply_to=None)
+    with pytest.raises(SupportError):
+        await send(mail, message)

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 DEMO_CURRENCY = "DUSD"  # the demo's Demo Dollar: its prices are in it, not in a real currency
 FRESH = timedelta(minutes=10)  # older than this, a price is shown with its age
+ASK_EVERY = timedelta(seconds=60)  # the price sources are asked at most this often
 NO_CENTS = {"JPY", "KRW"}
 
 
@@ -114,6 +115,7 @@ class PriceBook:
         self._sources = sources
         self._api_url = api_url
         self.demo = demo
+        self._last: tuple[list[str], datetime, PriceView] | None = None  # the last ask
 
     def _sources_now(self) -> Sequence[PriceSource]:
         if self._sources is None:
@@ -128,16 +130,22 @@ class PriceBook:
         wanted = sorted(set(symbols))
         if not wanted:
             return PriceView(self.currency, demo=self.demo)
+        # Asked again at most every ASK_EVERY: the Assets screen refreshes every 30 s, public
+        # price APIs limit how often they may be asked, and a price does not need it.
+        now = datetime.now(UTC)
+        if self._last is not None and self._last[0] == wanted and now - self._last[1] < ASK_EVERY:
+            return self._last[2]
         got, errors = await fetch_prices(self._sources_now(), wanted, self.currency)
         self._save(got.values())
-        now = datetime.now(UTC)
         quotes = {
             s: Quote(s, p.currency, p.value, p.as_of, p.source, now - p.as_of <= FRESH)
             for s, p in got.items()
         }
         for s, q in self.cached([s for s in wanted if s not in got]).items():
             quotes[s] = q
-        return PriceView(self.currency, quotes, tuple(errors), demo=self.demo)
+        view = PriceView(self.currency, quotes, tuple(errors), demo=self.demo)
+        self._last = (wanted, now, view)
+        return view
 
     def cached(self, symbols: Sequence[str]) -> dict[str, Quote]:
         """The last known prices (marked not fresh): what an offline wallet shows."""

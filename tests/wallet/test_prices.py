@@ -49,6 +49,16 @@ def store(tmp_path: Path) -> Store:
     s.close()
 
 
+async def test_prices_are_asked_at_most_once_a_minute(store: Store) -> None:
+    source = Answering({"BTC": "67000.12"})
+    book = PriceBook(store, "USD", [source])
+    first = await book.refresh(["BTC"])
+    again = await book.refresh(["BTC"])
+    assert source.asked == 1 and again.quotes["BTC"] == first.quotes["BTC"]
+    await book.refresh(["BTC", "ETH"])  # a coin not read lately: asked again
+    assert source.asked == 2
+
+
 async def test_prices_are_kept_and_shown_with_their_age_when_offline(store: Store) -> None:
     online = PriceBook(store, "USD", [Answering({"BTC": "67000.12", "ETH": "3500"})])
     view = await online.refresh(["BTC", "ETH", "LTC"])

@@ -50,6 +50,25 @@ def agent_socket() -> str | None:
     return os.environ.get(SOCK_ENV) or None
 
 
+def unlink_socket_at_exit() -> None:
+    """The forwarded socket `termwallet ssh` made on this machine is removed when this
+    termwallet ends (sshd leaves it behind); only a socket of this user, as _check_socket."""
+    import atexit
+
+    if os.environ.pop("TERMWALLET_AGENT_UNLINK", None) != "1":
+        return
+    path = agent_socket()
+
+    def unlink() -> None:
+        with contextlib.suppress(OSError):
+            st = os.lstat(path or "")
+            if stat.S_ISSOCK(st.st_mode) and st.st_uid == os.getuid():
+                os.unlink(path or "")
+
+    if path is not None:
+        atexit.register(unlink)
+
+
 def _session_secret(sock_path: str) -> bytes:
     global _secret
     given = os.environ.pop(SECRET_ENV, None)

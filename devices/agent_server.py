@@ -108,14 +108,49 @@ def private_directory(path: Path) -> Path:
     return path
 
 
-def peer_uid(conn: socket.socket) -> int | None:
-    """The connecting process's uid (Linux SO_PEERCRED); None where the OS does not tell."""
+def peer_credentials(conn: socket.socket) -> tuple[int, int] | None:
+    """(pid, uid) of the connecting process (Linux SO_PEERCRED); None where the OS does not
+    tell."""
     opt = getattr(socket, "SO_PEERCRED", None)
     if opt is None:
         return None
     raw = conn.getsockopt(socket.SOL_SOCKET, opt, struct.calcsize("3i"))
-    _pid, uid, _gid = struct.unpack("3i", raw)
-    return int(uid)
+    pid, uid, _gid = struct.unpack("3i", raw)
+    return int(pid), int(uid)
+
+
+def ssh_destination(ssh_args: list[str]) -> str | None:
+    """The destination among ssh's arguments: the first word that is not an option or an
+    option's value (ssh's getopt string, OpenSSH 9)."""
+    takes_value = set("BbcDEeFIiJLlmOoPpQRSWw")
+    words = iter(ssh_args)
+    for word in words:
+        if word == "--":
+            return next(words, None)
+        if word.startswith("-") and len(word) > 1:
+            flags = word[1:]
+            for i, flag in enumerate(flags):
+                if flag in takes_value:
+                    if i == len(flags) - 1:
+                        next(words, None)
+                    break
+            continue
+        return word
+    return None
+
+
+def forwarding_host(pid: int) -> str | None:
+    """The host an `ssh` process of this user connects to, when `pid` is one: a connection
+    that comes through `ssh -R` has the local ssh client as its peer, so its command line
+    names the server that asks (better than the name the server gives itself)."""
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return None
+    words = [a.decode(errors="replace") for a in argv if a]
+    if not words or Path(words[0]).name != "ssh":
+        return None
+    return ssh_destination(words[1:])
 
 
 # --- which requests a session may make ------------------------------------------------------
@@ -309,7 +344,7 @@ class SignerAgent:
 
         listed: list[dict[str, Any]] = []
         if self.config.software is not None:
-            listed.append({"id": "software", "kind": "emulator", "model": "software"})
+            listed.append({"id": "software", "kind": "emulator", "model": "software wallet"})
         discover = self.config.discover
         if discover is None:
             from devices.registry import discover
@@ -371,6 +406,7 @@ class _Session:
         self.agent = agent
         self.conn = conn
         self.server = "?"
+        self.via_ssh: str | None = None
         self.device_id: str | None = None
         self.signer: Any = None
         self.grant = Grant(agent.config.chains, agent.config.accounts)
@@ -399,7 +435,10 @@ class _Session:
 
     def run(self) -> None:
         config = self.agent.config
-        uid = peer_uid(self.conn)
+        peer = peer_credentials(self.conn)
+        uid = None if peer is None else peer[1]
+        if peer is not None:
+            self.via_ssh = forwarding_host(peer[0])
         if uid is not None and uid != os.getuid():
             # The socket's mode keeps other users out already; this holds if it is loosened.
             self.refuse(
@@ -442,7 +481,12 @@ class _Session:
             )
             return False
         claimed = str(message.get("host") or "?")[:64]
-        self.server = config.server_name or f"{claimed} (as it says)"
+        if config.server_name:
+            self.server = config.server_name
+        elif self.via_ssh:
+            self.server = f"{self.via_ssh[:64]} (ssh)"
+        else:
+            self.server = f"{claimed} (as it says)"
         secret = message.get("secret")
         given = bytes.fromhex(secret) if isinstance(secret, str) and _is_hex(secret) else b""
         if not hmac.compare_digest(given, config.secret):

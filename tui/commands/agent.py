@@ -244,8 +244,10 @@ class AskFirst:
 
     def __init__(self, inner: Any, stream: Any = None) -> None:
         self._inner = inner
+        from dataclasses import replace
+
         self._err = stream or sys.stderr
-        self.info = inner.info
+        self.info = replace(inner.info, model="software wallet")
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
@@ -360,24 +362,6 @@ def _running_agent(directory: Path) -> bool:
     return (directory / "secret").exists()
 
 
-def _ssh_host(ssh_args: list[str]) -> str | None:
-    """The destination among ssh's arguments: the first word that is not an option or an
-    option's value (ssh's getopt string, OpenSSH 9)."""
-    takes_value = set("BbcDEeFIiJLlmOoPpQRSWw")
-    words = iter(ssh_args)
-    for word in words:
-        if word.startswith("-") and len(word) > 1:
-            flags = word[1:]
-            for i, flag in enumerate(flags):
-                if flag in takes_value:
-                    if i == len(flags) - 1:
-                        next(words, None)
-                    break
-            continue
-        return word
-    return None
-
-
 def _ssh_config(path: Path, remote_command: str, user_config: str | None) -> None:
     """A config whose RemoteCommand carries the secret, then the user's own configuration
     (RemoteCommand: the first value ssh reads wins)."""
@@ -418,13 +402,13 @@ def run_ssh(args: argparse.Namespace) -> int:
     import tempfile
 
     from devices.agent_client import SECRET_ENV, SOCK_ENV
-    from devices.agent_server import SignerAgent, private_directory
+    from devices.agent_server import SignerAgent, private_directory, ssh_destination
     from devices.errors import DeviceError
     from tui.cli import CliError
     from tui.i18n import t
 
     ssh_args, user_config = _take_config_option(args.ssh_args)
-    host = _ssh_host(ssh_args)
+    host = ssh_destination(ssh_args)
     if host is None:
         raise CliError("termwallet ssh needs a HOST: termwallet ssh [ssh options] HOST")
     ssh = shutil.which("ssh")

@@ -1,0 +1,331 @@
+"""Sign on the laptop, run on the server (issue 18), over a real sshd and a real `ssh -R`.
+
+One machine plays both: the "laptop" is a TERMWALLET_HOME with a software wallet and a
+`termwallet agent --software` process (its "Sign? [y/N]" answered on its stdin, as a person
+would); the "server" is another TERMWALLET_HOME reached through the test's own sshd on
+127.0.0.1, where `termwallet ssh` runs the remote termwallet. The server's wallet is a device
+wallet read through the agent; its send is signed at the agent and confirms on the devnet.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import pytest
+
+from tests.fixtures.devnet import Devnet
+from tests.fixtures.sshd import Sshd, sshd  # noqa: F401  (fixture)
+from wallet.keystore import KdfParams, Keystore
+
+ROOT = Path(__file__).resolve().parents[2]
+PHRASE = "legal winner thank year wave sausage worth useful legal winner thank yellow"
+ADDRESS = "0x58A57ed9d8d624cBD12e2C467D34787555bB1b25"  # PHRASE at m/44'/60'/0'/0/0
+PASSWORD = "the laptop's password"
+RECIPIENT = "0x" + "42" * 20
+
+
+def _termwallet(home: Path) -> list[str]:
+    return [sys.executable, "-m", "tui"]
+
+
+def _env(home: Path, agent_dir: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        TERMWALLET_HOME=str(home),
+        TERMWALLET_AGENT_DIR=str(agent_dir),
+        PYTHONPATH=str(ROOT),
+        LANG="C.UTF-8",
+    )
+    for name in ("TERMWALLET_AGENT_SOCK", "TERMWALLET_AGENT_SECRET"):
+        env.pop(name, None)
+    return env
+
+
+@dataclass
+class Agent:
+    proc: subprocess.Popen[str]
+    log: Path
+
+    def answer(self, text: str) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(text + "\n")
+        self.proc.stdin.flush()
+
+    def text(self) -> str:
+        return self.log.read_text()
+
+    def wait_for(self, needle: str, timeout: float = 30) -> str:
+        deadline = time.monotonic() + timeout
+        while needle not in self.text():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"agent never said {needle!r}:\n{self.text()}")
+            time.sleep(0.05)
+        return self.text()
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+@dataclass
+class World:
+    laptop: Path
+    server: Path
+    agent_dir: Path
+    password_file: Path
+    sshd: Sshd
+    devnet: Devnet
+
+    def start_agent(self, *extra: str) -> Agent:
+        log = self.agent_dir.parent / f"agent-{time.monotonic_ns()}.log"
+        stream: IO[str] = log.open("w")
+        proc = subprocess.Popen(
+            [
+                *_termwallet(self.laptop),
+                "agent",
+                "--software",
+                "--password-file",
+                str(self.password_file),
+                *extra,
+            ],
+            env=_env(self.laptop, self.agent_dir),
+            stdin=subprocess.PIPE,
+            stdout=stream,
+            stderr=stream,
+            text=True,
+        )
+        agent = Agent(proc, log)
+        agent.wait_for("Signer agent ready")
+        return agent
+
+    def remote_termwallet(self) -> str:
+        """What runs termwallet on the "server": this checkout, the server's home."""
+        return " ".join(
+            [
+                "env",
+                f"TERMWALLET_HOME={shlex.quote(str(self.server))}",
+                f"PYTHONPATH={shlex.quote(str(ROOT))}",
+                shlex.quote(sys.executable),
+                "-m",
+                "tui",
+            ]
+        )
+
+    def ssh(
+        self, *remote_args: str, remote: str | None = None, timeout: float = 120
+    ) -> subprocess.CompletedProcess[str]:
+        """`termwallet ssh ... 127.0.0.1 -- ARGS` from the laptop."""
+        return subprocess.run(
+            [
+                *_termwallet(self.laptop),
+                "ssh",
+                "--remote-termwallet",
+                remote or self.remote_termwallet(),
+                *self.sshd.ssh_options,
+                self.sshd.host,
+                "--",
+                *remote_args,
+            ],
+            env=_env(self.laptop, self.agent_dir),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+
+
+@pytest.fixture
+def world(
+    tmp_path: Path,
+    sshd: Sshd,  # noqa: F811
+    devnet_snapshot: Devnet,
+) -> Iterator[World]:
+    laptop, server = tmp_path / "laptop", tmp_path / "server"
+    for home in (laptop, server):
+        home.mkdir()
+    # The laptop's software wallet (cheap KDF parameters, test-only; stored in the file).
+    data = laptop / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    env_home = os.environ.get("TERMWALLET_HOME")
+    os.environ["TERMWALLET_HOME"] = str(laptop)
+    try:
+        from wallet.paths import Paths
+
+        paths = Paths.default().ensure()
+        Keystore(paths.data_dir / "keystore.json", kdf=KdfParams.cheap_for_tests()).create(
+            PHRASE, PASSWORD
+        ).lock()
+        os.environ["TERMWALLET_HOME"] = str(server)
+        server_paths = Paths.default().ensure()
+        server_paths.config_file.write_text(
+            'network = "devnet"\nutxo_networks = []\n'
+            f'rpc_urls = {{ devnet = ["{devnet_snapshot.rpc_url}"] }}\n'
+        )
+    finally:
+        if env_home is None:
+            os.environ.pop("TERMWALLET_HOME", None)
+        else:
+            os.environ["TERMWALLET_HOME"] = env_home
+    password_file = tmp_path / "password.txt"
+    password_file.write_text(PASSWORD + "\n")
+    agent_dir = tmp_path / "agent"
+    devnet_snapshot.rpc("anvil_setBalance", [ADDRESS, hex(10**18)])
+    yield World(laptop, server, agent_dir, password_file, sshd, devnet_snapshot)
+
+
+def _nonce(devnet: Devnet) -> int:
+    return int(devnet.rpc("eth_getTransactionCount", [ADDRESS, "latest"]), 16)
+
+
+@pytest.mark.devnet
+def test_a_send_on_the_server_is_signed_at_the_laptops_agent_and_confirms(world: World) -> None:
+    sockets_before = set(Path("/tmp").glob("termwallet-agent-*.sock"))
+    agent = world.start_agent()
+    try:
+        listed = world.ssh("devices")
+        assert listed.returncode == 0, listed.stderr
+        assert "agent:software" in listed.stdout
+        assert "software wallet (via agent on " in listed.stdout
+        # The server's wallet: the account keys read through the agent (no phrase on it).
+        init = world.ssh("init", "--device", "agent", "--json")
+        assert init.returncode == 0, init.stderr
+        assert ADDRESS in init.stdout
+        assert "opened a session" in agent.text()
+        before = int(world.devnet.rpc("eth_getBalance", [RECIPIENT, "latest"]), 16)
+        agent.answer("y")  # the person at the laptop says yes to the one signature
+        sent = world.ssh("send", "devnet", RECIPIENT, "0.25", "--yes")
+        assert sent.returncode == 0, sent.stderr + agent.text()
+        after = int(world.devnet.rpc("eth_getBalance", [RECIPIENT, "latest"]), 16)
+        assert after - before == 25 * 10**16
+        assert _nonce(world.devnet) == 1
+        shown = agent.text()
+        # What the agent printed before signing: chain, recipient, amount, fee, who asked.
+        assert "asks:" in shown
+        assert "0x4242424242424242424242424242424242424242" in shown
+        assert "0.25" in shown and "ETH" in shown
+        assert "31337" in shown
+        # Who asked: the host of the ssh connection the request came through.
+        assert f"{world.sshd.host} (ssh) asks:" in shown
+        # The forwarded sockets did not outlive their sessions on the server.
+        assert set(Path("/tmp").glob("termwallet-agent-*.sock")) <= sockets_before
+    finally:
+        agent.stop()
+
+
+@pytest.mark.devnet
+def test_a_refusal_at_the_agent_sends_nothing(world: World) -> None:
+    agent = world.start_agent()
+    try:
+        assert world.ssh("init", "--device", "agent").returncode == 0
+        agent.answer("n")
+        sent = world.ssh("send", "devnet", RECIPIENT, "0.25", "--yes")
+        assert sent.returncode != 0
+        assert "Rejected on your software wallet. Nothing was signed." in sent.stderr
+        assert _nonce(world.devnet) == 0
+    finally:
+        agent.stop()
+
+
+@pytest.mark.devnet
+def test_agent_killed_mid_signature_then_restarted_the_send_goes_through(world: World) -> None:
+    agent = world.start_agent()
+    try:
+        assert world.ssh("init", "--device", "agent").returncode == 0
+        proc = subprocess.Popen(
+            [
+                *_termwallet(world.laptop),
+                "ssh",
+                "--remote-termwallet",
+                world.remote_termwallet(),
+                *world.sshd.ssh_options,
+                world.sshd.host,
+                "--",
+                "send",
+                "devnet",
+                RECIPIENT,
+                "0.25",
+                "--yes",
+            ],
+            env=_env(world.laptop, world.agent_dir),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        agent.wait_for("Sign with the software wallet")  # waiting for the person
+        agent.proc.kill()  # the laptop's agent dies mid-signature
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode != 0
+        assert "signer agent" in err and "dropped during sign_evm_tx" in err, err
+        assert _nonce(world.devnet) == 0
+        # The agent is started again (same folder and secret): the same send now goes through.
+        agent = world.start_agent()
+        agent.answer("y")
+        again = world.ssh("send", "devnet", RECIPIENT, "0.25", "--yes")
+        assert again.returncode == 0, again.stderr + agent.text()
+        assert _nonce(world.devnet) == 1
+    finally:
+        agent.stop()
+
+
+def test_a_server_process_without_the_secret_is_refused_through_the_forward(
+    world: World,
+) -> None:
+    """Any process on the server that reaches the forwarded socket but does not hold the
+    session secret (here: a script that connects with its own) is refused, and the agent
+    says so."""
+    agent = world.start_agent()
+    try:
+        probe = (
+            "import os, socket; "
+            "from devices.agent_protocol import send_frame, recv_frame; "
+            "s = socket.socket(socket.AF_UNIX); s.connect(os.environ['TERMWALLET_AGENT_SOCK']); "
+            "send_frame(s, {'v': 1, 'op': 'hello', 'secret': '00' * 32, 'host': 'intruder'}); "
+            "print(recv_frame(s))"
+        )
+        remote = " ".join(
+            [
+                "env",
+                f"PYTHONPATH={shlex.quote(str(ROOT))}",
+                shlex.quote(sys.executable),
+                "-c",
+                shlex.quote(probe),
+            ]
+        )
+        result = world.ssh(remote=remote)
+        assert result.returncode == 0, result.stderr
+        assert "AGENT_REFUSED" in result.stdout
+        assert "without this session's secret" in result.stdout
+        agent.wait_for("Refused for")
+        assert "devices" not in result.stdout  # nothing was listed to it
+    finally:
+        agent.stop()
+
+
+@pytest.mark.devnet
+def test_a_chain_or_account_the_session_did_not_open_is_refused(world: World) -> None:
+    agent = world.start_agent("--chains", "btc", "--accounts", "0")
+    try:
+        init = world.ssh("init", "--device", "agent", "--json")
+        assert init.returncode == 0, init.stderr
+        # Only the Bitcoin accounts were given: the Ethereum key was refused by the agent.
+        assert ADDRESS not in init.stdout
+        assert "refused" in agent.text() and "Ethereum" in agent.text()
+        sent = world.ssh("send", "devnet", RECIPIENT, "0.25", "--yes")
+        assert sent.returncode != 0
+        assert _nonce(world.devnet) == 0
+    finally:
+        agent.stop()

@@ -284,6 +284,7 @@ class SignerAgent:
         self._open: dict[str, Any] = {}  # agent-side device id -> opened signer
         self._relay = _Relay(config.interaction)
         self._sessions: set[_Session] = set()
+        self._sessions_lock = threading.Lock()
         self._threads: list[threading.Thread] = []
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -390,14 +391,19 @@ class SignerAgent:
 
     def _serve(self, conn: socket.socket) -> None:
         session = _Session(self, conn)
-        self._sessions.add(session)
+        with self._sessions_lock:
+            self._sessions.add(session)
         try:
             session.run()
         finally:
-            self._sessions.discard(session)
             session.close()
-            if not self._sessions and session.idle_closed:
-                # Nobody is using the devices: a Trezor forgets its passphrase session.
+            with self._sessions_lock:
+                self._sessions.discard(session)
+                unused = not self._sessions
+            if unused:
+                # Nobody uses the devices now (the server's termwallet ended, or went idle):
+                # they are closed as a local termwallet would close them, so a Trezor forgets
+                # its passphrase session and the next session starts afresh.
                 self._close_devices()
 
 
@@ -589,7 +595,7 @@ class _Session:
             return lambda: bool(getattr(signer, "passphrase_used", False)), AgentRequest(
                 server=server, method=method
             )
-        path = _text(args, "path")
+        path = _text(args, "path") if method != "sign_psbt" else ""
         if method == "get_xpub":
             self.grant.check_path(path, None)
             return lambda: str(signer.get_xpub(path)), AgentRequest(

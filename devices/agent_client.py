@@ -39,7 +39,7 @@ from devices.base import Capability, DeviceInfo, Interaction, SignerKind
 from devices.errors import DeviceError
 
 SOCK_ENV = "TERMWALLET_AGENT_SOCK"
-SECRET_ENV = "TERMWALLET_AGENT_SECRET"
+SECRET_ENV = "TERMWALLET_AGENT_SECRET"  # noqa: S105  (a variable name)
 CONNECT_TIMEOUT = 10.0  # seconds to reach the agent and hear its hello over a slow link
 _RETRIED = frozenset({"capabilities", "get_xpub", "master_fingerprint", "passphrase_used"})
 
@@ -213,7 +213,9 @@ class AgentSigner:
             opened = conn.request({"op": "open", "device": self._device_id}, self._interaction)
         except (OSError, EOFError):
             conn.close()
-            raise AgentDisconnected("The signer agent closed the connection while opening") from None
+            raise AgentDisconnected(
+                "The signer agent closed the connection while opening"
+            ) from None
         except BaseException:
             conn.close()
             raise

@@ -110,9 +110,7 @@ def recv_frame(sock: socket.socket) -> dict[str, Any]:
 
 def error_frame(exc: DeviceError) -> dict[str, Any]:
     # Only plain values of the details travel (a wanted app, a path, a fingerprint).
-    details = {
-        k: v for k, v in exc.details.items() if isinstance(v, str | int | bool) or v is None
-    }
+    details = {k: v for k, v in exc.details.items() if isinstance(v, str | int | bool) or v is None}
     return {"error": {"code": exc.code, "message": str(exc), "details": details}}
 
 
@@ -159,7 +157,9 @@ def prompt_from_json(body: dict[str, Any]) -> DevicePrompt:
     def amount(a: Any) -> PromptAmount | None:
         if not isinstance(a, dict):
             return None
-        return PromptAmount(value=int(a["value"]), decimals=int(a["decimals"]), symbol=str(a["symbol"]))
+        return PromptAmount(
+            value=int(a["value"]), decimals=int(a["decimals"]), symbol=str(a["symbol"])
+        )
 
     outputs = tuple(
         PromptOutput(address=str(o["address"]), amount=amount(o["amount"]))  # type: ignore[arg-type]

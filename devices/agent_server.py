@@ -51,7 +51,6 @@ from devices.coins import EVM_CHAINS, UTXO_CHAINS
 from devices.errors import DeviceError, Unsupported
 
 SOCKET_NAME = "agent.sock"
-SECRET_NAME = "secret"
 DEFAULT_IDLE = 15 * 60.0  # seconds without a request before a session is closed
 ALL_CHAINS = ("eth", *UTXO_CHAINS)
 _SYMBOLS = {"btc": "BTC", "btc-testnet": "tBTC", "btc-regtest": "rBTC", "ltc": "LTC"}
@@ -673,7 +672,10 @@ class _Session:
             ders = [d for d in scope.bip32_derivations.values()]
             ders += [d for _leaves, d in scope.taproot_bip32_derivations.values()]
             return [
-                "m/" + "/".join(f"{i & 0x7FFFFFFF}" + ("'" if i & 0x80000000 else "") for i in d.derivation)
+                "m/"
+                + "/".join(
+                    f"{i & 0x7FFFFFFF}" + ("'" if i & 0x80000000 else "") for i in d.derivation
+                )
                 for d in ders
                 if ours is None or d.fingerprint == ours
             ]

@@ -526,8 +526,8 @@ def test_an_idle_session_is_closed_and_the_next_request_opens_a_new_one(
 def test_a_recorded_trezor_one_signs_through_the_agent(
     agent_dir: Path, seen: list[AgentRequest], use_agent: None
 ) -> None:
-    from devices.trezor import TrezorSigner
     from devices.transcript import Transcript, replay_trezor_transport
+    from devices.trezor import TrezorSigner
     from tests.devices.emulator_seed import TRANSCRIPTS, recorded_meta, recorded_seed
     from tests.devices.test_trezor import (
         Recorder,

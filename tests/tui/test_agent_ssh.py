@@ -267,7 +267,7 @@ def test_agent_killed_mid_signature_then_restarted_the_send_goes_through(world: 
         )
         agent.wait_for("Sign with the software wallet")  # waiting for the person
         agent.proc.kill()  # the laptop's agent dies mid-signature
-        out, err = proc.communicate(timeout=60)
+        _, err = proc.communicate(timeout=60)
         assert proc.returncode != 0
         assert "signer agent" in err and "dropped during sign_evm_tx" in err, err
         assert _nonce(world.devnet) == 0

@@ -437,8 +437,9 @@ def run_ssh(args: argparse.Namespace) -> int:
         own_agent = SignerAgent(config).start()
         local = own_agent.socket_path
         print(t("agent.ssh_started", log=str(directory / "requests.log")), file=sys.stderr)
-    # A fresh name on the server: sshd creates it 0600 for this user; nobody can guess it.
-    remote = f"/tmp/termwallet-agent-{secrets.token_hex(12)}.sock"
+    # A fresh name on the server, in its /tmp (the one folder every server has): sshd creates
+    # the socket 0600 for this user, and 96 random bits leave no name to guess or pre-empt.
+    remote = f"/tmp/termwallet-agent-{secrets.token_hex(12)}.sock"  # noqa: S108
     command = " ".join(
         [
             f"{SOCK_ENV}={shlex.quote(remote)}",

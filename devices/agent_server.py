@@ -349,8 +349,12 @@ class SignerAgent:
         if discover is None:
             from devices.registry import discover
         found = device_thread().run(discover)
+        with self._lock:
+            opened = {k: v.info.model for k, v in self._open.items()}
         for d in found.devices:
-            listed.append({"id": d.id, "kind": str(d.kind), "model": d.model, "detail": d.detail})
+            # An open device is named by its model ("Trezor One"), not its kind ("Trezor").
+            model = opened.get(d.id, d.model)
+            listed.append({"id": d.id, "kind": str(d.kind), "model": model, "detail": d.detail})
         return listed
 
     def _device(self, device_id: str) -> Any:

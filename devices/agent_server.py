@@ -279,7 +279,10 @@ class SignerAgent:
         self.socket_path = private_directory(config.directory) / SOCKET_NAME
         self._listener: socket.socket | None = None
         self._stop = threading.Event()
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards _open
+        # One device request at a time (the device thread serialises them anyway): the relay
+        # sends a device's screens to the session whose request it is.
+        self._busy = threading.Lock()
         self._open: dict[str, Any] = {}  # agent-side device id -> opened signer
         self._relay = _Relay(config.interaction)
         self._sessions: set[_Session] = set()
@@ -571,7 +574,7 @@ class _Session:
         if method not in _SILENT:
             self.agent.config.announce(request)
         relay = self.agent._relay
-        with self.agent._lock:  # one request on the devices at a time, whoever asks
+        with self.agent._busy:  # one request on the devices at a time, whoever asks
             relay.session = self
             try:
                 result = device_thread().run(call)

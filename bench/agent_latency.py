@@ -243,7 +243,7 @@ def main() -> int:
                     if no_netem is not None and delay:
                         relay = DelayRelay(work / f"relay-{delay}.sock", target, delay)
                         target = relay.listen
-                    remote = f"/tmp/termwallet-bench-{os.urandom(8).hex()}.sock"  # noqa: S108
+                    remote = f"/tmp/termwallet-bench-{os.urandom(8).hex()}.sock"
                     command = " ".join(
                         [
                             f"TERMWALLET_AGENT_SOCK={remote}",

@@ -9,6 +9,7 @@ wallet read through the agent; its send is signed at the agent and confirms on t
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import subprocess
@@ -22,6 +23,7 @@ from typing import IO
 import pytest
 
 from tests.fixtures.devnet import Devnet
+from tests.fixtures.litecoin import Regtest
 from tests.fixtures.sshd import Sshd, sshd  # noqa: F401  (fixture)
 from wallet.keystore import KdfParams, Keystore
 
@@ -87,7 +89,7 @@ class World:
     agent_dir: Path
     password_file: Path
     sshd: Sshd
-    devnet: Devnet
+    devnet: Devnet | None
 
     def start_agent(self, *extra: str) -> Agent:
         log = self.agent_dir.parent / f"agent-{time.monotonic_ns()}.log"
@@ -125,13 +127,18 @@ class World:
         )
 
     def ssh(
-        self, *remote_args: str, remote: str | None = None, timeout: float = 120
+        self,
+        *remote_args: str,
+        remote: str | None = None,
+        options: tuple[str, ...] = (),
+        timeout: float = 120,
     ) -> subprocess.CompletedProcess[str]:
-        """`termwallet ssh ... 127.0.0.1 -- ARGS` from the laptop."""
+        """`termwallet ssh OPTIONS ... 127.0.0.1 -- ARGS` from the laptop."""
         return subprocess.run(
             [
                 *_termwallet(self.laptop),
                 "ssh",
+                *options,
                 "--remote-termwallet",
                 remote or self.remote_termwallet(),
                 *self.sshd.ssh_options,
@@ -147,33 +154,21 @@ class World:
         )
 
 
-@pytest.fixture
-def world(
-    tmp_path: Path,
-    sshd: Sshd,  # noqa: F811
-    devnet_snapshot: Devnet,
-) -> Iterator[World]:
-    laptop, server = tmp_path / "laptop", tmp_path / "server"
-    for home in (laptop, server):
-        home.mkdir()
-    # The laptop's software wallet (cheap KDF parameters, test-only; stored in the file).
-    data = laptop / "data"
-    data.mkdir(parents=True, exist_ok=True)
-    env_home = os.environ.get("TERMWALLET_HOME")
-    os.environ["TERMWALLET_HOME"] = str(laptop)
-    try:
-        from wallet.paths import Paths
+def _homes(tmp_path: Path, server_config: str) -> tuple[Path, Path, Path]:
+    """The laptop's home (a software wallet, cheap KDF parameters: test-only, stored in the
+    file), the server's (only its config), and the laptop's password file."""
+    from wallet.paths import Paths
 
+    laptop, server = tmp_path / "laptop", tmp_path / "server"
+    env_home = os.environ.get("TERMWALLET_HOME")
+    try:
+        os.environ["TERMWALLET_HOME"] = str(laptop)
         paths = Paths.default().ensure()
         Keystore(paths.data_dir / "keystore.json", kdf=KdfParams.cheap_for_tests()).create(
             PHRASE, PASSWORD
         ).lock()
         os.environ["TERMWALLET_HOME"] = str(server)
-        server_paths = Paths.default().ensure()
-        server_paths.config_file.write_text(
-            'network = "devnet"\nutxo_networks = []\n'
-            f'rpc_urls = {{ devnet = ["{devnet_snapshot.rpc_url}"] }}\n'
-        )
+        Paths.default().ensure().config_file.write_text(server_config)
     finally:
         if env_home is None:
             os.environ.pop("TERMWALLET_HOME", None)
@@ -181,12 +176,26 @@ def world(
             os.environ["TERMWALLET_HOME"] = env_home
     password_file = tmp_path / "password.txt"
     password_file.write_text(PASSWORD + "\n")
-    agent_dir = tmp_path / "agent"
+    return laptop, server, password_file
+
+
+@pytest.fixture
+def world(
+    tmp_path: Path,
+    sshd: Sshd,  # noqa: F811
+    devnet_snapshot: Devnet,
+) -> Iterator[World]:
+    laptop, server, password_file = _homes(
+        tmp_path,
+        'network = "devnet"\nutxo_networks = []\n'
+        f'rpc_urls = {{ devnet = ["{devnet_snapshot.rpc_url}"] }}\n',
+    )
     devnet_snapshot.rpc("anvil_setBalance", [ADDRESS, hex(10**18)])
-    yield World(laptop, server, agent_dir, password_file, sshd, devnet_snapshot)
+    yield World(laptop, server, tmp_path / "agent", password_file, sshd, devnet_snapshot)
 
 
-def _nonce(devnet: Devnet) -> int:
+def _nonce(devnet: Devnet | None) -> int:
+    assert devnet is not None
     return int(devnet.rpc("eth_getTransactionCount", [ADDRESS, "latest"]), 16)
 
 
@@ -204,6 +213,7 @@ def test_a_send_on_the_server_is_signed_at_the_laptops_agent_and_confirms(world:
         assert init.returncode == 0, init.stderr
         assert ADDRESS in init.stdout
         assert "opened a session" in agent.text()
+        assert world.devnet is not None
         before = int(world.devnet.rpc("eth_getBalance", [RECIPIENT, "latest"]), 16)
         agent.answer("y")  # the person at the laptop says yes to the one signature
         sent = world.ssh("send", "devnet", RECIPIENT, "0.25", "--yes")
@@ -329,3 +339,65 @@ def test_a_chain_or_account_the_session_did_not_open_is_refused(world: World) ->
         assert _nonce(world.devnet) == 0
     finally:
         agent.stop()
+
+
+@pytest.mark.regtest
+def test_a_litecoin_psbt_send_on_the_server_is_signed_at_the_agent_and_confirms(
+    tmp_path: Path,
+    sshd: Sshd,  # noqa: F811
+    regtest: Regtest,
+) -> None:
+    """The PSBT flow: the server's device wallet builds a Litecoin regtest PSBT, the agent
+    tells its outputs and fee and signs it, the server broadcasts it, a block confirms it."""
+    laptop, server, password_file = _homes(
+        tmp_path,
+        'network = "eth"\nrpc_urls = { eth = ["http://127.0.0.1:9"] }\n'
+        'utxo_networks = ["ltc-regtest"]\n'
+        f'[electrum_servers]\nltc-regtest = ["{regtest.electrum_tcp}"]\n',
+    )
+    world = World(laptop, server, tmp_path / "agent", password_file, sshd, None)
+    agent = world.start_agent()
+    try:
+        assert world.ssh("init", "--device", "agent").returncode == 0
+        got = world.ssh("address", "ltc-regtest")
+        assert got.returncode == 0, got.stderr
+        receive = got.stdout.strip()
+        regtest.fund(receive, 10**8)
+        regtest.mine(1)
+        regtest.wait_electrum_height(regtest.height(), funded=receive)
+        to = str(regtest.rpc("getnewaddress", "", "bech32"))
+        agent.answer("y")
+        sent = world.ssh("send", "ltc-regtest", to, "0.25", "--yes", "--json", "--no-wait")
+        assert sent.returncode == 0, sent.stderr + agent.text()
+        txid = json.loads(sent.stdout.strip().splitlines()[-1])["txid"]
+        regtest.mine(1)
+        paid = regtest.rpc("gettransaction", txid)
+        assert paid["confirmations"] == 1 and paid["amount"] == pytest.approx(0.25)
+        told = agent.text()
+        assert "asks:" in told and to in told and "0.25" in told
+        assert not (server / "data" / "keystore.json").exists()
+    finally:
+        agent.stop()
+
+
+def test_without_a_running_agent_termwallet_ssh_starts_one_and_cleans_up(
+    tmp_path: Path,
+    sshd: Sshd,  # noqa: F811
+) -> None:
+    """No agent runs on the laptop: `termwallet ssh` starts one for the connection (no
+    software wallet: its question would need the terminal the remote wallet holds), the
+    server sees it (here with no device plugged in), and both sockets are gone afterwards."""
+    laptop, server, password_file = _homes(tmp_path, "")
+    world = World(laptop, server, tmp_path / "agent", password_file, sshd, None)
+    before = set(Path("/tmp").glob("termwallet-agent-*.sock"))
+    listed = world.ssh("devices", "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert json.loads(listed.stdout)["problems"] == []  # reached, and the secret was right
+    assert "started a signer agent for this connection" in listed.stderr
+    log = (world.agent_dir / "requests.log").read_text()
+    assert "Refused" not in log
+    assert not (world.agent_dir / "agent.sock").exists()
+    assert set(Path("/tmp").glob("termwallet-agent-*.sock")) <= before
+    refused = world.ssh("devices", options=("--software",))
+    assert refused.returncode == 2
+    assert "termwallet agent --software" in refused.stderr

@@ -150,8 +150,9 @@ def _secret(directory: Path, *, new: bool) -> bytes:
     return secret
 
 
-def _config(args: argparse.Namespace, directory: Path, secret: bytes, **kw: Any) -> Any:
-    from devices.agent_server import AgentConfig, parse_accounts, parse_chains
+def _grant(args: argparse.Namespace) -> tuple[frozenset[str], frozenset[int]]:
+    """--chains and --accounts, checked before anything is started."""
+    from devices.agent_server import parse_accounts, parse_chains
     from devices.errors import DeviceError
     from tui.cli import CliError
 
@@ -162,6 +163,13 @@ def _config(args: argparse.Namespace, directory: Path, secret: bytes, **kw: Any)
         raise CliError(str(exc)) from None
     if args.idle_timeout <= 0:
         raise CliError("--idle-timeout must be more than 0 seconds")
+    return chains, accounts
+
+
+def _config(args: argparse.Namespace, directory: Path, secret: bytes, **kw: Any) -> Any:
+    from devices.agent_server import AgentConfig
+
+    chains, accounts = _grant(args)
     return AgentConfig(
         secret=secret,
         directory=directory,
@@ -179,14 +187,15 @@ def run_agent(args: argparse.Namespace) -> int:
     from tui.commands.devices import CliInteraction
     from tui.i18n import t
 
+    if args.password_file and not args.software:
+        raise CliError("--password-file is for --software")
+    _grant(args)
+    software = _software_signer(args) if args.software else None
     directory = agent_directory()
     try:
         private_directory(directory)
     except DeviceError as exc:
         raise CliError(str(exc)) from None
-    if args.password_file and not args.software:
-        raise CliError("--password-file is for --software")
-    software = _software_signer(args) if args.software else None
     interaction = CliInteraction("device")
     config = _config(
         args,
@@ -411,6 +420,9 @@ def run_ssh(args: argparse.Namespace) -> int:
     host = ssh_destination(ssh_args)
     if host is None:
         raise CliError("termwallet ssh needs a HOST: termwallet ssh [ssh options] HOST")
+    if args.password_file:
+        raise CliError("--password-file is for `termwallet agent --software`")
+    _grant(args)
     ssh = shutil.which("ssh")
     if ssh is None:
         raise CliError("ssh is not installed: install OpenSSH's client (Debian: openssh-client)")

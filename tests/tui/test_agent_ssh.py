@@ -401,3 +401,66 @@ def test_without_a_running_agent_termwallet_ssh_starts_one_and_cleans_up(
     refused = world.ssh("devices", options=("--software",))
     assert refused.returncode == 2
     assert "termwallet agent --software" in refused.stderr
+
+
+def test_a_recorded_trezor_one_on_the_laptop_makes_a_device_wallet_on_the_server(
+    tmp_path: Path,
+    sshd: Sshd,  # noqa: F811
+) -> None:
+    """The recording behind tests/tui/test_device_wallet_cli_replay.py (init --device
+    --show-on-device, wallets, address --show-on-device of the device wallet), made on the
+    server through `termwallet ssh` while the Trezor One (its recording) is at the laptop's
+    agent: the same bytes reach the device, and the server stores what the device gave."""
+    from tests.devices.emulator_seed import TRANSCRIPTS, recorded_meta, recorded_seed
+    from tests.tui.test_device_wallet_cli_replay import NAME, check
+
+    laptop, server, password_file = _homes(tmp_path, "")
+    world = World(laptop, server, tmp_path / "agent", password_file, sshd, None)
+    secret = os.urandom(32).hex()
+    world.agent_dir.mkdir(mode=0o700)
+    (world.agent_dir / "secret").write_text(secret)
+    log = tmp_path / "replay-agent.log"
+    agent = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tests.tui.agent_replay",
+            str(TRANSCRIPTS / NAME),
+            str(world.agent_dir),
+            secret,
+        ],
+        env=_env(laptop, world.agent_dir),
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        cwd=ROOT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while "ready" not in log.read_text():
+            assert agent.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.05)
+        out: dict[str, object] = {}
+        init = world.ssh("init", "--device", "agent", "--show-on-device", "--json")
+        assert init.returncode == 0, init.stderr + log.read_text()
+        body = json.loads(init.stdout)
+        out["wallet"] = body["wallet"]
+        out["accounts"] = {f"{a['family']} {a['script']}": a["address"] for a in body["accounts"]}
+        lines = init.stderr.splitlines()
+        out["checked_on_device"] = [x for x in lines if x.startswith("Check on")]
+        out["not_added"] = [x for x in lines if x.startswith("not added")]
+        wallets = world.ssh("wallets", "--json")
+        assert wallets.returncode == 0, wallets.stderr
+        out["wallets"] = json.loads(wallets.stdout)
+        shown = world.ssh("address", "btc", "--change", "--show-on-device", "--json")
+        assert shown.returncode == 0, shown.stderr + log.read_text()
+        out["change_address"] = json.loads(shown.stdout)["address"]
+        out["change_shown"] = [x for x in shown.stderr.splitlines() if x.startswith("Shown on")]
+    finally:
+        agent.terminate()
+        agent.wait(30)
+    assert (world.agent_dir / "finished").read_text() == "True", "recorded exchanges skipped"
+    assert out == recorded_meta(NAME)["results"]
+    check(out, recorded_seed(NAME))
+    told = log.read_text()
+    assert "session open Trezor One" in told
+    assert "request get_address" in told  # each address shown on the device was told first

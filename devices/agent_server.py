@@ -22,7 +22,7 @@ import stat
 import struct
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -89,7 +89,9 @@ class AgentConfig:
     # Tests put a recorded device here; by default devices/registry.py finds and opens.
     discover: Callable[[], Any] | None = None
     open_entry: Callable[[Any, Interaction | None], Any] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    # The thread device calls run on: the process's device thread (devices/thread.py), or a
+    # test's own when the wallet asking runs in the same process.
+    thread: Any = None
 
 
 def private_directory(path: Path) -> Path:
@@ -317,7 +319,11 @@ class SignerAgent:
                 self._listener.shutdown(socket.SHUT_RDWR)
             self._listener.close()
         for session in list(self._sessions):
-            session.close()
+            with contextlib.suppress(OSError):
+                session.conn.shutdown(socket.SHUT_RDWR)
+        for thread in self._threads:  # each closes what its session used
+            if thread is not threading.current_thread():
+                thread.join(10)
         self._close_devices()
         with contextlib.suppress(FileNotFoundError):
             self.socket_path.unlink()
@@ -338,20 +344,26 @@ class SignerAgent:
             thread = threading.Thread(
                 target=self._serve, args=(conn,), name="termwallet-agent-conn", daemon=True
             )
+            self._threads = [t for t in self._threads if t.is_alive()]
+            self._threads.append(thread)
             thread.start()
 
     # -- devices -----------------------------------------------------------------------------
 
+    def _thread(self) -> Any:
+        if self.config.thread is None:
+            from devices.thread import device_thread
+
+            self.config.thread = device_thread()
+        return self.config.thread
+
     def devices(self) -> list[dict[str, Any]]:
-        from devices.thread import device_thread
 
         listed: list[dict[str, Any]] = []
         if self.config.software is not None:
             listed.append({"id": "software", "kind": "emulator", "model": "software wallet"})
-        discover = self.config.discover
-        if discover is None:
-            from devices.registry import discover
-        found = device_thread().run(discover)
+        discover = self.config.discover or _local_devices
+        found = self._thread().run(discover)
         with self._lock:
             opened = {k: v.info.model for k, v in self._open.items()}
         for d in found.devices:
@@ -361,7 +373,6 @@ class SignerAgent:
         return listed
 
     def _device(self, device_id: str) -> Any:
-        from devices.thread import device_thread
 
         with self._lock:
             signer = self._open.get(device_id)
@@ -370,28 +381,25 @@ class SignerAgent:
         if device_id == "software" and self.config.software is not None:
             signer = self.config.software()
         else:
-            discover = self.config.discover
-            if discover is None:
-                from devices.registry import discover
+            discover = self.config.discover or _local_devices
             from devices.registry import find
 
-            entry = find(device_id, device_thread().run(discover))
+            entry = find(device_id, self._thread().run(discover))
             opener = self.config.open_entry
             if opener is None:
                 from devices.registry import open_entry as opener
-            signer = device_thread().run(opener, entry, self._relay)
+            signer = self._thread().run(opener, entry, self._relay)
         with self._lock:
             self._open[device_id] = signer
         return signer
 
     def _close_devices(self) -> None:
-        from devices.thread import device_thread
 
         with self._lock:
             opened, self._open = self._open, {}
         for signer in opened.values():
             with contextlib.suppress(DeviceError):
-                device_thread().run(signer.close)
+                self._thread().run(signer.close)
 
     # -- one connection ----------------------------------------------------------------------
 
@@ -560,7 +568,6 @@ class _Session:
         }
 
     def _call(self, message: dict[str, Any]) -> Any:
-        from devices.thread import device_thread
 
         if self.signer is None:
             raise AgentRefused("open a device before asking the signer agent to sign")
@@ -577,7 +584,7 @@ class _Session:
         with self.agent._busy:  # one request on the devices at a time, whoever asks
             relay.session = self
             try:
-                result = device_thread().run(call)
+                result = self.agent._thread().run(call)
             finally:
                 relay.session = None
         return result
@@ -668,11 +675,10 @@ class _Session:
         """Outputs (those not ours: change is what comes back to our keys) and fee, after
         checking that every key of ours the PSBT names is in the granted accounts."""
         from devices.psbt import parse_psbt
-        from devices.thread import device_thread
 
         psbt = parse_psbt(data)
         ask = getattr(self.signer, "master_fingerprint", None)
-        ours = bytes(device_thread().run(ask)) if ask is not None else None
+        ours = bytes(self.agent._thread().run(ask)) if ask is not None else None
         net = UTXO_CHAINS[chain]
 
         def our_paths(scope: Any) -> list[str]:
@@ -722,6 +728,13 @@ class _Session:
             outputs=tuple(shown),
             fee=PromptAmount(value=total_in - total_out, decimals=8, symbol=symbol),
         )
+
+
+def _local_devices() -> Any:
+    """The devices plugged in here, never a signer agent's (the agent would ask itself)."""
+    from devices.registry import discover
+
+    return discover(agents=False)
 
 
 def _is_hex(value: str) -> bool:

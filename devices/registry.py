@@ -215,22 +215,31 @@ def _agents(out: Discovery, kinds: Collection[SignerKind] | None = None) -> None
             continue
         if kinds is not None and kind not in kinds:
             continue
-        remote = str(d.get("id") or "")[:200]
-        model = str(d.get("model") or kind.brand)[:64]
+        remote = _printable(d.get("id"), 200)
+        model = _printable(d.get("model") or kind.brand, 64)
         out.devices.append(
             DeviceEntry(
                 f"{AGENT_PREFIX}{remote}",
                 kind,
-                f"{model} (via agent on {host})",
+                f"{model} (via agent on {_printable(host, 64)})",
                 remote,
-                str(d.get("detail") or "")[:100],
+                _printable(d.get("detail"), 100),
             )
         )
 
 
-def discover(kinds: Collection[SignerKind] | None = None) -> Discovery:
-    """Every device we can see now (of `kinds`, default all), a signer agent's included. Slow
-    (USB enumeration): call it on the device thread."""
+def _printable(value: object, limit: int) -> str:
+    """An agent's words, as lists and screens show them: no control or escape characters
+    (the agent is another machine's program)."""
+    text = str(value or "")[:limit]
+    return "".join(c if c.isprintable() else "\ufffd" for c in text)
+
+
+def discover(kinds: Collection[SignerKind] | None = None, *, agents: bool = True) -> Discovery:
+    """Every device we can see now (of `kinds`, default all), a signer agent's included unless
+    `agents` is False (the agent itself: it serves what is plugged in here, never another
+    agent's devices, nor its own through a socket variable left set). Slow (USB
+    enumeration): call it on the device thread."""
     out = Discovery()
     for kind, probe in _PROBES.items():
         if kinds is not None and kind not in kinds:
@@ -239,7 +248,8 @@ def discover(kinds: Collection[SignerKind] | None = None) -> Discovery:
             probe(out)
         except DeviceError as exc:
             out.problems.append(Problem(kind, exc.code, str(exc)))
-    _agents(out, kinds)
+    if agents:
+        _agents(out, kinds)
     return out
 
 

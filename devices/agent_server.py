@@ -389,6 +389,9 @@ class SignerAgent:
             if opener is None:
                 from devices.registry import open_entry as opener
             signer = self._thread().run(opener, entry, self._relay)
+            local = self.config.interaction
+            if local is not None and hasattr(local, "device"):
+                local.device = signer.info.model  # "Enter the PIN of your Trezor One"
         with self._lock:
             self._open[device_id] = signer
         return signer

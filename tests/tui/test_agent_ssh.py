@@ -276,6 +276,15 @@ def test_agent_killed_mid_signature_then_restarted_the_send_goes_through(world: 
             text=True,
         )
         agent.wait_for("Sign with the software wallet")  # waiting for the person
+        # Meanwhile no command line on this machine (the laptop's ssh, the server's shell and
+        # termwallet: one machine plays both) shows the session secret.
+        secret = (world.agent_dir / "secret").read_text().strip()
+        for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+            try:
+                words = cmdline.read_bytes()
+            except OSError:
+                continue  # gone already
+            assert secret.encode() not in words, cmdline
         agent.proc.kill()  # the laptop's agent dies mid-signature
         _, err = proc.communicate(timeout=60)
         assert proc.returncode != 0

@@ -152,7 +152,7 @@ def _secret(directory: Path, *, new: bool) -> bytes:
 
 def _grant(args: argparse.Namespace) -> tuple[frozenset[str], frozenset[int]]:
     """--chains and --accounts, checked before anything is started."""
-    from devices.agent_server import parse_accounts, parse_chains
+    from devices.agent_grant import parse_accounts, parse_chains
     from devices.errors import DeviceError
     from tui.cli import CliError
 
@@ -224,7 +224,7 @@ def run_agent(args: argparse.Namespace) -> int:
 
 
 def _grant_text(config: Any) -> str:
-    from devices.agent_server import Grant
+    from devices.agent_grant import Grant
 
     return Grant(config.chains, config.accounts).describe()
 

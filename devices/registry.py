@@ -198,6 +198,8 @@ AGENT_PREFIX = "agent:"
 def _agents(out: Discovery, kinds: Collection[SignerKind] | None = None) -> None:
     """The devices of the signer agent TERMWALLET_AGENT_SOCK names (devices/agent_client.py):
     ids 'agent:<the agent's id>', listed under their own kind so device wallets find them."""
+    if not os.environ.get("TERMWALLET_AGENT_SOCK"):
+        return  # no agent: its client module is not even loaded
     from devices.agent_client import agent_socket, list_devices
 
     path = agent_socket()

@@ -154,7 +154,7 @@ def _grant(args: argparse.Namespace) -> tuple[frozenset[str], frozenset[int]]:
     """--chains and --accounts, checked before anything is started."""
     from devices.agent_grant import parse_accounts, parse_chains
     from devices.errors import DeviceError
-    from tui.cli import CliError
+    from tui.cli_errors import CliError
 
     try:
         chains = parse_chains(args.chains)
@@ -183,7 +183,7 @@ def _config(args: argparse.Namespace, directory: Path, secret: bytes, **kw: Any)
 def run_agent(args: argparse.Namespace) -> int:
     from devices.agent_server import SignerAgent, private_directory
     from devices.errors import DeviceError
-    from tui.cli import CliError
+    from tui.cli_errors import CliError
     from tui.commands.devices import CliInteraction
     from tui.i18n import t
 
@@ -233,12 +233,12 @@ def _software_signer(args: argparse.Namespace) -> Any:
     """The laptop's software wallet, unlocked once (its password, through the lockout), and
     wrapped so that each signature is confirmed in the agent's terminal: it has no screen of
     its own, and the server must not make it sign unseen."""
-    from tui.commands.evm import _unlock
+    from tui.cli_wallet import unlock_keystore
     from wallet.paths import Paths
     from wallet.user import UserWallet
 
     user = UserWallet.open(Paths.default().ensure())
-    signer = _unlock(user, args.password_file)
+    signer = unlock_keystore(user, args.password_file)
 
     def factory() -> Any:
         return AskFirst(signer)
@@ -413,7 +413,7 @@ def run_ssh(args: argparse.Namespace) -> int:
     from devices.agent_client import SECRET_ENV, SOCK_ENV
     from devices.agent_server import SignerAgent, private_directory, ssh_destination
     from devices.errors import DeviceError
-    from tui.cli import CliError
+    from tui.cli_errors import CliError
     from tui.i18n import t
 
     ssh_args, user_config = _take_config_option(args.ssh_args)

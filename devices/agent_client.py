@@ -313,4 +313,11 @@ class AgentSigner:
         return bool(self._call("passphrase_used"))
 
     def close(self) -> None:
+        """Tell the agent this signer is done (it closes the device when no other session
+        uses it, and answers when that is done), then hang up."""
+        conn = self._conn
+        if conn is not None:
+            conn.sock.settimeout(CONNECT_TIMEOUT)
+            with contextlib.suppress(OSError, EOFError, DeviceError):
+                conn.request({"op": "close"}, None)
         self._drop()

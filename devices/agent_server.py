@@ -206,6 +206,7 @@ class SignerAgent:
         self._listener: socket.socket | None = None
         self._stop = threading.Event()
         self._lock = threading.Lock()  # guards _open
+        self._open_lock = threading.RLock()
         # One device request at a time (the device thread serialises them anyway): the relay
         # sends a device's screens to the session whose request it is.
         self._busy = threading.Lock()
@@ -282,7 +283,6 @@ class SignerAgent:
         return self.config.thread
 
     def devices(self) -> list[dict[str, Any]]:
-
         listed: list[dict[str, Any]] = []
         if self.config.software is not None:
             listed.append({"id": "software", "kind": "emulator", "model": "software wallet"})
@@ -297,36 +297,50 @@ class SignerAgent:
         return listed
 
     def _device(self, device_id: str) -> Any:
+        # Opening and closing take turns (_open_lock): a session that ends closes the devices
+        # before the next one opens them, as a local termwallet's close and the next open.
+        with self._open_lock:
+            with self._lock:
+                signer = self._open.get(device_id)
+            if signer is not None:
+                return signer
+            if device_id == "software" and self.config.software is not None:
+                signer = self.config.software()
+            else:
+                discover = self.config.discover or _local_devices
+                from devices.registry import find
 
-        with self._lock:
-            signer = self._open.get(device_id)
-        if signer is not None:
+                entry = find(device_id, self._thread().run(discover))
+                opener = self.config.open_entry
+                if opener is None:
+                    from devices.registry import open_entry as opener
+                signer = self._thread().run(opener, entry, self._relay)
+                local = self.config.interaction
+                if local is not None and hasattr(local, "device"):
+                    local.device = signer.info.model  # "Enter the PIN of your Trezor One"
+            with self._lock:
+                self._open[device_id] = signer
             return signer
-        if device_id == "software" and self.config.software is not None:
-            signer = self.config.software()
-        else:
-            discover = self.config.discover or _local_devices
-            from devices.registry import find
-
-            entry = find(device_id, self._thread().run(discover))
-            opener = self.config.open_entry
-            if opener is None:
-                from devices.registry import open_entry as opener
-            signer = self._thread().run(opener, entry, self._relay)
-            local = self.config.interaction
-            if local is not None and hasattr(local, "device"):
-                local.device = signer.info.model  # "Enter the PIN of your Trezor One"
-        with self._lock:
-            self._open[device_id] = signer
-        return signer
 
     def _close_devices(self) -> None:
+        with self._open_lock:
+            with self._lock:
+                opened, self._open = self._open, {}
+            for signer in opened.values():
+                with contextlib.suppress(DeviceError):
+                    self._thread().run(signer.close)
 
-        with self._lock:
-            opened, self._open = self._open, {}
-        for signer in opened.values():
-            with contextlib.suppress(DeviceError):
-                self._thread().run(signer.close)
+    def _leave(self, session: _Session) -> None:
+        """`session` is over: when it was the last, the devices are closed (the server's
+        termwallet ended, or went idle), as a local termwallet would close them, so a Trezor
+        forgets its passphrase session and the next session starts afresh."""
+        with self._sessions_lock:
+            if session not in self._sessions:
+                return
+            self._sessions.discard(session)
+            unused = not self._sessions
+        if unused:
+            self._close_devices()
 
     # -- one connection ----------------------------------------------------------------------
 
@@ -338,14 +352,7 @@ class SignerAgent:
             session.run()
         finally:
             session.close()
-            with self._sessions_lock:
-                self._sessions.discard(session)
-                unused = not self._sessions
-            if unused:
-                # Nobody uses the devices now (the server's termwallet ended, or went idle):
-                # they are closed as a local termwallet would close them, so a Trezor forgets
-                # its passphrase session and the next session starts afresh.
-                self._close_devices()
+            self._leave(session)
 
 
 class _Session:
@@ -456,6 +463,11 @@ class _Session:
                 self.reply({"ok": self._open_device(message)})
             elif op == "call":
                 self.reply({"ok": self._call(message)})
+            elif op == "close":
+                # The server's signer is closed: the devices close (when no other session
+                # uses them) before the answer, so its next session finds them closed.
+                self.agent._leave(self)
+                self.reply({"ok": True})
             elif op == "devices":
                 self.reply({"ok": self.agent.devices()})
             else:

@@ -341,7 +341,10 @@ try:
 except OSError as exc:
     print("connect failed:", exc.strerror)
     raise SystemExit(0)
-send_frame(s, {"v": 1, "op": "hello", "secret": sys.argv[2], "host": "nobody"})
+try:
+    send_frame(s, {"v": 1, "op": "hello", "secret": sys.argv[2], "host": "nobody"})
+except BrokenPipeError:
+    pass  # the agent may refuse (and hang up) before the hello is even sent
 print(recv_frame(s))
 """
 
@@ -577,3 +580,91 @@ def test_a_recorded_trezor_one_signs_through_the_agent(
     assert on_server.asked.count("finished") == 4
     told = [r for r in seen if r.event == "request" and r.prompt is not None]
     assert {r.method for r in told} == {"get_address", "sign_evm_tx", "sign_typed_data"}
+
+
+class NeverAsked:
+    """The server side's Interaction: it may show the device's screens, but a PIN or a
+    passphrase must never be asked there."""
+
+    def __init__(self) -> None:
+        self.shown: list[Any] = []
+
+    def get_pin(self, kind: Any) -> str:
+        raise AssertionError("the server was asked for the PIN")
+
+    def get_passphrase(self, *, on_device_ok: bool) -> Any:
+        raise AssertionError("the server was asked for the passphrase")
+
+    def confirm_on_device(self, prompt: Any) -> None:
+        self.shown.append(prompt)
+
+    def finished(self) -> None:
+        pass
+
+
+def test_pin_and_passphrase_are_asked_at_the_agent_never_on_the_server(
+    agent_dir: Path, seen: list[AgentRequest], use_agent: None
+) -> None:
+    """The recording of a PIN- and passphrase-protected Trezor One (tests/devices/
+    test_trezor_pin.py): its hidden wallet, then its standard wallet, each in a session of
+    its own. The person at the agent enters the PIN (once: the device stays unlocked) and the
+    passphrases; the server's side is never asked, and gets what the device gave."""
+    from devices.transcript import Transcript, replay_trezor_transport
+    from devices.trezor import TrezorSigner
+    from tests.devices.emulator_seed import TRANSCRIPTS, recorded_meta, recorded_seed
+    from tests.devices.test_trezor_pin import PROTECTED, check_protected, wallet_answers
+
+    meta = recorded_meta(PROTECTED)
+    udp = "udp:127.0.0.1:21324"
+    transport = replay_trezor_transport(Transcript.load(TRANSCRIPTS / PROTECTED), path=udp)
+
+    class AtTheLaptop:
+        """The person at the agent: the recorded PIN positions, then the hidden wallet's
+        passphrase, then the standard wallet's (empty)."""
+
+        device = "device"
+
+        def __init__(self) -> None:
+            self.pins: list[Any] = []
+            self.passphrases = [meta["passphrase"], ""]
+
+        def get_pin(self, kind: Any) -> str:
+            self.pins.append(kind)
+            return str(meta["pin"]["positions"])
+
+        def get_passphrase(self, *, on_device_ok: bool) -> Any:
+            return self.passphrases.pop(0)
+
+        def confirm_on_device(self, prompt: Any) -> None:
+            pass
+
+        def finished(self) -> None:
+            pass
+
+    person = AtTheLaptop()
+
+    def discover() -> registry.Discovery:
+        entry = registry.DeviceEntry(f"trezor:{udp}", SignerKind.TREZOR, "Trezor", udp)
+        return registry.Discovery(devices=[entry])
+
+    config = _config(
+        agent_dir,
+        seen,
+        software=None,
+        discover=discover,
+        open_entry=lambda entry, interaction: TrezorSigner(transport, interaction),
+        interaction=person,
+    )
+    out: dict[str, Any] = {}
+    with SignerAgent(config):
+        for wallet, sign in (("hidden", True), ("standard", False)):
+            signer = AgentSigner.open(f"trezor:{udp}", NeverAsked())
+            try:
+                out[wallet] = wallet_answers(signer, sign=sign)
+            finally:
+                signer.close()
+    assert transport.cursor.finished, "the agent skipped recorded exchanges"
+    assert out == meta["results"]
+    check_protected(out, recorded_seed(PROTECTED), meta["passphrase"])
+    assert len(person.pins) == 1 and person.passphrases == []
+    assert person.device == "Trezor One"  # the agent's prompts name the model

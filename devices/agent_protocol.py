@@ -135,7 +135,14 @@ def error_from(body: Any) -> DeviceError:
     code = str(body.get("code") or "DEVICE")
     message = str(body.get("message") or "the signer agent refused the request")[:500]
     raw = body.get("details")
-    details = dict(raw) if isinstance(raw, dict) else {}
+    details = {
+        k: v
+        for k, v in (raw.items() if isinstance(raw, dict) else ())
+        if isinstance(k, str)
+        and k.isidentifier()
+        and k != "message"
+        and (isinstance(v, str | int | bool) or v is None)
+    }
     cls = _error_classes().get(code, DeviceError)
     exc = cls.__new__(cls)
     DeviceError.__init__(exc, message, **details)

@@ -221,6 +221,9 @@ def test_typed_errors_come_back_as_their_own_types() -> None:
     assert back.code == "SIGNING_REFUSED"
     back = error_from({"code": "\x1b[31mX", "message": "m"})
     assert back.code == "DEVICE"
+    # Whatever an agent puts in the details, the error is still built.
+    back = error_from({"code": "WRONG_PIN", "message": "m", "details": {"message": 1, "a b": 2}})
+    assert back.code == "WRONG_PIN" and back.details == {}
 
 
 def test_a_refusal_at_the_device_is_user_cancelled_on_the_server(

@@ -183,6 +183,18 @@ def list_devices(path: str) -> tuple[str, list[dict[str, Any]]]:
         conn.close()
 
 
+def _hung_up(sock: socket.socket) -> bool:
+    """The agent closed this connection while it was idle (nothing was being asked): its
+    end of file is waiting to be read."""
+    import select
+
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+        return bool(readable) and sock.recv(1, socket.MSG_PEEK) == b""
+    except (OSError, ValueError):
+        return True
+
+
 class AgentSigner:
     """devices.base.Signer over an agent session bound to one of the agent's devices."""
 
@@ -206,6 +218,8 @@ class AgentSigner:
         return f"AgentSigner({self.info.model!r}, host={self.host!r})"
 
     def _connect(self) -> AgentConnection:
+        if self._conn is not None and _hung_up(self._conn.sock):
+            self._drop()  # the agent ended the session (idle, restarted): a new one, silently
         if self._conn is not None:
             return self._conn
         conn = AgentConnection(self._path)

@@ -503,8 +503,8 @@ def test_an_agent_restarted_mid_flow_is_found_again(
     remote = _open()
     assert remote.get_address("eth", ETH) == sw.get_address("eth", ETH)
     first.stop()
-    with pytest.raises(AgentDisconnected, match="dropped during sign_evm_tx"):
-        remote.sign_evm_tx(ETH, TX)  # on the connection the agent had
+    with pytest.raises(AgentDisconnected, match="No signer agent at"):
+        remote.sign_evm_tx(ETH, TX)  # the agent is gone: said before anything is sent
     with SignerAgent(_config(agent_dir, seen)):
         # Reads retry on a fresh connection, signatures go on the next call.
         assert remote.get_xpub("m/84'/0'/0'") == sw.get_xpub("m/84'/0'/0'")
@@ -523,7 +523,9 @@ def test_an_idle_session_is_closed_and_the_next_request_opens_a_new_one(
             assert time.monotonic() < deadline, seen
             time.sleep(0.05)
         assert "idle" in next(r.detail for r in seen if r.event == "closed")
-        assert remote.get_address("eth", ETH) == sw.get_address("eth", ETH)
+        # A signature after the idle close goes through: the closed session is noticed
+        # before the request is sent, not reported as a drop in the middle of it.
+        assert remote.sign_evm_tx(ETH, TX) == sw.sign_evm_tx(ETH, TX)
     assert sum(r.event == "session" for r in seen) == 2
 
 

@@ -365,6 +365,7 @@ class _Session:
         self.signer: Any = None
         self.grant = Grant(agent.config.chains, agent.config.accounts)
         self.idle_closed = False
+        self.fingerprint: bytes | None = None
         self._send_lock = threading.Lock()
 
     def event(self, message: dict[str, Any]) -> None:
@@ -538,9 +539,7 @@ class _Session:
                 server=server, method=method
             )
         if method == "master_fingerprint":
-            return lambda: bytes(signer.master_fingerprint()).hex(), AgentRequest(
-                server=server, method=method
-            )
+            return lambda: self._fingerprint().hex(), AgentRequest(server=server, method=method)
         if method == "current_app":
             return lambda: list(signer.current_app()), AgentRequest(server=server, method=method)
         if method == "passphrase_used":
@@ -610,14 +609,20 @@ class _Session:
             )
         raise AgentRefused(f"the signer agent does not serve {method!r}")
 
+    def _fingerprint(self) -> bytes:
+        """The device's master fingerprint, asked once per session: checking a PSBT's keys
+        costs the device no extra exchange after a device wallet's own check asked it."""
+        if self.fingerprint is None:
+            self.fingerprint = bytes(self.agent._thread().run(self.signer.master_fingerprint))
+        return self.fingerprint
+
     def _psbt_prompt(self, data: bytes, chain: str, model: str) -> DevicePrompt:
         """Outputs (those not ours: change is what comes back to our keys) and fee, after
         checking that every key of ours the PSBT names is in the granted accounts."""
         from devices.psbt import parse_psbt
 
         psbt = parse_psbt(data)
-        ask = getattr(self.signer, "master_fingerprint", None)
-        ours = bytes(self.agent._thread().run(ask)) if ask is not None else None
+        ours = self._fingerprint() if hasattr(self.signer, "master_fingerprint") else None
         net = UTXO_CHAINS[chain]
 
         def our_paths(scope: Any) -> list[str]:

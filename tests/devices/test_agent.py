@@ -673,3 +673,59 @@ def test_pin_and_passphrase_are_asked_at_the_agent_never_on_the_server(
     check_protected(out, recorded_seed(PROTECTED), meta["passphrase"])
     assert len(person.pins) == 1 and person.passphrases == []
     assert person.device == "Trezor One"  # the agent's prompts name the model
+
+
+@pytest.mark.parametrize("chain", ["btc", "ltc"])
+def test_a_recorded_trezor_one_signs_a_psbt_through_the_agent(
+    chain: str, agent_dir: Path, seen: list[AgentRequest], use_agent: None
+) -> None:
+    """tests/devices/test_trezor_psbt.py's recordings, through the agent: the same exchanges
+    with the device (the agent's own check of the PSBT's keys asks it nothing more), the
+    same signed PSBT, the device's screen shown on the server's side, and the agent telling
+    the payment (the stranger's output, the fee; change left out) before the device shows it."""
+    from devices.transcript import Transcript, replay_trezor_transport
+    from devices.trezor import TrezorSigner
+    from tests.devices.emulator_seed import TRANSCRIPTS, recorded_meta, recorded_seed
+    from tests.devices.test_trezor import Recorder
+    from tests.devices.test_trezor_psbt import (
+        CASES,
+        FEE,
+        PAY,
+        build_psbt,
+        check_prompts,
+        check_signed,
+        device_keys,
+        recorded_keys,
+    )
+
+    name, coin, taproot = CASES[chain]
+    udp = "udp:127.0.0.1:21324"
+    transport = replay_trezor_transport(Transcript.load(TRANSCRIPTS / name), path=udp)
+
+    def discover() -> registry.Discovery:
+        entry = registry.DeviceEntry(f"trezor:{udp}", SignerKind.TREZOR, "Trezor", udp)
+        return registry.Discovery(devices=[entry])
+
+    config = _config(
+        agent_dir,
+        seen,
+        software=None,
+        discover=discover,
+        open_entry=lambda entry, interaction: TrezorSigner(transport, interaction),
+    )
+    on_server = Recorder()
+    with SignerAgent(config):
+        signer = AgentSigner.open(f"trezor:{udp}", on_server)
+        keys = device_keys(signer, coin, taproot=taproot)
+        unsigned, spent = build_psbt(coin, keys)
+        signed = signer.sign_psbt(unsigned, chain)
+        signer.close()
+    assert transport.cursor.finished, "the agent skipped recorded exchanges"
+    assert keys == recorded_keys(name)
+    assert recorded_meta(name)["signed_psbt"] == signed.hex()
+    check_signed(chain, signed, unsigned, spent, recorded_seed(name))
+    check_prompts(chain, on_server)
+    (told,) = [r for r in seen if r.method == "sign_psbt"]
+    assert told.prompt is not None and told.prompt.fee is not None
+    assert told.prompt.fee.value == FEE
+    assert [o.amount.value for o in told.prompt.outputs] == [PAY]

@@ -55,6 +55,7 @@ SOCKET_NAME = "agent.sock"
 DEFAULT_IDLE = 15 * 60.0  # seconds without a request before a session is closed
 _SYMBOLS = {"btc": "BTC", "btc-testnet": "tBTC", "btc-regtest": "rBTC", "ltc": "LTC"}
 _SYMBOLS |= {"ltc-testnet": "tLTC", "ltc-regtest": "rLTC"}
+CHANGE_MARK = " (change, as the server says)"
 _SILENT = frozenset({"capabilities", "master_fingerprint", "current_app", "passphrase_used"})
 
 
@@ -617,8 +618,8 @@ class _Session:
         return self.fingerprint
 
     def _psbt_prompt(self, data: bytes, chain: str, model: str) -> DevicePrompt:
-        """Outputs (those not ours: change is what comes back to our keys) and fee, after
-        checking that every key of ours the PSBT names is in the granted accounts."""
+        """Every output (change marked as the PSBT's claim) and the fee, after checking that
+        every key of ours the PSBT's inputs name is in the granted accounts."""
         from devices.psbt import parse_psbt
 
         psbt = parse_psbt(data)
@@ -653,12 +654,14 @@ class _Session:
         network = {"bech32": net.hrp, "p2pkh": b"", "p2sh": b""}
         for out in psbt.outputs:
             total_out += out.value
-            if our_paths(out):
-                continue  # change to our own keys
             try:
                 address = out.script_pubkey.address(network)
             except Exception:
                 address = "script " + out.script_pubkey.data.hex()[:40]
+            if our_paths(out):
+                # Change by the PSBT's word only: the agent cannot derive the key to check it
+                # (a device does, and hides it), so it is listed, and marked as a claim.
+                address += CHANGE_MARK
             shown.append(
                 PromptOutput(
                     address=address,

@@ -28,7 +28,7 @@ from devices import registry
 from devices.agent_client import AgentSigner
 from devices.agent_grant import Grant
 from devices.agent_protocol import AgentDisconnected, AgentRefused, error_frame, error_from
-from devices.agent_server import AgentConfig, AgentRequest, SignerAgent
+from devices.agent_server import CHANGE_MARK, AgentConfig, AgentRequest, SignerAgent
 from devices.base import SignerKind
 from devices.emulator import EvmTx, SoftwareSigner
 from devices.errors import UserCancelled, WrongApp
@@ -156,8 +156,12 @@ def test_a_psbt_is_signed_through_the_agent_and_its_outputs_and_fee_are_told(
     assert remote.sign_psbt(psbt, "btc-regtest") == sw.sign_psbt(psbt, "btc-regtest")
     (asked,) = [r for r in seen if r.method == "sign_psbt"]
     assert asked.prompt is not None and asked.prompt.fee is not None
-    assert [(o.address, o.amount.value) for o in asked.prompt.outputs] == [(pay_to, 60_000)]
-    assert asked.prompt.fee.value == fee  # change (back to our key) is not listed as paid
+    # Every output is told; the change is marked as what the PSBT claims (the agent cannot
+    # derive it to check; a device does).
+    shown = [(o.address, o.amount.value) for o in asked.prompt.outputs]
+    change = sw.get_address("btc-regtest", "m/84'/1'/0'/1/0")
+    assert shown == [(pay_to, 60_000), (change + CHANGE_MARK, 39_000)]
+    assert asked.prompt.fee.value == fee
 
 
 def _psbt(sw: SoftwareSigner, path: str, chain: str) -> tuple[bytes, str, int]:
@@ -728,4 +732,5 @@ def test_a_recorded_trezor_one_signs_a_psbt_through_the_agent(
     (told,) = [r for r in seen if r.method == "sign_psbt"]
     assert told.prompt is not None and told.prompt.fee is not None
     assert told.prompt.fee.value == FEE
-    assert [o.amount.value for o in told.prompt.outputs] == [PAY]
+    paid = [o for o in told.prompt.outputs if not o.address.endswith(CHANGE_MARK)]
+    assert [o.amount.value for o in paid] == [PAY]

@@ -313,7 +313,8 @@ def test_a_server_process_without_the_secret_is_refused_through_the_forward(
             "from devices.agent_protocol import send_frame, recv_frame; "
             "s = socket.socket(socket.AF_UNIX); s.connect(os.environ['TERMWALLET_AGENT_SOCK']); "
             "send_frame(s, {'v': 1, 'op': 'hello', 'secret': '00' * 32, 'host': 'intruder'}); "
-            "print(recv_frame(s))"
+            "print(recv_frame(s)); "
+            "os.unlink(os.environ['TERMWALLET_AGENT_SOCK'])"  # as termwallet does at exit
         )
         remote = " ".join(
             [

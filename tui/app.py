@@ -21,6 +21,7 @@ from textual.worker import Worker, WorkerState
 
 from tui import heap, i18n
 from tui.bindings import translate_bindings
+from tui.colours import SIXTEEN_COLOURS, few_colours
 from tui.errors import error_code, user_message
 from tui.i18n import t
 from tui.screens.assets import AssetsScreen
@@ -85,6 +86,11 @@ class TermwalletApp(App[int]):
         self._idle: IdleTimer | None = None
         self._heap_timer: Timer | None = None
         self._fitting = False  # _fit_terminal is taking the too-small notice off
+        if few_colours(self.console.color_system):
+            # TERM=linux, vt100 and the like: colours that stay readable once reduced to 16.
+            self.register_theme(SIXTEEN_COLOURS)
+            self.theme = SIXTEEN_COLOURS.name
+            self.add_class("-sixteen-colours")
         i18n.set_language(language)
         self.set_reactive(TermwalletApp.language, language)
         translate_bindings(self)

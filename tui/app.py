@@ -86,6 +86,10 @@ class TermwalletApp(App[int]):
         self._idle: IdleTimer | None = None
         self._heap_timer: Timer | None = None
         self._fitting = False  # _fit_terminal is taking the too-small notice off
+        # The unlock prompt went up before the session opened (_show_early_gate), and the
+        # wallet it unlocked while the session was still opening.
+        self._early_gate = False
+        self._unlocked_early: UnlockedWallet | None = None
         if few_colours(self.console.color_system):
             # TERM=linux, vt100 and the like: colours that stay readable once reduced to 16.
             self.register_theme(SIXTEEN_COLOURS)
@@ -113,9 +117,10 @@ class TermwalletApp(App[int]):
         # and comes off when the terminal is large enough again.
         self.screen_change_signal.subscribe(self, lambda _: self.call_later(self._fit_terminal))
         self.call_later(self._fit_terminal)
-        # After the first frame: opening a session imports the domain models and opens the
-        # store, and the user should see the app while that happens, not a blank terminal.
-        self.call_after_refresh(self._open_session)
+        # After the first frame: opening a session imports the domain models, the settings
+        # and the chain libraries (about a second), and the user should see the app while that
+        # happens, not a blank terminal. The unlock prompt needs none of it: it comes first.
+        self.call_after_refresh(self._start)
         self._heap_timer = self.set_interval(1.0, self._freeze_heap_when_settled)
         self.set_interval(2.0, self._refresh_status)
 
@@ -160,6 +165,32 @@ class TermwalletApp(App[int]):
             self._heap_timer.stop()
         heap.freeze()
 
+    def _start(self) -> None:
+        """The unlock prompt of an existing wallet as soon as the keystore is known to exist
+        (UserServices.early_gate), then the session, which opens while the password is typed.
+        The session's thread starts once the prompt is drawn: its imports hold the GIL for
+        most of a second and would slow the drawing."""
+        early = getattr(self.services, "early_gate", None)
+        try:
+            screen = early() if early is not None else None
+        except Exception as exc:  # the session's opening meets it too, and reports it there
+            _log.warning("early unlock prompt skipped: %s", type(exc).__name__)
+            screen = None
+        if screen is None:
+            self._open_session()
+            return
+        self._early_gate = True
+        self.push_screen(screen, self._through_early_gate)
+        screen.call_after_refresh(self._open_session)
+
+    def _through_early_gate(self, unlocked: UnlockedWallet | None) -> None:
+        if unlocked is None:
+            return
+        if self.session is None:
+            self._unlocked_early = unlocked  # _open_session takes it once the session is open
+        else:
+            self._through_gate(unlocked)
+
     @work(exclusive=True, group="session", exit_on_error=False)
     async def _open_session(self) -> None:
         if self.services.demo:
@@ -177,8 +208,14 @@ class TermwalletApp(App[int]):
             url = self.session.network.rpc_urls[0]
             self.notify(t("demo.ready", url=url), timeout=4, markup=False)
         choices = getattr(self.services, "wallet_choices", None)
-        wallets = choices() if choices is not None else []
-        if len(wallets) > 1:
+        wallets = choices() if choices is not None and not self._early_gate else []
+        if self._early_gate:
+            # The prompt is up already, or was answered while the session opened: no second
+            # prompt. After this worker (its group would cancel it): the unlocked session.
+            unlocked, self._unlocked_early = self._unlocked_early, None
+            if unlocked is not None:
+                self.call_later(self._through_gate, unlocked)
+        elif len(wallets) > 1:
             # Several wallets (software, devices, passphrase wallets): the user picks first.
             from tui.screens.wallet_pick import WalletPickScreen
 

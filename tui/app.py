@@ -474,6 +474,29 @@ class TermwalletApp(App[int]):
 
         self.push_screen(TotpSetupScreen())
 
+    # -- Textual's own texts, in the user's language (tui/widgets/keys_panel.py) -------------
+
+    def action_command_palette(self) -> None:
+        from textual.command import CommandPalette
+
+        from tui.widgets.keys_panel import WalletCommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(WalletCommandPalette())
+
+    def action_show_help_panel(self) -> None:
+        from tui.widgets.keys_panel import WalletHelpPanel
+
+        if not self.screen.query("HelpPanel"):
+            self.screen.mount(WalletHelpPanel())
+
+    def action_help_quit(self) -> None:
+        """ctrl+c: how to quit, as Textual says it (App.action_help_quit), translated."""
+        for key, active in self.active_bindings.items():
+            if active.binding.action in ("quit", "app.quit"):
+                self.notify(t("app.quit_hint", key=key), title=t("app.quit_title"), markup=False)
+                return
+
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         for name in SCREENS:
             title = t(f"nav.{name}")

@@ -7,21 +7,31 @@ from __future__ import annotations
 from typing import Any
 
 import pyte
+from rich.style import Style
 
 
 def encoded_lines(app: Any) -> list[str]:
     """Each row of the screen as the escape sequences the app would write for it."""
-    console = app.console
+    system = app.console._color_system
     return [
         "".join(
             seg.text
             if seg.style is None
-            else seg.style.render(seg.text, color_system=console._color_system)
+            else _fresh(seg.style).render(seg.text, color_system=system)
             for seg in strip
             if not seg.control
         )
         for strip in app.screen._compositor.render_strips()
     ]
+
+
+def _fresh(style: Style) -> Style:
+    """A copy without Rich's cached escape codes: Rich keeps a style's codes from its first
+    rendering, whatever the colour system (one console per process in the app, but here
+    several apps with different TERMs share Textual's cached styles)."""
+    copy = style.copy()
+    copy._ansi = None
+    return copy
 
 
 def pyte_screen(app: Any, screen: pyte.Screen | None = None) -> pyte.Screen:

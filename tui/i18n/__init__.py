@@ -56,7 +56,18 @@ def t(key: str, /, **values: object) -> str:
     falls back to English, then to the key itself, so the UI never crashes on a gap (the i18n
     tests make sure there are none)."""
     text = catalog(_current).get(key) or catalog("en").get(key) or key
-    return text.format(**values) if values else text
+    if not values:
+        return text
+    for name, value in values.items():
+        # A sentence placed where the template ends one ("Not current: {reason}. Showing..."):
+        # its own full stop ends it, not a second one ("settings.. Showing").
+        if isinstance(value, str) and value.rstrip().endswith(_SENTENCE_ENDS):
+            for stop in ".。":
+                text = text.replace(f"{{{name}}}{stop}", f"{{{name}}}")
+    return text.format(**values)
+
+
+_SENTENCE_ENDS = (".", "。", "!", "！", "?", "？")
 
 
 def placeholders(text: str) -> set[str]:

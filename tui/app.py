@@ -77,7 +77,9 @@ class TermwalletApp(App[int]):
     status: reactive[SessionStatus | None] = reactive(None)
     language: reactive[str] = reactive("en")
 
-    def __init__(self, services: Services, language: str = "en") -> None:
+    def __init__(
+        self, services: Services, language: str = "en", *, ambiguous_wide: bool = False
+    ) -> None:
         super().__init__()
         self.services = services
         self.session: WalletSession | None = None
@@ -95,6 +97,13 @@ class TermwalletApp(App[int]):
             self.register_theme(SIXTEEN_COLOURS)
             self.theme = SIXTEEN_COLOURS.name
             self.add_class("-sixteen-colours")
+        self.ambiguous_wide = ambiguous_wide
+        if ambiguous_wide:
+            # A terminal that draws ─ · … two cells wide: none of them on screen (ambiguous.py).
+            from tui.ambiguous import NarrowAmbiguous
+
+            self._filters.append(NarrowAmbiguous())
+        i18n.set_unambiguous(ambiguous_wide)
         i18n.set_language(language)
         self.set_reactive(TermwalletApp.language, language)
         translate_bindings(self)
@@ -539,7 +548,10 @@ class TermwalletApp(App[int]):
         yield SystemCommand(t("palette.quit"), t("palette.quit_help"), self.exit)
 
     async def on_unmount(self) -> None:
-        await self.shutdown_session()
+        try:
+            await self.shutdown_session()
+        finally:
+            i18n.set_unambiguous(False)  # process-wide: the next app (tests) decides its own
 
     async def shutdown_session(self) -> None:
         session, self.session = self.session, None
@@ -555,13 +567,24 @@ def make_app(
     services: Services | None = None,
     *,
     language: str | None = None,
+    ambiguous_wide: bool | None = None,
 ) -> TermwalletApp:
     """The app on `services` (the user's wallet by default). The language comes from
-    `language`, else from `settings`; settings given here are used as they are."""
+    `language`, else from `settings`; settings given here are used as they are. Ambiguous
+    widths: `ambiguous_wide`, else `settings`, else the environment and config file as the
+    first frame reads them (wallet/startup.py)."""
     if services is None:
         from tui.services import UserServices
         from wallet.paths import Paths
 
         services = UserServices(Paths.default(), settings)
     lang = language or (settings.language if settings is not None else "en")
-    return TermwalletApp(services, lang)
+    if ambiguous_wide is None:
+        from wallet.startup import ambiguous_wide as from_environment
+
+        if settings is not None and settings.ambiguous_width != "auto":
+            ambiguous_wide = settings.ambiguous_width == "wide"
+        else:
+            config = getattr(getattr(services, "paths", None), "config_file", None)
+            ambiguous_wide = from_environment(config)
+    return TermwalletApp(services, lang, ambiguous_wide=ambiguous_wide)

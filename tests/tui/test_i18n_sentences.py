@@ -17,6 +17,7 @@ DOUBLED = re.compile(r"[.。!?！？][.。]")
 
 @pytest.fixture(autouse=True)
 def english_after() -> None:  # type: ignore[misc]
+    i18n.set_unambiguous(False)
     yield
     i18n.set_language("en")
 

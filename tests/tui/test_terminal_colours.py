@@ -15,6 +15,7 @@ from textual.screen import ModalScreen
 
 from tests.fixtures.devnet import Devnet
 from tests.tui.terminal import pyte_screen
+from tests.tui.test_early_unlock import wallet_home  # noqa: F401 (a fixture)
 from tui.screenshots import SHOTS, Shot, app_for, drive
 from tui.services import AttachedDemoServices
 
@@ -163,3 +164,26 @@ async def test_no_color_is_honoured(
         if term == "linux":
             found = low_contrast(screen)
             assert not found, "\n".join(found)
+
+
+async def test_sixteen_colours_on_the_unlock_screen(
+    sixteen_colours: None,
+    wallet_home: Path,  # noqa: F811 (the fixture of tests/tui/test_early_unlock.py)
+) -> None:
+    from tui.app import make_app
+    from tui.screens.unlock import UnlockScreen
+    from tui.services import UserServices
+
+    app = make_app(services=UserServices(wallet_home), language="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(5):
+            await pilot.pause()
+        assert isinstance(app.screen, UnlockScreen)
+        await pilot.press(*"wrong", "enter")  # the status line in its error colour
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if "wrong" in "".join(pyte_screen(app).display).lower():
+                break
+        screen = pyte_screen(app)
+        found = low_contrast(screen)
+        assert not found, "\n".join(found)

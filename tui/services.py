@@ -52,6 +52,8 @@ class UserServices:
         from wallet.backends import load_client_library
         from wallet.user import UserWallet
 
+        # Here, on the worker's thread: web3's import (about 0.6 s) on the app's loop, in the
+        # first balance read, froze the screen and the typing of a password.
         if self.wallet is None:
             self.misplaced_config = self.paths.misplaced_config_files()
             if self._early is None:
@@ -70,8 +72,8 @@ class UserServices:
                 )
             self.settings = self.wallet.settings
         session = self.wallet.session()
-        # Here, on the worker's thread, not in the first balance read on the app's loop.
-        load_client_library(session.network.kind.value)
+        if session.addresses:  # balances to read: the first read must not import web3 itself
+            load_client_library(session.network.kind.value)
         return session
 
     def early_gate(self) -> Screen[Any] | None:

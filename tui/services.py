@@ -159,6 +159,8 @@ class UserServices:
 
     async def close(self) -> None:
         self.lock()
+        if self.wallet is None and self._early is not None:
+            self._early[0].close()  # the prompt's store: the session never opened on it
 
 
 class DemoServices:

@@ -15,6 +15,7 @@ from wcwidth import wcwidth
 
 from tests.fixtures.devnet import Devnet
 from tests.tui.terminal import encoded_lines
+from tests.tui.test_early_unlock import wallet_home  # noqa: F401 (a fixture)
 from tui.ambiguous import symbols, table
 from tui.app import make_app
 from tui.screenshots import Shot, drive
@@ -142,3 +143,21 @@ def test_the_stand_ins_cover_every_ambiguous_symbol_and_are_narrow() -> None:
     assert everywhere == {k: v for k, v in table().items() if k in everywhere}
     for code, stand_in in table().items():
         assert len(stand_in) == 1 and unicodedata.east_asian_width(stand_in) == "Na", chr(code)
+
+
+@pytest.mark.parametrize("language", ["en", "zh-CN"])
+async def test_the_unlock_screen_does_not_wrap_either(
+    language: str,
+    cjk_terminal: None,
+    wallet_home: Path,  # noqa: F811 (the fixture of tests/tui/test_early_unlock.py)
+) -> None:
+    from tui.screens.unlock import UnlockScreen
+    from tui.services import UserServices
+
+    app = make_app(services=UserServices(wallet_home), language=language)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(5):
+            await pilot.pause()
+        assert isinstance(app.screen, UnlockScreen)
+        wrapped = wrapped_rows(app)
+        assert not wrapped, "\n".join(wrapped)

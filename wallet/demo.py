@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,11 +33,16 @@ class DemoSession(WalletSession):
                 await asyncio.to_thread(self.devnet.stop)
 
 
-def start_devnet(home: Path, prepared: Path | None = None) -> tuple[Any, Any, str]:
+def start_devnet(
+    home: Path, prepared: Path | None = None, before_deploying: Callable[[], object] | None = None
+) -> tuple[Any, Any, str]:
     """Blocking: start anvil with the demo world on it; runs in a worker thread, never before
     the first frame. With `prepared` (a folder), the world deployed on an earlier run is loaded
     from there when it still matches this code and this anvil (wallet/demo_state.py), instead
-    of deployed again; a world deployed here is saved there for the next run."""
+    of deployed again; a world deployed here is saved there for the next run.
+    `before_deploying` runs first when it comes to deploying (_open_demo: the web3 import on
+    its other thread finishes first; two threads importing web3 at once are a known source of
+    half-initialised modules)."""
     from chains.devnet.anvil import Anvil
 
     anvil = Anvil(log_dir=home / "logs")
@@ -48,6 +54,8 @@ def start_devnet(home: Path, prepared: Path | None = None) -> tuple[Any, Any, st
         if loaded is not None:
             deployment, address = loaded
         else:
+            if before_deploying is not None:
+                before_deploying()
             deployment, address = _deploy(anvil, prepared)
     except BaseException:
         anvil.stop()
@@ -109,7 +117,7 @@ def _open_demo(home: Path, prepared: Path | None) -> DemoSession:
 
     with ThreadPoolExecutor(1, thread_name_prefix="demo-web3") as pool:
         web3_loaded = pool.submit(_load_web3)
-        anvil, deployment, address = start_devnet(home, prepared)
+        anvil, deployment, address = start_devnet(home, prepared, web3_loaded.result)
         try:
             session = demo_session(deployment, address, home, signer=LazyDemoSigner())
             session.devnet = anvil

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -55,10 +56,18 @@ class Case:
     rss: list[int] = field(default_factory=list)
 
 
+_HOMES: list[str] = []  # deleted when the bench ends
+
+
+def _home() -> str:
+    _HOMES.append(tempfile.mkdtemp(prefix="termwallet-bench-"))
+    return _HOMES[-1]
+
+
 def run_once(case: Case, timeout: float = 60.0) -> None:
     env = case.env
     if case.fresh_home:
-        env = {**env, "TERMWALLET_HOME": tempfile.mkdtemp(prefix="termwallet-bench-")}
+        env = {**env, "TERMWALLET_HOME": _home()}
     term = Terminal(case.argv, env, rows=24, cols=80)
     deadline = term.started + timeout
     for label, marker in case.markers.items():
@@ -71,7 +80,7 @@ def run_once(case: Case, timeout: float = 60.0) -> None:
 
 def existing_wallet(env: dict[str, str]) -> dict[str, str]:
     """A home holding a software wallet (made with `termwallet init --restore`)."""
-    home = tempfile.mkdtemp(prefix="termwallet-bench-wallet-")
+    home = _home()
     secrets = Path(home) / "in"
     secrets.mkdir()
     (secrets / "phrase").write_text(PHRASE + "\n")
@@ -98,7 +107,7 @@ def main() -> None:
 
     env = {
         **os.environ,
-        "TERMWALLET_HOME": tempfile.mkdtemp(prefix="termwallet-bench-"),
+        "TERMWALLET_HOME": _home(),
         "TERM": "xterm-256color",
         "COLUMNS": "80",
         "LINES": "24",
@@ -168,4 +177,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    finally:
+        for home in _HOMES:
+            shutil.rmtree(home, ignore_errors=True)

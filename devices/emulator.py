@@ -66,14 +66,17 @@ def sign_message_with_key(key: bytes, message: bytes) -> bytes:
 
 
 def sign_typed_data_with_key(key: bytes, data: dict[str, Any]) -> bytes:
-    """EIP-712 typed data (the full eth_signTypedData_v4 document): 65 bytes r || s || v."""
+    """EIP-712 typed data (the full eth_signTypedData_v4 document, hashed as MetaMask's V4
+    does: devices/eip712.py), domain-only documents included: 65 bytes r || s || v."""
     from eth_account import Account
-    from eth_account.messages import encode_typed_data
+    from eth_account.messages import SignableMessage
 
-    try:
-        message = encode_typed_data(full_message=data)
-    except Exception as exc:  # eth_account raises many kinds for a malformed document
-        raise SigningError(f"the typed data is not valid EIP-712: {type(exc).__name__}") from None
+    from devices.eip712 import hashes
+
+    h = hashes(data)
+    # eth-account signs keccak(0x19 || version || header || body): with version 0x01 that is
+    # EIP-712's keccak(0x1901 || domain || message), the message absent for domain-only.
+    message = SignableMessage(b"\x01", h.domain, h.message or b"")
     return bytes(Account.sign_message(message, key).signature)
 
 

@@ -330,7 +330,7 @@ class LedgerSigner:
             if self._interaction is not None:
                 self._interaction.finished()
         v_byte, r, s = self._vrs(body)
-        if tx.is_eip1559:
+        if tx.tx_type:  # EIP-2930 and EIP-1559: the app answers the y parity
             v = v_byte & 1
         else:
             # The app returns one byte of EIP-155's v (chain_id * 2 + 35 + parity), truncated
@@ -343,6 +343,13 @@ class LedgerSigner:
         from devices.evmtx import typed_data_hashes
 
         domain, message = typed_data_hashes(data)
+        if message is None:
+            # The hashed-mode command (0x0C) takes a domain hash and a message hash; there is
+            # no form of it without the message.
+            raise Unsupported(
+                "The Ledger Ethereum app cannot sign a domain-only EIP-712 document "
+                "(primaryType EIP712Domain); sign it with another signer."
+            )
         if self._interaction is not None:
             self._interaction.confirm_on_device(
                 DevicePrompt(

@@ -171,6 +171,15 @@ def _settles(
     return wrapper
 
 
+def _access_list(tx: EvmTx) -> list[Any]:
+    from trezorlib import messages
+
+    return [
+        messages.EthereumAccessList(address=e.address, storage_keys=list(e.storage_keys))
+        for e in tx.access_list or ()
+    ]
+
+
 def _path(path: str) -> list[int]:
     from trezorlib.tools import parse_path
 
@@ -387,6 +396,14 @@ class TrezorSigner:
 
         if tx.to is None:
             raise Unsupported("the Trezor adapter does not deploy contracts")
+        if tx.tx_type == 1:
+            # Trezor firmware (and trezorlib's EthereumSignTx) has no EIP-2930 transaction:
+            # its legacy message carries no access list, and dropping it would sign another
+            # transaction than the one reviewed.
+            raise Unsupported(
+                "The Trezor does not sign EIP-2930 (type 1) transactions: send it as an "
+                "EIP-1559 transaction with the same access list, or sign with another signer."
+            )
         session = self._session_for_wallet()
         n = _path(path)
         self._prompt(evm_prompt(self.info.model, path, tx))
@@ -403,6 +420,7 @@ class TrezorSigner:
                     chain_id=tx.chain_id,
                     max_gas_fee=tx.max_fee_per_gas or 0,
                     max_priority_fee=tx.max_priority_fee_per_gas or 0,
+                    access_list=_access_list(tx),
                 )
             else:
                 v, r, s = ethereum.sign_tx(
@@ -424,16 +442,20 @@ class TrezorSigner:
     def sign_typed_data(self, path: str, data: dict[str, Any]) -> bytes:
         from trezorlib import ethereum
 
+        from devices.eip712 import canonical
+        from devices.evmtx import typed_data_hashes
+
+        # Checked (and hashed) as MetaMask's V4 does before the device sees anything: what is
+        # refused there is refused for every signer (devices/eip712.py).
+        domain, message = typed_data_hashes(data)
         session = self._session_for_wallet()
         n = _path(path)
         one = self.info.model == "Trezor One"
         hashes: tuple[str, ...] = ()
         if one:
-            # The One cannot parse EIP-712 documents; it signs (and shows) the two hashes.
-            from devices.evmtx import typed_data_hashes
-
-            domain, message = typed_data_hashes(data)
-            hashes = (domain.hex(), message.hex())
+            # The One cannot parse EIP-712 documents; it signs (and shows) the hashes, the
+            # message hash absent for a domain-only document.
+            hashes = (domain.hex(),) if message is None else (domain.hex(), message.hex())
         self._prompt(
             DevicePrompt(
                 kind=PromptKind.SIGN_TYPED_DATA, device=self.info.model, path=path, hashes=hashes
@@ -443,7 +465,9 @@ class TrezorSigner:
             if one:
                 sig = ethereum.sign_typed_data_hash(session, n, domain, message).signature
             else:
-                sig = ethereum.sign_typed_data(session, n, data, metamask_v4_compat=True).signature
+                sig = ethereum.sign_typed_data(
+                    session, n, canonical(data), metamask_v4_compat=True
+                ).signature
         finally:
             self._done()
         return bytes(sig)

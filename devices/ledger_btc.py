@@ -230,6 +230,54 @@ class LedgerBitcoin:
         pub = ec.PublicKey.parse(_compress(bytes(uncompressed)))
         return str(script.p2wpkh(pub).address({"bech32": UTXO_CHAINS[chain].hrp}))
 
+    # -- messages ----------------------------------------------------------------------------
+
+    def sign_message(self, chain: str, path: str, message: bytes, fmt: str) -> bytes:
+        """A legacy signed message from the Bitcoin app (its SIGN MESSAGE command, which hashes
+        "Bitcoin Signed Message:\n"), with the BIP137 header of the path's address type. The
+        app has no BIP322 command (neither the 2.0 nor the 2.1 protocol), so BIP322 is refused
+        by name. The signature is checked against the app's own key before it is returned."""
+        from devices import btcmsg
+        from devices.base import shown_message
+
+        if fmt == "bip322":
+            raise Unsupported(
+                "the Ledger Bitcoin app does not sign BIP322 messages: use the legacy format "
+                "(native segwit addresses), or the software wallet"
+            )
+        if fmt != "legacy":
+            raise Unsupported(f"no message format {fmt!r} (bip322 or legacy)")
+        client = self._app(chain)
+        script = btcmsg.LEGACY_SCRIPT_BY_PURPOSE.get(address_purpose(path))
+        if script is None:
+            raise Unsupported(btcmsg.NO_LEGACY_FOR_TAPROOT)
+        bare = _norm(path)
+        pub = _compress(bytes(self._call(client.app.getWalletPublicKey, bare[2:])["publicKey"]))
+        if self._interaction is not None:
+            self._interaction.confirm_on_device(
+                DevicePrompt(
+                    kind=PromptKind.SIGN_MESSAGE,
+                    device=self._model,
+                    chain=chain,
+                    path=path,
+                    message=shown_message(message),
+                )
+            )
+        try:
+            text = self._call(client.sign_message, message, bare)
+        finally:
+            if self._interaction is not None:
+                self._interaction.finished()
+        raw = btcmsg.decode(str(text))
+        # ledger-bitcoin writes the P2PKH header (31 + recid); the recid is kept, the address
+        # type set to the path's, as BIP137 verifiers expect for segwit addresses.
+        sig = bytes([btcmsg.LEGACY_HEADER[script] + ((raw[0] - 27) & 3)]) + raw[1:]
+        if not btcmsg.verify_legacy(message, chain, btcmsg.single_key_scripts(pub)[script], sig):
+            raise LedgerBitcoinError(
+                "The Ledger's message signature does not verify: do not use it."
+            )
+        return sig
+
     # -- PSBT --------------------------------------------------------------------------------
 
     def sign_psbt(self, psbt_bytes: bytes, chain: str) -> bytes:

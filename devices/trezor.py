@@ -319,6 +319,8 @@ class TrezorSigner:
                 Capability.ETH_ADDRESS,
                 Capability.ETH_SIGN_TX,
                 Capability.ETH_SIGN_TYPED_DATA,
+                Capability.ETH_SIGN_MESSAGE,
+                Capability.BTC_SIGN_MESSAGE,
             }
         )
 
@@ -471,6 +473,73 @@ class TrezorSigner:
         finally:
             self._done()
         return bytes(sig)
+
+    @_map_errors
+    def sign_message(self, path: str, message: bytes) -> bytes:
+        """EIP-191 personal_sign: 65 bytes r || s || v (v 27/28, as the firmware gives it)."""
+        from trezorlib import ethereum
+
+        from devices.base import shown_message
+
+        session = self._session_for_wallet()
+        n = _path(path)
+        self._prompt(
+            DevicePrompt(
+                kind=PromptKind.SIGN_MESSAGE,
+                device=self.info.model,
+                path=path,
+                message=shown_message(message),
+            )
+        )
+        try:
+            sig = ethereum.sign_message(session, n, message).signature
+        finally:
+            self._done()
+        return bytes(sig)
+
+    @_map_errors
+    def sign_btc_message(self, chain: str, path: str, message: bytes, fmt: str) -> bytes:
+        """Legacy signed message (the firmware's SignMessage, BIP137 headers). Trezor firmware
+        has no BIP322 message, so BIP322 is refused by name."""
+        from trezorlib import btc
+        from trezorlib.messages import InputScriptType
+
+        from devices import btcmsg
+        from devices.base import shown_message
+
+        if fmt == "bip322":
+            raise Unsupported(
+                "Trezor firmware does not sign BIP322 messages: use the legacy format (native "
+                "segwit addresses), or the software wallet"
+            )
+        if fmt != "legacy":
+            raise Unsupported(f"no message format {fmt!r} (bip322 or legacy)")
+        coin = COIN_NAMES.get(chain)
+        if coin is None:
+            raise Unsupported(f"the Trezor adapter does not know the network {chain!r}")
+        script = {
+            44: InputScriptType.SPENDADDRESS,
+            49: InputScriptType.SPENDP2SHWITNESS,
+            84: InputScriptType.SPENDWITNESS,
+        }.get(address_purpose(path))
+        if script is None:
+            raise Unsupported(btcmsg.NO_LEGACY_FOR_TAPROOT)
+        session = self._session_for_wallet()
+        n = _path(path)
+        self._prompt(
+            DevicePrompt(
+                kind=PromptKind.SIGN_MESSAGE,
+                device=self.info.model,
+                chain=chain,
+                path=path,
+                message=shown_message(message),
+            )
+        )
+        try:
+            answer = btc.sign_message(session, coin, n, message, script_type=script)
+        finally:
+            self._done()
+        return bytes(answer.signature)
 
     @_map_errors
     @_settles

@@ -35,6 +35,7 @@ COMMANDS = {
     "devices": "devices",
     "history": "history",
     "init": "keys",
+    "message": "message",
     "screenshots": "screenshots",
     "send": "evm",
     "swap": "swap",

@@ -1,0 +1,141 @@
+"""Signed messages (issue 20): prove an address is yours, or check someone else's proof.
+
+Bitcoin and Litecoin: BIP322 simple (native segwit and taproot) and the legacy signed message
+("Bitcoin Signed Message", BIP137 headers; not for taproot), base64 as Sparrow, Electrum and
+Bitcoin Core print them. EVM networks: EIP-191 personal_sign, 0x and 65 bytes hex as MetaMask
+prints it. The cryptography is devices/btcmsg.py's and eth-account's; this module picks the
+signer's path, checks what a signer returns before anyone sees it, and verifies without any
+signer at all.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from wallet.keys import ScriptKind, address_path, chain_spec
+
+FORMATS = ("bip322", "legacy")
+EIP191 = "eip191"
+# Big enough for any proof-of-ownership text; a file of megabytes is a mistake, and a device
+# shows (and the Ledger apps accept) only so much.
+MAX_MESSAGE = 16 * 1024
+
+
+class MessageError(ValueError):
+    """Why a message cannot be signed or a signature cannot be checked, for the user."""
+
+
+@dataclass(frozen=True)
+class SignedMessage:
+    chain: str
+    address: str
+    path: str
+    format: str  # bip322 | legacy | eip191
+    signature: str  # base64 (Bitcoin-like) or 0x-hex (EVM)
+
+
+@dataclass(frozen=True)
+class Verification:
+    valid: bool
+    format: str | None  # the format the signature was read as (None: unreadable)
+
+
+def is_evm(chain: str) -> bool:
+    return chain_spec(chain).family == "eth"
+
+
+def signing_path(chain: str, script: str, account: int, index: int, *, change: bool) -> str:
+    kind = ScriptKind.ETH if is_evm(chain) else ScriptKind(script)
+    return address_path(chain, kind, account, index, change=change)
+
+
+def _check_size(message: bytes) -> None:
+    if len(message) > MAX_MESSAGE:
+        raise MessageError(f"the message is longer than {MAX_MESSAGE} bytes")
+
+
+def sign(
+    signer: object, chain: str, address: str, path: str, message: bytes, fmt: str | None
+) -> SignedMessage:
+    """Sign `message` for `address` (at `path`) with `signer`; the result is verified against
+    `address` before it is returned, so a signer with another seed never yields a proof."""
+    _check_size(message)
+    if is_evm(chain):
+        if fmt not in (None, EIP191):
+            raise MessageError("EVM messages are signed with EIP-191 (personal_sign) only")
+        raw = bytes(signer.sign_message(path, message))  # type: ignore[attr-defined]
+        text = "0x" + raw.hex()
+        used = EIP191
+    else:
+        used = fmt or "bip322"
+        if used not in FORMATS:
+            raise MessageError("the format is bip322 or legacy")
+        from devices import btcmsg
+
+        raw = bytes(signer.sign_btc_message(chain, path, message, used))  # type: ignore[attr-defined]
+        text = btcmsg.encode(raw)
+    check = verify(chain, address, message, text)
+    if not check.valid:
+        raise MessageError(
+            f"the signer's signature does not verify for {address}: it holds another key "
+            "(another seed or passphrase). Nothing was signed for this address."
+        )
+    return SignedMessage(chain=chain, address=address, path=path, format=used, signature=text)
+
+
+_EVM_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
+
+
+def verify(chain: str, address: str, message: bytes, signature: str) -> Verification:
+    """Whether `signature` proves `address` signed `message`. No signer, no network."""
+    _check_size(message)
+    if is_evm(chain):
+        return _verify_evm(address, message, signature)
+    return _verify_utxo(chain, address, message, signature)
+
+
+def _verify_evm(address: str, message: bytes, signature: str) -> Verification:
+    from eth_account import Account
+    from eth_account.messages import encode_defunct
+
+    if not _EVM_ADDRESS.fullmatch(address.strip()):
+        raise MessageError("an EVM address is 0x and 40 hex digits")
+    text = signature.strip().removeprefix("0x")
+    try:
+        raw = bytes.fromhex(text)
+    except ValueError:
+        raise MessageError("an EIP-191 signature is 0x and 130 hex digits") from None
+    if len(raw) != 65:
+        raise MessageError("an EIP-191 signature is 0x and 130 hex digits")
+    try:
+        signer = Account.recover_message(encode_defunct(primitive=message), signature=raw)
+    except Exception:  # a signature off the curve, or v not 27/28/0/1
+        return Verification(False, EIP191)
+    return Verification(signer.lower() == address.strip().lower(), EIP191)
+
+
+def _verify_utxo(chain: str, address: str, message: bytes, signature: str) -> Verification:
+    from chains.utxo import AddressError, address_to_script
+    from chains.utxo_networks import UTXO_NETWORKS
+    from devices import btcmsg
+
+    net = UTXO_NETWORKS.get(chain)
+    if net is None:
+        raise MessageError(f"no network {chain!r}")
+    try:
+        script = address_to_script(address, net)
+    except AddressError as exc:
+        raise MessageError(str(exc)) from None
+    try:
+        raw = btcmsg.decode(signature)
+    except btcmsg.MessageSignatureError as exc:
+        raise MessageError(str(exc)) from None
+    # A 65-byte value with a BIP137 header is a legacy signature; a BIP322 witness never has
+    # that shape (it starts with its item count, 1 or 2).
+    if len(raw) == 65 and 27 <= raw[0] <= 42:
+        return Verification(btcmsg.verify_legacy(message, chain, script, raw), "legacy")
+    try:
+        return Verification(btcmsg.verify_bip322(message, script, raw), "bip322")
+    except btcmsg.MessageSignatureError as exc:
+        raise MessageError(str(exc)) from None

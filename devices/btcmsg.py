@@ -34,7 +34,7 @@ _TAPROOT_SIGHASHES = (0x00, 0x01, 0x02, 0x03, 0x81, 0x82, 0x83)
 class MessageSignatureError(DeviceError):
     """A message cannot be signed or a signature cannot be read as given."""
 
-    code = "MESSAGE_SIGNATURE"
+    code = "SIGNING_REFUSED"  # same user text as every refused signing request
 
 
 def _family(chain: str) -> str:

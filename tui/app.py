@@ -431,6 +431,11 @@ class TermwalletApp(App[int]):
 
         self.push_screen(TotpSetupScreen())
 
+    def action_messages(self) -> None:
+        from tui.screens.message import MessageScreen
+
+        self.push_screen(MessageScreen())
+
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         for name in SCREENS:
             title = t(f"nav.{name}")
@@ -456,6 +461,7 @@ class TermwalletApp(App[int]):
         yield SystemCommand(
             t("security.palette.title"), t("security.palette.help"), self.action_two_factor
         )
+        yield SystemCommand(t("message.palette"), t("message.palette_help"), self.action_messages)
         yield SystemCommand(
             t("palette.language"), t("palette.language_help"), self.action_toggle_language
         )

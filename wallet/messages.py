@@ -42,12 +42,16 @@ class Verification:
 
 
 def is_evm(chain: str) -> bool:
-    return chain_spec(chain).family == "eth"
+    from devices.coins import EVM_CHAINS
+
+    return chain in EVM_CHAINS
 
 
 def signing_path(chain: str, script: str, account: int, index: int, *, change: bool) -> str:
-    kind = ScriptKind.ETH if is_evm(chain) else ScriptKind(script)
-    return address_path(chain, kind, account, index, change=change)
+    if is_evm(chain):  # one key family for every EVM network (wallet/keys.py)
+        return address_path("eth", ScriptKind.ETH, account, index, change=change)
+    chain_spec(chain)  # an unknown network is refused by name
+    return address_path(chain, ScriptKind(script), account, index, change=change)
 
 
 def _check_size(message: bytes) -> None:

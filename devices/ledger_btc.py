@@ -17,6 +17,7 @@ sighash before they go into the PSBT.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
@@ -50,8 +51,9 @@ def _refuse_chain(chain: str) -> Unsupported:
     if chain.startswith("ltc"):
         return Unsupported(
             "Litecoin is not signed on a Ledger here: the Ledger Bitcoin app signs only "
-            "Bitcoin, and termwallet does not support the Ledger Litecoin app. Use a Trezor or "
-            "the software wallet for Litecoin.",
+            "Bitcoin, and termwallet does not drive Ledger's Litecoin app yet (no build of it "
+            "runs in the emulator here, so its exchanges could not be recorded and tested). "
+            "Use a Trezor or the software wallet for Litecoin.",
             chain=chain,
         )
     return Unsupported(f"the Ledger Bitcoin app does not sign for {chain!r}", chain=chain)
@@ -157,8 +159,10 @@ class LedgerBitcoin:
             raise WrongApp(wanted, current=name)
         if _version(version) >= NEW_PROTOCOL:
             raise Unsupported(
-                f"Bitcoin app {version} speaks the 2.1 protocol, which this adapter has not been "
-                "tested with; termwallet signs with Bitcoin app 2.0.x.",
+                f"Bitcoin app {version} speaks the 2.1 protocol, which termwallet does not drive "
+                "yet (no 2.1 app runs in the emulator here, so its exchanges could not be "
+                "recorded and tested); it signs with Bitcoin app 2.0.x. Use the software wallet "
+                "or a Trezor meanwhile.",
                 version=version,
             )
         if self._client is None or self._client_app != (name, version):
@@ -192,9 +196,10 @@ class LedgerBitcoin:
     def get_address(self, chain: str, path: str, *, display: bool = False) -> str:
         client = self._app(chain)
         if address_purpose(path) != 84:
+            version = self._client_app[1] if self._client_app else "2.0"
             raise Unsupported(
-                "a Ledger's Bitcoin addresses are built for BIP84 (native segwit) paths here; "
-                "taproot (BIP86) needs the Bitcoin app's 2.1 protocol"
+                f"Bitcoin app {version} gives native segwit (BIP84) addresses here; taproot "
+                "(BIP86) needs the app's 2.1 protocol, which termwallet does not drive yet"
             )
         bare = _norm(path)[2:]
         # Asked silently first, so the screen can show what the Ledger is about to show.
@@ -261,17 +266,23 @@ class LedgerBitcoin:
                     chain=chain,
                     path=path,
                     message=shown_message(message),
+                    # The Bitcoin app shows the message's SHA-256, not its text.
+                    hashes=(hashlib.sha256(message).hexdigest(),),
                 )
             )
         try:
-            text = self._call(client.sign_message, message, bare)
+            # ledger-bitcoin's LegacyClient.sign_message first shows the key's P2PKH (1...)
+            # address, which is not the address being proved for a segwit path. The same
+            # three commands are sent here, the address shown as the path's type.
+            segwit = script != "p2pkh"
+            native = script == "p2wpkh"
+            self._call(client.app.getWalletPublicKey, bare[2:], True, segwit, native)
+            self._call(client.app.signMessagePrepare, bare[2:], bytearray(message))
+            der = bytes(self._call(client.app.signMessageSign))
         finally:
             if self._interaction is not None:
                 self._interaction.finished()
-        raw = btcmsg.decode(str(text))
-        # ledger-bitcoin writes the P2PKH header (31 + recid); the recid is kept, the address
-        # type set to the path's, as BIP137 verifiers expect for segwit addresses.
-        sig = bytes([btcmsg.LEGACY_HEADER[script] + ((raw[0] - 27) & 3)]) + raw[1:]
+        sig = _legacy_from_der(der, btcmsg.LEGACY_HEADER[script])
         if not btcmsg.verify_legacy(message, chain, btcmsg.single_key_scripts(pub)[script], sig):
             raise LedgerBitcoinError(
                 "The Ledger's message signature does not verify: do not use it."
@@ -284,7 +295,8 @@ class LedgerBitcoin:
         client = self._app(chain)
         fingerprint = self.fingerprint(chain)
         psbt = parse_psbt(psbt_bytes)
-        origin, prompt = _check(psbt, chain, fingerprint, self._model)
+        version = self._client_app[1] if self._client_app else "2.0"
+        origin, prompt = _check(psbt, chain, fingerprint, self._model, version)
         from ledger_bitcoin import WalletPolicy
         from ledger_bitcoin.psbt import normalize_psbt
 
@@ -302,6 +314,20 @@ class LedgerBitcoin:
         return _add_signatures(psbt, results)
 
 
+def _legacy_from_der(der: bytes, header_base: int) -> bytes:
+    """The app's answer (a parity byte in the first byte's low bit, then DER's 0x30 body with
+    r and s) as 65 bytes: BIP137 header, r, s (the layout HWI's legacy client reads)."""
+    try:
+        r_len = der[3]
+        r = int.from_bytes(der[4 : 4 + r_len], "big")
+        s = int.from_bytes(der[4 + r_len + 2 :], "big")
+        return bytes([header_base + (der[0] & 1)]) + r.to_bytes(32, "big") + s.to_bytes(32, "big")
+    except (IndexError, OverflowError):
+        raise LedgerBitcoinError(
+            "The Ledger's message signature is not in a known format."
+        ) from None
+
+
 def _norm(path: str) -> str:
     return path.replace("H", "'").replace("h", "'")
 
@@ -314,7 +340,9 @@ def _compress(pub: bytes) -> bytes:
     return bytes([2 + (pub[64] & 1)]) + pub[1:33]
 
 
-def _check(psbt: Any, chain: str, fingerprint: bytes, model: str) -> tuple[str, DevicePrompt]:
+def _check(
+    psbt: Any, chain: str, fingerprint: bytes, model: str, version: str = "2.0"
+) -> tuple[str, DevicePrompt]:
     """Refuse what this adapter does not sign; the account origin ('/84'/0'/0'') and the
     prompt (outputs the device shows, and the fee)."""
     origin = ""
@@ -324,8 +352,9 @@ def _check(psbt: Any, chain: str, fingerprint: bytes, model: str) -> tuple[str, 
         tap = [d for _, d in inp.taproot_bip32_derivations.values() if d.fingerprint == fingerprint]
         if tap and not ours:
             raise Unsupported(
-                f"input {i} is taproot: the Ledger Bitcoin app signs taproot only with its 2.1 "
-                "protocol, which this adapter does not speak"
+                f"input {i} is taproot: Bitcoin app {version} cannot sign it (taproot needs the "
+                "app's 2.1 protocol, which termwallet does not drive yet). Spend it with the "
+                "software wallet or a Trezor."
             )
         if not ours:
             raise Unsupported(f"input {i} is not this Ledger's: it signs only its own inputs")

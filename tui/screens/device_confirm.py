@@ -65,6 +65,8 @@ def prompt_fields(p: DevicePrompt) -> list[tuple[str, str]]:
             rows.append((t("devices.confirm.path"), p.path))
         if p.chain:
             rows.append((t("devices.confirm.chain"), p.chain))
+        if p.hashes:  # the device shows a hash of the message instead of its text
+            rows.append((t("devices.confirm.message_hash"), p.hashes[0].upper()))
         if p.message is not None:
             # The message came from outside: control and format characters never reach the
             # terminal (a newline shows as its own line of the value).

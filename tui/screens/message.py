@@ -52,6 +52,10 @@ def own_addresses(session: object) -> list[OwnAddress]:
     return out
 
 
+def _utxo_formats() -> list[tuple[str, str]]:
+    return [(t("message.format_bip322"), "bip322"), (t("message.format_legacy"), "legacy")]
+
+
 class MessageScreen(Screen[None]):
     CSS_PATH = "../styles/message.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -75,7 +79,7 @@ class MessageScreen(Screen[None]):
             yield Input(placeholder=t("message.address"), id="message-address")
             yield Static(t("message.format"), classes="message-label")
             yield Select(
-                [(t("message.format_bip322"), "bip322"), (t("message.format_legacy"), "legacy")],
+                _utxo_formats(),
                 value="bip322",
                 allow_blank=False,
                 id="message-format",
@@ -100,7 +104,13 @@ class MessageScreen(Screen[None]):
         from wallet.messages import is_evm
 
         # EVM messages have one format (EIP-191): the choice is for Bitcoin and Litecoin.
-        self.query_one("#message-format", Select).disabled = is_evm(own.chain)
+        fmt = self.query_one("#message-format", Select)
+        if is_evm(own.chain):
+            fmt.set_options([(t("message.format_eip191"), "eip191")])
+            fmt.value = "eip191"
+        else:
+            fmt.set_options(_utxo_formats())
+            fmt.value = "bip322"
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "message-own" and isinstance(event.value, int):

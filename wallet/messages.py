@@ -54,9 +54,16 @@ def signing_path(chain: str, script: str, account: int, index: int, *, change: b
     return address_path(chain, ScriptKind(script), account, index, change=change)
 
 
-def _check_size(message: bytes) -> None:
+# A BIP322 simple signature is a witness of a few hundred bytes; anything far longer is not
+# one, and is refused before it is decoded.
+MAX_SIGNATURE_TEXT = 4096
+
+
+def _check_size(message: bytes, signature: str = "") -> None:
     if len(message) > MAX_MESSAGE:
         raise MessageError(f"the message is longer than {MAX_MESSAGE} bytes")
+    if len(signature) > MAX_SIGNATURE_TEXT:
+        raise MessageError("that is not a message signature: it is far too long")
 
 
 def sign(
@@ -93,7 +100,7 @@ _EVM_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 
 def verify(chain: str, address: str, message: bytes, signature: str) -> Verification:
     """Whether `signature` proves `address` signed `message`. No signer, no network."""
-    _check_size(message)
+    _check_size(message, signature)
     if is_evm(chain):
         return _verify_evm(address, message, signature)
     return _verify_utxo(chain, address, message, signature)

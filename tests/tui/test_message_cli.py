@@ -106,6 +106,9 @@ def test_verify_needs_no_wallet_and_reads_a_file(capsys, tmp_path):
     assert rc == 0 and "valid" in out, err
 
 
+ADDR = "bc1q9vza2e8x573nczrlzms0wvx3gsqjx7vavgkx0l"
+
+
 def test_bad_input_is_one_line(capsys):
     rc, _, err = run(
         ["message", "verify", "btc", "bc1qnotanaddress", "AAAA", "--message", "x"], capsys
@@ -130,3 +133,5 @@ def test_bad_input_is_one_line(capsys):
         ["message", "verify", "btc", "bc1q9vza2e8x573nczrlzms0wvx3gsqjx7vavgkx0l", "AAAA"], capsys
     )
     assert rc == 2 and "--message" in err
+    rc, _, err = run(["message", "verify", "btc", ADDR, "A" * 100_000, "--message", "x"], capsys)
+    assert rc == 2 and "too long" in err

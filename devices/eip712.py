@@ -40,6 +40,10 @@ _INT = re.compile(r"(u?)int(\d{1,3})")
 _BYTES_N = re.compile(r"bytes(\d{1,2})")
 _ARRAY = re.compile(r"^(.*)\[(\d*)\]$")
 _HEX = re.compile(r"0x[0-9a-fA-F]*")
+# Structs and arrays nest at most this deep: real documents nest a few levels, and a limit of
+# our own keeps a hostile document from reaching Python's recursion limit (whatever a test
+# runner set it to).
+MAX_DEPTH = 32
 
 
 class TypedDataError(SigningError):
@@ -180,15 +184,19 @@ def _bytes(where: str, value: Any) -> bytes:
     return value.encode()  # V4 and eth-account both read other text as its UTF-8 bytes
 
 
-def _field(types: dict[str, Any], where: str, type_: str, value: Any, present: bool) -> bytes:
+def _field(
+    types: dict[str, Any], where: str, type_: str, value: Any, present: bool, depth: int
+) -> bytes:
     """One field's 32-byte encoding (V4's encodeField)."""
     from eth_abi import encode
     from eth_utils import keccak
 
+    if depth > MAX_DEPTH:
+        raise TypedDataError("the typed data is nested too deeply")
     if type_ in types:
         if value is None:
             return b"\x00" * 32  # a null or absent struct, as V4
-        return bytes(keccak(_encode_data(types, type_, value, where)))
+        return bytes(keccak(_encode_data(types, type_, value, where, depth + 1)))
     if not present:
         raise TypedDataError(f"{where}: the field is missing")
     arr = _ARRAY.match(type_)
@@ -199,7 +207,7 @@ def _field(types: dict[str, Any], where: str, type_: str, value: Any, present: b
         if size and int(size) != len(value):
             raise TypedDataError(f"{where}: a {type_} has {size} items, not {len(value)}")
         parts = b"".join(
-            _field(types, f"{where}[{i}]", inner, v, True) for i, v in enumerate(value)
+            _field(types, f"{where}[{i}]", inner, v, True, depth + 1) for i, v in enumerate(value)
         )
         return bytes(keccak(parts))
     if type_ == "string":
@@ -228,7 +236,9 @@ def _field(types: dict[str, Any], where: str, type_: str, value: Any, present: b
     raise TypedDataError(f"{where}: {type_!r} is not an EIP-712 type")
 
 
-def _encode_data(types: dict[str, Any], primary: str, data: Any, where: str) -> bytes:
+def _encode_data(
+    types: dict[str, Any], primary: str, data: Any, where: str, depth: int = 0
+) -> bytes:
     if not isinstance(data, dict):
         raise TypedDataError(f"{where}: a {primary} is an object")
     listed = {f["name"] for f in types[primary]}
@@ -240,12 +250,19 @@ def _encode_data(types: dict[str, Any], primary: str, data: Any, where: str) -> 
     out = _type_hash(primary, types)
     for f in types[primary]:
         name = f["name"]
-        out += _field(types, f"{where}.{name}", f["type"], data.get(name), name in data)
+        out += _field(types, f"{where}.{name}", f["type"], data.get(name), name in data, depth)
     return out
 
 
 def hashes(data: Any) -> TypedDataHashes:
     """The domain separator and message hash of an eth_signTypedData_v4 document."""
+    try:
+        return _hashes(data)
+    except RecursionError:  # a document nested deeper than any real one
+        raise TypedDataError("the typed data is nested too deeply") from None
+
+
+def _hashes(data: Any) -> TypedDataHashes:
     from eth_utils import keccak
 
     if not isinstance(data, dict):

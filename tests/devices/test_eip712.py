@@ -13,6 +13,8 @@ import pytest
 from eth_account import Account
 from eth_account.messages import _hash_eip191_message, encode_typed_data
 from eth_utils import keccak
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from devices.eip712 import TypedDataError, canonical, hashes
 from devices.emulator import SigningError, SoftwareSigner, sign_typed_data_with_key
@@ -171,3 +173,49 @@ def test_software_signer_refuses_through_signing_error():
     signer = SoftwareSigner.from_mnemonic("abandon " * 11 + "about")
     with pytest.raises(SigningError):
         signer.sign_typed_data("m/44'/60'/0'/0/0", _flagged("false"))
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8) | st.floats(),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+_type_names = st.sampled_from(
+    ["string", "bytes", "bool", "address", "uint8", "int256", "bytes4", "bytes32", "Mail",
+     "Person", "Person[]", "uint256[2]", "Nope", "uint7", "function", "string[][]"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    fields=st.lists(st.tuples(st.text(max_size=4), _type_names), max_size=4),
+    message=st.dictionaries(st.text(max_size=4), _json, max_size=4),
+    domain=_json,
+    primary=st.sampled_from(["Mail", "EIP712Domain", "Person", "Other"]),
+)
+def test_any_document_is_hashed_or_refused_with_a_typed_error(fields, message, domain, primary):
+    """Whatever a site sends: a hash, or a TypedDataError saying why, never another exception."""
+    doc = copy.deepcopy(MAIL)
+    doc["types"]["Mail"] = [{"name": n, "type": t} for n, t in fields]
+    doc["message"] = message
+    doc["primaryType"] = primary
+    if not isinstance(domain, dict | None):
+        doc["domain"] = domain
+    try:
+        hashes(doc)
+    except TypedDataError:
+        pass
+
+
+def test_deep_nesting_is_refused():
+    doc = copy.deepcopy(MAIL)
+    doc["types"]["Node"] = [{"name": "next", "type": "Node"}]
+    doc["types"]["Mail"] = [{"name": "n", "type": "Node"}]
+    node: dict = {"next": None}
+    for _ in range(5000):
+        node = {"next": node}
+    doc["message"] = {"n": node}
+    with pytest.raises(TypedDataError, match="too deeply"):
+        hashes(doc)

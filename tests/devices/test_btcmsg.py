@@ -7,9 +7,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import eth_account  # noqa: F401  (py_ecc, under it, raises the recursion limit on import: done before hypothesis runs)
 import pytest
 from embit import ec
 from embit.script import p2tr, p2wpkh
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chains.utxo import address_to_script
 from chains.utxo_networks import UTXO_NETWORKS
@@ -114,3 +117,23 @@ def test_software_signer_formats():
     sig = signer.sign_btc_message("btc", "m/86'/0'/0'/0/0", b"x", "bip322")
     pub = bytes(signer._node("m/86'/0'/0'/0/0").PublicKey().RawCompressed().ToBytes())
     assert btcmsg.verify_bip322(b"x", btcmsg.script_for(pub, 86), sig)
+
+
+@settings(max_examples=300, deadline=None)
+@given(raw=st.binary(max_size=200), chain=st.sampled_from(["btc", "ltc", "eth"]))
+def test_any_signature_bytes_verify_false_or_say_why(raw: bytes, chain: str):
+    """Whatever is pasted as a signature: a verdict, or a MessageError; never a crash."""
+    import base64
+
+    from wallet.messages import MessageError, verify
+
+    address = {
+        "btc": B["p2tr_address"],
+        "ltc": "ltc1qjmxnz78nmc8nq77wuxh25n2es7rzm5c2rkk4wh",
+        "eth": "0x9858EfFD232B4033E47d90003D41EC34EcaEda94",
+    }[chain]
+    text = "0x" + raw.hex() if chain == "eth" else base64.b64encode(raw).decode()
+    try:
+        assert verify(chain, address, b"Hello World", text).valid is False
+    except MessageError:
+        pass

@@ -286,6 +286,28 @@ def _hashes(data: Any) -> TypedDataHashes:
     )
 
 
+def has_null_struct(data: dict[str, Any]) -> bool:
+    """Whether a struct is null or absent anywhere in the document (after `hashes` accepted
+    it). V4 hashes such a struct as 32 zero bytes; a device that walks the document itself
+    (Trezor Model T, Safe) asks for the struct's members and has no way to say "null"."""
+    types = _types(data)
+
+    def walk(type_: str, value: Any) -> bool:
+        if type_ in types:
+            if not isinstance(value, dict):
+                return True
+            return any(walk(f["type"], value.get(f["name"])) for f in types[type_])
+        arr = _ARRAY.match(type_)
+        if arr is not None and isinstance(value, list):
+            return any(walk(arr.group(1), v) for v in value)
+        return False
+
+    if walk(DOMAIN, data.get("domain", {})):
+        return True
+    primary = data.get("primaryType")
+    return primary != DOMAIN and walk(str(primary), data.get("message"))
+
+
 def canonical(data: dict[str, Any]) -> dict[str, Any]:
     """The document as a device that parses EIP-712 itself should get it, after `hashes`
     accepted it: null strings as "", "true" as true. Values are otherwise unchanged."""

@@ -465,15 +465,20 @@ class TrezorSigner:
     def sign_typed_data(self, path: str, data: dict[str, Any]) -> bytes:
         from trezorlib import ethereum
 
-        from devices.eip712 import canonical
-        from devices.evmtx import typed_data_hashes
-
         # Checked (and hashed) as MetaMask's V4 does before the device sees anything: what is
         # refused there is refused for every signer (devices/eip712.py).
+        from devices.eip712 import canonical, has_null_struct
+        from devices.evmtx import typed_data_hashes
+
         domain, message = typed_data_hashes(data)
+        one = self.info.model == "Trezor One"
+        if not one and has_null_struct(data):
+            raise Unsupported(
+                "This Trezor reads the typed data itself and cannot sign a document with an "
+                "empty (null) struct in it; the Trezor One and the software wallet can."
+            )
         session = self._session_for_wallet()
         n = _path(path)
-        one = self.info.model == "Trezor One"
         hashes: tuple[str, ...] = ()
         if one:
             # The One cannot parse EIP-712 documents; it signs (and shows) the hashes, the

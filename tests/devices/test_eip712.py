@@ -16,7 +16,7 @@ from eth_utils import keccak
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from devices.eip712 import TypedDataError, canonical, hashes
+from devices.eip712 import TypedDataError, canonical, has_null_struct, hashes
 from devices.emulator import SigningError, SoftwareSigner, sign_typed_data_with_key
 
 VECTORS = json.loads(
@@ -219,3 +219,12 @@ def test_deep_nesting_is_refused():
     doc["message"] = {"n": node}
     with pytest.raises(TypedDataError, match="too deeply"):
         hashes(doc)
+
+
+def test_null_structs_are_found_for_devices_that_walk_the_document():
+    assert not has_null_struct(MAIL)
+    assert has_null_struct(_mail_with(to=None))
+    doc = copy.deepcopy(MAIL)
+    del doc["message"]["to"]
+    assert has_null_struct(doc)
+    assert not has_null_struct(_mail_with(contents=None))  # a null string is not a struct

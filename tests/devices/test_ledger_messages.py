@@ -35,6 +35,8 @@ from tests.devices.test_trezor import ETH_PATH, TO, Recorder
 ETH_SCENARIO = "ledger_eth_messages.json"
 BTC_SCENARIO = "ledger_btc_message.json"
 MESSAGE = b"I own this address: termwallet issue 20"
+# Longer than one APDU (255 bytes with the path and length): the app gets it in chunks.
+LONG = b"Long terms of service line.\n" * 12
 BTC_PATH = "m/84'/0'/0'/0/0"
 EIP2930_TX = EvmTx(
     chain_id=1,
@@ -74,6 +76,8 @@ def run_eth(signer: Any, step: Any = _no_step) -> dict[str, Any]:
     out: dict[str, Any] = {"address": signer.get_address("eth", ETH_PATH)}
     with step("message"):
         out["personal_sig"] = signer.sign_message(ETH_PATH, MESSAGE).hex()
+    with step("message"):
+        out["long_sig"] = signer.sign_message(ETH_PATH, LONG).hex()
     with step("tx"):
         out["eip2930_raw"] = signer.sign_evm_tx(ETH_PATH, EIP2930_TX).raw_transaction.hex()
     with pytest.raises(Unsupported, match="domain-only"):
@@ -85,11 +89,14 @@ def check_eth(out: dict[str, Any], seed: str) -> None:
     me = out["address"]
     sig = bytes.fromhex(out["personal_sig"])
     assert Account.recover_message(encode_defunct(primitive=MESSAGE), signature=sig) == me
+    long_sig = bytes.fromhex(out["long_sig"])
+    assert Account.recover_message(encode_defunct(primitive=LONG), signature=long_sig) == me
     raw = bytes.fromhex(out["eip2930_raw"])
     assert raw[0] == 1 and Account.recover_transaction(raw) == me
     sw = SoftwareSigner.from_mnemonic(seed)
     assert sw.get_address("eth", ETH_PATH) == me
     assert sig == sw.sign_message(ETH_PATH, MESSAGE)
+    assert long_sig == sw.sign_message(ETH_PATH, LONG)
     assert raw == sw.sign_evm_tx(ETH_PATH, EIP2930_TX).raw_transaction
 
 

@@ -59,6 +59,61 @@ def signing_path(chain: str, script: str, account: int, index: int, *, change: b
 MAX_SIGNATURE_TEXT = 4096
 
 
+# How far `find_address` looks: the gap a wallet scans (and then some), for a few accounts.
+SEARCH_ACCOUNTS = 5
+SEARCH_INDEXES = 200
+
+
+@dataclass(frozen=True)
+class AddressSpot:
+    script: str  # eth | p2wpkh | p2tr
+    account: int
+    index: int
+    change: bool
+
+
+def find_address(book: object, chain: str, address: str) -> AddressSpot:
+    """Where `address` is in this wallet's accounts (wallet/accounts.AccountBook `book`):
+    Ethereum accounts 0..19, Bitcoin-like accounts 0..4 with the first 200 receiving and
+    change addresses each, derived from the stored keys. MessageError when it is not there."""
+    from wallet.accounts import AccountError
+
+    wanted = address.strip()
+    if is_evm(chain):
+        for account in range(20):
+            try:
+                mine = book.address(chain, ScriptKind.ETH, account)  # type: ignore[attr-defined]
+            except AccountError:
+                break
+            if mine.lower() == wanted.lower():
+                return AddressSpot("eth", account, 0, False)
+    else:
+        chain_spec(chain)
+        # Addresses a sync has seen are in the store: no derivation needed.
+        row = book._db.execute(  # type: ignore[attr-defined]
+            "SELECT a.script, a.account_index, u.change, u.idx FROM utxo_addresses u "
+            "JOIN accounts a ON a.id = u.account_id WHERE u.network = ? AND u.address = ? "
+            "AND a.watch_only = 0 AND (? IS NULL OR a.wallet_id = ?) LIMIT 1",
+            (chain, wanted, book.wallet_id, book.wallet_id),  # type: ignore[attr-defined]
+        ).fetchone()
+        if row is not None and row[0] in ("p2wpkh", "p2tr") and row[1] is not None:
+            return AddressSpot(str(row[0]), int(row[1]), int(row[3]), bool(row[2]))
+        for kind in (ScriptKind.P2WPKH, ScriptKind.P2TR):
+            for account in range(SEARCH_ACCOUNTS):
+                if book.find(chain, kind, account) is None:  # type: ignore[attr-defined]
+                    continue
+                for change in (False, True):
+                    for index in range(SEARCH_INDEXES):
+                        mine = book.address(chain, kind, account, index, change=change)  # type: ignore[attr-defined]
+                        if mine == wanted or mine == wanted.lower():
+                            return AddressSpot(kind.value, account, index, change)
+    raise MessageError(
+        f"{address} is not one of this wallet's {chain} addresses (accounts 0-"
+        f"{SEARCH_ACCOUNTS - 1}, first {SEARCH_INDEXES} of each): pick it with --account, "
+        "--index and --type instead"
+    )
+
+
 def _check_size(message: bytes, signature: str = "") -> None:
     if len(message) > MAX_MESSAGE:
         raise MessageError(f"the message is longer than {MAX_MESSAGE} bytes")

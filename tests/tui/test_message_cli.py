@@ -81,6 +81,45 @@ def test_sign_and_verify_every_format(capsys, tmp_path):
     )
     assert rc == 0
 
+    # By address: found among the wallet's accounts (here the second receiving address).
+    second = "bc1qnjg0jd8228aq7egyzacy8cys3knf9xvrerkf9g"
+    rc, out, err = run(
+        ["message", "sign", "btc", "--address", second, "--message", "m", *base], capsys
+    )
+    assert rc == 0, err
+    found = json.loads(out)
+    assert found["address"] == second and found["path"] == "m/84'/0'/0'/0/1"
+    rc, out, err = run(
+        ["message", "sign", "eth", "--address", ETH_FIRST.lower(), "--message", "m", *base],
+        capsys,
+    )
+    assert rc == 0 and json.loads(out)["path"] == "m/44'/60'/0'/0/0", err
+    rc, _, err = run(["message", "sign", "btc", "--address", ADDR, "--message", "m", *base], capsys)
+    assert rc == 2 and "not one of this wallet's" in err
+    # An address a sync recorded is found in the store, beyond the derivation search.
+    rc, out, _ = run(["address", "btc", "--index", "500"], capsys)
+    far = out.strip()
+    from wallet.paths import Paths
+    from wallet.store import Store
+
+    store = Store(Paths.default().database)
+    try:
+        (acct,) = store.db.execute(
+            "SELECT id FROM accounts WHERE network = 'btc' AND script = 'p2wpkh'"
+        ).fetchone()
+        store.db.execute(
+            "INSERT INTO utxo_addresses(account_id, network, change, idx, address, used) "
+            "VALUES(?, 'btc', 0, 500, ?, 1)",
+            (acct, far),
+        )
+        store.db.commit()
+    finally:
+        store.close()
+    rc, out, err = run(
+        ["message", "sign", "btc", "--address", far, "--message", "m", *base], capsys
+    )
+    assert rc == 0 and json.loads(out)["path"] == "m/84'/0'/0'/0/500", err
+
     # Taproot has no legacy form: refused with what to do instead.
     rc, _, err = run(
         ["message", "sign", "btc", "--type", "p2tr", "--format", "legacy", "--message", "x",

@@ -49,6 +49,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="Bitcoin/Litecoin address type: native segwit (default) or taproot",
     )
     sign.add_argument(
+        "--address",
+        metavar="ADDRESS",
+        help="sign for this address of the wallet (found among its accounts) instead of "
+        "--account/--index/--type",
+    )
+    sign.add_argument(
         "--format",
         choices=("bip322", "legacy"),
         default=None,
@@ -125,22 +131,30 @@ def run_sign(args: argparse.Namespace) -> int:
     message = _message(args)
     if is_evm(args.chain) and args.format is not None:
         raise CliError("EVM messages are signed with EIP-191: leave --format out")
-    try:
-        path = signing_path(args.chain, args.script, args.account, args.index, change=args.change)
-    except ValueError as exc:
-        raise CliError(str(exc)) from None
-    kind = ScriptKind.ETH if is_evm(args.chain) else ScriptKind(args.script)
     from tui.commands.keys import _book
     from wallet.paths import Paths
     from wallet.user import UserWallet
 
     user = UserWallet.open(Paths.default().ensure())
     try:
+        spot = (args.script, args.account, args.index, args.change)
+        if args.address:
+            from wallet.messages import find_address
+
+            try:
+                found = find_address(_book(user.store), args.chain, args.address)
+            except MessageError as exc:
+                raise CliError(str(exc)) from None
+            spot = (found.script, found.account, found.index, found.change)
+        script, account, index, change = spot
+        try:
+            path = signing_path(args.chain, script, account, index, change=change)
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
+        kind = ScriptKind.ETH if is_evm(args.chain) else ScriptKind(script)
         try:
             address = str(
-                _book(user.store).address(
-                    args.chain, kind, args.account, args.index, change=args.change
-                )
+                _book(user.store).address(args.chain, kind, account, index, change=change)
             )
         except AccountError as exc:
             raise CliError(str(exc)) from None

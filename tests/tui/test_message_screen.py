@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from eth_account import Account
 from eth_account.messages import encode_defunct
-from textual.widgets import Static, TextArea
+from textual.widgets import Input, Static, TextArea
 
 from tests.fixtures.devnet import Devnet
 from tui.app import make_app
@@ -69,6 +69,15 @@ async def test_sign_then_verify_on_the_screen(
         await pilot.press("ctrl+r")
         await settle(pilot)
         assert "error" in screen.query_one("#message-status").classes
+
+        # An address typed in the field that is not this wallet's is refused, nothing signed.
+        screen.query_one("#message-signature", TextArea).text = ""
+        screen.query_one("#message-address", Input).value = "0x" + "11" * 20
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "error" in screen.query_one("#message-status").classes
+        assert screen.query_one("#message-signature", TextArea).text == ""
+        assert "0x" + "11" * 20 in _status(screen)
 
         screen.query_one("#message-text", TextArea).text = ""
         await pilot.press("ctrl+s")

@@ -145,17 +145,34 @@ class MessageScreen(Screen[None]):
             self._status(t("message.no_signer"), "error")
             return
         fmt = str(self.query_one("#message-format", Select).value)
-        self.query_one("#message-address", Input).value = own.address
+        typed = self.query_one("#message-address", Input).value.strip()
         self._status(t("message.signing"))
-        self._sign(signer, own, message, fmt)
+        self._sign(signer, own, typed or own.address, message, fmt)
+
+    def _resolve(self, own: OwnAddress, typed: str) -> OwnAddress:
+        """The address typed in the field, when it is another of this wallet's (looked up
+        among its accounts: wallet/messages.find_address), else the one selected."""
+        same = typed.lower() == own.address.lower()
+        if same:
+            return own
+        from wallet.accounts import AccountBook
+        from wallet.messages import find_address, signing_path
+
+        session = self.app.session  # type: ignore[attr-defined]
+        wallet = getattr(session, "wallet", None)
+        book = AccountBook(session.store, None if wallet is None else wallet.id)
+        spot = find_address(book, own.chain, typed)
+        path = signing_path(own.chain, spot.script, spot.account, spot.index, change=spot.change)
+        return OwnAddress(own.chain, typed, path)
 
     @work(thread=True, exclusive=True, group="message-sign", exit_on_error=False)
-    def _sign(self, signer: object, own: OwnAddress, message: bytes, fmt: str) -> None:
+    def _sign(self, signer: object, own: OwnAddress, typed: str, message: bytes, fmt: str) -> None:
         from devices.errors import DeviceError
         from tui.device_interaction import device_error_text
         from wallet.messages import MessageError, is_evm, sign
 
         try:
+            own = self._resolve(own, typed)
             signed = sign(
                 signer, own.chain, own.address, own.path or "", message,
                 None if is_evm(own.chain) else fmt,
@@ -165,7 +182,7 @@ class MessageScreen(Screen[None]):
             text = t("message.failed", reason=device_error_text(exc, model))
             self.app.call_from_thread(self._status, text, "error")
             return
-        except MessageError as exc:
+        except (MessageError, ValueError) as exc:  # ValueError: AccountError, a bad path
             self.app.call_from_thread(self._status, t("message.failed", reason=str(exc)), "error")
             return
         self.app.call_from_thread(self._signed, signed.signature, own.address, signed.format)

@@ -21,15 +21,6 @@ from wallet.settings import Settings
 pytestmark = pytest.mark.devnet
 
 
-@pytest.fixture(autouse=True)
-def english_after() -> object:
-    """The app sets the process's language; the tests after these expect English."""
-    from tui.i18n import set_language
-
-    yield
-    set_language("en")
-
-
 def _status(screen: MessageScreen) -> str:
     return str(screen.query_one("#message-status", Static).render())
 

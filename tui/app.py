@@ -483,6 +483,11 @@ class TermwalletApp(App[int]):
 
         self.push_screen(TotpSetupScreen())
 
+    def action_messages(self) -> None:
+        from tui.screens.message import MessageScreen
+
+        self.push_screen(MessageScreen())
+
     # -- Textual's own texts, in the user's language (tui/widgets/keys_panel.py) -------------
 
     def action_command_palette(self) -> None:
@@ -535,6 +540,7 @@ class TermwalletApp(App[int]):
         yield SystemCommand(
             t("security.palette.title"), t("security.palette.help"), self.action_two_factor
         )
+        yield SystemCommand(t("message.palette"), t("message.palette_help"), self.action_messages)
         yield SystemCommand(
             t("palette.language"), t("palette.language_help"), self.action_toggle_language
         )

@@ -40,6 +40,11 @@ BROKEN = [
     ["history", "--network", "nope", "--sync"],
     ["init", "--restore", "--mnemonic-file", MISSING, "--password-file", MISSING],
     ["init", "--words", "13"],
+    ["message", "sign", "btc", "--message-file", MISSING],
+    ["message", "sign", "btc", "--type", "p2tr", "--format", "legacy", "--message", "x"],
+    ["message", "sign", "eth", "--format", "legacy", "--message", "x"],
+    ["message", "verify", "btc", "bc1qnotanaddress", "AAAA", "--message", "x"],
+    ["message", "verify", "eth", TO, "0x1234", "--message", "x"],
     ["screenshots", "--lang", "fr"],
     ["send", "devnet", TO, "1e5", "--dry-run"],
     ["send", "devnet", TO, "-1", "--dry-run"],
@@ -125,6 +130,7 @@ def test_a_corrupt_database_is_named_by_class_and_log_never_a_traceback(
         "totp": ["status"],
         "watch": ["add", "eth", TO],
         "init": ["--restore", "--mnemonic-file", MISSING],
+        "message": ["sign", "btc", "--message", "x"],
     }.get(command, [])
     done = subprocess.run(
         [sys.executable, "-m", "tui", command, *args],

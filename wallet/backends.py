@@ -10,6 +10,7 @@ from chains.base import ChainBackend
 from chains.models import ChainKind, Network
 
 if TYPE_CHECKING:
+    from chains.cert_pins import CertPins
     from chains.utxo import UtxoBackend
     from chains.utxo_networks import UtxoNetwork
 
@@ -26,6 +27,15 @@ def backend_for(network: Network) -> ChainBackend:
     raise NotImplementedError(
         f"{network.name}: Bitcoin-like networks use utxo_backend_for (their own protocol)"
     )
+
+
+def load_client_library(kind: str) -> None:
+    """Import the client library of a network kind ("evm": web3, about 0.6 s) on the calling
+    thread. The app calls this from its session worker: chains/evm.py imports web3 on first
+    use, inside the first balance read on the app's event loop, where the import froze the
+    screen (and the typing of a password) for as long."""
+    if kind == ChainKind.EVM.value:
+        import web3  # noqa: F401
 
 
 def utxo_network_for(
@@ -50,8 +60,17 @@ def utxo_network_for(
     return net
 
 
-def utxo_backend_for(net: UtxoNetwork, prefer: str = "electrum") -> UtxoBackend:
-    """The Electrum protocol unless Esplora is preferred (and known) or the only one known."""
+def utxo_backend_for(
+    net: UtxoNetwork,
+    prefer: str = "electrum",
+    *,
+    pins: CertPins | None = None,
+    one_server: bool = False,
+    proxy: str | None = None,
+) -> UtxoBackend:
+    """The Electrum protocol unless Esplora is preferred (and known) or the only one known.
+    `pins`: where TLS certificates are pinned on first use (without, only authorities'
+    certificates pass); `one_server`: never another server than the first."""
     if (prefer == "esplora" and net.esplora_urls) or not net.electrum_servers:
         if not net.esplora_urls:
             raise NoUtxoServer(
@@ -60,7 +79,7 @@ def utxo_backend_for(net: UtxoNetwork, prefer: str = "electrum") -> UtxoBackend:
             )
         from chains.esplora import EsploraBackend
 
-        return EsploraBackend(net)
+        return EsploraBackend(net, proxy=proxy)
     from chains.electrum import ElectrumBackend
 
-    return ElectrumBackend(net)
+    return ElectrumBackend(net, pins=pins, one_server=one_server, proxy=proxy)

@@ -18,7 +18,8 @@ from tui.bindings import translate_bindings
 from tui.i18n import t
 
 FRAME_SECONDS = 0.25
-FRAGMENT = 120  # bytes a frame: a code small enough for a terminal of 80 columns
+# Bytes a frame: 25 text rows (QR version 7, level M). Larger frames need taller terminals.
+FRAGMENT = 60
 
 
 class PsbtQrScreen(Screen[None]):

@@ -49,10 +49,8 @@ def _electrum_missing() -> str | None:
     return None
 
 
-pytestmark = [
-    pytest.mark.regtest,
-    pytest.mark.skipif(_electrum_missing() is not None, reason=str(_electrum_missing())),
-]
+_MISSING = _electrum_missing()  # once: it starts Debian's python to import Electrum
+pytestmark = [pytest.mark.regtest, pytest.mark.skipif(_MISSING is not None, reason=str(_MISSING))]
 
 
 def electrum(request: dict[str, object]) -> dict[str, object]:

@@ -123,8 +123,9 @@ class AssetsScreen(MainScreen):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "receive":  # only wallets with Bitcoin/Litecoin accounts see the key
-            return bool(getattr(getattr(self.app, "session", None), "utxo", None))
+        if action == "receive":  # any wallet with an account to receive on
+            session = getattr(self.app, "session", None)
+            return bool(getattr(session, "utxo", None) or getattr(session, "addresses", None))
         return True
 
     def _highlighted(self) -> str | None:
@@ -141,10 +142,16 @@ class AssetsScreen(MainScreen):
         return key if utxo and key in utxo.keys() else None
 
     def action_receive(self) -> None:
-        """Receive on the highlighted Bitcoin/Litecoin account (tui/screens/receive.py)."""
+        """Receive on the highlighted Bitcoin/Litecoin account, or the Ethereum account of the
+        highlighted coin or token (tui/screens/receive.py)."""
         key = self._utxo_key()
+        session = getattr(self.app, "session", None)
+        if key is None and session is not None and session.addresses:
+            key = self._highlighted()
+            if key not in {a.key for a in session.assets}:
+                key = None
         if key is None:
-            self.notify(t("utxo.receive_pick"), timeout=5)
+            self.notify(t("receive.pick"), timeout=5)
             return
         from tui.screens.receive import ReceiveScreen
 

@@ -29,6 +29,7 @@ from tui.services import Services
 from tui.widgets.nav import SCREENS
 
 if TYPE_CHECKING:  # kept off the start-up path: these pull in pydantic models and the store
+    from tui.messages import BalancesChanged
     from wallet.keystore import UnlockedWallet
     from wallet.lockout import IdleTimer
     from wallet.session import SessionStatus, WalletSession
@@ -74,6 +75,7 @@ class TermwalletApp(App[int]):
     ]
 
     status: reactive[SessionStatus | None] = reactive(None)
+    balances_version: reactive[int] = reactive(0)  # bumped by BalancesChanged (tui/messages.py)
     language: reactive[str] = reactive("en")
 
     def __init__(self, services: Services, language: str = "en") -> None:
@@ -361,6 +363,9 @@ class TermwalletApp(App[int]):
 
     def action_toggle_language(self) -> None:
         self.language = "zh-CN" if self.language == "en" else "en"
+
+    def on_balances_changed(self, _: BalancesChanged) -> None:
+        self.balances_version += 1
 
     def action_refresh(self) -> None:
         if isinstance(self.screen, AssetsScreen):

@@ -153,3 +153,71 @@ async def test_enter_quotes_once_and_the_quote_stays(
         await pilot.pause(QUOTE_DELAY + 0.5)
         await settle(pilot)
         assert app.screen.review is review and len(quotes) == 1  # type: ignore[attr-defined]
+
+
+def _dusd(app: object) -> int:
+    view = app.screen.view  # type: ignore[attr-defined]
+    assert view is not None
+    return next(h.amount for h in view.holdings if h.asset.symbol == "DUSD")
+
+
+async def _until(pilot: object, check: object, what: str, seconds: float = 10) -> None:
+    for _ in range(int(seconds / 0.05)):
+        try:
+            if check():  # type: ignore[operator]
+                return
+        except (AssertionError, StopIteration):
+            pass
+        await pilot.pause(0.05)  # type: ignore[attr-defined]
+    raise AssertionError(f"never: {what}")
+
+
+async def test_a_done_swap_clears_its_quote_and_assets_read_again(
+    devnet_snapshot: Devnet, tmp_path: Path
+) -> None:
+    """Issue 17: the old quote stayed on screen after the swap (and after the amount was
+    cleared, with "No quote yet" under it); Assets kept the balances from before the swap."""
+    services = AttachedDemoServices(devnet_snapshot.deployment, devnet_snapshot.demo_address,
+                                    tmp_path)  # fmt: skip
+    app = make_app(Settings(language="en"), services)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await _until(pilot, lambda: app.screen.view is not None, "the balances")  # type: ignore[attr-defined]
+        before = _dusd(app)
+        await pilot.press("3")
+        await settle(pilot)
+        for key in ("tab", "tab", "1", "enter"):
+            await pilot.press(key)
+        await settle(pilot)
+        assert "Rate" in _text(app, "#swap-quote")
+        # The amount cleared: the quote goes with it.
+        await pilot.press("backspace")
+        await pilot.pause(0.8)  # past QUOTE_DELAY
+        await settle(pilot)
+        panel = _text(app, "#swap-quote")
+        assert "Rate" not in panel and "Enter an amount" in panel, panel
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "No quote yet" in _text(app, "#swap-note")
+        # A quote again, then the swap.
+        await pilot.press("1", "enter")
+        await settle(pilot)
+        assert "Rate" in _text(app, "#swap-quote")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        record = app.screen.result  # type: ignore[attr-defined]
+        assert record.state == "done"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen.query_one("#swap-amount").value == ""  # type: ignore[attr-defined]
+        panel = _text(app, "#swap-quote")
+        assert "Rate" not in panel and "Minimum received" not in panel, panel
+        assert "Enter an amount" in panel
+        assert _text(app, "#swap-note") == ""
+        await pilot.press("escape", "1")  # leave the amount field, then to Assets
+        await settle(pilot)
+        await _until(
+            pilot, lambda: _dusd(app) == before + record.received, "DUSD read again after the swap"
+        )

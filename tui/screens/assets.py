@@ -62,6 +62,8 @@ class AssetsScreen(MainScreen):
     def on_mount(self) -> None:
         super().on_mount()
         self.watch(self.app, "status", self._status_changed, init=True)
+        # A send or swap of this app settled: read the balances again (tui/messages.py).
+        self.watch(self.app, "balances_version", self._balances_changed, init=False)
         settings = getattr(getattr(self.app, "services", None), "settings", None)
         seconds = getattr(settings, "refresh_seconds", DEFAULT_REFRESH_SECONDS)
         self.set_interval(seconds, self._periodic_refresh)
@@ -92,6 +94,11 @@ class AssetsScreen(MainScreen):
             error = event.worker.error
             reason = user_message(error) if error is not None else ""
             self.query_one("#assets-note", Static).update(t("assets.failed", reason=reason))
+
+    def _balances_changed(self, _: int) -> None:
+        # The read workers are exclusive: one that started before the transaction settled
+        # (and may miss it) is cancelled for this one.
+        self.action_refresh()
 
     def _status_changed(self, status: SessionStatus | None) -> None:
         if status is not None and self.view is None:

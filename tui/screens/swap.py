@@ -279,6 +279,7 @@ class SwapScreen(MainScreen):
             fields = self._fields()
             draft = self._draft()
             if draft is None:
+                self.query_one("#swap-quote", Static).update(self._waiting_text(s))
                 return
             self.query_one("#swap-quote", Static).update(t("swap.quoting"))
             sender = s.addresses[0]
@@ -303,6 +304,14 @@ class SwapScreen(MainScreen):
             self._expiry = None
         panel = self.query_one("#swap-quote", Static)
         if review is None:
+            # The quote on screen was for other fields, or was used by the swap just made:
+            # it goes, so a figure on screen is never one that no longer applies.
+            if not self.query_one("#swap-amount", Input).value.strip():
+                panel.update(self._waiting_text(self.session))
+            else:
+                panel.update("")  # the new quote is asked for as soon as the typing stops
+            if str(self.query_one("#swap-note", Static).render()) == t("swap.expired"):
+                self._note("")
             return
         text = lines_text(quote_lines(review, self.session.assets if self.session else ()))
         text.append(t("swap.valid_for", seconds=int(_ttl().total_seconds())), style="italic")
@@ -334,9 +343,15 @@ class SwapScreen(MainScreen):
         self.app.push_screen(SwapReviewScreen(self.review, self.swapper()), self._reviewed)
 
     def _reviewed(self, done: bool | None) -> None:
-        self.review = None
         if done:
-            self.query_one("#swap-amount", Input).value = ""
+            from tui.messages import BalancesChanged
+
+            # The swap is mined (SwapReviewScreen is done only then): Assets reads again.
+            self.post_message(BalancesChanged())
+            self._note("")
+            with self.prevent(Input.Changed):  # no quote for an empty amount
+                self.query_one("#swap-amount", Input).value = ""
+        self.review = None
 
     def action_approvals(self) -> None:
         s = self.session

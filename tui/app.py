@@ -364,6 +364,13 @@ class TermwalletApp(App[int]):
     def action_toggle_language(self) -> None:
         self.language = "zh-CN" if self.language == "en" else "en"
 
+    def action_show_help_panel(self) -> None:
+        """Textual's keys panel, with Textual's own key texts translated (keys_panel.py)."""
+        from tui.widgets.keys_panel import KeysPanel
+
+        if not self.screen.query("HelpPanel"):
+            self.screen.mount(KeysPanel())
+
     def on_balances_changed(self, _: BalancesChanged) -> None:
         self.balances_version += 1
 

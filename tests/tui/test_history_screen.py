@@ -369,3 +369,35 @@ async def test_a_failure_in_a_dialogs_worker_is_reported(
         messages = [n.message for n in app._notifications]
         assert any("RuntimeError" in m for m in messages), messages
         assert not any("user's eyes" in m for m in messages)
+
+
+@pytest.mark.parametrize("language", ["en", "zh-CN"])
+def test_details_values_line_up_in_terminal_cells(language: str) -> None:
+    """Issue 17: in zh-CN the labels are CJK (two cells a character) and padding them by
+    characters left every value at another column."""
+    from rich.cells import cell_len
+
+    from tui.i18n import set_language
+    from tui.screens.history_details import details_text
+    from wallet.activity import Flag
+    from wallet.history.model import HistoryRow
+
+    row = HistoryRow(
+        id=1, network="devnet", account="0x" + "a" * 40, tx_hash="0x" + "1" * 64, log_index=-1,
+        kind="transfer", direction="out", asset="devnet:native", symbol="ETH", decimals=18,
+        amount=10**18, counterparty="0x" + "b" * 40, status="confirmed", block=5, ts=1_700_000_000,
+        fee=21_000 * 10**9, nonce=3, method="transfer", made_here=True, flags=Flag(0),
+        dismissed=False, label="", note="",
+    )  # fmt: skip
+    set_language(language)
+    try:
+        text = details_text([row], row, 9, None).plain
+    finally:
+        set_language("en")
+    values = ["0x" + "1" * 64, "0x" + "a" * 40, "5", "3"]  # hash, account, block, nonce
+    columns = set()
+    for line in text.splitlines():
+        for v in values:
+            if line.endswith(" " + v):
+                columns.add(cell_len(line[: -len(v)]))
+    assert len(columns) == 1, (columns, text)

@@ -16,10 +16,9 @@ from collections.abc import Iterator, Sequence
 from typing import NoReturn
 
 from tui import commands
+from tui.cli_errors import CliError
 
-
-class CliError(Exception):
-    """A message for the user, printed without a traceback; exit status 2."""
+__all__ = ["CliError", "build_parser", "main"]
 
 
 # Each subcommand and the module of tui/commands that registers it. Only the module of the

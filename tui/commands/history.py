@@ -78,7 +78,7 @@ async def _sync(network_id: str | None) -> str | None:
 
 
 def run_history(args: argparse.Namespace) -> int:
-    from tui.cli import CliError
+    from tui.cli_errors import CliError
     from tui.i18n import set_language, t
     from wallet.history.model import BadFilter
     from wallet.history.store import HistoryStore

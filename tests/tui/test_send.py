@@ -131,3 +131,44 @@ async def test_the_send_screen_speaks_chinese(devnet: Devnet, tmp_path: Path) ->
         await settle(pilot)
         text = _text(app)
         assert "在 Devnet 上转账" in text and "收款地址" in text and "网络费" in text
+
+
+async def test_assets_read_again_once_a_send_is_mined(
+    devnet_snapshot: Devnet, tmp_path: Path
+) -> None:
+    """Issue 17: Assets kept the balance from before a confirmed send until ctrl+r or its
+    periodic read (30 s)."""
+    d = devnet_snapshot
+    app = make_app(Settings(), AttachedDemoServices(d.deployment, d.demo_address, tmp_path))
+
+    def eth_shown() -> int | None:
+        view = getattr(app.screen, "view", None)
+        return None if view is None else view.holdings[0].amount
+
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        for _ in range(100):
+            if eth_shown() is not None:
+                break
+            await pilot.pause(0.05)
+        before = eth_shown()
+        assert before == int(d.rpc("eth_getBalance", [d.demo_address, "latest"]), 16)
+        await pilot.press("s")
+        await settle(pilot)
+        await _fill(pilot, TO.lower(), "1.5")
+        await pilot.press("ctrl+s")
+        for _ in range(20):
+            await settle(pilot)
+            if "Confirmed in block" in _note(app, "#review-status"):
+                break
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        after = int(d.rpc("eth_getBalance", [d.demo_address, "latest"]), 16)
+        assert after < before - 15 * 10**17
+        for _ in range(200):
+            if eth_shown() == after:
+                break
+            await pilot.pause(0.05)
+        assert eth_shown() == after

@@ -145,6 +145,11 @@ class SendReviewScreen(ReviewScreen[None]):
         }[entry.state.value]
         status.update(Text(head + "\n" + final))
         status.set_class(entry.state.value in ("failed", "dropped", "unknown"), "warning")
+        if entry.state.value in ("mined", "failed", "replaced"):
+            from tui.messages import BalancesChanged
+
+            # On chain (a failed one paid its fee too): Assets reads its balances again.
+            self.post_message(BalancesChanged())
 
     # -- speed up / cancel -------------------------------------------------------------------
 

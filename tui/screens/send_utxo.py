@@ -236,3 +236,6 @@ class SendUtxoReviewScreen(_UtxoAccount, ReviewScreen[None]):
             await asyncio.sleep(TRACK_POLL)
         self.phase = "settled"
         status.update(Text(head + "\n" + t("send.review.mined", block=st.height)))
+        from tui.messages import BalancesChanged
+
+        self.post_message(BalancesChanged())  # confirmed: Assets reads its balances again

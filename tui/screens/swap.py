@@ -278,11 +278,7 @@ class SwapScreen(MainScreen):
         self.app.push_screen(SwapReviewScreen(self.review, self.swapper()), self._reviewed)
 
     def _reviewed(self, done: bool | None) -> None:
-        if done:
-            from tui.messages import BalancesChanged
-
-            # The swap is mined (SwapReviewScreen is done only then): Assets reads again.
-            self.post_message(BalancesChanged())
+        if done:  # the review told Assets (BalancesChanged); the quote was used
             self._note("")
             with self.prevent(Input.Changed):  # no quote for an empty amount
                 self.query_one("#swap-amount", Input).value = ""

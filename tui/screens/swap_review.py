@@ -90,8 +90,11 @@ class SwapReviewScreen(ReviewScreen[bool]):
         return signing_error_text(error, self.session, swap_error_text)
 
     def after_sent(self, result: Any) -> None:
+        from tui.messages import BalancesChanged
+
         self.result = result
         self.phase = "settled"
+        self.post_message(BalancesChanged())  # mined: Assets reads its balances again
         r = self.review
         self.status(t(
             "swap.review.done",

@@ -24,6 +24,7 @@ from tui.i18n import t
 from tui.screens.review_base import ReviewScreen, Row
 from tui.screens.send_form import SendForm
 from tui.send_errors import utxo_error_text
+from tui.widgets.field_error import FieldError
 from wallet.view import amount_text
 
 if TYPE_CHECKING:
@@ -72,6 +73,7 @@ class SendUtxoScreen(_UtxoAccount, SendForm):
             with Horizontal(classes="send-row"):
                 yield Label(t("send.to"), classes="send-label")
                 yield Input(placeholder=t("utxo.send.to_placeholder", hrp=net.hrp), id="send-to")
+            yield FieldError(id="send-to-error")
             with Horizontal(classes="send-row"):
                 yield Label(t("send.amount"), classes="send-label")
                 yield Input(
@@ -79,6 +81,7 @@ class SendUtxoScreen(_UtxoAccount, SendForm):
                     id="send-amount",
                 )
                 yield Button(t("bind.send_max"), id="send-max", compact=True)
+            yield FieldError(id="send-amount-error")
             yield Static(self._balance_text(), id="send-balance", classes="muted")
             yield from self.compose_fee_picker(TIERS, "utxo.send.fee_loading")
             yield Static("", id="send-note", classes="note")
@@ -125,18 +128,26 @@ class SendUtxoScreen(_UtxoAccount, SendForm):
             note.add_class("warning")
             return
         note.remove_class("warning")
+        for line in self.query(FieldError):
+            line.clear()
         note.update(t("utxo.send.preparing"))
         self._prepare()
 
     @work(exclusive=True, group="send-utxo-prepare", exit_on_error=False)
     async def _prepare(self) -> None:
-        from chains.units import parse_amount
+        from tui.form_check import FieldProblem, amount_or_problem
 
         net = self.utxo.network(self.key)
         note = self.query_one("#send-note", Static)
         text = self.query_one("#send-amount", Input).value.strip()
+        amount = (
+            None if text.lower() == "max" else amount_or_problem(text, net.decimals, net.symbol)
+        )
+        if isinstance(amount, FieldProblem):  # the reason (decimals, exponent, sign, zero)
+            note.update("")
+            self._field_error("send-amount-error", amount.text)
+            return
         try:
-            amount = None if text.lower() == "max" else parse_amount(text, net.decimals)
             review = await self.utxo.prepare_send(
                 self.key,
                 self.query_one("#send-to", Input).value,
@@ -149,11 +160,30 @@ class SendUtxoScreen(_UtxoAccount, SendForm):
             if code is None:
                 raise  # not ours: the app's one handler reports it
             self.app.recent_errors.append(code)  # type: ignore[attr-defined]
-            note.update(Text(utxo_error_text(exc, net.symbol, net.decimals)))
-            note.add_class("warning")
+            field = _FIELD_OF.get(code)
+            if field is not None:
+                note.update("")
+                self._field_error(field, utxo_error_text(exc, net.symbol, net.decimals))
+            else:
+                note.update(Text(utxo_error_text(exc, net.symbol, net.decimals)))
+                note.add_class("warning")
+                note.scroll_visible(animate=False)
             return
         note.update("")
         self.app.push_screen(SendUtxoReviewScreen(self.key, review))
+
+    def _field_error(self, field: str, text: str) -> None:
+        """`text` under the field it concerns, scrolled into view, the field focused."""
+        self.query_one(f"#{field}", FieldError).show(text)
+        self.query_one(f"#{field.removesuffix('-error')}", Input).focus(scroll_visible=False)
+
+
+# Which field a wallet error is about: its reason goes under that field.
+_FIELD_OF = {
+    "BAD_AMOUNT": "send-amount-error",
+    "INSUFFICIENT_FUNDS": "send-amount-error",
+    "BAD_ADDRESS": "send-to-error",
+}
 
 
 class SendUtxoReviewScreen(_UtxoAccount, ReviewScreen[None]):

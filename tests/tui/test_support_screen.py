@@ -265,9 +265,13 @@ async def test_a_recovery_phrase_is_refused_kept_in_the_form_and_never_leaves(
         await settle(pilot)
 
         assert app.screen is form  # not on to the review
-        status = str(form.query_one("#ticket-status", Static).render())
+        # Under the field it was found in, on screen (issue 17: next to the field).
+        line = form.query_one("#ticket-description-error", Static)
+        status = str(line.render())
         assert "Not sent" in status and "recovery phrase" in status
         assert "Description, characters 14-" in status
+        box = form.query_one("#ticket-form")
+        assert line.region.height > 0 and box.region.contains_region(line.region)
         # The form keeps what was typed.
         assert form.query_one("#ticket-description", TextArea).text == typed
         assert form.query_one("#ticket-subject", Input).value == "Please restore"
@@ -289,7 +293,7 @@ async def test_a_recovery_phrase_is_refused_kept_in_the_form_and_never_leaves(
         # Even a second try goes nowhere.
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert "Not sent" in str(form.query_one("#ticket-status", Static).render())
+        assert "Not sent" in str(form.query_one("#ticket-description-error", Static).render())
         await pilot.press("escape")
         await settle(pilot)
 
@@ -443,3 +447,34 @@ async def test_the_ticket_form_offers_the_users_own_transactions_from_history(
         assert {f"0x{7:064x}", f"0x{8:064x}"} <= values
         # Only the wallet's own transactions are offered: all of them come from its history.
         assert values == set(HistoryStore(app.session.store).tx_hashes("devnet"))
+
+
+async def test_a_missing_field_is_said_under_that_field_at_80x24(
+    devnet: Devnet,
+    tmp_path: Path,
+    helpdesk: Helpdesk,  # noqa: F811
+) -> None:
+    """Issue 17: every form keeps its error next to the field (the ticket form's status line
+    sits above the form, away from the description further down)."""
+    app = _app(devnet, tmp_path, _support(helpdesk.url))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("4", "n")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, NewTicketScreen)
+        box = form.query_one("#ticket-form")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        line = form.query_one("#ticket-subject-error", Static)
+        assert "subject" in str(line.render()).lower()
+        assert box.region.contains_region(line.region) and line.region.height > 0
+        assert form.focused is form.query_one("#ticket-subject", Input)
+        await _type(pilot, "Fee question")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert str(form.query_one("#ticket-subject-error", Static).render()) == ""
+        line = form.query_one("#ticket-description-error", Static)
+        assert str(line.render()) and box.region.contains_region(line.region)
+        assert line.region.height > 0
+        assert form.focused is form.query_one("#ticket-description", TextArea)

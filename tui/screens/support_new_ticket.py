@@ -25,6 +25,7 @@ from tui.bindings import translate_bindings
 from tui.errors import ReportsFailures
 from tui.i18n import t
 from tui.support_text import refusal_text
+from tui.widgets.field_error import FieldError
 from tui.widgets.support_channels import CHANNELS, channel_ready, promise_text
 
 if TYPE_CHECKING:
@@ -92,6 +93,7 @@ class NewTicketScreen(ReportsFailures, Screen[Any]):
                             compact=True,
                             id="ticket-channel",
                         )
+                yield FieldError(id="ticket-channel-error")
                 yield Static("", id="ticket-promise", classes="muted")
                 yield Static(t("support.form.subject"), classes="support-label")
                 yield Input(
@@ -100,8 +102,10 @@ class NewTicketScreen(ReportsFailures, Screen[Any]):
                     compact=True,
                     id="ticket-subject",
                 )
+                yield FieldError(id="ticket-subject-error")
                 yield Static(t("support.form.description"), classes="support-label")
                 yield TextArea(compact=True, id="ticket-description")
+                yield FieldError(id="ticket-description-error")
                 yield Static(t("support.form.transactions"), classes="support-label")
                 if self._known:
                     yield SelectionList[str](
@@ -173,6 +177,13 @@ class NewTicketScreen(ReportsFailures, Screen[Any]):
             Text(t("support.short.reply_times") + " " + promise_text(channel, self.desk.settings))
         )
 
+    def _field_error(self, field: str, text: str) -> None:
+        """`text` under the field it concerns (the status line above the form is far from a
+        field further down), scrolled into view, the field focused."""
+        self._status("")
+        self.query_one(f"#{field}-error", FieldError).show(text)
+        self.query_one(f"#{field}").focus(scroll_visible=False)
+
     def _status(self, text: str, *, error: bool = False) -> None:
         status = self.query_one("#ticket-status", Static)
         status.update(Text(text))
@@ -190,16 +201,15 @@ class NewTicketScreen(ReportsFailures, Screen[Any]):
         description = self.query_one("#ticket-description", TextArea).text
         channel = str(self.query_one("#ticket-channel", Select).value)
         if not subject.strip():
-            self._status(t("support.form.missing_subject"), error=True)
-            self.query_one("#ticket-subject", Input).focus()
+            self._field_error("ticket-subject", t("support.form.missing_subject"))
             return None
         if not description.strip():
-            self._status(t("support.form.missing_description"), error=True)
-            self.query_one("#ticket-description", TextArea).focus()
+            self._field_error("ticket-description", t("support.form.missing_description"))
             return None
         if not channel_ready(channel, self.desk.settings):
-            self._status(
-                t("support.form.not_set_up", channel=t(f"support.channel.{channel}")), error=True
+            self._field_error(
+                "ticket-channel",
+                t("support.form.not_set_up", channel=t(f"support.channel.{channel}")),
             )
             return None
         chosen: tuple[str, ...] = ()
@@ -225,6 +235,8 @@ class NewTicketScreen(ReportsFailures, Screen[Any]):
             return None
 
     def action_review(self) -> None:
+        for line in self.query(FieldError):
+            line.clear()
         draft = self._draft()
         if draft is None:
             return
@@ -249,8 +261,11 @@ class NewTicketScreen(ReportsFailures, Screen[Any]):
                 own_addresses=self._own,
             )
         except SecretRefused as exc:
-            self._status(refusal_text(exc), error=True)
-            self.query_one("#ticket-description", TextArea).focus()
+            first = exc.findings[0].field if exc.findings else "description"
+            self._status("")
+            self._field_error(
+                "ticket-subject" if first == "subject" else "ticket-description", refusal_text(exc)
+            )
             return
         self._status("")
         self.prepared = prepared

@@ -311,7 +311,14 @@ class EvmHistoryReader:
         for method, params, parse in methods:
             if self.trace_method not in (None, method):
                 continue
-            answers = await self._batch([(method, params(h)) for h, _, _ in calls], lenient=True)
+            try:
+                answers = await self._batch(
+                    [(method, params(h)) for h, _, _ in calls], lenient=True
+                )
+            except ChainError:
+                # Some providers refuse a method with an HTTP error for the whole batch: the
+                # same as "not offered" here, and the history read so far stays good.
+                answers = [REFUSED] * len(calls)
             if all(a is REFUSED or a is None for a in answers):
                 continue  # the node does not offer this tracer
             self.trace_method = method

@@ -69,16 +69,22 @@ def signer() -> Iterator[object]:
 
 @pytest.mark.devnet
 @pytest.mark.parametrize(
-    ("refused", "method"),
+    ("refused", "method", "http"),
     [
-        ((), "debug_traceTransaction"),
-        (("debug_traceTransaction",), "trace_transaction"),
-        (("debug_traceTransaction", "trace_transaction"), ""),  # decoded from the receipt
+        ((), "debug_traceTransaction", False),
+        (("debug_traceTransaction",), "trace_transaction", False),
+        (("debug_traceTransaction", "trace_transaction"), "", False),  # decoded from the receipt
+        (("debug_traceTransaction", "trace_transaction"), "", True),  # refused by HTTP 400
     ],
-    ids=["callTracer", "trace_transaction", "no-traces"],
+    ids=["callTracer", "trace_transaction", "no-traces", "http-refusal"],
 )
 async def test_a_token_to_eth_swap_shows_the_eth_received(
-    devnet_snapshot: Devnet, tmp_path: Path, signer: object, refused: tuple[str, ...], method: str
+    devnet_snapshot: Devnet,
+    tmp_path: Path,
+    signer: object,
+    refused: tuple[str, ...],
+    method: str,
+    http: bool,
 ) -> None:
     from chains.evm import EvmBackend
     from chains.models import Asset
@@ -95,7 +101,10 @@ async def test_a_token_to_eth_swap_shows_the_eth_received(
         record = await sw.execute(review, signer)
         assert record.state == "done" and record.received and record.received < ETHER
 
-        proxy.refuse = set(refused)
+        if http:
+            proxy.refuse_http = set(refused)
+        else:
+            proxy.refuse = set(refused)
         network = devnet_network(proxy.url)
         sources = sources_for(network, _assets(d))
         try:

@@ -103,7 +103,17 @@ async def send_utxo(args: argparse.Namespace) -> int:
                 f"not enough {net.symbol}: amount + network fee is {need}, the account has "
                 f"{have}. Nothing was sent."
             ) from None
-        _print_utxo_review(review, net, utxo.account(key), args.fee, args.json)
+        from tui.fiat_text import review_fiat
+
+        fiat = review_fiat(
+            session,
+            [
+                ("amount", review.symbol, review.amount, review.decimals),
+                ("fee", review.symbol, review.fee, review.decimals),
+            ],
+            testnet=net.testnet,
+        )
+        _print_utxo_review(review, net, utxo.account(key), args.fee, args.json, fiat)
         if args.dry_run:
             print("dry run: nothing was signed or sent", file=sys.stderr)
             return 0
@@ -210,7 +220,9 @@ async def _wait_utxo(sender: Any, txid: str, *, timeout: float) -> dict[str, Any
     return {"state": state, "height": height}
 
 
-def _print_utxo_review(review: Any, net: Any, account: Any, tier: str, as_json: bool) -> None:
+def _print_utxo_review(
+    review: Any, net: Any, account: Any, tier: str, as_json: bool, fiat: str | None = None
+) -> None:
     from chains.units import format_with_symbol
 
     def c(v: int) -> str:
@@ -252,7 +264,7 @@ def _print_utxo_review(review: Any, net: Any, account: Any, tier: str, as_json: 
         ("Total", c(review.total)),
         ("Coins spent", f"{review.inputs}, change back {c(review.change)}"),
         ("Replaceable", "yes (RBF: the fee can be raised later)" if review.rbf else "no"),
-        ("Fiat value", "no price (no price feed)"),
+        ("Fiat value", fiat or "no price known"),
     ]
     for label, value in lines:
         print(f"{label + ':':13} {value}")

@@ -216,7 +216,7 @@ async def _send(args: argparse.Namespace) -> int:
             raise CliError(_insufficient(exc, session.network, asset)) from None
         except RecipientError as exc:
             raise CliError(f"recipient refused: {exc}") from None
-        _print_review(review, args.json)
+        _print_review(review, args.json, _fiat_line(session, review))
         if args.dry_run:
             print("dry run: nothing was signed or sent", file=sys.stderr)
             return 0
@@ -318,7 +318,22 @@ def _insufficient(exc: Any, network: Any, asset: Any) -> str:
     return f"not enough {exc.symbol}: {what} is {need}, the account has {have}. Nothing was sent."
 
 
-def _print_review(review: Any, as_json: bool) -> None:
+def _fiat_line(session: Any, review: Any) -> str:
+    """The review's fiat values from the last known prices (tui/fiat_text.py): shown, never
+    used to build what is signed."""
+    from tui.fiat_text import review_fiat
+
+    native = review.network.native_asset
+    return review_fiat(
+        session,
+        [
+            ("amount", session.price_symbol(review.asset), review.amount, review.asset.decimals),
+            ("fee", native.symbol, review.max_fee, native.decimals),
+        ],
+    )
+
+
+def _print_review(review: Any, as_json: bool, fiat: str | None = None) -> None:
     from chains.units import format_with_symbol
 
     native = review.native
@@ -370,7 +385,7 @@ def _print_review(review: Any, as_json: bool) -> None:
             f"{n(review.likely_fee)} likely, at most {n(review.max_fee)} ({review.fee.tier.value})",
         ),
         ("Total", total),
-        ("Fiat value", "no price (no price feed)"),
+        ("Fiat value", fiat or "no price known"),
         ("Nonce", str(review.nonce)),
     ]
     if review.asset.contract is not None:

@@ -1,75 +1,77 @@
-"""Textual's keys panel (palette: "Keys") in the user's language.
+"""Textual's keys panel and command palette in the user's language.
 
-Textual writes its widgets' key descriptions in English ("Move cursor left", "Focus Next",
-"Quit"), and its panel prints them as they are. Ours are catalog keys already translated
-(tui/bindings.py); Textual's own are looked up by their English text in the `textual.`
-section of the catalogs (tui/i18n/*/textual.toml). The table Textual builds is rebuilt with
-the translations: its rendering is Textual's, only the words change.
+Textual draws both with its own English texts: the descriptions of its widgets' keys (Input's
+"Move cursor left", ...), the group titles ("Input"), the palette's placeholder and its "No
+matches found". Our keys are translated by tui/bindings.py; Textual's are looked up by their
+English text in the catalog's [textual] table (tui/i18n/*/textual.toml) for the widgets whose
+keys the panel shows, i.e. the focused widget and its ancestors, each time the panel redraws.
 """
 
 from __future__ import annotations
 
-from functools import cache
-
-from rich.table import Table
+from rich.align import Align
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import HelpPanel, KeyPanel, Markdown
-from textual.widgets._key_panel import BindingsTable  # not exported by textual.widgets
+from textual.command import CommandList, CommandPalette
+from textual.screen import Screen
+from textual.widgets import HelpPanel, KeyPanel
+from textual.widgets.option_list import Option
 
+from tui.bindings import translate_bindings
 from tui.i18n import catalog, language, t
 
 
-@cache
-def _english() -> dict[str, str]:
-    """Textual's English text -> catalog key."""
-    return {v: k for k, v in catalog("en").items() if k.startswith("textual.")}
+def textual_text(text: str) -> str:
+    """Textual's English `text` in the current language, or as it is when not in the catalog."""
+    return catalog(language()).get(f"textual.{text}", text)
 
 
-def translated(text: str) -> str | None:
-    """Textual's English description (with its tooltip after a space, as the panel prints
-    it) in the current language; None when it is not one of Textual's texts."""
-    english = _english()
-    if text in english:
-        return t(english[text])
-    for head, key in english.items():  # "Quit" + " " + "Quit the app and return to..."
-        rest = text[len(head) + 1 :]
-        if text.startswith(head + " ") and rest in english:
-            return t(key) + " " + t(english[rest])
-    return None
+def translate_focus_chain(screen: Screen[object]) -> None:
+    """The nodes whose keys the panel lists: their descriptions and group titles translated."""
+    nodes = [screen.app, screen]
+    if screen.focused is not None:
+        nodes += list(screen.focused.ancestors_with_self)
+    for node in nodes:
+        translate_bindings(node)
+        title = type(node).BINDING_GROUP_TITLE
+        if title:
+            # An instance attribute over the class's: KeyPanel reads namespace.BINDING_GROUP_TITLE.
+            node.BINDING_GROUP_TITLE = textual_text(title)
 
 
-class _TranslatedBindingsTable(BindingsTable):
-    def render_bindings_table(self) -> Table:
-        table = super().render_bindings_table()
-        if language() == "en" or len(table.columns) != 2:
-            return table
-        out = Table(
-            padding=table.padding,
-            show_header=False,
-            box=table.box,
-            border_style=table.border_style,
-        )
-        out.add_column("", justify="right")
-        keys, descriptions = (list(c.cells) for c in table.columns)
-        for row, key, description in zip(table.rows, keys, descriptions, strict=True):
-            plain = description.plain if isinstance(description, Text) else str(description)
-            words = translated(plain)
-            if words is not None and isinstance(description, Text):
-                # fold: a CJK text has no spaces to wrap at, and would be cut with "…"
-                description = Text(words, style=description.style, end="", overflow="fold")
-            out.add_row(key, description, end_section=row.end_section)
-        return out
-
-
-class _TranslatedKeyPanel(KeyPanel):
+class WalletKeyPanel(KeyPanel):
     def compose(self) -> ComposeResult:
-        yield _TranslatedBindingsTable(shrink=True, expand=False)
+        translate_focus_chain(self.screen)
+        yield from super().compose()
 
 
-class KeysPanel(HelpPanel):
-    """Textual's HelpPanel (found and removed by that name) with translated keys."""
-
+class WalletHelpPanel(HelpPanel):
     def compose(self) -> ComposeResult:
-        yield Markdown(id="widget-help")
-        yield _TranslatedKeyPanel(id="keys-help")
+        for widget in super().compose():
+            yield WalletKeyPanel(id=widget.id) if isinstance(widget, KeyPanel) else widget
+
+
+class WalletCommandPalette(CommandPalette):
+    def __init__(self) -> None:
+        super().__init__(id="--command-palette", placeholder=t("palette.placeholder"))
+        translate_bindings(self)
+
+    def _start_no_matches_countdown(self, search_value: str) -> None:
+        """Textual's own (textual/command.py), with its "No matches found" translated: it is
+        written inline there. Checked by tests/tui/test_zh_everywhere.py."""
+        self._stop_no_matches_countdown()
+
+        def show_no_matches() -> None:
+            if search_value:
+                self.query_one(CommandList).add_option(
+                    Option(
+                        Align.center(Text(t("palette.no_matches"), style="not bold")),
+                        disabled=True,
+                        id=self._NO_MATCHES,
+                    )
+                )
+                self._list_visible = True
+            else:
+                self._list_visible = False
+
+        self._no_matches_timer = self.set_timer(self._NO_MATCHES_COUNTDOWN, show_no_matches)

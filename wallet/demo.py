@@ -22,11 +22,14 @@ class DemoSession(WalletSession):
     """A session that owns its devnet process and stops it when closed."""
 
     devnet: Any = None
+    support: Any = None  # wallet/demo_support.py: the demo's own helpdesk and mail sink
 
     async def aclose(self) -> None:
         try:
             await super().aclose()
         finally:
+            if self.support is not None:
+                await asyncio.to_thread(self.support.stop)
             if self.devnet is not None:
                 await asyncio.to_thread(self.devnet.stop)
 
@@ -51,9 +54,16 @@ def start_devnet(home: Path) -> tuple[Any, Any, str]:
 
 
 async def open_demo(home: Path) -> DemoSession:
-    anvil, deployment, address = await asyncio.to_thread(start_devnet, home)
+    from wallet.demo_support import start_demo_support
+
+    support = await asyncio.to_thread(start_demo_support)
+    try:
+        anvil, deployment, address = await asyncio.to_thread(start_devnet, home)
+    except BaseException:
+        support.stop()
+        raise
     session = demo_session(deployment, address, home)
-    session.devnet = anvil
+    session.devnet, session.support = anvil, support
     return session
 
 

@@ -188,15 +188,16 @@ def run_new(args: argparse.Namespace) -> int:
     print(prepared.body, file=sys.stderr)
     for flag in prepared.link_flags:
         print("! " + t("support.phishing.flagged", link=flag.text), file=sys.stderr)
-    print(
-        t(
+    if support.channel_ready(args.channel):
+        line = t(
             "support.cli.reply_due",
             channel=channel_name,
             promise=_promise(args.channel, support),
             due=_fmt(prepared.reply_due_at),
-        ),
-        file=sys.stderr,
-    )
+        )
+    else:  # no reply time from a channel that cannot send; delivery says what is missing
+        line = t("support.cli.not_set_up", channel=channel_name)
+    print(line, file=sys.stderr)
     if not args.yes:
         if not sys.stdin.isatty() or args.description_file == "-":
             raise CliError(t("support.cli.needs_yes"))

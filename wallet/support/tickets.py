@@ -363,6 +363,21 @@ class SupportDesk:
             reply_due_at=reply_due(draft.channel, now, self.settings),
         )
 
+    def refuse_secrets(
+        self,
+        fields: Mapping[str, str],
+        *,
+        known_tx_hashes: Iterable[str] = (),
+        own_addresses: Iterable[str] = (),
+    ) -> None:
+        """The scrubber alone, on text as typed: raises SecretRefused. Forms run it before any
+        other check, so a pasted secret is flagged first; `prepare` checks again in full."""
+        findings = scan_fields(
+            fields, known_tx_hashes=known_tx_hashes, own_addresses=tuple(own_addresses)
+        )
+        if findings:
+            raise SecretRefused(findings)
+
     def submit(self, prepared: PreparedTicket) -> Ticket:
         """Store the ticket and queue it. Call `deliver` to send (now, or when back online)."""
         now = self._clock()

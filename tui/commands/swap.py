@@ -55,6 +55,14 @@ def review_dict(r: Any) -> dict[str, Any]:
     def f(amount: int, asset: Any) -> str:
         return format_with_symbol(amount, asset.decimals, asset.symbol, max_places=18)
 
+    fee_asset = r.provider_fee_asset
+    # A fee in a token that is neither side of the swap: its base units and contract.
+    fee_display = (
+        f(q.provider_fee, fee_asset)
+        if fee_asset is not None
+        else f"{q.provider_fee} base units of {q.provider_fee_token}"
+    )
+
     return {
         "network": r.network.id, "provider": q.provider, "from": r.sell.symbol,
         "to": r.buy.symbol, "route": list(q.route),
@@ -64,6 +72,8 @@ def review_dict(r: Any) -> dict[str, Any]:
         "rate_display": f"1 {r.sell.symbol} = {f(r.rate, r.buy)}",
         "slippage_bps": q.slippage_bps, "price_impact_bps": q.price_impact_bps,
         "provider_fee": str(q.provider_fee), "provider_fee_bps": q.provider_fee_bps,
+        "provider_fee_display": fee_display,
+        "provider_fee_symbol": None if fee_asset is None else fee_asset.symbol,
         "service_fee": str(r.service_fee), "service_fee_bps": r.service_fee_bps,
         "service_fee_display": f(r.service_fee, r.sell), "service_fee_to": r.service_fee_to,
         "network_fee_likely": str(r.network_fee_likely),
@@ -77,7 +87,7 @@ def review_dict(r: Any) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _print(d: dict[str, Any]) -> None:
+def _print(d: dict[str, Any], file: Any = None) -> None:
     rows = [
         ("Swap", f"{d['amount_in_display']} -> {d['to']} ({d['provider']})"),
         ("Rate", d["rate_display"]),
@@ -85,7 +95,7 @@ def _print(d: dict[str, Any]) -> None:
         ("Minimum", f"{d['min_out_display']} (slippage {d['slippage_bps'] / 100:.2f} %, "
                     "enforced on chain)"),
         ("Price impact", f"{d['price_impact_bps'] / 100:.2f} %"),
-        ("Provider fee", f"{d['provider_fee']} base units ({d['provider_fee_bps'] / 100:.2f} %)"),
+        ("Provider fee", f"{d['provider_fee_display']} ({d['provider_fee_bps'] / 100:.2f} %)"),
         ("Service fee", f"{d['service_fee_display']} ({d['service_fee_bps'] / 100:.2f} %)"),
         ("Network fee", f"up to {d['network_fee_display']}"),
         ("Total", d["total_display"]),
@@ -95,7 +105,7 @@ def _print(d: dict[str, Any]) -> None:
         rows.append(("Approval", "UNLIMITED" if d["approval_unlimited"] else
                      f"{d['approval']} base units to {d['spender']}"))  # fmt: skip
     for label, value in rows:
-        print(f"{label + ':':14} {value}")
+        print(f"{label + ':':14} {value}", file=file or sys.stdout)
     if d["approval_unlimited"]:
         print("WARNING: an unlimited approval lets the swap contract take all of this token, "
               "now and later.", file=sys.stderr)  # fmt: skip
@@ -139,10 +149,15 @@ async def _swap(args: argparse.Namespace) -> int:
             raise CliError(f"not enough {exc.symbol} for this swap and its fees "
                            f"(need {exc.need}, have {exc.have} base units)") from None  # fmt: skip
         d = review_dict(review)
-        if args.json:
-            print(json.dumps(d, indent=2))
-        else:
+        # With --json, stdout holds one document: the review on a dry run, else the review and
+        # the result together at the end. Someone answering the prompt reads the review on
+        # stderr.
+        if not args.json:
             _print(d)
+        elif args.dry_run:
+            print(json.dumps(d, indent=2))
+        elif not args.yes:
+            _print(d, file=sys.stderr)
         if args.dry_run:
             print("dry run: nothing was signed or sent", file=sys.stderr)
             return 0
@@ -169,9 +184,16 @@ async def _swap(args: argparse.Namespace) -> int:
                "approval_tx": record.approval_tx, "fee_tx": record.fee_tx,
                "received": str(record.received), "network_fee_paid":
                str(record.network_fee_paid)}  # fmt: skip
-        print(json.dumps(out) if args.json else
-              f"swapped: received {record.received} base units of {buy.symbol}; "
-              f"network fees {record.network_fee_paid} wei; tx {record.swap_tx}")  # fmt: skip
+        if args.json:
+            print(json.dumps({"review": d, "result": out}, indent=2))
+        else:
+            from chains.units import format_with_symbol
+
+            received = format_with_symbol(record.received or 0, buy.decimals, buy.symbol,
+                                          max_places=18)  # fmt: skip
+            paid = format_with_symbol(record.network_fee_paid or 0, review.native.decimals,
+                                      review.native.symbol, max_places=18)  # fmt: skip
+            print(f"swapped: received {received}; network fees {paid}; tx {record.swap_tx}")
         return 0
     except ChainError as exc:
         raise CliError(str(exc)) from None

@@ -252,13 +252,13 @@ def test_ticket_life_on_the_demo_helpdesk(demo_desk, termwallet_home, capsys):
     )
     assert rc == 0, err
     ref = json.loads(out)["reference"]
-    assert "Reply expected by" in err and "within 1 minutes" in err
+    assert "Reply expected by" in err and "within 1 minute)" in err
     rc, out, _ = run(["ticket", "show", ref], capsys=capsys)
     assert "No replies yet." in out
 
     _past_due(termwallet_home, ref)
     rc, out, err = run(["ticket", "list"], capsys=capsys)
-    assert "OVERDUE" in out and "past their promised reply time" in err
+    assert "OVERDUE" in out and "1 ticket is past its promised reply time" in err
 
     rc, out, err = run(["ticket", "show", ref, "--follow-up", "-"], "Any news?", capsys)
     assert rc == 0, err

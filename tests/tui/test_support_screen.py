@@ -355,7 +355,7 @@ async def test_an_overdue_ticket_stands_out_and_gets_a_follow_up(
         assert all(cell.style == OVERDUE_STYLE for cell in late_row)
         fresh_row = table.get_row(fresh.reference)
         assert "OVERDUE" not in str(fresh_row[4]) and fresh_row[0].style == ""
-        assert "1 ticket(s) are past their promised reply time" in _flat(app)
+        assert "1 ticket is past its promised reply time" in _flat(app)
 
         # Newest first: the fresh ticket is highlighted and offers no follow-up.
         assert table.highlighted_reference() == fresh.reference
@@ -466,7 +466,8 @@ async def test_the_demo_has_a_helpdesk_for_the_whole_ticket_life(
         await settle(pilot)
         form = app.screen
         assert isinstance(form, NewTicketScreen)
-        assert "usually answers within 1 minutes" in _flat(app)
+        assert "usually answers within 1 minute" in _flat(app)
+        assert "1 minutes" not in _flat(app)
         await _type(pilot, "Fee question")
         await pilot.press("tab")
         await _type(pilot, "Why was the network fee so high?")

@@ -186,7 +186,7 @@ def _as_json(r: Any) -> dict[str, Any]:
 
 
 def _print_table(rows: list[Any]) -> None:
-    from tui.i18n import t
+    from tui.i18n import tn
     from tui.widgets.history_table import _fit, cells, column_widths, header_text
 
     width = 100
@@ -194,5 +194,5 @@ def _print_table(rows: list[Any]) -> None:
     for r in rows:
         values = cells(r)
         print(" ".join(_fit(values[k], w, right) for k, w, right in column_widths(width)))
-    print(t("history.synced_no_block", rows=len(rows),
+    print(tn("history.synced_no_block", len(rows), rows=len(rows),
             flagged=sum(1 for r in rows if r.flagged)))  # fmt: skip

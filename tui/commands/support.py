@@ -111,22 +111,19 @@ def _fmt(when: datetime) -> str:
 
 
 def _promise(channel: str, support: Any) -> str:
-    from tui.i18n import t
+    from tui.i18n import tn
 
-    return t(
-        f"support.promise.{channel}",
-        minutes=support.live_reply_minutes,
-        low=support.email_reply_business_days[0],
-        high=support.email_reply_business_days[1],
-        hours=support.social_reply_hours,
-    )
+    low, high = support.email_reply_business_days
+    minutes, hours = support.live_reply_minutes, support.social_reply_hours
+    count = {"live": minutes, "social": hours}.get(channel, high)
+    return tn(f"support.promise.{channel}", count, minutes=minutes, low=low, high=high, hours=hours)
 
 
 def refusal_lines(exc: Any) -> list[str]:
     """The scrubber's findings in the user's language; never the secret itself."""
-    from tui.i18n import t
+    from tui.i18n import t, tn
 
-    lines = [t("support.scrub.refused", count=len(exc.findings))]
+    lines = [tn("support.scrub.refused", len(exc.findings), count=len(exc.findings))]
     for f in exc.findings:
         line = t(f"support.scrub.{f.kind.value}", field=f.field, start=f.start + 1, end=f.end)
         if f.also:
@@ -247,7 +244,7 @@ def _ticket_json(ticket: Any, now: datetime) -> dict[str, Any]:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from tui.i18n import t
+    from tui.i18n import t, tn
 
     desk, _ = _context(args)
     if not args.offline:
@@ -286,7 +283,7 @@ def run_list(args: argparse.Namespace) -> int:
             )
         )
     if overdue:
-        print(t("support.cli.overdue_hint", count=overdue), file=sys.stderr)
+        print(tn("support.cli.overdue_hint", overdue, count=overdue), file=sys.stderr)
     return 0
 
 

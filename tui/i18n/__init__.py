@@ -56,7 +56,41 @@ def t(key: str, /, **values: object) -> str:
     falls back to English, then to the key itself, so the UI never crashes on a gap (the i18n
     tests make sure there are none)."""
     text = catalog(_current).get(key) or catalog("en").get(key) or key
-    return text.format(**values) if values else text
+    return _fill(text, values) if values else text
+
+
+def tn(key: str, count: int, /, **values: object) -> str:
+    """`t` for a text about `count` things: `{key}_one` when count is 1 (catalogs hold that
+    form where the language has one: English 'transaction' against 'transactions'; Chinese
+    writes the same text for both)."""
+    one = f"{key}_one"
+    if count == 1 and (one in catalog(_current) or one in catalog("en")):
+        key = one
+    return t(key, **values)
+
+
+_SENTENCE_ENDS = (".", "。")
+
+
+def _fill(text: str, values: dict[str, object]) -> str:
+    """str.format, except that a value ending a sentence right where the text ends one too
+    ('Not current: {reason}. Showing...' with a reason that is a whole sentence) does not
+    leave the end doubled ('in settings.. Showing')."""
+    out: list[str] = []
+    pending: str | None = None  # the last formatted value, its end not checked yet
+    for literal, name, spec, conversion in string.Formatter().parse(text):
+        if pending is not None:
+            if literal[:1] in _SENTENCE_ENDS and pending.endswith(_SENTENCE_ENDS):
+                pending = pending[:-1]
+            out.append(pending)
+            pending = None
+        out.append(literal)
+        if name is not None:
+            field = name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
+            pending = ("{" + field + "}").format(**values)
+    if pending is not None:
+        out.append(pending)
+    return "".join(out)
 
 
 def placeholders(text: str) -> set[str]:

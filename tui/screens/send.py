@@ -19,6 +19,7 @@ from textual.widgets import Button, Footer, Input, Label, RadioButton, RadioSet,
 from tui.bindings import translate_bindings
 from tui.errors import ReportsFailures, error_code, user_message
 from tui.i18n import t
+from tui.widgets.fee_choice import FeeRadioSet
 from wallet.view import amount_text
 
 if TYPE_CHECKING:
@@ -101,7 +102,7 @@ class SendScreen(ReportsFailures, Screen[None]):
                 yield Label(t("send.save_as"), classes="send-label")
                 yield Input(placeholder=t("send.save_as_placeholder"), id="send-save-as")
             yield Label(t("send.fee"))
-            with RadioSet(id="send-fee"):
+            with FeeRadioSet(id="send-fee"):
                 for tier in TIERS:
                     yield RadioButton(
                         t(f"send.fee_{tier}"), value=tier == "normal", id=f"fee-{tier}"

@@ -23,7 +23,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from tui.errors import error_code
-from tui.i18n import t
+from tui.i18n import t, tn
 from tui.screens.base import MainScreen
 from tui.widgets.support_channels import SupportChannels
 from tui.widgets.support_faq import FaqBrowser
@@ -233,7 +233,9 @@ class SupportScreen(MainScreen):
         if not view.tickets:
             lines.append(t("support.screen.tickets_none"))
         elif table.overdue:
-            lines.append(t("support.screen.overdue_hint", count=len(table.overdue)))
+            lines.append(
+                tn("support.screen.overdue_hint", len(table.overdue), count=len(table.overdue))
+            )
         note.update(Text("\n".join(lines)))
         note.set_class(bool(table.overdue), "warning")
         note.set_class(not table.overdue, "muted")
@@ -382,7 +384,7 @@ class SupportScreen(MainScreen):
 
 def refusal_text(exc: Any) -> str:
     """The scrubber's refusal in the user's language: where and what kind, never the text."""
-    lines = [t("support.scrub.refused", count=len(exc.findings))]
+    lines = [tn("support.scrub.refused", len(exc.findings), count=len(exc.findings))]
     for f in exc.findings:
         field = t(f"support.field.{f.field}")
         line = t(f"support.scrub.{f.kind.value}", field=field, start=f.start + 1, end=f.end)

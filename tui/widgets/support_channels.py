@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from tui.i18n import t
+from tui.i18n import t, tn
 
 if TYPE_CHECKING:
     from wallet.support.config import SupportSettings
@@ -39,7 +39,9 @@ def promise_values(settings: SupportSettings) -> dict[str, int]:
 
 def promise_text(channel: str, settings: SupportSettings) -> str:
     """'usually answers within 15 minutes', in the current language."""
-    return t(f"support.promise.{channel}", **promise_values(settings))
+    values = promise_values(settings)
+    count = {"live": values["minutes"], "social": values["hours"]}.get(channel, values["high"])
+    return tn(f"support.promise.{channel}", count, **values)
 
 
 class SupportChannels(Vertical):

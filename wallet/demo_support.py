@@ -281,10 +281,11 @@ class DemoSupport:
     def settings(self) -> SupportSettings:
         return SupportSettings(
             official_channels=(
+                # The host without the port (a new one each run): the same on every screen.
                 OfficialChannel(
                     kind=OfficialKind.HELPDESK,
                     label="Demo helpdesk (local)",
-                    address=self.helpdesk.url,
+                    address="http://127.0.0.1",
                 ),
             ),
             helpdesk_url=self.helpdesk.url,

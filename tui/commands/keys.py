@@ -166,7 +166,7 @@ def _book(store: Any) -> Any:
 
 
 def run_init(args: argparse.Namespace) -> int:
-    from tui.cli import CliError
+    from tui.cli import CliError, typed_error
     from wallet.accounts import AccountBook, AccountError
     from wallet.keys import MnemonicError, MnemonicLanguage, generate_mnemonic, validate_mnemonic
     from wallet.keystore import Keystore, KeystoreError
@@ -189,7 +189,7 @@ def run_init(args: argparse.Namespace) -> int:
         try:
             validate_mnemonic(mnemonic)
         except MnemonicError as exc:
-            raise CliError(str(exc)) from None
+            raise typed_error(exc) from None
     else:
         if args.mnemonic_file:
             raise CliError("--mnemonic-file is for --restore")
@@ -201,7 +201,7 @@ def run_init(args: argparse.Namespace) -> int:
     try:
         unlocked = keystore.create(mnemonic, password, passphrase)
     except (KeystoreError, MnemonicError) as exc:
-        raise CliError(str(exc)) from None
+        raise typed_error(exc) from None
     signer = unlocked.signer()
     store = _store()
     try:
@@ -249,7 +249,7 @@ def _needs_rebuild() -> bool:
 def _rebuild_accounts(args: argparse.Namespace, keystore: Any, reader: _Secrets) -> int:
     """`termwallet init` over an existing keystore whose accounts are gone: unlock it (through
     the lockout) and write its default accounts again. The keystore is only read."""
-    from tui.cli import CliError
+    from tui.cli import CliError, typed_error
     from wallet.accounts import AccountBook, AccountError
     from wallet.keystore import KeystoreError
     from wallet.lockout import Lockout, guarded_unlock
@@ -260,7 +260,7 @@ def _rebuild_accounts(args: argparse.Namespace, keystore: Any, reader: _Secrets)
         unlocked = guarded_unlock(keystore, Lockout(store), password)
     except KeystoreError as exc:
         store.close()
-        raise CliError(str(exc)) from None
+        raise typed_error(exc) from None
     signer = unlocked.signer()
     try:
         book = AccountBook(store)
@@ -286,7 +286,7 @@ def _init_device(args: argparse.Namespace) -> int:
     model; nothing secret is read or asked here (PIN and passphrase go to the device)."""
     from devices.errors import DeviceError
     from devices.thread import device_thread
-    from tui.cli import CliError
+    from tui.cli import CliError, typed_error
     from tui.commands.devices import device_failure, open_device
     from tui.text import plain
     from wallet.device_wallet import read_device_keys, show_first_addresses, store_device_wallet
@@ -314,7 +314,7 @@ def _init_device(args: argparse.Namespace) -> int:
     try:
         wallet, accounts = store_device_wallet(store, keys, args.name)
     except WalletError as exc:
-        raise CliError(str(exc)) from None
+        raise typed_error(exc) from None
     finally:
         store.close()
     if args.json:
@@ -356,7 +356,7 @@ def run_accounts(args: argparse.Namespace) -> int:
 
 
 def run_address(args: argparse.Namespace) -> int:
-    from tui.cli import CliError
+    from tui.cli import CliError, typed_error
     from wallet.accounts import AccountError
     from wallet.keys import ScriptKind, chain_spec
 
@@ -376,7 +376,7 @@ def run_address(args: argparse.Namespace) -> int:
         )
     except AccountError as exc:
         if not args.device:
-            raise CliError(str(exc)) from None
+            raise typed_error(exc) from None
     finally:
         store.close()
     address = stored
@@ -442,14 +442,14 @@ def _device_address(args: argparse.Namespace, script: Any, stored: str | None) -
     --show-on-device). When this wallet holds the same account, both must agree: a different
     address means another seed or passphrase, and is refused rather than printed."""
     from devices.errors import DeviceError
-    from tui.cli import CliError
+    from tui.cli import CliError, typed_error
     from tui.commands.devices import device_failure, open_device
     from wallet.keys import address_path
 
     try:
         path = address_path(args.chain, script, args.account, args.index, change=args.change)
     except ValueError as exc:
-        raise CliError(str(exc)) from None
+        raise typed_error(exc) from None
     signer = open_device(args.device)
     model = str(signer.info.model)
     try:

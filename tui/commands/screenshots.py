@@ -36,7 +36,11 @@ def run(args: argparse.Namespace) -> int:
         anvil, deployment, address = start_devnet(home)
         try:
             paths = asyncio.run(
-                capture(args.out, lambda: AttachedDemoServices(deployment, address, home))
+                capture(
+                    args.out,
+                    # With the demo's own helpdesk, as `termwallet demo` has it.
+                    lambda: AttachedDemoServices(deployment, address, home, support=True),
+                )
             )
         finally:
             anvil.stop()

@@ -114,7 +114,7 @@ def authorize_cli_send(store: Any, unlocked: Any, totp_file: Path | None) -> Non
 def _unlock(password_file: Path | None, reader: _Secrets) -> tuple[Any, Any]:
     """The store and the unlocked keystore, through the unlock lockout (as the app and
     `send` do)."""
-    from tui.cli import CliError
+    from tui.cli import CliError, typed_error
     from wallet.keystore import Keystore, KeystoreError
     from wallet.lockout import Lockout, guarded_unlock
 
@@ -127,7 +127,7 @@ def _unlock(password_file: Path | None, reader: _Secrets) -> tuple[Any, Any]:
         unlocked = guarded_unlock(keystore, Lockout(store), password)
     except KeystoreError as exc:
         store.close()
-        raise CliError(str(exc)) from None
+        raise typed_error(exc) from None
     from tui.commands.evm import warn_fixed_mode
 
     warn_fixed_mode(unlocked)
@@ -227,7 +227,7 @@ def run_status(args: argparse.Namespace) -> int:
 
 
 def run_watch_add(args: argparse.Namespace) -> int:
-    from tui.cli import CliError
+    from tui.cli import typed_error
     from wallet.accounts import AccountBook, AccountError
     from wallet.keys import ScriptKind
 
@@ -236,7 +236,7 @@ def run_watch_add(args: argparse.Namespace) -> int:
     try:
         account = AccountBook(store).add_watch(args.chain, args.key, script, args.label)
     except AccountError as exc:
-        raise CliError(str(exc)) from None
+        raise typed_error(exc) from None
     finally:
         store.close()
     if args.json:

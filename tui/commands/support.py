@@ -288,7 +288,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    from tui.cli import CliError
+    from tui.cli import typed_error
     from tui.i18n import t
     from wallet.support.errors import SupportError
     from wallet.support.scrubber import SecretRefused
@@ -297,7 +297,7 @@ def run_show(args: argparse.Namespace) -> int:
     try:
         ticket = desk.get(args.reference)
     except SupportError as exc:
-        raise CliError(str(exc)) from None
+        raise typed_error(exc) from None
     if args.follow_up:
         try:
             desk.follow_up(ticket.reference, _read_text(args.follow_up))
@@ -305,7 +305,7 @@ def run_show(args: argparse.Namespace) -> int:
             print("\n".join(refusal_lines(exc)), file=sys.stderr)
             return 2
         except SupportError as exc:
-            raise CliError(str(exc)) from None
+            raise typed_error(exc) from None
         print(t("support.cli.follow_up_queued", reference=ticket.reference), file=sys.stderr)
     if not args.offline:
         try:

@@ -117,7 +117,7 @@ def _print(d: dict[str, Any], file: Any = None) -> None:
 async def _swap(args: argparse.Namespace) -> int:
     from chains.errors import ChainError, InsufficientFunds
     from chains.units import parse_amount
-    from tui.cli import CliError
+    from tui.cli import CliError, typed_error
     from tui.commands.evm import _account_address, _asset, _open, _wallet_signer
     from wallet.settings import load_settings
     from wallet.swap import SwapDraft, swapper_for
@@ -138,7 +138,7 @@ async def _swap(args: argparse.Namespace) -> int:
             slippage = parse_amount(args.slippage, 2)
             amount = parse_amount(args.amount, sell.decimals)
         except ValueError as exc:
-            raise CliError(str(exc)) from None
+            raise typed_error(exc) from None
         swapper = swapper_for(session, settings, poll=0.5)
         path = f"m/44'/60'/0'/0/{args.account}"
         draft = SwapDraft(sell=sell, buy=buy, amount=amount, slippage_bps=slippage,
@@ -196,7 +196,7 @@ async def _swap(args: argparse.Namespace) -> int:
             print(f"swapped: received {received}; network fees {paid}; tx {record.swap_tx}")
         return 0
     except ChainError as exc:
-        raise CliError(str(exc)) from None
+        raise typed_error(exc) from None
     finally:
         if swapper is not None:
             await swapper.aclose()

@@ -33,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace) -> int:
-    from tui.cli import CliError
+    from tui.cli import CliError, typed_error
     from wallet.keystore import Keystore
     from wallet.paths import Paths
     from wallet.store import Store
@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
                     raise CliError("`wallets rename WALLET NAME` needs the new name")
                 book.rename(book.find(args.ref).id, args.name)
         except WalletError as exc:
-            raise CliError(str(exc)) from None
+            raise typed_error(exc) from None
         current = book.current(software_exists=Keystore(paths.data_dir / "keystore.json").exists())
         rows = [_row(w, current, store) for w in book.list()]
     finally:

@@ -34,6 +34,11 @@ def test_swap_dry_run_then_for_real(
     assert review["service_fee"] == "0" and review["service_fee_bps"] == 0
     assert int(review["min_out"]) == int(review["expected_out"]) * 99 // 100
     assert "nothing was signed" in err
+    too_much = ["swap", "ETH", dusd, "1000000000", "--network", "devnet", "--dry-run"]
+    rc, out, err = run(too_much, capsys)
+    assert rc == 2 and "it needs 1,000,000,000.0" in err and " ETH, the account has " in err
+    rc, out, err = run([*too_much, "--lang", "zh-CN"], capsys)
+    assert rc == 2 and "ETH 不足以支付本次兑换及其费用" in err
     rc, out, err = run([*args[:-1], "--dry-run"], capsys)  # as text: the fee with its asset
     assert rc == 0, err
     assert "Provider fee:  0.0015 ETH (0.30 %)" in out and "base units" not in out

@@ -114,11 +114,26 @@ def _print(d: dict[str, Any], file: Any = None) -> None:
               file=sys.stderr)  # fmt: skip
 
 
+def _insufficient(exc: Any, sell: Any, native: Any) -> str:
+    """What is missing, as amounts of the asset it is counted in."""
+    from chains.units import format_with_symbol
+    from tui.i18n import t
+
+    asset = next((a for a in (sell, native) if a.symbol == exc.symbol), None)
+    if asset is None:
+        need, have = f"{exc.need} base units", f"{exc.have} base units"
+    else:
+        need, have = (format_with_symbol(v, asset.decimals, asset.symbol, max_places=18)
+                      for v in (exc.need, exc.have))  # fmt: skip
+    return t("cli.swap_insufficient", symbol=exc.symbol, need=need, have=have)
+
+
 async def _swap(args: argparse.Namespace) -> int:
     from chains.errors import ChainError, InsufficientFunds
     from chains.units import parse_amount
     from tui.cli import CliError, typed_error
     from tui.commands.evm import _account_address, _asset, _open, _wallet_signer
+    from tui.i18n import t
     from wallet.settings import load_settings
     from wallet.swap import SwapDraft, swapper_for
 
@@ -127,7 +142,7 @@ async def _swap(args: argparse.Namespace) -> int:
     swapper = None
     try:
         if not session.addresses:
-            raise CliError("this wallet has no Ethereum account: run `termwallet init` first")
+            raise CliError(t("cli.no_eth_account"), "NO_ACCOUNT")
         settings = load_settings(wallet["paths"].config_file)
         address = _account_address(session, args.account)
         (sell, sell_new), (buy, buy_new) = (
@@ -146,8 +161,8 @@ async def _swap(args: argparse.Namespace) -> int:
         try:
             review = await swapper.review(draft, address, path)
         except InsufficientFunds as exc:
-            raise CliError(f"not enough {exc.symbol} for this swap and its fees "
-                           f"(need {exc.need}, have {exc.have} base units)") from None  # fmt: skip
+            raise CliError(_insufficient(exc, sell, session.network.native_asset),
+                           exc.code) from None  # fmt: skip
         d = review_dict(review)
         # With --json, stdout holds one document: the review on a dry run, else the review and
         # the result together at the end. Someone answering the prompt reads the review on
@@ -163,7 +178,7 @@ async def _swap(args: argparse.Namespace) -> int:
             return 0
         if not args.yes:
             if not sys.stdin.isatty():
-                raise CliError("not swapped: add --yes to swap without the confirmation prompt")
+                raise CliError(t("cli.swap_needs_yes"), "NEEDS_YES")
             if input("Swap? [y/N] ").strip().lower() not in ("y", "yes"):
                 print("not swapped", file=sys.stderr)
                 return 1

@@ -297,3 +297,15 @@ def test_a_phrase_is_refused_before_the_channel_is_looked_at(termwallet_home, ca
         capsys,
     )
     assert "business days" not in err and "not set up" in err
+
+
+def test_a_phrase_is_flagged_even_when_the_ticket_is_wrong_otherwise(termwallet_home, capsys):
+    # A subject far too long and a phrase in the description: the phrase is what is reported.
+    long_subject = ["--subject", "x" * 200]
+    rc, _, err = run(
+        ["ticket", "new", "--category", "other", *long_subject, "--description-file", "-", "--yes"],
+        f"words {CANARY}",
+        capsys,
+    )
+    assert rc == 2 and "recovery phrase" in err and "at most 150" not in err
+    assert "sausage" not in err

@@ -122,3 +122,18 @@ async def test_the_helpdesk_checks_its_token_and_both_servers_stop() -> None:
         support.stop()
     assert all(_refused(p) for p in ports)
     support.stop()  # safe twice
+
+
+async def test_a_follow_up_is_checked_for_secrets_before_anything_else(store) -> None:
+    from wallet.support.scrubber import SecretRefused
+
+    support = DemoSupport().start()
+    try:
+        desk = SupportDesk(store, support.settings)
+        ticket = desk.submit(desk.prepare(_draft(), _diag()))
+        desk.repo.set_status(ticket.id, Status.FAILED, last_error="test")
+        phrase = "legal winner thank year wave sausage worth useful legal winner thank yellow"
+        with pytest.raises(SecretRefused):  # not InvalidTicket for the failed ticket
+            desk.follow_up(ticket.reference, f"my words: {phrase}")
+    finally:
+        support.stop()

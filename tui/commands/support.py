@@ -163,6 +163,17 @@ def run_new(args: argparse.Namespace) -> int:
     desk, support = _context(args)
     description = _read_text(args.description_file)
     try:
+        # The secret check first, before any other: a pasted phrase is flagged even when the
+        # ticket is wrong in other ways too.
+        desk.refuse_secrets(
+            {"subject": args.subject, "description": description, "contact": args.contact or ""},
+            known_tx_hashes=args.tx,
+            own_addresses=_own_addresses(),
+        )
+    except SecretRefused as exc:
+        print("\n".join(refusal_lines(exc)), file=sys.stderr)
+        return 2
+    try:
         draft = TicketDraft(
             category=Category(args.category),
             subject=args.subject,

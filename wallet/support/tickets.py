@@ -461,16 +461,17 @@ class SupportDesk:
     def follow_up(self, reference: str, text: str) -> Ticket:
         """Queue a follow-up on a ticket (scrubbed like the ticket itself)."""
         ticket = self.repo.by_reference(reference)
+        body = text.strip()
+        # The secret check first: a pasted phrase is flagged whatever else is wrong.
+        findings = scan_fields({"follow_up": body}, known_tx_hashes=_vetted(ticket))
+        if findings:
+            raise SecretRefused(findings)
         if ticket.status in (Status.FAILED, Status.CLOSED):
             raise InvalidTicket(
                 f"Ticket {reference} is {ticket.status.value}: write a new ticket instead."
             )
-        body = text.strip()
         if not body:
             raise InvalidTicket("A follow-up needs some text.")
-        findings = scan_fields({"follow_up": body}, known_tx_hashes=_vetted(ticket))
-        if findings:
-            raise SecretRefused(findings)
         self.outbox.enqueue(ticket.id, "follow_up", f"[{reference}] {body}", self._clock())
         return ticket
 

@@ -248,7 +248,7 @@ class TermwalletApp(App[int]):
         """Read the history once the wallet is open, so abnormal activity (an approval, a
         lookalike transfer, an outflow not made here) is announced without visiting History.
         A failure is quiet here: the History screen shows it where it matters."""
-        from wallet.history import sync_wallet_history
+        from wallet.history.sync import sync_wallet_history
 
         session = self.session
         if session is None or (not session.addresses and not getattr(session, "utxo", None)):

@@ -20,7 +20,7 @@ from wallet.store import Store
 if TYPE_CHECKING:
     from chains.utxo import UtxoBackend
     from chains.utxo_networks import UtxoNetwork
-    from wallet.history import SyncReport
+    from wallet.history.sync import SyncReport
     from wallet.qr import QrText
     from wallet.utxo_send import FeeTier, UtxoSender, UtxoSendReview
     from wallet.utxo_sync import SyncResult, UtxoAccount
@@ -270,7 +270,8 @@ class UtxoPortfolio:
         `termwallet history` read them there). Uses this session's syncs unless `fresh` or
         there is none yet; a network that cannot be reached is skipped (ChainError raised
         after the others are done)."""
-        from wallet.history import HistorySync, account_label, sources_for
+        from wallet.history.sync import HistorySync, sources_for
+        from wallet.history.utxo_source import account_label
 
         reports: list[SyncReport] = []
         failure: ChainError | None = None
@@ -308,7 +309,7 @@ class UtxoPortfolio:
         """The first unused receiving address: from this session's sync when there was one,
         else from the saved state (`checked` False: the server could not be asked)."""
         from wallet.qr import payment_uri, receive_qr
-        from wallet.utxo_sync import RECEIVE, AccountKeys, UtxoAccountError
+        from wallet.utxo_keys import RECEIVE, AccountKeys, UtxoAccountError
 
         net, acct = self._split(key)
         result = self.results.get(key)

@@ -207,7 +207,10 @@ async def test_explorer_source_syncs_into_the_store(
     api: tuple[Fixture, str], tmp_path: Path
 ) -> None:
     from chains.networks import NETWORKS
-    from wallet.history import EtherscanSource, HistoryQuery, HistoryStore, HistorySync
+    from wallet.history.evm_source import EtherscanSource
+    from wallet.history.model import HistoryQuery
+    from wallet.history.store import HistoryStore
+    from wallet.history.sync import HistorySync
     from wallet.store import Store
 
     fx, url = api

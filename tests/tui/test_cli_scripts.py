@@ -15,7 +15,7 @@ import pytest
 from tests.fixtures.cli import run_cli
 from tests.wallet.test_history_store import item
 from tui.i18n import set_language
-from wallet.history import HistoryStore
+from wallet.history.store import HistoryStore
 from wallet.paths import Paths
 from wallet.store import Store
 

@@ -232,7 +232,8 @@ async def test_a_search_matching_many_rows_shows_the_newest_and_says_so(
     """Typing a hash starts with "0", "0x": those match every row. The table then holds the
     newest SEARCH_ROWS matches (here 50 of 400) and the filter line says so; a narrower search
     is counted exactly. Row for row the same as the store's own search (tests/wallet)."""
-    from wallet.history import HistoryQuery, HistoryStore
+    from wallet.history.model import HistoryQuery
+    from wallet.history.store import HistoryStore
     from wallet.store import Store
 
     monkeypatch.setattr("tui.screens.history.SEARCH_ROWS", 50)
@@ -285,7 +286,8 @@ async def test_a_token_symbol_is_shown_as_text_never_read_as_markup(tmp_path: Pa
     """Tokens nobody listed are named by their own contracts, so a symbol is the sender's
     text: "[/]" once closed the app (MarkupError) when picked on the filter line."""
     from bench.history import _Services
-    from wallet.history import HistoryItem, HistoryStore
+    from wallet.history.model import HistoryItem
+    from wallet.history.store import HistoryStore
     from wallet.store import Store
 
     account = ACCOUNT

@@ -15,7 +15,9 @@ from devices.emulator import SoftwareSigner
 from tests.fixtures.litecoin import Regtest, poll
 from wallet.accounts import AccountBook
 from wallet.backends import NoUtxoServer, utxo_backend_for, utxo_network_for
-from wallet.history import HistoryQuery, HistoryStore, explorer_for
+from wallet.history.model import HistoryQuery
+from wallet.history.store import HistoryStore
+from wallet.history.sync import explorer_for
 from wallet.keys import ScriptKind
 from wallet.settings import SettingsError, load_settings
 from wallet.store import Store

@@ -170,7 +170,8 @@ async def _send(args: argparse.Namespace) -> int:
     from tui.cli import CliError
     from tui.text import plain
     from wallet.safety import RecipientError
-    from wallet.send import MAX, SendDraft, SendError
+    from wallet.send import MAX, SendDraft
+    from wallet.send_checks import SendError
 
     wallet = _open(args.chain)
     session = wallet["session"]

@@ -6,7 +6,7 @@
 
 Reads the saved history; --sync first brings it up to date from the network (exit 3 when that
 fails: the saved history is printed, marked not current). CSV columns are documented in
-wallet/history.py (CSV_COLUMNS); JSON objects carry the same keys.
+wallet/history/ (CSV_COLUMNS); JSON objects carry the same keys.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def _day(text: str | None, option: str) -> int | None:
     """A YYYY-MM-DD option as Unix seconds (UTC midnight); a clear refusal otherwise."""
     from tui.cli import CliError
     from tui.i18n import t
-    from wallet.history import BadFilter, parse_day
+    from wallet.history.model import BadFilter, parse_day
 
     if text is None:
         return None
@@ -62,7 +62,7 @@ def _day(text: str | None, option: str) -> int | None:
 def _query(args: argparse.Namespace) -> Any:
     from tui.cli import CliError
     from tui.i18n import t
-    from wallet.history import HistoryQuery
+    from wallet.history.model import HistoryQuery
 
     if args.limit is not None and args.limit < 1:
         raise CliError(t("history.cli.bad_limit", value=args.limit), "HISTORY_BAD_FILTER")
@@ -86,7 +86,7 @@ def _query(args: argparse.Namespace) -> Any:
 async def _sync(network_id: str | None) -> str | None:
     """Sync the user's wallet (EVM network and Bitcoin/Litecoin accounts); None on success,
     else the reasons (for stderr)."""
-    from wallet.history import sync_wallet_history
+    from wallet.history.sync import sync_wallet_history
     from wallet.paths import Paths
     from wallet.settings import load_settings
     from wallet.user import UserWallet
@@ -106,7 +106,8 @@ async def _sync(network_id: str | None) -> str | None:
 def run_history(args: argparse.Namespace) -> int:
     from tui.cli import CliError, typed_error
     from tui.i18n import set_language, t
-    from wallet.history import BadFilter, HistoryStore
+    from wallet.history.model import BadFilter
+    from wallet.history.store import HistoryStore
     from wallet.paths import Paths
     from wallet.store import Store
 

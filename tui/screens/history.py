@@ -24,11 +24,12 @@ from tui.widgets.history_table import HistoryTable, header_text, short_address
 from wallet.view import amount_text
 
 if TYPE_CHECKING:
-    from wallet.history import HistoryQuery, HistoryRow, HistoryStore
+    from wallet.history.model import HistoryQuery, HistoryRow
+    from wallet.history.store import HistoryStore
     from wallet.session import SessionStatus
 
 SYNC_EVERY_SECONDS = 60
-# A search matching more rows than this shows the newest this many (wallet/history.py
+# A search matching more rows than this shows the newest this many (wallet/history/
 # count_upto: counting and sorting every match of "0x" is what made typing slow).
 SEARCH_ROWS = 2_000
 DIRECTIONS: tuple[str | None, ...] = (None, "in", "out", "self")
@@ -101,7 +102,7 @@ class HistoryScreen(MainScreen):
         if status is None or session is None:
             return
         if self.history is None or self.history.store is not session.store:
-            from wallet.history import HistoryStore
+            from wallet.history.store import HistoryStore
 
             self.history = HistoryStore(session.store)
         if not session.addresses and not self.history.count():
@@ -117,7 +118,7 @@ class HistoryScreen(MainScreen):
 
     @property
     def query_model(self) -> HistoryQuery:
-        from wallet.history import HistoryQuery
+        from wallet.history.model import HistoryQuery
 
         return HistoryQuery(
             accounts=(self.account,) if self.account else (),
@@ -202,7 +203,7 @@ class HistoryScreen(MainScreen):
             filtered = self.query_model != type(self.query_model)()
             self._put("#history-note", t("history.empty_filtered" if filtered else "history.empty"))
             return
-        from wallet.history import HistoryQuery
+        from wallet.history.model import HistoryQuery
 
         flagged = self.history.count(HistoryQuery(flagged=True))
         if self.head is None:
@@ -220,7 +221,7 @@ class HistoryScreen(MainScreen):
             self._put("#history-summary", "")
             return
         from wallet.activity import flag_names
-        from wallet.history import native_of
+        from wallet.history.model import native_of
 
         symbol, decimals = native_of(row.network)
         fee = "—" if row.fee is None else f"{amount_text(row.fee, decimals, 8)} {symbol}"
@@ -254,7 +255,7 @@ class HistoryScreen(MainScreen):
 
     @on(Input.Changed, "#history-since, #history-until")
     def _date_changed(self, event: Input.Changed) -> None:
-        from wallet.history import BadFilter, parse_day
+        from wallet.history.model import BadFilter, parse_day
 
         text = event.value.strip()
         value: int | None = None
@@ -356,7 +357,7 @@ class HistoryScreen(MainScreen):
 
     @work(exclusive=True, group="history-sync", exit_on_error=False)
     async def _sync(self) -> None:
-        from wallet.history import sync_wallet_history
+        from wallet.history.sync import sync_wallet_history
 
         session = self.app.session  # type: ignore[attr-defined]
         config = getattr(getattr(self.app.services, "paths", None), "config_file", None)

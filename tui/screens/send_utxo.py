@@ -325,7 +325,7 @@ class SendUtxoReviewScreen(_Base):
     @work(exclusive=True, group="send-utxo-track", exit_on_error=False)
     async def _track(self) -> None:
         from chains.errors import ChainError
-        from wallet.history import explorer_link
+        from wallet.history.model import explorer_link
 
         assert self.txid is not None
         status = self.query_one("#review-status", Static)

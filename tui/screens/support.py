@@ -79,7 +79,7 @@ def known_transactions(session: WalletSession | None) -> tuple[str, ...]:
     attach (a 64-hex string typed by hand could as well be a private key)."""
     if session is None:
         return ()
-    from wallet.history import HistoryStore
+    from wallet.history.store import HistoryStore
 
     return tuple(HistoryStore(session.store).tx_hashes(session.network.id))
 

@@ -155,6 +155,9 @@ def test_lang_zh_cn_translates_the_errors(capsys) -> None:
         (["--lang", "zh-CN", "history", "--limit", "-1"], "不是有效的行数"),
         (["--lang", "zh-CN", "history", "--since", "2026-13-45"], "不是有效日期"),
         (["history", "--network", "nope", "--lang", "zh-CN"], "未知网络 'nope'"),
+        (["--lang", "zh-CN", "totp", "disable"], "没有密钥库"),
+        (["--lang", "zh-CN", "wallets", "use"], "需要 WALLET"),
+        (["--lang", "zh-CN", "address", "eth", "--account", "-1"], "必须为 0 或更大"),
     ]
     for argv, chinese in cases:
         rc, _, err = run_cli(argv, capsys)

@@ -122,6 +122,7 @@ class _Secrets:
 
     def read(self, path: Path | None, prompt: str, *, confirm: bool = False) -> str:
         from tui.cli import CliError
+        from tui.i18n import t
 
         if path is not None:
             from tui.user_files import SECRET_LIMIT, read_user_text
@@ -133,7 +134,7 @@ class _Secrets:
 
             value = getpass.getpass(prompt)
             if confirm and getpass.getpass("Repeat: ") != value:
-                raise CliError("the two entries differ; nothing was written")
+                raise CliError(t("cli.entries_differ"))
             return value
         line = self._stdin.readline()
         if not line:
@@ -167,6 +168,7 @@ def _book(store: Any) -> Any:
 
 def run_init(args: argparse.Namespace) -> int:
     from tui.cli import CliError, typed_error
+    from tui.i18n import t
     from wallet.accounts import AccountBook, AccountError
     from wallet.keys import MnemonicError, MnemonicLanguage, generate_mnemonic, validate_mnemonic
     from wallet.keystore import Keystore, KeystoreError
@@ -174,16 +176,13 @@ def run_init(args: argparse.Namespace) -> int:
     if args.device:
         return _init_device(args)
     if args.show_on_device or args.name:
-        raise CliError("--show-on-device and --name are for --device ID")
+        raise CliError(t("cli.device_only_options"))
     keystore = Keystore()
     reader = _Secrets(sys.stdin)
     if keystore.exists():
         if not args.restore and not args.mnemonic_file and _needs_rebuild():
             return _rebuild_accounts(args, keystore, reader)
-        raise CliError(
-            f"a wallet already exists ({keystore.path}); move that file away first if you "
-            "really mean to replace it"
-        )
+        raise CliError(t("cli.wallet_exists", path=keystore.path))
     if args.restore:
         mnemonic = reader.read(args.mnemonic_file, "Recovery phrase: ")
         try:
@@ -192,7 +191,7 @@ def run_init(args: argparse.Namespace) -> int:
             raise typed_error(exc) from None
     else:
         if args.mnemonic_file:
-            raise CliError("--mnemonic-file is for --restore")
+            raise CliError(t("cli.mnemonic_file_restore"))
         mnemonic = generate_mnemonic(args.words, MnemonicLanguage(args.language))
     password = reader.read(args.password_file, "New keystore password: ", confirm=True)
     passphrase = ""
@@ -288,12 +287,13 @@ def _init_device(args: argparse.Namespace) -> int:
     from devices.thread import device_thread
     from tui.cli import CliError, typed_error
     from tui.commands.devices import device_failure, open_device
+    from tui.i18n import t
     from tui.text import plain
     from wallet.device_wallet import read_device_keys, show_first_addresses, store_device_wallet
     from wallet.wallets import WalletError
 
     if args.restore or args.mnemonic_file or args.password_file or args.with_passphrase:
-        raise CliError("--device reads the keys from the device: no phrase or password is asked")
+        raise CliError(t("cli.device_no_secrets"))
     signer = open_device(args.device)
     model = str(signer.info.model)
     try:
@@ -357,20 +357,21 @@ def run_accounts(args: argparse.Namespace) -> int:
 
 def run_address(args: argparse.Namespace) -> int:
     from tui.cli import CliError, typed_error
+    from tui.i18n import t
     from wallet.accounts import AccountError
     from wallet.keys import ScriptKind, chain_spec
 
     spec = chain_spec(args.chain)
     script = ScriptKind.ETH if spec.family == "eth" else ScriptKind(args.script)
     if args.account < 0 or args.index < 0:
-        raise CliError("--account and --index are 0 or more")
+        raise CliError(t("cli.account_index_negative"))
     stored: str | None = None
     store = _store()
     try:
         current = _current(store)
         on_wallet_device = current is not None and current.is_device and not args.device
         if args.show_on_device and not args.device and not on_wallet_device:
-            raise CliError("--show-on-device needs --device ID (see `termwallet devices`)")
+            raise CliError(t("cli.show_needs_device"))
         stored = _book(store).address(
             args.chain, script, args.account, args.index, change=args.change
         )

@@ -441,6 +441,10 @@ class TermwalletApp(App[int]):
                 t("palette.goto_help", screen=title),
                 partial(self.switch_mode, name),
             )
+        # The screen's own actions that have no room in its footer (e.g. History's export).
+        screen_commands = getattr(screen, "palette_commands", None)
+        if screen_commands is not None:
+            yield from screen_commands()
         yield SystemCommand(t("palette.refresh"), t("palette.refresh_help"), self.action_refresh)
         yield SystemCommand(
             t("devices.palette.connect"),

@@ -45,7 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def _day(text: str | None, option: str) -> int | None:
     """A YYYY-MM-DD option as Unix seconds (UTC midnight); a clear refusal otherwise."""
-    from tui.cli import CliError
+    from tui.cli_errors import CliError
     from tui.i18n import t
     from wallet.history.model import BadFilter, parse_day
 
@@ -60,7 +60,7 @@ def _day(text: str | None, option: str) -> int | None:
 
 
 def _query(args: argparse.Namespace) -> Any:
-    from tui.cli import CliError
+    from tui.cli_errors import CliError
     from tui.i18n import t
     from wallet.history.model import HistoryQuery
 
@@ -104,7 +104,7 @@ async def _sync(network_id: str | None) -> str | None:
 
 
 def run_history(args: argparse.Namespace) -> int:
-    from tui.cli import CliError, typed_error
+    from tui.cli_errors import CliError, typed_error
     from tui.i18n import set_language, t
     from wallet.history.model import BadFilter
     from wallet.history.store import HistoryStore

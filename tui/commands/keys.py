@@ -121,7 +121,7 @@ class _Secrets:
         self._interactive = stdin.isatty()
 
     def read(self, path: Path | None, prompt: str, *, confirm: bool = False) -> str:
-        from tui.cli import CliError
+        from tui.cli_errors import CliError
         from tui.i18n import t
 
         if path is not None:
@@ -167,7 +167,7 @@ def _book(store: Any) -> Any:
 
 
 def run_init(args: argparse.Namespace) -> int:
-    from tui.cli import CliError, typed_error
+    from tui.cli_errors import CliError, typed_error
     from tui.i18n import t
     from wallet.accounts import AccountBook, AccountError
     from wallet.keys import MnemonicError, MnemonicLanguage, generate_mnemonic, validate_mnemonic
@@ -248,7 +248,7 @@ def _needs_rebuild() -> bool:
 def _rebuild_accounts(args: argparse.Namespace, keystore: Any, reader: _Secrets) -> int:
     """`termwallet init` over an existing keystore whose accounts are gone: unlock it (through
     the lockout) and write its default accounts again. The keystore is only read."""
-    from tui.cli import CliError, typed_error
+    from tui.cli_errors import CliError, typed_error
     from wallet.accounts import AccountBook, AccountError
     from wallet.keystore import KeystoreError
     from wallet.lockout import Lockout, guarded_unlock
@@ -285,7 +285,7 @@ def _init_device(args: argparse.Namespace) -> int:
     model; nothing secret is read or asked here (PIN and passphrase go to the device)."""
     from devices.errors import DeviceError
     from devices.thread import device_thread
-    from tui.cli import CliError, typed_error
+    from tui.cli_errors import CliError, typed_error
     from tui.commands.devices import device_failure, open_device
     from tui.i18n import t
     from tui.text import plain
@@ -356,7 +356,7 @@ def run_accounts(args: argparse.Namespace) -> int:
 
 
 def run_address(args: argparse.Namespace) -> int:
-    from tui.cli import CliError, typed_error
+    from tui.cli_errors import CliError, typed_error
     from tui.i18n import t
     from wallet.accounts import AccountError
     from wallet.keys import ScriptKind, chain_spec
@@ -408,7 +408,7 @@ def run_address(args: argparse.Namespace) -> int:
 def _wallet_device_address(args: argparse.Namespace, script: Any, stored: str) -> str:
     """Show a device wallet's address on its own device (found by its keys, waited for)."""
     from devices.errors import DeviceError
-    from tui.cli import CliError
+    from tui.cli_errors import CliError
     from tui.commands.devices import cli_wallet_signer, device_failure
     from wallet.keys import address_path
     from wallet.paths import Paths
@@ -443,7 +443,7 @@ def _device_address(args: argparse.Namespace, script: Any, stored: str | None) -
     --show-on-device). When this wallet holds the same account, both must agree: a different
     address means another seed or passphrase, and is refused rather than printed."""
     from devices.errors import DeviceError
-    from tui.cli import CliError, typed_error
+    from tui.cli_errors import CliError, typed_error
     from tui.commands.devices import device_failure, open_device
     from wallet.keys import address_path
 

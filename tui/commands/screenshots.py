@@ -16,7 +16,7 @@ def run(args: argparse.Namespace) -> int:
     import asyncio
     import tempfile
 
-    from tui.cli import CliError
+    from tui.cli_errors import CliError
     from tui.i18n import set_language, t
     from tui.screenshots import capture
     from tui.services import AttachedDemoServices

@@ -131,23 +131,29 @@ def _insufficient(exc: Any, sell: Any, native: Any) -> str:
 async def _swap(args: argparse.Namespace) -> int:
     from chains.errors import ChainError, InsufficientFunds
     from chains.units import parse_amount
-    from tui.cli import CliError, typed_error
-    from tui.commands.evm import _account_address, _asset, _open, _wallet_signer
+    from tui.cli_errors import CliError, typed_error
+    from tui.cli_wallet import (
+        account_address,
+        asset_for,
+        open_wallet,
+        user_confirms,
+        wallet_signer,
+    )
     from tui.i18n import t
     from wallet.settings import load_settings
     from wallet.swap import SwapDraft, swapper_for
 
-    wallet = _open(args.network)
+    wallet = open_wallet(args.network)
     session = wallet["session"]
     swapper = None
     try:
         if not session.addresses:
             raise CliError(t("cli.no_eth_account"), "NO_ACCOUNT")
         settings = load_settings(wallet["paths"].config_file)
-        address = _account_address(session, args.account)
+        address = account_address(session, args.account)
         (sell, sell_new), (buy, buy_new) = (
-            await _asset(session, args.sell),
-            await _asset(session, args.buy),
+            await asset_for(session, args.sell),
+            await asset_for(session, args.buy),
         )
         try:
             slippage = parse_amount(args.slippage, 2)
@@ -176,19 +182,15 @@ async def _swap(args: argparse.Namespace) -> int:
         if args.dry_run:
             print("dry run: nothing was signed or sent", file=sys.stderr)
             return 0
-        if not args.yes:
-            if not sys.stdin.isatty():
-                raise CliError(t("cli.swap_needs_yes"), "NEEDS_YES")
-            if input("Swap? [y/N] ").strip().lower() not in ("y", "yes"):
-                print("not swapped", file=sys.stderr)
-                return 1
+        if not user_confirms(args.yes, "Swap?", verb="swap", done="swapped"):
+            return 1
         from wallet.tokens import UserTokens
 
         for first_use in (sell_new, buy_new):
             if first_use is not None:
                 # Confirmed as shown: these decimals are the token's from now on (see send).
                 UserTokens(session.store).add(first_use)
-        signer = _wallet_signer(wallet, args)
+        signer = wallet_signer(wallet, args)
         try:
             record = await swapper.execute(
                 review, signer, confirm_high_impact=args.confirm_high_impact

@@ -33,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace) -> int:
-    from tui.cli import CliError, typed_error
+    from tui.cli_errors import CliError, typed_error
     from tui.i18n import t
     from wallet.keystore import Keystore
     from wallet.paths import Paths
@@ -83,7 +83,7 @@ def _add_accounts(store: Any, wallet: Any, device_id: str | None) -> None:
     """More accounts of a device wallet, read from its device now (a Ledger in its other app)."""
     from devices.errors import DeviceError
     from devices.thread import device_thread
-    from tui.cli import CliError
+    from tui.cli_errors import CliError
     from tui.commands.devices import device_failure, open_device
     from tui.i18n import t
     from tui.text import plain

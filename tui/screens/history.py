@@ -8,11 +8,12 @@ every minute while the screen exists; new flagged rows raise a notification.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Static
@@ -47,11 +48,24 @@ class HistoryScreen(MainScreen):
         Binding("d", "direction", "bind.history_direction", show=False),
         Binding("a", "asset", "bind.history_asset", show=False),
         Binding("c", "account", "bind.history_account", show=False),
-        Binding("w", "what_to_do", "bind.history_what"),
-        Binding("e", "export", "bind.history_export"),
+        # What to do and Export are in the command palette (palette_commands) and keep their
+        # keys: with them the footer did not fit 80 columns (issue 21).
+        Binding("w", "what_to_do", "bind.history_what", show=False),
+        Binding("e", "export", "bind.history_export", show=False),
         Binding("ctrl+r", "sync", "bind.history_sync"),
         Binding("escape", "focus_table", show=False),
     ]
+
+    # The actions the palette offers on this screen: (action, key of its name in [bind], key of
+    # its help in [history.palette]). Each keeps its key binding too.
+    PALETTE: tuple[tuple[str, str, str], ...] = (
+        ("what_to_do", "bind.history_what", "history.palette.what_help"),
+        ("export", "bind.history_export", "history.palette.export_help"),
+        ("flagged", "bind.history_flagged", "history.palette.flagged_help"),
+        ("direction", "bind.history_direction", "history.palette.direction_help"),
+        ("asset", "bind.history_asset", "history.palette.asset_help"),
+        ("account", "bind.history_account", "history.palette.account_help"),
+    )
 
     def __init__(self) -> None:
         super().__init__()
@@ -70,6 +84,15 @@ class HistoryScreen(MainScreen):
         self._timer: Any = None
         self._many = False  # the search matches more than SEARCH_ROWS rows
         self._composed = False
+
+    def palette_commands(self) -> Iterable[SystemCommand]:
+        """This screen's entries of the command palette (TermwalletApp.get_system_commands)."""
+        for action, name, help_key in self.PALETTE:
+            yield SystemCommand(
+                t("history.palette.title", action=t(name)),
+                t(help_key),
+                getattr(self, f"action_{action}"),
+            )
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="history-body", classes="body"):

@@ -238,7 +238,12 @@ def _warn_misplaced_config() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Every failure ends as one `termwallet:` line on stderr and a non-zero status, never a
     traceback: a traceback shows internals to the user, and its text could hold anything."""
+    from tui.i18n import language, set_language
+
     out, err = sys.stdout, sys.stderr
+    # --lang holds for this call only: a caller running several in one process (tests, a
+    # script importing main) gets its own language back.
+    previous_language = language()
     token = _json_errors.set(False)
     try:
         return _main(argv)
@@ -271,6 +276,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         _json_errors.reset(token)
         sys.stdout, sys.stderr = out, err
+        if language() != previous_language:
+            set_language(previous_language)
 
 
 def _fail(code: str, message: str, status: int) -> int:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -208,3 +209,28 @@ def user_confirms(
         print(f"not {done}", file=sys.stderr)
         return False
     return True
+
+
+def show_review(args: Any, doc: dict[str, Any], print_text: Callable[[Any], None]) -> None:
+    """The review before confirming. With --json, stdout holds exactly one document: the
+    review alone on a dry run, else the review and the result together at the end
+    (`print_outcome`); someone answering the prompt reads the review as text on stderr."""
+    import json
+
+    if not args.json:
+        print_text(sys.stdout)
+    elif args.dry_run:
+        print(json.dumps(doc, indent=2))
+    elif not args.yes:
+        print_text(sys.stderr)
+
+
+def print_outcome(args: Any, review: dict[str, Any], result: dict[str, Any], text: str) -> None:
+    """The end of a send or swap: `text`, or with --json the one document of review and
+    result."""
+    import json
+
+    if args.json:
+        print(json.dumps({"review": review, "result": result}, indent=2))
+    else:
+        print(text)

@@ -79,6 +79,7 @@ def test_unreachable_btc_and_ltc_servers_print_no_traceback(command: list[str]) 
     assert "Traceback" not in text and "unhandled exception" not in text, text
     assert proc.returncode == 3, text  # shown, marked not current
     assert "127.0.0.1:9" in text
+    assert "None" not in text and ".." not in text  # no block read yet, said as such
 
 
 def test_history_csv_into_a_closed_pipe_ends_quietly() -> None:

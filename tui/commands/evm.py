@@ -23,6 +23,8 @@ from tui.cli_wallet import (
     device_signer,
     device_totp,
     open_wallet,
+    print_outcome,
+    show_review,
     user_confirms,
     wallet_signer,
     watched_on_device,
@@ -144,12 +146,16 @@ async def _balance(args: argparse.Namespace) -> int:
             print(json.dumps(out, indent=2))
         else:
             if view.stale:
-                print(
-                    f"NOT CURRENT: {reason}. Last saved balances, from block {view.block}:",
-                    file=sys.stderr,
+                said = (reason or "").rstrip(".")
+                saved = (
+                    "No saved balances."
+                    if view.block is None
+                    else f"Last saved balances, from block {view.block}:"
                 )
+                print(f"NOT CURRENT: {said}. {saved}", file=sys.stderr)
+            block = "-" if view.block is None else view.block  # nothing read yet
             print(
-                f"{session.network.name}  block {view.block}  accounts: "
+                f"{session.network.name}  block {block}  accounts: "
                 f"{', '.join(session.addresses) or 'none'}"
             )
             for r in rows:
@@ -216,7 +222,8 @@ async def _send(args: argparse.Namespace) -> int:
             raise CliError(_insufficient(exc, session.network, asset)) from None
         except RecipientError as exc:
             raise CliError(f"recipient refused: {exc}") from None
-        _print_review(review, args.json)
+        doc = _review_json(review)
+        show_review(args, doc, lambda out: _print_review(review, out))
         if args.dry_run:
             print("dry run: nothing was signed or sent", file=sys.stderr)
             return 0
@@ -285,18 +292,18 @@ async def _send(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             if args.json:
-                print(json.dumps(result | {"state": "not_confirmed"}))
+                print_outcome(args, doc, result | {"state": "not_confirmed"}, "")
             return 1
         if not args.no_wait:
             entry = await sender.wait(entry, timeout=120, poll=0.5)
             result |= {"state": entry.state.value, "block": entry.block}
-        if args.json:
-            print(json.dumps(result))
-        else:
-            print(
-                f"sent: {entry.tx_hash} (nonce {entry.nonce}) - {entry.state.value}"
-                + (f" in block {entry.block}" if entry.block is not None else "")
-            )
+        print_outcome(
+            args,
+            doc,
+            result,
+            f"sent: {entry.tx_hash} (nonce {entry.nonce}) - {entry.state.value}"
+            + (f" in block {entry.block}" if entry.block is not None else ""),
+        )
         return 0 if entry.state.value in ("mined", "broadcast") else 1
     except (ChainError, SendError) as exc:
         raise CliError(str(exc)) from None
@@ -318,7 +325,8 @@ def _insufficient(exc: Any, network: Any, asset: Any) -> str:
     return f"not enough {exc.symbol}: {what} is {need}, the account has {have}. Nothing was sent."
 
 
-def _print_review(review: Any, as_json: bool) -> None:
+def _review_texts(review: Any) -> tuple[Any, str, str, list[str]]:
+    """(fee formatter, amount, total, warnings) as the review shows them."""
     from chains.units import format_with_symbol
 
     native = review.native
@@ -335,31 +343,33 @@ def _print_review(review: Any, as_json: bool) -> None:
         else f"{amount} + {n(review.max_fee)}"
     )
     warnings = [w.kind.value + (f" ({w.other})" if w.other else "") for w in review.warnings]
-    if as_json:
-        print(
-            json.dumps(
-                {
-                    "network": review.network.id,
-                    "from": review.sender,
-                    "to": review.recipient,
-                    "asset": review.asset.symbol,
-                    "contract": review.asset.contract,
-                    "amount": str(review.amount),
-                    "amount_display": amount,
-                    "nonce": review.nonce,
-                    "gas": review.gas,
-                    "max_fee_per_gas": str(review.fee.max_fee_per_gas),
-                    "max_priority_fee_per_gas": str(review.fee.max_priority_fee_per_gas),
-                    "network_fee_max": str(review.max_fee),
-                    "network_fee_likely": str(review.likely_fee),
-                    "total": total,
-                    "fiat": None,
-                    "warnings": warnings,
-                },
-                indent=2,
-            )
-        )
-        return
+    return n, amount, total, warnings
+
+
+def _review_json(review: Any) -> dict[str, Any]:
+    _, amount, total, warnings = _review_texts(review)
+    return {
+        "network": review.network.id,
+        "from": review.sender,
+        "to": review.recipient,
+        "asset": review.asset.symbol,
+        "contract": review.asset.contract,
+        "amount": str(review.amount),
+        "amount_display": amount,
+        "nonce": review.nonce,
+        "gas": review.gas,
+        "max_fee_per_gas": str(review.fee.max_fee_per_gas),
+        "max_priority_fee_per_gas": str(review.fee.max_priority_fee_per_gas),
+        "network_fee_max": str(review.max_fee),
+        "network_fee_likely": str(review.likely_fee),
+        "total": total,
+        "fiat": None,
+        "warnings": warnings,
+    }
+
+
+def _print_review(review: Any, out: Any) -> None:
+    n, amount, total, warnings = _review_texts(review)
     lines = [
         ("Network", f"{review.network.name} (chain {review.network.evm_chain_id})"),
         ("From", review.sender),
@@ -376,11 +386,12 @@ def _print_review(review: Any, as_json: bool) -> None:
     if review.asset.contract is not None:
         lines.insert(4, ("Token", review.asset.contract))
     for label, value in lines:
-        print(f"{label + ':':13} {value}")
+        print(f"{label + ':':13} {value}", file=out)
     for w in warnings:
         print(
             f"WARNING: {_WARNINGS.get(w.split(' ')[0], w)}"
-            + (f" {w.split(' ', 1)[1]}" if " " in w else "")
+            + (f" {w.split(' ', 1)[1]}" if " " in w else ""),
+            file=out,
         )
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -136,6 +135,8 @@ async def _swap(args: argparse.Namespace) -> int:
         account_address,
         asset_for,
         open_wallet,
+        print_outcome,
+        show_review,
         user_confirms,
         wallet_signer,
     )
@@ -170,15 +171,7 @@ async def _swap(args: argparse.Namespace) -> int:
             raise CliError(_insufficient(exc, sell, session.network.native_asset),
                            exc.code) from None  # fmt: skip
         d = review_dict(review)
-        # With --json, stdout holds one document: the review on a dry run, else the review and
-        # the result together at the end. Someone answering the prompt reads the review on
-        # stderr.
-        if not args.json:
-            _print(d)
-        elif args.dry_run:
-            print(json.dumps(d, indent=2))
-        elif not args.yes:
-            _print(d, file=sys.stderr)
+        show_review(args, d, lambda out: _print(d, file=out))
         if args.dry_run:
             print("dry run: nothing was signed or sent", file=sys.stderr)
             return 0
@@ -201,16 +194,15 @@ async def _swap(args: argparse.Namespace) -> int:
                "approval_tx": record.approval_tx, "fee_tx": record.fee_tx,
                "received": str(record.received), "network_fee_paid":
                str(record.network_fee_paid)}  # fmt: skip
-        if args.json:
-            print(json.dumps({"review": d, "result": out}, indent=2))
-        else:
-            from chains.units import format_with_symbol
+        from chains.units import format_with_symbol
 
-            received = format_with_symbol(record.received or 0, buy.decimals, buy.symbol,
-                                          max_places=18)  # fmt: skip
-            paid = format_with_symbol(record.network_fee_paid or 0, review.native.decimals,
-                                      review.native.symbol, max_places=18)  # fmt: skip
-            print(f"swapped: received {received}; network fees {paid}; tx {record.swap_tx}")
+        received = format_with_symbol(record.received or 0, buy.decimals, buy.symbol,
+                                      max_places=18)  # fmt: skip
+        paid = format_with_symbol(record.network_fee_paid or 0, review.native.decimals,
+                                  review.native.symbol, max_places=18)  # fmt: skip
+        print_outcome(
+            args, d, out, f"swapped: received {received}; network fees {paid}; tx {record.swap_tx}"
+        )
         return 0
     except ChainError as exc:
         raise typed_error(exc) from None

@@ -32,7 +32,9 @@ from wallet.support.config import OfficialChannel, OfficialKind, SupportSettings
 
 DEMO_REQUESTER = "you@demo.termwallet.invalid"
 DEMO_SUPPORT_EMAIL = "support@demo.termwallet.invalid"
-DEMO_AGENT = "termwallet demo helpdesk (automatic reply)"
+# Shown as they are in both languages (the UI shows a helpdesk's names as data): bilingual.
+DEMO_AGENT = "termwallet demo helpdesk (automatic reply) · 演示客服（自动回复）"
+DEMO_LABEL = "Demo helpdesk · 演示客服"
 # The live channel's promise in the demo (the shortest SupportSettings allows) and when the demo
 # answers a ticket nobody followed up: after the promise has passed.
 DEMO_LIVE_REPLY_MINUTES = 1
@@ -284,7 +286,7 @@ class DemoSupport:
                 # The host without the port (a new one each run): the same on every screen.
                 OfficialChannel(
                     kind=OfficialKind.HELPDESK,
-                    label="Demo helpdesk (local)",
+                    label=DEMO_LABEL,
                     address="http://127.0.0.1",
                 ),
             ),

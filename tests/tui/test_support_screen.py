@@ -461,7 +461,7 @@ async def test_the_demo_has_a_helpdesk_for_the_whole_ticket_life(
         assert isinstance(screen, SupportScreen)
         await _until(pilot, lambda: screen.desk is not None)
         assert "not set up" not in _flat(app)
-        assert "Demo helpdesk (local)" in _flat(app)
+        assert "Demo helpdesk · 演示客服: http://127.0.0.1" in _flat(app)
         await pilot.press("n")
         await settle(pilot)
         form = app.screen

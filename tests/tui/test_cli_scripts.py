@@ -127,6 +127,13 @@ def test_json_errors_are_one_object_on_stdout(capsys) -> None:
     rc, out, err = run_cli(["ticket", "show", "TW-NOPE", "--json"], capsys)
     assert rc == 2 and err == ""
     assert "No ticket 'TW-NOPE'" in json.loads(out)["error"]["message"]
+    # A ticket the scrubber refuses: the refusal as the error object, the phrase nowhere.
+    phrase = "legal winner thank year wave sausage worth useful legal winner thank yellow"
+    new = ["ticket", "new", "--category", "other", "--subject", "x", "--description-file", "-"]
+    rc, out, err = run_cli([*new, "--yes", "--json"], capsys, f"my words {phrase}")
+    refusal = json.loads(out)["error"]
+    assert rc == 2 and err == "" and refusal["code"] == "SECRET_IN_TICKET"
+    assert "recovery phrase" in refusal["message"] and "sausage" not in out
     # Without --json: the one `termwallet:` line, as before.
     rc, out, err = run_cli(["ticket", "show", "TW-NOPE"], capsys)
     assert rc == 2 and out == "" and err.startswith("termwallet: No ticket")

@@ -133,6 +133,17 @@ def refusal_lines(exc: Any) -> list[str]:
     return lines
 
 
+def _refused(exc: Any, args: argparse.Namespace) -> int:
+    """The scrubber's refusal: its lines on stderr, or with --json the error object."""
+    from tui.cli_errors import CliError
+
+    lines = refusal_lines(exc)
+    if getattr(args, "json", False):
+        raise CliError("\n".join(lines), "SECRET_IN_TICKET")
+    print("\n".join(lines), file=sys.stderr)
+    return 2
+
+
 def _diagnostics() -> Any:
     import shutil
     from importlib.metadata import PackageNotFoundError, version
@@ -171,8 +182,7 @@ def run_new(args: argparse.Namespace) -> int:
             own_addresses=_own_addresses(),
         )
     except SecretRefused as exc:
-        print("\n".join(refusal_lines(exc)), file=sys.stderr)
-        return 2
+        return _refused(exc, args)
     try:
         draft = TicketDraft(
             category=Category(args.category),
@@ -188,8 +198,7 @@ def run_new(args: argparse.Namespace) -> int:
     try:
         prepared = desk.prepare(draft, _diagnostics(), own_addresses=_own_addresses())
     except SecretRefused as exc:
-        print("\n".join(refusal_lines(exc)), file=sys.stderr)
-        return 2
+        return _refused(exc, args)
     channel_name = t(f"support.channel.{args.channel}")
     print(t("support.never_asks"), file=sys.stderr)
     print(t("support.cli.preview"), file=sys.stderr)
@@ -313,8 +322,7 @@ def run_show(args: argparse.Namespace) -> int:
         try:
             desk.follow_up(ticket.reference, _read_text(args.follow_up))
         except SecretRefused as exc:
-            print("\n".join(refusal_lines(exc)), file=sys.stderr)
-            return 2
+            return _refused(exc, args)
         except SupportError as exc:
             raise typed_error(exc) from None
         print(t("support.cli.follow_up_queued", reference=ticket.reference), file=sys.stderr)

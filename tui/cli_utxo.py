@@ -102,9 +102,21 @@ async def send_utxo(args: argparse.Namespace) -> int:
                 f"not enough {net.symbol}: amount + network fee is {need}, the account has "
                 f"{have}. Nothing was sent."
             ) from None
+        from tui.fiat_text import review_fiat
+
+        fiat = review_fiat(
+            session,
+            [
+                ("amount", review.symbol, review.amount, review.decimals),
+                ("fee", review.symbol, review.fee, review.decimals),
+            ],
+            testnet=net.testnet,
+        )
         account = utxo.account(key)
         doc = _utxo_review_json(review, account, args.fee)
-        show_review(args, doc, lambda out: _print_utxo_review(review, net, account, args.fee, out))
+        show_review(
+            args, doc, lambda out: _print_utxo_review(review, net, account, args.fee, out, fiat)
+        )
         if args.dry_run:
             print("dry run: nothing was signed or sent", file=sys.stderr)
             return 0
@@ -230,7 +242,9 @@ def _utxo_review_json(review: Any, account: Any, tier: str) -> dict[str, Any]:
     }
 
 
-def _print_utxo_review(review: Any, net: Any, account: Any, tier: str, out: Any) -> None:
+def _print_utxo_review(
+    review: Any, net: Any, account: Any, tier: str, out: Any, fiat: str | None = None
+) -> None:
     from chains.units import format_with_symbol
 
     def c(v: int) -> str:
@@ -248,7 +262,7 @@ def _print_utxo_review(review: Any, net: Any, account: Any, tier: str, out: Any)
         ("Total", c(review.total)),
         ("Coins spent", f"{review.inputs}, change back {c(review.change)}"),
         ("Replaceable", "yes (RBF: the fee can be raised later)" if review.rbf else "no"),
-        ("Fiat value", "no price (no price feed)"),
+        ("Fiat value", fiat or "no price known"),
     ]
     for label, value in lines:
         print(f"{label + ':':13} {value}", file=out)

@@ -19,10 +19,18 @@ DEMO_PATH = "m/44'/60'/0'/0/0"
 
 
 class DemoSession(WalletSession):
-    """A session that owns its devnet process and stops it when closed."""
+    """A session that owns its devnet process and the demo helpdesk, and stops them when closed."""
 
     devnet: Any = None
     support: Any = None  # wallet/demo_support.py: the demo's own helpdesk and mail sink
+
+    def price_symbol(self, asset: Any) -> str | None:
+        return str(asset.symbol)  # every demo token has its pool
+
+    def priced_symbols(self) -> list[str]:
+        """Every demo asset: they are priced from the devnet's own pool (wallet/prices.py
+        DemoPrices), which the screen says."""
+        return [a.symbol for a in self.assets]
 
     async def aclose(self) -> None:
         try:
@@ -85,10 +93,14 @@ def demo_session(deployment: Any, address: str, home: Path) -> DemoSession:
         )
         for tok in deployment.tokens
     ]
-    return DemoSession(
-        store=Store(paths.database),
+    from wallet.prices import DEMO_CURRENCY, DemoPrices, PriceBook
+
+    backend = backend_for(network)
+    store = Store(paths.database)
+    session = DemoSession(
+        store=store,
         network=network,
-        backend=backend_for(network),
+        backend=backend,
         addresses=[address],
         assets=assets,
         signer="software",
@@ -96,6 +108,8 @@ def demo_session(deployment: Any, address: str, home: Path) -> DemoSession:
         active_signer=demo_signer(),
         paths={address: DEMO_PATH},
     )
+    session.prices = PriceBook(store, DEMO_CURRENCY, [DemoPrices(backend, assets)], demo=True)
+    return session
 
 
 def demo_signer() -> Any:

@@ -223,7 +223,8 @@ async def _send(args: argparse.Namespace) -> int:
         except RecipientError as exc:
             raise CliError(f"recipient refused: {exc}") from None
         doc = _review_json(review)
-        show_review(args, doc, lambda out: _print_review(review, out))
+        fiat = _fiat_line(session, review)
+        show_review(args, doc, lambda out: _print_review(review, out, fiat))
         if args.dry_run:
             print("dry run: nothing was signed or sent", file=sys.stderr)
             return 0
@@ -325,6 +326,21 @@ def _insufficient(exc: Any, network: Any, asset: Any) -> str:
     return f"not enough {exc.symbol}: {what} is {need}, the account has {have}. Nothing was sent."
 
 
+def _fiat_line(session: Any, review: Any) -> str:
+    """The review's fiat values from the last known prices (tui/fiat_text.py): shown, never
+    used to build what is signed."""
+    from tui.fiat_text import review_fiat
+
+    native = review.network.native_asset
+    return review_fiat(
+        session,
+        [
+            ("amount", session.price_symbol(review.asset), review.amount, review.asset.decimals),
+            ("fee", native.symbol, review.max_fee, native.decimals),
+        ],
+    )
+
+
 def _review_texts(review: Any) -> tuple[Any, str, str, list[str]]:
     """(fee formatter, amount, total, warnings) as the review shows them."""
     from chains.units import format_with_symbol
@@ -368,7 +384,7 @@ def _review_json(review: Any) -> dict[str, Any]:
     }
 
 
-def _print_review(review: Any, out: Any) -> None:
+def _print_review(review: Any, out: Any, fiat: str | None = None) -> None:
     n, amount, total, warnings = _review_texts(review)
     lines = [
         ("Network", f"{review.network.name} (chain {review.network.evm_chain_id})"),
@@ -380,7 +396,7 @@ def _print_review(review: Any, out: Any) -> None:
             f"{n(review.likely_fee)} likely, at most {n(review.max_fee)} ({review.fee.tier.value})",
         ),
         ("Total", total),
-        ("Fiat value", "no price (no price feed)"),
+        ("Fiat value", fiat or "no price known"),
         ("Nonce", str(review.nonce)),
     ]
     if review.asset.contract is not None:

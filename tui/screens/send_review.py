@@ -13,6 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
 from tui.errors import error_code
+from tui.fiat_text import review_fiat
 from tui.i18n import t
 from tui.screens.review_base import ReviewScreen, Row
 from tui.send_errors import send_error_text, signing_error_text
@@ -72,7 +73,16 @@ class SendReviewScreen(ReviewScreen[None]):
                 t("send.review.fee_value", likely=n(r.likely_fee), max=n(r.max_fee), tier=tier),
             ),
             ("total", total),
-            ("fiat", t("send.review.fiat_none")),
+            (
+                "fiat",
+                review_fiat(
+                    self.session,
+                    [
+                        ("amount", self.session.price_symbol(r.asset), r.amount, r.asset.decimals),
+                        ("fee", native.symbol, r.max_fee, native.decimals),
+                    ],
+                ),
+            ),
             ("nonce", str(r.nonce)),
         ]
         return [(t(f"send.review.{key}"), value) for key, value in rows]

@@ -20,6 +20,7 @@ from textual.widgets import Button, Footer, Input, Label, Static
 
 from tui.bindings import translate_bindings
 from tui.errors import error_code
+from tui.fiat_text import review_fiat
 from tui.i18n import t
 from tui.screens.review_base import ReviewScreen, Row
 from tui.screens.send_form import SendForm
@@ -188,7 +189,17 @@ class SendUtxoReviewScreen(_UtxoAccount, ReviewScreen[None]):
                 t("utxo.send.inputs_value", inputs=r.inputs, change=_coins(r.change, r)),
             ),
             ("utxo.send.rbf", t("utxo.send.rbf_on") if r.rbf else t("utxo.send.rbf_off")),
-            ("send.review.fiat", t("send.review.fiat_none")),
+            (
+                "send.review.fiat",
+                review_fiat(
+                    getattr(self.app, "session", None),
+                    [
+                        ("amount", r.symbol, r.amount, r.decimals),
+                        ("fee", r.symbol, r.fee, r.decimals),
+                    ],
+                    testnet=net.testnet,
+                ),
+            ),
         ]
         return [(t(key), value) for key, value in rows]
 

@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
+from tui.fiat_text import review_fiat
 from tui.i18n import t
 from tui.screens.review_base import ReviewScreen, Row
 from tui.send_errors import signing_error_text, swap_error_text
@@ -46,6 +47,15 @@ class SwapReviewScreen(ReviewScreen[bool]):
         deadline = (t("swap.review.deadline_value", deadline=_utc(r.quote.deadline))
                     if r.quote.deadline is not None else t("swap.review.no_deadline"))  # fmt: skip
         rows.append((t("swap.review.deadline"), deadline))
+        fiat = review_fiat(
+            self.session,
+            [
+                ("amount", self.session.price_symbol(r.sell), r.total_sell, r.sell.decimals),
+                ("receive", self.session.price_symbol(r.buy), r.quote.buy_amount, r.buy.decimals),
+                ("fee", r.native.symbol, r.network_fee_max, r.native.decimals),
+            ],
+        )
+        rows.append((t("send.review.fiat"), fiat))
         return rows
 
     def compose_notes(self) -> ComposeResult:

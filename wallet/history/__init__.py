@@ -11,5 +11,5 @@
 - `evm_source`, `utxo_source`: the sources, turning chain transactions into rows.
 - `sync`: `HistorySync` runs the sources, adds what this app signed and is still pending (the
   outbox), and flags abnormal activity (wallet/activity.py) on the rows that are new; and the
-  choice of sources for a wallet (`sources_for`, `explorer_for`, `sync_wallet_history`).
+  choice of sources for a wallet (`sources_for`, `history_api_of`, `sync_wallet_history`).
 """

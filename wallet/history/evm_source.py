@@ -202,15 +202,20 @@ class EtherscanSource:
         *,
         made_here: set[str] | None = None,
         transport: Any = None,
+        client: Any = None,
     ) -> None:
-        from chains.etherscan import EtherscanClient
-
+        """`client`: another API's client with the same `history(address, start_block)`
+        (BlockscoutSource's); by default the Etherscan-compatible one for base_url."""
         assert network.evm_chain_id is not None
         self.network = network.id
         self._net = network
         self._assets = tuple(assets)
         self._made_here = made_here
-        self.client = EtherscanClient(base_url, api_key, network.evm_chain_id, transport=transport)
+        if client is None:
+            from chains.etherscan import EtherscanClient
+
+            client = EtherscanClient(base_url, api_key, network.evm_chain_id, transport=transport)
+        self.client = client
 
     async def fetch(self, accounts: Sequence[str], cursors: Mapping[str, str | None]) -> SourcePage:
         items: list[HistoryItem] = []
@@ -230,3 +235,31 @@ class EtherscanSource:
 
     async def aclose(self) -> None:
         await self.client.aclose()
+
+
+class BlockscoutSource(EtherscanSource):
+    """History from a Blockscout instance's REST API (public instances need no key): the
+    same records and cursors as the Etherscan-compatible source, another client."""
+
+    name = "blockscout"
+
+    def __init__(
+        self,
+        network: Network,
+        assets: Sequence[Asset],
+        base_url: str,
+        api_key: str | None = None,
+        *,
+        made_here: set[str] | None = None,
+        transport: Any = None,
+    ) -> None:
+        from chains.blockscout import BlockscoutClient
+
+        super().__init__(
+            network,
+            assets,
+            base_url,
+            api_key,
+            made_here=made_here,
+            client=BlockscoutClient(base_url, api_key, transport=transport),
+        )

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chains.models import Asset, Network
 from wallet.history.evm_source import EtherscanSource, EvmNodeSource
@@ -15,6 +15,9 @@ from wallet.history.model import HistoryItem, HistoryRow, HistorySource, SourceP
 from wallet.history.store import HistoryStore
 from wallet.history.utxo_source import UtxoHistorySource
 from wallet.store import Store
+
+if TYPE_CHECKING:
+    from wallet.history_apis import HistoryApi
 
 
 @dataclass(frozen=True)
@@ -124,10 +127,12 @@ def sources_for(
     *,
     explorer_url: str | None = None,
     explorer_key: str | None = None,
+    history_api: HistoryApi | None = None,
     utxo_accounts: Sequence[Any] = (),
     utxo_results: Mapping[int, Any] | None = None,
 ) -> list[HistorySource]:
-    """The history sources of a network: an explorer API when one is configured, else the
+    """The history sources of a network: its history API (`history_api`, chosen by
+    wallet/history_apis.py: Blockscout or Etherscan-compatible; or `explorer_url`), else the
     node (block-scanned on the devnet). Bitcoin and Litecoin: their accounts' syncs
     (`utxo_accounts`, wallet.utxo_sync.UtxoAccount on `network`; UtxoPortfolio has them)."""
     from chains.models import ChainKind
@@ -135,41 +140,31 @@ def sources_for(
     if network.kind is not ChainKind.EVM:
         mine = [ua for ua in utxo_accounts if ua.network.id == network.id]
         return [UtxoHistorySource(mine, utxo_results)] if mine else []
+    if history_api is not None and history_api.kind == "blockscout":
+        from wallet.history.evm_source import BlockscoutSource
+
+        return [BlockscoutSource(network, assets, history_api.url, history_api.key)]
+    if history_api is not None:
+        return [EtherscanSource(network, assets, history_api.url, history_api.key)]
     if explorer_url:
         return [EtherscanSource(network, assets, explorer_url, explorer_key)]
     return [EvmNodeSource(network, assets)]
 
 
-ETHERSCAN_V2 = "https://api.etherscan.io/v2/api"
-EXPLORER_KEY_ENV = "TERMWALLET_EXPLORER_KEY"
-
-
-def explorer_for(network_id: str, config_file: Path | None) -> tuple[str | None, str | None]:
-    """(API URL, key) of the explorer API for a network, or (None, None) to use the node.
-
-    From settings (wallet/settings.py `explorers`): config.toml `[explorers.<network>]` with
-    `url` (any Etherscan-compatible API) and `key`, the key better kept out of the file in
-    TERMWALLET_EXPLORERS__<NETWORK>__KEY (TERMWALLET_EXPLORER_KEY, the older name, still
-    counts). With a key and no URL, a public network uses Etherscan's V2 API (one key serves
-    every chain). The devnet always reads its node. A broken config file means the node: the
-    settings loader reports the file where the user sees it."""
-    import os
-
+def history_api_of(network_id: str, config_file: Path | None) -> HistoryApi | None:
+    """The history API of a network from the settings (wallet/history_apis.py: the user's
+    `[explorers.<network>]`, the key also from TERMWALLET_EXPLORERS__<NETWORK>__KEY or the
+    older TERMWALLET_EXPLORER_KEY; else the public Blockscout instance; else the node). A
+    broken config file means the node: the settings loader reports the file where the user
+    sees it."""
+    from wallet.history_apis import history_api_for
     from wallet.settings import SettingsError, load_settings
 
     try:
-        explorer = load_settings(config_file).explorers.get(network_id)
+        settings = load_settings(config_file)
     except SettingsError:
-        explorer = None
-    url = explorer.url if explorer is not None else None
-    key = (
-        explorer.key.get_secret_value() if explorer is not None and explorer.key else None
-    ) or os.environ.get(EXPLORER_KEY_ENV)
-    if network_id == "devnet" and url is None:
-        return None, None
-    if url is None and key is not None:
-        url = ETHERSCAN_V2
-    return url, key
+        return None
+    return history_api_for(network_id, settings)
 
 
 async def sync_wallet_history(
@@ -186,10 +181,10 @@ async def sync_wallet_history(
     errors: list[Exception] = []
     report: SyncReport | None = None
     if session.addresses:
-        url, key = await asyncio.to_thread(explorer_for, session.network.id, config_file)
+        api = await asyncio.to_thread(history_api_of, session.network.id, config_file)
         # In a thread: building a source imports httpx (~0.15 s) the first time.
         sources = await asyncio.to_thread(
-            sources_for, session.network, session.assets, explorer_url=url, explorer_key=key
+            sources_for, session.network, session.assets, history_api=api
         )
         try:
             report = await HistorySync(

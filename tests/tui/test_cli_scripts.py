@@ -166,6 +166,7 @@ def test_lang_zh_cn_translates_the_errors(capsys) -> None:
         (["--lang", "zh-CN", "totp", "disable"], "没有密钥库"),
         (["--lang", "zh-CN", "wallets", "use"], "需要 WALLET"),
         (["--lang", "zh-CN", "address", "eth", "--account", "-1"], "必须为 0 或更大"),
+        (["--lang", "zh-CN", "send", "btc", "x", "1", "--asset", "USDC"], "只有一种资产"),
     ]
     for argv, chinese in cases:
         rc, _, err = run_cli(argv, capsys)

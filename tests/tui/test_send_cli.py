@@ -109,6 +109,8 @@ def test_refusals_are_clear(
     assert main(["send", "devnet", TO, "13", "--dry-run", "--json"]) == 2
     out = capsys.readouterr()
     assert out.err == "" and "not enough ETH" in json.loads(out.out)["error"]["message"]
+    assert main(["--lang", "zh-CN", "send", "devnet", TO, "13", "--dry-run"]) == 2
+    assert "ETH 不足：金额加最高网络手续费为" in capsys.readouterr().err
     assert main(["send", "devnet", "vitalik.eth", "1", "--dry-run"]) == 2
     assert "ENS" in capsys.readouterr().err
     # An Ethereum address for a Bitcoin send is refused before any password is asked for.

@@ -29,6 +29,7 @@ from tui.cli_wallet import (
     wallet_signer,
     watched_on_device,
 )
+from tui.i18n import t
 
 _EVM = ("eth", "sepolia", "polygon", "arbitrum", "base", "bnb", "devnet")
 _UTXO = ("btc", "btc-testnet", "btc-regtest", "ltc", "ltc-testnet", "ltc-regtest")
@@ -174,7 +175,7 @@ def run_send(args: argparse.Namespace) -> int:
 
     if args.chain in _UTXO:
         if args.asset is not None:
-            raise CliError(f"{args.chain} has one asset, its coin: leave out --asset")
+            raise CliError(t("cli.one_asset", chain=args.chain))
         return asyncio.run(send_utxo(args))
     return asyncio.run(_send(args))
 
@@ -185,7 +186,7 @@ async def _send(args: argparse.Namespace) -> int:
     from chains.fees import FeeTier
     from chains.units import parse_amount
     from devices.errors import DeviceError
-    from tui.cli_errors import CliError
+    from tui.cli_errors import CliError, typed_error
     from tui.text import plain
     from wallet.safety import RecipientError
     from wallet.send import MAX, SendDraft
@@ -196,7 +197,7 @@ async def _send(args: argparse.Namespace) -> int:
     early: Any = None  # a device opened to find a watched sender
     try:
         if not session.addresses:
-            raise CliError("this wallet has no Ethereum account: run `termwallet init` first")
+            raise CliError(t("cli.no_eth_account"), "NO_ACCOUNT")
         path = f"m/44'/60'/0'/0/{args.account}"
         try:
             sender_address = account_address(session, args.account)
@@ -219,9 +220,9 @@ async def _send(args: argparse.Namespace) -> int:
         try:
             review = await sender.prepare(draft, sender_address, path)
         except InsufficientFunds as exc:
-            raise CliError(_insufficient(exc, session.network, asset)) from None
+            raise CliError(_insufficient(exc, session.network, asset), exc.code) from None
         except RecipientError as exc:
-            raise CliError(f"recipient refused: {exc}") from None
+            raise CliError(t("cli.recipient_refused", reason=exc), "RECIPIENT") from None
         doc = _review_json(review)
         fiat = _fiat_line(session, review)
         show_review(args, doc, lambda out: _print_review(review, out, fiat))
@@ -230,18 +231,10 @@ async def _send(args: argparse.Namespace) -> int:
             return 0
         if review.duplicate is not None and not args.send_again:
             # A retry after a crash or an error: the first payment may be on its way already.
-            raise CliError(
-                f"not sent: a payment of this amount to this recipient is pending or was just "
-                f"re-sent ({review.duplicate}). Check `termwallet balance`; add --send-again "
-                "to pay a second time."
-            )
+            raise CliError(t("cli.duplicate", tx=review.duplicate), "DUPLICATE")
         if review.high_fee and not args.accept_high_fee:
             # A node that lies about fees would have --yes pay them: this needs its own word.
-            raise CliError(
-                "not sent: the network fee is far above this network's usual range or what "
-                "its latest block shows (the node may be lying or broken). Check it, try "
-                "another RPC URL, or add --accept-high-fee to pay it anyway."
-            )
+            raise CliError(t("cli.high_fee"), "HIGH_FEE")
         if not user_confirms(args.yes):
             return 1
         if first_use is not None:
@@ -307,7 +300,7 @@ async def _send(args: argparse.Namespace) -> int:
         )
         return 0 if entry.state.value in ("mined", "broadcast") else 1
     except (ChainError, SendError) as exc:
-        raise CliError(str(exc)) from None
+        raise typed_error(exc) from None
     finally:
         if early is not None:
             early.close()
@@ -320,10 +313,12 @@ def _insufficient(exc: Any, network: Any, asset: Any) -> str:
     decimals = asset.decimals if exc.symbol == asset.symbol else network.native_decimals
     need = format_with_symbol(exc.need, decimals, exc.symbol, max_places=18)
     have = format_with_symbol(exc.have, decimals, exc.symbol, max_places=18)
-    what = "amount + maximum network fee" if asset.contract is None else "needed"
+    from tui.i18n import t
+
+    what = "with_fee" if asset.contract is None else "needed"
     if asset.contract is not None and exc.symbol == network.native_symbol:
-        what = "maximum network fee"
-    return f"not enough {exc.symbol}: {what} is {need}, the account has {have}. Nothing was sent."
+        what = "fee"
+    return t(f"cli.insufficient_{what}", symbol=exc.symbol, need=need, have=have)
 
 
 def _fiat_line(session: Any, review: Any) -> str:

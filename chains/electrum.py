@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from chains.aio import gather_all
 from chains.cert_pins import (
     CertificateChanged,
     CertPins,
@@ -485,7 +486,7 @@ class ElectrumBackend:
         """Confirmed plus unconfirmed, per address, in one batch (plus the tip in the same
         round trip's neighbour). Only the native asset exists on these chains."""
         c = await self.client()
-        results, tip = await asyncio.gather(
+        results, tip = await gather_all(
             c.batch(
                 "blockchain.scripthash.get_balance", [[self._scripthash(a)] for a in addresses]
             ),
@@ -532,7 +533,7 @@ class ElectrumBackend:
 
     async def fee_estimates(self, targets: Sequence[int]) -> FeeEstimates:
         c = await self.client()
-        rates, relay = await asyncio.gather(
+        rates, relay = await gather_all(
             c.batch("blockchain.estimatefee", [[t] for t in targets]),
             c.request("blockchain.relayfee"),
         )

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from chains.aio import gather_all
 from chains.errors import BadResponse, ChainError, NodeUnreachable
 from chains.models import Asset, Balance
 from chains.proxy import httpx_proxy
@@ -189,7 +190,7 @@ class EsploraBackend:
                 total += _nonneg(s.get("funded_txo_sum")) - _nonneg(s.get("spent_txo_sum"))
             return total
 
-        amounts, tip = await asyncio.gather(self._each(addresses, one), self.block_number())
+        amounts, tip = await gather_all(self._each(addresses, one), self.block_number())
         now = datetime.now(UTC)
         out = []
         for asset in assets:

@@ -23,7 +23,7 @@ from tui import heap, i18n
 from tui.bindings import translate_bindings
 from tui.colours import SIXTEEN_COLOURS, few_colours
 from tui.errors import error_code, user_message
-from tui.i18n import t
+from tui.i18n import t, tn
 from tui.screens.assets import AssetsScreen
 from tui.screens.too_small import TooSmallScreen, too_small
 from tui.services import Services
@@ -313,7 +313,9 @@ class TermwalletApp(App[int]):
             self.recent_errors.append(error_code(exc) or type(exc).__name__)
         if report is not None and report.flagged:
             self.notify(
-                t("history.flag_notice", count=len(report.flagged)), severity="warning", timeout=12
+                tn("history.flag_notice", len(report.flagged), count=len(report.flagged)),
+                severity="warning",
+                timeout=12,
             )
 
     @work(exclusive=True, group="session", exit_on_error=False)
@@ -360,7 +362,7 @@ class TermwalletApp(App[int]):
                 self.session.locked = True
                 self.status = self.session.status
             self.push_screen(
-                self.services.unlock_screen(t("unlock.auto_locked", minutes=minutes)),  # type: ignore[attr-defined]
+                self.services.unlock_screen(tn("unlock.auto_locked", minutes, minutes=minutes)),  # type: ignore[attr-defined]
                 self._through_gate,
             )
 

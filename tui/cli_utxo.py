@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 from typing import Any
 
-from tui.cli_wallet import open_wallet, user_confirms, wallet_signer
+from tui.cli_wallet import open_wallet, print_outcome, show_review, user_confirms, wallet_signer
 
 
 def utxo_row(h: Any) -> dict[str, Any]:
@@ -113,7 +112,11 @@ async def send_utxo(args: argparse.Namespace) -> int:
             ],
             testnet=net.testnet,
         )
-        _print_utxo_review(review, net, utxo.account(key), args.fee, args.json, fiat)
+        account = utxo.account(key)
+        doc = _utxo_review_json(review, account, args.fee)
+        show_review(
+            args, doc, lambda out: _print_utxo_review(review, net, account, args.fee, out, fiat)
+        )
         if args.dry_run:
             print("dry run: nothing was signed or sent", file=sys.stderr)
             return 0
@@ -130,11 +133,8 @@ async def send_utxo(args: argparse.Namespace) -> int:
         result: dict[str, Any] = {"txid": txid, "state": "broadcast", "height": None}
         if not args.no_wait:
             result |= await _wait_utxo(sender, txid, timeout=120)
-        if args.json:
-            print(json.dumps(result))
-        else:
-            where = f" in block {result['height']}" if result["height"] else ""
-            print(f"sent: {txid} - {result['state']}{where}")
+        where = f" in block {result['height']}" if result["height"] else ""
+        print_outcome(args, doc, result, f"sent: {txid} - {result['state']}{where}")
         return 0
     except (ChainError, ValueError) as exc:
         # Typed errors (bad address, server refusal, no server configured) say what to do.
@@ -220,38 +220,36 @@ async def _wait_utxo(sender: Any, txid: str, *, timeout: float) -> dict[str, Any
     return {"state": state, "height": height}
 
 
+def _utxo_review_json(review: Any, account: Any, tier: str) -> dict[str, Any]:
+    from chains.units import format_with_symbol
+
+    return {
+        "network": review.network,
+        "account": account.account_index,
+        "script": account.script.value,
+        "to": review.recipient,
+        "amount": str(review.amount),
+        "amount_display": format_with_symbol(review.amount, review.decimals, review.symbol),
+        "fee": str(review.fee),
+        "fee_rate_sat_vb": review.fee_rate,
+        "vsize": review.vsize,
+        "fee_tier": tier,
+        "total": str(review.total),
+        "inputs": review.inputs,
+        "change": str(review.change),
+        "rbf": review.rbf,
+        "fiat": None,
+    }
+
+
 def _print_utxo_review(
-    review: Any, net: Any, account: Any, tier: str, as_json: bool, fiat: str | None = None
+    review: Any, net: Any, account: Any, tier: str, out: Any, fiat: str | None = None
 ) -> None:
     from chains.units import format_with_symbol
 
     def c(v: int) -> str:
         return format_with_symbol(v, review.decimals, review.symbol)
 
-    if as_json:
-        print(
-            json.dumps(
-                {
-                    "network": review.network,
-                    "account": account.account_index,
-                    "script": account.script.value,
-                    "to": review.recipient,
-                    "amount": str(review.amount),
-                    "amount_display": c(review.amount),
-                    "fee": str(review.fee),
-                    "fee_rate_sat_vb": review.fee_rate,
-                    "vsize": review.vsize,
-                    "fee_tier": tier,
-                    "total": str(review.total),
-                    "inputs": review.inputs,
-                    "change": str(review.change),
-                    "rbf": review.rbf,
-                    "fiat": None,
-                },
-                indent=2,
-            )
-        )
-        return
     lines = [
         ("Network", net.name),
         ("From", f"{account.script.value} account {account.account_index} ({account.address})"),
@@ -267,4 +265,4 @@ def _print_utxo_review(
         ("Fiat value", fiat or "no price known"),
     ]
     for label, value in lines:
-        print(f"{label + ':':13} {value}")
+        print(f"{label + ':':13} {value}", file=out)

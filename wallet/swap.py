@@ -147,6 +147,16 @@ class SwapReview:
         return self.quote.sell_amount
 
     @property
+    def provider_fee_asset(self) -> Asset | None:
+        """The asset the provider's fee is counted in (its token; None in the quote: the
+        native coin): the sold, bought or native asset, or None when it is none of them."""
+        token = (self.quote.provider_fee_token or "").lower()
+        for asset in (self.sell, self.buy, self.native):
+            if (asset.contract or "").lower() == token:
+                return asset
+        return None
+
+    @property
     def gas_total(self) -> int:
         return self.approval_gas + self.swap_gas + self.fee_transfer_gas
 

@@ -12,7 +12,6 @@ histories and whatever is new.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -21,6 +20,7 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
+from chains.aio import gather_all
 from chains.utxo import Coin, UtxoBackend
 from wallet.accounts import Account
 from wallet.store import Store
@@ -148,7 +148,7 @@ class UtxoAccount:
         hint = self._known_used()
         # Independent requests go out together: ElectrumX holds small replies up to a second
         # to pad them against traffic analysis, so each sequential round trip can cost 1 s.
-        receive, change, tip = await asyncio.gather(
+        receive, change, tip = await gather_all(
             self._discover(RECEIVE, hint.get(RECEIVE, 0)),
             self._discover(CHANGE, hint.get(CHANGE, 0)),
             self.backend.block_number(),
@@ -163,7 +163,7 @@ class UtxoAccount:
         missing = [t for t in heights if t not in cached]
         times = self._cached_times(heights)
         need_times = {h for t, h in heights.items() if h > 0 and t not in times}
-        fetched, block_times = await asyncio.gather(
+        fetched, block_times = await gather_all(
             self.backend.transactions(missing) if missing else _nothing(),
             self.backend.block_times(sorted(need_times)) if need_times else _nothing(),
         )

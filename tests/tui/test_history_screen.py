@@ -160,7 +160,7 @@ async def test_flagged_approval_notifies_and_what_to_do_sends_a_prefilled_ticket
             await pilot.pause()
             await app.workers.wait_for_complete()
         notes = [n.message for n in app._notifications]
-        assert any("1 transactions need your attention" in m for m in notes), notes
+        assert any("1 transaction needs your attention" in m for m in notes), notes
         await settle(pilot)
         await pilot.press("2")
         await pilot.pause()

@@ -243,3 +243,27 @@ async def test_a_bad_custom_fee_is_a_fee_error_not_an_amount_error(
         await pilot.press("ctrl+r")
         await settle(pilot)
         assert "负数" in _seen(app, "#send-fee-error")
+
+
+async def test_the_fee_cursor_starts_on_the_selected_tier(devnet: Devnet, tmp_path: Path) -> None:
+    from textual.widgets import RadioSet
+
+    services = AttachedDemoServices(devnet.deployment, devnet.demo_address, tmp_path)
+    app = make_app(Settings(), services)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        fee = app.screen.query_one("#send-fee", RadioSet)
+        assert fee.pressed_button is not None and fee.pressed_button.id == "fee-normal"
+        fee.focus()
+        await settle(pilot)
+        # The highlighted button is the selected one: enter keeps Normal, down goes to Fast.
+        highlighted = fee.query(".-selected")
+        assert [b.id for b in highlighted] == ["fee-normal"]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert fee.pressed_button.id == "fee-normal"
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert fee.pressed_button.id == "fee-fast"

@@ -173,9 +173,17 @@ class NewTicketScreen(ReportsFailures, Screen[Any]):
 
     def _show_promise(self) -> None:
         channel = str(self.query_one("#ticket-channel", Select).value)
-        self.query_one("#ticket-promise", Static).update(
-            Text(t("support.short.reply_times") + " " + promise_text(channel, self.desk.settings))
-        )
+        promise = self.query_one("#ticket-promise", Static)
+        if channel_ready(channel, self.desk.settings):
+            promise.update(
+                Text(
+                    t("support.short.reply_times") + " " + promise_text(channel, self.desk.settings)
+                )
+            )
+        else:  # no reply time is promised by a channel that cannot send
+            promise.update(
+                Text(t("support.form.not_set_up", channel=t(f"support.channel.{channel}")))
+            )
 
     def _field_error(self, field: str, text: str) -> None:
         """`text` under the field it concerns (the status line above the form is far from a
@@ -237,26 +245,38 @@ class NewTicketScreen(ReportsFailures, Screen[Any]):
     def action_review(self) -> None:
         for line in self.query(FieldError):
             line.clear()
-        draft = self._draft()
-        if draft is None:
-            return
-        if self.diagnostics is None:
-            self._status(t("support.form.not_ready"), error=True)
-            return
         self._status(t("support.form.checking"))
-        self._prepare(draft, self.diagnostics)
+        self._check_and_prepare()
 
     @work(exclusive=True, group="support-prepare", exit_on_error=False)
-    async def _prepare(self, draft: TicketDraft, diagnostics: Diagnostics) -> None:
+    async def _check_and_prepare(self) -> None:
         from tui.screens.support_review import ReviewTicketScreen
         from wallet.support.scrubber import SecretRefused
 
+        typed = {
+            "subject": self.query_one("#ticket-subject", Input).value,
+            "description": self.query_one("#ticket-description", TextArea).text,
+        }
         try:
-            # A thread: the scrubber's Chinese-phrase check scores every window of long text.
+            # The secret check first, whatever else is wrong with the form: a pasted phrase is
+            # flagged at once, not after the user has fixed the channel or the subject. A
+            # thread: the scrubber's Chinese-phrase check scores every window of long text.
+            await asyncio.to_thread(
+                self.desk.refuse_secrets,
+                typed,
+                known_tx_hashes=self._known,
+                own_addresses=self._own,
+            )
+            draft = self._draft()
+            if draft is None:
+                return
+            if self.diagnostics is None:
+                self._status(t("support.form.not_ready"), error=True)
+                return
             prepared = await asyncio.to_thread(
                 self.desk.prepare,
                 draft,
-                diagnostics,
+                self.diagnostics,
                 known_tx_hashes=self._known,
                 own_addresses=self._own,
             )

@@ -586,9 +586,13 @@ async def test_a_pasted_phrase_is_flagged_before_the_channel_check(
         await _type(pilot, f"My words are {canary} thanks")
         await _until(pilot, lambda: form.diagnostics is not None)
         await pilot.press("ctrl+s")
+        # The refusal stands under the field that holds the phrase (issue 17: errors next to
+        # their field), and the channel's own complaint is not what the user sees first.
         await _until(
-            pilot, lambda: "Not sent" in str(form.query_one("#ticket-status", Static).render())
+            pilot,
+            lambda: "Not sent" in str(form.query_one("#ticket-description-error").render()),
         )
-        status = str(form.query_one("#ticket-status", Static).render())
-        assert "recovery phrase" in status and "is not set up" not in status
+        said = str(form.query_one("#ticket-description-error").render())
+        assert "recovery phrase" in said
+        assert "is not set up" not in str(form.query_one("#ticket-channel-error").render())
         assert app.screen is form

@@ -38,6 +38,8 @@ class NodesDisagree(ChainError):
             what=what,
             nodes=", ".join(answers),
         )
+        # One code per disagreement: the app's sentence names it in the user's language.
+        self.code = "NODES_DISAGREE_CHAIN" if what == "chain" else "NODES_DISAGREE_BLOCK"
 
 
 @dataclasses.dataclass(frozen=True)

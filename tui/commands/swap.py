@@ -33,6 +33,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    help="approve unlimited spending (not recommended)")  # fmt: skip
     p.add_argument("--confirm-high-impact", action="store_true",
                    help="swap even when the price impact is above the threshold")  # fmt: skip
+    p.add_argument("--accept-high-fee", action="store_true",
+                   help="swap even when the network fee is far above the network's usual range "
+                   "or what its blocks show (--yes alone is not enough then)")  # fmt: skip
     p.add_argument("--dry-run", action="store_true", help="print the review; sign nothing")
     p.add_argument("--yes", action="store_true", help="swap without asking to confirm")
     p.add_argument("--password-file", type=Path, help="file holding the keystore password")
@@ -74,6 +77,10 @@ def review_dict(r: Any) -> dict[str, Any]:
         "approval": None if r.approval_amount is None else str(r.approval_amount),
         "approval_unlimited": r.unlimited, "spender": q.spender, "deadline": q.deadline,
         "high_impact": r.needs_impact_confirmation,
+        "fee_concerns": [c.value for c in r.fee_concerns], "high_fee": r.high_fee,
+        "nodes": list(r.nodes),
+        "first_use": [{"symbol": f.asset.symbol, "contract": f.asset.contract,
+                       "decimals": f.asset.decimals, "source": f.source} for f in r.first_use],
     }  # fmt: skip
 
 
@@ -94,8 +101,15 @@ def _print(d: dict[str, Any]) -> None:
     if d["approval"] is not None:
         rows.append(("Approval", "UNLIMITED" if d["approval_unlimited"] else
                      f"{d['approval']} base units to {d['spender']}"))  # fmt: skip
+    rows.append(("Node" + ("s" if len(d["nodes"]) > 1 else ""), ", ".join(d["nodes"])))
+    for first in d["first_use"]:
+        source = "the token list" if first["source"] == "list" else "the contract"
+        rows.append(("First use", f"{first['symbol']}: {first['decimals']} decimals, from "
+                     f"{source} (kept from now on)"))  # fmt: skip
     for label, value in rows:
         print(f"{label + ':':14} {value}")
+    for concern in d["fee_concerns"]:
+        print(f"WARNING: {_FEE_WARNINGS[concern]}", file=sys.stderr)
     if d["approval_unlimited"]:
         print("WARNING: an unlimited approval lets the swap contract take all of this token, "
               "now and later.", file=sys.stderr)  # fmt: skip
@@ -104,11 +118,21 @@ def _print(d: dict[str, Any]) -> None:
               file=sys.stderr)  # fmt: skip
 
 
+_FEE_WARNINGS = {
+    "high_fee": "THE NETWORK FEE IS FAR ABOVE THIS NETWORK'S USUAL RANGE or above what its "
+    "latest block shows: the node may be lying or broken.",
+    "fee_above_amount": "the network fee likely costs more than the amount swapped.",
+    "below_base_fee": "the maximum fee is below the current base fee: the network will not "
+    "take this swap until fees fall.",
+}
+
+
 async def _swap(args: argparse.Namespace) -> int:
     from chains.errors import ChainError, InsufficientFunds
     from chains.units import parse_amount
     from tui.cli import CliError
     from tui.commands.evm import _account_address, _asset, _open, _wallet_signer
+    from wallet.send import SendError
     from wallet.settings import load_settings
     from wallet.swap import SwapDraft, swapper_for
 
@@ -146,6 +170,13 @@ async def _swap(args: argparse.Namespace) -> int:
         if args.dry_run:
             print("dry run: nothing was signed or sent", file=sys.stderr)
             return 0
+        if review.high_fee and not args.accept_high_fee:
+            # A node that lies about fees would have --yes pay them: this needs its own word.
+            raise CliError(
+                "not swapped: the network fee is far above this network's usual range or what "
+                "its latest block shows (the node may be lying or broken). Check it, try "
+                "another RPC URL, or add --accept-high-fee to pay it anyway."
+            )
         if not args.yes:
             if not sys.stdin.isatty():
                 raise CliError("not swapped: add --yes to swap without the confirmation prompt")
@@ -161,8 +192,9 @@ async def _swap(args: argparse.Namespace) -> int:
         signer = _wallet_signer(wallet, args)
         try:
             record = await swapper.execute(
-                review, signer, confirm_high_impact=args.confirm_high_impact
-            )
+                review, signer, confirm_high_impact=args.confirm_high_impact,
+                accept_high_fee=args.accept_high_fee,
+            )  # fmt: skip
         finally:
             signer.close()
         out = {"state": record.state, "swap_tx": record.swap_tx,
@@ -173,7 +205,8 @@ async def _swap(args: argparse.Namespace) -> int:
               f"swapped: received {record.received} base units of {buy.symbol}; "
               f"network fees {record.network_fee_paid} wei; tx {record.swap_tx}")  # fmt: skip
         return 0
-    except ChainError as exc:
+    except (ChainError, SendError) as exc:
+        # SendError: TokenChanged (a known token's decimals or symbol from the node differ).
         raise CliError(str(exc)) from None
     finally:
         if swapper is not None:

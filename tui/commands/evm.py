@@ -197,13 +197,17 @@ async def _send(args: argparse.Namespace) -> int:
             else parse_amount(args.amount, asset.decimals)
         )
         draft = SendDraft(recipient=args.to, amount=amount, asset=asset, fee=FeeTier(args.fee))
+        from wallet.node_check import check_nodes
+
+        # Several RPC URLs configured: they must agree on the chain and the latest block.
+        nodes = (await check_nodes(session.backend)).nodes
         try:
             review = await sender.prepare(draft, sender_address, path)
         except InsufficientFunds as exc:
             raise CliError(_insufficient(exc, session.network, asset)) from None
         except RecipientError as exc:
             raise CliError(f"recipient refused: {exc}") from None
-        _print_review(review, args.json)
+        _print_review(review, args.json, nodes)
         if args.dry_run:
             print("dry run: nothing was signed or sent", file=sys.stderr)
             return 0
@@ -495,7 +499,7 @@ def _insufficient(exc: Any, network: Any, asset: Any) -> str:
     return f"not enough {exc.symbol}: {what} is {need}, the account has {have}. Nothing was sent."
 
 
-def _print_review(review: Any, as_json: bool) -> None:
+def _print_review(review: Any, as_json: bool, nodes: tuple[str, ...] = ()) -> None:
     from chains.units import format_with_symbol
 
     native = review.native
@@ -532,6 +536,7 @@ def _print_review(review: Any, as_json: bool) -> None:
                     "total": total,
                     "fiat": None,
                     "warnings": warnings,
+                    "nodes": list(nodes),
                 },
                 indent=2,
             )
@@ -549,6 +554,7 @@ def _print_review(review: Any, as_json: bool) -> None:
         ("Total", total),
         ("Fiat value", "no price (no price feed)"),
         ("Nonce", str(review.nonce)),
+        ("Node" + ("s" if len(nodes) > 1 else ""), ", ".join(nodes) or "-"),
     ]
     if review.asset.contract is not None:
         lines.insert(4, ("Token", review.asset.contract))

@@ -122,7 +122,8 @@ def serve(store_path: Path, account: str) -> None:
 def store_figures(store: Store) -> dict[str, float]:
     """The queries behind each figure, in SQLite alone (median of 5, ms)."""
     from tui.screens.history import SEARCH_ROWS
-    from wallet.history import HistoryQuery, HistoryStore
+    from wallet.history.model import HistoryQuery
+    from wallet.history.store import HistoryStore
 
     hs = HistoryStore(store)
     out: dict[str, float] = {}
@@ -160,7 +161,8 @@ def drive(path: Path, account: str, home: Path) -> dict[str, list[float]]:
     from writing the key (bench/terminal.py): `shown` when the characters on screen reach
     their final state, `settled` at the last bytes before the output is quiet for 0.3 s (a
     later frame that changes only colours, such as the scrollbar's, counts there)."""
-    from wallet.history import HistoryQuery, HistoryStore
+    from wallet.history.model import HistoryQuery
+    from wallet.history.store import HistoryStore
 
     store = Store(path)
     newest = HistoryStore(store).page(HistoryQuery(), 0, 1)[0].tx_hash

@@ -61,7 +61,7 @@ def main() -> int:
     from devices.emulator import SoftwareSigner
     from tests.fixtures.litecoin import run_regtest
     from wallet.keys import ScriptKind, account_path
-    from wallet.utxo_sync import AccountKeys
+    from wallet.utxo_keys import AccountKeys
 
     signer = SoftwareSigner.from_mnemonic(MNEMONIC)
     path = account_path("ltc-regtest", ScriptKind.P2WPKH)

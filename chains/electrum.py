@@ -30,8 +30,17 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from chains.cert_pins import (
+    CertificateChanged,
+    CertPins,
+    Pin,
+    fingerprint,
+    new_pin,
+    server_key,
+)
 from chains.errors import BadResponse, ChainError, NodeUnreachable
 from chains.models import Asset, Balance
+from chains.proxy import open_connection, proxy_for
 from chains.units import number_token_to_int
 from chains.utxo import (
     FeeEstimates,
@@ -75,7 +84,12 @@ class ElectrumClient:
         *,
         timeout: float = 20.0,
         ssl_context: ssl.SSLContext | None = None,
+        pins: CertPins | None = None,
+        proxy: str | None = None,
     ) -> None:
+        """`ssl_context` verifies certificates against authorities (default: the system's).
+        With `pins`, a certificate no authority vouches for is trusted on first use and pinned
+        (chains/cert_pins.py); without, such a server is refused."""
         parts = urlsplit(url)
         if parts.scheme not in ("tcp", "ssl") or not parts.hostname or not parts.port:
             raise ValueError(
@@ -85,6 +99,9 @@ class ElectrumClient:
         self.host, self.port, self.tls = parts.hostname, parts.port, parts.scheme == "ssl"
         self.timeout = timeout
         self._ssl = ssl_context
+        self._pins = pins
+        self.proxy = proxy
+        self.pin: Pin | None = None  # the pin this connection was checked against (TLS, pins)
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._task: asyncio.Task[None] | None = None
@@ -104,25 +121,96 @@ class ElectrumClient:
         await self.aclose()
 
     async def connect(self) -> None:
-        ctx: ssl.SSLContext | None = None
-        if self.tls:
-            ctx = self._ssl or ssl.create_default_context()
-        try:
-            self._reader, self._writer = await asyncio.wait_for(
-                asyncio.open_connection(self.host, self.port, ssl=ctx, limit=MAX_LINE),
-                self.timeout,
-            )
-        except TimeoutError:
-            raise NodeUnreachable(self.url, "timed out connecting") from None
-        except ssl.SSLError as exc:
-            raise NodeUnreachable(self.url, f"TLS failed: {exc.reason or 'handshake'}") from None
-        except OSError as exc:
-            raise NodeUnreachable(self.url, exc.strerror or type(exc).__name__) from None
+        if not self.tls:
+            self._reader, self._writer = await self._open(None)
+        elif self._pins is None:
+            self._reader, self._writer = await self._open(self._ssl or ssl.create_default_context())
+        else:
+            self._reader, self._writer = await self._open_pinned(self._pins)
         self._task = asyncio.create_task(self._read_loop(), name=f"electrum-reader {self.url}")
         version = await self.request("server.version", CLIENT_NAME, PROTOCOL_VERSION)
         if not isinstance(version, list) or len(version) != 2:
             raise BadResponse("server.version: unexpected answer")
         self.server_version = str(version[0])
+
+    async def _open(
+        self, ctx: ssl.SSLContext | None
+    ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        errors: tuple[type[BaseException], ...] = ()
+        proxy = proxy_for(self.host, self.proxy)
+        if proxy is None and self.host.lower().endswith(".onion"):
+            raise NodeUnreachable(
+                self.url,
+                "a .onion server is reachable through Tor only: set proxy = "
+                '"socks5h://127.0.0.1:9050" (Tor\'s port) in the settings',
+            )
+        if proxy is not None:
+            from chains.proxy import proxy_errors
+
+            errors = proxy_errors()
+        try:
+            return await asyncio.wait_for(
+                open_connection(
+                    self.host,
+                    self.port,
+                    proxy=proxy,
+                    ssl_context=ctx,
+                    timeout=self.timeout,
+                    limit=MAX_LINE,
+                ),
+                self.timeout,
+            )
+        except errors as exc:
+            raise NodeUnreachable(self.url, f"through the proxy: {exc}"[:300]) from None
+        except TimeoutError:
+            raise NodeUnreachable(self.url, "timed out connecting") from None
+        except ssl.SSLCertVerificationError as exc:
+            raise _NotVouched(self.url, exc.verify_message or "certificate not trusted") from None
+        except ssl.SSLError as exc:
+            raise NodeUnreachable(self.url, f"TLS failed: {exc.reason or 'handshake'}") from None
+        except OSError as exc:
+            raise NodeUnreachable(self.url, exc.strerror or type(exc).__name__) from None
+
+    async def _open_pinned(
+        self, pins: CertPins
+    ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        """Trust on first use (chains/cert_pins.py). One handshake when the server shows its
+        pinned certificate; otherwise a second one decides whether an authority vouches for
+        what it shows now (then that becomes the pin) or not (first use: pinned; a change:
+        CertificateChanged, this server is not used)."""
+        key = server_key(self.url)
+        pinned = pins.get(key)
+        unverified = ssl.create_default_context()
+        unverified.check_hostname = False
+        unverified.verify_mode = ssl.CERT_NONE  # checked below, against the pin
+        reader, writer = await self._open(unverified)
+        der = _peer_certificate(writer)
+        if der is None:
+            await _close(writer)
+            raise NodeUnreachable(self.url, "TLS failed: the server showed no certificate")
+        if pinned is not None and pinned.fingerprint == fingerprint(der):
+            self.pin = pinned
+            return reader, writer
+        try:
+            vouched = await self._open(self._ssl or ssl.create_default_context())
+        except _NotVouched:
+            vouched = None
+        except BaseException:
+            await _close(writer)
+            raise
+        if vouched is not None:
+            await _close(writer)
+            der_ca = _peer_certificate(vouched[1])
+            if der_ca is not None:
+                self.pin = new_pin(key, der_ca, ca_valid=True)
+                pins.put(self.pin)
+            return vouched
+        if pinned is None:
+            self.pin = new_pin(key, der, ca_valid=False)
+            pins.put(self.pin)
+            return reader, writer
+        await _close(writer)
+        raise CertificateChanged(pinned, fingerprint(der))
 
     async def aclose(self) -> None:
         if self._writer is not None:
@@ -223,6 +311,24 @@ class ElectrumClient:
         return await asyncio.wait_for(self.notifications.get(), timeout)
 
 
+class _NotVouched(NodeUnreachable):
+    """No authority vouches for the server's certificate (a self-signed one, or another host's)."""
+
+    def __init__(self, url: str, why: str) -> None:
+        super().__init__(url, f"TLS failed: {why}")
+
+
+def _peer_certificate(writer: asyncio.StreamWriter) -> bytes | None:
+    obj = writer.get_extra_info("ssl_object")
+    return obj.getpeercert(binary_form=True) if obj is not None else None
+
+
+async def _close(writer: asyncio.StreamWriter) -> None:
+    writer.close()
+    with contextlib.suppress(Exception):
+        await writer.wait_closed()
+
+
 class _RpcError(Exception):
     def __init__(self, error: Any) -> None:
         super().__init__("rpc error")
@@ -242,7 +348,10 @@ def _unwrap(method: str, result: Any) -> Any:
 
 class ElectrumBackend:
     """A UtxoBackend over the Electrum protocol. Connects lazily to the first server of the
-    network that answers; `subscribe_*` keep that connection's subscriptions."""
+    network that answers (only the first with `one_server`, as Electrum's setting of that name:
+    never another server); `subscribe_*` keep that connection's subscriptions. A server whose
+    pinned certificate changed is skipped and kept in `refused`, so the app can say so even
+    when another server answered."""
 
     def __init__(
         self,
@@ -251,13 +360,21 @@ class ElectrumBackend:
         servers: Sequence[str] | None = None,
         timeout: float = 20.0,
         ssl_context: ssl.SSLContext | None = None,
+        pins: CertPins | None = None,
+        one_server: bool = False,
+        proxy: str | None = None,
     ) -> None:
         self.network = network
         self.servers = tuple(servers or network.electrum_servers)
         if not self.servers:
             raise ValueError(f"no Electrum server configured for {network.name}")
+        if one_server:
+            self.servers = self.servers[:1]
         self.timeout = timeout
         self._ssl = ssl_context
+        self._pins = pins
+        self.proxy = proxy
+        self.refused: dict[str, CertificateChanged] = {}
         self._client: ElectrumClient | None = None
         self._lock = asyncio.Lock()
         self._scripthash_to_address: dict[str, str] = {}
@@ -271,6 +388,11 @@ class ElectrumBackend:
     def round_trips(self) -> int:
         return self._client.round_trips if self._client else 0
 
+    @property
+    def source(self) -> str:
+        """The server this backend reads from now (or would try first)."""
+        return self._client.url if self._client is not None else self.servers[0]
+
     async def client(self) -> ElectrumClient:
         async with self._lock:
             if self._client is not None and self._client._closed_reason is None:
@@ -279,15 +401,30 @@ class ElectrumBackend:
                 self._requests_before += self._client.requests
             errors: list[NodeUnreachable] = []
             for url in self.servers:
-                c = ElectrumClient(url, timeout=self.timeout, ssl_context=self._ssl)
+                c = ElectrumClient(
+                    url,
+                    timeout=self.timeout,
+                    ssl_context=self._ssl,
+                    pins=self._pins,
+                    proxy=self.proxy,
+                )
                 try:
                     await c.connect()
+                except CertificateChanged as exc:
+                    self.refused[url] = exc
+                    errors.append(exc)
+                    await c.aclose()
+                    continue
                 except NodeUnreachable as exc:
                     errors.append(exc)
                     await c.aclose()
                     continue
+                self.refused.pop(url, None)
                 self._client = c
                 return c
+            changed = [e for e in errors if isinstance(e, CertificateChanged)]
+            if changed:  # the one failure the user must act on: say it, not a list of them
+                raise changed[0]
             raise (
                 errors[0]
                 if len(errors) == 1

@@ -18,6 +18,7 @@ import httpx
 
 from chains.errors import BadResponse, ChainError, NodeUnreachable
 from chains.models import Asset, Balance
+from chains.proxy import httpx_proxy
 from chains.units import number_token_to_int
 from chains.utxo import FeeEstimates, HistoryItem, Utxo, txid_of
 from chains.utxo_networks import UtxoNetwork
@@ -63,6 +64,7 @@ class EsploraBackend:
         timeout: float = 20.0,
         concurrency: int = 8,
         transport: httpx.AsyncBaseTransport | None = None,
+        proxy: str | None = None,
     ) -> None:
         base = url or (network.esplora_urls[0] if network.esplora_urls else None)
         if not base:
@@ -75,7 +77,9 @@ class EsploraBackend:
             transport=transport,
             headers={"User-Agent": "termwallet/0.1"},
             follow_redirects=False,
+            **httpx_proxy(self.url, proxy),
         )
+        self.source = self.url
         self._sem = asyncio.Semaphore(concurrency)
         self._block_times: dict[int, int] = {}
         self.requests = 0

@@ -24,6 +24,7 @@ from chains.evm_history import APPROVAL_TOPIC, ChainTx, TokenEvent, decode_log, 
 
 PAGE_SIZE = 1_000  # records per request: the free tier's cap from mid-2026
 WINDOW = 10_000  # page x offset may not exceed this
+RATE_LIMIT_RETRIES = 2  # a limited request is asked again at most this often
 
 
 class ExplorerError(ChainError):
@@ -95,13 +96,21 @@ class EtherscanClient:
         *,
         timeout: float = 20.0,
         transport: Any = None,
+        sleep: Any = None,
     ) -> None:
+        import asyncio
+
         import httpx
 
+        self._sleep = sleep if sleep is not None else asyncio.sleep
         self.base_url = base_url
         self._key = api_key
         self.chain_id = chain_id
-        self._client = httpx.AsyncClient(timeout=timeout, transport=transport)
+        from chains.proxy import httpx_proxy
+
+        self._client = httpx.AsyncClient(
+            timeout=timeout, transport=transport, **httpx_proxy(base_url)
+        )
         self.requests = 0
 
     def __repr__(self) -> str:  # never the key
@@ -111,7 +120,22 @@ class EtherscanClient:
         await self._client.aclose()
 
     async def _get(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """One request; a rate limit (HTTP 429, or Etherscan's own "Max calls per sec" answer
+        with HTTP 200) is waited out and asked again a bounded number of times."""
+        for attempt in range(RATE_LIMIT_RETRIES + 1):
+            try:
+                return await self._get_once(params)
+            except ExplorerRateLimited as exc:
+                wait = exc.details.get("retry_after")
+                if attempt == RATE_LIMIT_RETRIES or (isinstance(wait, float) and wait > 20):
+                    raise
+                await self._sleep(wait if isinstance(wait, float) else float(2**attempt))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _get_once(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         import httpx
+
+        from chains.http_limits import retry_after
 
         query = {"chainid": str(self.chain_id), **params}
         if self._key:
@@ -122,8 +146,13 @@ class EtherscanClient:
         except httpx.HTTPError as exc:
             raise NodeUnreachable(self.base_url, type(exc).__name__) from None
         if reply.status_code == 429:
-            raise ExplorerRateLimited("the explorer API limits how often it may be asked; "
-                                      "wait a minute or use an API key")  # fmt: skip
+            wait = retry_after(reply.headers.get("Retry-After"))
+            said = f" (it asks to wait {wait:.0f} s)" if wait is not None else ""
+            raise ExplorerRateLimited(
+                f"the explorer API limits how often it may be asked{said}; wait a minute or "
+                "use an API key",
+                retry_after=wait,
+            )
         if reply.status_code >= 400:
             raise NodeUnreachable(self.base_url, f"HTTP {reply.status_code}")
         try:

@@ -157,11 +157,12 @@ class EvmBackend:
 
     def _web3(self) -> Any:
         if self._w3 is None or self._w3_url != self.url:
-            from web3 import AsyncHTTPProvider, AsyncWeb3
+            from web3 import AsyncWeb3
 
-            self._w3 = AsyncWeb3(
-                AsyncHTTPProvider(self.url, request_kwargs={"timeout": self._timeout})
-            )
+            from chains.proxy import web3_provider
+
+            # Through the proxy when one is set (chains/proxy.py).
+            self._w3 = AsyncWeb3(web3_provider(self.url, self._timeout))
             self._w3_url = self.url
         return self._w3
 
@@ -609,6 +610,8 @@ class _ErrorMap:
 
         if isinstance(exc, asyncio.TimeoutError | TimeoutError):
             raise NodeUnreachable(self.url, "timed out") from None
+        if type(exc).__module__.startswith(("python_socks", "aiohttp_socks")):  # the proxy
+            raise NodeUnreachable(self.url, f"through the proxy: {exc}"[:300]) from None
         if isinstance(exc, aiohttp.ClientConnectionError | OSError):
             raise NodeUnreachable(self.url, type(exc).__name__) from None
         if isinstance(exc, aiohttp.ClientPayloadError):

@@ -109,7 +109,10 @@ class EvmHistoryReader:
         self.url = rpc_url
         loopback = any(h in rpc_url for h in ("://127.0.0.1", "://localhost", "://[::1]"))
         # A loopback devnet must never be reached through an HTTP(S)_PROXY from the environment.
-        self._client = httpx.AsyncClient(timeout=timeout, trust_env=not loopback)
+        from chains.proxy import httpx_proxy
+
+        routing: dict[str, Any] = {"trust_env": not loopback, **httpx_proxy(rpc_url)}
+        self._client = httpx.AsyncClient(timeout=timeout, **routing)
         self.round_trips = 0
 
     async def aclose(self) -> None:

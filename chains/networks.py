@@ -1,5 +1,6 @@
-"""Built-in EVM networks. Users put their own RPC URLs in settings (`rpc_urls`); those are tried
-first, then the built-in ones, in order (chains/evm.py falls back on the next when one is down).
+"""Built-in EVM networks. A user's own RPC URLs (settings `rpc_urls`) replace the built-in ones
+for that network (get_network); chains/evm.py falls back on the next URL of the list in use
+when one is down (never beyond it; `one_server` keeps only the first).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Bitcoin-like networks: address prefixes, BIP32 versions, sizes that matter for fees, and the
-servers a wallet talks to by default. Users put their own servers first (settings
-`electrum_servers` / `esplora_urls`, keyed by network id); the built-in ones follow."""
+servers a wallet talks to by default. A user's own servers (settings `electrum_servers` /
+`esplora_urls`, keyed by network id) replace the built-in ones: never both."""
 
 from __future__ import annotations
 
@@ -168,7 +168,9 @@ def utxo_network(
     electrum_servers: dict[str, list[str]] | None = None,
     esplora_urls: dict[str, list[str]] | None = None,
 ) -> UtxoNetwork:
-    """A built-in network with the user's servers first (theirs are tried before ours)."""
+    """A built-in network, with the user's servers instead of the built-in ones when they name
+    any for it (either protocol): a public server as a fallback would receive every address
+    of the wallet whenever the user's own node is down."""
     try:
         net = UTXO_NETWORKS[network_id]
     except KeyError:
@@ -182,8 +184,10 @@ def utxo_network(
     for url in mine_h:
         if not (url.startswith("https://") or url.startswith("http://")):
             raise ValueError(f"Esplora URL '{url}' must start with https:// or http://")
+    if not (mine_e or mine_h):
+        return net
     return replace(
         net,
-        electrum_servers=tuple(dict.fromkeys(mine_e + net.electrum_servers)),
-        esplora_urls=tuple(dict.fromkeys(mine_h + net.esplora_urls)),
+        electrum_servers=tuple(dict.fromkeys(mine_e)),
+        esplora_urls=tuple(dict.fromkeys(mine_h)),
     )

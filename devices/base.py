@@ -19,6 +19,7 @@ class SignerKind(StrEnum):
     LEDGER = "ledger"
     HWI = "hwi"
     EMULATOR = "emulator"  # the software signer
+    AGENT = "agent"  # names a signer agent in problem reports; its devices keep their kinds
 
     @property
     def brand(self) -> str:
@@ -31,6 +32,7 @@ _BRANDS = {
     SignerKind.LEDGER: "Ledger",
     SignerKind.HWI: "HWI",
     SignerKind.EMULATOR: "software",
+    SignerKind.AGENT: "Signer agent",
 }
 
 

@@ -11,8 +11,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import functools
-from collections.abc import Callable
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 from devices.base import Capability, DeviceInfo, SignerKind
 from devices.emulator import address_purpose
@@ -20,13 +19,13 @@ from devices.errors import (
     DeviceError,
     DeviceLocked,
     Disconnected,
+    ErrorRule,
+    ErrorTable,
     LibraryMissing,
     Unsupported,
     UserCancelled,
+    mapped,
 )
-
-P = ParamSpec("P")
-T = TypeVar("T")
 
 # our chain ids -> hwilib.common.Chain names
 CHAINS = {"btc": "MAIN", "btc-testnet": "TEST", "btc-regtest": "REGTEST"}
@@ -45,29 +44,38 @@ def _hwilib() -> Any:
     return hwilib.commands
 
 
-def _map_errors(fn: Callable[P, T]) -> Callable[P, T]:
-    @functools.wraps(fn)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
-        from hwilib import errors as e
+@functools.cache
+def _hwi_errors() -> ErrorTable:
+    """hwilib's exceptions -> ours, tried in order (HWWError, their base, last)."""
+    from hwilib import errors as e
 
-        try:
-            return fn(*args, **kwargs)
-        except DeviceError:
-            raise
-        except e.ActionCanceledError:
-            raise UserCancelled("You rejected the request on the device.") from None
-        except (e.DeviceNotReadyError, e.NeedsPinSentError, e.DevicePinError):
-            raise DeviceLocked("Unlock the device (PIN) and try again.") from None
-        except e.DeviceConnectionError:
-            raise Disconnected("The device was disconnected: plug it in and try again.") from None
-        except e.UnavailableActionError as x:
-            raise Unsupported(f"The device cannot do that: {x.get_msg()}") from None
-        except e.BadArgumentError as x:
-            raise DeviceError(f"The device refused the request: {x.get_msg()}") from None
-        except e.HWWError as x:
-            raise DeviceError(f"The device reported an error: {x.get_msg()}") from None
+    return ErrorTable(
+        detail=lambda x: x.get_msg(),
+        rules=(
+            ErrorRule(
+                e.ActionCanceledError, UserCancelled, "You rejected the request on the device."
+            ),
+            ErrorRule(
+                # hwilib names a locked device DeviceNotReadyError (its "promptpin first"); the
+                # NeedsPinSentError/DevicePinError named here before do not exist in hwilib, so
+                # the old except clause raised AttributeError for any other hwilib error.
+                e.DeviceNotReadyError,
+                DeviceLocked,
+                "Unlock the device (PIN) and try again.",
+            ),
+            ErrorRule(
+                e.DeviceConnectionError,
+                Disconnected,
+                "The device was disconnected: plug it in and try again.",
+            ),
+            ErrorRule(e.UnavailableActionError, Unsupported, "The device cannot do that: {detail}"),
+            ErrorRule(e.BadArgumentError, DeviceError, "The device refused the request: {detail}"),
+            ErrorRule(e.HWWError, DeviceError, "The device reported an error: {detail}"),
+        ),
+    )
 
-    return wrapper
+
+_map_errors = mapped(_hwi_errors)
 
 
 # HWI names devices by lower-case type ('coldcard', 'bitbox02'); users know them by these.

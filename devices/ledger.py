@@ -14,9 +14,7 @@ app it needs is open and raises WrongApp naming it otherwise ("Open the Bitcoin 
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 from devices.base import Capability, DeviceInfo, DevicePrompt, Interaction, PromptKind, SignerKind
 from devices.emulator import EVM_CHAINS, EvmSignature, EvmTx
@@ -24,14 +22,14 @@ from devices.errors import (
     DeviceError,
     DeviceLocked,
     Disconnected,
+    ErrorRule,
+    ErrorTable,
     LibraryMissing,
     Unsupported,
     UserCancelled,
     WrongApp,
+    mapped,
 )
-
-P = ParamSpec("P")
-T = TypeVar("T")
 
 CLA = 0xE0
 INS_GET_ADDRESS = 0x02
@@ -53,36 +51,38 @@ class LedgerStatus(DeviceError):
     code = "LEDGER_STATUS"
 
 
+# Status word -> our error; one not listed is a LedgerStatus naming it.
+_STATUS: dict[int, tuple[type[DeviceError], str]] = {
+    SW_DENIED: (UserCancelled, "You rejected the request on the Ledger."),
+    **dict.fromkeys(
+        SW_LOCKED, (DeviceLocked, "The Ledger is locked: enter its PIN, then try again.")
+    ),
+    SW_BLIND_SIGNING_OFF: (
+        LedgerStatus,
+        "The Ledger refused the data: enable blind signing in the Ethereum app's "
+        "settings for contract calls, or check the request.",
+    ),
+}
+
+
 def _status_error(sw: int, wanted_app: str) -> DeviceError:
-    if sw == SW_DENIED:
-        return UserCancelled("You rejected the request on the Ledger.")
-    if sw in SW_LOCKED:
-        return DeviceLocked("The Ledger is locked: enter its PIN, then try again.")
     if sw in SW_WRONG_APP:
         return WrongApp(wanted_app)
-    if sw == SW_BLIND_SIGNING_OFF:
-        return LedgerStatus(
-            "The Ledger refused the data: enable blind signing in the Ethereum app's "
-            "settings for contract calls, or check the request.",
-            sw=f"{sw:04x}",
-        )
-    return LedgerStatus(f"The Ledger answered status {sw:04x}.", sw=f"{sw:04x}")
+    error, message = _STATUS.get(sw, (LedgerStatus, f"The Ledger answered status {sw:04x}."))
+    return error(message, sw=f"{sw:04x}") if error is LedgerStatus else error(message)
 
 
-def _map_errors(fn: Callable[P, T]) -> Callable[P, T]:
-    @functools.wraps(fn)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
-        try:
-            return fn(*args, **kwargs)
-        except DeviceError:
-            raise
-        except (OSError, ConnectionError, EOFError) as e:
-            raise Disconnected(
-                f"The Ledger was disconnected ({type(e).__name__}): plug it in, unlock it and "
-                "open the app."
-            ) from None
-
-    return wrapper
+# ledgerwallet moves APDUs over HID or TCP: an I/O error is a device gone.
+_LEDGER_ERRORS = ErrorTable(
+    rules=(
+        ErrorRule(
+            (OSError, ConnectionError, EOFError),
+            Disconnected,
+            "The Ledger was disconnected ({kind}): plug it in, unlock it and open the app.",
+        ),
+    )
+)
+_map_errors = mapped(lambda: _LEDGER_ERRORS)
 
 
 def tcp_device(address: str) -> Any:

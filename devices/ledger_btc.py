@@ -23,7 +23,15 @@ from typing import Any, ParamSpec, TypeVar
 
 from devices.base import DevicePrompt, Interaction, PromptAmount, PromptKind, PromptOutput
 from devices.emulator import UTXO_CHAINS, address_purpose
-from devices.errors import DeviceError, LibraryMissing, Unsupported, WrongApp
+from devices.errors import (
+    DeviceError,
+    ErrorRule,
+    ErrorTable,
+    LibraryMissing,
+    Unsupported,
+    WrongApp,
+    call_mapped,
+)
 from devices.psbt import SIGHASH_ALL, parse_psbt
 
 P = ParamSpec("P")
@@ -133,17 +141,24 @@ class LedgerBitcoin:
 
         if self._transport is not None:
             self._transport.denied = False
-        try:
-            return fn(*args, **kwargs)
-        except DeviceError:
-            raise
-        except ApduException as exc:
-            sw = SW_DENIED if self._transport is not None and self._transport.denied else exc.sw
-            raise self._status_error(int(sw), BTC_APP) from None
-        except (ValueError, NotImplementedError, AssertionError, IndexError) as exc:
-            raise LedgerBitcoinError(
-                f"The Ledger Bitcoin app could not do this ({type(exc).__name__})."
-            ) from None
+        return call_mapped(self._errors(ApduException), fn, *args, **kwargs)
+
+    def _errors(self, apdu_exception: type[Exception]) -> ErrorTable:
+        def status(exc: Any) -> DeviceError:
+            # a refusal the transport saw is "denied" whatever status the library then made of it
+            denied = self._transport is not None and self._transport.denied
+            return self._status_error(int(SW_DENIED if denied else exc.sw), BTC_APP)
+
+        return ErrorTable(
+            rules=(
+                ErrorRule(apdu_exception, make=status),
+                ErrorRule(
+                    (ValueError, NotImplementedError, AssertionError, IndexError),
+                    LedgerBitcoinError,
+                    "The Ledger Bitcoin app could not do this ({kind}).",
+                ),
+            )
+        )
 
     def _app(self, chain: str) -> Any:
         """The LegacyClient for `chain`, after checking the open app signs for it."""

@@ -13,7 +13,9 @@ Selection API for `--device ID` (address/send) and the TUI:
 
 IDs: 'trezor:<trezorlib path>' (e.g. 'trezor:udp:127.0.0.1:21324', 'trezor:webusb:001:4'),
 'ledger:<hid path>' or 'ledger:tcp:127.0.0.1:9999' (speculos), 'hwi:<type>:<path>',
-'software'. `select` accepts a unique prefix ('trezor' when one Trezor is plugged in).
+'software', 'agent:<the agent's id>' (a signer agent's device, TERMWALLET_AGENT_SOCK; see
+devices/agent_client.py). `select` accepts a unique prefix ('trezor' when one Trezor is
+plugged in, 'agent' when the agent serves one).
 speculos is listed from TERMWALLET_SPECULOS (comma-separated 'host:port's) and
 TERMWALLET_SPECULOS_BTC, each only while something accepts connections there.
 """
@@ -190,9 +192,56 @@ _PROBES: dict[SignerKind, Callable[[Discovery], None]] = {
 }
 
 
-def discover(kinds: Collection[SignerKind] | None = None) -> Discovery:
-    """Every device we can see now (of `kinds`, default all). Slow (USB enumeration): call it
-    on the device thread."""
+AGENT_PREFIX = "agent:"
+
+
+def _agents(out: Discovery, kinds: Collection[SignerKind] | None = None) -> None:
+    """The devices of the signer agent TERMWALLET_AGENT_SOCK names (devices/agent_client.py):
+    ids 'agent:<the agent's id>', listed under their own kind so device wallets find them."""
+    if not os.environ.get("TERMWALLET_AGENT_SOCK"):
+        return  # no agent: its client module is not even loaded
+    from devices.agent_client import agent_socket, list_devices
+
+    path = agent_socket()
+    if path is None:
+        return
+    try:
+        host, listed = list_devices(path)
+    except DeviceError as exc:
+        out.problems.append(Problem(SignerKind.AGENT, exc.code, str(exc)))
+        return
+    for d in listed:
+        try:
+            kind = SignerKind(str(d.get("kind")))
+        except ValueError:
+            continue
+        if kinds is not None and kind not in kinds:
+            continue
+        remote = _printable(d.get("id"), 200)
+        model = _printable(d.get("model") or kind.brand, 64)
+        out.devices.append(
+            DeviceEntry(
+                f"{AGENT_PREFIX}{remote}",
+                kind,
+                f"{model} (via agent on {_printable(host, 64)})",
+                remote,
+                _printable(d.get("detail"), 100),
+            )
+        )
+
+
+def _printable(value: object, limit: int) -> str:
+    """An agent's words, as lists and screens show them: no control or escape characters
+    (the agent is another machine's program)."""
+    text = str(value or "")[:limit]
+    return "".join(c if c.isprintable() else "\ufffd" for c in text)
+
+
+def discover(kinds: Collection[SignerKind] | None = None, *, agents: bool = True) -> Discovery:
+    """Every device we can see now (of `kinds`, default all), a signer agent's included unless
+    `agents` is False (the agent itself: it serves what is plugged in here, never another
+    agent's devices, nor its own through a socket variable left set). Slow (USB
+    enumeration): call it on the device thread."""
     out = Discovery()
     for kind, probe in _PROBES.items():
         if kinds is not None and kind not in kinds:
@@ -201,6 +250,8 @@ def discover(kinds: Collection[SignerKind] | None = None) -> Discovery:
             probe(out)
         except DeviceError as exc:
             out.problems.append(Problem(kind, exc.code, str(exc)))
+    if agents:
+        _agents(out, kinds)
     return out
 
 
@@ -210,6 +261,10 @@ def discover_for(device_id: str) -> Discovery:
     up alone. Loading every backend costs more than the device's answer (HWI's import alone
     ~150 ms, each Trezor transport library ~100 ms)."""
     kind, _, rest = device_id.partition(":")
+    if device_id.startswith(AGENT_PREFIX) or device_id == AGENT_PREFIX[:-1]:
+        out = Discovery()
+        _agents(out)
+        return out
     if kind == SignerKind.TREZOR and rest:
         out = Discovery()
         try:
@@ -250,6 +305,10 @@ class Selection:
 
 
 def open_entry(entry: DeviceEntry, interaction: Interaction | None) -> Any:
+    if entry.id.startswith(AGENT_PREFIX):
+        from devices.agent_client import AgentSigner
+
+        return AgentSigner.open(entry.path, interaction)
     if entry.kind is SignerKind.TREZOR:
         from devices.trezor import TrezorSigner
 

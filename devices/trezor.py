@@ -35,11 +35,14 @@ from devices.errors import (
     DeviceError,
     DeviceLocked,
     Disconnected,
+    ErrorRule,
+    ErrorTable,
     FirmwareOutdated,
     LibraryMissing,
     Unsupported,
     UserCancelled,
     WrongPin,
+    mapped,
 )
 
 if TYPE_CHECKING:
@@ -103,55 +106,73 @@ def _lib() -> Any:
     return trezorlib
 
 
-def _map_errors(fn: Callable[P, T]) -> Callable[P, T]:
-    """trezorlib's exceptions -> ours, each telling the user what to do (HWI's pattern)."""
+def _refusal(e: Any) -> str:
+    # The device's own message names the problem (e.g. "Forbidden key path"); it never holds
+    # a secret, but keep only the first line.
+    return str(e.message or "request refused").splitlines()[0][:200]
 
-    @functools.wraps(fn)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
-        from trezorlib import exceptions as exc
-        from trezorlib import messages as m
-        from trezorlib.transport import TransportException
 
-        try:
-            return fn(*args, **kwargs)
-        except DeviceError:
-            raise
-        except exc.Cancelled:
-            raise UserCancelled("You rejected the request on the Trezor.") from None
-        except exc.PinException as e:
-            # trezorlib raises it with the Failure's code for the answer to the PIN matrix.
-            code = e.args[0] if e.args else None
-            if code == m.FailureType.PinCancelled:
-                raise UserCancelled("You cancelled the PIN entry on the Trezor.") from None
-            if code == m.FailureType.PinExpected:
-                raise DeviceLocked("Unlock the Trezor with its PIN and try again.") from None
-            raise WrongPin("The PIN was wrong; the Trezor stays locked. Try again.") from None
-        except exc.OutdatedFirmwareError:
-            raise FirmwareOutdated(
-                "The Trezor's firmware is too old for termwallet: update it with Trezor Suite."
-            ) from None
-        except exc.TrezorFailure as e:
-            code = e.code
-            if code == m.FailureType.PinInvalid:
-                raise WrongPin("The PIN was wrong; the Trezor stays locked. Try again.") from None
-            if code == m.FailureType.PinExpected:
-                raise DeviceLocked("Unlock the Trezor with its PIN and try again.") from None
-            if code == m.FailureType.NotInitialized:
-                raise DeviceError(
-                    "The Trezor has no wallet yet: set it up with Trezor Suite first."
-                ) from None
-            if code in (m.FailureType.ActionCancelled, m.FailureType.PinCancelled):
-                raise UserCancelled("You rejected the request on the Trezor.") from None
-            # The device's own message names the problem (e.g. "Forbidden key path"); it never
-            # holds a secret, but keep only the first line.
-            msg = (e.message or "request refused").splitlines()[0][:200]
-            raise DeviceError(f"The Trezor refused the request: {msg}") from None
-        except (TransportException, OSError, ConnectionError) as e:
-            raise Disconnected(
-                f"The Trezor was disconnected ({type(e).__name__}): plug it in and try again."
-            ) from None
+@functools.cache
+def _trezor_errors() -> ErrorTable:
+    """trezorlib's exceptions -> ours, each telling the user what to do; tried in order."""
+    from trezorlib import exceptions as exc
+    from trezorlib import messages as m
+    from trezorlib.transport import TransportException
 
-    return wrapper
+    f = m.FailureType
+
+    def pin(*codes: object) -> Callable[[Any], bool]:
+        # trezorlib raises PinException with the Failure's code for the answer to the PIN matrix
+        return lambda e: (e.args[0] if e.args else None) in codes
+
+    def failure(*codes: object) -> Callable[[Any], bool]:
+        return lambda e: e.code in codes
+
+    cancelled = "You rejected the request on the Trezor."
+    locked = "Unlock the Trezor with its PIN and try again."
+    wrong_pin = "The PIN was wrong; the Trezor stays locked. Try again."
+    return ErrorTable(
+        detail=_refusal,
+        rules=(
+            ErrorRule(exc.Cancelled, UserCancelled, cancelled),
+            ErrorRule(
+                exc.PinException,
+                UserCancelled,
+                "You cancelled the PIN entry on the Trezor.",
+                when=pin(f.PinCancelled),
+            ),
+            ErrorRule(exc.PinException, DeviceLocked, locked, when=pin(f.PinExpected)),
+            ErrorRule(exc.PinException, WrongPin, wrong_pin),
+            ErrorRule(
+                exc.OutdatedFirmwareError,
+                FirmwareOutdated,
+                "The Trezor's firmware is too old for termwallet: update it with Trezor Suite.",
+            ),
+            ErrorRule(exc.TrezorFailure, WrongPin, wrong_pin, when=failure(f.PinInvalid)),
+            ErrorRule(exc.TrezorFailure, DeviceLocked, locked, when=failure(f.PinExpected)),
+            ErrorRule(
+                exc.TrezorFailure,
+                DeviceError,
+                "The Trezor has no wallet yet: set it up with Trezor Suite first.",
+                when=failure(f.NotInitialized),
+            ),
+            ErrorRule(
+                exc.TrezorFailure,
+                UserCancelled,
+                cancelled,
+                when=failure(f.ActionCancelled, f.PinCancelled),
+            ),
+            ErrorRule(exc.TrezorFailure, DeviceError, "The Trezor refused the request: {detail}"),
+            ErrorRule(
+                (TransportException, OSError, ConnectionError),
+                Disconnected,
+                "The Trezor was disconnected ({kind}): plug it in and try again.",
+            ),
+        ),
+    )
+
+
+_map_errors = mapped(_trezor_errors)
 
 
 def _settles(

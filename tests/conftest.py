@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ _spec = importlib.util.spec_from_file_location(
 assert _spec is not None and _spec.loader is not None
 _netguard = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_netguard)
+sys.modules["termwallet_netguard"] = _netguard  # tests switch its proxy-only mode on
 
 pytest_plugins = ["tests.fixtures.devnet", "tests.fixtures.litecoin"]
 
@@ -33,3 +35,13 @@ def termwallet_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for var in ("TERMWALLET_LANGUAGE", "TERMWALLET_NETWORK"):
         monkeypatch.delenv(var, raising=False)
     return home
+
+
+@pytest.fixture(autouse=True)
+def no_proxy_left_over() -> object:
+    """The proxy is process-wide (chains/proxy.py, set when settings load): a test's must not
+    reach the next test."""
+    yield
+    from chains.proxy import use_proxy
+
+    use_proxy(None)

@@ -248,7 +248,7 @@ class TermwalletApp(App[int]):
         """Read the history once the wallet is open, so abnormal activity (an approval, a
         lookalike transfer, an outflow not made here) is announced without visiting History.
         A failure is quiet here: the History screen shows it where it matters."""
-        from wallet.history import sync_wallet_history
+        from wallet.history.sync import sync_wallet_history
 
         session = self.session
         if session is None or (not session.addresses and not getattr(session, "utxo", None)):
@@ -439,6 +439,10 @@ class TermwalletApp(App[int]):
                 t("palette.goto_help", screen=title),
                 partial(self.switch_mode, name),
             )
+        # The screen's own actions that have no room in its footer (e.g. History's export).
+        screen_commands = getattr(screen, "palette_commands", None)
+        if screen_commands is not None:
+            yield from screen_commands()
         yield SystemCommand(t("palette.refresh"), t("palette.refresh_help"), self.action_refresh)
         yield SystemCommand(
             t("devices.palette.connect"),

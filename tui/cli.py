@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextvars
 import importlib
+import os
 import pkgutil
 import re
 import sys
@@ -16,10 +17,9 @@ from collections.abc import Iterator, Sequence
 from typing import NoReturn
 
 from tui import commands
+from tui.cli_errors import CliError
 
-
-class CliError(Exception):
-    """A message for the user, printed without a traceback; exit status 2."""
+__all__ = ["CliError", "build_parser", "main"]
 
 
 # Each subcommand and the module of tui/commands that registers it. Only the module of the
@@ -30,6 +30,7 @@ class CliError(Exception):
 COMMANDS = {
     "accounts": "keys",
     "address": "keys",
+    "agent": "agent",
     "balance": "evm",
     "demo": "app",
     "devices": "devices",
@@ -37,6 +38,8 @@ COMMANDS = {
     "init": "keys",
     "screenshots": "screenshots",
     "send": "evm",
+    "servers": "servers",
+    "ssh": "agent",
     "swap": "swap",
     "ticket": "support",
     "totp": "security",
@@ -251,6 +254,10 @@ def _log_unexpected(exc: Exception) -> str | None:
 
 
 def _main(argv: Sequence[str] | None) -> int:
+    if "TERMWALLET_AGENT_UNLINK" in os.environ:  # started by `termwallet ssh` (commands/agent.py)
+        from devices.agent_client import unlink_socket_at_exit
+
+        unlink_socket_at_exit()
     parser = build_parser(argv)
     token = _argv.set(tuple(sys.argv[1:] if argv is None else argv))
     try:

@@ -24,7 +24,7 @@ def shown(path: Path | str) -> str:
 def read_user_text(path: Path | str, *, limit: int) -> str:
     """The file's text; CliError (in the user's language) when it cannot be read, is a folder,
     is larger than `limit` bytes (or endless), or is not UTF-8 text."""
-    from tui.cli import CliError
+    from tui.cli_errors import CliError
     from tui.i18n import t
 
     try:
@@ -47,7 +47,7 @@ def read_stdin_text(*, limit: int, stdin: TextIO | None = None) -> str:
 
 
 def _text(data: bytes, name: str, limit: int) -> str:
-    from tui.cli import CliError
+    from tui.cli_errors import CliError
     from tui.i18n import t
 
     if len(data) > limit:

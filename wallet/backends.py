@@ -10,6 +10,7 @@ from chains.base import ChainBackend
 from chains.models import ChainKind, Network
 
 if TYPE_CHECKING:
+    from chains.cert_pins import CertPins
     from chains.utxo import UtxoBackend
     from chains.utxo_networks import UtxoNetwork
 
@@ -50,8 +51,17 @@ def utxo_network_for(
     return net
 
 
-def utxo_backend_for(net: UtxoNetwork, prefer: str = "electrum") -> UtxoBackend:
-    """The Electrum protocol unless Esplora is preferred (and known) or the only one known."""
+def utxo_backend_for(
+    net: UtxoNetwork,
+    prefer: str = "electrum",
+    *,
+    pins: CertPins | None = None,
+    one_server: bool = False,
+    proxy: str | None = None,
+) -> UtxoBackend:
+    """The Electrum protocol unless Esplora is preferred (and known) or the only one known.
+    `pins`: where TLS certificates are pinned on first use (without, only authorities'
+    certificates pass); `one_server`: never another server than the first."""
     if (prefer == "esplora" and net.esplora_urls) or not net.electrum_servers:
         if not net.esplora_urls:
             raise NoUtxoServer(
@@ -60,7 +70,7 @@ def utxo_backend_for(net: UtxoNetwork, prefer: str = "electrum") -> UtxoBackend:
             )
         from chains.esplora import EsploraBackend
 
-        return EsploraBackend(net)
+        return EsploraBackend(net, proxy=proxy)
     from chains.electrum import ElectrumBackend
 
-    return ElectrumBackend(net)
+    return ElectrumBackend(net, pins=pins, one_server=one_server, proxy=proxy)

@@ -23,6 +23,14 @@ class DemoSession(WalletSession):
 
     devnet: Any = None
 
+    def price_symbol(self, asset: Any) -> str | None:
+        return str(asset.symbol)  # every demo token has its pool
+
+    def priced_symbols(self) -> list[str]:
+        """Every demo asset: they are priced from the devnet's own pool (wallet/prices.py
+        DemoPrices), which the screen says."""
+        return [a.symbol for a in self.assets]
+
     async def aclose(self) -> None:
         try:
             await super().aclose()
@@ -75,10 +83,14 @@ def demo_session(deployment: Any, address: str, home: Path) -> DemoSession:
         )
         for tok in deployment.tokens
     ]
-    return DemoSession(
-        store=Store(paths.database),
+    from wallet.prices import DEMO_CURRENCY, DemoPrices, PriceBook
+
+    backend = backend_for(network)
+    store = Store(paths.database)
+    session = DemoSession(
+        store=store,
         network=network,
-        backend=backend_for(network),
+        backend=backend,
         addresses=[address],
         assets=assets,
         signer="software",
@@ -86,6 +98,8 @@ def demo_session(deployment: Any, address: str, home: Path) -> DemoSession:
         active_signer=demo_signer(),
         paths={address: DEMO_PATH},
     )
+    session.prices = PriceBook(store, DEMO_CURRENCY, [DemoPrices(backend, assets)], demo=True)
+    return session
 
 
 def demo_signer() -> Any:

@@ -21,7 +21,6 @@ from chains.evm import (
     EvmBackend,
     NonceUsed,
     TxRejected,
-    decode_erc20_transfer,
     erc20_transfer_data,
 )
 from chains.fees import FeeQuote, FeeTier, bumped, fee_concerns
@@ -35,6 +34,14 @@ from wallet.safety import (
     parse_evm_address,
     recipient_warnings,
 )
+from wallet.send_checks import (
+    NonceTaken,
+    NothingToSend,
+    NotPending,
+    check_token,
+    decode_signed,
+    verify_signed,
+)
 from wallet.store import Store
 
 MAX: Literal["max"] = "max"
@@ -43,61 +50,6 @@ NATIVE_TRANSFER_GAS = 21_000
 # when mined (storage slots warm or cold). Unused gas is refunded: the margin costs nothing.
 CONTRACT_GAS_MARGIN = (6, 5)  # x1.2
 KILL_AT_ENV = "TERMWALLET_TEST_KILL_AT"
-
-
-class SendError(Exception):
-    code = "SEND"
-
-    def __init__(self, message: str, **details: object) -> None:
-        super().__init__(message)
-        self.details = details
-
-
-class NothingToSend(SendError):
-    code = "NOTHING_TO_SEND"
-
-
-class SignerMismatch(SendError):
-    """The signer returned a transaction other than the one reviewed, or from another key."""
-
-    code = "SIGNER_MISMATCH"
-
-
-class NonceTaken(SendError):
-    code = "NONCE_TAKEN"
-
-
-class NotPending(SendError):
-    code = "NOT_PENDING"
-
-
-class TokenChanged(SendError):
-    """The node's answer for a known token's decimals or symbol differs from the token list or
-    from what the user confirmed when first using it. A token's decimals never change: either
-    the node lies or the contract does, and an amount in base units would mean something else
-    than the review shows (10^6 times more for 12 decimals instead of 6)."""
-
-    code = "TOKEN_CHANGED"
-
-    def __init__(self, asset: Asset, symbol: str, decimals: int) -> None:
-        super().__init__(
-            f"{asset.symbol} ({asset.contract}) was confirmed with {asset.decimals} decimals "
-            f"and the symbol {asset.symbol}, but the node now answers {decimals} decimals and "
-            f"the symbol {symbol}: a token's decimals never change, so the node or the "
-            "contract is not telling the truth. Nothing was signed; try another RPC URL.",
-            symbol=asset.symbol,
-            contract=asset.contract,
-            stored=asset.decimals,
-            got=decimals,
-        )
-
-
-def check_token(asset: Asset, symbol: str, decimals: int, *, listed: bool) -> None:
-    """TokenChanged unless the node's answer agrees with what the wallet knows of the token.
-    A listed token's symbol may be written differently on the list (USDC.e), so only its
-    decimals count; a stored token was stored from this contract's own answers."""
-    if decimals != asset.decimals or (not listed and symbol != asset.symbol):
-        raise TokenChanged(asset, symbol, decimals)
 
 
 @dataclass(frozen=True)
@@ -377,7 +329,7 @@ class EvmSender:
         signature = await asyncio.to_thread(signer.sign_evm_tx, review.path, review.tx)
         raw = bytes(signature.raw_transaction)
         tx_hash = "0x" + bytes(signature.tx_hash).hex()
-        _verify(raw, review)
+        verify_signed(raw, review)
         _kill_point("signed")
         try:
             entry = self.outbox.record(
@@ -465,7 +417,7 @@ class EvmSender:
         max_fee, tip = bumped(newest.max_fee_per_gas, newest.max_priority_fee_per_gas, fast)
         fee = FeeQuote(FeeTier.CUSTOM, max_fee, tip, fast.base_fee)
         original = self.outbox.get(newest.id)
-        decoded = _decode(original.raw_tx)
+        decoded = decode_signed(original.raw_tx)
         if kind == "cancel":
             to, value, data, gas = base.sender, 0, b"", NATIVE_TRANSFER_GAS
             recipient, amount = base.sender, 0
@@ -527,56 +479,3 @@ def gas_with_margin(gas: int) -> int:
     """A gas estimate plus the contract-call safety margin, rounded up."""
     num, den = CONTRACT_GAS_MARGIN
     return -(-gas * num // den)
-
-
-def _decode(raw: bytes) -> dict[str, Any]:
-    from eth_account import Account
-    from eth_account.typed_transactions import TypedTransaction
-
-    if raw[:1] != b"\x02":  # we only ever ask for EIP-1559 transactions
-        raise SignerMismatch("the signer returned a transaction of another type; nothing sent")
-    from hexbytes import HexBytes
-
-    d = TypedTransaction.from_bytes(HexBytes(raw)).as_dict()
-    to = d.get("to") or b""
-    from eth_utils import to_checksum_address
-
-    return {
-        "sender": Account.recover_transaction(raw),
-        "nonce": int(d["nonce"]),
-        "to": to_checksum_address(to) if to else None,
-        "value": int(d["value"]),
-        "data": bytes(d.get("data") or b""),
-        "chain_id": int(d.get("chainId") or 0),
-        "gas": int(d["gas"]),
-        "max_fee_per_gas": int(d.get("maxFeePerGas") or d.get("gasPrice") or 0),
-    }
-
-
-def _verify(raw: bytes, review: Review) -> None:
-    """The signed bytes must be exactly the reviewed transaction, from the reviewed account: a
-    wrong derivation path, a wrong passphrase or a misbehaving device is caught here, before
-    anything is stored or sent."""
-    d = _decode(raw)
-    tx = review.tx
-    expected = {
-        "sender": review.sender,
-        "nonce": tx.nonce,
-        "to": tx.to,
-        "value": tx.value,
-        "data": tx.data,
-        "chain_id": tx.chain_id,
-        "gas": tx.gas,
-        "max_fee_per_gas": tx.max_fee_per_gas,
-    }
-    wrong = sorted(k for k, v in expected.items() if d[k] != v)
-    if wrong:
-        raise SignerMismatch(
-            "the signer returned a transaction that differs from the review "
-            f"({', '.join(wrong)}); nothing was sent",
-            fields=",".join(wrong),
-        )
-    if review.asset.contract is not None and review.kind != "cancel":
-        decoded = decode_erc20_transfer(tx.data)
-        if decoded != (review.recipient, review.amount):
-            raise SignerMismatch("the token transfer does not match the review; nothing was sent")

@@ -67,6 +67,9 @@ class WalletSession:
         self.reconciled: ReconcileReport | None = None
         # Bitcoin/Litecoin accounts shown beside the EVM network (None: none configured).
         self.utxo = utxo
+        # Fiat prices beside balances (wallet/prices.py); None: no prices (the Value column
+        # says so). Shown only: nothing that builds or signs a transaction reads them.
+        self.prices: Any = None
         # The wallet open (wallet/wallets.py; None: the demo, or no wallet yet) and, for a
         # device wallet, its signer (the app and the CLI give it their Interaction).
         self.wallet: WalletRow | None = None
@@ -87,6 +90,39 @@ class WalletSession:
     async def portfolio(self) -> PortfolioView:
         await self.reconcile_once()
         return await self._portfolio.refresh(self.addresses, self.assets)
+
+    def price_symbol(self, asset: Asset) -> str | None:
+        """The symbol an asset's price is looked up by, or None: the native coin and the
+        network's listed tokens only. A token the user added could call itself USDT: a
+        symbol is not proof of what a contract is, so it gets no price."""
+        from chains.tokens import find_listed
+
+        if asset.contract is None:
+            return asset.symbol
+        listed = find_listed(asset.network, asset.contract)
+        return asset.symbol if listed is not None and listed.symbol == asset.symbol else None
+
+    def priced_symbols(self) -> list[str]:
+        """The coins of the rows on screen that have a market price (none on testnets)."""
+        from wallet.prices import priced_symbols
+
+        mine = [s for s in (self.price_symbol(a) for a in self.assets) if s is not None]
+        symbols = priced_symbols(self.network.testnet, mine)
+        for net in self.utxo.networks.values() if self.utxo else ():
+            symbols += priced_symbols(net.testnet, [net.symbol])
+        return list(dict.fromkeys(symbols))
+
+    async def price_view(self) -> Any:
+        """wallet.prices.PriceView of the coins on screen, or None without a price book."""
+        if self.prices is None:
+            return None
+        return await self.prices.refresh(self.priced_symbols())
+
+    def evm_source(self) -> str | None:
+        """The node the EVM network's data comes from now (host only: wallet.view)."""
+        from wallet.view import source_label
+
+        return source_label(getattr(self.backend, "url", None))
 
     async def utxo_holdings(self) -> tuple[UtxoHolding, ...]:
         """Balances of the Bitcoin/Litecoin accounts (after broadcasting, once, what a crash
@@ -183,6 +219,8 @@ class WalletSession:
         self.active_signer = self._software = None
         if self.utxo is not None:
             await self.utxo.aclose()
+        if self.prices is not None:
+            await self.prices.aclose()
         await self.backend.aclose()
         self.store.close()
 

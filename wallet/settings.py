@@ -22,9 +22,13 @@ UtxoBackendKind = Literal["electrum", "esplora"]
 
 
 class ExplorerSettings(BaseModel):
-    """An Etherscan-compatible history API for one network (`[explorers.<network>]`). The key
-    is best kept out of files: TERMWALLET_EXPLORERS__<NETWORK>__KEY."""
+    """The history API of one network (`[explorers.<network>]`): `api` says which kind
+    ("etherscan": Etherscan-compatible, the default with a url or a key; "blockscout": a
+    Blockscout instance's REST API; "node": no API, read the node). Without a table, a network
+    with a public Blockscout instance uses it, keyless. The key is best kept out of files:
+    TERMWALLET_EXPLORERS__<NETWORK>__KEY."""
 
+    api: Literal["etherscan", "blockscout", "node"] | None = None
     url: str | None = None
     key: SecretStr | None = None
 
@@ -56,12 +60,25 @@ class Settings(BaseSettings):
     electrum_servers: dict[str, list[str]] = Field(default_factory=dict)
     esplora_urls: dict[str, list[str]] = Field(default_factory=dict)
     utxo_backend: UtxoBackendKind = "electrum"  # which protocol first, where both are known
+    # As Electrum's "one server": talk to the first server of each network only, never fall
+    # over to another (a down server shows as down instead of sending the addresses elsewhere).
+    one_server: bool = False
+    # One SOCKS5 proxy for every outbound connection (node RPC, Electrum, Esplora, history
+    # APIs, prices, the helpdesk), names resolved by the proxy: "socks5h://127.0.0.1:9050" (Tor).
+    proxy: str | None = None
     # Bitcoin-like networks shown next to the EVM network; None: btc and ltc mainnet when the
     # wallet has accounts for them.
     utxo_networks: list[str] | None = None
     # History explorer APIs per network (Etherscan-compatible); without one, history reads
     # the node.
     explorers: dict[str, ExplorerSettings] = Field(default_factory=dict)
+    # The fiat currency of values beside balances (USD, CNY, EUR, ...); None: CNY for zh-CN,
+    # USD otherwise. Prices are shown, never used to decide a transaction.
+    currency: str | None = None
+    fiat_prices: bool = True  # false: no price requests at all (the Value column says so)
+    # A CoinGecko-compatible API (its /simple/price) instead of CoinGecko's public one; the
+    # exchange tickers (Coinbase, Kraken) stay as fallbacks.
+    price_api_url: str | None = None
     # Official support channels, helpdesk and SMTP; secrets come from TERMWALLET_SUPPORT__*.
     support: SupportSettings = Field(default_factory=SupportSettings)
 
@@ -124,6 +141,34 @@ class Settings(BaseSettings):
                     )
         return value
 
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from chains.prices import CURRENCIES
+
+        code = value.strip().upper()
+        if code not in CURRENCIES:
+            raise ValueError(f"'{value}' is not a known currency: choose {', '.join(CURRENCIES)}")
+        return code
+
+    @field_validator("price_api_url")
+    @classmethod
+    def _price_api_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError(f"'{value}' must start with https:// (or http://)")
+        return value
+
+    @field_validator("proxy")
+    @classmethod
+    def _proxy(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        from chains.proxy import check_proxy
+
+        return check_proxy(value)
+
     @field_validator("esplora_urls")
     @classmethod
     def _esplora_urls(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -164,7 +209,18 @@ def load_settings(config_file: Path | None, **overrides: Any) -> Settings:
         raise SettingsError(f"{config_file}: setting '{where}': {first['msg']}") from None
     except ValueError as exc:  # TOML syntax
         raise SettingsError(f"{config_file}: {exc}") from None
-    return Settings.model_validate(values.model_dump())
+    settings = Settings.model_validate(values.model_dump())
+    apply_network_settings(settings)
+    return settings
+
+
+def apply_network_settings(settings: Settings) -> None:
+    """What the settings decide for every connection of this process: the proxy
+    (chains/proxy.py), set here so that no command or screen that read the settings can
+    connect around it."""
+    from chains.proxy import use_proxy
+
+    use_proxy(settings.proxy)
 
 
 class SettingsError(Exception):

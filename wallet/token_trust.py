@@ -64,7 +64,7 @@ async def check_against_node(store: Store, backend: EvmBackend, asset: Asset) ->
     if asset.contract is None:
         return
     from chains.tokens import find_listed
-    from wallet.send import check_token
+    from wallet.send_checks import check_token
 
     meta = await backend.token_metadata(asset.contract)
     listed = find_listed(asset.network, asset.contract) is not None or not _stored(store, asset)

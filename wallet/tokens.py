@@ -10,7 +10,7 @@ from chains.evm import EvmBackend
 from chains.models import Asset
 from chains.tokens import find_listed, impersonates
 from wallet.safety import parse_evm_address
-from wallet.send import check_token
+from wallet.send_checks import check_token
 from wallet.store import Store
 
 

@@ -12,7 +12,7 @@ from wallet.keystore import Keystore, UnlockedWallet
 from wallet.lockout import Lockout
 from wallet.paths import Paths
 from wallet.session import WalletSession, assets_for
-from wallet.settings import Settings, load_settings
+from wallet.settings import Settings, apply_network_settings, load_settings
 from wallet.store import Store
 from wallet.wallets import WalletBook, WalletRow
 
@@ -44,6 +44,7 @@ class UserWallet:
     ) -> UserWallet:
         paths.ensure()
         settings = settings or load_settings(paths.config_file, **overrides)
+        apply_network_settings(settings)
         store = Store(paths.database)
         return cls(
             paths=paths,
@@ -85,6 +86,8 @@ class UserWallet:
         from wallet.backends import backend_for
 
         network = get_network(self.settings.network, self.settings.rpc_urls)
+        if self.settings.one_server:  # never another node than the first (as for Electrum)
+            network = network.model_copy(update={"rpc_urls": network.rpc_urls[:1]})
         current = self.current()
         wallet_id = None if current is None else current.id
         rows = self.store.db.execute(
@@ -124,6 +127,11 @@ class UserWallet:
             paths=paths,
             utxo=self.utxo_portfolio(utxo_networks, wallet_id),
         )
+        if self.settings.fiat_prices:
+            from wallet.prices import PriceBook, default_currency
+
+            currency = self.settings.currency or default_currency(self.settings.language)
+            session.prices = PriceBook(self.store, currency, api_url=self.settings.price_api_url)
         session.wallet = current
         session.device = device
         session.locked = device is None and self.keystore.exists() and self.unlocked is None
@@ -150,6 +158,8 @@ class UserWallet:
             electrum_servers=s.electrum_servers,
             esplora_urls=s.esplora_urls,
             prefer=s.utxo_backend,
+            one_server=s.one_server,
+            proxy=s.proxy,
         )
 
     def lock(self) -> None:

@@ -20,7 +20,7 @@ from wallet.store import Store
 if TYPE_CHECKING:
     from chains.utxo import UtxoBackend
     from chains.utxo_networks import UtxoNetwork
-    from wallet.history import SyncReport
+    from wallet.history.sync import SyncReport
     from wallet.qr import QrText
     from wallet.utxo_send import FeeTier, UtxoSender, UtxoSendReview
     from wallet.utxo_sync import SyncResult, UtxoAccount
@@ -71,8 +71,12 @@ class UtxoPortfolio:
         *,
         prefer: str = "electrum",
         gap_limit: int | None = None,
+        one_server: bool = False,
+        proxy: str | None = None,
     ) -> None:
         self.store = store
+        self.one_server = one_server
+        self.proxy = proxy
         self.networks = {n.id: n for n in networks}
         self.accounts = {n: list(accounts.get(n, ())) for n in self.networks}
         self.prefer = prefer
@@ -104,9 +108,33 @@ class UtxoPortfolio:
     def backend(self, network: str) -> UtxoBackend:
         if network not in self._backends:
             from wallet.backends import utxo_backend_for
+            from wallet.server_certs import StorePins
 
-            self._backends[network] = utxo_backend_for(self.networks[network], self.prefer)
+            self._backends[network] = utxo_backend_for(
+                self.networks[network],
+                self.prefer,
+                pins=StorePins(self.store),
+                one_server=self.one_server,
+                proxy=self.proxy,
+            )
         return self._backends[network]
+
+    def sources(self) -> dict[str, str]:
+        """Network name -> the server its data comes from (host only, wallet.view.source_label),
+        for the networks read so far."""
+        from wallet.view import source_label
+
+        out = {}
+        for nid, backend in self._backends.items():
+            label = source_label(getattr(backend, "source", None))
+            if label is not None:
+                out[self.networks[nid].name] = label
+        return out
+
+    def refused(self) -> list[ChainError]:
+        """Servers not used because their pinned certificate changed (chains/cert_pins.py),
+        even when another server answered: the user must hear of it."""
+        return [e for b in self._backends.values() for e in getattr(b, "refused", {}).values()]
 
     def utxo_account(self, key: str) -> UtxoAccount:
         if key not in self._utxo_accounts:
@@ -270,7 +298,8 @@ class UtxoPortfolio:
         `termwallet history` read them there). Uses this session's syncs unless `fresh` or
         there is none yet; a network that cannot be reached is skipped (ChainError raised
         after the others are done)."""
-        from wallet.history import HistorySync, account_label, sources_for
+        from wallet.history.sync import HistorySync, sources_for
+        from wallet.history.utxo_source import account_label
 
         reports: list[SyncReport] = []
         failure: ChainError | None = None
@@ -308,7 +337,7 @@ class UtxoPortfolio:
         """The first unused receiving address: from this session's sync when there was one,
         else from the saved state (`checked` False: the server could not be asked)."""
         from wallet.qr import payment_uri, receive_qr
-        from wallet.utxo_sync import RECEIVE, AccountKeys, UtxoAccountError
+        from wallet.utxo_keys import RECEIVE, AccountKeys, UtxoAccountError
 
         net, acct = self._split(key)
         result = self.results.get(key)
@@ -371,6 +400,8 @@ def build_utxo_portfolio(
     prefer: str = "electrum",
     gap_limit: int | None = None,
     wallet_id: int | None = None,
+    one_server: bool = False,
+    proxy: str | None = None,
 ) -> UtxoPortfolio:
     """The portfolio over the stored accounts of each network's family (regtest and testnet
     share the testnet accounts: same coin type, same keys)."""
@@ -382,4 +413,12 @@ def build_utxo_portfolio(
     accounts: dict[str, list[Account]] = {
         n.id: [a for a in every if a.family == n.family and a.script.value != "eth"] for n in nets
     }
-    return UtxoPortfolio(store, nets, accounts, prefer=prefer, gap_limit=gap_limit)
+    return UtxoPortfolio(
+        store,
+        nets,
+        accounts,
+        prefer=prefer,
+        gap_limit=gap_limit,
+        one_server=one_server,
+        proxy=proxy,
+    )

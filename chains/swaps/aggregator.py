@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from chains.errors import BadResponse
 from chains.evm import checksum
+from chains.proxy import httpx_proxy
 from chains.swaps.base import (
     BPS,
     AggregatorError,
@@ -126,7 +127,7 @@ class AggregatorProvider:
         # trust_env=False: a quote API on 127.0.0.1 (tests, self-hosted) must not go via a proxy.
         self._client = httpx.AsyncClient(
             base_url=self.base_url, headers=headers, timeout=timeout, transport=transport,
-            trust_env=False,
+            **{"trust_env": False, **httpx_proxy(self.base_url)},
         )  # fmt: skip
 
     async def aclose(self) -> None:

@@ -63,6 +63,8 @@ class Fixture:
         self.requests: list[dict[str, str]] = []
         self.reply: dict[str, Any] | None = None  # forced reply (errors)
         self.status = 200
+        self.retry_after: str | None = None
+        self.limited: int | None = None
 
     def answer(self, q: dict[str, str]) -> dict[str, Any]:
         if self.reply is not None:
@@ -92,8 +94,14 @@ def api() -> Iterator[tuple[Fixture, str]]:
         def do_GET(self) -> None:
             q = {k: v[0] for k, v in parse_qs(urlparse(self.path).query).items()}
             fx.requests.append(q)
+            status = fx.status
+            if fx.limited is not None:  # only the first `limited` requests are refused
+                status = 429 if fx.limited > 0 else 200
+                fx.limited -= 1
             body = json.dumps(fx.answer(q)).encode()
-            self.send_response(fx.status)
+            self.send_response(status)
+            if status == 429 and fx.retry_after is not None:
+                self.send_header("Retry-After", fx.retry_after)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
@@ -183,7 +191,7 @@ async def test_errors_are_typed_and_never_quote_the_key(
 ) -> None:
     fx, url = api
     fx.reply = reply
-    client = EtherscanClient(url, KEY, 1)
+    client = EtherscanClient(url, KEY, 1, sleep=_Waits())
     try:
         with pytest.raises(error) as info:
             await client.history(ME, 0)
@@ -192,22 +200,50 @@ async def test_errors_are_typed_and_never_quote_the_key(
     assert KEY not in str(info.value) and KEY not in repr(client)
 
 
+class _Waits(list[float]):
+    """Records the waits a client asks for instead of sleeping (no test waits for real)."""
+
+    async def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
 async def test_http_429_is_rate_limited(api: tuple[Fixture, str]) -> None:
     fx, url = api
     fx.status = 429
-    client = EtherscanClient(url, KEY, 1)
+    waits = _Waits()
+    client = EtherscanClient(url, KEY, 1, sleep=waits)
     try:
         with pytest.raises(ExplorerRateLimited):
             await client.history(ME, 0)
     finally:
         await client.aclose()
+    # Asked again twice, waiting 1 s then 2 s (the server named no wait), then it gives up.
+    assert waits == [1.0, 2.0] and len(fx.requests) == 3
+
+
+async def test_a_rate_limit_is_waited_out_as_the_server_asks(api: tuple[Fixture, str]) -> None:
+    fx, url = api
+    fx.txlist = [normal(1)]
+    fx.status = 429
+    fx.retry_after = "3"
+    fx.limited = 1  # the first request only
+    waits = _Waits()
+    client = EtherscanClient(url, KEY, 1, sleep=waits)
+    try:
+        txs, _ = await client.history(ME, 0)
+    finally:
+        await client.aclose()
+    assert waits == [3.0] and [t.hash for t in txs] == [f"0x{1:064x}"]
 
 
 async def test_explorer_source_syncs_into_the_store(
     api: tuple[Fixture, str], tmp_path: Path
 ) -> None:
     from chains.networks import NETWORKS
-    from wallet.history import EtherscanSource, HistoryQuery, HistoryStore, HistorySync
+    from wallet.history.evm_source import EtherscanSource
+    from wallet.history.model import HistoryQuery
+    from wallet.history.store import HistoryStore
+    from wallet.history.sync import HistorySync
     from wallet.store import Store
 
     fx, url = api

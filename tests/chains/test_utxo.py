@@ -121,10 +121,16 @@ def test_wrong_network_or_typo_is_refused(net: str, address: str) -> None:
         address_to_script(address, utxo_network(net))
 
 
-def test_user_servers_come_first_and_are_checked() -> None:
+def test_user_servers_replace_the_built_in_ones_and_are_checked() -> None:
     net = utxo_network("ltc", electrum_servers={"ltc": ["tcp://127.0.0.1:50001"]})
-    assert net.electrum_servers[0] == "tcp://127.0.0.1:50001"
-    assert set(UTXO_NETWORKS["ltc"].electrum_servers) <= set(net.electrum_servers)
+    # Theirs only: no public server (Electrum or Esplora) to fall back on while theirs is down.
+    assert net.electrum_servers == ("tcp://127.0.0.1:50001",) and net.esplora_urls == ()
+    assert UTXO_NETWORKS["ltc"].electrum_servers  # the built-in ones exist, unused here
+    rest = utxo_network("ltc", esplora_urls={"ltc": ["https://my.node/api"]})
+    assert rest.esplora_urls == ("https://my.node/api",) and rest.electrum_servers == ()
+    assert (
+        utxo_network("btc", electrum_servers={"ltc": ["tcp://127.0.0.1:1"]}) == UTXO_NETWORKS["btc"]
+    )
     with pytest.raises(ValueError, match="tcp:// or ssl://"):
         utxo_network("ltc", electrum_servers={"ltc": ["http://x:1"]})
     with pytest.raises(ValueError, match="unknown network"):

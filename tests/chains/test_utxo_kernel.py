@@ -21,7 +21,7 @@ from chains.utxo import ChangeOutput, Coin, Selection, build_psbt, finalize_psbt
 from chains.utxo_networks import utxo_network
 from devices.emulator import SoftwareSigner
 from wallet.keys import ScriptKind, account_path
-from wallet.utxo_sync import AccountKeys
+from wallet.utxo_keys import AccountKeys
 
 pbk = pytest.importorskip("pbk", reason="py-bitcoinkernel (test extra) is not installed")
 

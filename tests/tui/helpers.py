@@ -37,3 +37,13 @@ async def settle_keep_toasts(pilot: Any) -> None:
         await pilot.pause()
         await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+
+
+async def run_palette_command(pilot: Any, typed: str) -> None:
+    """Open the command palette (ctrl+p), type `typed` and run the best match (enter)."""
+    await pilot.press("ctrl+p")
+    await pilot.pause()
+    assert type(pilot.app.screen).__name__ == "CommandPalette"
+    await pilot.press(*typed)
+    await pilot.pause(0.3)
+    await pilot.press("enter")

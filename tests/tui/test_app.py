@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Static
 from chains.errors import NodeUnreachable
 from tests.fixtures.devnet import Devnet
 from tests.fixtures.rpc_proxy import Proxy
+from tests.tui.helpers import run_palette_command
 from tui.app import TermwalletApp, make_app
 from tui.i18n import catalog
 from tui.screenshots import settle
@@ -46,12 +47,7 @@ async def test_keys_reach_all_four_screens_and_the_palette(devnet: Devnet, tmp_p
             await pilot.press(key)
             await pilot.pause()
             assert app.current_mode == mode
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        assert type(app.screen).__name__ == "CommandPalette"
-        await pilot.press(*"go to swap")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
+        await run_palette_command(pilot, "go to swap")
         await settle(pilot)
         assert app.current_mode == "swap"
 

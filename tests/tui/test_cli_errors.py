@@ -29,6 +29,9 @@ BROKEN = [
     ["address", "btc", "--index", "-1"],
     ["address", "eth", "--device", "nope:1"],
     ["address", "mars"],
+    ["agent", "--chains", "mars"],
+    ["agent", "--accounts", "-1"],
+    ["agent", "--password-file", MISSING],
     ["balance", "--network", "nope"],
     ["devices", "--json", "extra"],
     ["history", "--since", "2020-13-45"],
@@ -49,6 +52,8 @@ BROKEN = [
     ["send", "devnet", TO, "1", "--asset", "NOPE", "--dry-run"],
     ["send", "devnet", TO, "1", "--password-file", MISSING, "--yes"],
     ["send", "mars", TO, "1"],
+    ["ssh"],
+    ["ssh", "--accounts", "x", "somehost"],
     ["swap", "ETH", "DUSD", "abc", "--dry-run"],
     ["swap", "ETH", "DUSD", "-1", "--dry-run"],
     ["swap", "ETH", "NOPE", "1", "--dry-run"],
@@ -113,6 +118,7 @@ def test_a_corrupt_database_is_named_by_class_and_log_never_a_traceback(
     (data / "termwallet.sqlite3").write_bytes(b"garbage, not a database" * 100)
     args = {
         "address": ["eth"],
+        "agent": ["--software"],  # without it the agent reads no store and serves on
         "send": ["devnet", TO, "1", "--dry-run"],
         "swap": ["ETH", "DUSD", "1", "--dry-run"],
         "ticket": ["list", "--offline"],

@@ -13,7 +13,8 @@ import pytest
 from tests.fixtures.devnet import Devnet
 from tests.wallet.test_history_store import A1, A2, DUSD, item
 from tui.cli import main
-from wallet.history import CSV_COLUMNS, HistoryStore
+from wallet.history.export import CSV_COLUMNS
+from wallet.history.store import HistoryStore
 from wallet.paths import Paths
 from wallet.store import Store
 

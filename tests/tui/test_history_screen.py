@@ -13,7 +13,7 @@ from pydantic import SecretStr
 
 from tests.chains.test_evm_history import MAX, erc20, impersonate, send
 from tests.fixtures.devnet import Devnet
-from tests.tui.helpers import settle_keep_toasts
+from tests.tui.helpers import run_palette_command, settle_keep_toasts
 from tests.tui.helpers import until as _until
 from tests.wallet.support.conftest import (  # noqa: F401 (helpdesk is a fixture)
     HELPDESK_EMAIL,
@@ -232,7 +232,8 @@ async def test_a_search_matching_many_rows_shows_the_newest_and_says_so(
     """Typing a hash starts with "0", "0x": those match every row. The table then holds the
     newest SEARCH_ROWS matches (here 50 of 400) and the filter line says so; a narrower search
     is counted exactly. Row for row the same as the store's own search (tests/wallet)."""
-    from wallet.history import HistoryQuery, HistoryStore
+    from wallet.history.model import HistoryQuery
+    from wallet.history.store import HistoryStore
     from wallet.store import Store
 
     monkeypatch.setattr("tui.screens.history.SEARCH_ROWS", 50)
@@ -285,7 +286,8 @@ async def test_a_token_symbol_is_shown_as_text_never_read_as_markup(tmp_path: Pa
     """Tokens nobody listed are named by their own contracts, so a symbol is the sender's
     text: "[/]" once closed the app (MarkupError) when picked on the filter line."""
     from bench.history import _Services
-    from wallet.history import HistoryItem, HistoryStore
+    from wallet.history.model import HistoryItem
+    from wallet.history.store import HistoryStore
     from wallet.store import Store
 
     account = ACCOUNT
@@ -367,3 +369,49 @@ async def test_a_failure_in_a_dialogs_worker_is_reported(
         messages = [n.message for n in app._notifications]
         assert any("RuntimeError" in m for m in messages), messages
         assert not any("user's eyes" in m for m in messages)
+
+
+@pytest.mark.parametrize("language", ["en", "zh-CN"])
+async def test_the_footer_fits_80_columns(tmp_path: Path, language: str) -> None:
+    """Every key History's footer shows is drawn whole within 80 columns (issue 21: with What
+    to do and Export in it, Quit and the language key fell off the right edge)."""
+    from textual.widgets._footer import FooterKey
+
+    from tui.i18n import set_language
+
+    app = _saved_history(tmp_path, 20)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        if language != "en":
+            await pilot.press("f2")
+            await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        assert isinstance(app.screen, HistoryScreen)
+        keys = list(app.screen.query(FooterKey))
+        shown = {k.key for k in keys}
+        assert {"slash", "ctrl+r", "f2", "q"} <= shown and not {"w", "e"} & shown, shown
+        for key in keys:
+            region = key.region
+            assert region.width > 0 and region.right <= 80, (key.key, region)
+    set_language("en")
+
+
+async def test_the_actions_not_in_the_footer_are_in_the_palette(tmp_path: Path) -> None:
+    app = _saved_history(tmp_path, 20)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, HistoryScreen)
+        titles = {c.title for c in app.get_system_commands(screen)}
+        for name in ("What to do", "Export CSV", "Flagged", "Direction", "Asset", "Account"):
+            assert f"History: {name}" in titles, titles
+        await run_palette_command(pilot, "export csv")
+        await settle_keep_toasts(pilot)
+        exported = list((tmp_path / "exports").glob("history-*.csv"))
+        assert len(exported) == 1 and exported[0].read_text().count("\n") == 21
+        await pilot.press("1")  # the palette offers History's actions on History only
+        await settle(pilot)
+        assert not any(c.title.startswith("History:") for c in app.get_system_commands(app.screen))

@@ -30,7 +30,8 @@ from tests.fixtures.hostile_node import (
     on_call,
     word,
 )
-from wallet.send import EvmSender, SendDraft, SendError, _decode
+from wallet.send import EvmSender, SendDraft
+from wallet.send_checks import SendError, decode_signed
 from wallet.store import Store
 
 pytestmark = pytest.mark.devnet
@@ -151,7 +152,7 @@ async def _one(node: HostileNode, tmp_path: Path, asset: Asset, amount: int) -> 
             assert str(exc) and getattr(exc, "code", None)
         for raw in signer.signed:
             assert review is not None
-            d = _decode(raw)
+            d = decode_signed(raw)
             assert d["chain_id"] == 31337 and d["sender"] == DEMO_ADDRESS
             if asset.contract is None:
                 assert (d["to"], d["value"], d["data"]) == (TO, amount, b"")

@@ -26,7 +26,8 @@ from chains.networks import devnet as devnet_network
 from tests.fixtures.devnet import DEMO_ADDRESS, DEMO_DERIVATION_PATH, Devnet
 from tests.fixtures.hostile_node import HostileNode
 from tests.tui.test_hostile_fuzz import LIES, Recorder
-from wallet.send import EvmSender, SendError, _decode
+from wallet.send import EvmSender
+from wallet.send_checks import SendError, decode_signed
 from wallet.store import Store
 from wallet.swap import SwapDraft, Swapper, providers_for
 
@@ -115,7 +116,7 @@ def _check_signed(
 ) -> None:
     from chains.swaps.uniswap_v2 import decode_swap_call
 
-    d = _decode(raw)
+    d = decode_signed(raw)
     router, weth = devnet.deployment.router, devnet.deployment.weth
     assert d["chain_id"] == 31337 and d["sender"] == DEMO_ADDRESS
     assert review.quote.sell_amount == amount

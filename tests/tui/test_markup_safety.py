@@ -53,7 +53,8 @@ def _services(tmp_path: Path, support: Any = None) -> Any:
 
 async def test_a_history_label_and_note_are_shown_as_text(tmp_path: Path) -> None:
     from bench.history import fill
-    from wallet.history import HistoryQuery, HistoryStore
+    from wallet.history.model import HistoryQuery
+    from wallet.history.store import HistoryStore
     from wallet.store import Store
 
     store = Store(tmp_path / "w.sqlite3")

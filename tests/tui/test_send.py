@@ -59,7 +59,9 @@ async def test_send_eth_from_the_assets_screen(devnet_snapshot: Devnet, tmp_path
         assert isinstance(app.screen, SendReviewScreen)
         text = _text(app)
         assert "1.5 ETH" in text and to in text
-        assert "no price" in text and "likely" in text
+        assert "likely" in text
+        # The demo's fiat line: its pool's price, in Demo Dollars, and it says so.
+        assert "DUSD" in text and "demo: the devnet pool's price" in text
         assert "not sent to this address before" in text
         await pilot.press("ctrl+s")
         for _ in range(20):

@@ -425,7 +425,7 @@ async def test_the_ticket_form_offers_the_users_own_transactions_from_history(
     helpdesk: Helpdesk,  # noqa: F811
 ) -> None:
     from tests.wallet.test_history_store import item
-    from wallet.history import HistoryStore
+    from wallet.history.store import HistoryStore
 
     app = _app(devnet, tmp_path, _support(helpdesk.url))
     async with app.run_test(size=(80, 24)) as pilot:

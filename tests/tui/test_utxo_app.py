@@ -172,7 +172,7 @@ async def test_balances_receive_send_and_history_in_the_app(
         seg = next(h for h in app.screen.utxo_view if h.script == "p2wpkh")
         assert seg.amount == 3 * COIN // 2 - COIN // 4 - review.fee
 
-        from wallet.history import HistoryStore
+        from wallet.history.store import HistoryStore
 
         assert app.session is not None
         rows = {r.tx_hash: r for r in HistoryStore(app.session.store).page()}

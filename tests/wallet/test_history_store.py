@@ -13,17 +13,17 @@ import pytest
 from chains.networks import devnet
 from wallet.activity import Flag
 from wallet.addressbook import AddressBook
-from wallet.history import (
-    CSV_COLUMNS,
+from wallet.history.export import CSV_COLUMNS
+from wallet.history.model import (
     WATCH_START,
     BadFilter,
     HistoryItem,
     HistoryQuery,
-    HistoryStore,
-    HistorySync,
     SourcePage,
     parse_day,
 )
+from wallet.history.store import HistoryStore
+from wallet.history.sync import HistorySync
 from wallet.store import Store
 
 A1 = "0x9858EfFD232B4033E47d90003D41EC34EcaEda94"

@@ -15,7 +15,9 @@ from tests.chains.test_evm_history import MAX, erc20, impersonate, send
 from tests.fixtures.devnet import DEMO_DERIVATION_PATH, DEMO_MNEMONIC, Devnet
 from wallet.activity import Flag
 from wallet.addressbook import AddressBook
-from wallet.history import HistoryQuery, HistoryStore, HistorySync, sources_for
+from wallet.history.model import HistoryQuery
+from wallet.history.store import HistoryStore
+from wallet.history.sync import HistorySync, sources_for
 from wallet.store import Store
 
 pytestmark = pytest.mark.devnet

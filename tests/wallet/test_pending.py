@@ -15,7 +15,8 @@ from chains.networks import devnet as devnet_network
 from devices.models import EvmTx
 from tests.fixtures.devnet import DEMO_DERIVATION_PATH, DEMO_MNEMONIC, Devnet
 from wallet.pending import TxState
-from wallet.send import EvmSender, NotPending, SendDraft
+from wallet.send import EvmSender, SendDraft
+from wallet.send_checks import NotPending
 from wallet.store import Store
 
 pytestmark = pytest.mark.devnet

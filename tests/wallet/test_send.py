@@ -18,7 +18,8 @@ from tests.fixtures.devnet import DEMO_DERIVATION_PATH, DEMO_MNEMONIC, Devnet
 from wallet.addressbook import AddressBook
 from wallet.pending import TxState
 from wallet.safety import RecipientError, WarningKind
-from wallet.send import MAX, EvmSender, NonceTaken, NothingToSend, SendDraft, SignerMismatch
+from wallet.send import MAX, EvmSender, SendDraft
+from wallet.send_checks import NonceTaken, NothingToSend, SignerMismatch
 from wallet.store import Store
 
 pytestmark = pytest.mark.devnet

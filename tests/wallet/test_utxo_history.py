@@ -15,7 +15,10 @@ from devices.emulator import SoftwareSigner
 from tests.fixtures.litecoin import Regtest, poll
 from wallet.accounts import AccountBook
 from wallet.backends import NoUtxoServer, utxo_backend_for, utxo_network_for
-from wallet.history import HistoryQuery, HistoryStore, explorer_for
+from wallet.history.model import HistoryQuery
+from wallet.history.store import HistoryStore
+from wallet.history.sync import history_api_of
+from wallet.history_apis import HistoryApi
 from wallet.keys import ScriptKind
 from wallet.settings import SettingsError, load_settings
 from wallet.store import Store
@@ -95,19 +98,23 @@ def test_explorer_settings_from_file_and_secret_key_from_env(
     f = tmp_path / "config.toml"
     f.write_text('[explorers.eth]\nurl = "https://api.example/v2"\n')
     monkeypatch.delenv("TERMWALLET_EXPLORER_KEY", raising=False)
-    assert explorer_for("eth", f) == ("https://api.example/v2", None)
+    assert history_api_of("eth", f) == HistoryApi("etherscan", "https://api.example/v2", None)
     monkeypatch.setenv("TERMWALLET_EXPLORERS__ETH__KEY", "canary-explorer-key-41")
     s = load_settings(f)
     assert s.explorers["eth"].key is not None
     assert "canary-explorer-key-41" not in repr(s) and "canary-explorer-key-41" not in str(s)
-    assert explorer_for("eth", f) == ("https://api.example/v2", "canary-explorer-key-41")
+    assert history_api_of("eth", f) == HistoryApi(
+        "etherscan", "https://api.example/v2", "canary-explorer-key-41"
+    )
     # A key alone: Etherscan's V2 API; the devnet always reads its node.
     monkeypatch.setenv("TERMWALLET_EXPLORERS__SEPOLIA__KEY", "k2")
-    assert explorer_for("sepolia", f) == ("https://api.etherscan.io/v2/api", "k2")
-    assert explorer_for("devnet", f) == (None, None)
+    assert history_api_of("sepolia", f) == HistoryApi(
+        "etherscan", "https://api.etherscan.io/v2/api", "k2"
+    )
+    assert history_api_of("devnet", f) is None
     # The table's old place, [history.explorers.<net>], is still read.
     f.write_text('[history.explorers.polygon]\nurl = "https://old.example/api"\n')
-    assert explorer_for("polygon", f)[0] == "https://old.example/api"
+    assert history_api_of("polygon", f).url == "https://old.example/api"  # type: ignore[union-attr]
 
 
 def test_default_networks_are_those_with_accounts(store: Store, signer: SoftwareSigner) -> None:

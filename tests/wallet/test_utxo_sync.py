@@ -13,7 +13,8 @@ from devices.emulator import SoftwareSigner
 from wallet.accounts import AccountBook, derive_address
 from wallet.keys import ScriptKind, account_path, address_path
 from wallet.store import Store
-from wallet.utxo_sync import AccountKeys, UtxoAccount, UtxoAccountError, utxo_backend
+from wallet.utxo_keys import AccountKeys, UtxoAccountError
+from wallet.utxo_sync import UtxoAccount, utxo_backend
 
 MNEMONIC = "legal winner thank year wave sausage worth useful legal winner thank yellow"
 

@@ -41,7 +41,7 @@ def _needs_a_terminal(language: str) -> None:
 
     if sys.stdin.isatty() and sys.stdout.isatty():
         return
-    from tui.cli import CliError
+    from tui.cli_errors import CliError
     from tui.i18n import set_language, t
 
     set_language(language)

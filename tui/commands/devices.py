@@ -97,7 +97,7 @@ def open_device(device_id: str, *, interaction: Any = None) -> Any:
     from devices.errors import DeviceError, Disconnected, Unsupported
     from devices.registry import discover_for, find, select
     from devices.thread import OnDeviceThread, device_thread
-    from tui.cli import CliError
+    from tui.cli_errors import CliError
     from tui.i18n import t
 
     def no_software() -> Any:

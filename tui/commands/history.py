@@ -6,7 +6,7 @@
 
 Reads the saved history; --sync first brings it up to date from the network (exit 3 when that
 fails: the saved history is printed, marked not current). CSV columns are documented in
-wallet/history.py (CSV_COLUMNS); JSON objects carry the same keys.
+wallet/history/ (CSV_COLUMNS); JSON objects carry the same keys.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def _query(args: argparse.Namespace) -> Any:
-    from wallet.history import HistoryQuery, parse_day
+    from wallet.history.model import HistoryQuery, parse_day
 
     return HistoryQuery(
         accounts=(args.account,) if args.account else (),
@@ -60,7 +60,7 @@ def _query(args: argparse.Namespace) -> Any:
 async def _sync(network_id: str | None) -> str | None:
     """Sync the user's wallet (EVM network and Bitcoin/Litecoin accounts); None on success,
     else the reasons (for stderr)."""
-    from wallet.history import sync_wallet_history
+    from wallet.history.sync import sync_wallet_history
     from wallet.paths import Paths
     from wallet.settings import load_settings
     from wallet.user import UserWallet
@@ -78,9 +78,10 @@ async def _sync(network_id: str | None) -> str | None:
 
 
 def run_history(args: argparse.Namespace) -> int:
-    from tui.cli import CliError
+    from tui.cli_errors import CliError
     from tui.i18n import set_language, t
-    from wallet.history import BadFilter, HistoryStore
+    from wallet.history.model import BadFilter
+    from wallet.history.store import HistoryStore
     from wallet.paths import Paths
     from wallet.store import Store
 

@@ -121,7 +121,7 @@ class _Secrets:
         self._interactive = stdin.isatty()
 
     def read(self, path: Path | None, prompt: str, *, confirm: bool = False) -> str:
-        from tui.cli import CliError
+        from tui.cli_errors import CliError
 
         if path is not None:
             from tui.user_files import SECRET_LIMIT, read_user_text
@@ -166,7 +166,7 @@ def _book(store: Any) -> Any:
 
 
 def run_init(args: argparse.Namespace) -> int:
-    from tui.cli import CliError
+    from tui.cli_errors import CliError
     from wallet.accounts import AccountBook, AccountError
     from wallet.keys import MnemonicError, MnemonicLanguage, generate_mnemonic, validate_mnemonic
     from wallet.keystore import Keystore, KeystoreError
@@ -249,7 +249,7 @@ def _needs_rebuild() -> bool:
 def _rebuild_accounts(args: argparse.Namespace, keystore: Any, reader: _Secrets) -> int:
     """`termwallet init` over an existing keystore whose accounts are gone: unlock it (through
     the lockout) and write its default accounts again. The keystore is only read."""
-    from tui.cli import CliError
+    from tui.cli_errors import CliError
     from wallet.accounts import AccountBook, AccountError
     from wallet.keystore import KeystoreError
     from wallet.lockout import Lockout, guarded_unlock
@@ -286,7 +286,7 @@ def _init_device(args: argparse.Namespace) -> int:
     model; nothing secret is read or asked here (PIN and passphrase go to the device)."""
     from devices.errors import DeviceError
     from devices.thread import device_thread
-    from tui.cli import CliError
+    from tui.cli_errors import CliError
     from tui.commands.devices import device_failure, open_device
     from tui.text import plain
     from wallet.device_wallet import read_device_keys, show_first_addresses, store_device_wallet
@@ -356,7 +356,7 @@ def run_accounts(args: argparse.Namespace) -> int:
 
 
 def run_address(args: argparse.Namespace) -> int:
-    from tui.cli import CliError
+    from tui.cli_errors import CliError
     from wallet.accounts import AccountError
     from wallet.keys import ScriptKind, chain_spec
 
@@ -407,7 +407,7 @@ def run_address(args: argparse.Namespace) -> int:
 def _wallet_device_address(args: argparse.Namespace, script: Any, stored: str) -> str:
     """Show a device wallet's address on its own device (found by its keys, waited for)."""
     from devices.errors import DeviceError
-    from tui.cli import CliError
+    from tui.cli_errors import CliError
     from tui.commands.devices import cli_wallet_signer, device_failure
     from wallet.keys import address_path
     from wallet.paths import Paths
@@ -442,7 +442,7 @@ def _device_address(args: argparse.Namespace, script: Any, stored: str | None) -
     --show-on-device). When this wallet holds the same account, both must agree: a different
     address means another seed or passphrase, and is refused rather than printed."""
     from devices.errors import DeviceError
-    from tui.cli import CliError
+    from tui.cli_errors import CliError
     from tui.commands.devices import device_failure, open_device
     from wallet.keys import address_path
 

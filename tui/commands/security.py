@@ -19,6 +19,14 @@ from typing import Any
 from tui.commands.keys import _CHAINS, _RefuseSecret, _Secrets, _store
 
 
+def warn_fixed_mode(unlocked: Any) -> None:
+    """Say so when unlocking had to make the keystore private again (on stderr)."""
+    from tui.i18n import t
+
+    if unlocked.fixed_mode is not None:
+        print("! " + t("unlock.mode_fixed", mode=f"{unlocked.fixed_mode:o}"), file=sys.stderr)
+
+
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     totp = sub.add_parser(
         "totp",
@@ -91,7 +99,7 @@ def read_code(path: Path | None, prompt: str = "Two-factor code: ") -> str | Non
 def authorize_cli_send(store: Any, unlocked: Any, totp_file: Path | None) -> None:
     """wallet.totp.authorize_send with the code read only when one is needed; a refusal is a
     CliError saying how to give the code. Call before anything is signed."""
-    from tui.cli import CliError
+    from tui.cli_errors import CliError
     from wallet.keystore import KeystoreError
     from wallet.totp import CodeRequired, authorize_send, totp_status
 
@@ -114,7 +122,7 @@ def authorize_cli_send(store: Any, unlocked: Any, totp_file: Path | None) -> Non
 def _unlock(password_file: Path | None, reader: _Secrets) -> tuple[Any, Any]:
     """The store and the unlocked keystore, through the unlock lockout (as the app and
     `send` do)."""
-    from tui.cli import CliError
+    from tui.cli_errors import CliError
     from wallet.keystore import Keystore, KeystoreError
     from wallet.lockout import Lockout, guarded_unlock
 
@@ -128,14 +136,12 @@ def _unlock(password_file: Path | None, reader: _Secrets) -> tuple[Any, Any]:
     except KeystoreError as exc:
         store.close()
         raise CliError(str(exc)) from None
-    from tui.commands.evm import warn_fixed_mode
-
     warn_fixed_mode(unlocked)
     return store, unlocked
 
 
 def run_enable(args: argparse.Namespace) -> int:
-    from tui.cli import CliError
+    from tui.cli_errors import CliError
     from wallet.keystore import KeystoreError
     from wallet.totp import TotpGuard, setup_qr
 
@@ -179,7 +185,7 @@ def run_enable(args: argparse.Namespace) -> int:
 
 
 def run_disable(args: argparse.Namespace) -> int:
-    from tui.cli import CliError
+    from tui.cli_errors import CliError
     from wallet.keystore import KeystoreError
     from wallet.totp import TotpGuard
 
@@ -227,7 +233,7 @@ def run_status(args: argparse.Namespace) -> int:
 
 
 def run_watch_add(args: argparse.Namespace) -> int:
-    from tui.cli import CliError
+    from tui.cli_errors import CliError
     from wallet.accounts import AccountBook, AccountError
     from wallet.keys import ScriptKind
 

@@ -78,7 +78,7 @@ def _context(args: argparse.Namespace) -> tuple[Any, Any]:
     try:
         support = support_settings(settings, config_file=paths.config_file)
     except ValueError as exc:  # pydantic's ValidationError is a ValueError
-        from tui.cli import CliError
+        from tui.cli_errors import CliError
 
         raise CliError(f"{paths.config_file}: [support]: {exc}") from None
     return SupportDesk(Store(paths.database), support), support
@@ -157,7 +157,7 @@ def _diagnostics() -> Any:
 def run_new(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
-    from tui.cli import CliError
+    from tui.cli_errors import CliError
     from tui.i18n import t
     from wallet.support.channels import Channel
     from wallet.support.scrubber import SecretRefused
@@ -290,7 +290,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    from tui.cli import CliError
+    from tui.cli_errors import CliError
     from tui.i18n import t
     from wallet.support.errors import SupportError
     from wallet.support.scrubber import SecretRefused

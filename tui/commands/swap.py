@@ -130,23 +130,29 @@ _FEE_WARNINGS = {
 async def _swap(args: argparse.Namespace) -> int:
     from chains.errors import ChainError, InsufficientFunds
     from chains.units import parse_amount
-    from tui.cli import CliError
-    from tui.commands.evm import _account_address, _asset, _open, _wallet_signer
-    from wallet.send import SendError
+    from tui.cli_errors import CliError
+    from tui.cli_wallet import (
+        account_address,
+        asset_for,
+        open_wallet,
+        user_confirms,
+        wallet_signer,
+    )
+    from wallet.send_checks import SendError
     from wallet.settings import load_settings
     from wallet.swap import SwapDraft, swapper_for
 
-    wallet = _open(args.network)
+    wallet = open_wallet(args.network)
     session = wallet["session"]
     swapper = None
     try:
         if not session.addresses:
             raise CliError("this wallet has no Ethereum account: run `termwallet init` first")
         settings = load_settings(wallet["paths"].config_file)
-        address = _account_address(session, args.account)
+        address = account_address(session, args.account)
         (sell, sell_new), (buy, buy_new) = (
-            await _asset(session, args.sell),
-            await _asset(session, args.buy),
+            await asset_for(session, args.sell),
+            await asset_for(session, args.buy),
         )
         try:
             slippage = parse_amount(args.slippage, 2)
@@ -177,19 +183,15 @@ async def _swap(args: argparse.Namespace) -> int:
                 "its latest block shows (the node may be lying or broken). Check it, try "
                 "another RPC URL, or add --accept-high-fee to pay it anyway."
             )
-        if not args.yes:
-            if not sys.stdin.isatty():
-                raise CliError("not swapped: add --yes to swap without the confirmation prompt")
-            if input("Swap? [y/N] ").strip().lower() not in ("y", "yes"):
-                print("not swapped", file=sys.stderr)
-                return 1
+        if not user_confirms(args.yes, "Swap?", verb="swap", done="swapped"):
+            return 1
         from wallet.tokens import UserTokens
 
         for first_use in (sell_new, buy_new):
             if first_use is not None:
                 # Confirmed as shown: these decimals are the token's from now on (see send).
                 UserTokens(session.store).add(first_use)
-        signer = _wallet_signer(wallet, args)
+        signer = wallet_signer(wallet, args)
         try:
             record = await swapper.execute(
                 review, signer, confirm_high_impact=args.confirm_high_impact,

@@ -33,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace) -> int:
-    from tui.cli import CliError
+    from tui.cli_errors import CliError
     from wallet.keystore import Keystore
     from wallet.paths import Paths
     from wallet.store import Store
@@ -82,7 +82,7 @@ def _add_accounts(store: Any, wallet: Any, device_id: str | None) -> None:
     """More accounts of a device wallet, read from its device now (a Ledger in its other app)."""
     from devices.errors import DeviceError
     from devices.thread import device_thread
-    from tui.cli import CliError
+    from tui.cli_errors import CliError
     from tui.commands.devices import device_failure, open_device
     from tui.text import plain
     from wallet.device_wallet import add_device_accounts, read_device_keys

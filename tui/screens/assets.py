@@ -4,7 +4,7 @@ a worker of their own, so a slow or absent server never holds up the other rows.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import work
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from textual.worker import Worker
 
     from wallet.portfolio import PortfolioView
+    from wallet.prices import PriceView
     from wallet.session import SessionStatus
     from wallet.utxo_portfolio import UtxoHolding
 
@@ -42,6 +43,7 @@ class AssetsScreen(MainScreen):
 
     view: reactive[PortfolioView | None] = reactive(None, recompose=False)
     utxo_view: reactive[tuple[UtxoHolding, ...] | None] = reactive(None, recompose=False)
+    price_view: reactive[PriceView | None] = reactive(None, recompose=False)
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="assets-body", classes="body"):
@@ -114,6 +116,8 @@ class AssetsScreen(MainScreen):
             self._load()
         else:
             self.query_one("#assets-note", Static).update("")
+        if getattr(session, "prices", None) is not None:
+            self._load_prices()
         if utxo:
             names = ", ".join(n.name for n in utxo.networks.values())
             note = self.query_one("#assets-utxo-note", Static)
@@ -173,6 +177,81 @@ class AssetsScreen(MainScreen):
     async def _load(self) -> None:
         self.view = await self.app.session.portfolio()  # type: ignore[attr-defined]
 
+    @work(exclusive=True, group="assets-prices", exit_on_error=False)
+    async def _load_prices(self) -> None:
+        self.price_view = await self.app.session.price_view()  # type: ignore[attr-defined]
+
+    def watch_price_view(self, view: PriceView | None) -> None:
+        if view is None or not self.is_mounted:
+            return
+        self._fill()
+        self._show_prices()
+
+    def _price_symbol(self, asset: Any) -> str | None:
+        session = getattr(self.app, "session", None)
+        pick = getattr(session, "price_symbol", None)
+        return pick(asset) if pick is not None else None
+
+    def _value(self, symbol: str | None, amount: int | None, decimals: int) -> Text:
+        """The Value cell: the fiat value, '*' when the price is the last known one (the
+        footer says how old), '—' without a price or a balance."""
+        from wallet.prices import fiat_text
+
+        view = self.price_view
+        value = (
+            None
+            if view is None or amount is None or symbol is None
+            else view.value_of(symbol, amount, decimals)
+        )
+        if value is None:
+            return Text("—", justify="right")
+        cell = Text(fiat_text(value, view.currency), justify="right")  # type: ignore[union-attr]
+        if not view.quotes[symbol].fresh:  # type: ignore[union-attr]
+            cell.append(" *", style="bold yellow")
+        return cell
+
+    def _show_prices(self) -> None:
+        """The footer's price line: the total, where the prices come from and how old."""
+        from wallet.prices import age_text, fiat_text
+
+        view = self.price_view
+        footer = self.query_one("#assets-footer", Static)
+        session = getattr(self.app, "session", None)
+        lines = []
+        if session is not None and session.addresses:
+            lines.append(t("assets.account", address=session.addresses[0]))
+        if view is None:
+            off = session is not None and getattr(session, "prices", None) is None
+            lines.append(t("prices.off") if off else t("prices.loading"))
+        elif not view.quotes:
+            reason = user_message(view.errors[0]) if view.errors else t("prices.not_listed")
+            lines.append(t("prices.none", reason=reason))
+        else:
+            rows = [
+                (self._price_symbol(h.asset), h.amount, h.asset.decimals)
+                for h in (self.view.holdings if self.view is not None else ())
+            ]
+            rows += [(u.symbol, u.amount, u.decimals) for u in self.utxo_view or ()
+                     if not self._utxo_testnet(u.network)]  # fmt: skip
+            total, complete = view.total(rows)
+            key = "prices.total" if complete else "prices.total_partial"
+            lines.append(t(key, total=fiat_text(total, view.currency)))
+            stale = [q for q in view.quotes.values() if not q.fresh]
+            if view.demo:
+                lines.append(t("prices.demo"))
+            elif stale:
+                oldest = min(stale, key=lambda q: q.as_of)
+                lines.append(t("prices.stale", age=age_text(oldest.age())))
+            else:
+                sources = ", ".join(sorted({q.source for q in view.quotes.values()}))
+                lines.append(t("prices.source", source=sources))
+        footer.update(Text("\n".join(lines)))
+
+    def _utxo_testnet(self, network: str) -> bool:
+        utxo = getattr(getattr(self.app, "session", None), "utxo", None)
+        net = utxo.networks.get(network) if utxo else None
+        return bool(net is None or net.testnet)
+
     @work(exclusive=True, group="assets-utxo", exit_on_error=False)
     async def _load_utxo(self) -> None:
         self.utxo_view = await self.app.session.utxo_holdings()  # type: ignore[attr-defined]
@@ -190,7 +269,7 @@ class AssetsScreen(MainScreen):
                 Text(h.asset.symbol),
                 Text(h.asset.name),
                 Text(amount_text(h.amount, h.asset.decimals), justify="right"),
-                Text("—", justify="right"),
+                self._value(self._price_symbol(h.asset), h.amount, h.asset.decimals),
                 key=h.asset.key,
             )
         for u in self.utxo_view or ():
@@ -206,8 +285,12 @@ class AssetsScreen(MainScreen):
             name = row_name(u.network_name, kind, u.account_index)
             if u.watch_only:
                 name += " " + t("utxo.watch_only")
-            table.add_row(Text(u.symbol), Text(name), balance, Text("—", justify="right"),
-                          key=u.key)  # fmt: skip
+            value = (
+                Text("—", justify="right")
+                if self._utxo_testnet(u.network)
+                else self._value(u.symbol, u.amount, u.decimals)
+            )
+            table.add_row(Text(u.symbol), Text(name), balance, value, key=u.key)
         if keep is not None:
             for i, row in enumerate(table.ordered_rows):
                 if row.key.value == keep:
@@ -233,9 +316,27 @@ class AssetsScreen(MainScreen):
             elif not u.stale and u.unconfirmed:
                 amount = amount_text(u.unconfirmed, u.decimals) + f" {u.symbol}"
                 lines.append(t("utxo.unconfirmed", amount=amount, network=u.network_name))
+        utxo = getattr(getattr(self.app, "session", None), "utxo", None)
+        if utxo:
+            # A server skipped for a changed certificate while another one answered: the
+            # rows are current, but the user must still hear of it (once).
+            shown = {id(u.error) for u in holdings if u.error is not None}
+            for exc in utxo.refused():
+                if id(exc) not in shown:
+                    shown.add(id(exc))
+                    reported.add(str(getattr(exc, "url", "")))
+                    lines.append(user_message(exc))
+            if not lines:
+                lines.append(t("utxo.hint"))
+            sources = utxo.sources()
+            if sources:
+                where = ", ".join(f"{name} {host}" for name, host in sources.items())
+                lines.append(t("utxo.sources", sources=where))
+        self._show_prices()  # the total counts these rows too
         note = self.query_one("#assets-utxo-note", Static)
         note.set_class(bool(reported), "warning")
-        note.update("\n".join(lines) if lines else t("utxo.hint"))
+        # Text: hosts come from the settings and messages from servers (no markup from them).
+        note.update(Text("\n".join(lines) if lines else t("utxo.hint")))
 
     def watch_view(self, view: PortfolioView | None) -> None:
         if view is None or not self.is_mounted:
@@ -251,9 +352,10 @@ class AssetsScreen(MainScreen):
                 else t("assets.stale_empty", reason=reason)
             )
         else:
-            note.update(t("assets.block", block=view.block))
-        session = getattr(self.app, "session", None)
-        if session is not None and session.addresses:
-            self.query_one("#assets-footer", Static).update(
-                t("assets.account", address=session.addresses[0]) + "\n" + t("assets.fiat_none")
+            source = getattr(getattr(self.app, "session", None), "evm_source", lambda: None)()
+            note.update(
+                Text(t("assets.block_from", block=view.block, source=source))
+                if source
+                else t("assets.block", block=view.block)
             )
+        self._show_prices()

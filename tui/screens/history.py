@@ -8,11 +8,12 @@ every minute while the screen exists; new flagged rows raise a notification.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Static
@@ -24,11 +25,12 @@ from tui.widgets.history_table import HistoryTable, header_text, short_address
 from wallet.view import amount_text
 
 if TYPE_CHECKING:
-    from wallet.history import HistoryQuery, HistoryRow, HistoryStore
+    from wallet.history.model import HistoryQuery, HistoryRow
+    from wallet.history.store import HistoryStore
     from wallet.session import SessionStatus
 
 SYNC_EVERY_SECONDS = 60
-# A search matching more rows than this shows the newest this many (wallet/history.py
+# A search matching more rows than this shows the newest this many (wallet/history/
 # count_upto: counting and sorting every match of "0x" is what made typing slow).
 SEARCH_ROWS = 2_000
 DIRECTIONS: tuple[str | None, ...] = (None, "in", "out", "self")
@@ -46,11 +48,24 @@ class HistoryScreen(MainScreen):
         Binding("d", "direction", "bind.history_direction", show=False),
         Binding("a", "asset", "bind.history_asset", show=False),
         Binding("c", "account", "bind.history_account", show=False),
-        Binding("w", "what_to_do", "bind.history_what"),
-        Binding("e", "export", "bind.history_export"),
+        # What to do and Export are in the command palette (palette_commands) and keep their
+        # keys: with them the footer did not fit 80 columns (issue 21).
+        Binding("w", "what_to_do", "bind.history_what", show=False),
+        Binding("e", "export", "bind.history_export", show=False),
         Binding("ctrl+r", "sync", "bind.history_sync"),
         Binding("escape", "focus_table", show=False),
     ]
+
+    # The actions the palette offers on this screen: (action, key of its name in [bind], key of
+    # its help in [history.palette]). Each keeps its key binding too.
+    PALETTE: tuple[tuple[str, str, str], ...] = (
+        ("what_to_do", "bind.history_what", "history.palette.what_help"),
+        ("export", "bind.history_export", "history.palette.export_help"),
+        ("flagged", "bind.history_flagged", "history.palette.flagged_help"),
+        ("direction", "bind.history_direction", "history.palette.direction_help"),
+        ("asset", "bind.history_asset", "history.palette.asset_help"),
+        ("account", "bind.history_account", "history.palette.account_help"),
+    )
 
     def __init__(self) -> None:
         super().__init__()
@@ -69,6 +84,15 @@ class HistoryScreen(MainScreen):
         self._timer: Any = None
         self._many = False  # the search matches more than SEARCH_ROWS rows
         self._composed = False
+
+    def palette_commands(self) -> Iterable[SystemCommand]:
+        """This screen's entries of the command palette (TermwalletApp.get_system_commands)."""
+        for action, name, help_key in self.PALETTE:
+            yield SystemCommand(
+                t("history.palette.title", action=t(name)),
+                t(help_key),
+                getattr(self, f"action_{action}"),
+            )
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="history-body", classes="body"):
@@ -101,7 +125,7 @@ class HistoryScreen(MainScreen):
         if status is None or session is None:
             return
         if self.history is None or self.history.store is not session.store:
-            from wallet.history import HistoryStore
+            from wallet.history.store import HistoryStore
 
             self.history = HistoryStore(session.store)
         if not session.addresses and not self.history.count():
@@ -117,7 +141,7 @@ class HistoryScreen(MainScreen):
 
     @property
     def query_model(self) -> HistoryQuery:
-        from wallet.history import HistoryQuery
+        from wallet.history.model import HistoryQuery
 
         return HistoryQuery(
             accounts=(self.account,) if self.account else (),
@@ -202,7 +226,7 @@ class HistoryScreen(MainScreen):
             filtered = self.query_model != type(self.query_model)()
             self._put("#history-note", t("history.empty_filtered" if filtered else "history.empty"))
             return
-        from wallet.history import HistoryQuery
+        from wallet.history.model import HistoryQuery
 
         flagged = self.history.count(HistoryQuery(flagged=True))
         if self.head is None:
@@ -217,7 +241,7 @@ class HistoryScreen(MainScreen):
             self._put("#history-summary", "")
             return
         from wallet.activity import flag_names
-        from wallet.history import native_of
+        from wallet.history.model import native_of
 
         symbol, decimals = native_of(row.network)
         fee = "—" if row.fee is None else f"{amount_text(row.fee, decimals, 8)} {symbol}"
@@ -251,7 +275,7 @@ class HistoryScreen(MainScreen):
 
     @on(Input.Changed, "#history-since, #history-until")
     def _date_changed(self, event: Input.Changed) -> None:
-        from wallet.history import BadFilter, parse_day
+        from wallet.history.model import BadFilter, parse_day
 
         text = event.value.strip()
         value: int | None = None
@@ -351,7 +375,7 @@ class HistoryScreen(MainScreen):
 
     @work(exclusive=True, group="history-sync", exit_on_error=False)
     async def _sync(self) -> None:
-        from wallet.history import sync_wallet_history
+        from wallet.history.sync import sync_wallet_history
 
         session = self.app.session  # type: ignore[attr-defined]
         config = getattr(getattr(self.app.services, "paths", None), "config_file", None)

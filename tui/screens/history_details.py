@@ -20,7 +20,8 @@ from tui.widgets.history_table import amount_cell
 from wallet.view import amount_text
 
 if TYPE_CHECKING:
-    from wallet.history import HistoryRow, HistoryStore
+    from wallet.history.model import HistoryRow
+    from wallet.history.store import HistoryStore
 
 
 def details_text(
@@ -28,7 +29,7 @@ def details_text(
 ) -> Text:
     """The details of `row`'s transaction as the user reads them (also used by the CLI)."""
     from wallet.activity import flag_names
-    from wallet.history import native_of
+    from wallet.history.model import native_of
 
     symbol, decimals = native_of(row.network)
     mine = [r for r in rows if r.account == row.account] or [row]
@@ -97,7 +98,7 @@ class HistoryDetailsScreen(Screen[None]):
         self.head = head
 
     def _link(self) -> str | None:
-        from wallet.history import explorer_link
+        from wallet.history.model import explorer_link
 
         session = getattr(self.app, "session", None)
         network = getattr(session, "network", None)

@@ -25,7 +25,8 @@ from tui.widgets.history_table import amount_cell
 
 if TYPE_CHECKING:
     from wallet.activity import Action
-    from wallet.history import HistoryRow, HistoryStore
+    from wallet.history.model import HistoryRow
+    from wallet.history.store import HistoryStore
     from wallet.support.tickets import PreparedTicket, SupportDesk, TicketDraft
 
 ACTION_KEYS = {"revoke": "r", "move_funds": "m", "support": "t"}

@@ -6,68 +6,31 @@ the text it hands over, and shows typed errors in place rather than as toasts.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, RadioButton, RadioSet, Select, Static
+from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from tui.bindings import translate_bindings
-from tui.errors import ReportsFailures, error_code, user_message
+from tui.errors import error_code
 from tui.i18n import t
+from tui.screens.send_form import SendForm
+from tui.send_errors import send_error_text
 from wallet.view import amount_text
 
 if TYPE_CHECKING:
     from chains.models import Asset
-    from wallet.session import WalletSession
 
 TIERS = ("slow", "normal", "fast", "custom")
 
 
-def send_error_text(error: BaseException, session: WalletSession, asset: Asset | None) -> str:
-    """InsufficientFunds in the asset's units with what it was for; others by their code."""
-    from chains.errors import InsufficientFunds
-
-    if isinstance(error, InsufficientFunds):
-        net = session.network
-        decimals = asset.decimals if asset and error.symbol == asset.symbol else net.native_decimals
-        if asset is None or asset.contract is None:
-            what = t("send.what_total")
-        else:
-            what = (
-                t("send.what_fee") if error.symbol == net.native_symbol else t("send.what_amount")
-            )
-        return t(
-            "send.insufficient",
-            symbol=error.symbol,
-            what=what,
-            need=amount_text(error.need, decimals, 18) + f" {error.symbol}",
-            have=amount_text(error.have, decimals, 18) + f" {error.symbol}",
-        )
-    return user_message(error)
-
-
-class SendScreen(ReportsFailures, Screen[None]):
-    CSS_PATH = "../styles/send.tcss"
-    AUTO_FOCUS = "#send-to"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+r", "review", "bind.send_review", priority=True),
-        Binding("ctrl+x", "max", "bind.send_max"),
-        Binding("escape", "back", "bind.send_back"),
-    ]
-
+class SendScreen(SendForm):
     def __init__(self, asset_key: str | None = None) -> None:
         super().__init__()
         self._asset_key = asset_key
-        self._fees: Any = None
-
-    @property
-    def session(self) -> WalletSession:
-        return self.app.session  # type: ignore[attr-defined,no-any-return]
 
     def compose(self) -> ComposeResult:
         s = self.session
@@ -100,13 +63,7 @@ class SendScreen(ReportsFailures, Screen[None]):
             with Horizontal(classes="send-row"):
                 yield Label(t("send.save_as"), classes="send-label")
                 yield Input(placeholder=t("send.save_as_placeholder"), id="send-save-as")
-            yield Label(t("send.fee"))
-            with RadioSet(id="send-fee"):
-                for tier in TIERS:
-                    yield RadioButton(
-                        t(f"send.fee_{tier}"), value=tier == "normal", id=f"fee-{tier}"
-                    )
-            yield Static(t("send.fee_loading"), id="send-fee-line", classes="muted")
+            yield from self.compose_fee_picker(TIERS, "send.fee_loading")
             with Horizontal(classes="send-row", id="send-custom"):
                 yield Input(placeholder=t("send.custom_max"), id="send-custom-max")
                 yield Input(placeholder=t("send.custom_tip"), id="send-custom-tip")
@@ -141,57 +98,29 @@ class SendScreen(ReportsFailures, Screen[None]):
         key = self.query_one("#send-asset", Select).value
         return next(a for a in self.session.assets if a.key == key)
 
-    def _tier(self) -> str:
-        pressed = self.query_one("#send-fee", RadioSet).pressed_button
-        return (pressed.id or "fee-normal").removeprefix("fee-") if pressed else "normal"
-
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "send-contact" and isinstance(event.value, str):
             self.query_one("#send-to", Input).value = event.value
         elif event.select.id == "send-asset":
             self._show_balance()
 
-    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+    def tier_changed(self) -> None:
         self.query_one("#send-custom").display = self._tier() == "custom"
-        self._show_fee_line()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "send-max":
-            self.action_max()
-
-    def action_max(self) -> None:
-        self.query_one("#send-amount", Input).value = "max"
-
-    def action_back(self) -> None:
-        self.app.pop_screen()
 
     # -- fees and balance --------------------------------------------------------------------
 
-    @work(exclusive=True, group="send-fees", exit_on_error=False)
-    async def _load_fees(self) -> None:
-        try:
-            self._fees = await self.session.sender().fee_options()
-        except Exception as exc:  # shown in place; the form still works with a custom fee
-            self.query_one("#send-fee-line", Static).update(Text(user_message(exc)))
-            return
-        self._show_fee_line()
+    async def fetch_fees(self) -> Any:
+        return await self.session.sender().fee_options()
 
-    def _show_fee_line(self) -> None:
-        if self._fees is None:
-            return
-        tier = self._tier()
-        line = self.query_one("#send-fee-line", Static)
+    def fee_line(self, fees: Any, tier: str) -> str | None:
         if tier == "custom":
-            line.update("")
-            return
-        q = self._fees.get(tier)
-        line.update(
-            t(
-                "send.fee_line",
-                tier=t(f"send.fee_{tier}"),
-                max_gwei=amount_text(q.max_fee_per_gas, 9, 4),
-                tip_gwei=amount_text(q.max_priority_fee_per_gas, 9, 4),
-            )
+            return ""
+        q = fees.get(tier)
+        return t(
+            "send.fee_line",
+            tier=t(f"send.fee_{tier}"),
+            max_gwei=amount_text(q.max_fee_per_gas, 9, 4),
+            tip_gwei=amount_text(q.max_priority_fee_per_gas, 9, 4),
         )
 
     def _show_balance(self) -> None:

@@ -16,13 +16,15 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.reactive import reactive
-from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, RadioButton, RadioSet, Static
+from textual.widgets import Button, Footer, Input, Label, Static
 
 from tui.bindings import translate_bindings
-from tui.errors import ReportsFailures, error_code, user_message
+from tui.errors import error_code
+from tui.fiat_text import review_fiat
 from tui.i18n import t
+from tui.screens.review_base import ReviewScreen, Row
+from tui.screens.send_form import SendForm
+from tui.send_errors import utxo_error_text
 from wallet.view import amount_text
 
 if TYPE_CHECKING:
@@ -32,20 +34,6 @@ if TYPE_CHECKING:
 
 TIERS = ("slow", "normal", "fast")
 TRACK_POLL = 3.0  # seconds between status reads while waiting for a block
-
-
-def utxo_error_text(error: BaseException, symbol: str, decimals: int) -> str:
-    from chains.errors import InsufficientFunds
-
-    if isinstance(error, InsufficientFunds):
-        return t(
-            "send.insufficient",
-            symbol=symbol,
-            what=t("utxo.send.what_total"),
-            need=amount_text(error.need, decimals) + f" {symbol}",
-            have=amount_text(error.have, decimals) + f" {symbol}",
-        )
-    return user_message(error)
 
 
 def row_name(network: str, kind: str, index: int | None) -> str:
@@ -59,42 +47,22 @@ def _coins(value: int, review: UtxoSendReview) -> str:
     return amount_text(value, review.decimals) + f" {review.symbol}"
 
 
-class _Base(ReportsFailures, Screen[None]):
-    CSS_PATH = "../styles/send.tcss"
+class _UtxoAccount:
+    """The account a screen sends from, by its key in the session's UTXO portfolio."""
 
-    def __init__(self, key: str) -> None:
-        super().__init__()
-        self.key = key
-
-    @property
-    def session(self) -> WalletSession:
-        return self.app.session  # type: ignore[attr-defined,no-any-return]
+    key: str
+    session: WalletSession
 
     @property
     def utxo(self) -> UtxoPortfolio:
         assert self.session.utxo is not None
         return self.session.utxo
 
-    def _fail(self, target: Static, exc: BaseException, symbol: str, decimals: int) -> None:
-        code = error_code(exc)
-        if code is None:
-            raise exc  # not ours: the app's one handler reports it
-        self.app.recent_errors.append(code)  # type: ignore[attr-defined]
-        target.update(Text(utxo_error_text(exc, symbol, decimals)))
-        target.add_class("warning")
 
-
-class SendUtxoScreen(_Base):
-    AUTO_FOCUS = "#send-to"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+r", "review", "bind.send_review", priority=True),
-        Binding("ctrl+x", "max", "bind.send_max"),
-        Binding("escape", "back", "bind.send_back"),
-    ]
-
+class SendUtxoScreen(_UtxoAccount, SendForm):
     def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self._tiers: dict[str, Any] = {}
+        super().__init__()
+        self.key = key
 
     def compose(self) -> ComposeResult:
         net, acct = self.utxo.network(self.key), self.utxo.account(self.key)
@@ -113,13 +81,7 @@ class SendUtxoScreen(_Base):
                 )
                 yield Button(t("bind.send_max"), id="send-max", compact=True)
             yield Static(self._balance_text(), id="send-balance", classes="muted")
-            yield Label(t("send.fee"))
-            with RadioSet(id="send-fee"):
-                for tier in TIERS:
-                    yield RadioButton(
-                        t(f"send.fee_{tier}"), value=tier == "normal", id=f"fee-{tier}"
-                    )
-            yield Static(t("utxo.send.fee_loading"), id="send-fee-line", classes="muted")
+            yield from self.compose_fee_picker(TIERS, "utxo.send.fee_loading")
             yield Static("", id="send-note", classes="note")
         yield Footer()
 
@@ -139,48 +101,23 @@ class SendUtxoScreen(_Base):
             note.add_class("warning")
         self._load_fees()
 
-    def _tier(self) -> str:
-        pressed = self.query_one("#send-fee", RadioSet).pressed_button
-        return (pressed.id or "fee-normal").removeprefix("fee-") if pressed else "normal"
+    async def fetch_fees(self) -> Any:
+        tiers = await self.utxo.fee_tiers(self.key)
+        return {str(tier.name): tier for tier in tiers}
 
-    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
-        self._show_fee_line()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "send-max":
-            self.action_max()
-
-    def action_max(self) -> None:
-        self.query_one("#send-amount", Input).value = "max"
-
-    def action_back(self) -> None:
-        self.app.pop_screen()
-
-    @work(exclusive=True, group="send-utxo-fees", exit_on_error=False)
-    async def _load_fees(self) -> None:
-        try:
-            tiers = await self.utxo.fee_tiers(self.key)
-        except Exception as exc:  # shown in place; prepare reads the fee again
-            if error_code(exc) is None:
-                raise
-            self.query_one("#send-fee-line", Static).update(Text(user_message(exc)))
-            return
-        self._tiers = {str(tier.name): tier for tier in tiers}
-        self._show_fee_line()
-
-    def _show_fee_line(self) -> None:
-        tier = self._tiers.get(self._tier())
+    def fee_line(self, fees: Any, tier_name: str) -> str | None:
+        tier = fees.get(tier_name)
         if tier is None:
-            return
+            return None
         line = t(
             "utxo.send.fee_line",
-            tier=t(f"send.fee_{self._tier()}"),
+            tier=t(f"send.fee_{tier_name}"),
             rate=tier.sat_per_vb,
             blocks=tier.target_blocks,
         )
         if not tier.estimated:
             line += "  " + t("utxo.send.fee_floor")
-        self.query_one("#send-fee-line", Static).update(line)
+        return line
 
     def action_review(self) -> None:
         note = self.query_one("#send-note", Static)
@@ -208,46 +145,38 @@ class SendUtxoScreen(_Base):
                 self._tier(),
                 self.session.active_signer,
             )
-        except Exception as exc:  # typed ones shown in place (_fail)
-            self._fail(note, exc, net.symbol, net.decimals)
+        except Exception as exc:  # typed ones shown in place
+            code = error_code(exc)
+            if code is None:
+                raise  # not ours: the app's one handler reports it
+            self.app.recent_errors.append(code)  # type: ignore[attr-defined]
+            note.update(Text(utxo_error_text(exc, net.symbol, net.decimals)))
+            note.add_class("warning")
             return
         note.update("")
         self.app.push_screen(SendUtxoReviewScreen(self.key, review))
 
 
-class SendUtxoReviewScreen(_Base):
+class SendUtxoReviewScreen(_UtxoAccount, ReviewScreen[None]):
+    CSS_PATH = "../styles/send.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "sign", "bind.send_sign", priority=True),
         Binding("escape", "back", "bind.send_back"),
     ]
 
-    # idle -> signing -> pending -> settled (back to idle on an error before it was sent)
-    phase: reactive[str] = reactive("idle")
-
     def __init__(self, key: str, review: UtxoSendReview) -> None:
-        super().__init__(key)
+        super().__init__()
+        self.key = key
         self.review = review
         self.txid: str | None = None
 
-    def compose(self) -> ComposeResult:
-        with VerticalScroll(id="review-body"):
-            yield Static(t("send.review.title"), classes="title")
-            yield Static(self._table(), id="review-table")
-            yield Static(t("send.review.confirm_hint"), id="review-hint", classes="muted")
-            yield Static("", id="review-device")
-            yield Static("", id="review-status", classes="note")
-        yield Footer()
-
-    def _table(self) -> Text:
+    def rows(self) -> list[Row]:
         r = self.review
         net, acct = self.utxo.network(self.key), self.utxo.account(self.key)
         kind = t(f"utxo.script_{acct.script.value}")
         rows = [
             ("send.review.network", net.name),
-            (
-                "send.review.from",
-                row_name(net.name, kind, acct.account_index),
-            ),
+            ("send.review.from", row_name(net.name, kind, acct.account_index)),
             ("send.review.to", r.recipient),
             ("send.review.amount", _coins(r.amount, r)),
             (
@@ -260,79 +189,52 @@ class SendUtxoReviewScreen(_Base):
                 t("utxo.send.inputs_value", inputs=r.inputs, change=_coins(r.change, r)),
             ),
             ("utxo.send.rbf", t("utxo.send.rbf_on") if r.rbf else t("utxo.send.rbf_off")),
-            ("send.review.fiat", t("send.review.fiat_none")),
+            (
+                "send.review.fiat",
+                review_fiat(
+                    getattr(self.app, "session", None),
+                    [
+                        ("amount", r.symbol, r.amount, r.decimals),
+                        ("fee", r.symbol, r.fee, r.decimals),
+                    ],
+                    testnet=net.testnet,
+                ),
+            ),
         ]
-        out = Text()
-        for key, value in rows:
-            out.append(f"{t(key)}: ", style="bold")
-            out.append(value + "\n")
-        return out
+        return [(t(key), value) for key, value in rows]
 
-    def on_mount(self) -> None:
-        translate_bindings(self)
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "sign":
-            return self.phase == "idle"
-        return True
-
-    def watch_phase(self, phase: str) -> None:
-        self.refresh_bindings()
-
-    def action_back(self) -> None:
-        if self.phase != "signing":
-            self.app.pop_screen()
-
-    def action_sign(self) -> None:
-        if self.phase != "idle":
-            return
-        from tui.screens.totp_prompt import require_send_code
-
-        require_send_code(self.app, self._start_signing)
-
-    def _start_signing(self) -> None:
-        if self.phase != "idle":
-            return
-        self.phase = "signing"
+    def device_lines(self) -> list[Row]:
         r = self.review
-        device = Text(t("send.review.signing") + "\n", style="bold")
-        device.append(f"  {t('send.device.to')}: {r.recipient}\n")
-        device.append(f"  {t('send.device.amount')}: {_coins(r.amount, r)}\n")
-        device.append(f"  {t('utxo.send.device_fee')}: {_coins(r.fee, r)}\n")
-        signer = self.session.active_signer
-        if getattr(getattr(signer, "info", None), "model", "") == "software":
-            device.append(t("send.review.signing_software"), style="italic")
-        self.query_one("#review-device", Static).update(device)
-        self._sign()
+        return [
+            (t("send.device.to"), r.recipient),
+            (t("send.device.amount"), _coins(r.amount, r)),
+            (t("utxo.send.device_fee"), _coins(r.fee, r)),
+        ]
 
-    @work(exclusive=True, group="send-utxo-sign", exit_on_error=False)
-    async def _sign(self) -> None:
-        status = self.query_one("#review-status", Static)
+    async def sign_and_send(self) -> str:
         sender = self.utxo.sender(self.key)
-        try:
-            # sign() blocks (a device waits for its button) and stores the signed transaction
-            # before anything is sent.
-            signed = await asyncio.to_thread(sender.sign, self.review, self.session.active_signer)
-            self.txid = await sender.broadcast(signed)
-        except Exception as exc:
-            self.phase = "idle"
-            self._fail(status, exc, self.review.symbol, self.review.decimals)
-            return
-        status.remove_class("warning")
+        # sign() blocks (a device waits for its button) and stores the signed transaction
+        # before anything is sent.
+        signed = await asyncio.to_thread(sender.sign, self.review, self.session.active_signer)
+        return await sender.broadcast(signed)
+
+    def error_text(self, error: BaseException) -> str:
+        return utxo_error_text(error, self.review.symbol, self.review.decimals)
+
+    def after_sent(self, result: Any) -> None:
+        self.txid = result
         self.phase = "pending"
         self._track()
 
     @work(exclusive=True, group="send-utxo-track", exit_on_error=False)
     async def _track(self) -> None:
         from chains.errors import ChainError
-        from wallet.history import explorer_link
+        from wallet.history.model import explorer_link
 
         assert self.txid is not None
         status = self.query_one("#review-status", Static)
-        head = t("send.review.sent", tx_hash=self.txid)
         url = explorer_link(self.utxo.network(self.key).to_network(), self.txid)
-        if url:
-            head += "\n" + t("send.review.explorer", url=url)
+        head = self.sent_head(self.txid, url)
         status.update(Text(head + "\n" + t("utxo.send.pending")))
         sender = self.utxo.sender(self.key)
         while True:

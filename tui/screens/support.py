@@ -74,7 +74,7 @@ def known_transactions(session: WalletSession | None) -> tuple[str, ...]:
     attach (a 64-hex string typed by hand could as well be a private key)."""
     if session is None:
         return ()
-    from wallet.history import HistoryStore
+    from wallet.history.store import HistoryStore
 
     return tuple(HistoryStore(session.store).tx_hashes(session.network.id))
 
@@ -373,17 +373,3 @@ class SupportScreen(MainScreen):
         self._note = message
         self._reload()
         self.notify(message, severity=severity, timeout=10, markup=False)  # type: ignore[arg-type]
-
-
-def refusal_text(exc: Any) -> str:
-    """The scrubber's refusal in the user's language: where and what kind, never the text."""
-    lines = [t("support.scrub.refused", count=len(exc.findings))]
-    for f in exc.findings:
-        field = t(f"support.field.{f.field}")
-        line = t(f"support.scrub.{f.kind.value}", field=field, start=f.start + 1, end=f.end)
-        if f.also:
-            names = ", ".join(t(f"support.field.{n}") for n in f.also)
-            line += " " + t("support.scrub.continues", fields=names)
-        lines.append("• " + line)
-    lines.append(t("support.scrub.never_needed"))
-    return "\n".join(lines)

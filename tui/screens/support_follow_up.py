@@ -16,7 +16,7 @@ from textual.widgets import Footer, Static, TextArea
 from tui.bindings import translate_bindings
 from tui.errors import user_message
 from tui.i18n import t
-from tui.screens.support import refusal_text
+from tui.support_text import refusal_text
 
 if TYPE_CHECKING:
     from wallet.support.tickets import SupportDesk

@@ -24,7 +24,7 @@ from textual.widgets import Footer, Input, Select, SelectionList, Static, TextAr
 from tui.bindings import translate_bindings
 from tui.errors import ReportsFailures
 from tui.i18n import t
-from tui.screens.support import refusal_text
+from tui.support_text import refusal_text
 from tui.widgets.support_channels import CHANNELS, channel_ready, promise_text
 
 if TYPE_CHECKING:

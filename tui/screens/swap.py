@@ -7,7 +7,6 @@ Figures come from wallet.swap as integers; this screen only formats them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -19,10 +18,11 @@ from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
-from tui.errors import error_code, user_message
+from tui.errors import error_code
 from tui.i18n import t
 from tui.screens.base import MainScreen
-from wallet.view import amount_text
+from tui.send_errors import swap_error_text
+from tui.swap_text import lines_text, parse_pct, pct, quote_lines
 
 if TYPE_CHECKING:
     from chains.models import Asset
@@ -30,71 +30,6 @@ if TYPE_CHECKING:
     from wallet.swap import Swapper, SwapReview
 
 QUOTE_DELAY = 0.6  # seconds after the last keystroke before asking for a quote
-
-
-def pct(bps: int) -> str:
-    """Basis points as a percentage text, without floats: 30 -> '0.30 %'."""
-    return f"{bps // 100}.{bps % 100:02d} %"
-
-
-def parse_pct(text: str) -> int:
-    """'0.5' (percent) -> 50 basis points."""
-    from chains.units import parse_amount
-
-    return parse_amount(text or "0", 2)
-
-
-def money(amount: int, asset: Asset, places: int = 8) -> str:
-    return f"{amount_text(amount, asset.decimals, places)} {asset.symbol}"
-
-
-def quote_lines(r: SwapReview, assets: Sequence[Asset] = ()) -> list[tuple[str, str]]:
-    """(label key, value) of the quote panel and the review: every fee is a line of its own."""
-    q = r.quote
-    native = r.native
-    provider_fee_asset = r.sell if q.provider_fee_token == r.sell.contract else r.buy
-    lines = [
-        ("rate", f"1 {r.sell.symbol} = {money(r.rate, r.buy)}"),
-        ("expected", money(q.buy_amount, r.buy)),
-        ("minimum", t("swap.minimum_value", amount=money(q.min_buy_amount, r.buy),
-                      slippage=pct(q.slippage_bps))),
-        ("impact", pct(q.price_impact_bps)),
-        ("provider_fee", f"{money(q.provider_fee, provider_fee_asset)} "
-                         f"({pct(q.provider_fee_bps)})"),
-        ("service_fee", f"{money(r.service_fee, r.sell)} ({pct(r.service_fee_bps)})"),
-        ("network_fee", t("swap.fee_value", likely=money(r.network_fee_likely, native),
-                          max=money(r.network_fee_max, native))),
-    ]  # fmt: skip
-    if q.native_fee:
-        lines.append(("protocol_fee", money(q.native_fee, native)))
-    lines.append(("total", t("swap.total_value", total=money(r.total_sell, r.sell),
-                             fee=money(r.network_fee_max, native))))  # fmt: skip
-    hops = [r.sell.symbol, *(_symbol(a, assets) for a in q.route[1:-1]), r.buy.symbol]
-    lines.append(("route", f"{t('swap.provider_' + q.provider)}: " + " → ".join(hops)))
-    return lines
-
-
-def _symbol(address: str, assets: Sequence[Asset]) -> str:
-    for a in assets:
-        if a.contract is not None and a.contract.lower() == address.lower():
-            return a.symbol
-    return address[:6] + "…" + address[-4:]
-
-
-def lines_text(lines: list[tuple[str, str]]) -> Text:
-    out = Text()
-    for key, value in lines:
-        out.append(f"{t('swap.line.' + key)}: ", style="bold")
-        out.append(value + "\n")
-    return out
-
-
-def swap_error_text(error: BaseException) -> str:
-    from chains.errors import InsufficientFunds
-
-    if isinstance(error, InsufficientFunds):
-        return t("swap.insufficient", symbol=error.symbol)
-    return user_message(error)
 
 
 class SwapScreen(MainScreen):

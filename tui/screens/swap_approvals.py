@@ -16,7 +16,7 @@ from textual.widgets import DataTable, Footer, Static
 from tui.bindings import translate_bindings
 from tui.errors import ReportsFailures, error_code
 from tui.i18n import t
-from tui.screens.swap import swap_error_text
+from tui.send_errors import swap_error_text
 from wallet.view import amount_text
 
 if TYPE_CHECKING:

@@ -28,7 +28,7 @@ from tui.i18n import t
 from wallet.view import amount_text
 
 if TYPE_CHECKING:
-    from wallet.history import HistoryRow
+    from wallet.history.model import HistoryRow
 
 PAGE_ROWS = 100
 CACHED_PAGES = 16

@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from chains.proxy import httpx_proxy
 from wallet.support.config import SupportSettings
 from wallet.support.errors import ChannelNotConfigured, ChannelRejected, ChannelUnavailable
 from wallet.support.models import Reply
@@ -77,6 +78,7 @@ class HelpdeskClient:
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
             timeout=httpx.Timeout(15.0),
             transport=transport,
+            **httpx_proxy(self._base),  # the wallet's proxy, when one is set
         )
 
     async def __aenter__(self) -> HelpdeskClient:

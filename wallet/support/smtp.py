@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import smtplib
+import socket
 import ssl
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -38,6 +39,16 @@ def build_message(
     return msg
 
 
+class _ProxiedSMTP(smtplib.SMTP):
+    """smtplib's SMTP, its socket through the wallet's proxy when one is set (chains/proxy.py);
+    STARTTLS then wraps that socket as it would a direct one."""
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        from chains.proxy import blocking_socket
+
+        return blocking_socket(host, port, timeout)
+
+
 def _send_blocking(settings: SupportSettings, msg: EmailMessage) -> None:
     if not settings.smtp_host:
         raise ChannelNotConfigured("email", "smtp_host")
@@ -46,7 +57,7 @@ def _send_blocking(settings: SupportSettings, msg: EmailMessage) -> None:
     try:
         # No `with`: its exit sends QUIT, which after a failed TLS handshake waits for the
         # timeout and then replaces the real error with a timeout.
-        smtp = smtplib.SMTP(
+        smtp = _ProxiedSMTP(
             settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout_seconds
         )
         smtp.ehlo()

@@ -7,6 +7,7 @@ import pytest
 
 from tests.wallet.support import scrub_corpus as corpus
 from wallet.support import scrubber
+from wallet.support.scrub_findings import FindingKind
 from wallet.support.scrubber import SecretRefused, ensure_clean, scan_fields
 
 BYPASSES = corpus.bypasses() + corpus.owned_cases()
@@ -47,7 +48,7 @@ def test_own_address_proves_a_key_that_shape_alone_does_not() -> None:
     [case] = corpus.owned_cases()
     assert scan_fields(case.fields) == []  # 130 hex digits: a signature, by shape
     [finding] = scan_fields(case.fields, own_addresses=case.own_addresses)
-    assert finding.kind is scrubber.FindingKind.PRIVATE_KEY
+    assert finding.kind is FindingKind.PRIVATE_KEY
 
 
 def test_figures() -> None:

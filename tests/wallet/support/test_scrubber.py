@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from mnemonic import Mnemonic
 
 from wallet.support import faq
+from wallet.support.scrub_findings import FindingKind
 from wallet.support.scrubber import (
-    FindingKind,
     SecretRefused,
     ensure_clean,
     redact,

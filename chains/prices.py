@@ -1,0 +1,259 @@
+"""Fiat prices from public APIs that need no account: CoinGecko's `simple/price` (every coin and
+currency in one request) first, then exchange tickers (Coinbase's spot price, Kraken's ticker)
+for the coins CoinGecko did not answer. Over httpx, through the wallet's proxy.
+
+Prices are Decimal from the JSON text (parse_float=Decimal: no float ever holds one). A price
+is information for the user, never an input to what is signed (wallet/prices.py keeps them
+apart). Shapes:
+- CoinGecko (docs.coingecko.com, "Coin Price by IDs"): GET /simple/price?ids=bitcoin,ethereum
+  &vs_currencies=usd,cny&include_last_updated_at=true ->
+  {"bitcoin": {"usd": 67000.12, "cny": 484000, "last_updated_at": 1764800000}, ...}
+- Coinbase (docs.cdp.coinbase.com, "Get Spot Price"): GET /v2/prices/BTC-USD/spot ->
+  {"data": {"amount": "67000.12", "base": "BTC", "currency": "USD"}}
+- Kraken (docs.kraken.com, "Get Ticker Information"): GET /0/public/Ticker?pair=XBTUSD ->
+  {"error": [], "result": {"XXBTZUSD": {"c": ["67000.10000", "0.001"], ...}}} (c: last trade)
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, Protocol
+
+from chains.errors import BadResponse, ChainError, NodeUnreachable
+
+# Coins by ticker symbol: CoinGecko's id, the exchanges' symbols.
+COINS: dict[str, str] = {
+    "BTC": "bitcoin",
+    "LTC": "litecoin",
+    "ETH": "ethereum",
+    "POL": "polygon-ecosystem-token",
+    "BNB": "binancecoin",
+    "USDT": "tether",
+    "USDC": "usd-coin",
+    "DAI": "dai",
+    "WETH": "weth",
+    "WBTC": "wrapped-bitcoin",
+}
+KRAKEN_BASE = {"BTC": "XBT"}  # Kraken's own names where they differ
+CURRENCIES = ("USD", "CNY", "EUR", "GBP", "JPY", "HKD", "SGD", "CHF", "CAD", "AUD", "KRW")
+
+COINGECKO = "https://api.coingecko.com/api/v3"
+COINBASE = "https://api.coinbase.com"
+KRAKEN = "https://api.kraken.com"
+
+
+class PriceUnavailable(ChainError):
+    code = "PRICE_UNAVAILABLE"
+
+
+@dataclass(frozen=True)
+class Price:
+    symbol: str  # the coin, 'BTC'
+    currency: str  # 'USD'
+    value: Decimal  # one coin in the currency
+    as_of: datetime  # when the source says it was current (or when it answered)
+    source: str  # 'coingecko' | 'coinbase' | 'kraken' | ...
+
+
+class PriceSource(Protocol):
+    name: str
+
+    async def prices(self, symbols: Sequence[str], currency: str) -> dict[str, Price]: ...
+
+    async def aclose(self) -> None: ...
+
+
+class _Http:
+    name = "http"
+
+    def __init__(self, base_url: str, *, timeout: float, transport: Any) -> None:
+        import httpx
+
+        from chains.proxy import httpx_proxy
+
+        self.base_url = base_url.rstrip("/")
+        self._client = httpx.AsyncClient(
+            base_url=self.base_url,
+            timeout=timeout,
+            transport=transport,
+            headers={"User-Agent": "termwallet/0.1", "Accept": "application/json"},
+            **httpx_proxy(self.base_url),
+        )
+        self.requests = 0
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def _json(self, path: str, params: dict[str, str] | None = None) -> Any:
+        import httpx
+
+        self.requests += 1
+        try:
+            reply = await self._client.get(path, params=params)
+        except httpx.HTTPError as exc:
+            raise NodeUnreachable(self.base_url, type(exc).__name__) from None
+        if reply.status_code == 429:
+            raise PriceUnavailable(f"{self.base_url} limits how often it may be asked")
+        if reply.status_code >= 400:
+            raise NodeUnreachable(self.base_url, f"HTTP {reply.status_code}")
+        try:
+            return json.loads(reply.content, parse_float=Decimal, parse_int=Decimal)
+        except ValueError:
+            raise BadResponse(f"{self.base_url} did not answer JSON") from None
+
+
+class CoinGecko(_Http):
+    name = "coingecko"
+
+    def __init__(
+        self, base_url: str = COINGECKO, *, timeout: float = 10.0, transport: Any = None
+    ) -> None:
+        super().__init__(base_url, timeout=timeout, transport=transport)
+
+    async def prices(self, symbols: Sequence[str], currency: str) -> dict[str, Price]:
+        ids = {COINS[s]: s for s in symbols if s in COINS}
+        if not ids:
+            return {}
+        cur = currency.lower()
+        body = await self._json(
+            "/simple/price",
+            {
+                "ids": ",".join(sorted(ids)),
+                "vs_currencies": cur,
+                "include_last_updated_at": "true",
+            },
+        )
+        if not isinstance(body, dict):
+            raise BadResponse(f"{self.base_url}: the prices are not an object")
+        now = datetime.now(UTC)
+        out = {}
+        for coin_id, symbol in ids.items():
+            row = body.get(coin_id)
+            if not isinstance(row, dict) or cur not in row:
+                continue  # not listed in this currency: another source may have it
+            stamp = row.get("last_updated_at")
+            as_of = (
+                datetime.fromtimestamp(int(stamp), UTC)
+                if isinstance(stamp, Decimal) and stamp == stamp.to_integral_value() and stamp > 0
+                else now
+            )
+            out[symbol] = Price(symbol, currency, _positive(row[cur], self.base_url), as_of,
+                                self.name)  # fmt: skip
+        return out
+
+
+class Coinbase(_Http):
+    name = "coinbase"
+
+    def __init__(
+        self, base_url: str = COINBASE, *, timeout: float = 10.0, transport: Any = None
+    ) -> None:
+        super().__init__(base_url, timeout=timeout, transport=transport)
+
+    async def prices(self, symbols: Sequence[str], currency: str) -> dict[str, Price]:
+        import asyncio
+
+        async def one(symbol: str) -> Price | None:
+            try:
+                body = await self._json(f"/v2/prices/{symbol}-{currency}/spot")
+            except NodeUnreachable as exc:
+                if "HTTP 404" in str(exc):  # no such pair: not an outage
+                    return None
+                raise
+            data = body.get("data") if isinstance(body, dict) else None
+            if not isinstance(data, dict) or str(data.get("currency", "")).upper() != currency:
+                raise BadResponse(f"{self.base_url}: the spot price names no {currency}")
+            value = _positive(_decimal(data.get("amount"), self.base_url), self.base_url)
+            return Price(symbol, currency, value, datetime.now(UTC), self.name)
+
+        got = await asyncio.gather(*(one(s) for s in symbols))
+        return {p.symbol: p for p in got if p is not None}
+
+
+class Kraken(_Http):
+    name = "kraken"
+
+    def __init__(
+        self, base_url: str = KRAKEN, *, timeout: float = 10.0, transport: Any = None
+    ) -> None:
+        super().__init__(base_url, timeout=timeout, transport=transport)
+
+    async def prices(self, symbols: Sequence[str], currency: str) -> dict[str, Price]:
+        pairs = {f"{KRAKEN_BASE.get(s, s)}{currency}": s for s in symbols}
+        if not pairs:
+            return {}
+        body = await self._json("/0/public/Ticker", {"pair": ",".join(sorted(pairs))})
+        if not isinstance(body, dict) or body.get("error") not in ([], None):
+            # An unknown pair fails the whole request: say which, let the caller go on.
+            raise PriceUnavailable(f"{self.base_url}: {str(body.get('error'))[:200]}")
+        result = body.get("result")
+        if not isinstance(result, dict):
+            raise BadResponse(f"{self.base_url}: the ticker has no result")
+        now = datetime.now(UTC)
+        out = {}
+        # Longest base first: WETH's row must not be read as ETH's.
+        ordered = sorted(pairs.items(), key=lambda kv: -len(kv[0]))
+        for name, row in result.items():
+            # Kraken answers with its long names (XXBTZUSD for XBTUSD): match the ends.
+            symbol = next((s for p, s in ordered if _kraken_match(str(name), p, currency)), None)
+            if symbol is None or not isinstance(row, dict):
+                continue
+            last = row.get("c")
+            if not isinstance(last, list) or not last:
+                raise BadResponse(f"{self.base_url}: a ticker without its last trade")
+            value = _positive(_decimal(last[0], self.base_url), self.base_url)
+            out[symbol] = Price(symbol, currency, value, now, self.name)
+        return out
+
+
+def _kraken_match(name: str, pair: str, currency: str) -> bool:
+    base = pair[: -len(currency)]
+    stripped = name.upper()
+    return stripped == pair or (stripped.endswith(currency) and base in stripped)
+
+
+def _decimal(value: Any, where: str) -> Decimal:
+    if isinstance(value, Decimal):
+        return value
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise BadResponse(f"{where}: a price that is not a number") from None
+
+
+def _positive(value: Any, where: str) -> Decimal:
+    number = _decimal(value, where)
+    if not number.is_finite() or number <= 0:
+        raise BadResponse(f"{where}: a price that is not a positive number")
+    return number
+
+
+def default_sources(coingecko_url: str | None = None, transport: Any = None) -> list[PriceSource]:
+    """CoinGecko (or the user's CoinGecko-compatible API), then the exchange tickers."""
+    return [
+        CoinGecko(coingecko_url or COINGECKO, transport=transport),
+        Coinbase(transport=transport),
+        Kraken(transport=transport),
+    ]
+
+
+async def fetch_prices(
+    sources: Sequence[PriceSource], symbols: Sequence[str], currency: str
+) -> tuple[dict[str, Price], list[Exception]]:
+    """Each symbol from the first source that has it; (prices, the failures met on the way)."""
+    wanted = list(dict.fromkeys(symbols))
+    got: dict[str, Price] = {}
+    errors: list[Exception] = []
+    for source in sources:
+        missing = [s for s in wanted if s not in got]
+        if not missing:
+            break
+        try:
+            got.update(await source.prices(missing, currency))
+        except ChainError as exc:
+            errors.append(exc)
+    return got, errors

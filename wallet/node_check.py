@@ -53,6 +53,19 @@ class NodeAgreement:
         return self.agreed or (self.used,)
 
 
+def node_label(url: str) -> str:
+    """How a review names a node: scheme, host and port. The path, query and user part are
+    left out: providers put API keys there (https://mainnet.infura.io/v3/<key>), and a review
+    is read over shoulders and captured in screenshots."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if not parts.hostname:
+        return "?"
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname}{port}"
+
+
 async def _ask(network: Network, url: str) -> int | ChainError:
     """The latest block of one node, its chain id checked by EvmBackend on first use."""
     one = EvmBackend(network.model_copy(update={"rpc_urls": (url,)}), timeout=TIMEOUT)

@@ -1,6 +1,6 @@
 """Which decimals and symbol of a token are the truth: the token list's, or what the user
 confirmed on first using it (stored in user_tokens). A node's later answer is only checked
-against them (wallet/send.py check_token); it never changes what an amount means.
+against them (wallet/send_checks.py check_token); it never changes what an amount means.
 
 A token is "confirmed" once a row for it is in user_tokens: tokens added by contract address
 are stored there on their first use, and a listed token gets its row (listed = 1) the first
@@ -58,9 +58,9 @@ def remember(store: Store, first: FirstUse) -> None:
 
 
 async def check_against_node(store: Store, backend: EvmBackend, asset: Asset) -> None:
-    """TokenChanged (wallet/send.py) when the node's decimals() or symbol() for `asset` differ
-    from the truth the wallet holds; nothing for the native coin. As the send path does: a
-    listed token's symbol may be written differently on the list, so only its decimals count."""
+    """TokenChanged (wallet/send_checks.py) when the node's decimals() or symbol() for `asset`
+    differ from the truth the wallet holds; nothing for the native coin. A listed token's
+    symbol may be written differently on the list, so only its decimals count."""
     if asset.contract is None:
         return
     from chains.tokens import find_listed

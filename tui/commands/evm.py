@@ -210,17 +210,13 @@ async def _send(args: argparse.Namespace) -> int:
             else parse_amount(args.amount, asset.decimals)
         )
         draft = SendDraft(recipient=args.to, amount=amount, asset=asset, fee=FeeTier(args.fee))
-        from wallet.node_check import check_nodes
-
-        # Several RPC URLs configured: they must agree on the chain and the latest block.
-        nodes = (await check_nodes(session.backend)).nodes
         try:
             review = await sender.prepare(draft, sender_address, path)
         except InsufficientFunds as exc:
             raise CliError(_insufficient(exc, session.network, asset)) from None
         except RecipientError as exc:
             raise CliError(f"recipient refused: {exc}") from None
-        _print_review(review, args.json, _fiat_line(session, review), nodes)
+        _print_review(review, args.json, _fiat_line(session, review))
         if args.dry_run:
             print("dry run: nothing was signed or sent", file=sys.stderr)
             return 0
@@ -337,10 +333,9 @@ def _fiat_line(session: Any, review: Any) -> str:
     )
 
 
-def _print_review(
-    review: Any, as_json: bool, fiat: str | None = None, nodes: tuple[str, ...] = ()
-) -> None:
+def _print_review(review: Any, as_json: bool, fiat: str | None = None) -> None:
     from chains.units import format_with_symbol
+    from tui.token_text import nodes_text
 
     native = review.native
 
@@ -376,7 +371,7 @@ def _print_review(
                     "total": total,
                     "fiat": None,
                     "warnings": warnings,
-                    "nodes": list(nodes),
+                    "nodes": list(review.nodes),
                 },
                 indent=2,
             )
@@ -394,7 +389,7 @@ def _print_review(
         ("Total", total),
         ("Fiat value", fiat or "no price known"),
         ("Nonce", str(review.nonce)),
-        ("Node" + ("s" if len(nodes) > 1 else ""), ", ".join(nodes) or "-"),
+        ("Node" + ("s" if len(review.nodes) > 1 else ""), nodes_text(review.nodes)),
     ]
     if review.asset.contract is not None:
         lines.insert(4, ("Token", review.asset.contract))

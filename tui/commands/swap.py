@@ -101,7 +101,9 @@ def _print(d: dict[str, Any]) -> None:
     if d["approval"] is not None:
         rows.append(("Approval", "UNLIMITED" if d["approval_unlimited"] else
                      f"{d['approval']} base units to {d['spender']}"))  # fmt: skip
-    rows.append(("Node" + ("s" if len(d["nodes"]) > 1 else ""), ", ".join(d["nodes"])))
+    from tui.token_text import nodes_text
+
+    rows.append(("Node" + ("s" if len(d["nodes"]) > 1 else ""), nodes_text(d["nodes"])))
     for first in d["first_use"]:
         source = "the token list" if first["source"] == "list" else "the contract"
         rows.append(("First use", f"{first['symbol']}: {first['decimals']} decimals, from "

@@ -212,3 +212,44 @@ def test_a_server_that_hides_funds_cannot_make_the_wallet_pay_more(
     assert _send(pw, to, "--yes", "--no-wait") == 2
     assert "not enough" in capsys.readouterr().err
     assert _mempool(regtest) == []
+
+
+async def test_the_app_flags_a_lying_fee_rate_and_asks_twice(
+    regtest: Regtest, liar: tuple[HostileElectrum, Path]
+) -> None:
+    from textual.widgets import Input, Static
+
+    from tests.tui.test_utxo_app import _text, _unlock, _until
+    from tui.app import make_app
+    from tui.screens.send_utxo import SendUtxoReviewScreen, SendUtxoScreen
+    from tui.screenshots import settle
+    from tui.services import UserServices
+
+    server, _pw = liar
+    server.lie("blockchain.estimatefee", _rate("0.08"))  # 8,000 litoshi/vB
+    to = str(regtest.rpc("getnewaddress", "", "bech32"))
+    app = make_app(services=UserServices(Paths.default()), language="en")
+    async with app.run_test(size=(100, 50)) as pilot:
+        await _unlock(pilot)
+        screen = app.screen
+        await _until(pilot, lambda: screen.utxo_view is not None, "Litecoin balances")
+        await pilot.press("s")
+        await settle(pilot)
+        assert isinstance(app.screen, SendUtxoScreen)
+        app.screen.query_one("#send-to", Input).value = to
+        app.screen.query_one("#send-amount", Input).value = "0.5"
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        review_screen = app.screen
+        assert isinstance(review_screen, SendUtxoReviewScreen), _text(app)
+        assert review_screen.review.high_fee
+        warning = str(review_screen.query_one("#utxo-review-high-fee", Static).render())
+        assert "FAR ABOVE" in warning
+        assert "Fee evidence: the server's mempool needs 1 sat/vB" in _text(app)
+        await pilot.press("ctrl+s")  # the first press only warns
+        await settle(pilot)
+        assert "Press ctrl+s again to pay it anyway" in _text(app)
+        assert _mempool(regtest) == []
+        await pilot.press("ctrl+s")
+        await _until(pilot, lambda: review_screen.phase == "pending", "broadcast")
+        assert review_screen.txid in _mempool(regtest)

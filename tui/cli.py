@@ -36,6 +36,7 @@ COMMANDS = {
     "devices": "devices",
     "history": "history",
     "init": "keys",
+    "message": "message",
     "screenshots": "screenshots",
     "send": "evm",
     "servers": "servers",

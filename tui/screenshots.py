@@ -35,6 +35,8 @@ SHOTS: tuple[Shot, ...] = (
     Shot("support-zh-CN", language="zh-CN", keys=("4",)),
     Shot("support-new-ticket", keys=("4", "n")),
     Shot("command-palette", keys=("ctrl+p",)),
+    Shot("message", keys=("ctrl+p", *"sign or verify", "enter")),
+    Shot("message-zh-CN", language="zh-CN", keys=("ctrl+p", *"签署或验证消息", "enter")),
 )
 
 

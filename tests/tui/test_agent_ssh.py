@@ -372,9 +372,9 @@ def test_a_litecoin_psbt_send_on_the_server_is_signed_at_the_agent_and_confirms(
         got = world.ssh("address", "ltc-regtest")
         assert got.returncode == 0, got.stderr
         receive = got.stdout.strip()
-        regtest.fund(receive, 10**8)
+        funding = regtest.fund(receive, 10**8)
         regtest.mine(1)
-        regtest.wait_electrum_height(regtest.height(), funded=receive)
+        regtest.wait_electrum_height(regtest.height(), funded=receive, txid=funding)
         to = str(regtest.rpc("getnewaddress", "", "bech32"))
         agent.answer("y")
         sent = world.ssh("send", "ltc-regtest", to, "0.25", "--yes", "--json", "--no-wait")

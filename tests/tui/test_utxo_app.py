@@ -102,7 +102,9 @@ async def test_balances_receive_send_and_history_in_the_app(
     segwit_first, _taproot_first = _restore(paths)
     funding = regtest.fund(segwit_first, 3 * COIN // 2)
     regtest.mine(1)
-    await asyncio.to_thread(regtest.wait_electrum_height, regtest.height(), funded=segwit_first)
+    await asyncio.to_thread(
+        regtest.wait_electrum_height, regtest.height(), funded=segwit_first, txid=funding
+    )
 
     app = make_app(services=UserServices(paths), language="en")
     async with app.run_test(size=(100, 40)) as pilot:

@@ -186,9 +186,9 @@ def test_a_device_wallet_sends_litecoin_signed_on_its_device(
     )
     assert main(["address", "ltc-regtest"]) == 0
     receive = capsys.readouterr().out.strip()
-    regtest.fund(receive, COIN)
+    funding = regtest.fund(receive, COIN)
     regtest.mine(1)
-    regtest.wait_electrum_height(regtest.height(), funded=receive)
+    regtest.wait_electrum_height(regtest.height(), funded=receive, txid=funding)
 
     to = str(regtest.rpc("getnewaddress", "", "bech32"))
     assert main(["send", "ltc-regtest", to, "0.25", "--yes", "--json", "--no-wait"]) == 0

@@ -545,6 +545,14 @@ class ElectrumBackend:
                 by_target[t] = max(rate, floor)
         return FeeEstimates(by_target=by_target, floor=floor)
 
+    async def fee_histogram(self) -> list[list[int | float]]:
+        """The server's mempool by fee rate: [[sat/vB, vsize], ...], highest rate first."""
+        c = await self.client()
+        result = await c.request("mempool.get_fee_histogram")
+        if not isinstance(result, list):
+            raise BadResponse("mempool.get_fee_histogram: not a list")
+        return result
+
     async def broadcast(self, raw: bytes) -> str:
         from chains.utxo import txid_of
 
@@ -589,7 +597,10 @@ def _per_vbyte(token: Any) -> int:
         return -1 if token < 0 else token * 100_000
     if not isinstance(token, str):
         raise BadResponse("fee rate: not a number")
-    per_kvb = number_token_to_int(token, 8, round_up=True)
+    try:
+        per_kvb = number_token_to_int(token, 8, round_up=True)
+    except ValueError:  # a server's nonsense is a bad answer, not the wallet's error
+        raise BadResponse("fee rate: not a number") from None
     if per_kvb < 0:
         return -1
     return -(-per_kvb // 1000)

@@ -249,6 +249,14 @@ class EsploraBackend:
                 by_target[t] = max(available[candidates[0]], floor)
         return FeeEstimates(by_target=by_target, floor=floor)
 
+    async def fee_histogram(self) -> list[list[int | float]]:
+        """The mempool by fee rate ([[sat/vB, vsize], ...], highest first), from /mempool."""
+        data = await self._get_json("/mempool")
+        histogram = data.get("fee_histogram") if isinstance(data, dict) else None
+        if not isinstance(histogram, list):
+            raise BadResponse("mempool: no fee_histogram")
+        return histogram
+
     async def broadcast(self, raw: bytes) -> str:
         r = await self._request("POST", "/tx", content=raw.hex())
         if r.status_code == 400:

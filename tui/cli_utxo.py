@@ -120,11 +120,19 @@ async def send_utxo(args: argparse.Namespace) -> int:
         if args.dry_run:
             print("dry run: nothing was signed or sent", file=sys.stderr)
             return 0
+        if review.high_fee and not args.accept_high_fee:
+            # A server that lies about fees would have --yes pay them: this needs its own word.
+            raise CliError(
+                "not sent: the fee rate is far above this network's usual range or what the "
+                "server's own mempool needs (the server may be lying or broken). Check it, try "
+                "another server, or add --accept-high-fee to pay it anyway."
+            )
         if not user_confirms(args.yes):
             return 1
         sender = utxo.sender(key)
         try:
-            signed = sender.sign(review, signer)  # stored before it is broadcast
+            # stored before it is broadcast
+            signed = sender.sign(review, signer, accept_high_fee=args.accept_high_fee)
         except DeviceError as exc:
             from tui.commands.devices import device_failure
 
@@ -239,6 +247,9 @@ def _utxo_review_json(review: Any, account: Any, tier: str) -> dict[str, Any]:
         "change": str(review.change),
         "rbf": review.rbf,
         "fiat": None,
+        "fee_concerns": [str(x) for x in review.fee_concerns],
+        "high_fee": review.high_fee,
+        "next_block_rate_sat_vb": review.next_block_rate,
     }
 
 
@@ -263,6 +274,21 @@ def _print_utxo_review(
         ("Coins spent", f"{review.inputs}, change back {c(review.change)}"),
         ("Replaceable", "yes (RBF: the fee can be raised later)" if review.rbf else "no"),
         ("Fiat value", fiat or "no price known"),
+        (
+            "Fee evidence",
+            f"the server's mempool needs {review.next_block_rate} sat/vB for the next block"
+            if review.next_block_rate is not None
+            else "the server gave no mempool figures: only the usual range bounds the rate",
+        ),
     ]
     for label, value in lines:
         print(f"{label + ':':13} {value}", file=out)
+    for concern in review.fee_concerns:
+        print(f"WARNING: {_UTXO_FEE_WARNINGS[str(concern)]}", file=out)
+
+
+_UTXO_FEE_WARNINGS = {
+    "high_fee": "THE FEE RATE IS FAR ABOVE THIS NETWORK'S USUAL RANGE or above what the "
+    "server's own mempool needs: the server may be lying or broken.",
+    "fee_above_amount": "the network fee is more than the amount sent.",
+}

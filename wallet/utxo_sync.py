@@ -21,6 +21,7 @@ from functools import cached_property
 from typing import Any
 
 from chains.aio import gather_all
+from chains.errors import ChainError
 from chains.utxo import Coin, UtxoBackend
 from wallet.accounts import Account
 from wallet.store import Store
@@ -28,6 +29,14 @@ from wallet.utxo_keys import CHANGE, RECEIVE, AccountKeys, AddressKey, UtxoAccou
 
 DEFAULT_GAP_LIMIT = 20
 MAX_WINDOW = 500
+# A server that puts a transaction in every address's history would have discovery derive
+# and ask forever (seen with the hostile proxy of issue 14). No personal account comes near
+# this many used addresses on one chain; beyond it the server's answer is refused.
+MAX_ADDRESSES_PER_CHAIN = 5_000
+
+
+class ImplausibleHistory(ChainError):
+    code = "UTXO_IMPLAUSIBLE_HISTORY"
 
 
 @dataclass(frozen=True)
@@ -140,6 +149,12 @@ class UtxoAccount:
                 used[k.address] = k
                 self._histories[k.address] = histories[k.address]
             start += window
+            if start >= MAX_ADDRESSES_PER_CHAIN:
+                raise ImplausibleHistory(
+                    f"the server says more than {MAX_ADDRESSES_PER_CHAIN} addresses of this "
+                    "account have transactions, one after the other: the server is broken or "
+                    "lying. Use another server."
+                )
             window = min(max(window * 2, self.gap_limit), MAX_WINDOW)
 
     async def sync(self) -> SyncResult:

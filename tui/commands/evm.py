@@ -376,10 +376,13 @@ def _review_json(review: Any) -> dict[str, Any]:
         "total": total,
         "fiat": None,
         "warnings": warnings,
+        "nodes": list(review.nodes),
     }
 
 
 def _print_review(review: Any, out: Any, fiat: str | None = None) -> None:
+    from tui.token_text import nodes_text
+
     n, amount, total, warnings = _review_texts(review)
     lines = [
         ("Network", f"{review.network.name} (chain {review.network.evm_chain_id})"),
@@ -393,6 +396,7 @@ def _print_review(review: Any, out: Any, fiat: str | None = None) -> None:
         ("Total", total),
         ("Fiat value", fiat or "no price known"),
         ("Nonce", str(review.nonce)),
+        ("Node" + ("s" if len(review.nodes) > 1 else ""), nodes_text(review.nodes)),
     ]
     if review.asset.contract is not None:
         lines.insert(4, ("Token", review.asset.contract))

@@ -32,6 +32,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    help="approve unlimited spending (not recommended)")  # fmt: skip
     p.add_argument("--confirm-high-impact", action="store_true",
                    help="swap even when the price impact is above the threshold")  # fmt: skip
+    p.add_argument("--accept-high-fee", action="store_true",
+                   help="swap even when the network fee is far above the network's usual range "
+                   "or what its blocks show (--yes alone is not enough then)")  # fmt: skip
     p.add_argument("--dry-run", action="store_true", help="print the review; sign nothing")
     p.add_argument("--yes", action="store_true", help="swap without asking to confirm")
     p.add_argument("--password-file", type=Path, help="file holding the keystore password")
@@ -83,6 +86,10 @@ def review_dict(r: Any) -> dict[str, Any]:
         "approval": None if r.approval_amount is None else str(r.approval_amount),
         "approval_unlimited": r.unlimited, "spender": q.spender, "deadline": q.deadline,
         "high_impact": r.needs_impact_confirmation,
+        "fee_concerns": [c.value for c in r.fee_concerns], "high_fee": r.high_fee,
+        "nodes": list(r.nodes),
+        "first_use": [{"symbol": f.asset.symbol, "contract": f.asset.contract,
+                       "decimals": f.asset.decimals, "source": f.source} for f in r.first_use],
     }  # fmt: skip
 
 
@@ -103,8 +110,17 @@ def _print(d: dict[str, Any], file: Any = None) -> None:
     if d["approval"] is not None:
         rows.append(("Approval", "UNLIMITED" if d["approval_unlimited"] else
                      f"{d['approval']} base units to {d['spender']}"))  # fmt: skip
+    from tui.token_text import nodes_text
+
+    rows.append(("Node" + ("s" if len(d["nodes"]) > 1 else ""), nodes_text(d["nodes"])))
+    for first in d["first_use"]:
+        source = "the token list" if first["source"] == "list" else "the contract"
+        rows.append(("First use", f"{first['symbol']}: {first['decimals']} decimals, from "
+                     f"{source} (kept from now on)"))  # fmt: skip
     for label, value in rows:
         print(f"{label + ':':14} {value}", file=file or sys.stdout)
+    for concern in d["fee_concerns"]:
+        print(f"WARNING: {_FEE_WARNINGS[concern]}", file=sys.stderr)
     if d["approval_unlimited"]:
         print("WARNING: an unlimited approval lets the swap contract take all of this token, "
               "now and later.", file=sys.stderr)  # fmt: skip
@@ -127,6 +143,15 @@ def _insufficient(exc: Any, sell: Any, native: Any) -> str:
     return t("cli.swap_insufficient", symbol=exc.symbol, need=need, have=have)
 
 
+_FEE_WARNINGS = {
+    "high_fee": "THE NETWORK FEE IS FAR ABOVE THIS NETWORK'S USUAL RANGE or above what its "
+    "latest block shows: the node may be lying or broken.",
+    "fee_above_amount": "the network fee likely costs more than the amount swapped.",
+    "below_base_fee": "the maximum fee is below the current base fee: the network will not "
+    "take this swap until fees fall.",
+}
+
+
 async def _swap(args: argparse.Namespace) -> int:
     from chains.errors import ChainError, InsufficientFunds
     from chains.units import parse_amount
@@ -141,6 +166,7 @@ async def _swap(args: argparse.Namespace) -> int:
         wallet_signer,
     )
     from tui.i18n import t
+    from wallet.send_checks import SendError
     from wallet.settings import load_settings
     from wallet.swap import SwapDraft, swapper_for
 
@@ -175,6 +201,13 @@ async def _swap(args: argparse.Namespace) -> int:
         if args.dry_run:
             print("dry run: nothing was signed or sent", file=sys.stderr)
             return 0
+        if review.high_fee and not args.accept_high_fee:
+            # A node that lies about fees would have --yes pay them: this needs its own word.
+            raise CliError(
+                "not swapped: the network fee is far above this network's usual range or what "
+                "its latest block shows (the node may be lying or broken). Check it, try "
+                "another RPC URL, or add --accept-high-fee to pay it anyway."
+            )
         if not user_confirms(args.yes, "Swap?", verb="swap", done="swapped"):
             return 1
         from wallet.tokens import UserTokens
@@ -186,8 +219,9 @@ async def _swap(args: argparse.Namespace) -> int:
         signer = wallet_signer(wallet, args)
         try:
             record = await swapper.execute(
-                review, signer, confirm_high_impact=args.confirm_high_impact
-            )
+                review, signer, confirm_high_impact=args.confirm_high_impact,
+                accept_high_fee=args.accept_high_fee,
+            )  # fmt: skip
         finally:
             signer.close()
         out = {"state": record.state, "swap_tx": record.swap_tx,
@@ -206,6 +240,9 @@ async def _swap(args: argparse.Namespace) -> int:
         return 0
     except ChainError as exc:
         raise typed_error(exc) from None
+    except SendError as exc:
+        # TokenChanged: a known token's decimals or symbol from the node differ.
+        raise CliError(str(exc)) from None
     finally:
         if swapper is not None:
             await swapper.aclose()

@@ -9,6 +9,7 @@ crash in between is sent on the next start (UtxoPortfolio.resume), once.
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -230,8 +231,23 @@ class SendUtxoReviewScreen(_UtxoAccount, ReviewScreen[None]):
                     testnet=net.testnet,
                 ),
             ),
+            (
+                "utxo.send.fee_evidence",
+                t("utxo.send.fee_evidence_none")
+                if r.next_block_rate is None
+                else t("utxo.send.fee_evidence_value", rate=r.next_block_rate),
+            ),
         ]
         return [(t(key), value) for key, value in rows]
+
+    def compose_notes(self) -> ComposeResult:
+        for concern in self.review.fee_concerns:
+            # HIGH: the server may be lying; signing it needs a second ctrl+s (second_press).
+            yield Static(t(f"utxo.send.{concern}"), classes="warning",
+                         id=f"utxo-review-{str(concern).replace('_', '-')}")  # fmt: skip
+
+    def second_press(self) -> str | None:
+        return t("utxo.send.confirm_fee") if self.review.high_fee else None
 
     def device_lines(self) -> list[Row]:
         r = self.review
@@ -245,7 +261,11 @@ class SendUtxoReviewScreen(_UtxoAccount, ReviewScreen[None]):
         sender = self.utxo.sender(self.key)
         # sign() blocks (a device waits for its button) and stores the signed transaction
         # before anything is sent.
-        signed = await asyncio.to_thread(sender.sign, self.review, self.session.active_signer)
+        signed = await asyncio.to_thread(
+            functools.partial(sender.sign, accept_high_fee=self._armed),
+            self.review,
+            self.session.active_signer,
+        )
         return await sender.broadcast(signed)
 
     def error_text(self, error: BaseException) -> str:

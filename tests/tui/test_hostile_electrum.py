@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures.cli import one_document
 from tests.fixtures.hostile_electrum import HostileElectrum
 from tests.fixtures.hostile_node import RpcError
 from tests.fixtures.litecoin import Regtest
@@ -109,10 +110,9 @@ def test_a_fee_rate_above_the_coins_range_needs_its_own_flag(
     assert _mempool(regtest) == []
     # The user's explicit word: then it goes, at exactly the reviewed rate.
     assert _send(pw, to, "--yes", "--no-wait", "--accept-high-fee", "--json") == 0
-    out = capsys.readouterr().out
-    review = json.loads(out[: out.rindex("}\n{") + 1])
+    review, result = one_document(capsys.readouterr().out)
     assert review["high_fee"] is True and review["fee_rate_sat_vb"] == 8_000
-    txid = json.loads(out.strip().splitlines()[-1])["txid"]
+    txid = result["txid"]
     entry = regtest.rpc("getmempoolentry", txid, wallet=None)
     assert round(float(entry["fees"]["base"]) * COIN) == int(review["fee"])
 
@@ -151,7 +151,7 @@ def test_a_refusal_of_a_transaction_the_server_did_send_is_not_a_failure(
     # Forwarded, then "refused": the payment is in the mempool, the wallet must say sent.
     server.lie("blockchain.transaction.broadcast", lambda p, h: RpcError("bad-txns-spent", 1))
     assert _send(pw, to, "--yes", "--no-wait", "--json") == 0
-    sent = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    sent = one_document(capsys.readouterr().out)[1]
     assert sent["state"] == "broadcast" and sent["txid"] in _mempool(regtest)
     regtest.mine(1)
     regtest.wait_electrum_height(regtest.height())
@@ -163,7 +163,7 @@ def test_a_refusal_of_a_transaction_the_server_did_send_is_not_a_failure(
     assert _mempool(regtest) == []
     server.honest()
     assert _send(pw, to, "--yes", "--no-wait", "--json") == 0
-    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["txid"] in _mempool(regtest)
+    assert one_document(capsys.readouterr().out)[1]["txid"] in _mempool(regtest)
 
 
 @pytest.mark.parametrize("lie", ["fake_history", "truncate", "nonsense_estimate"])

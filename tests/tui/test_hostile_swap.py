@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures.cli import one_document
 from tests.fixtures.devnet import Devnet
 from tests.fixtures.hostile_node import DECIMALS_SELECTOR, HostileNode, on_call, word
 from tests.tui.test_hostile_node import _fee_history_of, _nonce, _urls
@@ -33,7 +34,7 @@ def _swap(home: Path, *args: str) -> int:  # noqa: F811
 
 
 def _result(out: str) -> dict[str, object]:
-    return json.loads(out.strip().splitlines()[-1])
+    return one_document(out)[1]
 
 
 def test_a_swap_keeps_the_decimals_a_token_was_confirmed_with(

@@ -23,13 +23,14 @@ from tui import heap, i18n
 from tui.bindings import translate_bindings
 from tui.colours import SIXTEEN_COLOURS, few_colours
 from tui.errors import error_code, user_message
-from tui.i18n import t
+from tui.i18n import t, tn
 from tui.screens.assets import AssetsScreen
 from tui.screens.too_small import TooSmallScreen, too_small
 from tui.services import Services
 from tui.widgets.nav import SCREENS
 
 if TYPE_CHECKING:  # kept off the start-up path: these pull in pydantic models and the store
+    from tui.messages import BalancesChanged
     from wallet.keystore import UnlockedWallet
     from wallet.lockout import IdleTimer
     from wallet.session import SessionStatus, WalletSession
@@ -75,6 +76,7 @@ class TermwalletApp(App[int]):
     ]
 
     status: reactive[SessionStatus | None] = reactive(None)
+    balances_version: reactive[int] = reactive(0)  # bumped by BalancesChanged (tui/messages.py)
     language: reactive[str] = reactive("en")
 
     def __init__(
@@ -311,7 +313,9 @@ class TermwalletApp(App[int]):
             self.recent_errors.append(error_code(exc) or type(exc).__name__)
         if report is not None and report.flagged:
             self.notify(
-                t("history.flag_notice", count=len(report.flagged)), severity="warning", timeout=12
+                tn("history.flag_notice", len(report.flagged), count=len(report.flagged)),
+                severity="warning",
+                timeout=12,
             )
 
     @work(exclusive=True, group="session", exit_on_error=False)
@@ -358,7 +362,7 @@ class TermwalletApp(App[int]):
                 self.session.locked = True
                 self.status = self.session.status
             self.push_screen(
-                self.services.unlock_screen(t("unlock.auto_locked", minutes=minutes)),  # type: ignore[attr-defined]
+                self.services.unlock_screen(tn("unlock.auto_locked", minutes, minutes=minutes)),  # type: ignore[attr-defined]
                 self._through_gate,
             )
 
@@ -413,6 +417,9 @@ class TermwalletApp(App[int]):
 
     def action_toggle_language(self) -> None:
         self.language = "zh-CN" if self.language == "en" else "en"
+
+    def on_balances_changed(self, _: BalancesChanged) -> None:
+        self.balances_version += 1
 
     def action_refresh(self) -> None:
         if isinstance(self.screen, AssetsScreen):

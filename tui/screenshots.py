@@ -25,6 +25,7 @@ SHOTS: tuple[Shot, ...] = (
     Shot("assets"),
     Shot("assets-zh-CN", language="zh-CN"),
     Shot("send", keys=("s",)),
+    Shot("receive", keys=("r",)),
     Shot("history", keys=("2",)),
     Shot("history-zh-CN", language="zh-CN", keys=("2",)),
     Shot("history-details", keys=("2", "enter")),

@@ -192,9 +192,10 @@ class DemoServices:
                     session = await self._opening
                 except Exception:  # it failed to start: nothing of it is running
                     session = None
-                devnet = getattr(session, "devnet", None)
-                if devnet is not None:
-                    await asyncio.to_thread(devnet.stop)  # safe twice: the app may have too
+                # Each safe twice: the app may have stopped them already.
+                for part in (getattr(session, "support", None), getattr(session, "devnet", None)):
+                    if part is not None:
+                        await asyncio.to_thread(part.stop)
         finally:
             if self._own_home:
                 shutil.rmtree(self.home, ignore_errors=True)
@@ -206,15 +207,25 @@ class AttachedDemoServices:
 
     demo = True
 
-    def __init__(self, deployment: object, address: str, home: Path) -> None:
+    def __init__(
+        self, deployment: object, address: str, home: Path, *, support: bool = False
+    ) -> None:
         self.deployment = deployment
         self.address = address
         self.home = home
+        # With support=True the session gets the demo's own helpdesk and mail sink, as
+        # `termwallet demo` has them; stopped when the app closes.
+        self.with_support = support
 
     async def open_session(self) -> WalletSession:
         from wallet.demo import demo_session
 
-        return demo_session(self.deployment, self.address, self.home)
+        session = demo_session(self.deployment, self.address, self.home)
+        if self.with_support:
+            from wallet.demo_support import start_demo_support
+
+            session.support = await asyncio.to_thread(start_demo_support)
+        return session
 
     async def close(self) -> None:
         return None

@@ -21,9 +21,10 @@ DEMO_PATH = "m/44'/60'/0'/0/0"
 
 
 class DemoSession(WalletSession):
-    """A session that owns its devnet process and stops it when closed."""
+    """A session that owns its devnet process and the demo helpdesk, and stops them when closed."""
 
     devnet: Any = None
+    support: Any = None  # wallet/demo_support.py: the demo's own helpdesk and mail sink
 
     def price_symbol(self, asset: Any) -> str | None:
         return str(asset.symbol)  # every demo token has its pool
@@ -37,6 +38,8 @@ class DemoSession(WalletSession):
         try:
             await super().aclose()
         finally:
+            if self.support is not None:
+                await asyncio.to_thread(self.support.stop)
             if self.devnet is not None:
                 await asyncio.to_thread(self.devnet.stop)
 
@@ -117,7 +120,16 @@ def _load_web3() -> None:
 
 
 async def open_demo(home: Path, prepared: Path | None = None) -> DemoSession:
-    return await asyncio.to_thread(_open_demo, home, prepared)
+    from wallet.demo_support import start_demo_support
+
+    support = await asyncio.to_thread(start_demo_support)  # wallet/demo_support.py
+    try:
+        session = await asyncio.to_thread(_open_demo, home, prepared)
+    except BaseException:
+        support.stop()
+        raise
+    session.support = support
+    return session
 
 
 def _open_demo(home: Path, prepared: Path | None) -> DemoSession:

@@ -93,7 +93,16 @@ def _refused(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, 
         code = main(argv)
     except SystemExit as exc:  # argparse: a usage line and a `termwallet CMD: error:` line
         code = exc.code if isinstance(exc.code, int) else 2
-    return code, capsys.readouterr().err
+    out, err = capsys.readouterr()
+    if "--json" in argv:
+        # A script asked for JSON: the error is one JSON object on stdout, stderr is quiet.
+        import json
+
+        assert err == "", err
+        message = json.loads(out)["error"]["message"]
+        assert "\n" not in message.strip()
+        return code, f"termwallet: {message}"
+    return code, err
 
 
 def test_every_command_is_among_the_broken_inputs() -> None:

@@ -192,8 +192,7 @@ def test_a_device_wallet_sends_litecoin_signed_on_its_device(
 
     to = str(regtest.rpc("getnewaddress", "", "bech32"))
     assert main(["send", "ltc-regtest", to, "0.25", "--yes", "--json", "--no-wait"]) == 0
-    out = capsys.readouterr().out.strip().splitlines()
-    txid = json.loads(out[-1])["txid"]
+    txid = json.loads(capsys.readouterr().out)["result"]["txid"]
     assert not (paths.data_dir / "keystore.json").exists()
     regtest.mine(1)
     got = regtest.rpc("gettransaction", txid)  # the node's wallet owns `to`: it sees the payment

@@ -29,6 +29,7 @@ NAMES = {
     "max",  # what to type in the amount field for "all of it"
     "YYYY",  # the date format the filter takes
     "transfer",  # a contract's method name, as the chain has it
+    "BIP", "EIP",  # standards' names (BIP322, EIP-191), as Chinese wallets print them
 }  # fmt: skip
 HEX_OR_ADDRESS = re.compile(
     r"0x[0-9a-fA-F…]+|[0-9a-fA-F]{16,}|\b[13mn2][a-km-zA-HJ-NP-Z1-9]{25,}\b"
@@ -40,6 +41,7 @@ def english(text: str) -> list[str]:
     # Commands to type (`termwallet ticket new`) and the diagnostics a ticket sends, which
     # are for the support desk and sent as shown (wallet/support/diagnostics.py).
     text = re.sub(r"`[^`]*`", " ", text.replace("\n", " \n"))
+    text = re.sub(r"\[[a-z_.]+\]", " ", text)  # a config file's section, as typed: [support]
     text = re.sub(r"(?m)^(App|OS|Python|Terminal|Signer|Networks): .*$", " ", text)
     text = HEX_OR_ADDRESS.sub(" ", text)
     text = re.sub(r"https?://\S+|\S+\.(?:svg|csv|toml|json|log)\b", " ", text)

@@ -78,5 +78,15 @@ def t(key: str, /, **values: object) -> str:
 _SENTENCE_ENDS = (".", "。", "!", "！", "?", "？")
 
 
+def tn(key: str, count: int, /, **values: object) -> str:
+    """`t` for a text about `count` things: `{key}_one` when count is 1 (catalogs hold that
+    form where the language has one: English 'transaction' against 'transactions'; Chinese
+    writes the same text for both)."""
+    one = f"{key}_one"
+    if count == 1 and (one in catalog(_current) or one in catalog("en")):
+        key = one
+    return t(key, **values)
+
+
 def placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from devices.base import DevicePrompt, PromptKind
+from devices.base import DevicePrompt, PromptKind, shown_message
 from devices.coins import address_purpose
 from devices.errors import Unsupported
 from devices.trezor import COIN_NAMES, key_path
@@ -20,18 +20,9 @@ def sign_message(signer: TrezorSigner, path: str, message: bytes) -> bytes:
     """EIP-191 personal_sign: 65 bytes r || s || v (v 27/28, as the firmware gives it)."""
     from trezorlib import ethereum
 
-    from devices.base import shown_message
-
     session = signer.session_for_wallet()
     n = key_path(path)
-    signer.show(
-        DevicePrompt(
-            kind=PromptKind.SIGN_MESSAGE,
-            device=signer.info.model,
-            path=path,
-            message=shown_message(message),
-        )
-    )
+    _show_message(signer, None, path, message)
     try:
         sig = ethereum.sign_message(session, n, message).signature
     finally:
@@ -48,7 +39,6 @@ def sign_btc_message(
     from trezorlib.messages import InputScriptType
 
     from devices import btcmsg
-    from devices.base import shown_message
 
     if fmt == "bip322":
         raise Unsupported(
@@ -69,6 +59,16 @@ def sign_btc_message(
         raise Unsupported(btcmsg.NO_LEGACY_FOR_TAPROOT)
     session = signer.session_for_wallet()
     n = key_path(path)
+    _show_message(signer, chain, path, message)
+    try:
+        answer = btc.sign_message(session, coin, n, message, script_type=script)
+    finally:
+        signer.done()
+    return bytes(answer.signature)
+
+
+def _show_message(signer: TrezorSigner, chain: str | None, path: str, message: bytes) -> None:
+    """What the Trezor will show for a message, EVM (no chain) or Bitcoin/Litecoin alike."""
     signer.show(
         DevicePrompt(
             kind=PromptKind.SIGN_MESSAGE,
@@ -78,8 +78,3 @@ def sign_btc_message(
             message=shown_message(message),
         )
     )
-    try:
-        answer = btc.sign_message(session, coin, n, message, script_type=script)
-    finally:
-        signer.done()
-    return bytes(answer.signature)

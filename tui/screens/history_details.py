@@ -100,17 +100,19 @@ def details_text(
 SOURCE_NAMES = {"coingecko": "CoinGecko"}
 
 
-def value_at_time(day_prices: Any, row: HistoryRow, *, reading: bool = False) -> tuple[str, str]:
+def value_at_time(
+    day_prices: Any, row: HistoryRow, *, reading: bool = False
+) -> tuple[str, str | None]:
     """(the row's value at its day's price or "—", a line saying what it is or why there is
     none): never a number the source did not give."""
     from wallet.day_prices import row_day, row_symbol
     from wallet.prices import fiat_text
 
-    if day_prices is None:
-        return "—", t("history.details.value_off")
     symbol = row_symbol(row)
-    if symbol is None:
-        return "—", t("history.details.value_no_market")
+    if symbol is None or day_prices is None:
+        # No market (testnets, the demo's devnet, approvals, unlisted tokens) or prices off:
+        # the dash alone, no line of explanation on every such transaction.
+        return "—", None
     value = day_prices.value_of(row)
     day = row_day(row).isoformat()
     if value is not None:

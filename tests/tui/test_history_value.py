@@ -100,7 +100,7 @@ async def test_a_failed_source_shows_a_dash_and_why_never_a_number(
         text = _details(app)
         assert _value_line(text).endswith(" —"), text
         assert not re.search(r"\d USD", text)
-        assert "did not answer for 2024-01-02" in text
+        assert "the price for 2024-01-02 could not be read yet" in text
         app.pop_screen()
         asked = len(fx.requests)
         await _open(pilot, app, 2)  # the demo's devnet: no market, nobody asked

@@ -49,7 +49,15 @@ class ElectrumBackend:
         proxy: str | None = None,
     ) -> None:
         self.network = network
-        self.servers = tuple(servers or network.electrum_servers)
+        if servers:
+            self.servers = tuple(servers)
+        else:
+            from chains.proxy import current_proxy
+
+            # The built-in onion services only through a proxy (Tor), and after the others:
+            # a proxy that is not Tor cannot reach them, and a failed try costs a timeout.
+            onion = network.electrum_onion_servers if (proxy or current_proxy()) else ()
+            self.servers = network.electrum_servers + onion
         if not self.servers:
             raise ValueError(f"no Electrum server configured for {network.name}")
         if one_server:

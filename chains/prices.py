@@ -12,6 +12,10 @@ apart). Shapes:
   {"data": {"amount": "67000.12", "base": "BTC", "currency": "USD"}}
 - Kraken (docs.kraken.com, "Get Ticker Information"): GET /0/public/Ticker?pair=XBTUSD ->
   {"error": [], "result": {"XXBTZUSD": {"c": ["67000.10000", "0.001"], ...}}} (c: last trade)
+- CoinGecko (docs.coingecko.com, "Coin Historical Data by ID"): GET /coins/bitcoin/history
+  ?date=30-12-2024&localization=false -> {"id": "bitcoin", ..., "market_data":
+  {"current_price": {"usd": 93530.1, ...}, ...}}: the coin's price at 00:00 UTC of that day;
+  no "market_data" for a day the coin had no market yet.
 """
 
 from __future__ import annotations
@@ -19,11 +23,12 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
 from chains.errors import BadResponse, ChainError, NodeUnreachable
+from chains.http_limits import Sleep, retry_after, with_backoff
 
 # Coins by ticker symbol: CoinGecko's id, the exchanges' symbols.
 COINS: dict[str, str] = {
@@ -110,9 +115,63 @@ class CoinGecko(_Http):
     name = "coingecko"
 
     def __init__(
-        self, base_url: str = COINGECKO, *, timeout: float = 10.0, transport: Any = None
+        self,
+        base_url: str = COINGECKO,
+        *,
+        timeout: float = 10.0,
+        transport: Any = None,
+        sleep: Sleep | None = None,
     ) -> None:
+        import asyncio
+
         super().__init__(base_url, timeout=timeout, transport=transport)
+        self._sleep: Sleep = sleep or asyncio.sleep
+
+    async def day_price(self, symbol: str, day: date, currency: str) -> Decimal | None:
+        """One coin's price at 00:00 UTC of `day` (the history endpoint); None when the
+        source has none for that day (not listed then, or not in that currency). A refusal
+        (429 after waiting what Retry-After asks, or the public API's limits on old days) and an
+        outage raise: the caller keeps the day unknown, never guesses it."""
+        import httpx
+
+        coin_id = COINS.get(symbol)
+        if coin_id is None:
+            return None
+        params = {"date": day.strftime("%d-%m-%Y"), "localization": "false"}
+
+        async def send() -> httpx.Response:
+            self.requests += 1
+            return await self._client.get(f"/coins/{coin_id}/history", params=params)
+
+        try:
+            reply = await with_backoff(send, sleep=self._sleep)
+        except httpx.HTTPError as exc:
+            raise NodeUnreachable(self.base_url, type(exc).__name__) from None
+        if reply.status_code == 429:
+            wait = retry_after(reply.headers.get("Retry-After"))
+            raise PriceUnavailable(
+                f"{self.base_url} limits how often it may be asked"
+                + (f" (it asks to wait {wait:.0f} s)" if wait is not None else "")
+            )
+        if reply.status_code in (401, 403):
+            # The keyless API answers old days only with a plan: unknown, not an outage.
+            raise PriceUnavailable(f"{self.base_url} gives no price for {day.isoformat()}")
+        if reply.status_code >= 400:
+            raise NodeUnreachable(self.base_url, f"HTTP {reply.status_code}")
+        try:
+            body = json.loads(reply.content, parse_float=Decimal, parse_int=Decimal)
+        except ValueError:
+            raise BadResponse(f"{self.base_url} did not answer JSON") from None
+        if not isinstance(body, dict):
+            raise BadResponse(f"{self.base_url}: the coin's history is not an object")
+        market = body.get("market_data")
+        if market is None:
+            return None  # no market that day
+        prices = market.get("current_price") if isinstance(market, dict) else None
+        if not isinstance(prices, dict):
+            raise BadResponse(f"{self.base_url}: the coin's history has no current_price")
+        value = prices.get(currency.lower())
+        return None if value is None else _positive(value, self.base_url)
 
     async def prices(self, symbols: Sequence[str], currency: str) -> dict[str, Price]:
         ids = {COINS[s]: s for s in symbols if s in COINS}

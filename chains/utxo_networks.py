@@ -22,6 +22,9 @@ class UtxoNetwork:
     testnet: bool
     # 'tcp://host:port' or 'ssl://host:port' (the Electrum protocol)
     electrum_servers: tuple[str, ...] = ()
+    # Tor onion services of well-known operators: tried after electrum_servers, and only when
+    # a proxy is set (chains/electrum.py): without Tor a .onion cannot be reached at all.
+    electrum_onion_servers: tuple[str, ...] = ()
     esplora_urls: tuple[str, ...] = ()  # REST base URLs ('https://host/api')
     explorer_url: str | None = None
     decimals: int = 8
@@ -78,6 +81,14 @@ UTXO_NETWORKS: dict[str, UtxoNetwork] = {
             electrum_servers=(
                 "ssl://electrum.blockstream.info:50002",
                 "ssl://bitcoin.lu.ke:50002",
+            ),
+            # Blockstream's onion service (the operator of electrum.blockstream.info above),
+            # Electrum protocol on TCP 110: listed in spesmilo/electrum's electrum/servers.json
+            # ("explorerzydxu5...onion": {"t": "110"}) and used so in bitcoindevkit's
+            # rust-electrum-client examples. TCP, not TLS: the onion address itself
+            # authenticates the server and Tor encrypts the way there.
+            electrum_onion_servers=(
+                "tcp://explorerzydxu5ecjrkwceayqybizmpjjznk5izmitf2modhcusuqlid.onion:110",
             ),
             esplora_urls=("https://blockstream.info/api", "https://mempool.space/api"),
             explorer_url="https://mempool.space",
@@ -189,5 +200,6 @@ def utxo_network(
     return replace(
         net,
         electrum_servers=tuple(dict.fromkeys(mine_e)),
+        electrum_onion_servers=(),  # the user's servers replace every built-in one
         esplora_urls=tuple(dict.fromkeys(mine_h)),
     )

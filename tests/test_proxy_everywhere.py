@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,8 @@ def web() -> Iterator[tuple[int, list[str]]]:
                 body: Any = {"status": "0", "message": "No transactions found", "result": []}
             elif path == "/simple/price":
                 body = {"bitcoin": {"usd": 67000, "last_updated_at": 1764800000}}
+            elif path == "/coins/bitcoin/history":  # the day's price (History's value)
+                body = {"id": "bitcoin", "market_data": {"current_price": {"usd": 42000.5}}}
             elif path.endswith("/comments.json"):
                 body = {"comments": [], "users": [], "next_page": None}
             else:
@@ -202,6 +205,10 @@ async def test_every_client_goes_through_the_proxy(
         prices = CoinGecko(f"http://prices.test:{web_port}")
         try:
             assert (await prices.prices(["BTC"], "USD"))["BTC"].value == 67000
+            from datetime import date
+
+            day = await prices.day_price("BTC", date(2024, 1, 2), "USD")
+            assert day == Decimal("42000.5")
         finally:
             await prices.aclose()
         desk = HelpdeskClient(

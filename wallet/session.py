@@ -70,6 +70,8 @@ class WalletSession:
         # Fiat prices beside balances (wallet/prices.py); None: no prices (the Value column
         # says so). Shown only: nothing that builds or signs a transaction reads them.
         self.prices: Any = None
+        # History's "value at the time" (wallet/day_prices.py DayPrices); None: not shown.
+        self.day_prices: Any = None
         # The wallet open (wallet/wallets.py; None: the demo, or no wallet yet) and, for a
         # device wallet, its signer (the app and the CLI give it their Interaction).
         self.wallet: WalletRow | None = None
@@ -221,6 +223,8 @@ class WalletSession:
             await self.utxo.aclose()
         if self.prices is not None:
             await self.prices.aclose()
+        if self.day_prices is not None:
+            await self.day_prices.aclose()
         await self.backend.aclose()
         self.store.close()
 

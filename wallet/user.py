@@ -132,6 +132,11 @@ class UserWallet:
 
             currency = self.settings.currency or default_currency(self.settings.language)
             session.prices = PriceBook(self.store, currency, api_url=self.settings.price_api_url)
+            from wallet.day_prices import DayPrices
+
+            session.day_prices = DayPrices(
+                self.store, currency, api_url=self.settings.price_api_url
+            )
         session.wallet = current
         session.device = device
         session.locked = device is None and self.keystore.exists() and self.unlocked is None

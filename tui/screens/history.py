@@ -350,11 +350,19 @@ class HistoryScreen(MainScreen):
         from datetime import UTC, datetime
 
         assert self.history is not None
+        day_prices = getattr(getattr(self.app, "session", None), "day_prices", None)
+        left = 0
+        if day_prices is not None:
+            # The value at the time: the day prices the store lacks, within the minute's
+            # budget (wallet/day_prices.py); the rest stay empty cells, read on a later export.
+            rows = list(self.history.iter_rows(self.query_model))
+            await day_prices.fill(rows)
+            left = len(day_prices.missing(rows))
         path = folder / f"history-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}.csv"
         try:
             folder.mkdir(parents=True, exist_ok=True, mode=0o700)
             with path.open("w", encoding="utf-8", newline="") as fh:
-                count = self.history.export_csv(fh, self.query_model)
+                count = self.history.export_csv(fh, self.query_model, day_prices)
             path.chmod(0o600)
         except OSError as exc:
             # The user's own folder and the system's reason: what they need to fix it.
@@ -366,6 +374,8 @@ class HistoryScreen(MainScreen):
         self.notify(
             tn("history.exported", count, count=count, path=str(path)), timeout=8, markup=False
         )
+        if left:
+            self.notify(tn("history.export_values_left", left, days=left), timeout=10)
 
     # -- sync ----------------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """One transaction: time, status, confirmations, fee, every movement of the account (a swap
 shown as what went out and what came in), the explorer link, flags, and the user's label and
-note (saved with ctrl+s). `w` opens "what to do"."""
+note (saved with ctrl+s). `w` opens "what to do". The value at the time (wallet/day_prices.py)
+is the day's price from the source, read in a worker when the store has none yet."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -26,9 +28,14 @@ if TYPE_CHECKING:
 
 
 def details_text(
-    rows: list[HistoryRow], row: HistoryRow, head: int | None, link: str | None
+    rows: list[HistoryRow],
+    row: HistoryRow,
+    head: int | None,
+    link: str | None,
+    value: tuple[str, str | None] | None = None,
 ) -> Text:
-    """The details of `row`'s transaction as the user reads them (also used by the CLI)."""
+    """The details of `row`'s transaction as the user reads them (also used by the CLI);
+    `value`: (the value at the time, what it is), from value_at_time()."""
     from wallet.activity import flag_names
     from wallet.history.model import native_of
 
@@ -52,6 +59,8 @@ def details_text(
          t("history.details.yes") if row.made_here else t("history.details.no")),
         (t("history.details.explorer"), link or t("history.details.no_explorer")),
     ]  # fmt: skip
+    if value is not None:
+        lines.append((t("history.details.value"), value[0]))
     # Terminal cells, not characters: a CJK label takes two cells a character, so padding by
     # len() left the zh-CN values out of line.
     width = max(cell_len(k) for k, _ in lines) + 2
@@ -60,6 +69,8 @@ def details_text(
         label = f"{k}:"
         text.append(label + " " * (width - cell_len(label)), style="bold")
         text.append(v + "\n")
+    if value is not None and value[1]:
+        text.append(" " * width + value[1] + "\n", style="dim")
     text.append("\n" + t("history.details.movements") + "\n", style="bold")
     if row.method == "swap":
         sold = [f"{amount_cell(r).lstrip('-')} {r.symbol}" for r in mine if r.direction == "out"]
@@ -86,6 +97,36 @@ def details_text(
     return text
 
 
+SOURCE_NAMES = {"coingecko": "CoinGecko"}
+
+
+def value_at_time(
+    day_prices: Any, row: HistoryRow, *, reading: bool = False
+) -> tuple[str, str | None]:
+    """(the row's value at its day's price or "—", a line saying what it is or why there is
+    none): never a number the source did not give."""
+    from wallet.day_prices import row_day, row_symbol
+    from wallet.prices import fiat_text
+
+    symbol = row_symbol(row)
+    if symbol is None or day_prices is None:
+        # No market (testnets, the demo's devnet, approvals, unlisted tokens) or prices off:
+        # the dash alone, no line of explanation on every such transaction.
+        return "—", None
+    value = day_prices.value_of(row)
+    day = row_day(row).isoformat()
+    if value is not None:
+        source = day_prices.source_name(row) or ""
+        return fiat_text(value, day_prices.currency), t(
+            "history.details.value_note", source=SOURCE_NAMES.get(source, source), day=day
+        )
+    if reading:
+        return "—", t("history.details.value_reading")
+    known, _ = day_prices.known(symbol, row_day(row))
+    return "—", t("history.details.value_none" if known else "history.details.value_unknown",
+                  day=day)  # fmt: skip
+
+
 class HistoryDetailsScreen(Screen[None]):
     # Styles: tui/styles/history.tcss, read with the app's (see TermwalletApp.CSS_PATH).
     AUTO_FOCUS = "#details-scroll"
@@ -100,6 +141,9 @@ class HistoryDetailsScreen(Screen[None]):
         self.history = history
         self.row = row
         self.head = head
+        self._rows: list[HistoryRow] = []
+        self._current = row
+        self._reading = False
 
     def _link(self) -> str | None:
         from wallet.history.model import explorer_link
@@ -115,11 +159,11 @@ class HistoryDetailsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         rows = self.history.transaction(self.row.network, self.row.tx_hash)
         current = next((r for r in rows if r.id == self.row.id), self.row)
+        self._rows, self._current = rows, current
         with Vertical(id="details-box"):
             yield Static(t("history.details.title"), classes="title")
             with VerticalScroll(id="details-scroll"):
-                yield Static(details_text(rows, current, self.head, self._link()),
-                             id="details-text")  # fmt: skip
+                yield Static(self._text(), id="details-text")
                 yield Static(t("history.details.label"), classes="history-label")
                 yield Input(value=current.label, max_length=64, compact=True,
                             id="details-label")  # fmt: skip
@@ -128,9 +172,33 @@ class HistoryDetailsScreen(Screen[None]):
                 yield Static("", id="details-status", classes="muted")
         yield Footer()
 
+    @property
+    def _day_prices(self) -> Any:
+        return getattr(getattr(self.app, "session", None), "day_prices", None)
+
+    def _text(self) -> Text:
+        value = value_at_time(self._day_prices, self._current, reading=self._reading)
+        return details_text(self._rows, self._current, self.head, self._link(), value)
+
     def on_mount(self) -> None:
         translate_bindings(self)
         self.watch(self.app, "language", self._language_changed, init=False)
+        prices = self._day_prices
+        if prices is not None and prices.missing([self._current]):
+            self._reading = True
+            self.query_one("#details-text", Static).update(self._text())
+            self._read_value()
+
+    @work(exclusive=True, group="history-day-price", exit_on_error=False)
+    async def _read_value(self) -> None:
+        """The day's price from the source, off the UI's way (the pane shows "—" meanwhile;
+        a failure leaves it so)."""
+        try:
+            await self._day_prices.fill([self._current])
+        finally:
+            self._reading = False
+            if self.is_attached:
+                self.query_one("#details-text", Static).update(self._text())
 
     async def _language_changed(self, _: str) -> None:
         label = self.query_one("#details-label", Input).value

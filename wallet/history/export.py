@@ -25,13 +25,17 @@ CSV export columns (stable; scripts read them, add at the end, never rename):
     flags            abnormal-activity flags, '|'-separated (wallet/activity.py Flag names)
     label            the user's label
     note             the user's note
+    value_at_time    value at the time (CUR): the amount at its day's price from the source
+                     (CoinGecko's price at 00:00 UTC), in value_currency; '' when unknown
+                     (not read yet, the source has none, a testnet or unlisted token)
+    value_currency   the currency of value_at_time (USD, CNY, ...; '' when prices are off)
 """
 
 from __future__ import annotations
 
 import csv
 from datetime import UTC, datetime
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from wallet.activity import flag_names
 from wallet.history.model import HistoryQuery, native_of
@@ -43,13 +47,16 @@ if TYPE_CHECKING:
 CSV_COLUMNS = (
     "time_utc", "network", "account", "tx_hash", "log_index", "status", "direction", "kind",
     "asset", "symbol", "amount", "amount_base", "counterparty", "fee", "fee_base", "block",
-    "nonce", "method", "made_here", "flags", "label", "note",
+    "nonce", "method", "made_here", "flags", "label", "note", "value_at_time", "value_currency",
 )  # fmt: skip
 
 
-def write_csv(history: HistoryStore, out: IO[str], q: HistoryQuery = HistoryQuery()) -> int:
+def write_csv(
+    history: HistoryStore, out: IO[str], q: HistoryQuery = HistoryQuery(), day_prices: Any = None
+) -> int:
     """Write the rows of `history` matching `q` as CSV (columns: CSV_COLUMNS, documented
-    above); returns how many."""
+    above); returns how many. `day_prices` (wallet/day_prices.py DayPrices) gives the value at
+    the time from what it has kept: it asks no one here (the caller fills it first)."""
     from chains.units import format_amount
 
     writer = csv.writer(out, lineterminator="\n")
@@ -76,10 +83,19 @@ def write_csv(history: HistoryStore, out: IO[str], q: HistoryQuery = HistoryQuer
                 _csv_safe(r.method), int(r.made_here),
                 _csv_safe("|".join(flag_names(r.flags))),
                 _csv_safe(r.label), _csv_safe(r.note),
+                *_value_cells(day_prices, r),
             ]
         )  # fmt: skip
         n += 1
     return n
+
+
+def _value_cells(day_prices: Any, row: Any) -> tuple[str, str]:
+    if day_prices is None:
+        return "", ""
+    value = day_prices.value_of(row)
+    # A Decimal's text is digits and a point; guarded all the same, as every cell is.
+    return ("" if value is None else _csv_safe(str(value))), _csv_safe(day_prices.currency)
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")

@@ -402,8 +402,10 @@ class HistoryStore:
             is not None
         )
 
-    def export_csv(self, out: IO[str], q: HistoryQuery = HistoryQuery()) -> int:
+    def export_csv(
+        self, out: IO[str], q: HistoryQuery = HistoryQuery(), day_prices: Any = None
+    ) -> int:
         """The matching rows as CSV (wallet/history/export.py); returns how many."""
         from wallet.history.export import write_csv
 
-        return write_csv(self, out, q)
+        return write_csv(self, out, q, day_prices)

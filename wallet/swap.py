@@ -532,6 +532,7 @@ def swapper_for(session: Any, settings: Any = None, **kw: Any) -> Swapper:
         session.backend,
         aggregator_url=getattr(settings, "swap_aggregator_url", None),
         aggregator_key=_secret(getattr(settings, "swap_aggregator_key", None)),
+        aggregator_exchange=getattr(settings, "swap_aggregator_exchange", None),
     )
     return Swapper(session.store, session.network, session.backend, session.sender(),
                    providers, fee, **kw)  # fmt: skip

@@ -25,22 +25,20 @@ from chains.swaps.aggregator import AggregatorProvider
 from chains.swaps.base import AggregatorError, PriceMoved, erc20_allowance
 from tests.fixtures.devnet import DEMO_DERIVATION_PATH, DEMO_MNEMONIC, Devnet
 from tests.fixtures.swap_contracts import (
-    NATIVE,
+    DUSD_ETH_RATE,
+    ETHER,
     RATE_ONE,
+    USDT_RATE,
     ZeroExQuoteApi,
-    as_account,
-    deploy,
-    mined,
+    deploy_exchange,
+    set_rate,
+    stale_allowance,
 )
 from wallet.send import EvmSender
 from wallet.store import Store
 from wallet.swap import SwapDraft, Swapper, SwapReverted
 
 pytestmark = pytest.mark.devnet
-
-ETHER = 10**18
-USDT_RATE = RATE_ONE * 99 // 100  # 1 USDT (6 decimals) buys 0.99 DUSD (6 decimals)
-DUSD_ETH_RATE = RATE_ONE * 10**12 // 3_000  # 1 DUSD buys 1/3000 ETH
 
 
 @dataclass
@@ -79,18 +77,10 @@ class Env:
         return await sw.review(draft, self.me, DEMO_DERIVATION_PATH)
 
     def stale_allowance(self, token: Asset, amount: int) -> None:
-        """A leftover allowance from an earlier swap, given outside this wallet's records."""
-        c = self.w3.eth.contract(address=token.contract, abi=_APPROVE_ABI)
-        as_account(self.w3, self.devnet.rpc, self.me, c.functions.approve(self.proxy, amount))
+        stale_allowance(self.w3, self.devnet.rpc, self.me, token.contract or "", self.proxy, amount)
 
     def set_rate(self, sell: Asset, buy: Asset, rate: int) -> None:
-        fn = self.api.proxy.functions.setRate(sell.contract or NATIVE, buy.contract or NATIVE, rate)
-        mined(self.w3, fn.transact({"from": self.w3.eth.accounts[0]}))
-
-
-_APPROVE_ABI = [{"name": "approve", "type": "function", "stateMutability": "nonpayable",
-                 "inputs": [{"name": "s", "type": "address"}, {"name": "v", "type": "uint256"}],
-                 "outputs": []}]  # fmt: skip
+        set_rate(self.w3, self.api.proxy, sell.contract, buy.contract, rate)
 
 
 @pytest.fixture
@@ -106,14 +96,8 @@ def signer() -> Iterator[Any]:
 async def env(devnet_snapshot: Devnet, tmp_path: Path, signer: Any) -> AsyncIterator[Env]:
     d = devnet_snapshot
     w3 = connect(d.rpc_url)
-    owner = w3.eth.accounts[0]  # the demo deployer: holds the DUSD supply
-    usdt = deploy(w3, "UsdtLikeToken", "Tether USD (test)", "USDT", 6, 10**15, sender=owner)
-    proxy = deploy(w3, "LocalExchangeProxy", sender=owner)
-    mined(w3, usdt.functions.transfer(d.demo_address, 5_000 * 10**6).transact({"from": owner}))
     dusd = d.deployment.token("DUSD").address
-    dusd_c = w3.eth.contract(address=dusd, abi=usdt.abi)  # transfer(address,uint256) alike
-    mined(w3, dusd_c.functions.transfer(proxy.address, 100_000 * 10**6).transact({"from": owner}))
-    mined(w3, w3.eth.send_transaction({"from": owner, "to": proxy.address, "value": 10 * ETHER}))
+    usdt, proxy = deploy_exchange(w3, d.demo_address, dusd)
     backend = EvmBackend(devnet_network(d.rpc_url), timeout=10)
     store = Store(tmp_path / "wallet.sqlite")
     assert backend.network.evm_chain_id is not None
@@ -125,9 +109,6 @@ async def env(devnet_snapshot: Devnet, tmp_path: Path, signer: Any) -> AsyncIter
                 Asset(network="devnet", symbol="DUSD", name="Demo Dollar", decimals=6,
                       contract=dusd),
                 Asset(network="devnet", symbol="ETH", name="Ether", decimals=18))  # fmt: skip
-        e.set_rate(e.usdt, e.dusd, USDT_RATE)
-        e.set_rate(e.dusd, e.eth, DUSD_ETH_RATE)
-        e.set_rate(e.eth, e.dusd, RATE_ONE * 3_000 // 10**12)
         yield e
     await backend.aclose()
     store.close()

@@ -229,3 +229,30 @@ async def test_the_proxy_enforces_the_minimum_on_chain(env: Env) -> None:
     with pytest.raises(SwapReverted):
         await sw.execute(review, env.signer, on_step=worse)
     assert await env.bal(env.usdt) == usdt0  # nothing sold
+
+
+async def test_the_fixture_token_refuses_a_change_between_non_zero_allowances(env: Env) -> None:
+    """What the wallet relies on to tell a USDT-style token apart: the node's simulation."""
+    from chains.evm import TxRejected, erc20_approve_data
+
+    token = env.usdt.contract or ""
+    env.stale_allowance(env.usdt, 1)
+    with pytest.raises(TxRejected):
+        await env.backend.estimate_gas(env.me, token, 0, erc20_approve_data(env.proxy, 2))
+    assert await env.backend.estimate_gas(env.me, token, 0, erc20_approve_data(env.proxy, 0)) > 0
+    # DUSD, a standard ERC-20, takes the same change.
+    env.stale_allowance(env.dusd, 1)
+    dusd = env.dusd.contract or ""
+    assert await env.backend.estimate_gas(env.me, dusd, 0, erc20_approve_data(env.proxy, 2)) > 0
+
+
+async def test_an_allowance_that_changed_since_the_review_stops_before_signing(env: Env) -> None:
+    from wallet.swap import StepFailed
+
+    sw = env.swapper()
+    review = await env.review(sw, env.usdt, env.dusd, 10 * 10**6)
+    assert review.allowance == 0 and not review.resets_allowance
+    env.stale_allowance(env.usdt, 1)  # granted elsewhere after the review
+    with pytest.raises(StepFailed):
+        await sw.execute(review, env.signer)
+    assert env.store.db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0] == 0

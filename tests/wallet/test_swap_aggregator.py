@@ -4,7 +4,8 @@ The quote comes over HTTP from a local API in 0x's /swap/v1/quote shape; its cal
 LocalExchangeProxy deployed on the devnet, which pulls the sold token with transferFrom and pays
 the bought one from its own inventory, refusing less than the quote's minimum on chain. The
 sold token is either a standard ERC-20 (the demo's DUSD) or UsdtLikeToken, which, like Tether
-USD, reverts approve() from one non-zero allowance to another. Contracts and API:
+USD, reverts approve() from one non-zero allowance to another; one test sells it on a Uniswap V2
+pool instead (the reset is the wallet's, whatever the spender). Contracts and API:
 tests/fixtures/swap_contracts.py (compiled from tests/fixtures/contracts/*.sol with npm solc).
 """
 
@@ -25,6 +26,7 @@ from chains.swaps.aggregator import AggregatorProvider
 from chains.swaps.base import AggregatorError, PriceMoved, erc20_allowance
 from tests.fixtures.devnet import DEMO_DERIVATION_PATH, DEMO_MNEMONIC, Devnet
 from tests.fixtures.swap_contracts import (
+    APPROVE_ABI,
     DUSD_ETH_RATE,
     ETHER,
     RATE_ONE,
@@ -77,7 +79,10 @@ class Env:
         return await sw.review(draft, self.me, DEMO_DERIVATION_PATH)
 
     def stale_allowance(self, token: Asset, amount: int) -> None:
-        stale_allowance(self.w3, self.devnet.rpc, self.me, token.contract or "", self.proxy, amount)
+        self.stale_allowance_to(token, self.proxy, amount)
+
+    def stale_allowance_to(self, token: Asset, spender: str, amount: int) -> None:
+        stale_allowance(self.w3, self.devnet.rpc, self.me, token.contract or "", spender, amount)
 
     def set_rate(self, sell: Asset, buy: Asset, rate: int) -> None:
         set_rate(self.w3, self.api.proxy, sell.contract, buy.contract, rate)
@@ -256,3 +261,37 @@ async def test_an_allowance_that_changed_since_the_review_stops_before_signing(e
     with pytest.raises(StepFailed):
         await sw.execute(review, env.signer)
     assert env.store.db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0] == 0
+
+
+async def test_usdt_on_uniswap_resets_a_stale_router_allowance_too(env: Env) -> None:
+    """The same two approvals when Uniswap V2 (npm artifacts) is the spender: the reset is the
+    wallet's, not the aggregator's."""
+    from chains.devnet.artifacts import load_artifact
+    from tests.fixtures.swap_contracts import mined
+    from wallet.swap import providers_for
+
+    d, w3 = env.devnet.deployment, env.w3
+    owner = w3.eth.accounts[0]
+    router = w3.eth.contract(address=d.router, abi=list(load_artifact("UniswapV2Router02").abi))
+    for token in (env.usdt, env.dusd):  # a USDT/DUSD pool at 1:1, from the deployer
+        c = w3.eth.contract(address=token.contract, abi=APPROVE_ABI)
+        mined(w3, c.functions.approve(d.router, 10**12).transact({"from": owner}))
+    deadline = w3.eth.get_block("latest")["timestamp"] + 600
+    mined(w3, router.functions.addLiquidity(
+        env.usdt.contract, env.dusd.contract, 10**11, 10**11, 0, 0, owner, deadline,
+    ).transact({"from": owner}))  # fmt: skip
+    env.stale_allowance_to(env.usdt, d.router, 4 * 10**6)
+    net = env.backend.network
+    sender = EvmSender(env.store, net, env.backend, [env.me])
+    sw = Swapper(env.store, net, env.backend, sender, providers_for(net, env.backend),
+                 poll=0.05, timeout=30)  # fmt: skip
+    usdt0, dusd0 = await env.bal(env.usdt), await env.bal(env.dusd)
+    review = await env.review(sw, env.usdt, env.dusd, 20 * 10**6)
+    assert review.quote.provider == "uniswap_v2" and review.quote.spender == d.router
+    assert review.resets_allowance and [a for a, _ in review.approval_fees()] == [0, 20 * 10**6]
+    steps: list[str] = []
+    record = await sw.execute(review, env.signer, on_step=lambda n, _: steps.append(n))  # type: ignore[func-returns-value]
+    assert steps == ["approve_reset", "approve", "sign_swap", "swap_sent", "done"]
+    assert usdt0 - await env.bal(env.usdt) == 20 * 10**6
+    assert await env.bal(env.dusd) - dusd0 == review.quote.buy_amount == record.received
+    assert await erc20_allowance(env.backend, env.usdt.contract or "", env.me, d.router) == 0

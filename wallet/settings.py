@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     # A 0x-style quote API (none by default: swaps quote from Uniswap V2 pools on chain).
     swap_aggregator_url: str | None = None
     swap_aggregator_key: SecretStr | None = None  # TERMWALLET_SWAP_AGGREGATOR_KEY
+    # The one contract its quotes may call and take allowances for (default: 0x's Exchange
+    # Proxy); a quote naming another is refused. For a self-hosted or other 0x-style API.
+    swap_aggregator_exchange: str | None = None
     # Bitcoin/Litecoin servers per network id ("btc", "ltc", "ltc-regtest", ...). Like rpc_urls
     # they REPLACE the built-in public ones for that network, so the wallet's addresses never go
     # to a public server while the user's own is down. Electrum: tcp:// or ssl://host:port;
@@ -112,6 +115,13 @@ class Settings(BaseSettings):
                     merged[net] = {**before, **table} if both else table  # type: ignore[dict-item]
                 data = {**data, "explorers": merged}
         return data
+
+    @field_validator("swap_aggregator_exchange")
+    @classmethod
+    def _exchange_address(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"0x[0-9a-fA-F]{40}", value):
+            raise ValueError("swap_aggregator_exchange must be a 0x address (40 hex digits)")
+        return value
 
     @field_validator("utxo_networks")
     @classmethod

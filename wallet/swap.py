@@ -46,6 +46,7 @@ from wallet.swap_log import SwapLog
 
 # The models and errors live in wallet/swap_models.py; importers keep using wallet.swap.
 from wallet.swap_models import (  # noqa: F401 (re-exported)
+    APPROVE_AFTER_RESET_GAS,
     DEFAULT_SLIPPAGE_BPS,
     HIGH_IMPACT_BPS,
     MAX_SLIPPAGE_BPS,
@@ -155,7 +156,7 @@ class Swapper:
             if isinstance(draft.fee_tier, FeeQuote)
             else ((await self.backend.fee_options()).get(draft.fee_tier))
         )
-        allowance, approval_amount, approval_gas = 0, None, 0
+        allowance, approval_amount, approval_gas, reset_gas = 0, None, 0, 0
         if sell.contract is not None and quote.spender is not None:
             allowance = await erc20_allowance(self.backend, sell.contract, sender, quote.spender)
             if allowance < quote.sell_amount:
@@ -163,10 +164,8 @@ class Swapper:
                     UNLIMITED if draft.unlimited_approval else quote.sell_amount,
                     allow_unlimited=draft.unlimited_approval,
                 )
-                approval_gas = gas_with_margin(
-                    await self.backend.estimate_gas(
-                        sender, sell.contract, 0, erc20_approve_data(quote.spender, approval_amount)
-                    )
+                approval_gas, reset_gas = await self._approval_gas(
+                    sender, sell.contract, quote.spender, allowance, approval_amount
                 )
         if approval_amount is None and sell_balance >= quote.sell_amount:
             swap_gas = await self._estimate_swap(sender, quote)
@@ -196,7 +195,7 @@ class Swapper:
             allowance=allowance, approval_amount=approval_amount, approval_gas=approval_gas,
             swap_gas=swap_gas, fee_transfer_gas=fee_gas, quoted_at=quote.quoted_at,
             native_balance=native_balance, sell_balance=sell_balance,
-            nodes=nodes.nodes, first_use=first_use,
+            nodes=nodes.nodes, first_use=first_use, approval_reset_gas=reset_gas,
         )  # fmt: skip
         concerns = await fee_bound(
             self.backend, fee, review.gas_total, network=self.network.id,
@@ -205,6 +204,26 @@ class Swapper:
         review = dataclasses.replace(review, fee_concerns=concerns)
         self._check_funds(review)
         return review
+
+    async def _approval_gas(
+        self, sender: str, token: str, spender: str, allowance: int, amount: int
+    ) -> tuple[int, int]:
+        """(gas of approve(amount), gas of an approve(0) that must come first or 0).
+
+        A token like Tether USD reverts approve() from one non-zero allowance to another (its
+        guard against the ERC-20 approve race). The node's simulation shows it: approve(amount)
+        fails while approve(0) goes through, and only then is a stale allowance reset first.
+        A standard ERC-20 keeps the single approve, whatever its current allowance."""
+        try:
+            gas = await self.backend.estimate_gas(
+                sender, token, 0, erc20_approve_data(spender, amount)
+            )
+            return gas_with_margin(gas), 0
+        except TxRejected:
+            if allowance == 0:
+                raise
+        reset = await self.backend.estimate_gas(sender, token, 0, erc20_approve_data(spender, 0))
+        return gas_with_margin(APPROVE_AFTER_RESET_GAS), gas_with_margin(reset)
 
     def _check_funds(self, r: SwapReview) -> None:
         native_need = (
@@ -280,6 +299,37 @@ class Swapper:
                     self.backend, review.sell.contract, review.sender, quote.spender
                 )
                 if current < quote.sell_amount:
+                    if current and current != review.allowance and not review.resets_allowance:
+                        # Another allowance appeared since the review: a USDT-style token would
+                        # refuse the approval as reviewed. Nothing signed yet.
+                        raise StepFailed(
+                            "the allowance changed since the review; review the swap again"
+                        )
+                    if current and review.resets_allowance:
+                        await step("approve_reset")
+                        reset = await self._send_call(
+                            review, signer, review.sell.contract, 0,
+                            erc20_approve_data(quote.spender, 0), review.approval_reset_gas,
+                            kind="approve",
+                        )  # fmt: skip
+                        paid.append(reset.tx_hash)
+                        reset = await self._settle(reset)
+                        if reset.state is not TxState.MINED:
+                            raise StepFailed(
+                                f"the allowance reset did not go through ({reset.state})"
+                            )
+                        self.log.record_approval(
+                            review.sender, review.sell.contract, quote.spender, 0, reset.tx_hash
+                        )
+                        gas = gas_with_margin(await self.backend.estimate_gas(
+                            review.sender, review.sell.contract, 0,
+                            erc20_approve_data(quote.spender, review.approval_amount),
+                        ))  # fmt: skip
+                        if gas > review.approval_gas:
+                            raise GasRose(
+                                f"the approval now needs {gas} gas, {review.approval_gas} reviewed"
+                                "; the allowance stays at 0"
+                            )
                     await step("approve")
                     entry = await self._send_call(
                         review,
@@ -482,6 +532,7 @@ def swapper_for(session: Any, settings: Any = None, **kw: Any) -> Swapper:
         session.backend,
         aggregator_url=getattr(settings, "swap_aggregator_url", None),
         aggregator_key=_secret(getattr(settings, "swap_aggregator_key", None)),
+        aggregator_exchange=getattr(settings, "swap_aggregator_exchange", None),
     )
     return Swapper(session.store, session.network, session.backend, session.sender(),
                    providers, fee, **kw)  # fmt: skip

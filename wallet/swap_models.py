@@ -18,6 +18,10 @@ MAX_SLIPPAGE_BPS = 5_000
 HIGH_IMPACT_BPS = 300  # above 3 % the user confirms a second time
 QUOTE_TTL = timedelta(seconds=30)  # the review offers a refresh after this
 UNLIMITED = 2**256 - 1
+# Gas reviewed for approve(exact) after an approve(0) reset: the node cannot simulate it before
+# the reset is mined (the token refuses it until then). Tether's approve from a zero allowance
+# uses about 46,000; the figure after the reset is estimated again, and a higher one is refused.
+APPROVE_AFTER_RESET_GAS = 60_000
 StepHook = Callable[[str, str | None], Awaitable[None] | None]
 
 
@@ -99,7 +103,7 @@ class SwapReview:
     fee: FeeQuote
     allowance: int  # what the spender may take now
     approval_amount: int | None  # None: no approval needed
-    approval_gas: int
+    approval_gas: int  # the approve(amount) transaction
     swap_gas: int
     fee_transfer_gas: int
     quoted_at: datetime
@@ -114,6 +118,14 @@ class SwapReview:
     # Tokens of this swap used for the first time: their decimals become the truth once the
     # user confirms (wallet/token_trust.py).
     first_use: tuple[FirstUse, ...] = ()
+    # Non-zero: the token refuses to change a non-zero allowance to another non-zero one
+    # (Tether USD and its copies), so an approve(0) transaction of this gas comes first: two
+    # approvals, each shown with its fee.
+    approval_reset_gas: int = 0
+
+    @property
+    def resets_allowance(self) -> bool:
+        return self.approval_reset_gas > 0
 
     @property
     def sell(self) -> Asset:
@@ -143,7 +155,15 @@ class SwapReview:
 
     @property
     def gas_total(self) -> int:
-        return self.approval_gas + self.swap_gas + self.fee_transfer_gas
+        return self.approval_reset_gas + self.approval_gas + self.swap_gas + self.fee_transfer_gas
+
+    def approval_fees(self) -> tuple[tuple[int, int], ...]:
+        """(amount approved, maximum network fee) per approval transaction, in signing order:
+        approve(0) first when the token needs its allowance reset."""
+        if self.approval_amount is None:
+            return ()
+        reset = ((0, self.fee.max_cost(self.approval_reset_gas)),) if self.resets_allowance else ()
+        return (*reset, (self.approval_amount, self.fee.max_cost(self.approval_gas)))
 
     @property
     def network_fee_likely(self) -> int:

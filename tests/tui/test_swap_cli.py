@@ -51,3 +51,44 @@ def test_swap_dry_run_then_for_real(
     assert result["state"] == "done"
     assert result["received"] == review["expected_out"]  # nothing moved in between
     assert PASSWORD not in out + err and ABANDON not in out + err
+
+
+def test_usdt_swap_through_a_local_aggregator_lists_both_approvals_and_mines(
+    devnet_snapshot: Devnet, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """A 0x-style quote API on loopback in front of a LocalExchangeProxy on anvil, configured
+    through settings; the sold token refuses to change its stale allowance (USDT)."""
+    from chains.devnet.deploy import connect
+    from tests.fixtures.swap_contracts import ZeroExQuoteApi, deploy_exchange, stale_allowance
+
+    d = devnet_snapshot
+    w3 = connect(d.rpc_url)
+    dusd = d.deployment.token("DUSD").address
+    usdt, proxy = deploy_exchange(w3, d.demo_address, dusd)
+    stale_allowance(w3, d.rpc, d.demo_address, usdt.address, proxy.address, 3 * 10**6)
+    with ZeroExQuoteApi(proxy, w3.eth.chain_id).serve() as api:
+        monkeypatch.setenv("TERMWALLET_RPC_URLS", json.dumps({"devnet": [d.rpc_url]}))
+        monkeypatch.setenv("TERMWALLET_SWAP_AGGREGATOR_URL", api.url)
+        monkeypatch.setenv("TERMWALLET_SWAP_AGGREGATOR_EXCHANGE", proxy.address)
+        rc, _, err = run(["init", "--restore"], capsys, f"{ABANDON}\n{PASSWORD}\n")
+        assert rc == 0, err
+        args = ["swap", usdt.address, dusd, "100", "--network", "devnet", "--slippage", "1"]
+        rc, out, err = run([*args, "--dry-run"], capsys)
+        assert rc == 0, err
+        assert "1: reset to 0 first" in out and "3000000 base units now" in out
+        assert f"2: 100000000 base units to {proxy.address}" in out
+        rc, out, err = run([*args, "--dry-run", "--lang", "zh-CN"], capsys)
+        assert rc == 0 and "1：先重置为 0" in out
+        (tmp_path / "pw").write_text(PASSWORD + "\n")
+        rc, out, err = run([*args, "--json", "--yes", "--password-file", str(tmp_path / "pw")],
+                           capsys)  # fmt: skip
+        assert rc == 0, err
+        done = json.loads(out)
+        review, result = done["review"], done["result"]
+        assert review["provider"] == "aggregator" and review["spender"] == proxy.address
+        assert [a["amount"] for a in review["approvals"]] == ["0", str(100 * 10**6)]
+        assert all(int(a["network_fee_max"]) > 0 for a in review["approvals"])
+        assert result["state"] == "done" and result["received"] == review["expected_out"]
+    assert usdt.functions.balanceOf(d.demo_address).call() == 4_900 * 10**6
+    assert usdt.functions.allowance(d.demo_address, proxy.address).call() == 0

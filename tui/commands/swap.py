@@ -85,6 +85,10 @@ def review_dict(r: Any) -> dict[str, Any]:
                          f"{f(r.network_fee_max, r.native)}",
         "approval": None if r.approval_amount is None else str(r.approval_amount),
         "approval_unlimited": r.unlimited, "spender": q.spender, "deadline": q.deadline,
+        # Every approval transaction in signing order (approve(0) first for USDT-like tokens).
+        "approvals": [{"amount": str(a), "network_fee_max": str(fee),
+                       "network_fee_display": f(fee, r.native)} for a, fee in r.approval_fees()],
+        "allowance": str(r.allowance),
         "high_impact": r.needs_impact_confirmation,
         "fee_concerns": [c.value for c in r.fee_concerns], "high_fee": r.high_fee,
         "nodes": list(r.nodes),
@@ -107,7 +111,16 @@ def _print(d: dict[str, Any], file: Any = None) -> None:
         ("Total", d["total_display"]),
         ("Deadline", str(d["deadline"]) if d["deadline"] is not None else "none (aggregator)"),
     ]  # fmt: skip
-    if d["approval"] is not None:
+    if len(d["approvals"]) == 2:  # the token needs its allowance reset to 0 first
+        from tui.i18n import t
+
+        reset, then = d["approvals"]
+        rows.append(("Approvals", t("cli.swap_approval_reset", current=d["allowance"],
+                                    fee=reset["network_fee_display"])))  # fmt: skip
+        rows.append(("", t("cli.swap_approval_second", spender=d["spender"],
+                            amount="UNLIMITED" if d["approval_unlimited"] else then["amount"],
+                            fee=then["network_fee_display"])))  # fmt: skip
+    elif d["approval"] is not None:
         rows.append(("Approval", "UNLIMITED" if d["approval_unlimited"] else
                      f"{d['approval']} base units to {d['spender']}"))  # fmt: skip
     from tui.token_text import nodes_text
@@ -118,7 +131,7 @@ def _print(d: dict[str, Any], file: Any = None) -> None:
         rows.append(("First use", f"{first['symbol']}: {first['decimals']} decimals, from "
                      f"{source} (kept from now on)"))  # fmt: skip
     for label, value in rows:
-        print(f"{label + ':':14} {value}", file=file or sys.stdout)
+        print(f"{label + ':' if label else '':14} {value}", file=file or sys.stdout)
     for concern in d["fee_concerns"]:
         print(f"WARNING: {_FEE_WARNINGS[concern]}", file=sys.stderr)
     if d["approval_unlimited"]:

@@ -72,10 +72,20 @@ class SwapReviewScreen(ReviewScreen[bool]):
         if r.approval_amount is not None:
             amount = (t("swap.review.unlimited") if r.unlimited
                       else money(r.approval_amount, r.sell, 18))  # fmt: skip
+            spender = r.quote.spender or "?"
+            if r.resets_allowance:  # two approval transactions, each with its own fee
+                (_, reset_fee), (_, fee) = r.approval_fees()
+                yield Static(
+                    Text(t("swap.review.approval_reset", current=money(r.allowance, r.sell, 18),
+                           fee=money(reset_fee, r.native, 18))),
+                    id="swap-review-approval-reset", classes="warning",
+                )  # fmt: skip
+                text = t("swap.review.approval_second", amount=amount, spender=spender,
+                         fee=money(fee, r.native, 18))  # fmt: skip
+            else:
+                text = t("swap.review.approval", amount=amount, spender=spender)
             yield Static(
-                Text(t("swap.review.approval", amount=amount, spender=r.quote.spender or "?")),
-                id="swap-review-approval",
-                classes="warning" if r.unlimited else "",
+                Text(text), id="swap-review-approval", classes="warning" if r.unlimited else ""
             )
             if r.unlimited:
                 yield Static(t("swap.unlimited_warning"), classes="warning")

@@ -53,3 +53,24 @@ def test_pair_init_code_hash_is_the_one_router02_was_built_with() -> None:
 def test_demo_token_constructor_takes_name_symbol_decimals_supply() -> None:
     ctor = next(i for i in load_artifact("DemoToken").abi if i["type"] == "constructor")
     assert [i["type"] for i in ctor["inputs"]] == ["string", "string", "uint8", "uint256"]
+
+
+def test_committed_test_contract_artifacts_match_a_fresh_solcjs_build() -> None:
+    """tests/fixtures/contracts (UsdtLikeToken, LocalExchangeProxy) are compiled, not hand-made
+    bytecode: the committed JSON is what the pinned npm solc makes of the .sol beside it."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not on PATH, so solcjs cannot recompile the test contracts here")
+    if not (REPO / "node_modules" / "solc").is_dir():
+        pytest.fail("npm solc is not installed: run `npm ci` in the repository")
+    here = REPO / "tests" / "fixtures" / "contracts"
+    fresh = json.loads(
+        subprocess.run(
+            [node, str(here / "build.js"), "--stdout"],
+            cwd=REPO, capture_output=True, check=True, text=True, timeout=120,
+        ).stdout
+    )  # fmt: skip
+    assert set(fresh) == {"UsdtLikeToken", "LocalExchangeProxy"}
+    for name, built in fresh.items():
+        committed = json.loads((here / f"{name}.json").read_text())
+        assert built == committed, f"{name}.json is stale: run node {here / 'build.js'}"

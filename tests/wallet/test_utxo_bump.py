@@ -23,7 +23,7 @@ from wallet.utxo_sync import UtxoAccount
 
 pytestmark = pytest.mark.regtest
 
-MNEMONIC = "letter advice cage absurd amount doctor acoustic avoid letter advice cage above"
+MNEMONIC = "vessel ladder alter error federal sibling chat ability sun glass valve picture"
 COIN = 10**8
 
 

@@ -258,6 +258,10 @@ class UtxoBumper:
         # The least acceptable rate for this shape (no coin added, change kept).
         shape = estimate_vsize(kinds, [*pay_scripts, change_key.script])
         least = max(-(-(old_fee + incremental * shape) // shape), old_fee // old_vsize + 1)
+        if fee_rate is None:
+            # A tier's rate below what a replacement must pay (estimates lag, or the server
+            # has none): the least acceptable rate, which the review shows.
+            rate = max(rate, least)
         if rate < least:
             raise BumpError(
                 f"a fee rate of {rate} sat/vB does not beat the current one "

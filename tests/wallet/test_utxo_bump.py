@@ -223,3 +223,56 @@ async def test_cpfp_refuses_a_transaction_without_an_output_of_ours(
     with pytest.raises(BumpError, match="no unspent output of this account"):
         await UtxoBumper(sender).prepare_cpfp(sent, fp, fee_rate=20)
     regtest.mine(1)
+
+
+async def test_a_bump_is_signed_through_the_ssh_agent_which_tells_the_new_fee(
+    regtest: Regtest,
+    store: Store,
+    signer: SoftwareSigner,
+    backend: ElectrumBackend,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The agent (devices/agent_server.py) is a Signer like the others: the replacement's PSBT
+    goes through it unchanged, and what it tells its user is the new fee and the same payee.
+    The socket and protocol are real; only ssh is left out (tests/tui/test_agent_ssh.py)."""
+    import devices.agent_client as client
+    from devices import registry
+    from devices.agent_server import AgentConfig, AgentRequest, SignerAgent
+
+    secret = bytes(range(32))
+    monkeypatch.setattr(client, "_secret", None)
+    monkeypatch.setenv("TERMWALLET_AGENT_SOCK", str(tmp_path / "agent" / "agent.sock"))
+    monkeypatch.setenv("TERMWALLET_AGENT_SECRET", secret.hex())
+    seen: list[AgentRequest] = []
+    config = AgentConfig(
+        secret=secret,
+        directory=tmp_path / "agent",
+        accounts=frozenset({25}),
+        announce=seen.append,
+        software=lambda: SoftwareSigner.from_mnemonic(MNEMONIC),
+        discover=registry.Discovery,
+    )
+    ua, sender = await _funded(regtest, store, signer, backend, 25, COIN)
+    fp = signer_fingerprint(signer)
+    outside = str(regtest.rpc("getnewaddress", "", "bech32"))
+    with SignerAgent(config):
+        remote = registry.open_entry(registry.find("agent", registry.discover_for("agent")), None)
+        try:
+            assert signer_fingerprint(remote) == fp
+            review = await sender.prepare(outside, COIN // 3, fp, fee_rate=2)
+            old = await sender.broadcast(sender.sign(review, remote))
+            await poll(ua.sync, lambda r: any(h.txid == old for h in r.history))
+            bumper = UtxoBumper(sender)
+            bump = await bumper.prepare_rbf(old, fp, fee_rate=15)
+            new = await bumper.broadcast(bump, bumper.sign(bump, remote))
+        finally:
+            remote.close()
+    pool = _mempool(regtest)
+    assert new in pool and old not in pool
+    told = [r.prompt for r in seen if r.method == "sign_psbt"]
+    assert len(told) == 2 and all(p is not None and p.fee is not None for p in told)
+    assert told[0].fee.value == review.fee and told[1].fee.value == bump.new_fee  # type: ignore[union-attr]
+    assert any(o.address == outside and o.amount.value == COIN // 3 for o in told[1].outputs)  # type: ignore[union-attr]
+    regtest.mine(1)
+    await poll(lambda: sender.status(new), lambda s: s.state is TxState.CONFIRMED)

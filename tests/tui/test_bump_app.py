@@ -92,6 +92,7 @@ async def test_speed_up_from_history_details_replaces_and_confirms(
         bump_screen = app.screen
         assert isinstance(bump_screen, BumpReviewScreen)
         bump = bump_screen.review
+        await settle(pilot)  # drawn, not only pushed
         assert bump.txid == old and bump.old_fee == review.fee and bump.new_fee > review.fee
         text = base._text(app)
         for words in ("Old fee", "New fee", "Change back", "(unchanged)", to):

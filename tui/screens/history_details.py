@@ -91,6 +91,7 @@ class HistoryDetailsScreen(Screen[None]):
         Binding("ctrl+s", "save", "bind.history_save", priority=True),
         Binding("w", "what_to_do", "bind.history_what"),
         Binding("u", "speed_up", "bind.bump_speed_up"),
+        Binding("c", "speed_up('cpfp')", "bind.bump_cpfp"),
     ]
 
     def __init__(self, history: HistoryStore, row: HistoryRow, *, head: int | None) -> None:
@@ -158,7 +159,7 @@ class HistoryDetailsScreen(Screen[None]):
             return None
         return utxo.key_of_tx(self.row.tx_hash)  # type: ignore[no-any-return]
 
-    def action_speed_up(self) -> None:
+    def action_speed_up(self, kind: str = "auto") -> None:
         status = self.query_one("#details-status", Static)
         key = self._bump_key()
         if key is None:
@@ -167,8 +168,11 @@ class HistoryDetailsScreen(Screen[None]):
             status.update(t("send.no_signer"))
             return
         status.update(t("bump.preparing"))
-        # Our payment is replaced (RBF); a payment to us gets a child (CPFP).
-        self._prepare_bump(key, "rbf" if self.row.direction == "out" else "cpfp")
+        if kind == "auto":
+            # Our payment is replaced (RBF); a payment to us gets a child (CPFP). `c` asks for
+            # a child for our own payment too (on its change), where replacements are refused.
+            kind = "rbf" if self.row.direction in ("out", "self") else "cpfp"
+        self._prepare_bump(key, kind)
 
     @work(exclusive=True, group="bump-prepare", exit_on_error=False)
     async def _prepare_bump(self, key: str, kind: str) -> None:

@@ -276,3 +276,29 @@ async def test_a_bump_is_signed_through_the_ssh_agent_which_tells_the_new_fee(
     assert any(o.address == outside and o.amount.value == COIN // 3 for o in told[1].outputs)  # type: ignore[union-attr]
     regtest.mine(1)
     await poll(lambda: sender.status(new), lambda s: s.state is TxState.CONFIRMED)
+
+
+async def test_cpfp_on_our_own_stuck_payment_spends_its_change(
+    regtest: Regtest, store: Store, signer: SoftwareSigner, backend: ElectrumBackend
+) -> None:
+    """Where replacements are refused (Litecoin Core's default), our slow payment is sped up
+    by a child spending its change back to us."""
+    ua, sender = await _funded(regtest, store, signer, backend, 26, COIN)
+    fp = signer_fingerprint(signer)
+    outside = str(regtest.rpc("getnewaddress", "", "bech32"))
+    review = await sender.prepare(outside, COIN // 4, fp, fee_rate=1)
+    parent = await sender.broadcast(sender.sign(review, signer))
+    await poll(ua.sync, lambda r: any(h.txid == parent for h in r.history))
+    bumper = UtxoBumper(sender)
+    cpfp = await bumper.prepare_cpfp(parent, fp, fee_rate=30)
+    assert cpfp.old_fee == review.fee and cpfp.old_change == review.change
+    (spent,) = cpfp.unsigned.inputs  # the change, nothing else
+    assert spent.txid == parent and spent.value == review.change
+    child = await bumper.broadcast(cpfp, bumper.sign(cpfp, signer))
+    ce = regtest.rpc("getmempoolentry", child, wallet=None)
+    assert round(float(ce["fees"]["ancestor"]) * COIN) / ce["ancestorsize"] >= 30
+    regtest.mine(1)
+    done = await poll(ua.sync, lambda r: all(h.confirmed for h in r.history))
+    heights = {h.txid: h.height for h in done.history}
+    assert heights[parent] == heights[child] > 0
+    assert done.total == COIN - COIN // 4 - review.fee - cpfp.child_fee

@@ -169,7 +169,8 @@ class UtxoBumper:
         ).fetchone()
         if row is None:
             return None
-        return self.utxo_account.keys.key(int(row["change"]), int(row["idx"]))
+        key = self.utxo_account.keys.key(int(row["change"]), int(row["idx"]))
+        return key if key.script == script else None  # derived again, not taken on trust
 
     def _coin(self, txid: str, vout: int) -> Coin | None:
         """Our output txid:vout as a Coin (with its previous transaction for devices)."""

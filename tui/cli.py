@@ -32,6 +32,8 @@ COMMANDS = {
     "address": "keys",
     "agent": "agent",
     "balance": "evm",
+    "bump": "bump",
+    "cpfp": "bump",
     "demo": "app",
     "devices": "devices",
     "history": "history",

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from chains.utxo_networks import UtxoNetwork
     from wallet.history.sync import SyncReport
     from wallet.qr import QrText
+    from wallet.utxo_bump import BumpReview, UtxoBumper
     from wallet.utxo_send import FeeTier, UtxoSender, UtxoSendReview
     from wallet.utxo_sync import SyncResult, UtxoAccount
 
@@ -330,6 +331,43 @@ class UtxoPortfolio:
             fee_rate=fee_rate,
             for_export=True,
         )
+
+    # -- speeding up (wallet/utxo_bump.py) ------------------------------------------------------
+
+    def key_of_tx(self, txid: str) -> str | None:
+        """The account (`key`) whose synced history holds `txid`; None when none does."""
+        for network, accounts in self.accounts.items():
+            for acct in accounts:
+                row = self.store.db.execute(
+                    "SELECT 1 FROM utxo_history WHERE account_id = ? AND network = ? AND txid = ?",
+                    (acct.id, network, txid.strip().lower()),
+                ).fetchone()
+                if row is not None and not acct.watch_only:
+                    return self.key_of(network, acct.id)
+        return None
+
+    def bumper(self, key: str) -> UtxoBumper:
+        from wallet.utxo_bump import UtxoBumper
+
+        return UtxoBumper(self.sender(key))
+
+    async def prepare_bump(
+        self,
+        key: str,
+        txid: str,
+        kind: str,
+        signer: object | None,
+        *,
+        tier: str = "fast",
+        fee_rate: int | None = None,
+    ) -> BumpReview:
+        """The review of a replacement ('rbf') or a child ('cpfp') speeding up `txid`."""
+        from wallet.utxo_send import FeeTierName, signer_fingerprint
+
+        fp = b"\0\0\0\0" if signer is None else await asyncio.to_thread(signer_fingerprint, signer)
+        bumper = self.bumper(key)
+        prepare = bumper.prepare_rbf if kind == "rbf" else bumper.prepare_cpfp
+        return await prepare(txid, fp, fee_rate=fee_rate, tier=FeeTierName(tier))
 
     # -- history -----------------------------------------------------------------------------
 

@@ -134,6 +134,8 @@ class HistoryDetailsScreen(Screen[None]):
         Binding("escape", "close", "bind.history_close"),
         Binding("ctrl+s", "save", "bind.history_save", priority=True),
         Binding("w", "what_to_do", "bind.history_what"),
+        Binding("u", "speed_up", "bind.bump_speed_up"),
+        Binding("c", "speed_up('cpfp')", "bind.bump_cpfp"),
     ]
 
     def __init__(self, history: HistoryStore, row: HistoryRow, *, head: int | None) -> None:
@@ -220,11 +222,58 @@ class HistoryDetailsScreen(Screen[None]):
 
         self.app.push_screen(HistoryWhatScreen(self.history, self.row))
 
+    def _bump_key(self) -> str | None:
+        """The account that can speed this transaction up: an unconfirmed Bitcoin/Litecoin
+        transaction of one of the session's accounts; None otherwise."""
+        utxo = getattr(getattr(self.app, "session", None), "utxo", None)
+        if utxo is None or self.row.block is not None or self.row.network not in utxo.networks:
+            return None
+        return utxo.key_of_tx(self.row.tx_hash)  # type: ignore[no-any-return]
+
+    def action_speed_up(self, kind: str = "auto") -> None:
+        status = self.query_one("#details-status", Static)
+        key = self._bump_key()
+        if key is None:
+            return
+        if not self.app.session.can_send:  # type: ignore[attr-defined]
+            status.update(t("send.no_signer"))
+            return
+        status.update(t("bump.preparing"))
+        if kind == "auto":
+            # Our payment is replaced (RBF); a payment to us gets a child (CPFP). `c` asks for
+            # a child for our own payment too (on its change), where replacements are refused.
+            kind = "rbf" if self.row.direction in ("out", "self") else "cpfp"
+        self._prepare_bump(key, kind)
+
+    @work(exclusive=True, group="bump-prepare", exit_on_error=False)
+    async def _prepare_bump(self, key: str, kind: str) -> None:
+        from tui.errors import error_code
+        from tui.screens.bump_review import BumpReviewScreen
+        from tui.send_errors import utxo_error_text
+
+        session = self.app.session  # type: ignore[attr-defined]
+        status = self.query_one("#details-status", Static)
+        net = session.utxo.network(key)
+        try:
+            review = await session.utxo.prepare_bump(
+                key, self.row.tx_hash, kind, session.active_signer, tier="fast"
+            )
+        except Exception as exc:  # typed ones shown in place
+            code = error_code(exc)
+            if code is None:
+                raise  # not ours: the app's one handler reports it
+            status.update(Text(utxo_error_text(exc, net.symbol, net.decimals)))
+            return
+        status.update("")
+        self.app.push_screen(BumpReviewScreen(key, review))
+
     def action_close(self) -> None:
         self.dismiss(None)
 
     def check_action(self, action: str, parameters: tuple[Any, ...]) -> bool | None:
         # While typing in the label or note, 'w' is a letter, not "what to do".
-        if action == "what_to_do" and isinstance(self.focused, Input | TextArea):
+        if action in ("what_to_do", "speed_up") and isinstance(self.focused, Input | TextArea):
             return False
+        if action == "speed_up" and self._bump_key() is None:
+            return False  # confirmed, or not a Bitcoin/Litecoin account's: nothing to speed up
         return True

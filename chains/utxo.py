@@ -207,13 +207,16 @@ def select_coins(
     dust_limit: int,
     symbol: str,
     send_max: bool = False,
+    use_all: bool = False,
 ) -> Selection:
-    """Confirmed coins first, largest first, until the outputs plus the fee are covered.
+    """Branch-and-bound first: a set of coins that pays the outputs and the fee with no change
+    output (see select_bnb). Failing that, confirmed coins first, largest first, until the
+    outputs plus the fee are covered (few inputs keep the transaction small).
 
-    Largest-first keeps transactions small (few inputs); branch-and-bound (Bitcoin Core's
-    changeless search) is left out for now. With send_max every coin is spent and the single
-    output gets the rest (its amount in `outputs` is ignored). Change below the dust limit is
-    left to the fee, never created."""
+    With send_max every coin is spent and the single output gets the rest (its amount in
+    `outputs` is ignored). With use_all every coin given is spent (the user chose them) and
+    what is left over is change. Change below the dust limit is left to the fee, never
+    created."""
     if fee_rate < 1:
         raise ValueError("fee rate must be at least 1 sat/vB")
     if not outputs:
@@ -232,6 +235,13 @@ def select_coins(
     for _, v in outputs:
         if v < dust_limit:
             raise ChainError(f"an output of {v} is below the dust limit ({dust_limit})")
+    if use_all:
+        return _spend_all(coins, target, scripts, fee_rate, change_script, dust_limit, symbol)
+    for pool in ([c for c in coins if c.height > 0], list(coins)):
+        found = select_bnb(pool, target, scripts, fee_rate, change_script)
+        if found is not None:
+            size = estimate_vsize([c.kind for c in found], scripts)
+            return Selection(found, sum(c.value for c in found) - target, 0, size)
     ordered = sorted(coins, key=lambda c: (c.height <= 0, -c.value, c.txid, c.vout))
     chosen: list[Coin] = []
     total = 0
@@ -251,6 +261,100 @@ def select_coins(
             return Selection(tuple(chosen), total - target, 0, size_no_change)
     need = target + estimate_vsize([c.kind for c in coins] or ["p2wpkh"], scripts) * fee_rate
     raise InsufficientFunds(need, have, symbol)
+
+
+def _spend_all(
+    coins: Sequence[Coin],
+    target: int,
+    scripts: Sequence[bytes],
+    fee_rate: int,
+    change_script: bytes,
+    dust_limit: int,
+    symbol: str,
+) -> Selection:
+    if not coins:
+        raise ValueError("no coins chosen")
+    total = sum(c.value for c in coins)
+    kinds = [c.kind for c in coins]
+    size_change = estimate_vsize(kinds, [*scripts, change_script])
+    change = total - target - size_change * fee_rate
+    if change >= dust_limit:
+        return Selection(tuple(coins), size_change * fee_rate, change, size_change)
+    size_plain = estimate_vsize(kinds, scripts)
+    if total - target >= size_plain * fee_rate:
+        return Selection(tuple(coins), total - target, 0, size_plain)
+    raise InsufficientFunds(target + size_plain * fee_rate, total, symbol)
+
+
+BNB_TOTAL_TRIES = 100_000  # Bitcoin Core's bound on the search (coinselection.cpp)
+
+
+def select_bnb(
+    coins: Sequence[Coin],
+    target: int,
+    scripts: Sequence[bytes],
+    fee_rate: int,
+    change_script: bytes,
+) -> tuple[Coin, ...] | None:
+    """Branch-and-bound: coins whose value after their own input fee pays `target` plus the
+    transaction's fixed fee, overshooting by less than a change output would cost (making it
+    and later spending it), so the transaction needs no change output. None when there is no
+    such set (or the search bound is reached first).
+
+    Bitcoin Core's SelectCoinsBnB (src/wallet/coinselection.cpp, after Mark Erhardt, "An
+    Evaluation of Coin Selection Strategies", 2016): a depth-first search over the coins in
+    descending effective value, each either included or left out, pruned when what is left
+    cannot reach the target or the selection overshoots the window; the smallest overshoot
+    wins. Core weighs waste against a long-term fee rate; this wallet knows no long-term rate,
+    so the waste is the overshoot alone (it goes to the miner). Hand-written: no Python library
+    implements Core's selection, and the algorithm is short."""
+    fixed = estimate_vsize([], scripts) * fee_rate
+    need = target + fixed
+    cost_of_change = (output_vbytes(change_script) + INPUT_VBYTES["p2wpkh"]) * fee_rate
+    pool = sorted(
+        ((c.value - INPUT_VBYTES[c.kind] * fee_rate, c) for c in coins),
+        key=lambda p: (-p[0], p[1].txid, p[1].vout),
+    )
+    pool = [p for p in pool if p[0] > 0]  # a coin worth less than its input fee never helps
+    lookahead = sum(e for e, _ in pool)
+    if lookahead < need:
+        return None
+    chosen: list[int] = []
+    value = 0
+    best: list[int] | None = None
+    best_excess = cost_of_change + 1
+    index = 0
+    for _ in range(BNB_TOTAL_TRIES):
+        backtrack = False
+        if value + lookahead < need or value > need + cost_of_change:
+            backtrack = True
+        elif value >= need:
+            if value - need < best_excess:
+                best, best_excess = list(chosen), value - need
+                if best_excess == 0:
+                    break  # nothing beats an exact match
+            backtrack = True
+        if backtrack:
+            if not chosen:
+                break  # every branch was tried
+            index -= 1
+            while index > chosen[-1]:  # coins left out after the last one taken come back
+                lookahead += pool[index][0]
+                index -= 1
+            value -= pool[index][0]  # now try the branch without the last one taken
+            chosen.pop()
+        else:
+            eff = pool[index][0]
+            lookahead -= eff
+            # Leaving out a coin and then taking one of equal value is a branch already
+            # searched: skip it (as Core does).
+            if not chosen or index - 1 == chosen[-1] or eff != pool[index - 1][0]:
+                chosen.append(index)
+                value += eff
+        index += 1
+    if best is None:
+        return None
+    return tuple(pool[i][1] for i in best)
 
 
 # --- PSBT ----------------------------------------------------------------------------------

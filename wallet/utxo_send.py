@@ -11,6 +11,7 @@ same transaction is sent, cannot pay twice).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -28,6 +29,7 @@ from chains.utxo import (
     txid_of,
 )
 from wallet.accounts import Account
+from wallet.coin_control import CoinControl
 from wallet.store import Store
 from wallet.utxo_sync import (
     DEFAULT_GAP_LIMIT,
@@ -159,8 +161,11 @@ class UtxoSender:
         fee_rate: int | None = None,
         tier: FeeTierName = FeeTierName.NORMAL,
         rbf: bool = True,
+        coins: Sequence[str] | None = None,
     ) -> UtxoSendReview:
-        """Build the unsigned PSBT. `amount` None sends everything (less the fee)."""
+        """Build the unsigned PSBT. `amount` None sends everything (less the fee). `coins`
+        (outpoints) spends exactly those coins (coin control; with `amount` None: send max
+        from them); otherwise selection picks among the coins that are not frozen."""
         if self.account.watch_only:
             raise SendError("a watch-only account cannot send: it has no keys to sign with")
         net = self.network
@@ -175,16 +180,22 @@ class UtxoSender:
         synced = await self.utxo_account.sync()
         self.last_sync = synced
         reserved = reserved_outpoints(self.store, net.id)
-        coins = [c for c in synced.coins if c.outpoint not in reserved]
+        available = [c for c in synced.coins if c.outpoint not in reserved]
+        control = CoinControl(self.store)
+        if coins is not None:
+            spend = control.chosen(available, coins)
+        else:
+            spend = control.spendable(available)  # frozen coins are never picked
         change_key = synced.change_key
         selection = select_coins(
-            coins,
+            spend,
             [(script, amount or 0)],
             fee_rate,
             change_key.script,
             dust_limit=net.dust_limit,
             symbol=net.symbol,
             send_max=amount is None,
+            use_all=coins is not None,
         )
         if amount is None:
             amount = sum(c.value for c in selection.coins) - selection.fee

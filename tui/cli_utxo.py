@@ -81,6 +81,11 @@ async def send_utxo(args: argparse.Namespace) -> int:
             raise CliError(f"recipient refused: {exc}. Nothing was sent.") from None
         for txid in await utxo.resume(args.chain):
             print(f"re-sent a payment signed before a crash: {txid}", file=sys.stderr)
+        coins = None
+        if getattr(args, "coins", None) is not None:
+            from wallet.coin_control import parse_outpoints
+
+            coins = parse_outpoints(args.coins)
         amount = (
             None
             if args.amount.strip().lower() == "max"
@@ -95,7 +100,7 @@ async def send_utxo(args: argparse.Namespace) -> int:
             # now, the device is asked only to sign.
             signer = wallet_signer(wallet, args)
         try:
-            review = await utxo.prepare_send(key, args.to, amount, args.fee, signer)
+            review = await utxo.prepare_send(key, args.to, amount, args.fee, signer, coins)
         except InsufficientFunds as exc:
             need = format_with_symbol(exc.need, net.decimals, net.symbol)
             have = format_with_symbol(exc.have, net.decimals, net.symbol)

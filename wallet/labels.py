@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import IO, Any
 
+from chains.utxo_networks import UTXO_NETWORKS
 from wallet.store import Store
 
 TYPES = ("tx", "addr", "pubkey", "input", "output", "xpub")
@@ -118,18 +119,23 @@ class LabelBook:
             (kind, ref, label, origin, now),
         )
         if kind == "tx":
-            # History shows labels from history_notes: every network that knows the txid.
-            nets = self.db.execute(
-                "SELECT network FROM utxo_history WHERE txid = ? "
-                "UNION SELECT network FROM history WHERE tx_hash = ?",
-                (ref, ref),
-            ).fetchall()
-            for r in nets:
+            # History shows labels from history_notes: every network that knows the txid, or,
+            # when none does yet (labels imported before the first sync), every Bitcoin-like
+            # network, so the label is there when the transaction arrives.
+            nets = [
+                r["network"]
+                for r in self.db.execute(
+                    "SELECT network FROM utxo_history WHERE txid = ? "
+                    "UNION SELECT network FROM history WHERE tx_hash = ?",
+                    (ref, ref),
+                )
+            ] or list(UTXO_NETWORKS)
+            for network in nets:
                 self.db.execute(
                     "INSERT INTO history_notes(network, tx_hash, label, updated_at) "
                     "VALUES(?, ?, ?, ?) ON CONFLICT(network, tx_hash) DO UPDATE SET "
                     "label = excluded.label, updated_at = excluded.updated_at",
-                    (r["network"], ref, label[:HISTORY_LABEL], now),
+                    (network, ref, label[:HISTORY_LABEL], now),
                 )
 
     # -- import ------------------------------------------------------------------------------

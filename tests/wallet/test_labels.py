@@ -125,11 +125,7 @@ def test_imported_labels_are_cleaned_for_terminal_and_csv(tmp_path: Path) -> Non
 def test_a_history_edit_wins_on_export(tmp_path: Path) -> None:
     store, book = _book(tmp_path)
     book.set("tx", TX1, "from Sparrow")
-    store.db.execute(
-        "INSERT INTO history_notes(network, tx_hash, label, updated_at) "
-        "VALUES('ltc', ?, 'renamed here', '2026-01-01')",
-        (TX1,),
-    )
+    HistoryStore(store).set_label("ltc", TX1, "renamed here")  # as the History screen does
     store.db.execute(
         "INSERT INTO history_notes(network, tx_hash, label, updated_at) "
         "VALUES('eth', '0x' || ?, 'an EVM label', '2026-01-01')",

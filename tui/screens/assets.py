@@ -38,6 +38,7 @@ class AssetsScreen(MainScreen):
         Binding("ctrl+r", "refresh", "bind.refresh"),
         Binding("s", "send", "bind.send_open"),
         Binding("r", "receive", "bind.utxo_receive"),
+        Binding("c", "coins", "bind.coins_open"),
         Binding("h", "app.connect_device", "bind.device_connect"),
     ]
 
@@ -153,6 +154,16 @@ class AssetsScreen(MainScreen):
         from tui.screens.receive import ReceiveScreen
 
         self.app.push_screen(ReceiveScreen(key))
+
+    def action_coins(self) -> None:
+        """Coin control on the highlighted Bitcoin/Litecoin account (tui/screens/coins.py)."""
+        key = self._utxo_key()
+        if key is None:
+            self.notify(t("coins.pick_account"), timeout=5)
+            return
+        from tui.screens.coins import CoinsScreen
+
+        self.app.push_screen(CoinsScreen(key))
 
     def action_send(self) -> None:
         """Send the highlighted asset (pushes tui/screens/send.py)."""

@@ -128,7 +128,7 @@ class AssetsScreen(MainScreen):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "receive":  # only wallets with Bitcoin/Litecoin accounts see the key
+        if action in ("receive", "coins"):  # only wallets with Bitcoin/Litecoin accounts
             return bool(getattr(getattr(self.app, "session", None), "utxo", None))
         return True
 

@@ -174,6 +174,45 @@ class LabelBook:
                     unfrozen += cur.rowcount
         return ImportReport(imported, skipped, frozen, unfrozen)
 
+    def import_electrum(self, data: dict[str, Any]) -> ImportReport:
+        """Electrum's own label file (Wallet.export_labels: one JSON object, txid or address
+        -> label), which Electrum versions without BIP329 read and write."""
+        records: list[tuple[str, str, str]] = []
+        skipped = 0
+        for key, label in data.items():
+            kind = "tx" if isinstance(key, str) and _HEX64.match(key) else "addr"
+            ref = normal_ref(kind, key)
+            if ref is None or not isinstance(label, str):
+                skipped += 1
+                continue
+            records.append((kind, ref, clean_label(label)))
+        with self.db:
+            for kind, ref, label in records:
+                self._put(kind, ref, label, None)
+        return ImportReport(len(records), skipped, 0, 0)
+
+    def import_text(self, text: str) -> ImportReport:
+        """A BIP329 file, or Electrum's label file (one JSON object without a "type")."""
+        head = text.lstrip()
+        if head.startswith("{"):
+            try:
+                whole = json.loads(head)
+            except ValueError:
+                whole = None  # several lines: JSON Lines
+            if isinstance(whole, dict) and "type" not in whole:
+                return self.import_electrum(whole)
+        import io
+
+        return self.import_jsonl(io.StringIO(text))
+
+    def electrum_labels(self) -> dict[str, str]:
+        """Transaction and address labels in Electrum's format (txid or address -> label)."""
+        out: dict[str, str] = {}
+        for rec in self.records():
+            if rec["type"] in ("tx", "addr") and rec["label"]:
+                out[rec["ref"]] = rec["label"]
+        return out
+
     # -- export ------------------------------------------------------------------------------
 
     def records(self) -> Iterator[dict[str, Any]]:

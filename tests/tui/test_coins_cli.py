@@ -90,6 +90,8 @@ def test_coins_freeze_send_chosen_and_labels_from_the_cli(
     assert {"type": "output", "ref": big["outpoint"], "label": "cold\ufffd[2J",
             "spendable": True} in recs  # fmt: skip
     assert {"type": "addr", "ref": first, "label": "first address"} in recs
+    assert main(["labels", "export", "--format", "electrum", "-"]) == 0
+    assert json.loads(capsys.readouterr().out)[first] == "first address"
 
 
 def test_bad_coins_arguments_are_one_line_errors(

@@ -17,6 +17,7 @@ from wallet.store import Store
 # The "Test Vectors" fragment of BIP329, unchanged (source: tests/wallet/data/README.md).
 EXAMPLE = Path(__file__).parent / "data" / "bip329_example.jsonl"
 TX1 = "f91d0a8a78462bc59398f2c5d7a84fcff491c26ba54c4833478b202796c8aafd"
+TX2 = "f546156d9044844e02b181026a1a407abfca62e7ea1159f87bbeaa77b4286c74"
 
 
 def _book(tmp_path: Path, name: str = "w.sqlite3") -> tuple[Store, LabelBook]:
@@ -136,3 +137,30 @@ def test_a_history_edit_wins_on_export(tmp_path: Path) -> None:
     book.export_jsonl(out)
     recs = [json.loads(x) for x in out.getvalue().splitlines()]
     assert recs == [{"type": "tx", "ref": TX1, "label": "renamed here"}]
+
+
+def test_electrums_own_label_file_imports_and_exports(tmp_path: Path) -> None:
+    """Electrum's Wallet.import_labels/export_labels file: one JSON object, txid or address
+    to label (electrum/wallet.py, read_json_file / write_json_file of get_all_labels())."""
+    _, book = _book(tmp_path)
+    electrum = {
+        TX1: "rent",
+        "bc1q34aq5drpuwy3wgl9lhup9892qp6svr8ldzyy7c": "landlord",
+        "not an address": "skipped",
+        "1BoatSLRHtKNngkdXEeobR76b53LETtpyT": 7,
+    }
+    report = book.import_text(json.dumps(electrum, indent=4))
+    assert (report.imported, report.skipped) == (2, 2)
+    assert book.get("tx", TX1) == "rent"
+    assert book.get("addr", "bc1q34aq5drpuwy3wgl9lhup9892qp6svr8ldzyy7c") == "landlord"
+    with EXAMPLE.open(encoding="utf-8") as f:
+        book.import_jsonl(f)
+    # Back out in Electrum's form: only transactions and addresses, which is what it keeps.
+    assert book.electrum_labels() == {
+        TX1: "Transaction",
+        TX2: "Account #1 Transaction",
+        "bc1q34aq5drpuwy3wgl9lhup9892qp6svr8ldzyy7c": "Address",
+    }
+    # A one-line BIP329 file is not mistaken for Electrum's.
+    one = json.dumps({"type": "tx", "ref": TX1, "label": "one line"})
+    assert book.import_text(one).imported == 1 and book.get("tx", TX1) == "one line"

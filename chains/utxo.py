@@ -287,6 +287,10 @@ def _spend_all(
 
 
 BNB_TOTAL_TRIES = 100_000  # Bitcoin Core's bound on the search (coinselection.cpp)
+# The rate a coin is assumed to cost to spend some other day (Core's -consolidatefeerate
+# default, 10 sat/vB): above it, extra inputs now are waste; below it, spending them now is
+# cheaper than later.
+LONG_TERM_FEE_RATE = 10
 
 
 def select_bnb(
@@ -295,6 +299,8 @@ def select_bnb(
     scripts: Sequence[bytes],
     fee_rate: int,
     change_script: bytes,
+    *,
+    long_term_fee_rate: int = LONG_TERM_FEE_RATE,
 ) -> tuple[Coin, ...] | None:
     """Branch-and-bound: coins whose value after their own input fee pays `target` plus the
     transaction's fixed fee, overshooting by less than a change output would cost (making it
@@ -304,35 +310,46 @@ def select_bnb(
     Bitcoin Core's SelectCoinsBnB (src/wallet/coinselection.cpp, after Mark Erhardt, "An
     Evaluation of Coin Selection Strategies", 2016): a depth-first search over the coins in
     descending effective value, each either included or left out, pruned when what is left
-    cannot reach the target or the selection overshoots the window; the smallest overshoot
-    wins. Core weighs waste against a long-term fee rate; this wallet knows no long-term rate,
-    so the waste is the overshoot alone (it goes to the miner). Hand-written: no Python library
-    implements Core's selection, and the algorithm is short."""
+    cannot reach the target, when the selection overshoots the window, or (fee rate above the
+    long-term rate) when its waste already exceeds the best; the least waste wins, waste being
+    each input's fee now less its fee at the long-term rate, plus the overshoot (which goes to
+    the miner). Hand-written: no maintained Python library implements Core's selection, and
+    the algorithm is short."""
     fixed = estimate_vsize([], scripts) * fee_rate
     need = target + fixed
     cost_of_change = (output_vbytes(change_script) + INPUT_VBYTES["p2wpkh"]) * fee_rate
+    high_rate = fee_rate > long_term_fee_rate
     pool = sorted(
-        ((c.value - INPUT_VBYTES[c.kind] * fee_rate, c) for c in coins),
-        key=lambda p: (-p[0], p[1].txid, p[1].vout),
+        (
+            (
+                c.value - INPUT_VBYTES[c.kind] * fee_rate,
+                INPUT_VBYTES[c.kind] * (fee_rate - long_term_fee_rate),
+                c,
+            )
+            for c in coins
+        ),
+        key=lambda p: (-p[0], p[1], p[2].txid, p[2].vout),
     )
     pool = [p for p in pool if p[0] > 0]  # a coin worth less than its input fee never helps
-    lookahead = sum(e for e, _ in pool)
+    lookahead = sum(e for e, _, _ in pool)
     if lookahead < need:
         return None
     chosen: list[int] = []
     value = 0
+    waste = 0  # of the inputs chosen, without the overshoot
     best: list[int] | None = None
-    best_excess = cost_of_change + 1
+    best_waste = 0
     index = 0
     for _ in range(BNB_TOTAL_TRIES):
         backtrack = False
         if value + lookahead < need or value > need + cost_of_change:
             backtrack = True
+        elif best is not None and high_rate and waste > best_waste:
+            backtrack = True  # more inputs only add waste at this rate
         elif value >= need:
-            if value - need < best_excess:
-                best, best_excess = list(chosen), value - need
-                if best_excess == 0:
-                    break  # nothing beats an exact match
+            total_waste = waste + value - need
+            if best is None or total_waste <= best_waste:
+                best, best_waste = list(chosen), total_waste
             backtrack = True
         if backtrack:
             if not chosen:
@@ -342,19 +359,27 @@ def select_bnb(
                 lookahead += pool[index][0]
                 index -= 1
             value -= pool[index][0]  # now try the branch without the last one taken
+            waste -= pool[index][1]
             chosen.pop()
         else:
-            eff = pool[index][0]
+            eff, coin_waste, _ = pool[index]
             lookahead -= eff
-            # Leaving out a coin and then taking one of equal value is a branch already
-            # searched: skip it (as Core does).
-            if not chosen or index - 1 == chosen[-1] or eff != pool[index - 1][0]:
+            # Leaving out a coin and then taking one of equal value and waste is a branch
+            # already searched: skip it (as Core does).
+            prev = pool[index - 1] if index else None
+            if (
+                not chosen
+                or index - 1 == chosen[-1]
+                or prev is None
+                or (eff, coin_waste) != (prev[0], prev[1])
+            ):
                 chosen.append(index)
                 value += eff
+                waste += coin_waste
         index += 1
     if best is None:
         return None
-    return tuple(pool[i][1] for i in best)
+    return tuple(pool[i][2] for i in best)
 
 
 # --- PSBT ----------------------------------------------------------------------------------

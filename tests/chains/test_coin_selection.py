@@ -105,3 +105,20 @@ def test_chosen_coins_that_cannot_pay_are_refused() -> None:
             [_coin(50_000, 1)], [(WPKH, 60_000)], RATE, WPKH, dust_limit=294, symbol="BTC",
             use_all=True,
         )  # fmt: skip
+
+
+@pytest.mark.parametrize(("rate", "fewer_inputs"), [(50, True), (2, False)])
+def test_waste_decides_between_changeless_sets(rate: int, fewer_inputs: bool) -> None:
+    """Core's waste metric: above the long-term rate (10 sat/vB) each input costs more now than
+    later, so one coin 1,000 sat over the target beats two coins that match exactly; below it,
+    spending two coins now is the cheaper way, so the exact pair wins."""
+    target = 1_000_000
+    need = target + estimate_vsize([], [WPKH]) * rate
+    spend = INPUT_VBYTES["p2wpkh"] * rate
+    one = _coin(need + 1_000 + spend, 1)
+    pair = [_coin(600_000 + spend, 2), _coin(need - 600_000 + spend, 3)]
+    found = select_bnb([one, *pair], target, [WPKH], rate, WPKH)
+    assert found is not None
+    assert (found == (one,)) is fewer_inputs
+    if not fewer_inputs:
+        assert sorted(found, key=lambda c: c.value) == sorted(pair, key=lambda c: c.value)

@@ -104,9 +104,11 @@ async def send_utxo(args: argparse.Namespace) -> int:
         except InsufficientFunds as exc:
             need = format_with_symbol(exc.need, net.decimals, net.symbol)
             have = format_with_symbol(exc.have, net.decimals, net.symbol)
+            from tui.send_errors import frozen_note
+
             raise CliError(
                 f"not enough {net.symbol}: amount + network fee is {need}, the account has "
-                f"{have}. Nothing was sent."
+                f"{have}{frozen_note(exc, net.symbol, net.decimals)}. Nothing was sent."
             ) from None
         from tui.fiat_text import review_fiat
 

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from chains.errors import ChainError
+from chains.errors import ChainError, InsufficientFunds
 from chains.utxo import (
     ChangeOutput,
     UnsignedPsbt,
@@ -187,16 +187,22 @@ class UtxoSender:
         else:
             spend = control.spendable(available)  # frozen coins are never picked
         change_key = synced.change_key
-        selection = select_coins(
-            spend,
-            [(script, amount or 0)],
-            fee_rate,
-            change_key.script,
-            dust_limit=net.dust_limit,
-            symbol=net.symbol,
-            send_max=amount is None,
-            use_all=coins is not None,
-        )
+        try:
+            selection = select_coins(
+                spend,
+                [(script, amount or 0)],
+                fee_rate,
+                change_key.script,
+                dust_limit=net.dust_limit,
+                symbol=net.symbol,
+                send_max=amount is None,
+                use_all=coins is not None,
+            )
+        except InsufficientFunds as exc:
+            # Say how much is frozen: "the account has X" alone hides coins the user can see.
+            if coins is None:
+                exc.frozen = sum(c.value for c in available) - exc.have  # type: ignore[attr-defined]
+            raise
         if amount is None:
             amount = sum(c.value for c in selection.coins) - selection.fee
         change = (

@@ -61,6 +61,7 @@ def test_coins_freeze_send_chosen_and_labels_from_the_cli(
     code = main(["send", "ltc-regtest", to, too_much, "--dry-run"])
     cap = capsys.readouterr()
     assert code == 2 and "not enough" in cap.err and "Nothing was sent" in cap.err
+    assert "3.00000001 rLTC more is in frozen coins" in cap.err
 
     # Naming the frozen coin: one termwallet line, nothing sent.
     code = main(["send", "ltc-regtest", to, "max", "--coins", str(big["outpoint"]), "--dry-run"])

@@ -97,8 +97,9 @@ async def test_frozen_coins_are_never_selected_and_chosen_ones_are_spent_exactly
     assert big.outpoint not in {c.outpoint for c in review.unsigned.inputs}
     assert review.inputs == 2
     # More than the unfrozen coins hold (the account has 1.5 LTC): refused, not spent.
-    with pytest.raises(InsufficientFunds):
+    with pytest.raises(InsufficientFunds) as refused:
         await sender.prepare(outside, 60_000_000, fp, fee_rate=2)
+    assert refused.value.have == 50_000_000 and refused.value.frozen == COIN  # type: ignore[attr-defined]
     # Naming the frozen coin is refused until it is unfrozen.
     with pytest.raises(CoinChoiceError, match="frozen"):
         await sender.prepare(outside, 10_000_000, fp, fee_rate=2, coins=[big.outpoint])

@@ -95,6 +95,8 @@ async def test_coins_screen_freeze_choose_and_send_with_labels(
         assets = app.screen
         await _until(pilot, lambda: assets.utxo_view is not None, "Litecoin balances")
 
+        # Also in the command palette (Assets' own commands), by name.
+        assert any(c.title == "Coins (coin control)" for c in assets.palette_commands())
         await pilot.press("c")
         await settle(pilot)
         coins = app.screen

@@ -4,11 +4,12 @@ a worker of their own, so a slow or absent server never holds up the other rows.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.reactive import reactive
@@ -154,6 +155,12 @@ class AssetsScreen(MainScreen):
         from tui.screens.receive import ReceiveScreen
 
         self.app.push_screen(ReceiveScreen(key))
+
+    def palette_commands(self) -> Iterable[SystemCommand]:
+        """Coin control in the command palette, for wallets with Bitcoin/Litecoin accounts
+        (TermwalletApp.get_system_commands)."""
+        if self.check_action("coins", ()):
+            yield SystemCommand(t("coins.palette"), t("coins.palette_help"), self.action_coins)
 
     def action_coins(self) -> None:
         """Coin control on the highlighted Bitcoin/Litecoin account (tui/screens/coins.py)."""

@@ -251,6 +251,7 @@ def _print_utxo_review(
                     "fee_tier": tier,
                     "total": str(review.total),
                     "inputs": review.inputs,
+                    "coins": [c.outpoint for c in review.unsigned.inputs],
                     "change": str(review.change),
                     "rbf": review.rbf,
                     "fiat": None,

@@ -68,6 +68,12 @@ def test_coins_freeze_send_chosen_and_labels_from_the_cli(
     cap = capsys.readouterr()
     assert code == 2 and cap.err.startswith("termwallet:") and "frozen" in cap.err
 
+    # A dry run names the coins it would spend.
+    code = main(["send", "ltc-regtest", to, "0.1", "--coins", str(small["outpoint"]),
+                 "--dry-run", "--json"])  # fmt: skip
+    cap = capsys.readouterr()
+    assert code == 0 and json.loads(cap.out)["coins"] == [small["outpoint"]]
+
     # Send max from the small coin alone.
     code = main(
         ["send", "ltc-regtest", to, "max", "--coins", str(small["outpoint"]), "--yes",

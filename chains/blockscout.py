@@ -12,8 +12,11 @@ sending `next_page_params` back as query parameters (keyset paging). Transaction
 `{"hash": ...}` (`to` null for a contract creation), `value`, `gas_used`, `gas_price`,
 `status` ("ok" | "error" | null while pending), `nonce`, `raw_input`. Token transfers:
 `transaction_hash` (older: `tx_hash`), `block_number`, `log_index`, `from`, `to`, `token`
-(`address_hash`, older: `address`), `total` (`value`, base units as a decimal string). An
-address the instance never saw is 404: no history.
+(`address_hash`, older: `address`), `total` (`value`, base units as a decimal string). Internal
+transactions (coin a contract moved inside a transaction, e.g. a token -> ETH swap's payout):
+`transaction_hash`, `block_number` (older: `block`), `index`, `type` (call, delegatecall,
+staticcall, create, create2, selfdestruct, reward), `success`, `from`, `to`,
+`created_contract`, `value`. An address the instance never saw is 404: no history.
 
 Approvals: Blockscout lists no logs by topic for an account, so an approval is read from the
 account's own successful `approve(spender, amount)` calls (their input), which is what an
@@ -28,7 +31,7 @@ from typing import Any
 
 from chains.errors import BadResponse, NodeUnreachable
 from chains.etherscan import ExplorerError, ExplorerRateLimited
-from chains.evm_history import ChainTx, TokenEvent
+from chains.evm_history import ChainTx, InternalTransfer, TokenEvent
 from chains.http_limits import Sleep, retry_after, with_backoff
 
 # Public instances of the built-in networks (chains/networks.py). BNB Chain runs none.
@@ -39,6 +42,7 @@ INSTANCES: dict[str, str] = {
     "arbitrum": "https://arbitrum.blockscout.com",
     "polygon": "https://polygon.blockscout.com",
 }
+_MOVES_COIN = {"call", "create", "create2", "selfdestruct"}  # internal types that pay someone
 MAX_PAGES = 200  # 50 items a page: 10,000 records, as the Etherscan client's window
 APPROVE = "0x095ea7b3"  # approve(address,uint256)
 
@@ -154,8 +158,13 @@ class BlockscoutClient:
                 f"/api/v2/addresses/{address}/token-transfers", start_block, {"type": "ERC-20"}
             ),
         )
+        # After the two above, not beside them: a public instance limits requests per client.
+        internals = await self._pages(
+            f"/api/v2/addresses/{address}/internal-transactions", start_block
+        )
         txs: dict[str, dict[str, Any]] = {}
         events: dict[str, list[TokenEvent]] = {}
+        internal: dict[str, list[InternalTransfer]] = {}
         last = start_block
         for t in txs_raw:
             block = _block_of(t)
@@ -208,6 +217,30 @@ class BlockscoutClient:
                     "value": 0, "nonce": 0, "success": True, "gas_used": None, "price": None,
                     "selector": "",
                 }  # fmt: skip
+        for it in sorted(internals, key=lambda i: _num(i.get("index", 0), "index")):
+            if it.get("success") is not True or str(it.get("type", "")) not in _MOVES_COIN:
+                continue  # reverted, or a call that moves no coin between accounts
+            value = _num(it.get("value"), "internal value")
+            if value == 0:
+                continue
+            h = _hash(it.get("transaction_hash"))
+            block = _block_of(it)
+            if block is None:
+                continue  # pending
+            last = max(last, block)
+            dst = it.get("to") or it.get("created_contract")
+            found = internal.setdefault(h, [])
+            found.append(
+                InternalTransfer(src=_address(it.get("from"), "sender"),
+                                 dst=_address(dst, "recipient"), value=value, index=len(found))
+            )  # fmt: skip
+            if h not in txs:
+                # Paid by a contract inside someone else's transaction: as for tokens above.
+                txs[h] = {
+                    "block": block, "ts": _time(it.get("timestamp")), "sender": "", "to": None,
+                    "value": 0, "nonce": 0, "success": True, "gas_used": None, "price": None,
+                    "selector": "",
+                }  # fmt: skip
         out = [
             ChainTx(
                 hash=h,
@@ -222,6 +255,7 @@ class BlockscoutClient:
                 effective_gas_price=d["price"],
                 selector=d["selector"],
                 events=tuple(sorted(events.get(h, []), key=lambda e: e.log_index)),
+                internal=tuple(internal.get(h, ())),
             )
             for h, d in txs.items()
         ]

@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from chains.aio import gather_all
 from chains.cert_pins import (
     CertificateChanged,
     CertPins,
@@ -485,7 +486,7 @@ class ElectrumBackend:
         """Confirmed plus unconfirmed, per address, in one batch (plus the tip in the same
         round trip's neighbour). Only the native asset exists on these chains."""
         c = await self.client()
-        results, tip = await asyncio.gather(
+        results, tip = await gather_all(
             c.batch(
                 "blockchain.scripthash.get_balance", [[self._scripthash(a)] for a in addresses]
             ),
@@ -532,7 +533,7 @@ class ElectrumBackend:
 
     async def fee_estimates(self, targets: Sequence[int]) -> FeeEstimates:
         c = await self.client()
-        rates, relay = await asyncio.gather(
+        rates, relay = await gather_all(
             c.batch("blockchain.estimatefee", [[t] for t in targets]),
             c.request("blockchain.relayfee"),
         )
@@ -543,6 +544,14 @@ class ElectrumBackend:
             if rate > 0:  # -1: the server has no estimate for this target
                 by_target[t] = max(rate, floor)
         return FeeEstimates(by_target=by_target, floor=floor)
+
+    async def fee_histogram(self) -> list[list[int | float]]:
+        """The server's mempool by fee rate: [[sat/vB, vsize], ...], highest rate first."""
+        c = await self.client()
+        result = await c.request("mempool.get_fee_histogram")
+        if not isinstance(result, list):
+            raise BadResponse("mempool.get_fee_histogram: not a list")
+        return result
 
     async def broadcast(self, raw: bytes) -> str:
         from chains.utxo import txid_of
@@ -588,7 +597,10 @@ def _per_vbyte(token: Any) -> int:
         return -1 if token < 0 else token * 100_000
     if not isinstance(token, str):
         raise BadResponse("fee rate: not a number")
-    per_kvb = number_token_to_int(token, 8, round_up=True)
+    try:
+        per_kvb = number_token_to_int(token, 8, round_up=True)
+    except ValueError:  # a server's nonsense is a bad answer, not the wallet's error
+        raise BadResponse("fee rate: not a number") from None
     if per_kvb < 0:
         return -1
     return -(-per_kvb // 1000)

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from chains.aio import gather_all
 from chains.errors import BadResponse, ChainError, NodeUnreachable
 from chains.models import Asset, Balance
 from chains.proxy import httpx_proxy
@@ -189,7 +190,7 @@ class EsploraBackend:
                 total += _nonneg(s.get("funded_txo_sum")) - _nonneg(s.get("spent_txo_sum"))
             return total
 
-        amounts, tip = await asyncio.gather(self._each(addresses, one), self.block_number())
+        amounts, tip = await gather_all(self._each(addresses, one), self.block_number())
         now = datetime.now(UTC)
         out = []
         for asset in assets:
@@ -247,6 +248,14 @@ class EsploraBackend:
             if candidates:
                 by_target[t] = max(available[candidates[0]], floor)
         return FeeEstimates(by_target=by_target, floor=floor)
+
+    async def fee_histogram(self) -> list[list[int | float]]:
+        """The mempool by fee rate ([[sat/vB, vsize], ...], highest first), from /mempool."""
+        data = await self._get_json("/mempool")
+        histogram = data.get("fee_histogram") if isinstance(data, dict) else None
+        if not isinstance(histogram, list):
+            raise BadResponse("mempool: no fee_histogram")
+        return histogram
 
     async def broadcast(self, raw: bytes) -> str:
         r = await self._request("POST", "/tx", content=raw.hex())

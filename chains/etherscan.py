@@ -5,10 +5,11 @@ The URL and key are the user's settings. Replies are validated into pydantic mod
 API key never appears in an error (httpx's exception texts quote the request URL, which carries
 it, so only the exception's class name is kept).
 
-Shape (docs.etherscan.io, "Get a list of 'Normal' Transactions By Address" and "Get ERC20
-Token Transfer Events by Address"): `{"status": "1", "message": "OK", "result": [...]}`;
-nothing found is `{"status": "0", "message": "No transactions found", "result": []}`; errors
-are `{"status": "0", "message": "NOTOK", "result": "<reason>"}`. Every number is a decimal
+Shape (docs.etherscan.io, "Get a list of 'Normal' Transactions By Address", "Get a list of
+'Internal' Transactions by Address" and "Get ERC20 Token Transfer Events by Address"):
+`{"status": "1", "message": "OK", "result": [...]}`; nothing found is
+`{"status": "0", "message": "No transactions found", "result": []}`; errors are
+`{"status": "0", "message": "NOTOK", "result": "<reason>"}`. Every number is a decimal
 string. A window returns at most 10,000 records (page x offset): longer histories continue
 from the last block seen.
 """
@@ -20,7 +21,14 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from chains.errors import BadResponse, ChainError, NodeUnreachable
-from chains.evm_history import APPROVAL_TOPIC, ChainTx, TokenEvent, decode_log, topic_for
+from chains.evm_history import (
+    APPROVAL_TOPIC,
+    ChainTx,
+    InternalTransfer,
+    TokenEvent,
+    decode_log,
+    topic_for,
+)
 
 PAGE_SIZE = 1_000  # records per request: the free tier's cap from mid-2026
 WINDOW = 10_000  # page x offset may not exceed this
@@ -75,6 +83,19 @@ class TokenTx(_Loose):
     gasPrice: str = "0"
     logIndex: str | None = None
     input: str = "0x"
+
+
+class InternalTx(_Loose):
+    """A value transfer made by a contract inside a transaction (account/txlistinternal)."""
+
+    blockNumber: str
+    timeStamp: str
+    hash: str
+    sender: str
+    to: str = ""
+    contractAddress: str = ""  # the new contract, for a create
+    value: str
+    isError: str = "0"
 
 
 def _num(text: str, what: str) -> int:
@@ -192,7 +213,8 @@ class EtherscanClient:
                     }
                 )  # fmt: skip
                 for r in rows:
-                    key = (str(r.get("hash")), str(r.get("logIndex")), str(r.get("value")))
+                    key = (str(r.get("hash")), str(r.get("logIndex")), str(r.get("traceId")),
+                           str(r.get("value")))  # fmt: skip
                     if key not in seen:
                         seen.add(key)
                         out.append(r)
@@ -239,6 +261,11 @@ class EtherscanClient:
                 TokenTx.model_validate({**r, "sender": r.get("from", "")})
                 for r in await self._paged("tokentx", address, start_block)
             ]
+            # Coin paid by contracts (a token -> coin swap's payout): in no txlist record.
+            internals = [
+                InternalTx.model_validate({**r, "sender": r.get("from", "")})
+                for r in await self._paged("txlistinternal", address, start_block)
+            ]
         except ValidationError as exc:
             first = exc.errors()[0]
             raise BadResponse(
@@ -281,6 +308,27 @@ class EtherscanClient:
                     "value": 0, "nonce": _num(t.nonce, "nonce"), "success": True,
                     "gas_used": None, "price": None, "selector": "",
                 }  # fmt: skip
+        internal: dict[str, list[InternalTransfer]] = {}
+        for it in internals:
+            value = _num(it.value, "internal value")
+            if it.isError == "1" or value == 0:
+                continue  # reverted: moved nothing
+            h = it.hash.lower()
+            block = _num(it.blockNumber, "block number")
+            last = max(last, block)
+            found = internal.setdefault(h, [])
+            found.append(
+                InternalTransfer(src=it.sender.lower(),
+                                 dst=(it.to or it.contractAddress).lower(), value=value,
+                                 index=len(found))
+            )  # fmt: skip
+            if h not in txs:
+                # Paid by a contract inside someone else's transaction: as for tokens above.
+                txs[h] = {
+                    "block": block, "ts": _num(it.timeStamp, "time"), "sender": "", "to": None,
+                    "value": 0, "nonce": 0, "success": True, "gas_used": None, "price": None,
+                    "selector": "",
+                }  # fmt: skip
         out = [
             ChainTx(
                 hash=h,
@@ -295,6 +343,7 @@ class EtherscanClient:
                 effective_gas_price=d["price"],
                 selector=d["selector"],
                 events=tuple(sorted(events.get(h, []), key=lambda e: e.log_index)),
+                internal=tuple(internal.get(h, ())),
             )
             for h, d in txs.items()
         ]

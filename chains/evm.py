@@ -619,6 +619,8 @@ class _ErrorMap:
             raise NodeUnreachable(self.url, "incomplete answer") from None
         if isinstance(exc, aiohttp.ClientResponseError):
             raise NodeUnreachable(self.url, f"HTTP {exc.status}") from None
-        if isinstance(exc, Web3Exception | ValueError | aiohttp.ContentTypeError):
+        # TypeError: web3's result formatters given a null or a wrong type where the method
+        # returns bytes or a number (eth_call answered null): the node's answer is unusable.
+        if isinstance(exc, Web3Exception | ValueError | TypeError | aiohttp.ContentTypeError):
             raise BadResponse(f"{self.url}: {str(exc)[:200]}") from None
         return False

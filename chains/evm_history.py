@@ -21,8 +21,18 @@ from chains.errors import BadResponse, ChainError, NodeUnreachable
 # keccak256 of the event signatures (ERC-20)
 TRANSFER_TOPIC = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
 APPROVAL_TOPIC = "0x8c5be1e5ebec7d5bd14f71427d1e84f3dd0314c0f7b2291e5b200ac8c7c3b925"
+# keccak256("Withdrawal(address,uint256)"): WETH9 unwrapping, what a router does before it pays
+# out the coin by an internal call.
+WITHDRAWAL_TOPIC = "0x7fcf532c15f0a6db0bd6d0e038bea71d30d808c7d98cb3bf7268a95bf5081b65"
+# Uniswap V2 router swaps that end in the coin: swapExactTokensForETH, swapTokensForExactETH,
+# swapExactTokensForETHSupportingFeeOnTransferTokens. Each takes `to` as its 4th argument and
+# pays it exactly what WETH withdrew.
+_SWAPS_TO_COIN = {"0x18cbafe5", "0x4a25d94a", "0x791ac947"}
 BATCH = 100  # requests per JSON-RPC batch: nodes commonly cap batches at 100-1000
 MAX_SCAN_BLOCKS = 5_000  # a block scan beyond this is a public chain: use an explorer API
+
+
+REFUSED = object()  # a lenient batch's answer to a call the node refused
 
 
 class ScanTooLarge(ChainError):
@@ -37,6 +47,18 @@ class TokenEvent:
     dst: str  # to (transfer) or spender (approval), lower-case
     value: int
     log_index: int
+
+
+@dataclass(frozen=True, slots=True)
+class InternalTransfer:
+    """Coin moved by a contract inside a transaction (a call with value below the top level),
+    from the node's traces or, without them, decoded from a known swap's receipt."""
+
+    src: str  # lower-case
+    dst: str  # lower-case
+    value: int
+    index: int  # order within the transaction
+    traced: bool = True  # False: decoded from the swap's receipt (the node has no traces)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +77,7 @@ class ChainTx:
     effective_gas_price: int | None = None
     selector: str = ""  # first 4 bytes of the input, 0x-hex; '' for a plain transfer
     events: tuple[TokenEvent, ...] = field(default=())
+    internal: tuple[InternalTransfer, ...] = field(default=())
 
     @property
     def fee(self) -> int | None:
@@ -114,12 +137,17 @@ class EvmHistoryReader:
         routing: dict[str, Any] = {"trust_env": not loopback, **httpx_proxy(rpc_url)}
         self._client = httpx.AsyncClient(timeout=timeout, **routing)
         self.round_trips = 0
+        # Which trace method the node answers: found on first use; '' when it has none.
+        self.trace_method: str | None = None
 
     async def aclose(self) -> None:
         await self._client.aclose()
 
-    async def _batch(self, calls: Sequence[tuple[str, list[Any]]]) -> list[Any]:
-        """Results in call order, in batches of BATCH requests."""
+    async def _batch(
+        self, calls: Sequence[tuple[str, list[Any]]], *, lenient: bool = False
+    ) -> list[Any]:
+        """Results in call order, in batches of BATCH requests. `lenient`: a refused call
+        gives REFUSED in its place instead of failing the batch (for optional methods)."""
         import httpx
 
         out: list[Any] = []
@@ -145,6 +173,9 @@ class EvmHistoryReader:
             by_id = {a.get("id"): a for a in answers if isinstance(a, dict)}
             for i, (method, _) in enumerate(chunk):
                 a = by_id.get(i)
+                if lenient and (a is None or "error" in a):
+                    out.append(REFUSED)
+                    continue
                 if a is None or "error" in a:
                     err = (a or {}).get("error", "no answer")
                     raise BadResponse(f"the node refused {method}: {str(err)[:200]}")
@@ -229,6 +260,9 @@ class EvmHistoryReader:
                     stamps[n] = _int(b.get("timestamp"), "block time")
         hashes = sorted(txs)
         receipts = await self._batch([("eth_getTransactionReceipt", [h]) for h in hashes])
+        internal = await self._internal(
+            [(h, txs[h], r) for h, r in zip(hashes, receipts, strict=True)], ours
+        )
         out = []
         for h, r in zip(hashes, receipts, strict=True):
             tx = txs[h]
@@ -250,7 +284,150 @@ class EvmHistoryReader:
                     else _int(r.get("effectiveGasPrice") or tx.get("gasPrice"), "gas price"),
                     selector=data[:10] if len(data) >= 10 else "",
                     events=tuple(sorted(events.get(h, {}).values(), key=lambda e: e.log_index)),
+                    internal=internal.get(h, ()),
                 )
             )
         out.sort(key=lambda t: (t.block or 0, t.hash))
         return out
+
+    async def _internal(
+        self, found: Sequence[tuple[str, dict[str, Any], Any]], ours: set[str]
+    ) -> dict[str, tuple[InternalTransfer, ...]]:
+        """Coin moved to or from `ours` by contracts inside the successful contract calls of
+        `found` (hash, transaction, receipt): from the node's traces (geth's callTracer, else
+        the trace_ module's), else decoded from a swap's receipt where the router paid out
+        the coin it unwrapped from WETH. Without this a token -> coin swap shows no coin in."""
+        calls = [
+            (h, tx, r)
+            for h, tx, r in found
+            if r is not None
+            and r.get("status") == "0x1"
+            and len(str(tx.get("input") or tx.get("data") or "0x")) >= 10
+        ]
+        if not calls:
+            return {}
+        traced: dict[str, tuple[InternalTransfer, ...]] = {}
+        methods = (
+            ("debug_traceTransaction", lambda h: [h, {"tracer": "callTracer"}], _from_call_frames),
+            ("trace_transaction", lambda h: [h], _from_parity_traces),
+        )
+        for method, params, parse in methods:
+            if self.trace_method not in (None, method):
+                continue
+            try:
+                answers = await self._batch(
+                    [(method, params(h)) for h, _, _ in calls], lenient=True
+                )
+            except ChainError:
+                # Some providers refuse a method with an HTTP error for the whole batch: the
+                # same as "not offered" here, and the history read so far stays good.
+                answers = [REFUSED] * len(calls)
+            if all(a is REFUSED or a is None for a in answers):
+                continue  # the node does not offer this tracer
+            self.trace_method = method
+            for (h, _, _), a in zip(calls, answers, strict=True):
+                if a is not REFUSED and a is not None:
+                    traced[h] = parse(a, ours)
+            break
+        else:
+            self.trace_method = ""
+        out: dict[str, tuple[InternalTransfer, ...]] = {}
+        for h, tx, r in calls:
+            if h in traced:
+                if traced[h]:
+                    out[h] = traced[h]
+                continue
+            decoded = _swap_payout(tx, r, ours)
+            if decoded:
+                out[h] = decoded
+        return out
+
+
+def _valued(value: Any) -> int:
+    return _int(value, "trace value") if value not in (None, "") else 0
+
+
+def _from_call_frames(top: Any, ours: set[str]) -> tuple[InternalTransfer, ...]:
+    """Transfers below the top frame of a callTracer result. A frame that failed (and all it
+    called) moved nothing; DELEGATECALL, STATICCALL and CALLCODE move no coin between
+    accounts."""
+    if not isinstance(top, dict):
+        raise BadResponse("the node sent a malformed trace")
+    out: list[InternalTransfer] = []
+
+    def walk(frame: dict[str, Any]) -> None:
+        for child in frame.get("calls") or []:
+            if not isinstance(child, dict):
+                raise BadResponse("the node sent a malformed trace")
+            if child.get("error"):
+                continue
+            kind = str(child.get("type", "")).upper()
+            value = _valued(child.get("value"))
+            src, dst = str(child.get("from", "")).lower(), str(child.get("to") or "").lower()
+            if (
+                kind in ("CALL", "CREATE", "CREATE2", "SELFDESTRUCT")
+                and value > 0
+                and (src in ours or dst in ours)
+            ):
+                out.append(InternalTransfer(src, dst, value, len(out)))
+            walk(child)
+
+    walk(top)
+    return tuple(out)
+
+
+def _from_parity_traces(traces: Any, ours: set[str]) -> tuple[InternalTransfer, ...]:
+    """Transfers below the top call of a trace_transaction result (a flat list, each with its
+    traceAddress). A failed call's descendants are skipped with it."""
+    if not isinstance(traces, list):
+        raise BadResponse("the node sent a malformed trace")
+    failed: list[tuple[int, ...]] = []
+    out: list[InternalTransfer] = []
+    for tr in traces:
+        if not isinstance(tr, dict) or not isinstance(tr.get("action"), dict):
+            raise BadResponse("the node sent a malformed trace")
+        where = tuple(tr.get("traceAddress") or ())
+        if tr.get("error"):
+            failed.append(where)
+        if not where or any(where[: len(f)] == f for f in failed):
+            continue
+        action, kind = tr["action"], str(tr.get("type", ""))
+        if kind == "call" and action.get("callType") in ("call", None):
+            src, dst = action.get("from", ""), action.get("to") or ""
+            value = _valued(action.get("value"))
+        elif kind == "create":
+            src, dst = action.get("from", ""), (tr.get("result") or {}).get("address") or ""
+            value = _valued(action.get("value"))
+        elif kind in ("suicide", "selfdestruct"):
+            src, dst = action.get("address", ""), action.get("refundAddress") or ""
+            value = _valued(action.get("balance"))
+        else:
+            continue
+        src, dst = str(src).lower(), str(dst).lower()
+        if value > 0 and (src in ours or dst in ours):
+            out.append(InternalTransfer(src, dst, value, len(out)))
+    return tuple(out)
+
+
+def _swap_payout(
+    tx: dict[str, Any], receipt: dict[str, Any], ours: set[str]
+) -> tuple[InternalTransfer, ...]:
+    """Without traces: a Uniswap V2 swap ending in the coin pays its `to` argument what WETH
+    withdrew for the router in the same transaction (the router's code, v2-periphery)."""
+    data = str(tx.get("input") or tx.get("data") or "0x")
+    router = str(tx.get("to") or "").lower()
+    if data[:10] not in _SWAPS_TO_COIN or len(data) < 10 + 64 * 4 or not router:
+        return ()
+    dst = "0x" + data[10 + 64 * 3 + 24 : 10 + 64 * 4].lower()
+    if dst not in ours:
+        return ()
+    paid = 0
+    for log in receipt.get("logs") or []:
+        topics = log.get("topics") or []
+        if (
+            len(topics) == 2
+            and str(topics[0]).lower() == WITHDRAWAL_TOPIC
+            and _addr_from_topic(str(topics[1])) == router
+        ):
+            paid += _int(log.get("data"), "log value")
+    return (InternalTransfer(router, dst, paid, 0, traced=False),) if paid else ()

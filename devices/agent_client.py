@@ -305,6 +305,12 @@ class AgentSigner:
     def sign_message(self, path: str, message: bytes) -> bytes:
         return bytes.fromhex(self._call("sign_message", path=path, message=bytes(message).hex()))
 
+    def sign_btc_message(self, chain: str, path: str, message: bytes, fmt: str) -> bytes:
+        raw = self._call(
+            "sign_btc_message", chain=chain, path=path, message=bytes(message).hex(), fmt=fmt
+        )
+        return bytes.fromhex(raw)
+
     def sign_typed_data(self, path: str, data: dict[str, Any]) -> bytes:
         return bytes.fromhex(self._call("sign_typed_data", path=path, data=data))
 

@@ -46,6 +46,7 @@ METHODS = frozenset(
         "get_address",
         "sign_evm_tx",
         "sign_message",
+        "sign_btc_message",
         "sign_typed_data",
         "sign_psbt",
         "master_fingerprint",
@@ -190,6 +191,11 @@ def prompt_from_json(body: dict[str, Any]) -> DevicePrompt:
 def evm_tx_to_json(tx: Any) -> dict[str, Any]:
     body = tx.model_dump()
     body["data"] = bytes(tx.data).hex()
+    if tx.access_list is not None:  # EIP-2930 lists: storage keys as hex, as JSON carries them
+        body["access_list"] = [
+            {"address": e.address, "storage_keys": ["0x" + k.hex() for k in e.storage_keys]}
+            for e in tx.access_list
+        ]
     return body
 
 

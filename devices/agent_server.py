@@ -583,6 +583,14 @@ class _Session:
             return lambda: bytes(signer.sign_message(path, data)).hex(), AgentRequest(
                 server=server, method=method, chain="eth", path=path, message=data
             )
+        if method == "sign_btc_message":
+            chain = _text(args, "chain")
+            fmt = _text(args, "fmt")
+            self.grant.check_path(path, chain)
+            data = _hex(args, "message")
+            return lambda: bytes(signer.sign_btc_message(chain, path, data, fmt)).hex(), (
+                AgentRequest(server=server, method=method, chain=chain, path=path, message=data)
+            )
         if method == "sign_typed_data":
             from devices.evmtx import typed_data_hashes
 
@@ -595,7 +603,8 @@ class _Session:
                 kind=PromptKind.SIGN_TYPED_DATA,
                 device=model,
                 path=path,
-                hashes=(domain.hex(), body.hex()),
+                # A domain-only document (primaryType EIP712Domain) has no message hash.
+                hashes=(domain.hex(),) if body is None else (domain.hex(), body.hex()),
             )
             return lambda: bytes(signer.sign_typed_data(path, doc)).hex(), AgentRequest(
                 server=server, method=method, chain="eth", path=path, prompt=prompt

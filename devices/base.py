@@ -43,6 +43,8 @@ class Capability(StrEnum):
     ETH_SIGN_MESSAGE = "eth_sign_message"
     BTC_ADDRESS = "btc_address"
     BTC_SIGN_PSBT = "btc_sign_psbt"
+    BTC_SIGN_MESSAGE = "btc_sign_message"  # legacy "Bitcoin Signed Message" (BIP137 headers)
+    BTC_SIGN_BIP322 = "btc_sign_bip322"  # BIP322 simple
     LTC_ADDRESS = "ltc_address"
     LTC_SIGN_PSBT = "ltc_sign_psbt"
     DISPLAY_ADDRESS = "display_address"
@@ -72,6 +74,7 @@ class PromptKind(StrEnum):
     SIGN_TX = "sign_tx"  # an EVM transaction
     SIGN_TYPED_DATA = "sign_typed_data"  # EIP-712
     SIGN_PSBT = "sign_psbt"  # Bitcoin / Litecoin outputs and fee
+    SIGN_MESSAGE = "sign_message"  # a text message (EIP-191, BIP322 or legacy)
     CONFIRM = "confirm"  # any other button press the device asks for
 
 
@@ -106,6 +109,20 @@ class DevicePrompt:
     outputs: tuple[PromptOutput, ...] = ()  # PSBT outputs the device lists (change hidden)
     has_data: bool = False  # EVM: the transaction carries contract data
     hashes: tuple[str, ...] = ()  # typed data signed as hashes (domain, message), hex
+    message: str | None = None  # SIGN_MESSAGE: the message as text, or 0x-hex if it is not
+
+
+def shown_message(message: bytes) -> str:
+    """How a device and our screens show a message: its text when it is printable UTF-8 on one
+    or more lines, else 0x and its hex (as MetaMask and the Ledger apps do)."""
+    try:
+        text = message.decode("utf-8")
+    except UnicodeDecodeError:
+        return "0x" + message.hex()
+    # Text that itself starts with 0x would read as hex: it is shown as hex, unambiguous.
+    if not text.startswith("0x") and all(c.isprintable() or c in "\n" for c in text):
+        return text
+    return "0x" + message.hex()
 
 
 @runtime_checkable
@@ -139,6 +156,12 @@ class Signer(Protocol):
     def sign_evm_tx(self, path: str, tx: EvmTx) -> EvmSignature: ...
 
     def sign_message(self, path: str, message: bytes) -> bytes: ...  # EIP-191
+
+    def sign_btc_message(self, chain: str, path: str, message: bytes, fmt: str) -> bytes:
+        """A Bitcoin/Litecoin message signature: fmt 'legacy' (65 bytes, BIP137 header) or
+        'bip322' (the serialized witness of BIP322's simple form). Unsupported where the
+        signer cannot make that format."""
+        ...
 
     def sign_typed_data(self, path: str, data: dict[str, Any]) -> bytes: ...  # EIP-712
 

@@ -66,14 +66,17 @@ def sign_message_with_key(key: bytes, message: bytes) -> bytes:
 
 
 def sign_typed_data_with_key(key: bytes, data: dict[str, Any]) -> bytes:
-    """EIP-712 typed data (the full eth_signTypedData_v4 document): 65 bytes r || s || v."""
+    """EIP-712 typed data (the full eth_signTypedData_v4 document, hashed as MetaMask's V4
+    does: devices/eip712.py), domain-only documents included: 65 bytes r || s || v."""
     from eth_account import Account
-    from eth_account.messages import encode_typed_data
+    from eth_account.messages import SignableMessage
 
-    try:
-        message = encode_typed_data(full_message=data)
-    except Exception as exc:  # eth_account raises many kinds for a malformed document
-        raise SigningError(f"the typed data is not valid EIP-712: {type(exc).__name__}") from None
+    from devices.eip712 import hashes
+
+    h = hashes(data)
+    # eth-account signs keccak(0x19 || version || header || body): with version 0x01 that is
+    # EIP-712's keccak(0x1901 || domain || message), the message absent for domain-only.
+    message = SignableMessage(b"\x01", h.domain, h.message or b"")
     return bytes(Account.sign_message(message, key).signature)
 
 
@@ -128,6 +131,8 @@ class SoftwareSigner:
                 Capability.ETH_SIGN_TYPED_DATA,
                 Capability.BTC_ADDRESS,
                 Capability.BTC_SIGN_PSBT,
+                Capability.BTC_SIGN_MESSAGE,
+                Capability.BTC_SIGN_BIP322,
                 Capability.LTC_ADDRESS,
                 Capability.LTC_SIGN_PSBT,
             }
@@ -196,6 +201,25 @@ class SoftwareSigner:
 
     def sign_typed_data(self, path: str, data: dict[str, Any]) -> bytes:
         return sign_typed_data_with_key(self._key(path), data)
+
+    def sign_btc_message(self, chain: str, path: str, message: bytes, fmt: str) -> bytes:
+        """BIP322 simple for BIP84 and BIP86 paths; legacy for BIP44/49/84 paths."""
+        from devices import btcmsg
+
+        if chain not in UTXO_CHAINS:
+            raise Unsupported(f"the software signer signs no {chain!r} messages")
+        purpose = address_purpose(path)
+        node = self._node(path)
+        key = bytes(node.PrivateKey().Raw().ToBytes())
+        if fmt == "legacy":
+            script = btcmsg.LEGACY_SCRIPT_BY_PURPOSE.get(purpose)
+            if script is None:
+                raise Unsupported(btcmsg.NO_LEGACY_FOR_TAPROOT)
+            return btcmsg.sign_legacy_with_key(key, message, chain, script)
+        if fmt != "bip322":
+            raise Unsupported(f"no message format {fmt!r} (bip322 or legacy)")
+        pub = bytes(node.PublicKey().RawCompressed().ToBytes())
+        return btcmsg.sign_bip322_with_key(key, message, btcmsg.script_for(pub, purpose))
 
     def sign_psbt(self, psbt: bytes, chain: str) -> bytes:
         """Sign every P2WPKH and P2TR key-path input whose derivation names our fingerprint;

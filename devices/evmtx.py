@@ -2,7 +2,8 @@
 
 A device signs what we serialise and answers with a signature; we assemble the raw
 transaction ourselves. eth-account has no public API that takes an external signature, so the
-RLP layouts (EIP-155 legacy, EIP-1559 type 2, empty access list) are written here on pyrlp,
+RLP layouts (EIP-155 legacy, EIP-2930 type 1, EIP-1559 type 2, both with their access list)
+are written here on pyrlp,
 which eth-account itself uses. Contract tests compare the result byte for byte with
 eth-account's own signing for the same key.
 """
@@ -23,7 +24,7 @@ def _to(tx: EvmTx) -> bytes:
 
 
 def _fields(tx: EvmTx) -> list[Any]:
-    if tx.is_eip1559:
+    if tx.tx_type == 2:
         return [
             tx.chain_id,
             tx.nonce,
@@ -33,28 +34,40 @@ def _fields(tx: EvmTx) -> list[Any]:
             _to(tx),
             tx.value,
             tx.data,
-            [],  # access list
+            tx.access_list_rlp(),
+        ]
+    if tx.tx_type == 1:
+        return [
+            tx.chain_id,
+            tx.nonce,
+            tx.gas_price,
+            tx.gas,
+            _to(tx),
+            tx.value,
+            tx.data,
+            tx.access_list_rlp(),
         ]
     return [tx.nonce, tx.gas_price, tx.gas, _to(tx), tx.value, tx.data]
 
 
 def unsigned_payload(tx: EvmTx) -> bytes:
-    """The bytes whose keccak is signed (EIP-155 for legacy, 0x02 || RLP for EIP-1559)."""
+    """The bytes whose keccak is signed: EIP-155 RLP for legacy, type byte || RLP for the
+    typed transactions (EIP-2930, EIP-1559)."""
     import rlp
 
-    if tx.is_eip1559:
-        return b"\x02" + rlp.encode(_fields(tx))
+    if tx.tx_type:
+        return bytes([tx.tx_type]) + rlp.encode(_fields(tx))
     return bytes(rlp.encode([*_fields(tx), tx.chain_id, 0, 0]))
 
 
 def assemble(tx: EvmTx, v: int, r: int, s: int) -> EvmSignature:
-    """The signed transaction. `v` is the y parity (0/1) for EIP-1559, the EIP-155 v for
-    legacy."""
+    """The signed transaction. `v` is the y parity (0/1) for typed transactions, the EIP-155
+    v for legacy."""
     import rlp
     from eth_utils import keccak
 
-    if tx.is_eip1559:
-        raw = b"\x02" + rlp.encode([*_fields(tx), v, r, s])
+    if tx.tx_type:
+        raw = bytes([tx.tx_type]) + rlp.encode([*_fields(tx), v, r, s])
     else:
         raw = bytes(rlp.encode([*_fields(tx), v, r, s]))
     return EvmSignature(v=v, r=r, s=s, raw_transaction=raw, tx_hash=bytes(keccak(raw)))
@@ -82,15 +95,11 @@ def evm_prompt(device: str, path: str, tx: EvmTx) -> DevicePrompt:
     )
 
 
-def typed_data_hashes(data: dict[str, Any]) -> tuple[bytes, bytes]:
+def typed_data_hashes(data: dict[str, Any]) -> tuple[bytes, bytes | None]:
     """(domain separator hash, message hash) of an EIP-712 document, for devices that sign the
-    hashes (Trezor One, Ledger's hashed mode)."""
-    from eth_account.messages import encode_typed_data
+    hashes (Trezor One, Ledger's hashed mode); the message hash is None for a domain-only
+    document (primaryType EIP712Domain). Hashed as MetaMask's V4 does: devices/eip712.py."""
+    from devices.eip712 import hashes
 
-    from devices.emulator import SigningError
-
-    try:
-        msg = encode_typed_data(full_message=data)
-    except Exception as exc:  # eth_account raises many kinds for a malformed document
-        raise SigningError(f"the typed data is not valid EIP-712: {type(exc).__name__}") from None
-    return bytes(msg.header), bytes(msg.body)
+    h = hashes(data)
+    return h.domain, h.message

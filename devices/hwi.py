@@ -170,6 +170,18 @@ class HwiSigner:
         signed = self._client.sign_tx(tx)
         return base64.b64decode(signed.serialize())
 
+    def sign_message(self, path: str, message: bytes) -> bytes:
+        raise Unsupported("HWI devices sign no Ethereum messages here")
+
+    def sign_btc_message(self, chain: str, path: str, message: bytes, fmt: str) -> bytes:
+        # HWI's sign_message speaks each vendor's legacy format with its own header habits;
+        # none of the devices it drives here signs BIP322, and no HWI-only device can be
+        # recorded in this project (Trezor and Ledger have their own adapters).
+        raise Unsupported(
+            "message signing is not offered through HWI: use the Trezor or Ledger adapter, "
+            "or the software wallet"
+        )
+
     def close(self) -> None:
         # Closing a vanished device must not mask the error that brought us here.
         with contextlib.suppress(Exception):

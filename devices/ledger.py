@@ -5,7 +5,8 @@ The one module that imports ledgerwallet (lazily). ledgerwallet moves APDUs; the
 app's commands are built here because no maintained library on PyPI speaks them without
 pulling in a test framework (LedgerHQ's `ledger_app_clients.ethereum` depends on ragger).
 The layouts follow the app's documentation (app-ethereum doc/ethapp.adoc): GET ETH PUBLIC
-ADDRESS (0x02), SIGN ETH TRANSACTION (0x04), SIGN ETH EIP 712 in hashed mode (0x0C), and the
+ADDRESS (0x02), SIGN ETH TRANSACTION (0x04), SIGN ETH PERSONAL MESSAGE (0x08), SIGN ETH EIP 712
+in hashed mode (0x0C), and the
 dashboard's GET APP AND VERSION (CLA 0xB0, INS 0x01) to tell which app is open.
 
 One LedgerSigner serves both apps, as one Trezor serves every coin: each call checks that the
@@ -35,6 +36,7 @@ CLA = 0xE0
 INS_GET_ADDRESS = 0x02
 INS_SIGN_TX = 0x04
 INS_APP_CONFIG = 0x06
+INS_SIGN_PERSONAL_MESSAGE = 0x08
 INS_SIGN_EIP712_HASHED = 0x0C
 SW_OK = 0x9000
 SW_DENIED = 0x6985
@@ -218,8 +220,10 @@ class LedgerSigner:
                 Capability.ETH_ADDRESS,
                 Capability.ETH_SIGN_TX,
                 Capability.ETH_SIGN_TYPED_DATA,
+                Capability.ETH_SIGN_MESSAGE,
                 Capability.BTC_ADDRESS,
                 Capability.BTC_SIGN_PSBT,
+                Capability.BTC_SIGN_MESSAGE,
                 Capability.DISPLAY_ADDRESS,
             }
         )
@@ -330,7 +334,7 @@ class LedgerSigner:
             if self._interaction is not None:
                 self._interaction.finished()
         v_byte, r, s = self._vrs(body)
-        if tx.is_eip1559:
+        if tx.tx_type:  # EIP-2930 and EIP-1559: the app answers the y parity
             v = v_byte & 1
         else:
             # The app returns one byte of EIP-155's v (chain_id * 2 + 35 + parity), truncated
@@ -343,6 +347,13 @@ class LedgerSigner:
         from devices.evmtx import typed_data_hashes
 
         domain, message = typed_data_hashes(data)
+        if message is None:
+            # The hashed-mode command (0x0C) takes a domain hash and a message hash; there is
+            # no form of it without the message.
+            raise Unsupported(
+                "The Ledger Ethereum app cannot sign a domain-only EIP-712 document "
+                "(primaryType EIP712Domain); sign it with another signer."
+            )
         if self._interaction is not None:
             self._interaction.confirm_on_device(
                 DevicePrompt(
@@ -361,6 +372,37 @@ class LedgerSigner:
                 self._interaction.finished()
         v, r, s = self._vrs(body)
         return r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes([v])
+
+    def sign_message(self, path: str, message: bytes) -> bytes:
+        """EIP-191 personal_sign (SIGN ETH PERSONAL MESSAGE): 65 bytes r || s || v, v 27/28.
+        The payload is the path, the message length (4 bytes) and the message, in chunks."""
+        from devices.base import shown_message
+
+        payload = _path_bytes(path) + len(message).to_bytes(4, "big") + message
+        if self._interaction is not None:
+            self._interaction.confirm_on_device(
+                DevicePrompt(
+                    kind=PromptKind.SIGN_MESSAGE,
+                    device=self.info.model,
+                    path=path,
+                    message=shown_message(message),
+                )
+            )
+        try:
+            body = b""
+            for offset in range(0, len(payload), CHUNK):
+                p1 = 0x00 if offset == 0 else 0x80
+                body = self._apdu(
+                    INS_SIGN_PERSONAL_MESSAGE, p1, 0x00, payload[offset : offset + CHUNK]
+                )
+        finally:
+            if self._interaction is not None:
+                self._interaction.finished()
+        v, r, s = self._vrs(body)
+        return r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes([v])
+
+    def sign_btc_message(self, chain: str, path: str, message: bytes, fmt: str) -> bytes:
+        return bytes(self._btc().sign_message(chain, path, message, fmt))
 
     def sign_psbt(self, psbt: bytes, chain: str) -> bytes:
         return bytes(self._btc().sign_psbt(psbt, chain))

@@ -17,6 +17,7 @@ sighash before they go into the PSBT.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
@@ -58,8 +59,9 @@ def _refuse_chain(chain: str) -> Unsupported:
     if chain.startswith("ltc"):
         return Unsupported(
             "Litecoin is not signed on a Ledger here: the Ledger Bitcoin app signs only "
-            "Bitcoin, and termwallet does not support the Ledger Litecoin app. Use a Trezor or "
-            "the software wallet for Litecoin.",
+            "Bitcoin, and termwallet does not drive Ledger's Litecoin app yet (no build of it "
+            "runs in the emulator here, so its exchanges could not be recorded and tested). "
+            "Use a Trezor or the software wallet for Litecoin.",
             chain=chain,
         )
     return Unsupported(f"the Ledger Bitcoin app does not sign for {chain!r}", chain=chain)
@@ -172,8 +174,10 @@ class LedgerBitcoin:
             raise WrongApp(wanted, current=name)
         if _version(version) >= NEW_PROTOCOL:
             raise Unsupported(
-                f"Bitcoin app {version} speaks the 2.1 protocol, which this adapter has not been "
-                "tested with; termwallet signs with Bitcoin app 2.0.x.",
+                f"Bitcoin app {version} speaks the 2.1 protocol, which termwallet does not drive "
+                "yet (no 2.1 app runs in the emulator here, so its exchanges could not be "
+                "recorded and tested); it signs with Bitcoin app 2.0.x. Use the software wallet "
+                "or a Trezor meanwhile.",
                 version=version,
             )
         if self._client is None or self._client_app != (name, version):
@@ -207,9 +211,10 @@ class LedgerBitcoin:
     def get_address(self, chain: str, path: str, *, display: bool = False) -> str:
         client = self._app(chain)
         if address_purpose(path) != 84:
+            version = self._client_app[1] if self._client_app else "2.0"
             raise Unsupported(
-                "a Ledger's Bitcoin addresses are built for BIP84 (native segwit) paths here; "
-                "taproot (BIP86) needs the Bitcoin app's 2.1 protocol"
+                f"Bitcoin app {version} gives native segwit (BIP84) addresses here; taproot "
+                "(BIP86) needs the app's 2.1 protocol, which termwallet does not drive yet"
             )
         bare = _norm(path)[2:]
         # Asked silently first, so the screen can show what the Ledger is about to show.
@@ -245,13 +250,68 @@ class LedgerBitcoin:
         pub = ec.PublicKey.parse(_compress(bytes(uncompressed)))
         return str(script.p2wpkh(pub).address({"bech32": UTXO_CHAINS[chain].hrp}))
 
+    # -- messages ----------------------------------------------------------------------------
+
+    def sign_message(self, chain: str, path: str, message: bytes, fmt: str) -> bytes:
+        """A legacy signed message from the Bitcoin app (its SIGN MESSAGE command, which hashes
+        "Bitcoin Signed Message:\n"), with the BIP137 header of the path's address type. The
+        app has no BIP322 command (neither the 2.0 nor the 2.1 protocol), so BIP322 is refused
+        by name. The signature is checked against the app's own key before it is returned."""
+        from devices import btcmsg
+        from devices.base import shown_message
+
+        if fmt == "bip322":
+            raise Unsupported(
+                "the Ledger Bitcoin app does not sign BIP322 messages: use the legacy format "
+                "(native segwit addresses), or the software wallet"
+            )
+        if fmt != "legacy":
+            raise Unsupported(f"no message format {fmt!r} (bip322 or legacy)")
+        client = self._app(chain)
+        script = btcmsg.LEGACY_SCRIPT_BY_PURPOSE.get(address_purpose(path))
+        if script is None:
+            raise Unsupported(btcmsg.NO_LEGACY_FOR_TAPROOT)
+        bare = _norm(path)
+        pub = _compress(bytes(self._call(client.app.getWalletPublicKey, bare[2:])["publicKey"]))
+        if self._interaction is not None:
+            self._interaction.confirm_on_device(
+                DevicePrompt(
+                    kind=PromptKind.SIGN_MESSAGE,
+                    device=self._model,
+                    chain=chain,
+                    path=path,
+                    message=shown_message(message),
+                    # The Bitcoin app shows the message's SHA-256, not its text.
+                    hashes=(hashlib.sha256(message).hexdigest(),),
+                )
+            )
+        try:
+            # ledger-bitcoin's LegacyClient.sign_message first shows the key's P2PKH (1...)
+            # address, which is not the address being proved for a segwit path. The same
+            # three commands are sent here, the address shown as the path's type.
+            segwit = script != "p2pkh"
+            native = script == "p2wpkh"
+            self._call(client.app.getWalletPublicKey, bare[2:], True, segwit, native)
+            self._call(client.app.signMessagePrepare, bare[2:], bytearray(message))
+            der = bytes(self._call(client.app.signMessageSign))
+        finally:
+            if self._interaction is not None:
+                self._interaction.finished()
+        sig = _legacy_from_der(der, btcmsg.LEGACY_HEADER[script])
+        if not btcmsg.verify_legacy(message, chain, btcmsg.single_key_scripts(pub)[script], sig):
+            raise LedgerBitcoinError(
+                "The Ledger's message signature does not verify: do not use it."
+            )
+        return sig
+
     # -- PSBT --------------------------------------------------------------------------------
 
     def sign_psbt(self, psbt_bytes: bytes, chain: str) -> bytes:
         client = self._app(chain)
         fingerprint = self.fingerprint(chain)
         psbt = parse_psbt(psbt_bytes)
-        origin, prompt = _check(psbt, chain, fingerprint, self._model)
+        version = self._client_app[1] if self._client_app else "2.0"
+        origin, prompt = _check(psbt, chain, fingerprint, self._model, version)
         from ledger_bitcoin import WalletPolicy
         from ledger_bitcoin.psbt import normalize_psbt
 
@@ -269,6 +329,20 @@ class LedgerBitcoin:
         return _add_signatures(psbt, results)
 
 
+def _legacy_from_der(der: bytes, header_base: int) -> bytes:
+    """The app's answer (a parity byte in the first byte's low bit, then DER's 0x30 body with
+    r and s) as 65 bytes: BIP137 header, r, s (the layout HWI's legacy client reads)."""
+    try:
+        r_len = der[3]
+        r = int.from_bytes(der[4 : 4 + r_len], "big")
+        s = int.from_bytes(der[4 + r_len + 2 :], "big")
+        return bytes([header_base + (der[0] & 1)]) + r.to_bytes(32, "big") + s.to_bytes(32, "big")
+    except (IndexError, OverflowError):
+        raise LedgerBitcoinError(
+            "The Ledger's message signature is not in a known format."
+        ) from None
+
+
 def _norm(path: str) -> str:
     return path.replace("H", "'").replace("h", "'")
 
@@ -281,7 +355,9 @@ def _compress(pub: bytes) -> bytes:
     return bytes([2 + (pub[64] & 1)]) + pub[1:33]
 
 
-def _check(psbt: Any, chain: str, fingerprint: bytes, model: str) -> tuple[str, DevicePrompt]:
+def _check(
+    psbt: Any, chain: str, fingerprint: bytes, model: str, version: str = "2.0"
+) -> tuple[str, DevicePrompt]:
     """Refuse what this adapter does not sign; the account origin ('/84'/0'/0'') and the
     prompt (outputs the device shows, and the fee)."""
     origin = ""
@@ -291,8 +367,9 @@ def _check(psbt: Any, chain: str, fingerprint: bytes, model: str) -> tuple[str, 
         tap = [d for _, d in inp.taproot_bip32_derivations.values() if d.fingerprint == fingerprint]
         if tap and not ours:
             raise Unsupported(
-                f"input {i} is taproot: the Ledger Bitcoin app signs taproot only with its 2.1 "
-                "protocol, which this adapter does not speak"
+                f"input {i} is taproot: Bitcoin app {version} cannot sign it (taproot needs the "
+                "app's 2.1 protocol, which termwallet does not drive yet). Spend it with the "
+                "software wallet or a Trezor."
             )
         if not ours:
             raise Unsupported(f"input {i} is not this Ledger's: it signs only its own inputs")

@@ -192,6 +192,15 @@ def _settles(
     return wrapper
 
 
+def _access_list(tx: EvmTx) -> list[Any]:
+    from trezorlib import messages
+
+    return [
+        messages.EthereumAccessList(address=e.address, storage_keys=list(e.storage_keys))
+        for e in tx.access_list or ()
+    ]
+
+
 def _path(path: str) -> list[int]:
     from trezorlib.tools import parse_path
 
@@ -331,6 +340,8 @@ class TrezorSigner:
                 Capability.ETH_ADDRESS,
                 Capability.ETH_SIGN_TX,
                 Capability.ETH_SIGN_TYPED_DATA,
+                Capability.ETH_SIGN_MESSAGE,
+                Capability.BTC_SIGN_MESSAGE,
             }
         )
 
@@ -408,6 +419,14 @@ class TrezorSigner:
 
         if tx.to is None:
             raise Unsupported("the Trezor adapter does not deploy contracts")
+        if tx.tx_type == 1:
+            # Trezor firmware (and trezorlib's EthereumSignTx) has no EIP-2930 transaction:
+            # its legacy message carries no access list, and dropping it would sign another
+            # transaction than the one reviewed.
+            raise Unsupported(
+                "The Trezor does not sign EIP-2930 (type 1) transactions: send it as an "
+                "EIP-1559 transaction with the same access list, or sign with another signer."
+            )
         session = self._session_for_wallet()
         n = _path(path)
         self._prompt(evm_prompt(self.info.model, path, tx))
@@ -424,6 +443,7 @@ class TrezorSigner:
                     chain_id=tx.chain_id,
                     max_gas_fee=tx.max_fee_per_gas or 0,
                     max_priority_fee=tx.max_priority_fee_per_gas or 0,
+                    access_list=_access_list(tx),
                 )
             else:
                 v, r, s = ethereum.sign_tx(
@@ -445,16 +465,25 @@ class TrezorSigner:
     def sign_typed_data(self, path: str, data: dict[str, Any]) -> bytes:
         from trezorlib import ethereum
 
+        # Checked (and hashed) as MetaMask's V4 does before the device sees anything: what is
+        # refused there is refused for every signer (devices/eip712.py).
+        from devices.eip712 import canonical, has_null_struct
+        from devices.evmtx import typed_data_hashes
+
+        domain, message = typed_data_hashes(data)
+        one = self.info.model == "Trezor One"
+        if not one and has_null_struct(data):
+            raise Unsupported(
+                "This Trezor reads the typed data itself and cannot sign a document with an "
+                "empty (null) struct in it; the Trezor One and the software wallet can."
+            )
         session = self._session_for_wallet()
         n = _path(path)
-        one = self.info.model == "Trezor One"
         hashes: tuple[str, ...] = ()
         if one:
-            # The One cannot parse EIP-712 documents; it signs (and shows) the two hashes.
-            from devices.evmtx import typed_data_hashes
-
-            domain, message = typed_data_hashes(data)
-            hashes = (domain.hex(), message.hex())
+            # The One cannot parse EIP-712 documents; it signs (and shows) the hashes, the
+            # message hash absent for a domain-only document.
+            hashes = (domain.hex(),) if message is None else (domain.hex(), message.hex())
         self._prompt(
             DevicePrompt(
                 kind=PromptKind.SIGN_TYPED_DATA, device=self.info.model, path=path, hashes=hashes
@@ -464,10 +493,79 @@ class TrezorSigner:
             if one:
                 sig = ethereum.sign_typed_data_hash(session, n, domain, message).signature
             else:
-                sig = ethereum.sign_typed_data(session, n, data, metamask_v4_compat=True).signature
+                sig = ethereum.sign_typed_data(
+                    session, n, canonical(data), metamask_v4_compat=True
+                ).signature
         finally:
             self._done()
         return bytes(sig)
+
+    @_map_errors
+    def sign_message(self, path: str, message: bytes) -> bytes:
+        """EIP-191 personal_sign: 65 bytes r || s || v (v 27/28, as the firmware gives it)."""
+        from trezorlib import ethereum
+
+        from devices.base import shown_message
+
+        session = self._session_for_wallet()
+        n = _path(path)
+        self._prompt(
+            DevicePrompt(
+                kind=PromptKind.SIGN_MESSAGE,
+                device=self.info.model,
+                path=path,
+                message=shown_message(message),
+            )
+        )
+        try:
+            sig = ethereum.sign_message(session, n, message).signature
+        finally:
+            self._done()
+        return bytes(sig)
+
+    @_map_errors
+    def sign_btc_message(self, chain: str, path: str, message: bytes, fmt: str) -> bytes:
+        """Legacy signed message (the firmware's SignMessage, BIP137 headers). Trezor firmware
+        has no BIP322 message, so BIP322 is refused by name."""
+        from trezorlib import btc
+        from trezorlib.messages import InputScriptType
+
+        from devices import btcmsg
+        from devices.base import shown_message
+
+        if fmt == "bip322":
+            raise Unsupported(
+                "Trezor firmware does not sign BIP322 messages: use the legacy format (native "
+                "segwit addresses), or the software wallet"
+            )
+        if fmt != "legacy":
+            raise Unsupported(f"no message format {fmt!r} (bip322 or legacy)")
+        coin = COIN_NAMES.get(chain)
+        if coin is None:
+            raise Unsupported(f"the Trezor adapter does not know the network {chain!r}")
+        script = {
+            44: InputScriptType.SPENDADDRESS,
+            49: InputScriptType.SPENDP2SHWITNESS,
+            84: InputScriptType.SPENDWITNESS,
+        }.get(address_purpose(path))
+        if script is None:
+            raise Unsupported(btcmsg.NO_LEGACY_FOR_TAPROOT)
+        session = self._session_for_wallet()
+        n = _path(path)
+        self._prompt(
+            DevicePrompt(
+                kind=PromptKind.SIGN_MESSAGE,
+                device=self.info.model,
+                chain=chain,
+                path=path,
+                message=shown_message(message),
+            )
+        )
+        try:
+            answer = btc.sign_message(session, coin, n, message, script_type=script)
+        finally:
+            self._done()
+        return bytes(answer.signature)
 
     @_map_errors
     @_settles

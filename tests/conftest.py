@@ -38,6 +38,16 @@ def termwallet_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture(autouse=True)
+def english_again() -> object:
+    """The UI language is process-wide (tui/i18n): a test that ran in zh-CN must not leave the
+    next test's messages in Chinese (seen: test_cli after test_send)."""
+    yield
+    from tui.i18n import set_language
+
+    set_language("en")
+
+
+@pytest.fixture(autouse=True)
 def no_proxy_left_over() -> object:
     """The proxy is process-wide (chains/proxy.py, set when settings load): a test's must not
     reach the next test."""

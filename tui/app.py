@@ -21,14 +21,16 @@ from textual.worker import Worker, WorkerState
 
 from tui import heap, i18n
 from tui.bindings import translate_bindings
+from tui.colours import SIXTEEN_COLOURS, few_colours
 from tui.errors import error_code, user_message
-from tui.i18n import t
+from tui.i18n import t, tn
 from tui.screens.assets import AssetsScreen
 from tui.screens.too_small import TooSmallScreen, too_small
 from tui.services import Services
 from tui.widgets.nav import SCREENS
 
 if TYPE_CHECKING:  # kept off the start-up path: these pull in pydantic models and the store
+    from tui.messages import BalancesChanged
     from wallet.keystore import UnlockedWallet
     from wallet.lockout import IdleTimer
     from wallet.session import SessionStatus, WalletSession
@@ -74,9 +76,12 @@ class TermwalletApp(App[int]):
     ]
 
     status: reactive[SessionStatus | None] = reactive(None)
+    balances_version: reactive[int] = reactive(0)  # bumped by BalancesChanged (tui/messages.py)
     language: reactive[str] = reactive("en")
 
-    def __init__(self, services: Services, language: str = "en") -> None:
+    def __init__(
+        self, services: Services, language: str = "en", *, ambiguous_wide: bool = False
+    ) -> None:
         super().__init__()
         self.services = services
         self.session: WalletSession | None = None
@@ -85,6 +90,22 @@ class TermwalletApp(App[int]):
         self._idle: IdleTimer | None = None
         self._heap_timer: Timer | None = None
         self._fitting = False  # _fit_terminal is taking the too-small notice off
+        # The unlock prompt went up before the session opened (_show_early_gate), and the
+        # wallet it unlocked while the session was still opening.
+        self._early_gate = False
+        self._unlocked_early: UnlockedWallet | None = None
+        if few_colours(self.console.color_system):
+            # TERM=linux, vt100 and the like: colours that stay readable once reduced to 16.
+            self.register_theme(SIXTEEN_COLOURS)
+            self.theme = SIXTEEN_COLOURS.name
+            self.add_class("-sixteen-colours")
+        self.ambiguous_wide = ambiguous_wide
+        if ambiguous_wide:
+            # A terminal that draws ─ · … two cells wide: none of them on screen (ambiguous.py).
+            from tui.ambiguous import NarrowAmbiguous
+
+            self._filters.append(NarrowAmbiguous())
+        i18n.set_unambiguous(ambiguous_wide)
         i18n.set_language(language)
         self.set_reactive(TermwalletApp.language, language)
         translate_bindings(self)
@@ -107,9 +128,10 @@ class TermwalletApp(App[int]):
         # and comes off when the terminal is large enough again.
         self.screen_change_signal.subscribe(self, lambda _: self.call_later(self._fit_terminal))
         self.call_later(self._fit_terminal)
-        # After the first frame: opening a session imports the domain models and opens the
-        # store, and the user should see the app while that happens, not a blank terminal.
-        self.call_after_refresh(self._open_session)
+        # After the first frame: opening a session imports the domain models, the settings
+        # and the chain libraries (about a second), and the user should see the app while that
+        # happens, not a blank terminal. The unlock prompt needs none of it: it comes first.
+        self.call_after_refresh(self._start)
         self._heap_timer = self.set_interval(1.0, self._freeze_heap_when_settled)
         self.set_interval(2.0, self._refresh_status)
 
@@ -154,6 +176,32 @@ class TermwalletApp(App[int]):
             self._heap_timer.stop()
         heap.freeze()
 
+    def _start(self) -> None:
+        """The unlock prompt of an existing wallet as soon as the keystore is known to exist
+        (UserServices.early_gate), then the session, which opens while the password is typed.
+        The session's thread starts once the prompt is drawn: its imports hold the GIL for
+        most of a second and would slow the drawing."""
+        early = getattr(self.services, "early_gate", None)
+        try:
+            screen = early() if early is not None else None
+        except Exception as exc:  # the session's opening meets it too, and reports it there
+            _log.warning("early unlock prompt skipped: %s", type(exc).__name__)
+            screen = None
+        if screen is None:
+            self._open_session()
+            return
+        self._early_gate = True
+        self.push_screen(screen, self._through_early_gate)
+        screen.call_after_refresh(self._open_session)
+
+    def _through_early_gate(self, unlocked: UnlockedWallet | None) -> None:
+        if unlocked is None:
+            return
+        if self.session is None:
+            self._unlocked_early = unlocked  # _open_session takes it once the session is open
+        else:
+            self._through_gate(unlocked)
+
     @work(exclusive=True, group="session", exit_on_error=False)
     async def _open_session(self) -> None:
         if self.services.demo:
@@ -171,8 +219,14 @@ class TermwalletApp(App[int]):
             url = self.session.network.rpc_urls[0]
             self.notify(t("demo.ready", url=url), timeout=4, markup=False)
         choices = getattr(self.services, "wallet_choices", None)
-        wallets = choices() if choices is not None else []
-        if len(wallets) > 1:
+        wallets = choices() if choices is not None and not self._early_gate else []
+        if self._early_gate:
+            # The prompt is up already, or was answered while the session opened: no second
+            # prompt. After this worker (its group would cancel it): the unlocked session.
+            unlocked, self._unlocked_early = self._unlocked_early, None
+            if unlocked is not None:
+                self.call_later(self._through_gate, unlocked)
+        elif len(wallets) > 1:
             # Several wallets (software, devices, passphrase wallets): the user picks first.
             from tui.screens.wallet_pick import WalletPickScreen
 
@@ -259,7 +313,9 @@ class TermwalletApp(App[int]):
             self.recent_errors.append(error_code(exc) or type(exc).__name__)
         if report is not None and report.flagged:
             self.notify(
-                t("history.flag_notice", count=len(report.flagged)), severity="warning", timeout=12
+                tn("history.flag_notice", len(report.flagged), count=len(report.flagged)),
+                severity="warning",
+                timeout=12,
             )
 
     @work(exclusive=True, group="session", exit_on_error=False)
@@ -306,7 +362,7 @@ class TermwalletApp(App[int]):
                 self.session.locked = True
                 self.status = self.session.status
             self.push_screen(
-                self.services.unlock_screen(t("unlock.auto_locked", minutes=minutes)),  # type: ignore[attr-defined]
+                self.services.unlock_screen(tn("unlock.auto_locked", minutes, minutes=minutes)),  # type: ignore[attr-defined]
                 self._through_gate,
             )
 
@@ -361,6 +417,9 @@ class TermwalletApp(App[int]):
 
     def action_toggle_language(self) -> None:
         self.language = "zh-CN" if self.language == "en" else "en"
+
+    def on_balances_changed(self, _: BalancesChanged) -> None:
+        self.balances_version += 1
 
     def action_refresh(self) -> None:
         if isinstance(self.screen, AssetsScreen):
@@ -431,6 +490,34 @@ class TermwalletApp(App[int]):
 
         self.push_screen(TotpSetupScreen())
 
+    def action_messages(self) -> None:
+        from tui.screens.message import MessageScreen
+
+        self.push_screen(MessageScreen())
+
+    # -- Textual's own texts, in the user's language (tui/widgets/keys_panel.py) -------------
+
+    def action_command_palette(self) -> None:
+        from textual.command import CommandPalette
+
+        from tui.widgets.keys_panel import WalletCommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(WalletCommandPalette())
+
+    def action_show_help_panel(self) -> None:
+        from tui.widgets.keys_panel import WalletHelpPanel
+
+        if not self.screen.query("HelpPanel"):
+            self.screen.mount(WalletHelpPanel())
+
+    def action_help_quit(self) -> None:
+        """ctrl+c: how to quit, as Textual says it (App.action_help_quit), translated."""
+        for key, active in self.active_bindings.items():
+            if active.binding.action in ("quit", "app.quit"):
+                self.notify(t("app.quit_hint", key=key), title=t("app.quit_title"), markup=False)
+                return
+
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         for name in SCREENS:
             title = t(f"nav.{name}")
@@ -460,6 +547,7 @@ class TermwalletApp(App[int]):
         yield SystemCommand(
             t("security.palette.title"), t("security.palette.help"), self.action_two_factor
         )
+        yield SystemCommand(t("message.palette"), t("message.palette_help"), self.action_messages)
         yield SystemCommand(
             t("palette.language"), t("palette.language_help"), self.action_toggle_language
         )
@@ -477,7 +565,10 @@ class TermwalletApp(App[int]):
         yield SystemCommand(t("palette.quit"), t("palette.quit_help"), self.exit)
 
     async def on_unmount(self) -> None:
-        await self.shutdown_session()
+        try:
+            await self.shutdown_session()
+        finally:
+            i18n.set_unambiguous(False)  # process-wide: the next app (tests) decides its own
 
     async def shutdown_session(self) -> None:
         session, self.session = self.session, None
@@ -493,13 +584,24 @@ def make_app(
     services: Services | None = None,
     *,
     language: str | None = None,
+    ambiguous_wide: bool | None = None,
 ) -> TermwalletApp:
     """The app on `services` (the user's wallet by default). The language comes from
-    `language`, else from `settings`; settings given here are used as they are."""
+    `language`, else from `settings`; settings given here are used as they are. Ambiguous
+    widths: `ambiguous_wide`, else `settings`, else the environment and config file as the
+    first frame reads them (wallet/startup.py)."""
     if services is None:
         from tui.services import UserServices
         from wallet.paths import Paths
 
         services = UserServices(Paths.default(), settings)
     lang = language or (settings.language if settings is not None else "en")
-    return TermwalletApp(services, lang)
+    if ambiguous_wide is None:
+        from wallet.startup import ambiguous_wide as from_environment
+
+        if settings is not None and settings.ambiguous_width != "auto":
+            ambiguous_wide = settings.ambiguous_width == "wide"
+        else:
+            config = getattr(getattr(services, "paths", None), "config_file", None)
+            ambiguous_wide = from_environment(config)
+    return TermwalletApp(services, lang, ambiguous_wide=ambiguous_wide)

@@ -13,18 +13,27 @@ from dataclasses import replace
 from textual.binding import BindingsMap
 from textual.dom import DOMNode
 
-from tui.i18n import t
+from tui.i18n import catalog, language, t
 
 
 def translate_bindings(node: DOMNode) -> None:
+    """Our bindings' catalog keys ("bind.*"), and Textual's own English descriptions (its
+    widgets' keys, in the catalog's [textual] table) in the current language."""
     merged = type(node)._merged_bindings
     if merged is None:
         return
+    texts = catalog(language())
     node._bindings = BindingsMap.from_keys(
         {
             key: [
                 replace(b, description=t(b.description), tooltip=t(b.tooltip) if b.tooltip else "")
                 if b.description.startswith("bind.")
+                else replace(
+                    b,
+                    description=texts[f"textual.{b.description}"],
+                    tooltip=texts.get(f"textual.{b.tooltip}", b.tooltip),
+                )
+                if f"textual.{b.description}" in texts
                 else b
                 for b in bindings
             ]

@@ -17,9 +17,9 @@ from collections.abc import Iterator, Sequence
 from typing import NoReturn
 
 from tui import commands
-from tui.cli_errors import CliError
+from tui.cli_errors import CliError, typed_error
 
-__all__ = ["CliError", "build_parser", "main"]
+__all__ = ["CliError", "build_parser", "main", "typed_error"]
 
 
 # Each subcommand and the module of tui/commands that registers it. Only the module of the
@@ -38,6 +38,7 @@ COMMANDS = {
     "history": "history",
     "init": "keys",
     "labels": "labels",
+    "message": "message",
     "screenshots": "screenshots",
     "send": "evm",
     "servers": "servers",
@@ -75,6 +76,9 @@ _SECRET_OPTION = re.compile(
     re.IGNORECASE,
 )
 _argv: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar("argv", default=())
+# True while a command given --json runs: its errors are a JSON object on stdout.
+_json_errors: contextvars.ContextVar[bool] = contextvars.ContextVar("json_errors", default=False)
+EXIT_BROKEN_PIPE = 128 + 13  # what a shell reports for a program ended by SIGPIPE
 
 
 def _secret_tokens(argv: Sequence[str]) -> set[str]:
@@ -113,7 +117,70 @@ class SafeArgumentParser(argparse.ArgumentParser):
         argv = _argv.get() or tuple(sys.argv[1:])
         for token in sorted(_secret_tokens(argv), key=len, reverse=True):
             message = re.sub(rf"(?<![^\s'\"]){re.escape(token)}(?![^\s'\",])", "[hidden]", message)
-        super().error(message)
+        from tui.i18n import set_language
+
+        set_language(_language_of(argv))
+        message = _usage_error_text(message)
+        if "--json" in argv:
+            _print_json_error("USAGE", f"{self.prog}: {message}")
+            sys.exit(2)
+        from tui.i18n import t
+
+        self.print_usage(sys.stderr)
+        self.exit(2, t("cli.argparse.error", prog=self.prog, message=message) + "\n")
+
+
+def _language_of(argv: Sequence[str]) -> str:
+    """The language asked for by `--lang`, else the environment or config file's: argparse's
+    errors come before the command has set it."""
+    from wallet.paths import Paths
+    from wallet.startup import first_frame_language
+
+    lang = None
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            lang = argv[i + 1]
+        elif arg.startswith("--lang="):
+            lang = arg.partition("=")[2]
+    return first_frame_language(Paths.default().config_file, lang)
+
+
+# argparse's own error sentences (Python 3.11-3.13), each with its catalog key: argparse has
+# no translations of its own, and a script in zh-CN should read its errors in zh-CN too.
+_ARGPARSE_ERRORS = (
+    (re.compile(r"argument (?P<arg>.+?): invalid (?P<type>\w+) value: (?P<value>.+)"), "invalid"),
+    (
+        re.compile(
+            r"argument (?P<arg>.+?): invalid choice: (?P<value>.+?) \(choose from (?P<choices>.+)\)"
+        ),
+        "choice",
+    ),
+    (re.compile(r"argument (?P<arg>.+?): expected one argument"), "expected_one"),
+    (re.compile(r"argument (?P<arg>.+?): not allowed with argument (?P<other>.+)"), "not_with"),
+    (re.compile(r"the following arguments are required: (?P<args>.+)"), "required"),
+    (re.compile(r"unrecognized arguments: (?P<args>.+)"), "unrecognized"),
+    (re.compile(r"one of the arguments (?P<args>.+) is required"), "one_required"),
+)
+
+
+def _usage_error_text(message: str) -> str:
+    from tui.i18n import language, t
+
+    if language() == "en":
+        return message
+    for pattern, key in _ARGPARSE_ERRORS:
+        m = pattern.fullmatch(message)
+        if m:
+            return t(f"cli.argparse.{key}", **m.groupdict())
+    return message
+
+
+def _print_json_error(code: str, message: str) -> None:
+    """The error object a `--json` command prints on stdout instead of its document."""
+    import json
+
+    sys.stdout.write(json.dumps({"error": {"code": code, "message": message}}) + "\n")
+    sys.stdout.flush()
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
@@ -178,36 +245,69 @@ def _warn_misplaced_config() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Every failure ends as one `termwallet:` line on stderr and a non-zero status, never a
     traceback: a traceback shows internals to the user, and its text could hold anything."""
+    from tui.i18n import language, set_language
+
     out, err = sys.stdout, sys.stderr
+    # --lang holds for this call only: a caller running several in one process (tests, a
+    # script importing main) gets its own language back.
+    previous_language = language()
+    token = _json_errors.set(False)
     try:
         return _main(argv)
     except CliError as exc:
-        print(f"termwallet: {exc}", file=sys.stderr)
-        return 2
+        return _fail(exc.code, str(exc), 2)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`termwallet history --csv | head -3`): nothing is wrong and
+        # nobody is left to tell; end quietly as `cat` or `seq` would.
+        _stdout_gone()
+        return EXIT_BROKEN_PIPE
     except Exception as exc:
         # Damaged local files: the store and keystore say what is wrong in their messages
         # (paths and reasons, never secrets).
         import sqlite3
 
+        from tui.errors import error_code
         from wallet.keystore import KeystoreError
         from wallet.store import StoreError
 
         if isinstance(exc, StoreError | KeystoreError):
-            print(f"termwallet: {_printable(str(exc))}", file=sys.stderr)
-            return 2
+            return _fail(error_code(exc) or "STORE", _printable(str(exc)), 2)
         if isinstance(exc, sqlite3.DatabaseError):
-            print(
-                "termwallet: the wallet database is damaged (" + type(exc).__name__ + "); "
-                "restore it from a backup. The keystore was not touched.",
-                file=sys.stderr,
-            )
-            return 2
-        print("termwallet: " + _one_line(_explain(exc)), file=sys.stderr)
-        return 1
+            from tui.i18n import t
+
+            return _fail("DATABASE_DAMAGED", t("cli.database_damaged", kind=type(exc).__name__), 2)
+        code = error_code(exc) or ("OS_ERROR" if isinstance(exc, OSError) else "UNEXPECTED")
+        return _fail(code, _one_line(_explain(exc)), 1)
     finally:
+        _json_errors.reset(token)
         sys.stdout, sys.stderr = out, err
+        if language() != previous_language:
+            set_language(previous_language)
+
+
+def _fail(code: str, message: str, status: int) -> int:
+    """One `termwallet:` line on stderr, or for a `--json` command the error object on stdout."""
+    if _json_errors.get():
+        _print_json_error(code, message)
+    else:
+        print(f"termwallet: {message}", file=sys.stderr)
+    return status
+
+
+def _stdout_gone() -> None:
+    """Point stdout at /dev/null: the interpreter's final flush would fail on the closed pipe
+    and print 'Exception ignored ... BrokenPipeError' after all."""
+    import os
+
+    try:
+        fd = sys.__stdout__.fileno() if sys.__stdout__ is not None else 1
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, fd)
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 def _printable(text: str) -> str:
@@ -266,6 +366,7 @@ def _main(argv: Sequence[str] | None) -> int:
         args = parser.parse_args(argv)
     finally:
         _argv.reset(token)
+    _json_errors.set(bool(getattr(args, "json", False)))
     if args.lang:  # the language of the messages main() prints, whatever the command
         from tui.i18n import set_language
 

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 from typing import Any
 
-from tui.cli_wallet import open_wallet, user_confirms, wallet_signer
+from tui.cli_wallet import open_wallet, print_outcome, show_review, user_confirms, wallet_signer
 
 
 def utxo_row(h: Any) -> dict[str, Any]:
@@ -120,15 +119,27 @@ async def send_utxo(args: argparse.Namespace) -> int:
             ],
             testnet=net.testnet,
         )
-        _print_utxo_review(review, net, utxo.account(key), args.fee, args.json, fiat)
+        account = utxo.account(key)
+        doc = _utxo_review_json(review, account, args.fee)
+        show_review(
+            args, doc, lambda out: _print_utxo_review(review, net, account, args.fee, out, fiat)
+        )
         if args.dry_run:
             print("dry run: nothing was signed or sent", file=sys.stderr)
             return 0
+        if review.high_fee and not args.accept_high_fee:
+            # A server that lies about fees would have --yes pay them: this needs its own word.
+            raise CliError(
+                "not sent: the fee rate is far above this network's usual range or what the "
+                "server's own mempool needs (the server may be lying or broken). Check it, try "
+                "another server, or add --accept-high-fee to pay it anyway."
+            )
         if not user_confirms(args.yes):
             return 1
         sender = utxo.sender(key)
         try:
-            signed = sender.sign(review, signer)  # stored before it is broadcast
+            # stored before it is broadcast
+            signed = sender.sign(review, signer, accept_high_fee=args.accept_high_fee)
         except DeviceError as exc:
             from tui.commands.devices import device_failure
 
@@ -137,11 +148,8 @@ async def send_utxo(args: argparse.Namespace) -> int:
         result: dict[str, Any] = {"txid": txid, "state": "broadcast", "height": None}
         if not args.no_wait:
             result |= await _wait_utxo(sender, txid, timeout=120)
-        if args.json:
-            print(json.dumps(result))
-        else:
-            where = f" in block {result['height']}" if result["height"] else ""
-            print(f"sent: {txid} - {result['state']}{where}")
+        where = f" in block {result['height']}" if result["height"] else ""
+        print_outcome(args, doc, result, f"sent: {txid} - {result['state']}{where}")
         return 0
     except (ChainError, ValueError) as exc:
         # Typed errors (bad address, server refusal, no server configured) say what to do.
@@ -227,39 +235,40 @@ async def _wait_utxo(sender: Any, txid: str, *, timeout: float) -> dict[str, Any
     return {"state": state, "height": height}
 
 
+def _utxo_review_json(review: Any, account: Any, tier: str) -> dict[str, Any]:
+    from chains.units import format_with_symbol
+
+    return {
+        "network": review.network,
+        "account": account.account_index,
+        "script": account.script.value,
+        "to": review.recipient,
+        "amount": str(review.amount),
+        "amount_display": format_with_symbol(review.amount, review.decimals, review.symbol),
+        "fee": str(review.fee),
+        "fee_rate_sat_vb": review.fee_rate,
+        "vsize": review.vsize,
+        "fee_tier": tier,
+        "total": str(review.total),
+        "inputs": review.inputs,
+        "coins": [c.outpoint for c in review.unsigned.inputs],
+        "change": str(review.change),
+        "rbf": review.rbf,
+        "fiat": None,
+        "fee_concerns": [str(x) for x in review.fee_concerns],
+        "high_fee": review.high_fee,
+        "next_block_rate_sat_vb": review.next_block_rate,
+    }
+
+
 def _print_utxo_review(
-    review: Any, net: Any, account: Any, tier: str, as_json: bool, fiat: str | None = None
+    review: Any, net: Any, account: Any, tier: str, out: Any, fiat: str | None = None
 ) -> None:
     from chains.units import format_with_symbol
 
     def c(v: int) -> str:
         return format_with_symbol(v, review.decimals, review.symbol)
 
-    if as_json:
-        print(
-            json.dumps(
-                {
-                    "network": review.network,
-                    "account": account.account_index,
-                    "script": account.script.value,
-                    "to": review.recipient,
-                    "amount": str(review.amount),
-                    "amount_display": c(review.amount),
-                    "fee": str(review.fee),
-                    "fee_rate_sat_vb": review.fee_rate,
-                    "vsize": review.vsize,
-                    "fee_tier": tier,
-                    "total": str(review.total),
-                    "inputs": review.inputs,
-                    "coins": [c.outpoint for c in review.unsigned.inputs],
-                    "change": str(review.change),
-                    "rbf": review.rbf,
-                    "fiat": None,
-                },
-                indent=2,
-            )
-        )
-        return
     lines = [
         ("Network", net.name),
         ("From", f"{account.script.value} account {account.account_index} ({account.address})"),
@@ -273,6 +282,21 @@ def _print_utxo_review(
         ("Coins spent", f"{review.inputs}, change back {c(review.change)}"),
         ("Replaceable", "yes (RBF: the fee can be raised later)" if review.rbf else "no"),
         ("Fiat value", fiat or "no price known"),
+        (
+            "Fee evidence",
+            f"the server's mempool needs {review.next_block_rate} sat/vB for the next block"
+            if review.next_block_rate is not None
+            else "the server gave no mempool figures: only the usual range bounds the rate",
+        ),
     ]
     for label, value in lines:
-        print(f"{label + ':':13} {value}")
+        print(f"{label + ':':13} {value}", file=out)
+    for concern in review.fee_concerns:
+        print(f"WARNING: {_UTXO_FEE_WARNINGS[str(concern)]}", file=out)
+
+
+_UTXO_FEE_WARNINGS = {
+    "high_fee": "THE FEE RATE IS FAR ABOVE THIS NETWORK'S USUAL RANGE or above what the "
+    "server's own mempool needs: the server may be lying or broken.",
+    "fee_above_amount": "the network fee is more than the amount sent.",
+}

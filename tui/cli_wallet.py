@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -195,12 +196,41 @@ def user_confirms(
     """After the printed review: --yes, or "y" typed at the terminal. Without a terminal and
     without --yes nothing happens: a script has to say --yes itself."""
     from tui.cli_errors import CliError
+    from tui.i18n import catalog, t
 
     if yes:
         return True
     if not sys.stdin.isatty():
+        key = f"cli.needs_yes_{verb}"  # per verb: other languages word each differently
+        if key in catalog("en"):
+            raise CliError(t(key), "NEEDS_YES")
         raise CliError(f"not {done}: add --yes to {verb} without the confirmation prompt")
     if input(f"{question} [y/N] ").strip().lower() not in ("y", "yes"):
         print(f"not {done}", file=sys.stderr)
         return False
     return True
+
+
+def show_review(args: Any, doc: dict[str, Any], print_text: Callable[[Any], None]) -> None:
+    """The review before confirming. With --json, stdout holds exactly one document: the
+    review alone on a dry run, else the review and the result together at the end
+    (`print_outcome`); someone answering the prompt reads the review as text on stderr."""
+    import json
+
+    if not args.json:
+        print_text(sys.stdout)
+    elif args.dry_run:
+        print(json.dumps(doc, indent=2))
+    elif not args.yes:
+        print_text(sys.stderr)
+
+
+def print_outcome(args: Any, review: dict[str, Any], result: dict[str, Any], text: str) -> None:
+    """The end of a send or swap: `text`, or with --json the one document of review and
+    result."""
+    import json
+
+    if args.json:
+        print(json.dumps({"review": review, "result": result}, indent=2))
+    else:
+        print(text)

@@ -25,6 +25,7 @@ SHOTS: tuple[Shot, ...] = (
     Shot("assets"),
     Shot("assets-zh-CN", language="zh-CN"),
     Shot("send", keys=("s",)),
+    Shot("receive", keys=("r",)),
     Shot("history", keys=("2",)),
     Shot("history-zh-CN", language="zh-CN", keys=("2",)),
     Shot("history-details", keys=("2", "enter")),
@@ -35,6 +36,8 @@ SHOTS: tuple[Shot, ...] = (
     Shot("support-zh-CN", language="zh-CN", keys=("4",)),
     Shot("support-new-ticket", keys=("4", "n")),
     Shot("command-palette", keys=("ctrl+p",)),
+    Shot("message", keys=("ctrl+p", *"sign or verify", "enter")),
+    Shot("message-zh-CN", language="zh-CN", keys=("ctrl+p", *"签署或验证消息", "enter")),
 )
 
 

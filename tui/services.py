@@ -11,10 +11,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from textual.screen import Screen
 
-    from wallet.keystore import UnlockedWallet
+    from wallet.keystore import Keystore, UnlockedWallet
+    from wallet.lockout import Lockout
     from wallet.paths import Paths
     from wallet.session import WalletSession
     from wallet.settings import Settings
+    from wallet.store import Store
+    from wallet.totp import TotpGuard
     from wallet.user import UserWallet
     from wallet.wallets import WalletRow
 
@@ -39,18 +42,65 @@ class UserServices:
         self.overrides = overrides
         self.wallet: UserWallet | None = None
         self.misplaced_config: list[Path] = []  # config files never read; the app says so
+        # What early_gate opened for the unlock prompt; the wallet opens on the same objects.
+        self._early: tuple[Store, Keystore, Lockout] | None = None
 
     async def open_session(self) -> WalletSession:
         return await asyncio.to_thread(self._open)
 
     def _open(self) -> WalletSession:
+        from wallet.backends import load_client_library
         from wallet.user import UserWallet
 
+        # Here, on the worker's thread: web3's import (about 0.6 s) on the app's loop, in the
+        # first balance read, froze the screen and the typing of a password.
         if self.wallet is None:
             self.misplaced_config = self.paths.misplaced_config_files()
-            self.wallet = UserWallet.open(self.paths, self.settings, **self.overrides)
+            if self._early is None:
+                self.wallet = UserWallet.open(self.paths, self.settings, **self.overrides)
+            else:
+                from wallet.settings import load_settings
+
+                store, keystore, lockout = self._early
+                self.wallet = UserWallet(
+                    paths=self.paths.ensure(),
+                    settings=self.settings
+                    or load_settings(self.paths.config_file, **self.overrides),
+                    store=store,
+                    keystore=keystore,
+                    lockout=lockout,
+                )
             self.settings = self.wallet.settings
-        return self.wallet.session()
+        session = self.wallet.session()
+        if session.addresses:  # balances to read: the first read must not import web3 itself
+            load_client_library(session.network.kind.value)
+        return session
+
+    def early_gate(self) -> Screen[Any] | None:
+        """The unlock prompt before the session opens, when it is sure to be the first screen:
+        a keystore, at most one wallet that signs, and that one not on a device. It needs the
+        keystore, the store and the lockout (about 15 ms), not the settings and the chain
+        libraries (about a second), which open behind it while the user types. None: the
+        session decides, as before (first run, watch-only, a device wallet, a choice of
+        wallets)."""
+        from wallet.keystore import Keystore
+
+        keystore = Keystore(self.paths.data_dir / "keystore.json")
+        if not keystore.exists():
+            return None
+        from wallet.lockout import Lockout
+        from wallet.store import Store
+        from wallet.wallets import WalletBook
+
+        store = Store(self.paths.database)
+        book = WalletBook(store)
+        current = book.current(software_exists=True)
+        if len(book.signing()) > 1 or (current is not None and current.is_device):
+            store.close()
+            return None
+        lockout = Lockout(store)
+        self._early = (store, keystore, lockout)
+        return self._unlock_screen(store, keystore, lockout)
 
     def gate_screen(self) -> Screen[Any] | None:
         """The screen that must come first: first-run setup or unlock; None when open."""
@@ -74,17 +124,23 @@ class UserServices:
         return WalletBook(self.wallet.store).signing()
 
     def unlock_screen(self, reason: str | None = None) -> Screen[Any]:
-        from tui.screens.unlock import UnlockScreen
-        from wallet.totp import TotpGuard
-
         assert self.wallet is not None
-        store = self.wallet.store
+        w = self.wallet
+        return self._unlock_screen(w.store, w.keystore, w.lockout, reason)
+
+    @staticmethod
+    def _unlock_screen(
+        store: Store, keystore: Keystore, lockout: Lockout, reason: str | None = None
+    ) -> Screen[Any]:
+        from tui.screens.unlock import UnlockScreen
 
         def totp(unlocked: UnlockedWallet) -> TotpGuard | None:
+            from wallet.totp import TotpGuard
+
             guard = TotpGuard(store, unlocked)
             return guard if guard.enabled else None
 
-        return UnlockScreen(self.wallet.keystore, self.wallet.lockout, totp=totp, reason=reason)
+        return UnlockScreen(keystore, lockout, totp=totp, reason=reason)
 
     def unlocked(self, unlocked: UnlockedWallet) -> None:
         assert self.wallet is not None
@@ -103,6 +159,8 @@ class UserServices:
 
     async def close(self) -> None:
         self.lock()
+        if self.wallet is None and self._early is not None:
+            self._early[0].close()  # the prompt's store: the session never opened on it
 
 
 class DemoServices:
@@ -117,11 +175,14 @@ class DemoServices:
 
     async def open_session(self) -> WalletSession:
         from wallet.demo import open_demo
+        from wallet.paths import Paths
 
         # Shielded: when the app ends while anvil is starting (a signal in the first second),
         # the app's worker is cancelled but the thread starting anvil is not; close() waits
         # for it and stops what it started, so no anvil outlives the app.
-        self._opening = asyncio.ensure_future(open_demo(self.home))
+        # The demo's world is prepared once, in the user's cache folder (wallet/demo_state.py).
+        prepared = Paths.default().cache_dir
+        self._opening = asyncio.ensure_future(open_demo(self.home, prepared))
         return await asyncio.shield(self._opening)
 
     async def close(self) -> None:
@@ -131,9 +192,10 @@ class DemoServices:
                     session = await self._opening
                 except Exception:  # it failed to start: nothing of it is running
                     session = None
-                devnet = getattr(session, "devnet", None)
-                if devnet is not None:
-                    await asyncio.to_thread(devnet.stop)  # safe twice: the app may have too
+                # Each safe twice: the app may have stopped them already.
+                for part in (getattr(session, "support", None), getattr(session, "devnet", None)):
+                    if part is not None:
+                        await asyncio.to_thread(part.stop)
         finally:
             if self._own_home:
                 shutil.rmtree(self.home, ignore_errors=True)
@@ -145,15 +207,25 @@ class AttachedDemoServices:
 
     demo = True
 
-    def __init__(self, deployment: object, address: str, home: Path) -> None:
+    def __init__(
+        self, deployment: object, address: str, home: Path, *, support: bool = False
+    ) -> None:
         self.deployment = deployment
         self.address = address
         self.home = home
+        # With support=True the session gets the demo's own helpdesk and mail sink, as
+        # `termwallet demo` has them; stopped when the app closes.
+        self.with_support = support
 
     async def open_session(self) -> WalletSession:
         from wallet.demo import demo_session
 
-        return demo_session(self.deployment, self.address, self.home)
+        session = demo_session(self.deployment, self.address, self.home)
+        if self.with_support:
+            from wallet.demo_support import start_demo_support
+
+            session.support = await asyncio.to_thread(start_demo_support)
+        return session
 
     async def close(self) -> None:
         return None

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from tui.i18n import t
+from tui.i18n import t, tn
 
 
 def refusal_text(exc: Any) -> str:
     """The scrubber's refusal in the user's language: where and what kind, never the text."""
-    lines = [t("support.scrub.refused", count=len(exc.findings))]
+    lines = [tn("support.scrub.refused", len(exc.findings), count=len(exc.findings))]
     for f in exc.findings:
         field = t(f"support.field.{f.field}")
         line = t(f"support.scrub.{f.kind.value}", field=field, start=f.start + 1, end=f.end)

@@ -23,13 +23,6 @@ def pct(bps: int) -> str:
     return f"{bps // 100}.{bps % 100:02d} %"
 
 
-def parse_pct(text: str) -> int:
-    """'0.5' (percent) -> 50 basis points."""
-    from chains.units import parse_amount
-
-    return parse_amount(text or "0", 2)
-
-
 def money(amount: int, asset: Asset, places: int = 8) -> str:
     return f"{amount_text(amount, asset.decimals, places)} {asset.symbol}"
 

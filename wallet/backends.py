@@ -29,6 +29,15 @@ def backend_for(network: Network) -> ChainBackend:
     )
 
 
+def load_client_library(kind: str) -> None:
+    """Import the client library of a network kind ("evm": web3, about 0.6 s) on the calling
+    thread. The app calls this from its session worker: chains/evm.py imports web3 on first
+    use, inside the first balance read on the app's event loop, where the import froze the
+    screen (and the typing of a password) for as long."""
+    if kind == ChainKind.EVM.value:
+        import web3  # noqa: F401
+
+
 def utxo_network_for(
     network_id: str,
     electrum_servers: Mapping[str, Sequence[str]] | None = None,

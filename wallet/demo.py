@@ -5,6 +5,8 @@ software signer on a fixed, public test mnemonic. Everything lives in a throw-aw
 from __future__ import annotations
 
 import asyncio
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +21,10 @@ DEMO_PATH = "m/44'/60'/0'/0/0"
 
 
 class DemoSession(WalletSession):
-    """A session that owns its devnet process and stops it when closed."""
+    """A session that owns its devnet process and the demo helpdesk, and stops them when closed."""
 
     devnet: Any = None
+    support: Any = None  # wallet/demo_support.py: the demo's own helpdesk and mail sink
 
     def price_symbol(self, asset: Any) -> str | None:
         return str(asset.symbol)  # every demo token has its pool
@@ -35,37 +38,117 @@ class DemoSession(WalletSession):
         try:
             await super().aclose()
         finally:
+            if self.support is not None:
+                await asyncio.to_thread(self.support.stop)
             if self.devnet is not None:
                 await asyncio.to_thread(self.devnet.stop)
 
 
-def start_devnet(home: Path) -> tuple[Any, Any, str]:
-    """Blocking: start anvil and deploy; runs in a worker thread, never before the first frame."""
+def start_devnet(
+    home: Path, prepared: Path | None = None, before_deploying: Callable[[], object] | None = None
+) -> tuple[Any, Any, str]:
+    """Blocking: start anvil with the demo world on it; runs in a worker thread, never before
+    the first frame. With `prepared` (a folder), the world deployed on an earlier run is loaded
+    from there when it still matches this code and this anvil (wallet/demo_state.py), instead
+    of deployed again; a world deployed here is saved there for the next run.
+    `before_deploying` runs first when it comes to deploying (_open_demo: the web3 import on
+    its other thread finishes first; two threads importing web3 at once are a known source of
+    half-initialised modules)."""
     from chains.devnet.anvil import Anvil
-    from chains.devnet.deploy import deploy_demo
-    from devices.emulator import SoftwareSigner
 
-    signer = SoftwareSigner.from_mnemonic(DEMO_MNEMONIC, label="demo")
-    address = signer.get_address("eth", DEMO_PATH)
-    signer.close()
     anvil = Anvil(log_dir=home / "logs")
     anvil.start()
     try:
-        deployment = deploy_demo(anvil.rpc_url, address)
+        loaded = None
+        if prepared is not None:
+            anvil, loaded = _restore(anvil, prepared)
+        if loaded is not None:
+            deployment, address = loaded
+        else:
+            if before_deploying is not None:
+                before_deploying()
+            deployment, address = _deploy(anvil, prepared)
     except BaseException:
         anvil.stop()
         raise
     return anvil, deployment, address
 
 
-async def open_demo(home: Path) -> DemoSession:
-    anvil, deployment, address = await asyncio.to_thread(start_devnet, home)
-    session = demo_session(deployment, address, home)
-    session.devnet = anvil
+def _restore(anvil: Any, prepared: Path) -> tuple[Any, tuple[Any, str] | None]:
+    """The prepared world on `anvil`, or on a fresh anvil when the one loaded did not check
+    out (deploy_demo needs an empty chain)."""
+    from chains.devnet.anvil import Anvil
+    from wallet.demo_state import StaleDemoState, restore
+
+    try:
+        return anvil, restore(anvil, prepared)
+    except (StaleDemoState, OSError, ValueError):  # not as saved, or anvil refused the load
+        anvil.stop()
+        anvil = Anvil(log_dir=anvil.log_dir)
+        anvil.start()
+        return anvil, None
+
+
+def _deploy(anvil: Any, prepared: Path | None) -> tuple[Any, str]:
+    from chains.devnet.deploy import deploy_demo
+
+    address = demo_address()
+    deployment = deploy_demo(anvil.rpc_url, address)
+    if prepared is not None:
+        from wallet.demo_state import save
+
+        save(anvil, prepared, deployment, address)
+    return deployment, address
+
+
+def demo_address() -> str:
+    """The demo account, derived from DEMO_MNEMONIC at DEMO_PATH (bip_utils: about 0.35 s)."""
+    signer = demo_signer()
+    try:
+        return str(signer.get_address("eth", DEMO_PATH))
+    finally:
+        signer.close()
+
+
+def _load_web3() -> None:
+    """The session's first balance read imports web3 (about 0.6 s) on the app's event loop
+    (chains/evm.py imports it on first use); done here first, on a worker thread, while anvil
+    starts, the screen stays live and the balances come sooner."""
+    from wallet.backends import load_client_library
+
+    load_client_library("evm")
+
+
+async def open_demo(home: Path, prepared: Path | None = None) -> DemoSession:
+    from wallet.demo_support import start_demo_support
+
+    support = await asyncio.to_thread(start_demo_support)  # wallet/demo_support.py
+    try:
+        session = await asyncio.to_thread(_open_demo, home, prepared)
+    except BaseException:
+        support.stop()
+        raise
+    session.support = support
     return session
 
 
-def demo_session(deployment: Any, address: str, home: Path) -> DemoSession:
+def _open_demo(home: Path, prepared: Path | None) -> DemoSession:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1, thread_name_prefix="demo-web3") as pool:
+        web3_loaded = pool.submit(_load_web3)
+        anvil, deployment, address = start_devnet(home, prepared, web3_loaded.result)
+        try:
+            session = demo_session(deployment, address, home, signer=LazyDemoSigner())
+            session.devnet = anvil
+            web3_loaded.result()
+        except BaseException:
+            anvil.stop()
+            raise
+    return session
+
+
+def demo_session(deployment: Any, address: str, home: Path, *, signer: Any = None) -> DemoSession:
     """A session on a devnet that is already running and deployed (tests, screenshots)."""
     from chains.networks import devnet
     from wallet.backends import backend_for
@@ -95,7 +178,7 @@ def demo_session(deployment: Any, address: str, home: Path) -> DemoSession:
         assets=assets,
         signer="software",
         demo=True,
-        active_signer=demo_signer(),
+        active_signer=signer if signer is not None else demo_signer(),
         paths={address: DEMO_PATH},
     )
     session.prices = PriceBook(store, DEMO_CURRENCY, [DemoPrices(backend, assets)], demo=True)
@@ -107,3 +190,28 @@ def demo_signer() -> Any:
     from devices.emulator import SoftwareSigner
 
     return SoftwareSigner.from_mnemonic(DEMO_MNEMONIC, label="demo")
+
+
+class LazyDemoSigner:
+    """The demo's signer, derived when first used (to sign, show or close): deriving it takes
+    bip_utils' import and a BIP32 derivation, about 0.35 s that the demo's balances need not
+    wait for. Everything else is the SoftwareSigner's own."""
+
+    def __init__(self) -> None:
+        self._signer: Any = None
+        self._lock = threading.Lock()
+
+    def _get(self) -> Any:
+        with self._lock:
+            if self._signer is None:
+                self._signer = demo_signer()
+            return self._signer
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._get(), name)
+
+    def close(self) -> None:
+        with self._lock:
+            signer, self._signer = self._signer, None
+        if signer is not None:
+            signer.close()

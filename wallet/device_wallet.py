@@ -384,6 +384,9 @@ class DeviceWalletSigner:
     def sign_typed_data(self, path: str, data: dict[str, Any]) -> bytes:
         return bytes(self._call("sign_typed_data", path, data))
 
+    def sign_btc_message(self, chain: str, path: str, message: bytes, fmt: str) -> bytes:
+        return bytes(self._call("sign_btc_message", chain, path, message, fmt))
+
     def sign_psbt(self, psbt: bytes, chain: str) -> bytes:
         return bytes(self._call("sign_psbt", psbt, chain))
 

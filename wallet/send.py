@@ -27,6 +27,7 @@ from chains.fees import FeeQuote, FeeTier, bumped, fee_concerns
 from chains.models import Asset, Network
 from devices.models import EvmTx
 from wallet.addressbook import AddressBook
+from wallet.node_check import check_nodes
 from wallet.pending import NewEntry, Outbox, OutboxEntry, ReconcileReport, TxState
 from wallet.safety import (
     RecipientWarning,
@@ -38,11 +39,11 @@ from wallet.send_checks import (
     NonceTaken,
     NothingToSend,
     NotPending,
-    check_token,
     decode_signed,
     verify_signed,
 )
 from wallet.store import Store
+from wallet.token_trust import FirstUse, check_against_node, first_use_of, remember
 
 MAX: Literal["max"] = "max"
 NATIVE_TRANSFER_GAS = 21_000
@@ -83,6 +84,12 @@ class Review:
     kind: str = "send"  # send | speedup | cancel
     replaces: int | None = None
     fiat: None = None  # no price feed: the review says so rather than inventing a value
+    # The RPC URL(s) the figures came from; with several configured, those that agreed on the
+    # chain id and the latest block (wallet/node_check.py).
+    nodes: tuple[str, ...] = ()
+    # The token used for the first time: the review names its decimals and their source, and
+    # signing keeps them as the token's truth (wallet/token_trust.py).
+    first_use: FirstUse | None = None
 
     @property
     def high_fee(self) -> bool:
@@ -188,6 +195,8 @@ class EvmSender:
         parsed = parse_evm_address(draft.recipient)
         sender = parse_evm_address(sender).address
         recipient = parsed.address
+        # Several RPC URLs configured: they must agree on the chain and the latest block.
+        nodes = (await check_nodes(self.backend)).nodes
         if self.outbox.has_unsent(self.network.id):
             await self.reconcile()  # a crash left a signed transaction: settle it first
         asset = draft.asset
@@ -209,20 +218,10 @@ class EvmSender:
         )
         is_contract = await self.backend.is_contract(recipient)
         probe = 1 if draft.amount == MAX else draft.amount
-        if asset.contract is not None:
-            # The token's decimals decide what the amount means: the node must agree with the
-            # list or the stored first confirmation, or nothing is signed.
-            from chains.tokens import find_listed
-
-            meta = await self.backend.token_metadata(asset.contract)
-            # The symbol is compared only for a token the user added (stored from this very
-            # contract's answers); a listed one shows the list's symbol, never the node's.
-            stored = self.store.db.execute(
-                "SELECT 1 FROM user_tokens WHERE network = ? AND lower(contract) = ?",
-                (self.network.id, asset.contract.lower()),
-            ).fetchone()
-            listed = stored is None or find_listed(self.network.id, asset.contract) is not None
-            check_token(asset, meta.symbol or "?", meta.decimals, listed=listed)
+        # The token's decimals decide what the amount means: the node must agree with the list
+        # or the stored first confirmation, or nothing is signed (the symbol is compared only
+        # for a token the user added; a listed one shows the list's symbol, never the node's).
+        await check_against_node(self.store, self.backend, asset)
         if asset.contract is None:
             to, data = recipient, b""
             gas = NATIVE_TRANSFER_GAS
@@ -306,6 +305,8 @@ class EvmSender:
             asset_balance=asset_balance,
             warnings=warnings,
             contact=contact.label if contact else None,
+            nodes=nodes,
+            first_use=first_use_of(self.store, asset),
         )
 
     def _tx(self, nonce: int, gas: int, to: str, value: int, data: bytes, fee: FeeQuote) -> EvmTx:
@@ -355,6 +356,8 @@ class EvmSender:
                 f"another payment already holds nonce {review.nonce}: review the send again"
             ) from None
         _kill_point("stored")
+        if review.first_use is not None:
+            remember(self.store, review.first_use)  # signed as reviewed: its decimals hold
         return await self.broadcast(entry)
 
     async def broadcast(self, entry: OutboxEntry) -> OutboxEntry:

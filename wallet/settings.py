@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     config_file: ClassVar[Path | None] = None
 
     language: Language = "en"
+    # East Asian ambiguous-width characters (─ · … ●): "wide" draws without them, for
+    # terminals that give them two cells; "auto" does so in Chinese, Japanese and Korean
+    # locales. Read before the first frame by wallet/startup.py (ambiguous_wide).
+    ambiguous_width: Literal["auto", "narrow", "wide"] = "auto"
     network: str = "eth"
     # Per-network RPC URLs the user trusts more than the built-in ones: {"eth": ["https://..."]}
     rpc_urls: dict[str, list[str]] = Field(default_factory=dict)

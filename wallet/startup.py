@@ -25,9 +25,37 @@ def first_frame_language(config_file: Path, override: str | None = None) -> str:
 
 
 def _from_file(config_file: Path) -> str | None:
+    return _value(config_file, "language")
+
+
+AMBIGUOUS_WIDTHS = ("auto", "narrow", "wide")
+# Locales whose terminals commonly draw East Asian "ambiguous" characters two cells wide.
+_CJK_LOCALES = ("zh", "ja", "ko")
+
+
+def ambiguous_wide(config_file: Path | None) -> bool:
+    """Whether to draw without East Asian ambiguous-width characters (tui/ambiguous.py), from
+    TERMWALLET_AMBIGUOUS_WIDTH, else the config's ambiguous_width ("wide", "narrow", or "auto",
+    the default): auto is wide where the locale is Chinese, Japanese or Korean (LC_ALL, else
+    LC_CTYPE, else LANG, as the C library picks). Standard library only: read before the
+    first frame, like the language."""
+    from_file = None if config_file is None else _value(config_file, "ambiguous_width")
+    for candidate in (os.environ.get("TERMWALLET_AMBIGUOUS_WIDTH"), from_file):
+        if candidate in ("narrow", "wide"):
+            return candidate == "wide"
+        if candidate:
+            break  # "auto" (or a value Settings rejects): the locale decides
+    for var in ("LC_ALL", "LC_CTYPE", "LANG"):
+        value = os.environ.get(var)
+        if value:
+            return value.lower().startswith(_CJK_LOCALES)
+    return False
+
+
+def _value(config_file: Path, key: str) -> str | None:
     try:
         with config_file.open("rb") as fh:
-            value = tomllib.load(fh).get("language")
+            value = tomllib.load(fh).get(key)
     except (OSError, tomllib.TOMLDecodeError):
         return None
     return value if isinstance(value, str) else None

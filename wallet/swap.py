@@ -16,17 +16,14 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from collections.abc import Sequence
 from typing import Any
 
 from chains.errors import InsufficientFunds
 from chains.evm import EvmBackend, TxRejected, checksum, erc20_approve_data, erc20_transfer_data
 from chains.fees import FeeQuote, FeeTier
-from chains.models import Asset, Network
+from chains.models import Network
 from chains.swaps.base import (
-    BPS,
     PriceMoved,
     Quote,
     QuoteExpired,
@@ -39,231 +36,39 @@ from chains.swaps.base import (
     received_from_logs,
 )
 from devices.models import EvmTx
+from wallet.node_check import check_nodes
 from wallet.pending import OutboxEntry, TxState
 from wallet.safety import check_approval
 from wallet.send import NATIVE_TRANSFER_GAS, EvmSender, Review, SendDraft, gas_with_margin
 from wallet.store import Store
+from wallet.swap_checks import check_call, check_tokens, fee_bound, weth_of
+from wallet.swap_log import SwapLog
 
-DEFAULT_SLIPPAGE_BPS = 50  # 0.5 %
-MAX_SLIPPAGE_BPS = 5_000
-HIGH_IMPACT_BPS = 300  # above 3 % the user confirms a second time
-QUOTE_TTL = timedelta(seconds=30)  # the review offers a refresh after this
-UNLIMITED = 2**256 - 1
-StepHook = Callable[[str, str | None], Awaitable[None] | None]
-
-
-class WalletSwapError(SwapError):
-    code = "SWAP"
-
-
-class HighImpactNotConfirmed(WalletSwapError):
-    code = "SWAP_HIGH_IMPACT"
-
-
-class ServiceFeeUnset(WalletSwapError):
-    code = "SWAP_FEE_ADDRESS"
-
-
-class GasRose(WalletSwapError):
-    """The swap needs more gas than reviewed: the network fee would be more than shown."""
-
-    code = "SWAP_GAS_ROSE"
-
-
-class SwapReverted(WalletSwapError):
-    """Mined but reverted: the on-chain minimum or deadline stopped it. Only gas was spent."""
-
-    code = "SWAP_REVERTED"
-
-    def __init__(self, reason: str, tx_hash: str, gas_paid: int) -> None:
-        text = {
-            "slippage": "the price moved beyond your slippage before it was mined",
-            "deadline": "it was mined after its deadline",
-        }.get(reason, "the swap contract refused it")
-        super().__init__(
-            f"The swap reverted on chain: {text}. Nothing was swapped; only the network fee "
-            f"({gas_paid} wei) was spent. Transaction {tx_hash}.",
-            reason=reason, tx_hash=tx_hash, gas_paid=gas_paid,
-        )  # fmt: skip
-        self.reason, self.tx_hash, self.gas_paid = reason, tx_hash, gas_paid
-
-
-class StepFailed(WalletSwapError):
-    code = "SWAP_STEP_FAILED"
-
-
-@dataclass(frozen=True)
-class ServiceFee:
-    bps: int = 0
-    recipient: str | None = None  # where a non-zero fee goes; required when bps > 0
-
-
-@dataclass(frozen=True)
-class SwapDraft:
-    sell: Asset
-    buy: Asset
-    amount: int  # base units of `sell` that go into the trade
-    slippage_bps: int = DEFAULT_SLIPPAGE_BPS
-    fee_tier: FeeTier | FeeQuote = FeeTier.NORMAL
-    unlimited_approval: bool = False
-
-
-@dataclass(frozen=True)
-class SwapReview:
-    """Everything the review shows, computed once; execute() does exactly this."""
-
-    network: Network
-    sender: str
-    path: str
-    draft: SwapDraft
-    quote: Quote
-    service_fee: int  # base units of the sold asset
-    service_fee_bps: int
-    service_fee_to: str | None
-    fee: FeeQuote
-    allowance: int  # what the spender may take now
-    approval_amount: int | None  # None: no approval needed
-    approval_gas: int
-    swap_gas: int
-    fee_transfer_gas: int
-    quoted_at: datetime
-    native_balance: int
-    sell_balance: int
-
-    @property
-    def sell(self) -> Asset:
-        return self.draft.sell
-
-    @property
-    def buy(self) -> Asset:
-        return self.draft.buy
-
-    @property
-    def native(self) -> Asset:
-        return self.network.native_asset
-
-    @property
-    def amount_in(self) -> int:
-        return self.quote.sell_amount
-
-    @property
-    def gas_total(self) -> int:
-        return self.approval_gas + self.swap_gas + self.fee_transfer_gas
-
-    @property
-    def network_fee_likely(self) -> int:
-        return self.fee.likely_cost(self.gas_total)
-
-    @property
-    def network_fee_max(self) -> int:
-        return self.fee.max_cost(self.gas_total)
-
-    @property
-    def total_sell(self) -> int:
-        """What leaves the wallet in the sold asset: amount in + service fee."""
-        return self.amount_in + self.service_fee
-
-    @property
-    def rate(self) -> int:
-        """Expected output for one whole unit of the sold asset, in the bought asset's units."""
-        return self.quote.buy_amount * 10**self.sell.decimals // self.amount_in
-
-    @property
-    def needs_impact_confirmation(self) -> bool:
-        return self.quote.price_impact_bps > HIGH_IMPACT_BPS
-
-    @property
-    def unlimited(self) -> bool:
-        return self.approval_amount is not None and self.approval_amount >= UNLIMITED
-
-    @property
-    def expires_at(self) -> datetime:
-        return self.quoted_at + QUOTE_TTL
-
-    def expired(self, now: datetime | None = None) -> bool:
-        return (now or datetime.now(UTC)) >= self.expires_at
-
-    def cost_lines(self) -> tuple[tuple[str, int, Asset], ...]:
-        """The lines that add up to what leaves the wallet (network fee at its maximum)."""
-        return (
-            ("amount_in", self.amount_in, self.sell),
-            ("service_fee", self.service_fee, self.sell),
-            ("network_fee", self.network_fee_max, self.native),
-            *(
-                (("provider_native_fee", self.quote.native_fee, self.native),)
-                if self.quote.native_fee
-                else ()
-            ),
-        )
-
-
-@dataclass(frozen=True)
-class SwapRecord:
-    id: int
-    network: str
-    provider: str
-    sell_symbol: str
-    sell_decimals: int
-    buy_symbol: str
-    buy_decimals: int
-    amount_in: int
-    expected_out: int
-    min_out: int
-    service_fee: int
-    provider_fee: int
-    received: int | None
-    network_fee_paid: int | None
-    approval_tx: str | None
-    swap_tx: str | None
-    fee_tx: str | None
-    state: str
-    error: str | None
-    created_at: str
-
-
-@dataclass(frozen=True)
-class Approval:
-    token: str
-    spender: str
-    approved: int  # as recorded when granted
-    current: int  # read from the chain now
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat()
-
-
-def service_fee_of(amount: int, bps: int) -> int:
-    """Rounded up: a fee of 0.01 % on a tiny amount is one base unit, never silently zero."""
-    return -(-amount * bps // BPS)
-
-
-def providers_for(
-    network: Network,
-    backend: EvmBackend,
-    *,
-    aggregator_url: str | None = None,
-    aggregator_key: str | None = None,
-    aggregator_exchange: str | None = None,
-) -> list[SwapProvider]:
-    """The providers for a network: Uniswap V2 where it is deployed, and a 0x-style
-    aggregator when the user configured one."""
-    from chains.swaps.uniswap_v2 import DEPLOYMENTS, UniswapV2Provider
-
-    out: list[SwapProvider] = []
-    if network.id in DEPLOYMENTS:
-        out.append(UniswapV2Provider(backend, DEPLOYMENTS[network.id]))
-    if aggregator_url and network.evm_chain_id is not None:
-        from chains.swaps.aggregator import AggregatorProvider
-
-        out.append(AggregatorProvider(
-            aggregator_url, network=network.id, chain_id=network.evm_chain_id,
-            exchange=aggregator_exchange or ZEROEX_EXCHANGE_PROXY, api_key=aggregator_key,
-        ))  # fmt: skip
-    return out
-
-
-ZEROEX_EXCHANGE_PROXY = "0xDef1C0ded9bec7F1a1670819833240f027b25EfF"
+# The models and errors live in wallet/swap_models.py; importers keep using wallet.swap.
+from wallet.swap_models import (  # noqa: F401 (re-exported)
+    DEFAULT_SLIPPAGE_BPS,
+    HIGH_IMPACT_BPS,
+    MAX_SLIPPAGE_BPS,
+    QUOTE_TTL,
+    UNLIMITED,
+    Approval,
+    GasRose,
+    HighFeeNotAccepted,
+    HighImpactNotConfirmed,
+    ServiceFee,
+    ServiceFeeUnset,
+    StepFailed,
+    StepHook,
+    SwapDraft,
+    SwapRecord,
+    SwapReverted,
+    SwapReview,
+    TxShell,
+    WalletSwapError,
+    service_fee_of,
+)
+from wallet.swap_providers import ZEROEX_EXCHANGE_PROXY, providers_for  # noqa: F401
+from wallet.token_trust import remember
 
 
 class Swapper:
@@ -274,18 +79,19 @@ class Swapper:
         backend: EvmBackend,
         sender: EvmSender,
         providers: Sequence[SwapProvider],
-        service_fee: ServiceFee = ServiceFee(),
+        service_fee: ServiceFee | None = None,
         *,
         poll: float = 1.0,
         timeout: float = 180.0,
     ) -> None:
         self.store = store
         self.db = store.db
+        self.log = SwapLog(store, network.id)
         self.network = network
         self.backend = backend
         self.sender = sender
         self.providers = list(providers)
-        self.service_fee = service_fee
+        self.service_fee = service_fee or ServiceFee()
         self.poll = poll
         self.timeout = timeout
 
@@ -329,8 +135,13 @@ class Swapper:
                 "swap_service_fee_address, or set swap_service_fee_bps to 0"
             )
         sender = checksum(sender)
+        # Several RPC URLs configured: they must agree on the chain and the latest block.
+        nodes = await check_nodes(self.backend)
         if self.sender.outbox.has_unsent(self.network.id):
             await self.sender.reconcile()
+        # A token's decimals decide what its amounts mean: the node must agree with the list
+        # or the user's first confirmation, as for a payment (wallet/send.py TokenChanged).
+        first_use = await check_tokens(self.store, self.backend, (draft.sell, draft.buy))
         quote = await self.best_quote(self._request(draft, sender), provider)
         service_fee = service_fee_of(quote.sell_amount, fee_bps)
         native = self.network.native_asset
@@ -385,7 +196,13 @@ class Swapper:
             allowance=allowance, approval_amount=approval_amount, approval_gas=approval_gas,
             swap_gas=swap_gas, fee_transfer_gas=fee_gas, quoted_at=quote.quoted_at,
             native_balance=native_balance, sell_balance=sell_balance,
+            nodes=nodes.nodes, first_use=first_use,
         )  # fmt: skip
+        concerns = await fee_bound(
+            self.backend, fee, review.gas_total, network=self.network.id,
+            native_sold=review.total_sell if sell.contract is None else None,
+        )  # fmt: skip
+        review = dataclasses.replace(review, fee_concerns=concerns)
         self._check_funds(review)
         return review
 
@@ -418,6 +235,7 @@ class Swapper:
         signer: Any,
         *,
         confirm_high_impact: bool = False,
+        accept_high_fee: bool = False,
         on_step: StepHook | None = None,
     ) -> SwapRecord:
         """Approve (if needed), swap, collect the service fee; each step signed, stored,
@@ -428,14 +246,24 @@ class Swapper:
                 f"price impact {review.quote.price_impact_bps / 100:.2f} % is above "
                 f"{HIGH_IMPACT_BPS // 100} %: confirm it explicitly"
             )
+        if review.high_fee and not accept_high_fee:
+            raise HighFeeNotAccepted(
+                "the network fee is far above this network's usual range or what its latest "
+                "block shows (the node may be lying or broken): nothing was signed. Check it, "
+                "try another RPC URL, or accept that fee explicitly"
+            )
         if review.expired():
             raise QuoteExpired("the quote expired: refresh it and review again")
+        # Checked again right before signing: the review may have sat on screen a while.
+        await check_tokens(self.store, self.backend, (review.sell, review.buy))
         fresh = await self.best_quote(
             self._request(review.draft, review.sender), review.quote.provider
         )
         if fresh.buy_amount < review.quote.min_buy_amount:
             raise PriceMoved(fresh.buy_amount, review.quote.min_buy_amount)
-        swap_id = self._start(review)
+        for first in review.first_use:
+            remember(self.store, first)  # confirmed as reviewed: these decimals from now on
+        swap_id = self.log.start(review)
 
         async def step(name: str, tx: str | None = None) -> None:
             if on_step is not None:
@@ -462,19 +290,19 @@ class Swapper:
                         review.approval_gas,
                         kind="approve",
                     )
-                    self._update(swap_id, approval_tx=entry.tx_hash)
+                    self.log.update(swap_id, approval_tx=entry.tx_hash)
                     paid.append(entry.tx_hash)
                     entry = await self._settle(entry)
                     if entry.state is not TxState.MINED:
                         raise StepFailed(f"the approval did not go through ({entry.state})")
-                    self._record_approval(
+                    self.log.record_approval(
                         review.sender,
                         review.sell.contract,
                         quote.spender,
                         review.approval_amount,
                         entry.tx_hash,
                     )
-                self._update(swap_id, state="approved")
+                self.log.update(swap_id, state="approved")
             gas = await self._estimate_swap(review.sender, quote)
             if gas > review.swap_gas:
                 if review.approval_amount is None:
@@ -484,12 +312,12 @@ class Swapper:
                     raise GasRose("the swap needs more gas than the account can pay")
             else:
                 gas = review.swap_gas
-            _check_call(review)
+            check_call(review)
             await step("sign_swap")
             entry = await self._send_call(
                 review, signer, quote.call.to, quote.call.value, quote.call.data, gas, kind="swap"
             )
-            self._update(swap_id, swap_tx=entry.tx_hash, state="sent")
+            self.log.update(swap_id, swap_tx=entry.tx_hash, state="sent")
             paid.append(entry.tx_hash)
             await step("swap_sent", entry.tx_hash)
             entry = await self._settle(entry)
@@ -497,7 +325,7 @@ class Swapper:
                 gas_paid = await self._gas_paid(paid)
                 reason = await self._revert_reason(review, entry)
                 err = SwapReverted(reason, entry.tx_hash, gas_paid)
-                self._update(
+                self.log.update(
                     swap_id, state="reverted", network_fee_paid=str(gas_paid), error=reason
                 )
                 raise err
@@ -505,9 +333,9 @@ class Swapper:
                 raise StepFailed(f"the swap transaction was {entry.state}")
             logs = await receipt_logs(self.backend, entry.tx_hash)
             received = received_from_logs(
-                logs, buy_token=review.buy.contract, taker=review.sender, weth=_weth(quote)
+                logs, buy_token=review.buy.contract, taker=review.sender, weth=weth_of(quote)
             )
-            self._update(swap_id, received=None if received is None else str(received))
+            self.log.update(swap_id, received=None if received is None else str(received))
             if review.service_fee:
                 assert review.service_fee_to is not None
                 await step("service_fee")
@@ -523,25 +351,25 @@ class Swapper:
                 )
                 fee_review = dataclasses.replace(fee_review, kind="swap_fee")
                 fee_entry = await self.sender.sign_and_send(fee_review, signer)
-                self._update(swap_id, fee_tx=fee_entry.tx_hash)
+                self.log.update(swap_id, fee_tx=fee_entry.tx_hash)
                 paid.append(fee_entry.tx_hash)
                 fee_entry = await self._settle(fee_entry)
                 if fee_entry.state is not TxState.MINED:
                     raise StepFailed(f"the service fee transfer was {fee_entry.state}")
             gas_paid = await self._gas_paid(paid)
-            self._update(swap_id, state="done", network_fee_paid=str(gas_paid))
+            self.log.update(swap_id, state="done", network_fee_paid=str(gas_paid))
             await step("done", entry.tx_hash)
         except SwapReverted:
             raise
         except BaseException as exc:
             state = "failed" if not paid else None
-            self._update(swap_id, state=state, error=type(exc).__name__)
+            self.log.update(swap_id, state=state, error=type(exc).__name__)
             raise
         return self.record(swap_id)
 
     async def _send_call(
         self,
-        review: SwapReview | _Shell,
+        review: SwapReview | TxShell,
         signer: Any,
         to: str,
         value: int,
@@ -591,78 +419,19 @@ class Swapper:
                 return "deadline"
         return "slippage"
 
-    # -- store -------------------------------------------------------------------------------
-
-    def _start(self, r: SwapReview) -> int:
-        q, now = r.quote, _now()
-        with self.db:
-            cur = self.db.execute(
-                "INSERT INTO swaps(network, sender, provider, sell_asset, sell_symbol, "
-                "sell_decimals, buy_asset, buy_symbol, buy_decimals, amount_in, expected_out, "
-                "min_out, deadline, slippage_bps, price_impact_bps, provider_fee, service_fee, "
-                "service_fee_bps, service_fee_to, state, created_at, updated_at) "
-                "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'started', ?, ?)",
-                (self.network.id, r.sender, q.provider, r.sell.key, r.sell.symbol,
-                 r.sell.decimals, r.buy.key, r.buy.symbol, r.buy.decimals, str(q.sell_amount),
-                 str(q.buy_amount), str(q.min_buy_amount), q.deadline, q.slippage_bps,
-                 q.price_impact_bps, str(q.provider_fee), str(r.service_fee), r.service_fee_bps,
-                 r.service_fee_to, now, now),
-            )  # fmt: skip
-        return int(cur.lastrowid or 0)
-
-    def _update(self, swap_id: int, *, state: str | None = None, **fields: str | None) -> None:
-        sets = ["updated_at = ?"]
-        values: list[Any] = [_now()]
-        if state is not None:
-            sets.append("state = ?")
-            values.append(state)
-        for k, v in fields.items():
-            sets.append(f"{k} = ?")
-            values.append(v)
-        # Column names come from this module's keyword arguments, never from input.
-        with self.db:
-            self.db.execute(
-                f"UPDATE swaps SET {', '.join(sets)} WHERE id = ?",  # noqa: S608
-                (*values, swap_id),
-            )
-
-    def _record_approval(self, owner: str, token: str, spender: str, amount: int, tx: str) -> None:
-        with self.db:
-            self.db.execute(
-                "INSERT INTO swap_approvals(network, owner, token, spender, amount, tx_hash, "
-                "updated_at) VALUES(?, ?, ?, ?, ?, ?, ?) ON CONFLICT(network, owner, token, "
-                "spender) DO UPDATE SET amount = excluded.amount, tx_hash = excluded.tx_hash, "
-                "updated_at = excluded.updated_at",
-                (
-                    self.network.id,
-                    owner,
-                    checksum(token),
-                    checksum(spender),
-                    str(amount),
-                    tx,
-                    _now(),
-                ),
-            )
+    # -- store -----------------------------------------------------------------------------
 
     def record(self, swap_id: int) -> SwapRecord:
-        row = self.db.execute("SELECT * FROM swaps WHERE id = ?", (swap_id,)).fetchone()
-        return _record(row)
+        return self.log.record(swap_id)
 
     def history(self) -> list[SwapRecord]:
-        rows = self.db.execute(
-            "SELECT * FROM swaps WHERE network = ? ORDER BY id DESC", (self.network.id,)
-        ).fetchall()
-        return [_record(r) for r in rows]
+        return self.log.history()
 
     # -- approvals ---------------------------------------------------------------------------
 
     async def approvals(self, owner: str) -> list[Approval]:
         """Allowances this wallet granted, with what the chain says each is worth now."""
-        rows = self.db.execute(
-            "SELECT token, spender, amount FROM swap_approvals WHERE network = ? AND owner = ? "
-            "ORDER BY updated_at DESC",
-            (self.network.id, checksum(owner)),
-        ).fetchall()
+        rows = self.log.approvals(owner)
         current = await asyncio.gather(
             *(erc20_allowance(self.backend, r["token"], owner, r["spender"]) for r in rows)
         )
@@ -690,66 +459,12 @@ class Swapper:
             raise InsufficientFunds(
                 gas * fee.max_fee_per_gas, balances[0].amount, self.network.native_symbol
             )
-        shell = _Shell(self.network, owner, path, fee, balances[0].amount)
+        shell = TxShell(self.network, owner, path, fee, balances[0].amount)
         entry = await self._send_call(shell, signer, token, 0, data, gas, kind="revoke")
         entry = await self._settle(entry)
         if entry.state is TxState.MINED:
-            self._record_approval(owner, token, spender, 0, entry.tx_hash)
+            self.log.record_approval(owner, token, spender, 0, entry.tx_hash)
         return entry
-
-
-@dataclass(frozen=True)
-class _Shell:
-    """The fields of a SwapReview that _send_call reads, for transactions that are not swaps."""
-
-    network: Network
-    sender: str
-    path: str
-    fee: FeeQuote
-    native_balance: int
-
-
-def _weth(quote: Quote) -> str | None:
-    if quote.buy_token is None and quote.provider == "uniswap_v2" and quote.route:
-        return quote.route[-1]
-    return None
-
-
-def _check_call(review: SwapReview) -> None:
-    """For Uniswap V2, the calldata about to be signed carries the reviewed minimum, deadline,
-    amount and the wallet's own address as recipient (aggregator calldata is opaque; its
-    minimum is checked in the quote)."""
-    q = review.quote
-    if q.provider != "uniswap_v2":
-        return
-    from chains.swaps.uniswap_v2 import decode_swap_call
-
-    args = decode_swap_call(q.call.data)
-    ok = (
-        args["min_out"] == q.min_buy_amount and args["min_out"] > 0
-        and args["deadline"] == q.deadline and args["to"] == review.sender
-        and args["amount_in"] in (None, q.sell_amount)
-        and (q.call.value == q.sell_amount if args["amount_in"] is None else q.call.value == 0)
-    )  # fmt: skip
-    if not ok:
-        raise SwapError("the swap transaction does not match the review; nothing was signed")
-
-
-def _record(r: Any) -> SwapRecord:
-    def opt(v: Any) -> int | None:
-        return None if v is None else int(v)
-
-    return SwapRecord(
-        id=int(r["id"]), network=r["network"], provider=r["provider"],
-        sell_symbol=r["sell_symbol"], sell_decimals=int(r["sell_decimals"]),
-        buy_symbol=r["buy_symbol"], buy_decimals=int(r["buy_decimals"]),
-        amount_in=int(r["amount_in"]), expected_out=int(r["expected_out"]),
-        min_out=int(r["min_out"]), service_fee=int(r["service_fee"]),
-        provider_fee=int(r["provider_fee"]), received=opt(r["received"]),
-        network_fee_paid=opt(r["network_fee_paid"]), approval_tx=r["approval_tx"],
-        swap_tx=r["swap_tx"], fee_tx=r["fee_tx"], state=r["state"], error=r["error"],
-        created_at=r["created_at"],
-    )  # fmt: skip
 
 
 def _secret(value: Any) -> str | None:

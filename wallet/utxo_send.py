@@ -28,6 +28,7 @@ from chains.utxo import (
     select_coins,
     txid_of,
 )
+from chains.utxo_fees import UtxoFeeConcern, fee_rate_concerns, next_block_rate
 from wallet.accounts import Account
 from wallet.coin_control import CoinControl
 from wallet.store import Store
@@ -62,6 +63,13 @@ class SendError(ChainError):
     code = "UTXO_SEND"
 
 
+class HighFeeNotAccepted(SendError):
+    """The review flagged the fee rate as far above the evidence and the caller did not pass
+    the user's explicit acceptance: nothing is signed."""
+
+    code = "UTXO_HIGH_FEE"
+
+
 @dataclass(frozen=True)
 class UtxoSendReview:
     """What the review screen shows; `unsigned` goes to the signer unchanged."""
@@ -79,10 +87,19 @@ class UtxoSendReview:
     inputs: int
     rbf: bool
     unsigned: UnsignedPsbt
+    # What is wrong with the fee (chains/utxo_fees.py): HIGH needs the user's explicit word.
+    fee_concerns: tuple[UtxoFeeConcern, ...] = ()
+    # The rate the next block needs by the server's mempool histogram (sat/vB); None: the
+    # server gave none, and only the coin's typical ceiling bounds the rate.
+    next_block_rate: int | None = None
 
     @property
     def total(self) -> int:
         return self.amount + self.fee
+
+    @property
+    def high_fee(self) -> bool:
+        return UtxoFeeConcern.HIGH in self.fee_concerns
 
 
 @dataclass(frozen=True)
@@ -121,6 +138,21 @@ async def fee_tiers(backend: UtxoBackend) -> tuple[FeeTier, ...]:
         below = max(below, rate or est.floor)
         tiers.append(FeeTier(name, target, below, rate is not None))
     return tuple(tiers)
+
+
+async def _next_block_rate(backend: UtxoBackend, floor: int) -> int | None:
+    """The next block's rate from the server's mempool histogram. A server that has no
+    histogram (an Esplora without /mempool) leaves only the ceiling as the bound: the review
+    says so (next_block_rate None) rather than the send failing."""
+    from chains.errors import NodeUnreachable
+
+    try:
+        histogram = await backend.fee_histogram()
+    except NodeUnreachable:
+        raise
+    except ChainError:
+        return None
+    return next_block_rate(histogram, floor)
 
 
 def signer_fingerprint(signer: Any) -> bytes:
@@ -220,7 +252,13 @@ class UtxoSender:
         unsigned = build_psbt(
             selection, [(script, amount)], change, fingerprint, locktime=synced.tip, rbf=rbf
         )
+        next_block = await _next_block_rate(self.backend, net.min_fee_rate)
+        concerns = fee_rate_concerns(
+            fee_rate, unsigned.fee, amount, network=net.id, next_block=next_block
+        )
         return UtxoSendReview(
+            fee_concerns=concerns,
+            next_block_rate=next_block,
             network=net.id,
             symbol=net.symbol,
             decimals=net.decimals,
@@ -236,18 +274,34 @@ class UtxoSender:
             unsigned=unsigned,
         )
 
-    def sign(self, review: UtxoSendReview, signer: Any) -> SignedUtxoTx:
+    def sign(
+        self, review: UtxoSendReview, signer: Any, *, accept_high_fee: bool = False
+    ) -> SignedUtxoTx:
         """Have the signer sign the PSBT (on the device thread when it is a device), finalize,
-        and store it before anything is sent."""
+        and store it before anything is sent. A fee the review flagged as high is signed only
+        with the user's explicit word (accept_high_fee)."""
+        if review.high_fee and not accept_high_fee:
+            raise HighFeeNotAccepted(
+                f"the fee rate ({review.fee_rate} sat/vB) is far above this network's usual "
+                "range or what the server's own mempool needs (the server may be lying or "
+                "broken): nothing was signed. Check it, try another server, or accept that "
+                "fee explicitly"
+            )
         signed_psbt = signer.sign_psbt(review.unsigned.psbt, self.network.id)
         raw = finalize_psbt(signed_psbt, review.unsigned)
         self._check(raw, review)
         txid = txid_of(raw)
+        # The same payment signed again after its broadcast failed is the very same
+        # transaction (same coins, outputs and locktime: the same txid): its failed row
+        # becomes 'signed' again instead of a second row (which the txid forbids). The
+        # same transaction can be mined at most once, so this never pays twice.
         with transaction(self.store.db):
-            cur = self.store.db.execute(
+            self.store.db.execute(
                 "INSERT INTO utxo_outgoing(account_id, network, txid, raw, psbt, inputs, "
                 "recipient, amount, fee, fee_rate, state, created_at) "
-                "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'signed', ?)",
+                "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'signed', ?) "
+                "ON CONFLICT(network, txid) DO UPDATE SET state = 'signed', last_error = NULL, "
+                "raw = excluded.raw, psbt = excluded.psbt WHERE utxo_outgoing.state = 'failed'",
                 (
                     self.account.id,
                     self.network.id,
@@ -262,7 +316,11 @@ class UtxoSender:
                     datetime.now(UTC).isoformat(),
                 ),
             )
-        return SignedUtxoTx(int(cur.lastrowid or 0), self.network.id, txid, raw)
+            row = self.store.db.execute(
+                "SELECT id FROM utxo_outgoing WHERE network = ? AND txid = ?",
+                (self.network.id, txid),
+            ).fetchone()
+        return SignedUtxoTx(int(row["id"]), self.network.id, txid, raw)
 
     def _check(self, raw: bytes, review: UtxoSendReview) -> None:
         """The finalized transaction pays what the review showed, and nothing else."""

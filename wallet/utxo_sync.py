@@ -12,7 +12,6 @@ histories and whatever is new.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -21,6 +20,8 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
+from chains.aio import gather_all
+from chains.errors import ChainError
 from chains.utxo import Coin, UtxoBackend
 from wallet.accounts import Account
 from wallet.store import Store
@@ -28,6 +29,14 @@ from wallet.utxo_keys import CHANGE, RECEIVE, AccountKeys, AddressKey, UtxoAccou
 
 DEFAULT_GAP_LIMIT = 20
 MAX_WINDOW = 500
+# A server that puts a transaction in every address's history would have discovery derive
+# and ask forever (seen with the hostile proxy of issue 14). No personal account comes near
+# this many used addresses on one chain; beyond it the server's answer is refused.
+MAX_ADDRESSES_PER_CHAIN = 5_000
+
+
+class ImplausibleHistory(ChainError):
+    code = "UTXO_IMPLAUSIBLE_HISTORY"
 
 
 @dataclass(frozen=True)
@@ -140,6 +149,12 @@ class UtxoAccount:
                 used[k.address] = k
                 self._histories[k.address] = histories[k.address]
             start += window
+            if start >= MAX_ADDRESSES_PER_CHAIN:
+                raise ImplausibleHistory(
+                    f"the server says more than {MAX_ADDRESSES_PER_CHAIN} addresses of this "
+                    "account have transactions, one after the other: the server is broken or "
+                    "lying. Use another server."
+                )
             window = min(max(window * 2, self.gap_limit), MAX_WINDOW)
 
     async def sync(self) -> SyncResult:
@@ -148,7 +163,7 @@ class UtxoAccount:
         hint = self._known_used()
         # Independent requests go out together: ElectrumX holds small replies up to a second
         # to pad them against traffic analysis, so each sequential round trip can cost 1 s.
-        receive, change, tip = await asyncio.gather(
+        receive, change, tip = await gather_all(
             self._discover(RECEIVE, hint.get(RECEIVE, 0)),
             self._discover(CHANGE, hint.get(CHANGE, 0)),
             self.backend.block_number(),
@@ -163,7 +178,7 @@ class UtxoAccount:
         missing = [t for t in heights if t not in cached]
         times = self._cached_times(heights)
         need_times = {h for t, h in heights.items() if h > 0 and t not in times}
-        fetched, block_times = await asyncio.gather(
+        fetched, block_times = await gather_all(
             self.backend.transactions(missing) if missing else _nothing(),
             self.backend.block_times(sorted(need_times)) if need_times else _nothing(),
         )

@@ -60,6 +60,7 @@ class Fixture:
     def __init__(self) -> None:
         self.txs: list[dict[str, Any]] = []  # oldest first here; served newest first
         self.transfers: list[dict[str, Any]] = []
+        self.internals: list[dict[str, Any]] = []
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.limited = 0  # answer this many requests with 429
         self.retry_after: str | None = None
@@ -106,6 +107,8 @@ def api() -> Iterator[tuple[Fixture, str]]:
             elif url.path == f"/api/v2/addresses/{ME}/token-transfers":
                 assert q.get("type") == "ERC-20"
                 self._send(200, fx.page(fx.transfers, q))
+            elif url.path == f"/api/v2/addresses/{ME}/internal-transactions":
+                self._send(200, fx.page(fx.internals, q))
             else:
                 self._send(404, {"message": "Not found"})
 
@@ -280,3 +283,49 @@ async def test_bad_records_are_typed(api: tuple[Fixture, str], bad: dict[str, An
 def test_public_instances_are_for_built_in_networks() -> None:
     assert set(INSTANCES) <= set(NETWORKS) and "eth" in INSTANCES
     assert all(u.startswith("https://") for u in INSTANCES.values())
+
+
+def internal(n: int, **kw: Any) -> dict[str, Any]:
+    """An internal transaction as Blockscout's API v2 shows one (its frontend's
+    types/api/internalTransaction.ts): the router paying out a token -> ETH swap."""
+    base = {
+        "transaction_hash": f"0x{n:064x}", "block_number": 100 + n, "index": 4,
+        "timestamp": "2026-11-03T17:43:00.000000Z", "type": "call", "success": True,
+        "error": None, "from": who(SPENDER), "to": who(ME), "created_contract": None,
+        "value": str(3 * 10**17), "gas_limit": "2300",
+    }  # fmt: skip
+    base.update(kw)
+    return base
+
+
+async def test_internal_transactions_bring_a_swaps_eth(api: tuple[Fixture, str]) -> None:
+    """Issue 17: a token -> ETH swap's ETH arrives by an internal call: in no transaction value
+    and no token transfer. A reverted one, and a delegatecall, moved nothing."""
+    from chains.networks import NETWORKS
+    from wallet.history.evm_source import items_from_evm
+
+    fx, url = api
+    fx.txs = [tx(1, to=who(SPENDER), value="0", raw_input="0x18cbafe5" + "00" * 160)]
+    fx.transfers = [transfer(1, **{"from": who(ME), "to": who(BOB)})]
+    fx.internals = [
+        internal(1),
+        internal(1, index=5, success=False, error="Reverted", value="7"),
+        internal(1, index=6, type="delegatecall", value="9"),
+        internal(2, **{"from": who(BOB)}),  # inside someone else's transaction
+    ]
+    client = BlockscoutClient(url, sleep=Waits())
+    try:
+        txs, last = await client.history(ME, 0)
+    finally:
+        await client.aclose()
+    by = {t.hash: t for t in txs}
+    t1 = by[f"0x{1:064x}"]
+    assert [(i.src, i.dst, i.value) for i in t1.internal] == [(SPENDER, ME, 3 * 10**17)]
+    t2 = by[f"0x{2:064x}"]
+    assert t2.sender == "" and [(i.src, i.value) for i in t2.internal] == [(BOB, 3 * 10**17)]
+    assert last == 102
+    items = items_from_evm([t1], [ME], NETWORKS["eth"], [])
+    assert {(i.symbol, i.direction, i.amount, i.method) for i in items} == {
+        ("", "out", 2_500_000, "swap"),
+        ("ETH", "in", 3 * 10**17, "swap"),
+    }

@@ -59,6 +59,7 @@ class Fixture:
     def __init__(self) -> None:
         self.txlist: list[dict[str, str]] = []
         self.tokentx: list[dict[str, str]] = []
+        self.txlistinternal: list[dict[str, str]] = []
         self.logs: list[dict[str, Any]] = []
         self.requests: list[dict[str, str]] = []
         self.reply: dict[str, Any] | None = None  # forced reply (errors)
@@ -76,7 +77,7 @@ class Fixture:
             ]  # fmt: skip
         else:
             rows = [
-                r for r in (self.txlist if q["action"] == "txlist" else self.tokentx)
+                r for r in getattr(self, q["action"])
                 if int(r["blockNumber"]) >= int(q["startblock"])
             ]  # fmt: skip
         page, size = int(q["page"]), int(q["offset"])
@@ -152,7 +153,8 @@ async def test_history_merges_normal_token_and_approval_records(api: tuple[Fixtu
                                                                 TOKEN)  # fmt: skip
     # The documented parameters, and the key, on every request.
     actions = {(q["module"], q["action"]) for q in fx.requests}
-    assert actions == {("account", "txlist"), ("account", "tokentx"), ("logs", "getLogs")}
+    assert actions == {("account", "txlist"), ("account", "tokentx"),
+                       ("account", "txlistinternal"), ("logs", "getLogs")}  # fmt: skip
     assert all(q["chainid"] == "1" and q["apikey"] == KEY for q in fx.requests)
     assert all(q["sort"] == "asc" for q in fx.requests if q["module"] == "account")
 
@@ -270,3 +272,50 @@ async def test_explorer_source_syncs_into_the_store(
     # The second sync asked only from the cursor's re-read window on.
     second = [int(q["startblock"]) for q in fx.requests if q.get("action") == "txlist"][-1]
     assert second == 103 + 1 - 12  # cursor 103 after the first sync, minus the window
+
+
+def internal(n: int, **kw: Any) -> dict[str, str]:
+    """A txlistinternal record (docs.etherscan.io, "Get a list of 'Internal' Transactions by
+    Address"): the router paying out the ETH of a token -> ETH swap."""
+    base = {
+        "blockNumber": str(100 + n), "timeStamp": str(1_700_000_000 + n), "hash": f"0x{n:064x}",
+        "from": SPENDER, "to": ME, "value": str(3 * 10**17), "contractAddress": "", "input": "",
+        "type": "call", "gas": "2300", "gasUsed": "0", "traceId": "0_1", "isError": "0",
+        "errCode": "",
+    }  # fmt: skip
+    base.update(kw)
+    return base
+
+
+async def test_internal_transfers_come_with_their_swap(api: tuple[Fixture, str]) -> None:
+    """A token -> ETH swap: the txlist record has value 0 and the tokentx record shows only the
+    token sold; the ETH received is in txlistinternal. A reverted internal call moved nothing."""
+    fx, url = api
+    swap = "0x18cbafe5" + "00" * 160
+    fx.txlist = [normal(1, to=SPENDER, value="0", input=swap)]
+    fx.tokentx = [token(1, **{"from": ME, "to": BOB, "logIndex": "3"})]
+    fx.txlistinternal = [
+        internal(1),
+        internal(1, traceId="0_2", value="5", isError="1"),
+        internal(2, **{"from": BOB}),  # inside someone else's transaction
+    ]
+    client = EtherscanClient(url, KEY, 1)
+    try:
+        txs, last = await client.history(ME, 0)
+    finally:
+        await client.aclose()
+    by = {t.hash: t for t in txs}
+    t1 = by[f"0x{1:064x}"]
+    assert [(i.src, i.dst, i.value) for i in t1.internal] == [(SPENDER, ME, 3 * 10**17)]
+    t2 = by[f"0x{2:064x}"]
+    assert t2.sender == "" and [(i.src, i.value) for i in t2.internal] == [(BOB, 3 * 10**17)]
+    assert last == 102
+
+    from chains.networks import NETWORKS
+    from wallet.history.evm_source import items_from_evm
+
+    items = items_from_evm([t1], [ME], NETWORKS["eth"], [])
+    assert {(i.symbol, i.direction, i.amount, i.method) for i in items} == {
+        ("", "out", 2_500_000, "swap"),
+        ("ETH", "in", 3 * 10**17, "swap"),
+    }

@@ -144,6 +144,31 @@ def test_every_signer_method_answers_as_the_signer_itself(agent: SignerAgent) ->
     assert remote.sign_typed_data(ETH, typed["typed_data"]) == sw.sign_typed_data(
         ETH, typed["typed_data"]
     )
+    # Issue 20: a domain-only document, an EIP-2930 transaction, Bitcoin messages.
+    domain_only = {
+        "types": {"EIP712Domain": [{"name": "name", "type": "string"}]},
+        "primaryType": "EIP712Domain",
+        "domain": {"name": "agent"},
+        "message": {},
+    }
+    assert remote.sign_typed_data(ETH, domain_only) == sw.sign_typed_data(ETH, domain_only)
+    from devices.models import AccessListEntry
+
+    listed = TX.model_copy(
+        update={
+            "gas_price": 10**9,
+            "max_fee_per_gas": None,
+            "max_priority_fee_per_gas": None,
+            "access_list": (
+                AccessListEntry(address="0x" + "35" * 20, storage_keys=(b"\x01" * 32,)),
+            ),
+        }
+    )
+    assert listed.tx_type == 1
+    assert remote.sign_evm_tx(ETH, listed) == sw.sign_evm_tx(ETH, listed)
+    for fmt in ("bip322", "legacy"):
+        got = remote.sign_btc_message("btc", "m/84'/0'/0'/0/0", b"hi", fmt)
+        assert got == sw.sign_btc_message("btc", "m/84'/0'/0'/0/0", b"hi", fmt)
     remote.close()
 
 

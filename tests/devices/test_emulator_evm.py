@@ -130,3 +130,52 @@ def test_anvil_accepts_legacy_and_eip1559_transactions(devnet_snapshot):
         assert receipt is not None and receipt["status"] == "0x1"
         assert receipt["from"].lower() == sender.lower()
     assert int(net.rpc("eth_getBalance", [TO, "latest"]), 16) == before + 12345 + 678
+
+
+@pytest.mark.devnet
+def test_anvil_mines_eip2930_transactions_from_both_signing_paths(devnet_snapshot):
+    """Type 1 (EIP-2930) on a real node: signed by the software signer, and assembled by
+    devices/evmtx.py from a bare signature over its unsigned payload, as a device returns it.
+    Both mine, as type 0x1, from the signer's address; the access list names the deployed
+    token so the node charges its warm-access price."""
+    from eth_keys import keys
+    from eth_utils import keccak
+
+    from devices.evmtx import assemble, unsigned_payload
+    from devices.models import AccessListEntry
+
+    net = devnet_snapshot
+    signer = SoftwareSigner.from_mnemonic(ABANDON)
+    sender = signer.get_address("devnet", PATH)
+    chain_id = int(net.rpc("eth_chainId"), 16)
+    nonce = int(net.rpc("eth_getTransactionCount", [sender, "latest"]), 16)
+    gas_price = int(net.rpc("eth_gasPrice"), 16) * 2
+    token = net.deployment.weth
+    access = (AccessListEntry(address=token, storage_keys=("0x" + "00" * 32,)),)
+    txs = [
+        EvmTx(
+            chain_id=chain_id,
+            nonce=nonce + i,
+            gas=30_000,
+            to=TO,
+            value=100 + i,
+            gas_price=gas_price,
+            access_list=access,
+        )
+        for i in range(2)
+    ]
+    sigs = [signer.sign_evm_tx(PATH, txs[0])]
+    key = keys.PrivateKey(signer._key(PATH))
+    device_sig = key.sign_msg_hash(keccak(unsigned_payload(txs[1])))
+    sigs.append(assemble(txs[1], device_sig.v, device_sig.r, device_sig.s))
+    for sig in sigs:
+        assert sig.raw_transaction[0] == 1
+        assert Account.recover_transaction(sig.raw_transaction) == sender
+        tx_hash = net.rpc("eth_sendRawTransaction", ["0x" + sig.raw_transaction.hex()])
+        assert tx_hash == "0x" + sig.tx_hash.hex()
+        receipt = net.rpc("eth_getTransactionReceipt", [tx_hash])
+        assert receipt is not None and receipt["status"] == "0x1"
+        assert receipt["type"] == "0x1"
+        assert receipt["from"].lower() == sender.lower()
+        mined = net.rpc("eth_getTransactionByHash", [tx_hash])
+        assert [a["address"].lower() for a in mined["accessList"]] == [token.lower()]

@@ -43,7 +43,9 @@ async def run_palette_command(pilot: Any, typed: str) -> None:
     """Open the command palette (ctrl+p), type `typed` and run the best match (enter)."""
     await pilot.press("ctrl+p")
     await pilot.pause()
-    assert type(pilot.app.screen).__name__ == "CommandPalette"
+    from textual.command import CommandPalette
+
+    assert isinstance(pilot.app.screen, CommandPalette)  # ours subclasses it (keys_panel.py)
     await pilot.press(*typed)
     await pilot.pause(0.3)
     await pilot.press("enter")

@@ -95,3 +95,32 @@ def test_the_secret_travels_in_a_private_config_with_the_users_own_after_it(
     # RemoteCommand first: ssh keeps the first value it reads, so the user's cannot win.
     assert lines[:2] == ["Host *", "  RemoteCommand TERMWALLET_AGENT_SECRET=ab exec termwallet"]
     assert lines[2] == '  Include "/home/me/alt_config"'
+
+
+def test_the_software_wallet_at_the_agent_asks_before_a_bitcoin_message(monkeypatch) -> None:
+    """Issue 20's sign_btc_message goes through the same "Sign? [y/N]" as every signature, and
+    the person at the agent reads the message it signs."""
+    import io
+
+    import pytest
+
+    from devices.agent_server import AgentRequest
+    from devices.emulator import SoftwareSigner
+    from devices.errors import UserCancelled
+    from tui.commands.agent import Announcer, AskFirst
+
+    sw = SoftwareSigner.from_mnemonic("abandon " * 11 + "about")
+    path = "m/84'/0'/0'/0/0"
+    asking = AskFirst(sw, stream=io.StringIO())
+    monkeypatch.setattr("sys.stdin", io.StringIO("n\n"))
+    with pytest.raises(UserCancelled):
+        asking.sign_btc_message("btc", path, b"hi", "bip322")
+    monkeypatch.setattr("sys.stdin", io.StringIO("y\n"))
+    assert asking.sign_btc_message("btc", path, b"hi", "legacy") == sw.sign_btc_message(
+        "btc", path, b"hi", "legacy"
+    )
+    out = io.StringIO()
+    Announcer(out).announce(
+        AgentRequest(server="srv", method="sign_btc_message", chain="btc", path=path, message=b"hi")
+    )
+    assert "asks to sign this message" in out.getvalue() and "hi" in out.getvalue()

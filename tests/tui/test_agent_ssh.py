@@ -22,6 +22,7 @@ from typing import IO
 
 import pytest
 
+from tests.fixtures.cli import one_document
 from tests.fixtures.devnet import Devnet
 from tests.fixtures.litecoin import Regtest
 from tests.fixtures.sshd import Sshd, sshd  # noqa: F401  (fixture)
@@ -372,14 +373,14 @@ def test_a_litecoin_psbt_send_on_the_server_is_signed_at_the_agent_and_confirms(
         got = world.ssh("address", "ltc-regtest")
         assert got.returncode == 0, got.stderr
         receive = got.stdout.strip()
-        regtest.fund(receive, 10**8)
+        funding = regtest.fund(receive, 10**8)
         regtest.mine(1)
-        regtest.wait_electrum_height(regtest.height(), funded=receive)
+        regtest.wait_electrum_height(regtest.height(), funded=receive, txid=funding)
         to = str(regtest.rpc("getnewaddress", "", "bech32"))
         agent.answer("y")
         sent = world.ssh("send", "ltc-regtest", to, "0.25", "--yes", "--json", "--no-wait")
         assert sent.returncode == 0, sent.stderr + agent.text()
-        txid = json.loads(sent.stdout.strip().splitlines()[-1])["txid"]
+        txid = one_document(sent.stdout)[1]["txid"]
         regtest.mine(1)
         paid = regtest.rpc("gettransaction", txid)
         assert paid["confirmations"] == 1 and paid["amount"] == pytest.approx(0.25)

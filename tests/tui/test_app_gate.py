@@ -97,7 +97,7 @@ async def test_idle_wallet_locks_itself(
         assert isinstance(app.screen, UnlockScreen)
         assert services.wallet.unlocked is None
         assert app.status is not None and app.status.locked is True
-        assert "Locked after 1 minutes" in _text(app)
+        assert "Locked after 1 minute without" in _text(app)
 
 
 async def test_no_screenshot_while_a_new_phrase_is_shown(

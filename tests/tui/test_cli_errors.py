@@ -40,6 +40,11 @@ BROKEN = [
     ["history", "--network", "nope", "--sync"],
     ["init", "--restore", "--mnemonic-file", MISSING, "--password-file", MISSING],
     ["init", "--words", "13"],
+    ["message", "sign", "btc", "--message-file", MISSING],
+    ["message", "sign", "btc", "--type", "p2tr", "--format", "legacy", "--message", "x"],
+    ["message", "sign", "eth", "--format", "legacy", "--message", "x"],
+    ["message", "verify", "btc", "bc1qnotanaddress", "AAAA", "--message", "x"],
+    ["message", "verify", "eth", TO, "0x1234", "--message", "x"],
     ["screenshots", "--lang", "fr"],
     ["send", "devnet", TO, "1e5", "--dry-run"],
     ["send", "devnet", TO, "-1", "--dry-run"],
@@ -52,6 +57,11 @@ BROKEN = [
     ["send", "devnet", TO, "1", "--asset", "NOPE", "--dry-run"],
     ["send", "devnet", TO, "1", "--password-file", MISSING, "--yes"],
     ["send", "mars", TO, "1"],
+    ["servers", "accept-cert"],
+    ["servers", "accept-cert", "ssl://127.0.0.1:9"],
+    ["servers", "accept-cert", "ssl://127.0.0.1:9", "not-a-fingerprint"],
+    ["servers", "forget-cert", "ssl://127.0.0.1:9"],
+    ["servers", "nope"],
     ["ssh"],
     ["ssh", "--accounts", "x", "somehost"],
     ["swap", "ETH", "DUSD", "abc", "--dry-run"],
@@ -83,7 +93,16 @@ def _refused(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, 
         code = main(argv)
     except SystemExit as exc:  # argparse: a usage line and a `termwallet CMD: error:` line
         code = exc.code if isinstance(exc.code, int) else 2
-    return code, capsys.readouterr().err
+    out, err = capsys.readouterr()
+    if "--json" in argv:
+        # A script asked for JSON: the error is one JSON object on stdout, stderr is quiet.
+        import json
+
+        assert err == "", err
+        message = json.loads(out)["error"]["message"]
+        assert "\n" not in message.strip()
+        return code, f"termwallet: {message}"
+    return code, err
 
 
 def test_every_command_is_among_the_broken_inputs() -> None:
@@ -125,6 +144,7 @@ def test_a_corrupt_database_is_named_by_class_and_log_never_a_traceback(
         "totp": ["status"],
         "watch": ["add", "eth", TO],
         "init": ["--restore", "--mnemonic-file", MISSING],
+        "message": ["sign", "btc", "--message", "x"],
     }.get(command, [])
     done = subprocess.run(
         [sys.executable, "-m", "tui", command, *args],

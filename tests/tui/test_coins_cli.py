@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures.cli import one_document
 from tests.fixtures.litecoin import Regtest
 from tests.tui.test_utxo_cli import _home
 from tui.cli import main
@@ -81,7 +82,9 @@ def test_coins_freeze_send_chosen_and_labels_from_the_cli(
     )  # fmt: skip
     cap = capsys.readouterr()
     assert code == 0, cap.err
-    txid = json.loads(cap.out.strip().splitlines()[-1])["txid"]
+    review, result = one_document(cap.out)
+    assert review["coins"] == [small["outpoint"]]
+    txid = str(result["txid"])
     raw = regtest.rpc("getrawtransaction", txid, True, wallet=None)
     assert [f"{i['txid']}:{i['vout']}" for i in raw["vin"]] == [small["outpoint"]]
     assert len(raw["vout"]) == 1  # no change

@@ -59,10 +59,8 @@ def _device_address(path: str) -> str:
 
 
 def _json_tail(out: str) -> Any:
-    """The last JSON document a command printed (review first, then the result)."""
-    lines = out.strip().splitlines()
-    start = max(i for i, line in enumerate(lines) if line.startswith("{"))
-    return json.loads("\n".join(lines[start:]))
+    """The result of a send or swap: with --json it prints one document, review and result."""
+    return json.loads(out)["result"]
 
 
 def test_device_wallet_sends_eth_token_and_swap_on_the_device(

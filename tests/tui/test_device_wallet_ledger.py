@@ -79,7 +79,7 @@ def test_ledger_device_wallet_sends_eth_then_adds_its_bitcoin_accounts(
     devnet_snapshot.rpc("anvil_setBalance", [me, hex(10**18)])
     rc, out, err = run(["send", "devnet", TO, "0.125", "--yes", "--json"], capsys)
     assert rc == 0, err
-    tx_hash = json.loads(out.strip().splitlines()[-1])["tx_hash"]
+    tx_hash = json.loads(out)["result"]["tx_hash"]  # one document: review and result
     tx = devnet_snapshot.rpc("eth_getTransactionByHash", [tx_hash])
     assert tx["from"].lower() == me.lower() and int(tx["value"], 16) == 125 * 10**15
 

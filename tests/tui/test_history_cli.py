@@ -63,6 +63,19 @@ def test_csv_and_table(filled: None, capsys: pytest.CaptureFixture[str]) -> None
     assert "3 transactions · 1 flagged" in out
 
 
+def test_the_table_spells_out_approvals_and_counts_one_in_the_singular(
+    filled: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["history", "--flagged"]) == 0
+    out = capsys.readouterr().out
+    [row] = [line for line in out.splitlines() if "unlimited" in line]
+    assert row.split()[2] == "approval"  # the direction column, not "appr"
+    assert "1 transaction · 1 flagged" in out
+    assert main(["--lang", "zh-CN", "history", "--flagged"]) == 0
+    [row] = [line for line in capsys.readouterr().out.splitlines() if "无限" in line]
+    assert "授权" in row
+
+
 def test_bad_date_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["history", "--since", "01/02/2026"]) == 2
     assert "YYYY-MM-DD" in capsys.readouterr().err

@@ -160,7 +160,7 @@ async def test_flagged_approval_notifies_and_what_to_do_sends_a_prefilled_ticket
             await pilot.pause()
             await app.workers.wait_for_complete()
         notes = [n.message for n in app._notifications]
-        assert any("1 transactions need your attention" in m for m in notes), notes
+        assert any("1 transaction needs your attention" in m for m in notes), notes
         await settle(pilot)
         await pilot.press("2")
         await pilot.pause()
@@ -415,3 +415,35 @@ async def test_the_actions_not_in_the_footer_are_in_the_palette(tmp_path: Path) 
         await pilot.press("1")  # the palette offers History's actions on History only
         await settle(pilot)
         assert not any(c.title.startswith("History:") for c in app.get_system_commands(app.screen))
+
+
+@pytest.mark.parametrize("language", ["en", "zh-CN"])
+def test_details_values_line_up_in_terminal_cells(language: str) -> None:
+    """Issue 17: in zh-CN the labels are CJK (two cells a character) and padding them by
+    characters left every value at another column."""
+    from rich.cells import cell_len
+
+    from tui.i18n import set_language
+    from tui.screens.history_details import details_text
+    from wallet.activity import Flag
+    from wallet.history.model import HistoryRow
+
+    row = HistoryRow(
+        id=1, network="devnet", account="0x" + "a" * 40, tx_hash="0x" + "1" * 64, log_index=-1,
+        kind="transfer", direction="out", asset="devnet:native", symbol="ETH", decimals=18,
+        amount=10**18, counterparty="0x" + "b" * 40, status="confirmed", block=5, ts=1_700_000_000,
+        fee=21_000 * 10**9, nonce=3, method="transfer", made_here=True, flags=Flag(0),
+        dismissed=False, label="", note="",
+    )  # fmt: skip
+    set_language(language)
+    try:
+        text = details_text([row], row, 9, None).plain
+    finally:
+        set_language("en")
+    values = ["0x" + "1" * 64, "0x" + "a" * 40, "5", "3"]  # hash, account, block, nonce
+    columns = set()
+    for line in text.splitlines():
+        for v in values:
+            if line.endswith(" " + v):
+                columns.add(cell_len(line[: -len(v)]))
+    assert len(columns) == 1, (columns, text)

@@ -72,7 +72,7 @@ def test_a_node_of_another_chain_is_refused_by_name(
 
 
 def _mined(out: str) -> bool:
-    return json.loads(out.strip().splitlines()[-1])["state"] == "mined"
+    return json.loads(out)["result"]["state"] == "mined"
 
 
 def test_a_token_keeps_the_decimals_it_was_confirmed_with(

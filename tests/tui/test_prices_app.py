@@ -86,9 +86,9 @@ def _watch_and_fund(paths: Paths, regtest: Regtest, litoshi: int, index: int) ->
     script = address_to_script(acct.address, UTXO_NETWORKS["ltc"])
     on_regtest = script_to_address(script, UTXO_NETWORKS["ltc-regtest"])
     assert on_regtest is not None and acct.address.startswith("ltc1")
-    regtest.fund(on_regtest, litoshi)
+    funding = regtest.fund(on_regtest, litoshi)
     regtest.mine(1)
-    regtest.wait_electrum_height(regtest.height(), funded=on_regtest)
+    regtest.wait_electrum_height(regtest.height(), funded=on_regtest, txid=funding)
 
 
 @pytest.mark.regtest

@@ -154,7 +154,8 @@ def test_totp_for_sending_from_enable_to_disable(
     swap = ["swap", "ETH", dusd, "0.01", "--network", "devnet", "--yes", "--json"]
     monkeypatch.setattr("sys.stdin", _Terminal(PASSWORD))
     assert main(swap) == 2
-    assert "two-factor authentication is on for sending" in capsys.readouterr().err
+    refusal = json.loads(capsys.readouterr().out)["error"]  # --json: the error as JSON
+    assert "two-factor authentication is on for sending" in refusal["message"]
     assert _nonce(devnet_snapshot) == before + 1
     next_code = pyotp.TOTP(secret).at(time.time() + 30)  # the next step: one ahead is accepted
     monkeypatch.setattr("sys.stdin", _Terminal(PASSWORD, next_code))

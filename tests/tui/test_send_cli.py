@@ -86,7 +86,9 @@ def test_send_token_with_yes_and_balance_json(
     )
     out = capsys.readouterr()
     assert rc == 0, out.err
-    result = json.loads(out.out.strip().splitlines()[-1])
+    doc = json.loads(out.out)  # exactly one document: the review and the result
+    assert doc["review"]["asset"] == "DUSD" and doc["review"]["amount"] == "12500000"
+    result = doc["result"]
     assert result["state"] == "mined" and result["nonce"] == 0
     assert main(["balance", "--json"]) == 0
     bal = json.loads(capsys.readouterr().out)
@@ -103,6 +105,12 @@ def test_refusals_are_clear(
     assert main(["send", "devnet", TO, "13", "--dry-run"]) == 2
     err = capsys.readouterr().err
     assert "not enough ETH" in err and "12.5 ETH" in err and "Nothing was sent" in err
+    # With --json the same refusal is one JSON object on stdout, and stderr stays quiet.
+    assert main(["send", "devnet", TO, "13", "--dry-run", "--json"]) == 2
+    out = capsys.readouterr()
+    assert out.err == "" and "not enough ETH" in json.loads(out.out)["error"]["message"]
+    assert main(["--lang", "zh-CN", "send", "devnet", TO, "13", "--dry-run"]) == 2
+    assert "ETH 不足：金额加最高网络手续费为" in capsys.readouterr().err
     assert main(["send", "devnet", "vitalik.eth", "1", "--dry-run"]) == 2
     assert "ENS" in capsys.readouterr().err
     # An Ethereum address for a Bitcoin send is refused before any password is asked for.

@@ -59,6 +59,33 @@ def _start_demo(env: dict[str, str]) -> tuple[Terminal, list[int]]:
     return term, anvils
 
 
+def _listening_ports(pid: int) -> set[int]:
+    """Loopback TCP ports on which process `pid` itself (not its children) listens."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    ports = set()
+    for line in Path(f"/proc/{pid}/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, state, inode = fields[1], fields[3], fields[9]
+        if state == "0A" and inode in inodes and local.startswith("0100007F:"):
+            ports.add(int(local.split(":")[1], 16))
+    return ports
+
+
+def _refused(port: int) -> bool:
+    import socket
+
+    with socket.socket() as probe:
+        probe.settimeout(2)
+        return probe.connect_ex(("127.0.0.1", port)) != 0
+
+
 def _drain(term: Terminal) -> None:
     """Read what the program writes until it closes the terminal."""
     while term._read(0.2) is not None or term.proc.poll() is None:
@@ -76,6 +103,9 @@ def _left_behind(anvils: list[int], tmp: Path) -> tuple[list[int], list[str]]:
 def test_a_signal_ends_the_demo_cleanly(signum: int, tmpdir_env: dict[str, str]) -> None:
     term, anvils = _start_demo(tmpdir_env)
     assert list(Path(tmpdir_env["TMPDIR"]).glob("termwallet-demo-*"))
+    # The demo's own helpdesk and mail sink (wallet/demo_support.py) listen in the app itself.
+    support_ports = _listening_ports(term.proc.pid)
+    assert len(support_ports) >= 2, support_ports
     try:
         os.kill(term.proc.pid, signum)
         term.proc.wait(timeout=60)  # a guard against a hang, not a speed target
@@ -89,6 +119,7 @@ def test_a_signal_ends_the_demo_cleanly(signum: int, tmpdir_env: dict[str, str])
     assert term.proc.returncode == 128 + signum  # ended by the signal, as a shell reports it
     assert survivors == [], "anvil outlived the demo"
     assert folders == [], "the demo's folder was left in the temp dir"
+    assert all(_refused(p) for p in support_ports), "the demo's helpdesk outlived it"
     term.text()  # every byte written, through the emulator
     modes = term.screen.mode
     assert modes == PRISTINE, {

@@ -37,7 +37,10 @@ def test_screen(shot: Shot, fresh_devnet: Devnet, tmp_path: Path, snap_compare) 
     # A devnet of this module's own: fee estimates on screen must not depend on what other
     # tests mined before (see fresh_devnet). No shot sends anything.
     devnet = fresh_devnet
-    app = app_for(shot, AttachedDemoServices(devnet.deployment, devnet.demo_address, tmp_path))
+    services = AttachedDemoServices(
+        devnet.deployment, devnet.demo_address, tmp_path, support=True
+    )  # the demo's own helpdesk, as `termwallet demo` and `termwallet screenshots` have it
+    app = app_for(shot, services)
 
     async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
         await drive(pilot, shot)

@@ -196,3 +196,116 @@ def test_a_key_of_the_wallets_own_address_is_refused_by_the_cli(live, capsys):
     assert text.split()[-1] not in err
     rc, out, _ = run(["ticket", "list", "--json"], capsys=capsys)
     assert json.loads(out) == []
+
+
+# -- the demo's own helpdesk (wallet/demo_support.py) ----------------------------------------
+
+
+@pytest.fixture
+def demo_desk(termwallet_home, monkeypatch):
+    """The CLI pointed at the helpdesk and mail sink `termwallet demo` starts."""
+    from wallet.demo_support import DemoSupport
+
+    support = DemoSupport().start()
+    s = support.settings
+    configure(
+        termwallet_home,
+        f'[support]\nhelpdesk_url = "{s.helpdesk_url}"\nhelpdesk_email = "{s.helpdesk_email}"\n'
+        f'smtp_host = "127.0.0.1"\nsmtp_port = {s.smtp_port}\nsmtp_starttls = false\n'
+        f'support_email = "{s.support_email}"\nfrom_email = "{s.from_email}"\n'
+        f"live_reply_minutes = {s.live_reply_minutes}\n",
+    )
+    monkeypatch.setenv("TERMWALLET_SUPPORT__HELPDESK_TOKEN", support.helpdesk.token)
+    yield support
+    support.stop()
+
+
+def _past_due(home: Path, reference: str) -> None:
+    """The minute the demo promises, gone by: the ticket's times moved back two minutes."""
+    import sqlite3
+    from datetime import datetime, timedelta
+
+    from wallet.paths import Paths
+
+    db = sqlite3.connect(Paths.under(home).database)
+    try:
+        row = db.execute(
+            "SELECT submitted_at, reply_due_at FROM support_tickets WHERE reference = ?",
+            (reference,),
+        ).fetchone()
+        moved = [(datetime.fromisoformat(v) - timedelta(minutes=2)).isoformat() for v in row]
+        db.execute(
+            "UPDATE support_tickets SET submitted_at = ?, reply_due_at = ? WHERE reference = ?",
+            (*moved, reference),
+        )
+        db.commit()
+    finally:
+        db.close()
+
+
+def test_ticket_life_on_the_demo_helpdesk(demo_desk, termwallet_home, capsys):
+    new = ["ticket", "new", "--category", "fees", "--subject", "Fee question"]
+    rc, out, err = run(
+        [*new, "--description-file", "-", "--channel", "live", "--yes", "--json"],
+        "Why was the fee so high?",
+        capsys,
+    )
+    assert rc == 0, err
+    ref = json.loads(out)["reference"]
+    assert "Reply expected by" in err and "within 1 minute)" in err
+    rc, out, _ = run(["ticket", "show", ref], capsys=capsys)
+    assert "No replies yet." in out
+
+    _past_due(termwallet_home, ref)
+    rc, out, err = run(["ticket", "list"], capsys=capsys)
+    assert "OVERDUE" in out and "1 ticket is past its promised reply time" in err
+
+    rc, out, err = run(["ticket", "show", ref, "--follow-up", "-"], "Any news?", capsys)
+    assert rc == 0, err
+    assert "[DEMO REPLY" in out and "no person read your ticket" in out and "answered" in out
+
+    rc, out, err = run(
+        [*new, "--description-file", "-", "--channel", "email", "--yes"], "By mail.", capsys
+    )
+    assert rc == 0 and "sent (Email)" in err
+    assert len(demo_desk.mail.messages) == 1
+
+
+def test_a_phrase_is_refused_before_the_channel_is_looked_at(termwallet_home, capsys):
+    # No channel is set up at all: the refusal still comes first, and no reply time is
+    # promised for a channel that cannot send.
+    rc, _, err = run(
+        [
+            "ticket",
+            "new",
+            "--category",
+            "locked_out",
+            "--subject",
+            "locked",
+            "--description-file",
+            "-",
+            "--yes",
+        ],
+        f"my words: {CANARY}",
+        capsys,
+    )
+    assert rc == 2 and "recovery phrase" in err and "sausage" not in err
+    fees = ["ticket", "new", "--category", "fees", "--subject", "x", "--description-file", "-"]
+    rc, _, err = run(
+        [*fees, "--yes"],
+        "Why so high?",
+        capsys,
+    )
+    assert "business days" not in err and "not set up" in err
+
+
+def test_a_phrase_is_flagged_even_when_the_ticket_is_wrong_otherwise(termwallet_home, capsys):
+    # A subject far too long and a phrase in the description: the phrase is what is reported.
+    long_subject = ["--subject", "x" * 200]
+    rc, _, err = run(
+        ["ticket", "new", "--category", "other", *long_subject, "--description-file", "-", "--yes"],
+        f"words {CANARY}",
+        capsys,
+    )
+    assert rc == 2 and "recovery phrase" in err and "at most 150" not in err
+    assert "sausage" not in err

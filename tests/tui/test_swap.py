@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from tests.fixtures.devnet import Devnet
 from tui.app import make_app
@@ -153,3 +153,123 @@ async def test_enter_quotes_once_and_the_quote_stays(
         await pilot.pause(QUOTE_DELAY + 0.5)
         await settle(pilot)
         assert app.screen.review is review and len(quotes) == 1  # type: ignore[attr-defined]
+
+
+def _dusd(app: object) -> int:
+    view = app.screen.view  # type: ignore[attr-defined]
+    assert view is not None
+    return next(h.amount for h in view.holdings if h.asset.symbol == "DUSD")
+
+
+async def _until(pilot: object, check: object, what: str, seconds: float = 10) -> None:
+    for _ in range(int(seconds / 0.05)):
+        try:
+            if check():  # type: ignore[operator]
+                return
+        except (AssertionError, StopIteration):
+            pass
+        await pilot.pause(0.05)  # type: ignore[attr-defined]
+    raise AssertionError(f"never: {what}")
+
+
+async def test_a_done_swap_clears_its_quote_and_assets_read_again(
+    devnet_snapshot: Devnet, tmp_path: Path
+) -> None:
+    """Issue 17: the old quote stayed on screen after the swap (and after the amount was
+    cleared, with "No quote yet" under it); Assets kept the balances from before the swap."""
+    services = AttachedDemoServices(devnet_snapshot.deployment, devnet_snapshot.demo_address,
+                                    tmp_path)  # fmt: skip
+    app = make_app(Settings(language="en"), services)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await _until(pilot, lambda: app.screen.view is not None, "the balances")  # type: ignore[attr-defined]
+        before = _dusd(app)
+        await pilot.press("3")
+        await settle(pilot)
+        for key in ("tab", "tab", "1", "enter"):
+            await pilot.press(key)
+        await settle(pilot)
+        assert "Rate" in _text(app, "#swap-quote")
+        # The amount cleared: the quote goes with it.
+        await pilot.press("backspace")
+        await pilot.pause(0.8)  # past QUOTE_DELAY
+        await settle(pilot)
+        panel = _text(app, "#swap-quote")
+        assert "Rate" not in panel and "Enter an amount" in panel, panel
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "No quote yet" in _text(app, "#swap-note")
+        # A quote again, then the swap.
+        await pilot.press("1", "enter")
+        await settle(pilot)
+        assert "Rate" in _text(app, "#swap-quote")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        record = app.screen.result  # type: ignore[attr-defined]
+        assert record.state == "done"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen.query_one("#swap-amount").value == ""  # type: ignore[attr-defined]
+        panel = _text(app, "#swap-quote")
+        assert "Rate" not in panel and "Minimum received" not in panel, panel
+        assert "Enter an amount" in panel
+        assert _text(app, "#swap-note") == ""
+        await pilot.press("escape", "1")  # leave the amount field, then to Assets
+        await settle(pilot)
+        await _until(
+            pilot, lambda: _dusd(app) == before + record.received, "DUSD read again after the swap"
+        )
+
+
+def _line(app: object, selector: str) -> str:
+    """A field's error line, asserting it is on screen."""
+    screen = app.screen  # type: ignore[attr-defined]
+    line = screen.query_one(selector)
+    body = screen.query_one("#swap-body")
+    assert line.region.height > 0 and body.region.contains_region(line.region), selector
+    return str(line.render())
+
+
+async def test_swap_form_errors_say_which_field_and_why(devnet: Devnet, tmp_path: Path) -> None:
+    """Issue 17: a bad slippage was reported as a bad amount, an empty one meant 0 %, 50 %
+    was taken without a word, and amounts lost the CLI's reason."""
+    services = AttachedDemoServices(devnet.deployment, devnet.demo_address, tmp_path)
+    app = make_app(Settings(language="en"), services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        screen = app.screen
+        amount = screen.query_one("#swap-amount", Input)
+        slippage = screen.query_one("#swap-slippage", Input)
+
+        async def quote(a: str, s: str) -> None:
+            amount.value, slippage.value = a, s
+            await pilot.press("ctrl+r")
+            await settle(pilot)
+
+        for text, says in (("1e3", "exponent"), ("-1", "negative"), ("0", "more than 0 ETH"),
+                           ("0.1234567890123456789", "19 decimal places")):  # fmt: skip
+            await quote(text, "0.5")
+            line = _line(app, "#swap-amount-error")
+            assert says in line and "not valid" not in line, line
+            assert "Rate" not in _text(app, "#swap-quote")
+        await quote("1", "abc")
+        assert "'abc' is not a number" in _line(app, "#swap-slippage-error")
+        assert _text(app, "#swap-amount-error") == ""  # not reported as a bad amount
+        await quote("1", "")
+        assert "Enter a slippage" in _line(app, "#swap-slippage-error")
+        assert "Rate" not in _text(app, "#swap-quote")  # no quote at 0 %
+        await quote("1", "51")
+        assert "above the most" in _line(app, "#swap-slippage-error")
+        await quote("1", "50")
+        warning = _line(app, "#swap-slippage-error")
+        assert "50.00 %" in warning and "Lower it" in warning
+        assert screen.query_one("#swap-slippage-error").has_class("-warning")
+        assert "Rate" in _text(app, "#swap-quote")  # accepted, with the warning
+        assert "slippage 50.00 %" in _text(app, "#swap-quote")
+        await quote("1", "0.5")
+        assert _text(app, "#swap-slippage-error") == ""
+        assert "Rate" in _text(app, "#swap-quote")

@@ -102,7 +102,9 @@ async def test_balances_receive_send_and_history_in_the_app(
     segwit_first, _taproot_first = _restore(paths)
     funding = regtest.fund(segwit_first, 3 * COIN // 2)
     regtest.mine(1)
-    await asyncio.to_thread(regtest.wait_electrum_height, regtest.height(), funded=segwit_first)
+    await asyncio.to_thread(
+        regtest.wait_electrum_height, regtest.height(), funded=segwit_first, txid=funding
+    )
 
     app = make_app(services=UserServices(paths), language="en")
     async with app.run_test(size=(100, 40)) as pilot:
@@ -164,13 +166,17 @@ async def test_balances_receive_send_and_history_in_the_app(
         assert regtest.rpc("gettransaction", txid)["confirmations"] >= 1
         assert f"Confirmed in block {regtest.height()}" in _text(app)
 
-        # Back on Assets, a refresh shows the new balance and writes the history rows.
+        # Back on Assets: the confirmed send made it read its balances again, no ctrl+r
+        # (issue 17), which also writes the history rows.
         await pilot.press("escape", "escape")
         await settle(pilot)
-        await pilot.press("ctrl+r")
-        await settle(pilot)
-        seg = next(h for h in app.screen.utxo_view if h.script == "p2wpkh")
-        assert seg.amount == 3 * COIN // 2 - COIN // 4 - review.fee
+        left = 3 * COIN // 2 - COIN // 4 - review.fee
+
+        def segwit() -> int | None:
+            view = getattr(app.screen, "utxo_view", None) or ()
+            return next((h.amount for h in view if h.script == "p2wpkh"), None)
+
+        await _until(pilot, lambda: segwit() == left, "Assets read again after the send", 10)
 
         from wallet.history.store import HistoryStore
 
@@ -289,3 +295,34 @@ async def test_a_device_wallet_receives_on_its_device_and_sends_in_the_app(
         got = regtest.rpc("gettransaction", txid)
         assert got["confirmations"] >= 1 and got["amount"] == pytest.approx(0.25)
     assert not (paths.data_dir / "keystore.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("amount", "says"),
+    [("0.000000001", "has 9 decimal places; rLTC has at most 8"), ("1e3", "exponent"),
+     ("-1", "negative"), ("0", "more than 0 rLTC")],
+)  # fmt: skip
+async def test_a_bad_utxo_amount_says_why_next_to_the_field_at_80x24(
+    tmp_path: Path, amount: str, says: str
+) -> None:
+    """Issue 17: the amount's reason under the amount field, on screen at 80x24, before any
+    server is asked (none answers here)."""
+    paths = Paths.default().ensure()
+    _config(paths, f"tcp://127.0.0.1:{_closed_port()}")
+    _restore(paths)
+    app = make_app(services=UserServices(paths), language="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _unlock(pilot)
+        key = next(iter(app.session.utxo.keys()))  # type: ignore[union-attr]
+        app.push_screen(SendUtxoScreen(key))
+        await settle(pilot)
+        screen = app.screen
+        screen.query_one("#send-to", Input).value = "rltc1qw508d6qejxtdg4y5r3zarvary0c5xw7kgmn4n9"
+        screen.query_one("#send-amount", Input).value = amount
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        line = screen.query_one("#send-amount-error")
+        body = screen.query_one("#send-body")
+        assert line.region.height > 0 and body.region.contains_region(line.region)
+        text = str(line.render())
+        assert says in text and "not valid" not in text, text

@@ -186,14 +186,13 @@ def test_a_device_wallet_sends_litecoin_signed_on_its_device(
     )
     assert main(["address", "ltc-regtest"]) == 0
     receive = capsys.readouterr().out.strip()
-    regtest.fund(receive, COIN)
+    funding = regtest.fund(receive, COIN)
     regtest.mine(1)
-    regtest.wait_electrum_height(regtest.height(), funded=receive)
+    regtest.wait_electrum_height(regtest.height(), funded=receive, txid=funding)
 
     to = str(regtest.rpc("getnewaddress", "", "bech32"))
     assert main(["send", "ltc-regtest", to, "0.25", "--yes", "--json", "--no-wait"]) == 0
-    out = capsys.readouterr().out.strip().splitlines()
-    txid = json.loads(out[-1])["txid"]
+    txid = json.loads(capsys.readouterr().out)["result"]["txid"]
     assert not (paths.data_dir / "keystore.json").exists()
     regtest.mine(1)
     got = regtest.rpc("gettransaction", txid)  # the node's wallet owns `to`: it sees the payment

@@ -246,3 +246,25 @@ async def test_token_to_eth_uses_the_coin_and_reads_what_arrived(env: Env) -> No
     assert record.received == review.quote.buy_amount
     assert record.network_fee_paid is not None
     assert await env.bal(env.eth) - eth0 == review.quote.buy_amount - record.network_fee_paid
+
+
+async def test_execute_refuses_a_flagged_fee_without_the_users_word(env: Env) -> None:
+    """The fee gate is in the use-case, not only in the CLI: a caller (the app's review before
+    its second confirmation) that does not pass accept_high_fee gets a typed error, and the
+    approval and swap are never signed."""
+    import dataclasses
+
+    from chains.fees import FeeConcern
+    from wallet.swap import HighFeeNotAccepted
+
+    sw = env.swapper()
+    review = await env.review(sw, env.dusd, env.dgld, 10 * 10**6)
+    assert review.fee_concerns == () and not review.high_fee  # anvil's honest fees
+    flagged = dataclasses.replace(review, fee_concerns=(FeeConcern.HIGH,))
+    nonce = await env.backend.nonces(env.devnet.demo_address)
+    with pytest.raises(HighFeeNotAccepted):
+        await sw.execute(flagged, env.signer)
+    assert await env.backend.nonces(env.devnet.demo_address) == nonce
+    assert sw.history() == []
+    record = await sw.execute(flagged, env.signer, accept_high_fee=True)
+    assert record.state == "done"

@@ -287,6 +287,10 @@ class AskFirst:
         self._ask()
         return bytes(self._inner.sign_message(path, message))
 
+    def sign_btc_message(self, chain: str, path: str, message: bytes, fmt: str) -> bytes:
+        self._ask()
+        return bytes(self._inner.sign_btc_message(chain, path, message, fmt))
+
     def sign_typed_data(self, path: str, data: dict[str, Any]) -> bytes:
         self._ask()
         return bytes(self._inner.sign_typed_data(path, data))
@@ -324,7 +328,7 @@ class Announcer:
             from tui.screens.device_confirm import prompt_text
 
             line = t("agent.asks", server=server) + "\n" + _indent(prompt_text(r.prompt))
-        elif r.method == "sign_message":
+        elif r.method in ("sign_message", "sign_btc_message"):
             line = t("agent.message", server=server, path=r.path or "?")
             line += "\n" + _indent(_message_preview(r.message or b""))
         else:

@@ -76,7 +76,7 @@ def run_wallet(args: argparse.Namespace) -> int:
 
 def _run_wallet(args: argparse.Namespace) -> int:
     from wallet.paths import Paths
-    from wallet.startup import first_frame_language
+    from wallet.startup import ambiguous_wide, first_frame_language
 
     paths = Paths.default()
     language = first_frame_language(paths.config_file, args.lang)
@@ -94,7 +94,8 @@ def _run_wallet(args: argparse.Namespace) -> int:
 
     setup_logging(paths.log_dir)
     services = UserServices(paths, language=args.lang)
-    app = make_app(services=services, language=language)
+    wide = ambiguous_wide(paths.config_file)
+    app = make_app(services=services, language=language, ambiguous_wide=wide)
     return app.run() or 0
 
 
@@ -106,9 +107,10 @@ def _run_demo(args: argparse.Namespace) -> int:
     import shutil
 
     from wallet.paths import Paths
-    from wallet.startup import first_frame_language
+    from wallet.startup import ambiguous_wide, first_frame_language
 
-    language = first_frame_language(Paths.default().config_file, args.lang)
+    config = Paths.default().config_file
+    language = first_frame_language(config, args.lang)
     _needs_a_terminal(language)  # before Textual is imported or the demo's folder made
 
     from tui.app import make_app
@@ -120,7 +122,8 @@ def _run_demo(args: argparse.Namespace) -> int:
     services = DemoServices()
     try:
         setup_logging(services.home / "logs")
-        return make_app(services=services, language=language).run() or 0
+        wide = ambiguous_wide(config)
+        return make_app(services=services, language=language, ambiguous_wide=wide).run() or 0
     finally:
         # The app closes its services on exit; this covers an end before the app ran.
         shutil.rmtree(services.home, ignore_errors=True)

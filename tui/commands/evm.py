@@ -23,10 +23,13 @@ from tui.cli_wallet import (
     device_signer,
     device_totp,
     open_wallet,
+    print_outcome,
+    show_review,
     user_confirms,
     wallet_signer,
     watched_on_device,
 )
+from tui.i18n import t
 
 _EVM = ("eth", "sepolia", "polygon", "arbitrum", "base", "bnb", "devnet")
 _UTXO = ("btc", "btc-testnet", "btc-regtest", "ltc", "ltc-testnet", "ltc-regtest")
@@ -150,12 +153,16 @@ async def _balance(args: argparse.Namespace) -> int:
             print(json.dumps(out, indent=2))
         else:
             if view.stale:
-                print(
-                    f"NOT CURRENT: {reason}. Last saved balances, from block {view.block}:",
-                    file=sys.stderr,
+                said = (reason or "").rstrip(".")
+                saved = (
+                    "No saved balances."
+                    if view.block is None
+                    else f"Last saved balances, from block {view.block}:"
                 )
+                print(f"NOT CURRENT: {said}. {saved}", file=sys.stderr)
+            block = "-" if view.block is None else view.block  # nothing read yet
             print(
-                f"{session.network.name}  block {view.block}  accounts: "
+                f"{session.network.name}  block {block}  accounts: "
                 f"{', '.join(session.addresses) or 'none'}"
             )
             for r in rows:
@@ -174,7 +181,7 @@ def run_send(args: argparse.Namespace) -> int:
 
     if args.chain in _UTXO:
         if args.asset is not None:
-            raise CliError(f"{args.chain} has one asset, its coin: leave out --asset")
+            raise CliError(t("cli.one_asset", chain=args.chain))
         return asyncio.run(send_utxo(args))
     if args.coins is not None:
         raise CliError(f"{args.chain} has no coins to choose: --coins is for btc and ltc")
@@ -187,7 +194,7 @@ async def _send(args: argparse.Namespace) -> int:
     from chains.fees import FeeTier
     from chains.units import parse_amount
     from devices.errors import DeviceError
-    from tui.cli_errors import CliError
+    from tui.cli_errors import CliError, typed_error
     from tui.text import plain
     from wallet.safety import RecipientError
     from wallet.send import MAX, SendDraft
@@ -198,7 +205,7 @@ async def _send(args: argparse.Namespace) -> int:
     early: Any = None  # a device opened to find a watched sender
     try:
         if not session.addresses:
-            raise CliError("this wallet has no Ethereum account: run `termwallet init` first")
+            raise CliError(t("cli.no_eth_account"), "NO_ACCOUNT")
         path = f"m/44'/60'/0'/0/{args.account}"
         try:
             sender_address = account_address(session, args.account)
@@ -221,27 +228,21 @@ async def _send(args: argparse.Namespace) -> int:
         try:
             review = await sender.prepare(draft, sender_address, path)
         except InsufficientFunds as exc:
-            raise CliError(_insufficient(exc, session.network, asset)) from None
+            raise CliError(_insufficient(exc, session.network, asset), exc.code) from None
         except RecipientError as exc:
-            raise CliError(f"recipient refused: {exc}") from None
-        _print_review(review, args.json, _fiat_line(session, review))
+            raise CliError(t("cli.recipient_refused", reason=exc), "RECIPIENT") from None
+        doc = _review_json(review)
+        fiat = _fiat_line(session, review)
+        show_review(args, doc, lambda out: _print_review(review, out, fiat))
         if args.dry_run:
             print("dry run: nothing was signed or sent", file=sys.stderr)
             return 0
         if review.duplicate is not None and not args.send_again:
             # A retry after a crash or an error: the first payment may be on its way already.
-            raise CliError(
-                f"not sent: a payment of this amount to this recipient is pending or was just "
-                f"re-sent ({review.duplicate}). Check `termwallet balance`; add --send-again "
-                "to pay a second time."
-            )
+            raise CliError(t("cli.duplicate", tx=review.duplicate), "DUPLICATE")
         if review.high_fee and not args.accept_high_fee:
             # A node that lies about fees would have --yes pay them: this needs its own word.
-            raise CliError(
-                "not sent: the network fee is far above this network's usual range or what "
-                "its latest block shows (the node may be lying or broken). Check it, try "
-                "another RPC URL, or add --accept-high-fee to pay it anyway."
-            )
+            raise CliError(t("cli.high_fee"), "HIGH_FEE")
         if not user_confirms(args.yes):
             return 1
         if first_use is not None:
@@ -293,21 +294,21 @@ async def _send(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             if args.json:
-                print(json.dumps(result | {"state": "not_confirmed"}))
+                print_outcome(args, doc, result | {"state": "not_confirmed"}, "")
             return 1
         if not args.no_wait:
             entry = await sender.wait(entry, timeout=120, poll=0.5)
             result |= {"state": entry.state.value, "block": entry.block}
-        if args.json:
-            print(json.dumps(result))
-        else:
-            print(
-                f"sent: {entry.tx_hash} (nonce {entry.nonce}) - {entry.state.value}"
-                + (f" in block {entry.block}" if entry.block is not None else "")
-            )
+        print_outcome(
+            args,
+            doc,
+            result,
+            f"sent: {entry.tx_hash} (nonce {entry.nonce}) - {entry.state.value}"
+            + (f" in block {entry.block}" if entry.block is not None else ""),
+        )
         return 0 if entry.state.value in ("mined", "broadcast") else 1
     except (ChainError, SendError) as exc:
-        raise CliError(str(exc)) from None
+        raise typed_error(exc) from None
     finally:
         if early is not None:
             early.close()
@@ -320,10 +321,12 @@ def _insufficient(exc: Any, network: Any, asset: Any) -> str:
     decimals = asset.decimals if exc.symbol == asset.symbol else network.native_decimals
     need = format_with_symbol(exc.need, decimals, exc.symbol, max_places=18)
     have = format_with_symbol(exc.have, decimals, exc.symbol, max_places=18)
-    what = "amount + maximum network fee" if asset.contract is None else "needed"
+    from tui.i18n import t
+
+    what = "with_fee" if asset.contract is None else "needed"
     if asset.contract is not None and exc.symbol == network.native_symbol:
-        what = "maximum network fee"
-    return f"not enough {exc.symbol}: {what} is {need}, the account has {have}. Nothing was sent."
+        what = "fee"
+    return t(f"cli.insufficient_{what}", symbol=exc.symbol, need=need, have=have)
 
 
 def _fiat_line(session: Any, review: Any) -> str:
@@ -341,7 +344,8 @@ def _fiat_line(session: Any, review: Any) -> str:
     )
 
 
-def _print_review(review: Any, as_json: bool, fiat: str | None = None) -> None:
+def _review_texts(review: Any) -> tuple[Any, str, str, list[str]]:
+    """(fee formatter, amount, total, warnings) as the review shows them."""
     from chains.units import format_with_symbol
 
     native = review.native
@@ -358,31 +362,36 @@ def _print_review(review: Any, as_json: bool, fiat: str | None = None) -> None:
         else f"{amount} + {n(review.max_fee)}"
     )
     warnings = [w.kind.value + (f" ({w.other})" if w.other else "") for w in review.warnings]
-    if as_json:
-        print(
-            json.dumps(
-                {
-                    "network": review.network.id,
-                    "from": review.sender,
-                    "to": review.recipient,
-                    "asset": review.asset.symbol,
-                    "contract": review.asset.contract,
-                    "amount": str(review.amount),
-                    "amount_display": amount,
-                    "nonce": review.nonce,
-                    "gas": review.gas,
-                    "max_fee_per_gas": str(review.fee.max_fee_per_gas),
-                    "max_priority_fee_per_gas": str(review.fee.max_priority_fee_per_gas),
-                    "network_fee_max": str(review.max_fee),
-                    "network_fee_likely": str(review.likely_fee),
-                    "total": total,
-                    "fiat": None,
-                    "warnings": warnings,
-                },
-                indent=2,
-            )
-        )
-        return
+    return n, amount, total, warnings
+
+
+def _review_json(review: Any) -> dict[str, Any]:
+    _, amount, total, warnings = _review_texts(review)
+    return {
+        "network": review.network.id,
+        "from": review.sender,
+        "to": review.recipient,
+        "asset": review.asset.symbol,
+        "contract": review.asset.contract,
+        "amount": str(review.amount),
+        "amount_display": amount,
+        "nonce": review.nonce,
+        "gas": review.gas,
+        "max_fee_per_gas": str(review.fee.max_fee_per_gas),
+        "max_priority_fee_per_gas": str(review.fee.max_priority_fee_per_gas),
+        "network_fee_max": str(review.max_fee),
+        "network_fee_likely": str(review.likely_fee),
+        "total": total,
+        "fiat": None,
+        "warnings": warnings,
+        "nodes": list(review.nodes),
+    }
+
+
+def _print_review(review: Any, out: Any, fiat: str | None = None) -> None:
+    from tui.token_text import nodes_text
+
+    n, amount, total, warnings = _review_texts(review)
     lines = [
         ("Network", f"{review.network.name} (chain {review.network.evm_chain_id})"),
         ("From", review.sender),
@@ -395,15 +404,17 @@ def _print_review(review: Any, as_json: bool, fiat: str | None = None) -> None:
         ("Total", total),
         ("Fiat value", fiat or "no price known"),
         ("Nonce", str(review.nonce)),
+        ("Node" + ("s" if len(review.nodes) > 1 else ""), nodes_text(review.nodes)),
     ]
     if review.asset.contract is not None:
         lines.insert(4, ("Token", review.asset.contract))
     for label, value in lines:
-        print(f"{label + ':':13} {value}")
+        print(f"{label + ':':13} {value}", file=out)
     for w in warnings:
         print(
             f"WARNING: {_WARNINGS.get(w.split(' ')[0], w)}"
-            + (f" {w.split(' ', 1)[1]}" if " " in w else "")
+            + (f" {w.split(' ', 1)[1]}" if " " in w else ""),
+            file=out,
         )
 
 

@@ -43,15 +43,41 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(handler=run_history)
 
 
-def _query(args: argparse.Namespace) -> Any:
-    from wallet.history.model import HistoryQuery, parse_day
+def _day(text: str | None, option: str) -> int | None:
+    """A YYYY-MM-DD option as Unix seconds (UTC midnight); a clear refusal otherwise."""
+    from tui.cli_errors import CliError
+    from tui.i18n import t
+    from wallet.history.model import BadFilter, parse_day
 
+    if text is None:
+        return None
+    try:
+        return parse_day(text)
+    except BadFilter:
+        raise CliError(
+            t("history.cli.bad_date", option=option, value=text), BadFilter.code
+        ) from None
+
+
+def _query(args: argparse.Namespace) -> Any:
+    from tui.cli_errors import CliError
+    from tui.i18n import t
+    from wallet.history.model import HistoryQuery
+
+    if args.limit is not None and args.limit < 1:
+        raise CliError(t("history.cli.bad_limit", value=args.limit), "HISTORY_BAD_FILTER")
+    since, until = _day(args.since, "--since"), _day(args.until, "--until")
+    if since is not None and until is not None and since > until:
+        raise CliError(
+            t("history.cli.since_after_until", since=args.since, until=args.until),
+            "HISTORY_BAD_FILTER",
+        )
     return HistoryQuery(
         accounts=(args.account,) if args.account else (),
         asset=args.asset,
         direction=args.direction,
-        since=parse_day(args.since) if args.since else None,
-        until=parse_day(args.until) + 86_400 if args.until else None,
+        since=since,
+        until=until + 86_400 if until is not None else None,
         search=args.search,
         flagged=args.flagged,
     )
@@ -78,7 +104,7 @@ async def _sync(network_id: str | None) -> str | None:
 
 
 def run_history(args: argparse.Namespace) -> int:
-    from tui.cli_errors import CliError
+    from tui.cli_errors import CliError, typed_error
     from tui.i18n import set_language, t
     from wallet.history.model import BadFilter
     from wallet.history.store import HistoryStore
@@ -90,13 +116,15 @@ def run_history(args: argparse.Namespace) -> int:
         q = _query(args)
         q.where()  # refuses a bad filter before anything is opened
     except BadFilter as exc:
-        raise CliError(str(exc)) from None
+        raise typed_error(exc) from None
     if args.network:
         from chains.networks import network_ids
 
         if args.network not in network_ids():
             known = ", ".join(network_ids())
-            raise CliError(f"unknown network '{args.network}': choose one of {known}")
+            raise CliError(
+                t("cli.unknown_network", network=args.network, known=known), "UNKNOWN_NETWORK"
+            )
     status = 0
     if args.sync:
         reason = asyncio.run(_sync(args.network))
@@ -159,7 +187,7 @@ def _as_json(r: Any) -> dict[str, Any]:
 
 
 def _print_table(rows: list[Any]) -> None:
-    from tui.i18n import t
+    from tui.i18n import tn
     from tui.widgets.history_table import _fit, cells, column_widths, header_text
 
     width = 100
@@ -167,5 +195,5 @@ def _print_table(rows: list[Any]) -> None:
     for r in rows:
         values = cells(r)
         print(" ".join(_fit(values[k], w, right) for k, w, right in column_widths(width)))
-    print(t("history.synced_no_block", rows=len(rows),
+    print(tn("history.synced_no_block", len(rows), rows=len(rows),
             flagged=sum(1 for r in rows if r.flagged)))  # fmt: skip

@@ -122,6 +122,7 @@ class _Secrets:
 
     def read(self, path: Path | None, prompt: str, *, confirm: bool = False) -> str:
         from tui.cli_errors import CliError
+        from tui.i18n import t
 
         if path is not None:
             from tui.user_files import SECRET_LIMIT, read_user_text
@@ -133,7 +134,7 @@ class _Secrets:
 
             value = getpass.getpass(prompt)
             if confirm and getpass.getpass("Repeat: ") != value:
-                raise CliError("the two entries differ; nothing was written")
+                raise CliError(t("cli.entries_differ"))
             return value
         line = self._stdin.readline()
         if not line:
@@ -166,7 +167,8 @@ def _book(store: Any) -> Any:
 
 
 def run_init(args: argparse.Namespace) -> int:
-    from tui.cli_errors import CliError
+    from tui.cli_errors import CliError, typed_error
+    from tui.i18n import t
     from wallet.accounts import AccountBook, AccountError
     from wallet.keys import MnemonicError, MnemonicLanguage, generate_mnemonic, validate_mnemonic
     from wallet.keystore import Keystore, KeystoreError
@@ -174,25 +176,22 @@ def run_init(args: argparse.Namespace) -> int:
     if args.device:
         return _init_device(args)
     if args.show_on_device or args.name:
-        raise CliError("--show-on-device and --name are for --device ID")
+        raise CliError(t("cli.device_only_options"))
     keystore = Keystore()
     reader = _Secrets(sys.stdin)
     if keystore.exists():
         if not args.restore and not args.mnemonic_file and _needs_rebuild():
             return _rebuild_accounts(args, keystore, reader)
-        raise CliError(
-            f"a wallet already exists ({keystore.path}); move that file away first if you "
-            "really mean to replace it"
-        )
+        raise CliError(t("cli.wallet_exists", path=keystore.path))
     if args.restore:
         mnemonic = reader.read(args.mnemonic_file, "Recovery phrase: ")
         try:
             validate_mnemonic(mnemonic)
         except MnemonicError as exc:
-            raise CliError(str(exc)) from None
+            raise typed_error(exc) from None
     else:
         if args.mnemonic_file:
-            raise CliError("--mnemonic-file is for --restore")
+            raise CliError(t("cli.mnemonic_file_restore"))
         mnemonic = generate_mnemonic(args.words, MnemonicLanguage(args.language))
     password = reader.read(args.password_file, "New keystore password: ", confirm=True)
     passphrase = ""
@@ -201,7 +200,7 @@ def run_init(args: argparse.Namespace) -> int:
     try:
         unlocked = keystore.create(mnemonic, password, passphrase)
     except (KeystoreError, MnemonicError) as exc:
-        raise CliError(str(exc)) from None
+        raise typed_error(exc) from None
     signer = unlocked.signer()
     store = _store()
     try:
@@ -249,7 +248,7 @@ def _needs_rebuild() -> bool:
 def _rebuild_accounts(args: argparse.Namespace, keystore: Any, reader: _Secrets) -> int:
     """`termwallet init` over an existing keystore whose accounts are gone: unlock it (through
     the lockout) and write its default accounts again. The keystore is only read."""
-    from tui.cli_errors import CliError
+    from tui.cli_errors import CliError, typed_error
     from wallet.accounts import AccountBook, AccountError
     from wallet.keystore import KeystoreError
     from wallet.lockout import Lockout, guarded_unlock
@@ -260,7 +259,7 @@ def _rebuild_accounts(args: argparse.Namespace, keystore: Any, reader: _Secrets)
         unlocked = guarded_unlock(keystore, Lockout(store), password)
     except KeystoreError as exc:
         store.close()
-        raise CliError(str(exc)) from None
+        raise typed_error(exc) from None
     signer = unlocked.signer()
     try:
         book = AccountBook(store)
@@ -286,14 +285,15 @@ def _init_device(args: argparse.Namespace) -> int:
     model; nothing secret is read or asked here (PIN and passphrase go to the device)."""
     from devices.errors import DeviceError
     from devices.thread import device_thread
-    from tui.cli_errors import CliError
+    from tui.cli_errors import CliError, typed_error
     from tui.commands.devices import device_failure, open_device
+    from tui.i18n import t
     from tui.text import plain
     from wallet.device_wallet import read_device_keys, show_first_addresses, store_device_wallet
     from wallet.wallets import WalletError
 
     if args.restore or args.mnemonic_file or args.password_file or args.with_passphrase:
-        raise CliError("--device reads the keys from the device: no phrase or password is asked")
+        raise CliError(t("cli.device_no_secrets"))
     signer = open_device(args.device)
     model = str(signer.info.model)
     try:
@@ -314,7 +314,7 @@ def _init_device(args: argparse.Namespace) -> int:
     try:
         wallet, accounts = store_device_wallet(store, keys, args.name)
     except WalletError as exc:
-        raise CliError(str(exc)) from None
+        raise typed_error(exc) from None
     finally:
         store.close()
     if args.json:
@@ -356,27 +356,28 @@ def run_accounts(args: argparse.Namespace) -> int:
 
 
 def run_address(args: argparse.Namespace) -> int:
-    from tui.cli_errors import CliError
+    from tui.cli_errors import CliError, typed_error
+    from tui.i18n import t
     from wallet.accounts import AccountError
     from wallet.keys import ScriptKind, chain_spec
 
     spec = chain_spec(args.chain)
     script = ScriptKind.ETH if spec.family == "eth" else ScriptKind(args.script)
     if args.account < 0 or args.index < 0:
-        raise CliError("--account and --index are 0 or more")
+        raise CliError(t("cli.account_index_negative"))
     stored: str | None = None
     store = _store()
     try:
         current = _current(store)
         on_wallet_device = current is not None and current.is_device and not args.device
         if args.show_on_device and not args.device and not on_wallet_device:
-            raise CliError("--show-on-device needs --device ID (see `termwallet devices`)")
+            raise CliError(t("cli.show_needs_device"))
         stored = _book(store).address(
             args.chain, script, args.account, args.index, change=args.change
         )
     except AccountError as exc:
         if not args.device:
-            raise CliError(str(exc)) from None
+            raise typed_error(exc) from None
     finally:
         store.close()
     address = stored
@@ -442,14 +443,14 @@ def _device_address(args: argparse.Namespace, script: Any, stored: str | None) -
     --show-on-device). When this wallet holds the same account, both must agree: a different
     address means another seed or passphrase, and is refused rather than printed."""
     from devices.errors import DeviceError
-    from tui.cli_errors import CliError
+    from tui.cli_errors import CliError, typed_error
     from tui.commands.devices import device_failure, open_device
     from wallet.keys import address_path
 
     try:
         path = address_path(args.chain, script, args.account, args.index, change=args.change)
     except ValueError as exc:
-        raise CliError(str(exc)) from None
+        raise typed_error(exc) from None
     signer = open_device(args.device)
     model = str(signer.info.model)
     try:

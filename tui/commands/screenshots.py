@@ -16,16 +16,31 @@ def run(args: argparse.Namespace) -> int:
     import asyncio
     import tempfile
 
+    from tui.cli_errors import CliError
+    from tui.i18n import set_language, t
     from tui.screenshots import capture
     from tui.services import AttachedDemoServices
     from wallet.demo import start_devnet
 
+    set_language(getattr(args, "lang", None) or "en")
+    # The folder first: a devnet started only to find nowhere to write would be time lost.
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CliError(
+            t("cli.screenshots_out", path=args.out, reason=exc.strerror or type(exc).__name__),
+            "OS_ERROR",
+        ) from None
     with tempfile.TemporaryDirectory(prefix="termwallet-shots-") as tmp:
         home = Path(tmp)
         anvil, deployment, address = start_devnet(home)
         try:
             paths = asyncio.run(
-                capture(args.out, lambda: AttachedDemoServices(deployment, address, home))
+                capture(
+                    args.out,
+                    # With the demo's own helpdesk, as `termwallet demo` has it.
+                    lambda: AttachedDemoServices(deployment, address, home, support=True),
+                )
             )
         finally:
             anvil.stop()

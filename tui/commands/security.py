@@ -100,6 +100,7 @@ def authorize_cli_send(store: Any, unlocked: Any, totp_file: Path | None) -> Non
     """wallet.totp.authorize_send with the code read only when one is needed; a refusal is a
     CliError saying how to give the code. Call before anything is signed."""
     from tui.cli_errors import CliError
+    from tui.i18n import t
     from wallet.keystore import KeystoreError
     from wallet.totp import CodeRequired, authorize_send, totp_status
 
@@ -107,11 +108,7 @@ def authorize_cli_send(store: Any, unlocked: Any, totp_file: Path | None) -> Non
     try:
         authorize_send(store, unlocked, code)
     except CodeRequired:
-        raise CliError(
-            "two-factor authentication is on for sending: give the code from your "
-            "authenticator app (or a recovery code) with --totp-file F, at the prompt, or on "
-            "stdin's line after the password. Nothing was signed."
-        ) from None
+        raise CliError(t("cli.totp_needed")) from None
     except KeystoreError as exc:  # BadCode, LockedOut (the code's own lockout)
         raise CliError(f"{exc}. Nothing was signed.") from None
 
@@ -122,26 +119,28 @@ def authorize_cli_send(store: Any, unlocked: Any, totp_file: Path | None) -> Non
 def _unlock(password_file: Path | None, reader: _Secrets) -> tuple[Any, Any]:
     """The store and the unlocked keystore, through the unlock lockout (as the app and
     `send` do)."""
-    from tui.cli_errors import CliError
+    from tui.cli_errors import CliError, typed_error
+    from tui.i18n import t
     from wallet.keystore import Keystore, KeystoreError
     from wallet.lockout import Lockout, guarded_unlock
 
     keystore = Keystore()
     if not keystore.exists():
-        raise CliError("there is no keystore: two-factor authentication protects one")
+        raise CliError(t("cli.totp_no_keystore"))
     password = reader.read(password_file, "Keystore password: ")
     store = _store()
     try:
         unlocked = guarded_unlock(keystore, Lockout(store), password)
     except KeystoreError as exc:
         store.close()
-        raise CliError(str(exc)) from None
+        raise typed_error(exc) from None
     warn_fixed_mode(unlocked)
     return store, unlocked
 
 
 def run_enable(args: argparse.Namespace) -> int:
     from tui.cli_errors import CliError
+    from tui.i18n import t
     from wallet.keystore import KeystoreError
     from wallet.totp import TotpGuard, setup_qr
 
@@ -150,7 +149,7 @@ def run_enable(args: argparse.Namespace) -> int:
     try:
         guard = TotpGuard(store, unlocked)
         if guard.enabled:
-            raise CliError("two-factor authentication is already on: disable it first")
+            raise CliError(t("cli.totp_already_on"))
         secret = guard.begin_setup()
         uri, qr = setup_qr(secret)
         print(
@@ -163,7 +162,7 @@ def run_enable(args: argparse.Namespace) -> int:
         print(f"\n{uri}\n", file=sys.stderr)
         code = read_code(None, "Code from the app: ")
         if code is None:
-            raise CliError("no code given: two-factor authentication was not turned on")
+            raise CliError(t("cli.totp_not_turned_on"))
         try:
             codes = guard.finish_setup(secret, code, for_sending=args.for_sending)
         except KeystoreError as exc:
@@ -186,6 +185,7 @@ def run_enable(args: argparse.Namespace) -> int:
 
 def run_disable(args: argparse.Namespace) -> int:
     from tui.cli_errors import CliError
+    from tui.i18n import t
     from wallet.keystore import KeystoreError
     from wallet.totp import TotpGuard
 
@@ -194,10 +194,10 @@ def run_disable(args: argparse.Namespace) -> int:
     try:
         guard = TotpGuard(store, unlocked)
         if not guard.enabled:
-            raise CliError("two-factor authentication is not on")
+            raise CliError(t("cli.totp_not_on"))
         code = read_code(args.totp_file, "Code (or a recovery code): ")
         if code is None:
-            raise CliError("no code given: two-factor authentication stays on")
+            raise CliError(t("cli.totp_stays_on"))
         try:
             guard.disable(code)
         except KeystoreError as exc:
@@ -233,7 +233,7 @@ def run_status(args: argparse.Namespace) -> int:
 
 
 def run_watch_add(args: argparse.Namespace) -> int:
-    from tui.cli_errors import CliError
+    from tui.cli_errors import typed_error
     from wallet.accounts import AccountBook, AccountError
     from wallet.keys import ScriptKind
 
@@ -242,7 +242,7 @@ def run_watch_add(args: argparse.Namespace) -> int:
     try:
         account = AccountBook(store).add_watch(args.chain, args.key, script, args.label)
     except AccountError as exc:
-        raise CliError(str(exc)) from None
+        raise typed_error(exc) from None
     finally:
         store.close()
     if args.json:

@@ -111,22 +111,19 @@ def _fmt(when: datetime) -> str:
 
 
 def _promise(channel: str, support: Any) -> str:
-    from tui.i18n import t
+    from tui.i18n import tn
 
-    return t(
-        f"support.promise.{channel}",
-        minutes=support.live_reply_minutes,
-        low=support.email_reply_business_days[0],
-        high=support.email_reply_business_days[1],
-        hours=support.social_reply_hours,
-    )
+    low, high = support.email_reply_business_days
+    minutes, hours = support.live_reply_minutes, support.social_reply_hours
+    count = {"live": minutes, "social": hours}.get(channel, high)
+    return tn(f"support.promise.{channel}", count, minutes=minutes, low=low, high=high, hours=hours)
 
 
 def refusal_lines(exc: Any) -> list[str]:
     """The scrubber's findings in the user's language; never the secret itself."""
-    from tui.i18n import t
+    from tui.i18n import t, tn
 
-    lines = [t("support.scrub.refused", count=len(exc.findings))]
+    lines = [tn("support.scrub.refused", len(exc.findings), count=len(exc.findings))]
     for f in exc.findings:
         line = t(f"support.scrub.{f.kind.value}", field=f.field, start=f.start + 1, end=f.end)
         if f.also:
@@ -134,6 +131,17 @@ def refusal_lines(exc: Any) -> list[str]:
         lines.append("  - " + line)
     lines.append(t("support.scrub.never_needed"))
     return lines
+
+
+def _refused(exc: Any, args: argparse.Namespace) -> int:
+    """The scrubber's refusal: its lines on stderr, or with --json the error object."""
+    from tui.cli_errors import CliError
+
+    lines = refusal_lines(exc)
+    if getattr(args, "json", False):
+        raise CliError("\n".join(lines), "SECRET_IN_TICKET")
+    print("\n".join(lines), file=sys.stderr)
+    return 2
 
 
 def _diagnostics() -> Any:
@@ -166,6 +174,16 @@ def run_new(args: argparse.Namespace) -> int:
     desk, support = _context(args)
     description = _read_text(args.description_file)
     try:
+        # The secret check first, before any other: a pasted phrase is flagged even when the
+        # ticket is wrong in other ways too.
+        desk.refuse_secrets(
+            {"subject": args.subject, "description": description, "contact": args.contact or ""},
+            known_tx_hashes=args.tx,
+            own_addresses=_own_addresses(),
+        )
+    except SecretRefused as exc:
+        return _refused(exc, args)
+    try:
         draft = TicketDraft(
             category=Category(args.category),
             subject=args.subject,
@@ -180,23 +198,23 @@ def run_new(args: argparse.Namespace) -> int:
     try:
         prepared = desk.prepare(draft, _diagnostics(), own_addresses=_own_addresses())
     except SecretRefused as exc:
-        print("\n".join(refusal_lines(exc)), file=sys.stderr)
-        return 2
+        return _refused(exc, args)
     channel_name = t(f"support.channel.{args.channel}")
     print(t("support.never_asks"), file=sys.stderr)
     print(t("support.cli.preview"), file=sys.stderr)
     print(prepared.body, file=sys.stderr)
     for flag in prepared.link_flags:
         print("! " + t("support.phishing.flagged", link=flag.text), file=sys.stderr)
-    print(
-        t(
+    if support.channel_ready(args.channel):
+        line = t(
             "support.cli.reply_due",
             channel=channel_name,
             promise=_promise(args.channel, support),
             due=_fmt(prepared.reply_due_at),
-        ),
-        file=sys.stderr,
-    )
+        )
+    else:  # no reply time from a channel that cannot send; delivery says what is missing
+        line = t("support.cli.not_set_up", channel=channel_name)
+    print(line, file=sys.stderr)
     if not args.yes:
         if not sys.stdin.isatty() or args.description_file == "-":
             raise CliError(t("support.cli.needs_yes"))
@@ -246,7 +264,7 @@ def _ticket_json(ticket: Any, now: datetime) -> dict[str, Any]:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from tui.i18n import t
+    from tui.i18n import t, tn
 
     desk, _ = _context(args)
     if not args.offline:
@@ -285,12 +303,12 @@ def run_list(args: argparse.Namespace) -> int:
             )
         )
     if overdue:
-        print(t("support.cli.overdue_hint", count=overdue), file=sys.stderr)
+        print(tn("support.cli.overdue_hint", overdue, count=overdue), file=sys.stderr)
     return 0
 
 
 def run_show(args: argparse.Namespace) -> int:
-    from tui.cli_errors import CliError
+    from tui.cli_errors import typed_error
     from tui.i18n import t
     from wallet.support.errors import SupportError
     from wallet.support.scrubber import SecretRefused
@@ -299,15 +317,14 @@ def run_show(args: argparse.Namespace) -> int:
     try:
         ticket = desk.get(args.reference)
     except SupportError as exc:
-        raise CliError(str(exc)) from None
+        raise typed_error(exc) from None
     if args.follow_up:
         try:
             desk.follow_up(ticket.reference, _read_text(args.follow_up))
         except SecretRefused as exc:
-            print("\n".join(refusal_lines(exc)), file=sys.stderr)
-            return 2
+            return _refused(exc, args)
         except SupportError as exc:
-            raise CliError(str(exc)) from None
+            raise typed_error(exc) from None
         print(t("support.cli.follow_up_queued", reference=ticket.reference), file=sys.stderr)
     if not args.offline:
         try:

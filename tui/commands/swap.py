@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    help="approve unlimited spending (not recommended)")  # fmt: skip
     p.add_argument("--confirm-high-impact", action="store_true",
                    help="swap even when the price impact is above the threshold")  # fmt: skip
+    p.add_argument("--accept-high-fee", action="store_true",
+                   help="swap even when the network fee is far above the network's usual range "
+                   "or what its blocks show (--yes alone is not enough then)")  # fmt: skip
     p.add_argument("--dry-run", action="store_true", help="print the review; sign nothing")
     p.add_argument("--yes", action="store_true", help="swap without asking to confirm")
     p.add_argument("--password-file", type=Path, help="file holding the keystore password")
@@ -55,6 +57,14 @@ def review_dict(r: Any) -> dict[str, Any]:
     def f(amount: int, asset: Any) -> str:
         return format_with_symbol(amount, asset.decimals, asset.symbol, max_places=18)
 
+    fee_asset = r.provider_fee_asset
+    # A fee in a token that is neither side of the swap: its base units and contract.
+    fee_display = (
+        f(q.provider_fee, fee_asset)
+        if fee_asset is not None
+        else f"{q.provider_fee} base units of {q.provider_fee_token}"
+    )
+
     return {
         "network": r.network.id, "provider": q.provider, "from": r.sell.symbol,
         "to": r.buy.symbol, "route": list(q.route),
@@ -64,6 +74,8 @@ def review_dict(r: Any) -> dict[str, Any]:
         "rate_display": f"1 {r.sell.symbol} = {f(r.rate, r.buy)}",
         "slippage_bps": q.slippage_bps, "price_impact_bps": q.price_impact_bps,
         "provider_fee": str(q.provider_fee), "provider_fee_bps": q.provider_fee_bps,
+        "provider_fee_display": fee_display,
+        "provider_fee_symbol": None if fee_asset is None else fee_asset.symbol,
         "service_fee": str(r.service_fee), "service_fee_bps": r.service_fee_bps,
         "service_fee_display": f(r.service_fee, r.sell), "service_fee_to": r.service_fee_to,
         "network_fee_likely": str(r.network_fee_likely),
@@ -74,10 +86,14 @@ def review_dict(r: Any) -> dict[str, Any]:
         "approval": None if r.approval_amount is None else str(r.approval_amount),
         "approval_unlimited": r.unlimited, "spender": q.spender, "deadline": q.deadline,
         "high_impact": r.needs_impact_confirmation,
+        "fee_concerns": [c.value for c in r.fee_concerns], "high_fee": r.high_fee,
+        "nodes": list(r.nodes),
+        "first_use": [{"symbol": f.asset.symbol, "contract": f.asset.contract,
+                       "decimals": f.asset.decimals, "source": f.source} for f in r.first_use],
     }  # fmt: skip
 
 
-def _print(d: dict[str, Any]) -> None:
+def _print(d: dict[str, Any], file: Any = None) -> None:
     rows = [
         ("Swap", f"{d['amount_in_display']} -> {d['to']} ({d['provider']})"),
         ("Rate", d["rate_display"]),
@@ -85,7 +101,7 @@ def _print(d: dict[str, Any]) -> None:
         ("Minimum", f"{d['min_out_display']} (slippage {d['slippage_bps'] / 100:.2f} %, "
                     "enforced on chain)"),
         ("Price impact", f"{d['price_impact_bps'] / 100:.2f} %"),
-        ("Provider fee", f"{d['provider_fee']} base units ({d['provider_fee_bps'] / 100:.2f} %)"),
+        ("Provider fee", f"{d['provider_fee_display']} ({d['provider_fee_bps'] / 100:.2f} %)"),
         ("Service fee", f"{d['service_fee_display']} ({d['service_fee_bps'] / 100:.2f} %)"),
         ("Network fee", f"up to {d['network_fee_display']}"),
         ("Total", d["total_display"]),
@@ -94,8 +110,17 @@ def _print(d: dict[str, Any]) -> None:
     if d["approval"] is not None:
         rows.append(("Approval", "UNLIMITED" if d["approval_unlimited"] else
                      f"{d['approval']} base units to {d['spender']}"))  # fmt: skip
+    from tui.token_text import nodes_text
+
+    rows.append(("Node" + ("s" if len(d["nodes"]) > 1 else ""), nodes_text(d["nodes"])))
+    for first in d["first_use"]:
+        source = "the token list" if first["source"] == "list" else "the contract"
+        rows.append(("First use", f"{first['symbol']}: {first['decimals']} decimals, from "
+                     f"{source} (kept from now on)"))  # fmt: skip
     for label, value in rows:
-        print(f"{label + ':':14} {value}")
+        print(f"{label + ':':14} {value}", file=file or sys.stdout)
+    for concern in d["fee_concerns"]:
+        print(f"WARNING: {_FEE_WARNINGS[concern]}", file=sys.stderr)
     if d["approval_unlimited"]:
         print("WARNING: an unlimited approval lets the swap contract take all of this token, "
               "now and later.", file=sys.stderr)  # fmt: skip
@@ -104,17 +129,44 @@ def _print(d: dict[str, Any]) -> None:
               file=sys.stderr)  # fmt: skip
 
 
+def _insufficient(exc: Any, sell: Any, native: Any) -> str:
+    """What is missing, as amounts of the asset it is counted in."""
+    from chains.units import format_with_symbol
+    from tui.i18n import t
+
+    asset = next((a for a in (sell, native) if a.symbol == exc.symbol), None)
+    if asset is None:
+        need, have = f"{exc.need} base units", f"{exc.have} base units"
+    else:
+        need, have = (format_with_symbol(v, asset.decimals, asset.symbol, max_places=18)
+                      for v in (exc.need, exc.have))  # fmt: skip
+    return t("cli.swap_insufficient", symbol=exc.symbol, need=need, have=have)
+
+
+_FEE_WARNINGS = {
+    "high_fee": "THE NETWORK FEE IS FAR ABOVE THIS NETWORK'S USUAL RANGE or above what its "
+    "latest block shows: the node may be lying or broken.",
+    "fee_above_amount": "the network fee likely costs more than the amount swapped.",
+    "below_base_fee": "the maximum fee is below the current base fee: the network will not "
+    "take this swap until fees fall.",
+}
+
+
 async def _swap(args: argparse.Namespace) -> int:
     from chains.errors import ChainError, InsufficientFunds
     from chains.units import parse_amount
-    from tui.cli_errors import CliError
+    from tui.cli_errors import CliError, typed_error
     from tui.cli_wallet import (
         account_address,
         asset_for,
         open_wallet,
+        print_outcome,
+        show_review,
         user_confirms,
         wallet_signer,
     )
+    from tui.i18n import t
+    from wallet.send_checks import SendError
     from wallet.settings import load_settings
     from wallet.swap import SwapDraft, swapper_for
 
@@ -123,7 +175,7 @@ async def _swap(args: argparse.Namespace) -> int:
     swapper = None
     try:
         if not session.addresses:
-            raise CliError("this wallet has no Ethereum account: run `termwallet init` first")
+            raise CliError(t("cli.no_eth_account"), "NO_ACCOUNT")
         settings = load_settings(wallet["paths"].config_file)
         address = account_address(session, args.account)
         (sell, sell_new), (buy, buy_new) = (
@@ -134,7 +186,7 @@ async def _swap(args: argparse.Namespace) -> int:
             slippage = parse_amount(args.slippage, 2)
             amount = parse_amount(args.amount, sell.decimals)
         except ValueError as exc:
-            raise CliError(str(exc)) from None
+            raise typed_error(exc) from None
         swapper = swapper_for(session, settings, poll=0.5)
         path = f"m/44'/60'/0'/0/{args.account}"
         draft = SwapDraft(sell=sell, buy=buy, amount=amount, slippage_bps=slippage,
@@ -142,16 +194,20 @@ async def _swap(args: argparse.Namespace) -> int:
         try:
             review = await swapper.review(draft, address, path)
         except InsufficientFunds as exc:
-            raise CliError(f"not enough {exc.symbol} for this swap and its fees "
-                           f"(need {exc.need}, have {exc.have} base units)") from None  # fmt: skip
+            raise CliError(_insufficient(exc, sell, session.network.native_asset),
+                           exc.code) from None  # fmt: skip
         d = review_dict(review)
-        if args.json:
-            print(json.dumps(d, indent=2))
-        else:
-            _print(d)
+        show_review(args, d, lambda out: _print(d, file=out))
         if args.dry_run:
             print("dry run: nothing was signed or sent", file=sys.stderr)
             return 0
+        if review.high_fee and not args.accept_high_fee:
+            # A node that lies about fees would have --yes pay them: this needs its own word.
+            raise CliError(
+                "not swapped: the network fee is far above this network's usual range or what "
+                "its latest block shows (the node may be lying or broken). Check it, try "
+                "another RPC URL, or add --accept-high-fee to pay it anyway."
+            )
         if not user_confirms(args.yes, "Swap?", verb="swap", done="swapped"):
             return 1
         from wallet.tokens import UserTokens
@@ -163,19 +219,29 @@ async def _swap(args: argparse.Namespace) -> int:
         signer = wallet_signer(wallet, args)
         try:
             record = await swapper.execute(
-                review, signer, confirm_high_impact=args.confirm_high_impact
-            )
+                review, signer, confirm_high_impact=args.confirm_high_impact,
+                accept_high_fee=args.accept_high_fee,
+            )  # fmt: skip
         finally:
             signer.close()
         out = {"state": record.state, "swap_tx": record.swap_tx,
                "approval_tx": record.approval_tx, "fee_tx": record.fee_tx,
                "received": str(record.received), "network_fee_paid":
                str(record.network_fee_paid)}  # fmt: skip
-        print(json.dumps(out) if args.json else
-              f"swapped: received {record.received} base units of {buy.symbol}; "
-              f"network fees {record.network_fee_paid} wei; tx {record.swap_tx}")  # fmt: skip
+        from chains.units import format_with_symbol
+
+        received = format_with_symbol(record.received or 0, buy.decimals, buy.symbol,
+                                      max_places=18)  # fmt: skip
+        paid = format_with_symbol(record.network_fee_paid or 0, review.native.decimals,
+                                  review.native.symbol, max_places=18)  # fmt: skip
+        print_outcome(
+            args, d, out, f"swapped: received {received}; network fees {paid}; tx {record.swap_tx}"
+        )
         return 0
     except ChainError as exc:
+        raise typed_error(exc) from None
+    except SendError as exc:
+        # TokenChanged: a known token's decimals or symbol from the node differ.
         raise CliError(str(exc)) from None
     finally:
         if swapper is not None:

@@ -33,7 +33,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace) -> int:
-    from tui.cli_errors import CliError
+    from tui.cli_errors import CliError, typed_error
+    from tui.i18n import t
     from wallet.keystore import Keystore
     from wallet.paths import Paths
     from wallet.store import Store
@@ -44,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         book = WalletBook(store)
         if args.action in ("use", "rename", "add-accounts") and not args.ref:
-            raise CliError(f"`wallets {args.action}` needs WALLET: a number from `wallets`")
+            raise CliError(t("cli.wallets_needs_ref", action=args.action))
         try:
             if args.action == "use":
                 chosen = book.set_current(book.find(args.ref).id)
@@ -53,10 +54,10 @@ def run(args: argparse.Namespace) -> int:
                 _add_accounts(store, book.find(args.ref), args.device)
             elif args.action == "rename":
                 if not args.name:
-                    raise CliError("`wallets rename WALLET NAME` needs the new name")
+                    raise CliError(t("cli.wallets_needs_name"))
                 book.rename(book.find(args.ref).id, args.name)
         except WalletError as exc:
-            raise CliError(str(exc)) from None
+            raise typed_error(exc) from None
         current = book.current(software_exists=Keystore(paths.data_dir / "keystore.json").exists())
         rows = [_row(w, current, store) for w in book.list()]
     finally:
@@ -84,11 +85,12 @@ def _add_accounts(store: Any, wallet: Any, device_id: str | None) -> None:
     from devices.thread import device_thread
     from tui.cli_errors import CliError
     from tui.commands.devices import device_failure, open_device
+    from tui.i18n import t
     from tui.text import plain
     from wallet.device_wallet import add_device_accounts, read_device_keys
 
     if not wallet.is_device:
-        raise CliError("add-accounts is for hardware wallets (the software wallet has them all)")
+        raise CliError(t("cli.wallets_add_accounts"))
     signer = open_device(device_id or str(wallet.device_kind))
     model = str(signer.info.model)
     try:

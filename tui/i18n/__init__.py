@@ -15,6 +15,7 @@ from pathlib import Path
 LANGUAGES = ("en", "zh-CN")
 _ROOT = Path(__file__).parent
 _current = "en"
+_unambiguous = False  # tui/ambiguous.py: "…" becomes "..." here, before layout
 
 
 def _flatten(prefix: str, node: dict[str, object], out: dict[str, str], origin: Path) -> None:
@@ -47,6 +48,11 @@ def set_language(lang: str) -> None:
     _current = lang
 
 
+def set_unambiguous(on: bool) -> None:
+    global _unambiguous
+    _unambiguous = on
+
+
 def language() -> str:
     return _current
 
@@ -56,7 +62,30 @@ def t(key: str, /, **values: object) -> str:
     falls back to English, then to the key itself, so the UI never crashes on a gap (the i18n
     tests make sure there are none)."""
     text = catalog(_current).get(key) or catalog("en").get(key) or key
-    return text.format(**values) if values else text
+    if _unambiguous:
+        text = text.replace("…", "...")
+    if not values:
+        return text
+    for name, value in values.items():
+        # A sentence placed where the template ends one ("Not current: {reason}. Showing..."):
+        # its own full stop ends it, not a second one ("settings.. Showing").
+        if isinstance(value, str) and value.rstrip().endswith(_SENTENCE_ENDS):
+            for stop in ".。":
+                text = text.replace(f"{{{name}}}{stop}", f"{{{name}}}")
+    return text.format(**values)
+
+
+_SENTENCE_ENDS = (".", "。", "!", "！", "?", "？")
+
+
+def tn(key: str, count: int, /, **values: object) -> str:
+    """`t` for a text about `count` things: `{key}_one` when count is 1 (catalogs hold that
+    form where the language has one: English 'transaction' against 'transactions'; Chinese
+    writes the same text for both)."""
+    one = f"{key}_one"
+    if count == 1 and (one in catalog(_current) or one in catalog("en")):
+        key = one
+    return t(key, **values)
 
 
 def placeholders(text: str) -> set[str]:

@@ -66,6 +66,8 @@ class AssetsScreen(MainScreen):
     def on_mount(self) -> None:
         super().on_mount()
         self.watch(self.app, "status", self._status_changed, init=True)
+        # A send or swap of this app settled: read the balances again (tui/messages.py).
+        self.watch(self.app, "balances_version", self._balances_changed, init=False)
         settings = getattr(getattr(self.app, "services", None), "settings", None)
         seconds = getattr(settings, "refresh_seconds", DEFAULT_REFRESH_SECONDS)
         self.set_interval(seconds, self._periodic_refresh)
@@ -96,6 +98,11 @@ class AssetsScreen(MainScreen):
             error = event.worker.error
             reason = user_message(error) if error is not None else ""
             self.query_one("#assets-note", Static).update(t("assets.failed", reason=reason))
+
+    def _balances_changed(self, _: int) -> None:
+        # The read workers are exclusive: one that started before the transaction settled
+        # (and may miss it) is cancelled for this one.
+        self.action_refresh()
 
     def _status_changed(self, status: SessionStatus | None) -> None:
         if status is not None and self.view is None:
@@ -129,8 +136,11 @@ class AssetsScreen(MainScreen):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("receive", "coins"):  # only wallets with Bitcoin/Litecoin accounts
+        if action == "coins":  # only wallets with Bitcoin/Litecoin accounts
             return bool(getattr(getattr(self.app, "session", None), "utxo", None))
+        if action == "receive":  # any wallet with an account to receive on
+            session = getattr(self.app, "session", None)
+            return bool(getattr(session, "utxo", None) or getattr(session, "addresses", None))
         return True
 
     def _highlighted(self) -> str | None:
@@ -147,10 +157,16 @@ class AssetsScreen(MainScreen):
         return key if utxo and key in utxo.keys() else None
 
     def action_receive(self) -> None:
-        """Receive on the highlighted Bitcoin/Litecoin account (tui/screens/receive.py)."""
+        """Receive on the highlighted Bitcoin/Litecoin account, or the Ethereum account of the
+        highlighted coin or token (tui/screens/receive.py)."""
         key = self._utxo_key()
+        session = getattr(self.app, "session", None)
+        if key is None and session is not None and session.addresses:
+            key = self._highlighted()
+            if key not in {a.key for a in session.assets}:
+                key = None
         if key is None:
-            self.notify(t("utxo.receive_pick"), timeout=5)
+            self.notify(t("receive.pick"), timeout=5)
             return
         from tui.screens.receive import ReceiveScreen
 

@@ -18,6 +18,7 @@ from textual.widgets import Static
 from chains.units import format_with_symbol
 from devices.base import DevicePrompt, PromptAmount, PromptKind
 from tui.i18n import t
+from tui.text import plain
 
 
 def _amount(a: PromptAmount) -> str:
@@ -53,9 +54,25 @@ def prompt_fields(p: DevicePrompt) -> list[tuple[str, str]]:
         if p.chain:
             rows.append((t("devices.confirm.chain"), p.chain))
         return rows
-    if p.kind is PromptKind.SIGN_TYPED_DATA and len(p.hashes) == 2:
+    if p.kind is PromptKind.SIGN_TYPED_DATA and p.hashes:
         rows.append((t("devices.confirm.domain_hash"), "0x" + p.hashes[0]))
-        rows.append((t("devices.confirm.message_hash"), "0x" + p.hashes[1]))
+        if len(p.hashes) == 2:
+            rows.append((t("devices.confirm.message_hash"), "0x" + p.hashes[1]))
+        else:  # primaryType EIP712Domain: the domain alone is signed
+            rows.append((t("devices.confirm.message_hash"), t("devices.confirm.domain_only")))
+    if p.kind is PromptKind.SIGN_MESSAGE:
+        if p.path:
+            rows.append((t("devices.confirm.path"), p.path))
+        if p.chain:
+            rows.append((t("devices.confirm.chain"), p.chain))
+        if p.hashes:  # the device shows a hash of the message instead of its text
+            rows.append((t("devices.confirm.message_hash"), p.hashes[0].upper()))
+        if p.message is not None:
+            # The message came from outside: control and format characters never reach the
+            # terminal (a newline shows as its own line of the value).
+            for i, line in enumerate(p.message.split("\n")):
+                label = t("devices.confirm.message") if i == 0 else ""
+                rows.append((label, plain(line)))
     return rows
 
 
@@ -67,6 +84,8 @@ def prompt_text(p: DevicePrompt) -> str:
     lines = [title, ""]
     if p.kind is PromptKind.SIGN_TYPED_DATA:
         lines.append(t("devices.confirm.typed_data"))
+    if p.kind is PromptKind.SIGN_MESSAGE:
+        lines.append(t("devices.confirm.sign_message"))
     if p.kind is PromptKind.CONFIRM:
         lines.append(t("devices.confirm.generic", device=p.device))
     rows = prompt_fields(p)

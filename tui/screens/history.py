@@ -19,7 +19,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Static
 
 from tui.errors import error_code, user_message
-from tui.i18n import t
+from tui.i18n import t, tn
 from tui.screens.base import MainScreen
 from tui.widgets.history_table import HistoryTable, header_text, short_address
 from wallet.view import amount_text
@@ -230,10 +230,13 @@ class HistoryScreen(MainScreen):
 
         flagged = self.history.count(HistoryQuery(flagged=True))
         if self.head is None:
-            self._put("#history-note", t("history.synced_no_block", rows=rows, flagged=flagged))
+            self._put(
+                "#history-note", tn("history.synced_no_block", rows, rows=rows, flagged=flagged)
+            )
         else:
             self._put(
-                "#history-note", t("history.synced", rows=rows, flagged=flagged, block=self.head)
+                "#history-note",
+                tn("history.synced", rows, rows=rows, flagged=flagged, block=self.head),
             )
 
     def _show_summary(self, row: HistoryRow | None) -> None:
@@ -360,7 +363,9 @@ class HistoryScreen(MainScreen):
                         severity="error", timeout=15, markup=False)  # fmt: skip
             return
         # markup=False: a path may hold "[" (a folder name), and it is shown as it is.
-        self.notify(t("history.exported", count=count, path=str(path)), timeout=8, markup=False)
+        self.notify(
+            tn("history.exported", count, count=count, path=str(path)), timeout=8, markup=False
+        )
 
     # -- sync ----------------------------------------------------------------------------------
 
@@ -388,5 +393,5 @@ class HistoryScreen(MainScreen):
             self.head = report.head
         self._requery(keep_cursor=True)
         if report is not None and report.flagged:
-            self.notify(t("history.flag_notice", count=len(report.flagged)),
+            self.notify(tn("history.flag_notice", len(report.flagged), count=len(report.flagged)),
                         severity="warning", timeout=12)  # fmt: skip

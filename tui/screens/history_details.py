@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -51,10 +52,13 @@ def details_text(
          t("history.details.yes") if row.made_here else t("history.details.no")),
         (t("history.details.explorer"), link or t("history.details.no_explorer")),
     ]  # fmt: skip
-    width = max(len(k) for k, _ in lines) + 2
+    # Terminal cells, not characters: a CJK label takes two cells a character, so padding by
+    # len() left the zh-CN values out of line.
+    width = max(cell_len(k) for k, _ in lines) + 2
     text = Text()
     for k, v in lines:
-        text.append(f"{k}:".ljust(width), style="bold")
+        label = f"{k}:"
+        text.append(label + " " * (width - cell_len(label)), style="bold")
         text.append(v + "\n")
     text.append("\n" + t("history.details.movements") + "\n", style="bold")
     if row.method == "swap":

@@ -1,5 +1,7 @@
-"""Receive on a Bitcoin/Litecoin account: the first unused address, its QR code (a BIP21 URI,
-wallet/qr.py) and a copy through the clipboard guard. Pushed from Assets (`r`)."""
+"""Receive: on a Bitcoin/Litecoin account the first unused address, its QR code (a BIP21 URI,
+wallet/qr.py); on an Ethereum account (the coin or any of its tokens: one address) the
+account's address and an EIP-681 QR (wallet/evm_receive.py). A copy through the clipboard
+guard. Pushed from Assets (`r`)."""
 
 from __future__ import annotations
 
@@ -61,9 +63,24 @@ class ReceiveScreen(Screen[None]):
         self.info: ReceiveInfo | None = None
         self._error: BaseException | None = None
 
+    def _read(self) -> ReceiveInfo:
+        session = self.app.session  # type: ignore[attr-defined]
+        utxo = getattr(session, "utxo", None)
+        if utxo and self.key in utxo.keys():
+            return utxo.receive(self.key)  # type: ignore[no-any-return]
+        from wallet.evm_receive import evm_receive
+
+        asset = next(a for a in session.assets if a.key == self.key)
+        address = session.addresses[0]
+        try:
+            path: str | None = session.path_of(address)
+        except LookupError:  # a watched account: no key, nothing to show on a device
+            path = None
+        return evm_receive(session.network, asset, address, path)
+
     def compose(self) -> ComposeResult:
         try:
-            self.info = self.app.session.utxo.receive(self.key)  # type: ignore[attr-defined]
+            self.info = self._read()
         except Exception as exc:
             if error_code(exc) is None:
                 raise
@@ -75,16 +92,24 @@ class ReceiveScreen(Screen[None]):
                 yield Static(Text(user_message(self._error)), classes="warning")
             else:
                 i = self.info
-                kind = t(f"utxo.script_{i.script}")
-                yield Static(
-                    t("utxo.receive.title", symbol=i.symbol, network=i.network_name, kind=kind),
-                    classes="title",
-                )
+                if i.script:
+                    kind = t(f"utxo.script_{i.script}")
+                    title = t("utxo.receive.title", symbol=i.symbol, network=i.network_name,
+                              kind=kind)  # fmt: skip
+                else:
+                    title = t("receive.title_evm", symbol=i.symbol, network=i.network_name)
+                # Text: a token's symbol is whatever its contract says (markup, escapes).
+                yield Static(Text(title), classes="title")
                 address = Text(t("utxo.receive.address") + "  ", style="bold")
                 address.append(i.address)
                 yield Static(address, id="receive-address")
                 yield Static("\n".join(i.qr.lines), id="receive-qr")
                 note = t("utxo.receive.hint", uri=i.uri)
+                if not i.script:
+                    coin = self.app.session.network.native_symbol  # type: ignore[attr-defined]
+                    note = t("receive.same_address", network=i.network_name, coin=coin) + (
+                        "\n" + note
+                    )
                 if not i.checked:
                     note = t("utxo.receive.unchecked") + "\n" + note
                 yield Static(Text(note), id="receive-note", classes="muted")

@@ -16,9 +16,11 @@ from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from tui.bindings import translate_bindings
 from tui.errors import error_code
+from tui.form_check import FieldInvalid
 from tui.i18n import t
 from tui.screens.send_form import SendForm
 from tui.send_errors import send_error_text
+from tui.widgets.field_error import FieldError
 from wallet.view import amount_text
 
 if TYPE_CHECKING:
@@ -50,6 +52,7 @@ class SendScreen(SendForm):
             with Horizontal(classes="send-row"):
                 yield Label(t("send.to"), classes="send-label")
                 yield Input(placeholder=t("send.to_placeholder"), id="send-to")
+            yield FieldError(id="send-to-error")
             contacts = self._contacts()
             if contacts:
                 with Horizontal(classes="send-row"):
@@ -59,6 +62,7 @@ class SendScreen(SendForm):
                 yield Label(t("send.amount"), classes="send-label")
                 yield Input(placeholder=t("send.amount_placeholder"), id="send-amount")
                 yield Button(t("bind.send_max"), id="send-max", compact=True)
+            yield FieldError(id="send-amount-error")
             yield Static("", id="send-balance", classes="muted")
             with Horizontal(classes="send-row"):
                 yield Label(t("send.save_as"), classes="send-label")
@@ -67,6 +71,7 @@ class SendScreen(SendForm):
             with Horizontal(classes="send-row", id="send-custom"):
                 yield Input(placeholder=t("send.custom_max"), id="send-custom-max")
                 yield Input(placeholder=t("send.custom_tip"), id="send-custom-tip")
+            yield FieldError(id="send-fee-error")
             yield Static("", id="send-note", classes="note")
         yield Footer()
 
@@ -151,26 +156,36 @@ class SendScreen(SendForm):
             note.update(t("send.no_signer"))
             return
         note.remove_class("warning")
+        for line in self.query(FieldError):
+            line.clear()
         note.update(t("send.preparing"))
         self._prepare()
 
     def _draft(self) -> Any:
+        """The draft from the fields; FieldInvalid names the field that is wrong and why (in
+        the CLI's terms: decimals, exponent, sign, zero)."""
         from chains.fees import FeeTier, custom_fee
-        from chains.units import parse_amount
+        from tui.form_check import FieldProblem, amount_or_problem, custom_fee_or_problem
         from wallet.send import MAX, SendDraft
 
         asset = self._asset()
         text = self.query_one("#send-amount", Input).value.strip()
-        amount: Any = MAX if text.lower() == "max" else parse_amount(text, asset.decimals)
+        amount: Any = (
+            MAX if text.lower() == "max" else amount_or_problem(text, asset.decimals, asset.symbol)
+        )
+        if isinstance(amount, FieldProblem):
+            raise FieldInvalid("send-amount-error", amount)
         tier = self._tier()
         if tier == "custom":
-            max_fee = parse_amount(self.query_one("#send-custom-max", Input).value, 9)
-            tip = parse_amount(self.query_one("#send-custom-tip", Input).value, 9)
+            fees = custom_fee_or_problem(
+                self.query_one("#send-custom-max", Input).value,
+                self.query_one("#send-custom-tip", Input).value,
+            )
+            if isinstance(fees, FieldProblem):  # the fee's reason, never "bad amount"
+                raise FieldInvalid("send-fee-error", FieldProblem(t("send.bad_fee",
+                                                                    reason=fees.text)))  # fmt: skip
             base = self._fees.normal.base_fee if self._fees is not None else 0
-            try:
-                fee: Any = custom_fee(max_fee, tip, base)
-            except ValueError as exc:
-                raise _BadFee(str(exc)) from None
+            fee: Any = custom_fee(*fees, base)
         else:
             fee = FeeTier(tier)
         to = self.query_one("#send-to", Input).value
@@ -186,17 +201,23 @@ class SendScreen(SendForm):
             asset = draft.asset
             sender = s.addresses[0]
             review = await s.sender().prepare(draft, sender, s.path_of(sender))
-        except _BadFee as exc:
-            note.update(Text(t("send.bad_fee", reason=str(exc))))
-            note.add_class("warning")
+        except FieldInvalid as exc:
+            note.update("")
+            self._field_error(exc.field, exc.text)
             return
         except Exception as exc:
             code = error_code(exc)
             if code is None:
                 raise  # not ours: the app's one handler reports it
             self.app.recent_errors.append(code)  # type: ignore[attr-defined]
-            note.update(Text(send_error_text(exc, s, asset)))
-            note.add_class("warning")
+            field = _FIELD_OF.get(code)
+            if field is not None:
+                note.update("")
+                self._field_error(field, send_error_text(exc, s, asset))
+            else:
+                note.update(Text(send_error_text(exc, s, asset)))
+                note.add_class("warning")
+                note.scroll_visible(animate=False)
             return
         note.update("")
         from tui.screens.send_review import SendReviewScreen
@@ -204,6 +225,18 @@ class SendScreen(SendForm):
         save_as = self.query_one("#send-save-as", Input).value.strip() or None
         self.app.push_screen(SendReviewScreen(review, save_as=save_as))
 
+    def _field_error(self, field: str, text: str) -> None:
+        """`text` under the field it concerns, scrolled into view, the field focused."""
+        self.query_one(f"#{field}", FieldError).show(text)
+        target = {"send-to-error": "#send-to", "send-amount-error": "#send-amount",
+                  "send-fee-error": "#send-custom-max"}[field]  # fmt: skip
+        self.query_one(target, Input).focus(scroll_visible=False)
 
-class _BadFee(ValueError):
-    pass
+
+# Which field a wallet error is about: its reason goes under that field.
+_FIELD_OF = {
+    "BAD_AMOUNT": "send-amount-error",
+    "INSUFFICIENT_FUNDS": "send-amount-error",
+    "NOTHING_TO_SEND": "send-amount-error",
+    "BAD_RECIPIENT": "send-to-error",
+}

@@ -16,6 +16,7 @@ from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
 from tui.errors import ReportsFailures, error_code, user_message
 from tui.i18n import t
+from tui.widgets.fee_choice import FeeRadioSet
 
 if TYPE_CHECKING:
     from wallet.session import WalletSession
@@ -56,7 +57,7 @@ class SendForm(ReportsFailures, Screen[None]):
     def compose_fee_picker(self, tiers: Sequence[str], loading_key: str) -> ComposeResult:
         """The tier picker ("normal" chosen) and the fee line under it, loading at first."""
         yield Label(t("send.fee"))
-        with RadioSet(id="send-fee"):
+        with FeeRadioSet(id="send-fee"):  # its cursor starts on "normal", the one chosen
             for tier in tiers:
                 yield RadioButton(t(f"send.fee_{tier}"), value=tier == "normal", id=f"fee-{tier}")
         yield Static(t(loading_key), id="send-fee-line", classes="muted")

@@ -17,6 +17,7 @@ from tui.fiat_text import review_fiat
 from tui.i18n import t
 from tui.screens.review_base import ReviewScreen, Row
 from tui.send_errors import send_error_text, signing_error_text
+from tui.token_text import first_use_text, nodes_text
 from wallet.view import amount_text
 
 if TYPE_CHECKING:
@@ -85,9 +86,13 @@ class SendReviewScreen(ReviewScreen[None]):
             ),
             ("nonce", str(r.nonce)),
         ]
+        if r.nodes:
+            rows.append(("nodes", nodes_text(r.nodes, self.session)))
         return [(t(f"send.review.{key}"), value) for key, value in rows]
 
     def compose_notes(self) -> ComposeResult:
+        if self.review.first_use is not None:
+            yield Static(first_use_text(self.review.first_use), id="review-first-use")
         if self.review.warnings:
             warn = Text(t("send.review.warnings") + "\n", style="bold")
             for w in self.review.warnings:
@@ -155,6 +160,11 @@ class SendReviewScreen(ReviewScreen[None]):
         }[entry.state.value]
         status.update(Text(head + "\n" + final))
         status.set_class(entry.state.value in ("failed", "dropped", "unknown"), "warning")
+        if entry.state.value in ("mined", "failed", "replaced"):
+            from tui.messages import BalancesChanged
+
+            # On chain (a failed one paid its fee too): Assets reads its balances again.
+            self.post_message(BalancesChanged())
 
     # -- speed up / cancel -------------------------------------------------------------------
 

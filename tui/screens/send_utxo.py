@@ -9,6 +9,7 @@ crash in between is sent on the next start (UtxoPortfolio.resume), once.
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -26,6 +27,7 @@ from tui.screens.review_base import ReviewScreen, Row
 from tui.screens.send_form import SendForm
 from tui.screens.utxo_recipients import chosen_line, labelled_recipients
 from tui.send_errors import utxo_error_text
+from tui.widgets.field_error import FieldError
 from wallet.view import amount_text
 
 if TYPE_CHECKING:
@@ -75,6 +77,7 @@ class SendUtxoScreen(_UtxoAccount, SendForm):
             with Horizontal(classes="send-row"):
                 yield Label(t("send.to"), classes="send-label")
                 yield Input(placeholder=t("utxo.send.to_placeholder", hrp=net.hrp), id="send-to")
+            yield FieldError(id="send-to-error")
             yield from labelled_recipients(self.session.store, net)
             with Horizontal(classes="send-row"):
                 yield Label(t("send.amount"), classes="send-label")
@@ -83,6 +86,7 @@ class SendUtxoScreen(_UtxoAccount, SendForm):
                     id="send-amount",
                 )
                 yield Button(t("bind.send_max"), id="send-max", compact=True)
+            yield FieldError(id="send-amount-error")
             yield Static(self._balance_text(), id="send-balance", classes="muted")
             if self.coins:
                 yield Static(chosen_line(self.utxo, self.key, self.coins), id="send-chosen")
@@ -135,18 +139,26 @@ class SendUtxoScreen(_UtxoAccount, SendForm):
             note.add_class("warning")
             return
         note.remove_class("warning")
+        for line in self.query(FieldError):
+            line.clear()
         note.update(t("utxo.send.preparing"))
         self._prepare()
 
     @work(exclusive=True, group="send-utxo-prepare", exit_on_error=False)
     async def _prepare(self) -> None:
-        from chains.units import parse_amount
+        from tui.form_check import FieldProblem, amount_or_problem
 
         net = self.utxo.network(self.key)
         note = self.query_one("#send-note", Static)
         text = self.query_one("#send-amount", Input).value.strip()
+        amount = (
+            None if text.lower() == "max" else amount_or_problem(text, net.decimals, net.symbol)
+        )
+        if isinstance(amount, FieldProblem):  # the reason (decimals, exponent, sign, zero)
+            note.update("")
+            self._field_error("send-amount-error", amount.text)
+            return
         try:
-            amount = None if text.lower() == "max" else parse_amount(text, net.decimals)
             review = await self.utxo.prepare_send(
                 self.key,
                 self.query_one("#send-to", Input).value,
@@ -160,11 +172,30 @@ class SendUtxoScreen(_UtxoAccount, SendForm):
             if code is None:
                 raise  # not ours: the app's one handler reports it
             self.app.recent_errors.append(code)  # type: ignore[attr-defined]
-            note.update(Text(utxo_error_text(exc, net.symbol, net.decimals)))
-            note.add_class("warning")
+            field = _FIELD_OF.get(code)
+            if field is not None:
+                note.update("")
+                self._field_error(field, utxo_error_text(exc, net.symbol, net.decimals))
+            else:
+                note.update(Text(utxo_error_text(exc, net.symbol, net.decimals)))
+                note.add_class("warning")
+                note.scroll_visible(animate=False)
             return
         note.update("")
         self.app.push_screen(SendUtxoReviewScreen(self.key, review))
+
+    def _field_error(self, field: str, text: str) -> None:
+        """`text` under the field it concerns, scrolled into view, the field focused."""
+        self.query_one(f"#{field}", FieldError).show(text)
+        self.query_one(f"#{field.removesuffix('-error')}", Input).focus(scroll_visible=False)
+
+
+# Which field a wallet error is about: its reason goes under that field.
+_FIELD_OF = {
+    "BAD_AMOUNT": "send-amount-error",
+    "INSUFFICIENT_FUNDS": "send-amount-error",
+    "BAD_ADDRESS": "send-to-error",
+}
 
 
 class SendUtxoReviewScreen(_UtxoAccount, ReviewScreen[None]):
@@ -210,8 +241,23 @@ class SendUtxoReviewScreen(_UtxoAccount, ReviewScreen[None]):
                     testnet=net.testnet,
                 ),
             ),
+            (
+                "utxo.send.fee_evidence",
+                t("utxo.send.fee_evidence_none")
+                if r.next_block_rate is None
+                else t("utxo.send.fee_evidence_value", rate=r.next_block_rate),
+            ),
         ]
         return [(t(key), value) for key, value in rows]
+
+    def compose_notes(self) -> ComposeResult:
+        for concern in self.review.fee_concerns:
+            # HIGH: the server may be lying; signing it needs a second ctrl+s (second_press).
+            yield Static(t(f"utxo.send.{concern}"), classes="warning",
+                         id=f"utxo-review-{str(concern).replace('_', '-')}")  # fmt: skip
+
+    def second_press(self) -> str | None:
+        return t("utxo.send.confirm_fee") if self.review.high_fee else None
 
     def device_lines(self) -> list[Row]:
         r = self.review
@@ -225,7 +271,11 @@ class SendUtxoReviewScreen(_UtxoAccount, ReviewScreen[None]):
         sender = self.utxo.sender(self.key)
         # sign() blocks (a device waits for its button) and stores the signed transaction
         # before anything is sent.
-        signed = await asyncio.to_thread(sender.sign, self.review, self.session.active_signer)
+        signed = await asyncio.to_thread(
+            functools.partial(sender.sign, accept_high_fee=self._armed),
+            self.review,
+            self.session.active_signer,
+        )
         return await sender.broadcast(signed)
 
     def error_text(self, error: BaseException) -> str:
@@ -257,3 +307,6 @@ class SendUtxoReviewScreen(_UtxoAccount, ReviewScreen[None]):
             await asyncio.sleep(TRACK_POLL)
         self.phase = "settled"
         status.update(Text(head + "\n" + t("send.review.mined", block=st.height)))
+        from tui.messages import BalancesChanged
+
+        self.post_message(BalancesChanged())  # confirmed: Assets reads its balances again

@@ -23,7 +23,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from tui.errors import error_code
-from tui.i18n import t
+from tui.i18n import t, tn
 from tui.screens.base import MainScreen
 from tui.widgets.support_channels import SupportChannels
 from tui.widgets.support_faq import FaqBrowser
@@ -42,10 +42,15 @@ HEALTH_TIMEOUT_SECONDS = 5.0
 def support_settings_for(app: App[Any]) -> SupportSettings:
     """The running app's support settings: `Settings.support` when the app or its services
     hold Settings, else the [support] table of the config file (what `support_settings` does
-    for a Settings without a `support` field). Secrets from TERMWALLET_SUPPORT__* apply.
+    for a Settings without a `support` field). Secrets from TERMWALLET_SUPPORT__* apply. The
+    demo's session carries the settings of its own local helpdesk.
     Reads a file: call it from a worker thread."""
     from wallet.support.config import support_settings
 
+    # The demo brings its own local helpdesk and mail sink (wallet/demo_support.py).
+    demo_support = getattr(getattr(app, "session", None), "support", None)
+    if demo_support is not None:
+        return demo_support.settings
     services = getattr(app, "services", None)
     settings = getattr(app, "settings", None) or getattr(services, "settings", None)
     paths = getattr(services, "paths", None)
@@ -228,7 +233,9 @@ class SupportScreen(MainScreen):
         if not view.tickets:
             lines.append(t("support.screen.tickets_none"))
         elif table.overdue:
-            lines.append(t("support.screen.overdue_hint", count=len(table.overdue)))
+            lines.append(
+                tn("support.screen.overdue_hint", len(table.overdue), count=len(table.overdue))
+            )
         note.update(Text("\n".join(lines)))
         note.set_class(bool(table.overdue), "warning")
         note.set_class(not table.overdue, "muted")

@@ -25,6 +25,7 @@ from tui.bindings import translate_bindings
 from tui.errors import ReportsFailures
 from tui.i18n import t
 from tui.support_text import refusal_text
+from tui.widgets.field_error import FieldError
 from tui.widgets.support_channels import CHANNELS, channel_ready, promise_text
 
 if TYPE_CHECKING:
@@ -92,6 +93,7 @@ class NewTicketScreen(ReportsFailures, Screen[Any]):
                             compact=True,
                             id="ticket-channel",
                         )
+                yield FieldError(id="ticket-channel-error")
                 yield Static("", id="ticket-promise", classes="muted")
                 yield Static(t("support.form.subject"), classes="support-label")
                 yield Input(
@@ -100,8 +102,10 @@ class NewTicketScreen(ReportsFailures, Screen[Any]):
                     compact=True,
                     id="ticket-subject",
                 )
+                yield FieldError(id="ticket-subject-error")
                 yield Static(t("support.form.description"), classes="support-label")
                 yield TextArea(compact=True, id="ticket-description")
+                yield FieldError(id="ticket-description-error")
                 yield Static(t("support.form.transactions"), classes="support-label")
                 if self._known:
                     yield SelectionList[str](
@@ -169,9 +173,24 @@ class NewTicketScreen(ReportsFailures, Screen[Any]):
 
     def _show_promise(self) -> None:
         channel = str(self.query_one("#ticket-channel", Select).value)
-        self.query_one("#ticket-promise", Static).update(
-            Text(t("support.short.reply_times") + " " + promise_text(channel, self.desk.settings))
-        )
+        promise = self.query_one("#ticket-promise", Static)
+        if channel_ready(channel, self.desk.settings):
+            promise.update(
+                Text(
+                    t("support.short.reply_times") + " " + promise_text(channel, self.desk.settings)
+                )
+            )
+        else:  # no reply time is promised by a channel that cannot send
+            promise.update(
+                Text(t("support.form.not_set_up", channel=t(f"support.channel.{channel}")))
+            )
+
+    def _field_error(self, field: str, text: str) -> None:
+        """`text` under the field it concerns (the status line above the form is far from a
+        field further down), scrolled into view, the field focused."""
+        self._status("")
+        self.query_one(f"#{field}-error", FieldError).show(text)
+        self.query_one(f"#{field}").focus(scroll_visible=False)
 
     def _status(self, text: str, *, error: bool = False) -> None:
         status = self.query_one("#ticket-status", Static)
@@ -190,16 +209,15 @@ class NewTicketScreen(ReportsFailures, Screen[Any]):
         description = self.query_one("#ticket-description", TextArea).text
         channel = str(self.query_one("#ticket-channel", Select).value)
         if not subject.strip():
-            self._status(t("support.form.missing_subject"), error=True)
-            self.query_one("#ticket-subject", Input).focus()
+            self._field_error("ticket-subject", t("support.form.missing_subject"))
             return None
         if not description.strip():
-            self._status(t("support.form.missing_description"), error=True)
-            self.query_one("#ticket-description", TextArea).focus()
+            self._field_error("ticket-description", t("support.form.missing_description"))
             return None
         if not channel_ready(channel, self.desk.settings):
-            self._status(
-                t("support.form.not_set_up", channel=t(f"support.channel.{channel}")), error=True
+            self._field_error(
+                "ticket-channel",
+                t("support.form.not_set_up", channel=t(f"support.channel.{channel}")),
             )
             return None
         chosen: tuple[str, ...] = ()
@@ -225,32 +243,49 @@ class NewTicketScreen(ReportsFailures, Screen[Any]):
             return None
 
     def action_review(self) -> None:
-        draft = self._draft()
-        if draft is None:
-            return
-        if self.diagnostics is None:
-            self._status(t("support.form.not_ready"), error=True)
-            return
+        for line in self.query(FieldError):
+            line.clear()
         self._status(t("support.form.checking"))
-        self._prepare(draft, self.diagnostics)
+        self._check_and_prepare()
 
     @work(exclusive=True, group="support-prepare", exit_on_error=False)
-    async def _prepare(self, draft: TicketDraft, diagnostics: Diagnostics) -> None:
+    async def _check_and_prepare(self) -> None:
         from tui.screens.support_review import ReviewTicketScreen
         from wallet.support.scrubber import SecretRefused
 
+        typed = {
+            "subject": self.query_one("#ticket-subject", Input).value,
+            "description": self.query_one("#ticket-description", TextArea).text,
+        }
         try:
-            # A thread: the scrubber's Chinese-phrase check scores every window of long text.
+            # The secret check first, whatever else is wrong with the form: a pasted phrase is
+            # flagged at once, not after the user has fixed the channel or the subject. A
+            # thread: the scrubber's Chinese-phrase check scores every window of long text.
+            await asyncio.to_thread(
+                self.desk.refuse_secrets,
+                typed,
+                known_tx_hashes=self._known,
+                own_addresses=self._own,
+            )
+            draft = self._draft()
+            if draft is None:
+                return
+            if self.diagnostics is None:
+                self._status(t("support.form.not_ready"), error=True)
+                return
             prepared = await asyncio.to_thread(
                 self.desk.prepare,
                 draft,
-                diagnostics,
+                self.diagnostics,
                 known_tx_hashes=self._known,
                 own_addresses=self._own,
             )
         except SecretRefused as exc:
-            self._status(refusal_text(exc), error=True)
-            self.query_one("#ticket-description", TextArea).focus()
+            first = exc.findings[0].field if exc.findings else "description"
+            self._status("")
+            self._field_error(
+                "ticket-subject" if first == "subject" else "ticket-description", refusal_text(exc)
+            )
             return
         self._status("")
         self.prepared = prepared

@@ -19,10 +19,12 @@ from textual.timer import Timer
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from tui.errors import error_code
+from tui.form_check import FieldInvalid
 from tui.i18n import t
 from tui.screens.base import MainScreen
 from tui.send_errors import swap_error_text
-from tui.swap_text import lines_text, parse_pct, pct, quote_lines
+from tui.swap_text import lines_text, pct, quote_lines
+from tui.widgets.field_error import FieldError
 
 if TYPE_CHECKING:
     from chains.models import Asset
@@ -86,6 +88,8 @@ class SwapScreen(MainScreen):
                 yield Label(t("swap.slippage"), classes="swap-label swap-label-right")
                 yield Input(value="0.5", id="swap-slippage", classes="swap-pct")
                 yield Checkbox(t("swap.unlimited"), id="swap-unlimited", compact=True)
+            yield FieldError(id="swap-amount-error")
+            yield FieldError(id="swap-slippage-error")
             yield Static(self._waiting_text(s), id="swap-quote")
             yield Static("", id="swap-note", classes="note")
 
@@ -180,16 +184,32 @@ class SwapScreen(MainScreen):
         return next((a for a in s.assets if a.key == key), None)
 
     def _draft(self) -> Any:
-        from chains.units import parse_amount
+        """The draft, None while there is no amount; FieldInvalid says which field is wrong
+        and why (an empty slippage is an error: it would mean 0 %)."""
+        from tui.form_check import (
+            HIGH_SLIPPAGE_BPS,
+            FieldProblem,
+            amount_or_problem,
+            slippage_or_problem,
+        )
         from wallet.swap import SwapDraft
 
         sell, buy = self._asset("#swap-sell"), self._asset("#swap-buy")
         text = self.query_one("#swap-amount", Input).value.strip()
         if sell is None or buy is None or not text:
             return None
+        amount = amount_or_problem(text, sell.decimals, sell.symbol)
+        if isinstance(amount, FieldProblem):
+            raise FieldInvalid("swap-amount-error", amount)
+        slippage = slippage_or_problem(self.query_one("#swap-slippage", Input).value)
+        if isinstance(slippage, FieldProblem):
+            raise FieldInvalid("swap-slippage-error", slippage)
+        if slippage > HIGH_SLIPPAGE_BPS:  # allowed, with a word next to the field
+            self.query_one("#swap-slippage-error", FieldError).show(
+                t("form.slippage_high", pct=pct(slippage)), warning=True
+            )
         return SwapDraft(
-            sell=sell, buy=buy, amount=parse_amount(text, sell.decimals),
-            slippage_bps=parse_pct(self.query_one("#swap-slippage", Input).value),
+            sell=sell, buy=buy, amount=amount, slippage_bps=slippage,
             unlimited_approval=self.query_one("#swap-unlimited", Checkbox).value,
         )  # fmt: skip
 
@@ -210,14 +230,21 @@ class SwapScreen(MainScreen):
     async def _quote(self) -> None:
         s = self.session
         assert s is not None
+        for line in self.query(FieldError):
+            line.clear()
         try:
             fields = self._fields()
             draft = self._draft()
             if draft is None:
+                self.query_one("#swap-quote", Static).update(self._waiting_text(s))
                 return
             self.query_one("#swap-quote", Static).update(t("swap.quoting"))
             sender = s.addresses[0]
             review = await self.swapper().review(draft, sender, s.path_of(sender))
+        except FieldInvalid as exc:
+            self.query_one("#swap-quote", Static).update("")
+            self.query_one(f"#{exc.field}", FieldError).show(exc.text)
+            return
         except Exception as exc:
             code = error_code(exc)
             if code is None:
@@ -238,6 +265,14 @@ class SwapScreen(MainScreen):
             self._expiry = None
         panel = self.query_one("#swap-quote", Static)
         if review is None:
+            # The quote on screen was for other fields, or was used by the swap just made:
+            # it goes, so a figure on screen is never one that no longer applies.
+            if not self.query_one("#swap-amount", Input).value.strip():
+                panel.update(self._waiting_text(self.session))
+            else:
+                panel.update("")  # the new quote is asked for as soon as the typing stops
+            if str(self.query_one("#swap-note", Static).render()) == t("swap.expired"):
+                self._note("")
             return
         text = lines_text(quote_lines(review, self.session.assets if self.session else ()))
         text.append(t("swap.valid_for", seconds=int(_ttl().total_seconds())), style="italic")
@@ -269,9 +304,11 @@ class SwapScreen(MainScreen):
         self.app.push_screen(SwapReviewScreen(self.review, self.swapper()), self._reviewed)
 
     def _reviewed(self, done: bool | None) -> None:
+        if done:  # the review told Assets (BalancesChanged); the quote was used
+            self._note("")
+            with self.prevent(Input.Changed):  # no quote for an empty amount
+                self.query_one("#swap-amount", Input).value = ""
         self.review = None
-        if done:
-            self.query_one("#swap-amount", Input).value = ""
 
     def action_approvals(self) -> None:
         s = self.session

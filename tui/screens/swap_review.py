@@ -16,6 +16,7 @@ from tui.i18n import t
 from tui.screens.review_base import ReviewScreen, Row
 from tui.send_errors import signing_error_text, swap_error_text
 from tui.swap_text import money, pct, quote_lines
+from tui.token_text import first_use_text, nodes_text
 
 if TYPE_CHECKING:
     from wallet.swap import Swapper, SwapReview
@@ -56,10 +57,18 @@ class SwapReviewScreen(ReviewScreen[bool]):
             ],
         )
         rows.append((t("send.review.fiat"), fiat))
+        if r.nodes:
+            rows.append((t("send.review.nodes"), nodes_text(r.nodes, self.session)))
         return rows
 
     def compose_notes(self) -> ComposeResult:
         r = self.review
+        for concern in r.fee_concerns:
+            # HIGH: the node may be lying; signing it needs a second ctrl+s (second_press).
+            yield Static(t(f"swap.review.{concern.value}"), classes="warning",
+                         id=f"swap-review-{concern.value.replace('_', '-')}")  # fmt: skip
+        for first in r.first_use:
+            yield Static(first_use_text(first), classes="swap-review-first-use")
         if r.approval_amount is not None:
             amount = (t("swap.review.unlimited") if r.unlimited
                       else money(r.approval_amount, r.sell, 18))  # fmt: skip
@@ -78,6 +87,8 @@ class SwapReviewScreen(ReviewScreen[bool]):
         self.dismiss(self.phase == "settled")
 
     def second_press(self) -> str | None:
+        if self.review.high_fee:  # one second press confirms the fee (and any impact with it)
+            return t("swap.review.confirm_fee")
         return t("swap.review.confirm_impact") if self.review.needs_impact_confirmation else None
 
     def refusal(self) -> str | None:
@@ -92,7 +103,7 @@ class SwapReviewScreen(ReviewScreen[bool]):
 
         return await self.swapper.execute(
             self.review, self.session.active_signer,
-            confirm_high_impact=self._armed, on_step=on_step,
+            confirm_high_impact=self._armed, accept_high_fee=self._armed, on_step=on_step,
         )  # fmt: skip
 
     def error_text(self, error: BaseException) -> str:
@@ -100,8 +111,11 @@ class SwapReviewScreen(ReviewScreen[bool]):
         return signing_error_text(error, self.session, swap_error_text)
 
     def after_sent(self, result: Any) -> None:
+        from tui.messages import BalancesChanged
+
         self.result = result
         self.phase = "settled"
+        self.post_message(BalancesChanged())  # mined: Assets reads its balances again
         r = self.review
         self.status(t(
             "swap.review.done",

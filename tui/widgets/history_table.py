@@ -36,7 +36,7 @@ CACHED_PAGES = 16
 # (key, width, right-aligned); the counterparty column takes what is left.
 COLUMNS: tuple[tuple[str, int, bool], ...] = (
     ("time", 16, False),
-    ("dir", 4, False),
+    ("dir", 8, False),  # wide enough for "approval" spelled out
     ("amount", 18, True),
     ("asset", 6, False),
     ("counterparty", 0, False),

@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from tui.i18n import t
+from tui.i18n import t, tn
 
 if TYPE_CHECKING:
     from wallet.support.config import SupportSettings
@@ -22,15 +22,9 @@ CHANNELS = ("live", "email", "social")
 
 
 def channel_ready(channel: str, settings: SupportSettings) -> bool:
-    """Whether the settings hold what the channel's transport needs (the same fields
-    wallet/support/helpdesk.py and smtp.py require), so the form can say so before sending."""
-    if channel in ("live", "social"):
-        return bool(settings.helpdesk_url and settings.helpdesk_email and settings.helpdesk_token)
-    return bool(
-        settings.smtp_host
-        and settings.support_email
-        and (settings.from_email or settings.smtp_user)
-    )
+    """Whether the settings hold what the channel's transport needs, so the form can say so
+    before sending (SupportSettings.channel_ready)."""
+    return settings.channel_ready(channel)
 
 
 def promise_values(settings: SupportSettings) -> dict[str, int]:
@@ -45,7 +39,9 @@ def promise_values(settings: SupportSettings) -> dict[str, int]:
 
 def promise_text(channel: str, settings: SupportSettings) -> str:
     """'usually answers within 15 minutes', in the current language."""
-    return t(f"support.promise.{channel}", **promise_values(settings))
+    values = promise_values(settings)
+    count = {"live": values["minutes"], "social": values["hours"]}.get(channel, values["high"])
+    return tn(f"support.promise.{channel}", count, **values)
 
 
 class SupportChannels(Vertical):
@@ -82,9 +78,12 @@ class SupportChannels(Vertical):
         for i, channel in enumerate(CHANNELS):
             if i:
                 promises.append(" · ")
-            line = f"{t(f'support.channel.{channel}')} {t(f'support.short.{channel}', **values)}"
+            name = t(f"support.channel.{channel}")
             if channel_ready(channel, settings):
-                promises.append(line, style="not bold")
+                promises.append(
+                    f"{name} {t(f'support.short.{channel}', **values)}", style="not bold"
+                )
             else:
-                promises.append(f"{line} ({t('support.screen.not_set_up')})", style="not bold dim")
+                # No reply time for a channel that cannot send: it would be a promise not kept.
+                promises.append(f"{name} ({t('support.screen.not_set_up')})", style="not bold dim")
         self.query_one("#support-promises", Static).update(promises)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Static
@@ -16,6 +18,14 @@ if TYPE_CHECKING:  # wallet.session pulls in pydantic models the first frame doe
 
 
 class WalletHeader(Horizontal):
+    """What does not fit goes in this order: the app's name, the "Network:" label, the
+    "Signer:" label. Textual would cut the line instead, and the lock state (docked right) then
+    covered the signer: "签名: 软    解锁" in zh-CN with the keys panel open."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._network = self._signer = ""
+
     def compose(self) -> ComposeResult:
         yield Static(t("app.title"), id="hdr-title")
         yield Static("", id="hdr-demo")
@@ -48,9 +58,41 @@ class WalletHeader(Horizontal):
                 else t("header.unlocked")
             )
             self.set_class(bool(status.locked), "locked")
-        self.query_one("#hdr-network", Static).update(Text(f"{t('header.network')}: {network}"))
-        self.query_one("#hdr-signer", Static).update(Text(f"{t('header.signer')}: {signer}"))
+        self._network, self._signer = network, signer
         self.query_one("#hdr-lock", Static).update(lock)
+        self._fit()
+
+    def on_resize(self, _: events.Resize) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        """The fullest form of the line that fits the header's width (in terminal cells: a
+        CJK character takes two)."""
+        if not self._network and not self._signer:
+            return
+        title = self.query_one("#hdr-title", Static)
+        demo = self.query_one("#hdr-demo", Static)
+        lock = str(self.query_one("#hdr-lock", Static).render())
+        network_label = f"{t('header.network')}: {self._network}"
+        signer_label = f"{t('header.signer')}: {self._signer}"
+        forms = [
+            (True, network_label, signer_label),
+            (False, network_label, signer_label),
+            (False, self._network, signer_label),
+            (False, self._network, self._signer),
+        ]
+        fixed = (cell_len(t("header.demo")) + 2 if demo.display else 0) + (
+            cell_len(lock) + 2 if lock else 0
+        )
+        width = self.size.width
+        for show_title, network, signer in forms:
+            used = fixed + cell_len(network) + cell_len(signer) + 4
+            used += cell_len(t("app.title")) + 2 if show_title else 0
+            if width == 0 or used <= width:
+                break
+        title.display = show_title
+        self.query_one("#hdr-network", Static).update(Text(network))
+        self.query_one("#hdr-signer", Static).update(Text(signer))
 
 
 _KNOWN = {"software", "watch_only", "no_wallet"}

@@ -38,8 +38,10 @@ def items_from_evm(
     now: int | None = None,
 ) -> list[HistoryItem]:
     """Rows for each account a transaction touches: its native value (log_index -1), each
-    token event of the account; a bare call or failed transaction the account sent still gets
-    one row, so its fee is in the history. The fee goes on the sender's first row only."""
+    token event of the account, each coin transfer a contract made to or from it inside the
+    transaction (log_index -2, -3, ...); a bare call or failed transaction the account sent
+    still gets one row, so its fee is in the history. The fee goes on the sender's first row
+    only."""
     by_contract = {a.contract.lower(): a for a in assets if a.contract}
     native_key = f"{network.id}:native"
     mine = made_here or set()
@@ -79,6 +81,18 @@ def items_from_evm(
                     decimals=asset.decimals if asset else None,
                     amount=ev.value, counterparty=cp,
                 ))  # fmt: skip
+            for it in getattr(tx, "internal", ()):
+                # Coin a contract paid inside the transaction (a token -> coin swap's payout).
+                # Indexes below -1: -1 is the transaction's own value, >= 0 its token events.
+                if acct not in (it.src, it.dst):
+                    continue
+                direction = _direction(it.src == acct, it.dst == acct)
+                rows.append(dict(
+                    log_index=-2 - it.index, kind="transfer", direction=direction,
+                    asset=native_key, symbol=network.native_symbol,
+                    decimals=network.native_decimals, amount=it.value,
+                    counterparty=it.dst if direction == "out" else it.src,
+                ))  # fmt: skip
             if not rows and tx.sender == acct:
                 rows.append(dict(
                     log_index=-1, kind="call", direction="out", asset=native_key,
@@ -89,7 +103,9 @@ def items_from_evm(
                 continue
             dirs = {r["direction"] for r in rows if r["kind"] == "transfer"}
             method = "swap" if {"in", "out"} <= dirs else base_method
-            first = min(r["log_index"] for r in rows)
+            # The fee goes on the transaction's own first movement (its value, else its
+            # first token event), not on a contract's internal payout.
+            first = rows[0]["log_index"]
             for r in rows:
                 out.append(
                     HistoryItem(

@@ -6,7 +6,8 @@ CSV export columns (stable; scripts read them, add at the end, never rename):
     network          network id (eth, devnet, btc, ...)
     account          the user's address the row belongs to
     tx_hash          transaction hash / txid
-    log_index        -1 for the transaction's own native value, else the token event's index
+    log_index        -1 for the transaction's own native value, -2, -3, ... for coin a contract
+                     paid inside it (an internal transfer), else the token event's index
     status           pending | confirmed | failed
     direction        in | out | self
     kind             transfer | approval | call

@@ -99,6 +99,14 @@ class SupportSettings(BaseModel):
             raise ValueError(f"unknown time zone '{v}'") from None
         return v
 
+    def channel_ready(self, channel: str) -> bool:
+        """Whether these settings hold what the channel's transport needs (the fields
+        wallet/support/helpdesk.py and smtp.py require): a channel that is not ready promises
+        no reply time."""
+        if channel in ("live", "social"):
+            return bool(self.helpdesk_url and self.helpdesk_email and self.helpdesk_token)
+        return bool(self.smtp_host and self.support_email and (self.from_email or self.smtp_user))
+
     def all_official_domains(self) -> frozenset[str]:
         """Hosts whose links are official: the configured domains plus the hosts of the
         official URLs and email addresses."""

@@ -395,10 +395,14 @@ def _dedupe(hits: list[_Hit]) -> list[_Hit]:
     def overlaps(h: _Hit, others: list[_Hit]) -> bool:
         return any(k.start < h.end and h.start < k.end for k in others)
 
+    # "my password is <recovery phrase>": the value is the phrase (or key), reported once as
+    # what it is, not a second time as a password.
+    stronger = [h for h in out if h.kind is not FindingKind.PASSWORD]
     out = [
         h
         for h in out
         if not (h.kind is FindingKind.PRIVATE_KEY and overlaps(h, keys))
         and not (h.kind in (FindingKind.HEX_KEY, FindingKind.PRIVATE_KEY) and inside(h, stores))
+        and not (h.kind is FindingKind.PASSWORD and overlaps(h, stronger))
     ]
     return sorted(out, key=lambda h: (h.start, h.end, h.kind))

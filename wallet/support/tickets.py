@@ -347,6 +347,21 @@ class SupportDesk:
             reply_due_at=reply_due(draft.channel, now, self.settings),
         )
 
+    def refuse_secrets(
+        self,
+        fields: Mapping[str, str],
+        *,
+        known_tx_hashes: Iterable[str] = (),
+        own_addresses: Iterable[str] = (),
+    ) -> None:
+        """The scrubber alone, on text as typed: raises SecretRefused. Forms run it before any
+        other check, so a pasted secret is flagged first; `prepare` checks again in full."""
+        findings = scan_fields(
+            fields, known_tx_hashes=known_tx_hashes, own_addresses=tuple(own_addresses)
+        )
+        if findings:
+            raise SecretRefused(findings)
+
     def submit(self, prepared: PreparedTicket) -> Ticket:
         """Store the ticket and queue it. Call `deliver` to send (now, or when back online)."""
         now = self._clock()
@@ -430,16 +445,17 @@ class SupportDesk:
     def follow_up(self, reference: str, text: str) -> Ticket:
         """Queue a follow-up on a ticket (scrubbed like the ticket itself)."""
         ticket = self.repo.by_reference(reference)
+        body = text.strip()
+        # The secret check first: a pasted phrase is flagged whatever else is wrong.
+        findings = scan_fields({"follow_up": body}, known_tx_hashes=_vetted(ticket))
+        if findings:
+            raise SecretRefused(findings)
         if ticket.status in (Status.FAILED, Status.CLOSED):
             raise InvalidTicket(
                 f"Ticket {reference} is {ticket.status.value}: write a new ticket instead."
             )
-        body = text.strip()
         if not body:
             raise InvalidTicket("A follow-up needs some text.")
-        findings = scan_fields({"follow_up": body}, known_tx_hashes=_vetted(ticket))
-        if findings:
-            raise SecretRefused(findings)
         self.outbox.enqueue(ticket.id, "follow_up", f"[{reference}] {body}", self._clock())
         return ticket
 

@@ -213,3 +213,13 @@ def test_unspaced_chinese_detection_rates():
                 missed += 1
         print(f"{lang}: unspaced phrases missed {missed}/{trials}")
         assert missed <= trials // 100  # measured about 0.3%
+
+
+def test_a_phrase_given_as_a_password_is_reported_once_as_a_phrase() -> None:
+    phrase = "legal winner thank year wave sausage worth useful legal winner thank yellow"
+    for text in (f"my password is {phrase}", f"password: {phrase}", f"密码：{phrase}"):
+        [finding] = scan(text)
+        assert finding.kind is FindingKind.MNEMONIC, text
+    # A password and a phrase apart are two findings still.
+    kinds = [f.kind for f in scan(f"password: hunter2x, and my words {phrase}")]
+    assert kinds == [FindingKind.PASSWORD, FindingKind.MNEMONIC]

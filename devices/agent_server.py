@@ -10,6 +10,7 @@ the device is asked; the device's own screen stays the place of final confirmati
 and passphrase are asked here (the Interaction given), never sent to the server.
 
 Device calls run on the one device thread (devices/thread.py), whichever connection asks.
+What each request may ask and the words told: devices/agent_requests.py.
 """
 
 from __future__ import annotations
@@ -18,8 +19,6 @@ import contextlib
 import hmac
 import os
 import socket
-import stat
-import struct
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,53 +26,28 @@ from pathlib import Path
 from typing import Any
 
 from devices.agent_grant import ALL_CHAINS, Grant
+from devices.agent_peer import forwarding_host, peer_credentials, private_directory
 from devices.agent_protocol import (
     METHODS,
     VERSION,
     AgentRefused,
     ProtocolError,
     error_frame,
-    evm_signature_to_json,
-    evm_tx_from_json,
     prompt_to_json,
     recv_frame,
     send_frame,
 )
+from devices.agent_requests import SILENT, AgentRequest, Announce, is_hex, prepare_request
 from devices.base import (
     DevicePrompt,
     Interaction,
     OnDevice,
     PinKind,
-    PromptAmount,
-    PromptKind,
-    PromptOutput,
 )
-from devices.coins import UTXO_CHAINS
 from devices.errors import DeviceError
 
 SOCKET_NAME = "agent.sock"
 DEFAULT_IDLE = 15 * 60.0  # seconds without a request before a session is closed
-_SYMBOLS = {"btc": "BTC", "btc-testnet": "tBTC", "btc-regtest": "rBTC", "ltc": "LTC"}
-_SYMBOLS |= {"ltc-testnet": "tLTC", "ltc-regtest": "rLTC"}
-CHANGE_MARK = " (change, as the server says)"
-_SILENT = frozenset({"capabilities", "master_fingerprint", "current_app", "passphrase_used"})
-
-
-@dataclass(frozen=True)
-class AgentRequest:
-    """What a request asks, for the person at the agent: structured, the UI words it."""
-
-    server: str  # who asked: the name `termwallet ssh` was given, else what the server says
-    method: str
-    chain: str | None = None
-    path: str | None = None
-    prompt: DevicePrompt | None = None  # what the device will show, for signing and display
-    message: bytes | None = None  # sign_message: the bytes to sign
-    event: str = "request"  # or "refused", "session", "closed"
-    detail: str = ""
-
-
-Announce = Callable[[AgentRequest], None]
 
 
 @dataclass
@@ -93,66 +67,6 @@ class AgentConfig:
     # The thread device calls run on: the process's device thread (devices/thread.py), or a
     # test's own when the wallet asking runs in the same process.
     thread: Any = None
-
-
-def private_directory(path: Path) -> Path:
-    """`path` as a directory only this user can enter (created 0700); refused when it exists
-    with other owners or looser modes, since another user could then reach the socket."""
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    st = path.lstat()
-    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid():
-        raise AgentRefused(f"{path} is not a directory of this user: choose another --socket")
-    if st.st_mode & 0o077:
-        raise AgentRefused(
-            f"{path} can be entered by other users (mode {st.st_mode & 0o777:o}): "
-            "make it 0700 or choose another place"
-        )
-    return path
-
-
-def peer_credentials(conn: socket.socket) -> tuple[int, int] | None:
-    """(pid, uid) of the connecting process (Linux SO_PEERCRED); None where the OS does not
-    tell."""
-    opt = getattr(socket, "SO_PEERCRED", None)
-    if opt is None:
-        return None
-    raw = conn.getsockopt(socket.SOL_SOCKET, opt, struct.calcsize("3i"))
-    pid, uid, _gid = struct.unpack("3i", raw)
-    return int(pid), int(uid)
-
-
-def ssh_destination(ssh_args: list[str]) -> str | None:
-    """The destination among ssh's arguments: the first word that is not an option or an
-    option's value (ssh's getopt string, OpenSSH 9)."""
-    takes_value = set("BbcDEeFIiJLlmOoPpQRSWw")
-    words = iter(ssh_args)
-    for word in words:
-        if word == "--":
-            return next(words, None)
-        if word.startswith("-") and len(word) > 1:
-            flags = word[1:]
-            for i, flag in enumerate(flags):
-                if flag in takes_value:
-                    if i == len(flags) - 1:
-                        next(words, None)
-                    break
-            continue
-        return word
-    return None
-
-
-def forwarding_host(pid: int) -> str | None:
-    """The host an `ssh` process of this user connects to, when `pid` is one: a connection
-    that comes through `ssh -R` has the local ssh client as its peer, so its command line
-    names the server that asks (better than the name the server gives itself)."""
-    try:
-        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-    except OSError:
-        return None
-    words = [a.decode(errors="replace") for a in argv if a]
-    if not words or Path(words[0]).name != "ssh":
-        return None
-    return ssh_destination(words[1:])
 
 
 # --- the server ---------------------------------------------------------------------------------
@@ -444,7 +358,7 @@ class _Session:
         else:
             self.server = f"{claimed} (as it says)"
         secret = message.get("secret")
-        given = bytes.fromhex(secret) if isinstance(secret, str) and _is_hex(secret) else b""
+        given = bytes.fromhex(secret) if isinstance(secret, str) and is_hex(secret) else b""
         if not hmac.compare_digest(given, config.secret):
             self.refuse(
                 AgentRefused(
@@ -518,8 +432,10 @@ class _Session:
         args = message.get("args") or {}
         if not isinstance(args, dict):
             raise ProtocolError("the request's arguments are not an object")
-        call, request = self._prepare(method, args)
-        if method not in _SILENT:
+        call, request = prepare_request(
+            self.signer, self.grant, self.server, method, args, self._fingerprint
+        )
+        if method not in SILENT:
             self.agent.config.announce(request)
         relay = self.agent._relay
         with self.agent._busy:  # one request on the devices at a time, whoever asks
@@ -530,95 +446,6 @@ class _Session:
                 relay.session = None
         return result
 
-    def _prepare(self, method: str, args: dict[str, Any]) -> tuple[Callable[[], Any], AgentRequest]:
-        """The device call for `method` after the grant allows it, and what to tell."""
-        signer = self.signer
-        model = signer.info.model
-        server = self.server
-        if method == "capabilities":
-            return lambda: sorted(str(c) for c in signer.capabilities()), AgentRequest(
-                server=server, method=method
-            )
-        if method == "master_fingerprint":
-            return lambda: self._fingerprint().hex(), AgentRequest(server=server, method=method)
-        if method == "current_app":
-            return lambda: list(signer.current_app()), AgentRequest(server=server, method=method)
-        if method == "passphrase_used":
-            return lambda: bool(getattr(signer, "passphrase_used", False)), AgentRequest(
-                server=server, method=method
-            )
-        path = _text(args, "path") if method != "sign_psbt" else ""
-        if method == "get_xpub":
-            self.grant.check_path(path, None)
-            return lambda: str(signer.get_xpub(path)), AgentRequest(
-                server=server, method=method, path=path
-            )
-        if method == "get_address":
-            chain = _text(args, "chain")
-            display = bool(args.get("display"))
-            self.grant.check_path(path, chain)
-            prompt = (
-                DevicePrompt(kind=PromptKind.VERIFY_ADDRESS, device=model, chain=chain, path=path)
-                if display
-                else None
-            )
-            return lambda: str(signer.get_address(chain, path, display=display)), AgentRequest(
-                server=server, method=method, chain=chain, path=path, prompt=prompt
-            )
-        if method == "sign_evm_tx":
-            from devices.evmtx import evm_prompt
-
-            self.grant.check_path(path, "eth")
-            tx = evm_tx_from_json(args.get("tx"))
-            return lambda: evm_signature_to_json(signer.sign_evm_tx(path, tx)), AgentRequest(
-                server=server,
-                method=method,
-                chain="eth",
-                path=path,
-                prompt=evm_prompt(model, path, tx),
-            )
-        if method == "sign_message":
-            self.grant.check_path(path, "eth")
-            data = _hex(args, "message")
-            return lambda: bytes(signer.sign_message(path, data)).hex(), AgentRequest(
-                server=server, method=method, chain="eth", path=path, message=data
-            )
-        if method == "sign_btc_message":
-            chain = _text(args, "chain")
-            fmt = _text(args, "fmt")
-            self.grant.check_path(path, chain)
-            data = _hex(args, "message")
-            return lambda: bytes(signer.sign_btc_message(chain, path, data, fmt)).hex(), (
-                AgentRequest(server=server, method=method, chain=chain, path=path, message=data)
-            )
-        if method == "sign_typed_data":
-            from devices.evmtx import typed_data_hashes
-
-            self.grant.check_path(path, "eth")
-            doc = args.get("data")
-            if not isinstance(doc, dict):
-                raise ProtocolError("the typed data is not an object")
-            domain, body = typed_data_hashes(doc)
-            prompt = DevicePrompt(
-                kind=PromptKind.SIGN_TYPED_DATA,
-                device=model,
-                path=path,
-                # A domain-only document (primaryType EIP712Domain) has no message hash.
-                hashes=(domain.hex(),) if body is None else (domain.hex(), body.hex()),
-            )
-            return lambda: bytes(signer.sign_typed_data(path, doc)).hex(), AgentRequest(
-                server=server, method=method, chain="eth", path=path, prompt=prompt
-            )
-        if method == "sign_psbt":
-            chain = _text(args, "chain")
-            self.grant.check_chain(chain)
-            psbt = _hex(args, "psbt")
-            prompt = self._psbt_prompt(psbt, chain, model)
-            return lambda: bytes(signer.sign_psbt(psbt, chain)).hex(), AgentRequest(
-                server=server, method=method, chain=chain, prompt=prompt
-            )
-        raise AgentRefused(f"the signer agent does not serve {method!r}")
-
     def _fingerprint(self) -> bytes:
         """The device's master fingerprint, asked once per session: checking a PSBT's keys
         costs the device no extra exchange after a device wallet's own check asked it."""
@@ -626,90 +453,9 @@ class _Session:
             self.fingerprint = bytes(self.agent._thread().run(self.signer.master_fingerprint))
         return self.fingerprint
 
-    def _psbt_prompt(self, data: bytes, chain: str, model: str) -> DevicePrompt:
-        """Every output (change marked as the PSBT's claim) and the fee, after checking that
-        every key of ours the PSBT's inputs name is in the granted accounts."""
-        from devices.psbt import parse_psbt
-
-        psbt = parse_psbt(data)
-        ours = self._fingerprint() if hasattr(self.signer, "master_fingerprint") else None
-        net = UTXO_CHAINS[chain]
-
-        def our_paths(scope: Any) -> list[str]:
-            ders = [d for d in scope.bip32_derivations.values()]
-            ders += [d for _leaves, d in scope.taproot_bip32_derivations.values()]
-            return [
-                "m/"
-                + "/".join(
-                    f"{i & 0x7FFFFFFF}" + ("'" if i & 0x80000000 else "") for i in d.derivation
-                )
-                for d in ders
-                if ours is None or d.fingerprint == ours
-            ]
-
-        total_in = 0
-        for i, inp in enumerate(psbt.inputs):
-            paths = our_paths(inp)
-            for path in paths:
-                self.grant.check_path(path, chain)
-            utxo = inp.utxo if (inp.witness_utxo or inp.non_witness_utxo) else None
-            if utxo is None:
-                raise AgentRefused(f"input {i} of the PSBT has no amount: nothing was signed")
-            total_in += utxo.value
-        shown = []
-        total_out = 0
-        symbol = _SYMBOLS.get(chain, chain.upper())
-        # embit's address() reads only the bech32 prefix for segwit outputs.
-        network = {"bech32": net.hrp, "p2pkh": b"", "p2sh": b""}
-        for out in psbt.outputs:
-            total_out += out.value
-            try:
-                address = out.script_pubkey.address(network)
-            except Exception:
-                address = "script " + out.script_pubkey.data.hex()[:40]
-            if our_paths(out):
-                # Change by the PSBT's word only: the agent cannot derive the key to check it
-                # (a device does, and hides it), so it is listed, and marked as a claim.
-                address += CHANGE_MARK
-            shown.append(
-                PromptOutput(
-                    address=address,
-                    amount=PromptAmount(value=out.value, decimals=8, symbol=symbol),
-                )
-            )
-        return DevicePrompt(
-            kind=PromptKind.SIGN_PSBT,
-            device=model,
-            chain=chain,
-            outputs=tuple(shown),
-            fee=PromptAmount(value=total_in - total_out, decimals=8, symbol=symbol),
-        )
-
 
 def _local_devices() -> Any:
     """The devices plugged in here, never a signer agent's (the agent would ask itself)."""
     from devices.registry import discover
 
     return discover(agents=False)
-
-
-def _is_hex(value: str) -> bool:
-    try:
-        bytes.fromhex(value)
-    except ValueError:
-        return False
-    return True
-
-
-def _text(args: dict[str, Any], name: str) -> str:
-    value = args.get(name)
-    if not isinstance(value, str) or len(value) > 200:
-        raise ProtocolError(f"the request's {name} is missing or malformed")
-    return value
-
-
-def _hex(args: dict[str, Any], name: str) -> bytes:
-    value = args.get(name)
-    if not isinstance(value, str) or not _is_hex(value):
-        raise ProtocolError(f"the request's {name} is not hex")
-    return bytes.fromhex(value)

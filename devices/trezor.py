@@ -1,6 +1,8 @@
 """Trezor signer on trezorlib 0.20 (AppManifest + Session API; the version is pinned).
 
-The one module that imports trezorlib (lazily) and turns its exceptions into ours. Transports:
+The Trezor adapter: trezorlib is imported (lazily) only here and in its sibling modules,
+devices/trezor_errors.py (its exceptions -> ours), trezor_evm.py (Ethereum transactions and
+typed data), trezor_messages.py (signed messages) and trezor_psbt.py. Transports:
 USB (WebUSB/HID), Trezor Bridge and UDP (the emulator), all through trezorlib's own
 `get_transport(path)`; tests pass a recording or replaying Transport instead.
 
@@ -31,19 +33,8 @@ from devices.base import (
     SignerKind,
 )
 from devices.coins import EVM_CHAINS, address_purpose
-from devices.errors import (
-    DeviceError,
-    DeviceLocked,
-    Disconnected,
-    ErrorRule,
-    ErrorTable,
-    FirmwareOutdated,
-    LibraryMissing,
-    Unsupported,
-    UserCancelled,
-    WrongPin,
-    mapped,
-)
+from devices.errors import DeviceLocked, Unsupported, UserCancelled
+from devices.trezor_errors import map_errors, require_trezorlib
 
 if TYPE_CHECKING:
     from devices.models import EvmSignature, EvmTx
@@ -94,87 +85,6 @@ def find_transport(path: str | None) -> Any:
     return cls.find_by_path(path, prefix_search=True)
 
 
-def _lib() -> Any:
-    try:
-        import trezorlib
-    except ImportError as exc:
-        raise LibraryMissing(
-            "The Trezor library (trezorlib) is not installed: reinstall termwallet with its "
-            "device dependencies",
-            library="trezor",
-        ) from exc
-    return trezorlib
-
-
-def _refusal(e: Any) -> str:
-    # The device's own message names the problem (e.g. "Forbidden key path"); it never holds
-    # a secret, but keep only the first line.
-    return str(e.message or "request refused").splitlines()[0][:200]
-
-
-@functools.cache
-def _trezor_errors() -> ErrorTable:
-    """trezorlib's exceptions -> ours, each telling the user what to do; tried in order."""
-    from trezorlib import exceptions as exc
-    from trezorlib import messages as m
-    from trezorlib.transport import TransportException
-
-    f = m.FailureType
-
-    def pin(*codes: object) -> Callable[[Any], bool]:
-        # trezorlib raises PinException with the Failure's code for the answer to the PIN matrix
-        return lambda e: (e.args[0] if e.args else None) in codes
-
-    def failure(*codes: object) -> Callable[[Any], bool]:
-        return lambda e: e.code in codes
-
-    cancelled = "You rejected the request on the Trezor."
-    locked = "Unlock the Trezor with its PIN and try again."
-    wrong_pin = "The PIN was wrong; the Trezor stays locked. Try again."
-    return ErrorTable(
-        detail=_refusal,
-        rules=(
-            ErrorRule(exc.Cancelled, UserCancelled, cancelled),
-            ErrorRule(
-                exc.PinException,
-                UserCancelled,
-                "You cancelled the PIN entry on the Trezor.",
-                when=pin(f.PinCancelled),
-            ),
-            ErrorRule(exc.PinException, DeviceLocked, locked, when=pin(f.PinExpected)),
-            ErrorRule(exc.PinException, WrongPin, wrong_pin),
-            ErrorRule(
-                exc.OutdatedFirmwareError,
-                FirmwareOutdated,
-                "The Trezor's firmware is too old for termwallet: update it with Trezor Suite.",
-            ),
-            ErrorRule(exc.TrezorFailure, WrongPin, wrong_pin, when=failure(f.PinInvalid)),
-            ErrorRule(exc.TrezorFailure, DeviceLocked, locked, when=failure(f.PinExpected)),
-            ErrorRule(
-                exc.TrezorFailure,
-                DeviceError,
-                "The Trezor has no wallet yet: set it up with Trezor Suite first.",
-                when=failure(f.NotInitialized),
-            ),
-            ErrorRule(
-                exc.TrezorFailure,
-                UserCancelled,
-                cancelled,
-                when=failure(f.ActionCancelled, f.PinCancelled),
-            ),
-            ErrorRule(exc.TrezorFailure, DeviceError, "The Trezor refused the request: {detail}"),
-            ErrorRule(
-                (TransportException, OSError, ConnectionError),
-                Disconnected,
-                "The Trezor was disconnected ({kind}): plug it in and try again.",
-            ),
-        ),
-    )
-
-
-_map_errors = mapped(_trezor_errors)
-
-
 def _settles(
     fn: Callable[Concatenate[TrezorSigner, P], T],
 ) -> Callable[Concatenate[TrezorSigner, P], T]:
@@ -192,16 +102,8 @@ def _settles(
     return wrapper
 
 
-def _access_list(tx: EvmTx) -> list[Any]:
-    from trezorlib import messages
-
-    return [
-        messages.EthereumAccessList(address=e.address, storage_keys=list(e.storage_keys))
-        for e in tx.access_list or ()
-    ]
-
-
-def _path(path: str) -> list[int]:
+def key_path(path: str) -> list[int]:
+    """`path` as trezorlib's address_n (also for devices/trezor_evm.py and trezor_messages.py)."""
     from trezorlib.tools import parse_path
 
     try:
@@ -214,7 +116,7 @@ class TrezorSigner:
     """A Trezor, driven through trezorlib. Call it from the device thread (devices/thread.py)."""
 
     def __init__(self, transport: Any, interaction: Interaction | None = None) -> None:
-        _lib()
+        require_trezorlib()
         self._transport = transport
         self._interaction = interaction
         self._client: Any = None
@@ -229,9 +131,9 @@ class TrezorSigner:
     @classmethod
     def open(cls, path: str | None, interaction: Interaction | None = None) -> TrezorSigner:
         """`path` as trezorlib names it: 'webusb:…', 'hid:…', 'bridge:…', 'udp:127.0.0.1:21324'."""
-        _lib()
+        require_trezorlib()
 
-        @_map_errors
+        @map_errors
         def find() -> Any:
             return find_transport(path)
 
@@ -242,7 +144,7 @@ class TrezorSigner:
 
     # --- connection and prompts -------------------------------------------------------------
 
-    @_map_errors
+    @map_errors
     def _connect(self) -> DeviceInfo:
         from trezorlib.client import AppManifest, get_client
 
@@ -286,7 +188,8 @@ class TrezorSigner:
         self._showing = True
         self._interaction.confirm_on_device(what)
 
-    def _session_for_wallet(self) -> Any:
+    def session_for_wallet(self) -> Any:
+        """trezorlib's session on the wallet (the passphrase asked once), opened on first use."""
         if self._session is not None:
             return self._session
         from trezorlib.client import PassphraseSetting
@@ -312,10 +215,11 @@ class TrezorSigner:
             self._settle()
         return self._session
 
-    def _prompt(self, what: DevicePrompt) -> None:
+    def show(self, what: DevicePrompt) -> None:
+        """What the device will show at its next button request; done() closes it."""
         self._what = what
 
-    def _done(self) -> None:
+    def done(self) -> None:
         self._what = None
         self._showing = False
         if self._interaction is not None:
@@ -325,7 +229,7 @@ class TrezorSigner:
         """finished() if a button request was shown and nothing has closed it yet: a confirm
         screen nobody closes stays open for good."""
         if self._showing:
-            self._done()
+            self.done()
 
     # --- Signer ------------------------------------------------------------------------------
 
@@ -345,13 +249,13 @@ class TrezorSigner:
             }
         )
 
-    @_map_errors
+    @map_errors
     @_settles
     def get_xpub(self, path: str) -> str:
         """The extended public key at `path`, asked as the coin its SLIP-44 type names: the
         firmware refuses (its safety checks) a Litecoin or Ethereum path asked as Bitcoin."""
-        n = _path(path)
-        session = self._session_for_wallet()
+        n = key_path(path)
+        session = self.session_for_wallet()
         coin_type = n[1] & 0x7FFFFFFF if len(n) > 1 else 0
         if coin_type == 60:
             from trezorlib import ethereum
@@ -364,11 +268,11 @@ class TrezorSigner:
             raise Unsupported(f"the Trezor adapter reads no keys of coin type {coin_type}")
         return str(btc.get_public_node(session, n, coin_name=coin).xpub)
 
-    @_map_errors
+    @map_errors
     @_settles
     def get_address(self, chain: str, path: str, *, display: bool = False) -> str:
-        session = self._session_for_wallet()
-        n = _path(path)
+        session = self.session_for_wallet()
+        n = key_path(path)
         try:
             if chain in EVM_CHAINS:
                 from trezorlib import ethereum
@@ -377,7 +281,7 @@ class TrezorSigner:
                     # The device shows the address it derives; we show the same one, got
                     # silently first, so the user has something to compare against.
                     shown = str(ethereum.get_address(session, n))
-                    self._prompt(self._verify(chain, path, shown))
+                    self.show(self._verify(chain, path, shown))
                 return str(ethereum.get_address(session, n, show_display=display))
             from trezorlib import btc
             from trezorlib.messages import InputScriptType
@@ -396,11 +300,11 @@ class TrezorSigner:
                 )
             if display:
                 shown = str(btc.get_address(session, coin, n, script_type=script))
-                self._prompt(self._verify(chain, path, shown))
+                self.show(self._verify(chain, path, shown))
             return str(btc.get_address(session, coin, n, show_display=display, script_type=script))
         finally:
             if display:
-                self._done()
+                self.done()
 
     def _verify(self, chain: str, path: str, address: str) -> DevicePrompt:
         return DevicePrompt(
@@ -411,173 +315,41 @@ class TrezorSigner:
             address=address,
         )
 
-    @_map_errors
+    @map_errors
     def sign_evm_tx(self, path: str, tx: EvmTx) -> EvmSignature:
-        from trezorlib import ethereum
+        from devices import trezor_evm
 
-        from devices.evmtx import assemble, evm_prompt
+        return trezor_evm.sign_evm_tx(self, path, tx)
 
-        if tx.to is None:
-            raise Unsupported("the Trezor adapter does not deploy contracts")
-        if tx.tx_type == 1:
-            # Trezor firmware (and trezorlib's EthereumSignTx) has no EIP-2930 transaction:
-            # its legacy message carries no access list, and dropping it would sign another
-            # transaction than the one reviewed.
-            raise Unsupported(
-                "The Trezor does not sign EIP-2930 (type 1) transactions: send it as an "
-                "EIP-1559 transaction with the same access list, or sign with another signer."
-            )
-        session = self._session_for_wallet()
-        n = _path(path)
-        self._prompt(evm_prompt(self.info.model, path, tx))
-        try:
-            if tx.is_eip1559:
-                v, r, s = ethereum.sign_tx_eip1559(
-                    session,
-                    n,
-                    nonce=tx.nonce,
-                    gas_limit=tx.gas,
-                    to=tx.to,
-                    value=tx.value,
-                    data=tx.data,
-                    chain_id=tx.chain_id,
-                    max_gas_fee=tx.max_fee_per_gas or 0,
-                    max_priority_fee=tx.max_priority_fee_per_gas or 0,
-                    access_list=_access_list(tx),
-                )
-            else:
-                v, r, s = ethereum.sign_tx(
-                    session,
-                    n,
-                    nonce=tx.nonce,
-                    gas_price=tx.gas_price or 0,
-                    gas_limit=tx.gas,
-                    to=tx.to,
-                    value=tx.value,
-                    data=tx.data,
-                    chain_id=tx.chain_id,
-                )
-        finally:
-            self._done()
-        return assemble(tx, v, int.from_bytes(r, "big"), int.from_bytes(s, "big"))
-
-    @_map_errors
+    @map_errors
     def sign_typed_data(self, path: str, data: dict[str, Any]) -> bytes:
-        from trezorlib import ethereum
+        from devices import trezor_evm
 
-        # Checked (and hashed) as MetaMask's V4 does before the device sees anything: what is
-        # refused there is refused for every signer (devices/eip712.py).
-        from devices.eip712 import canonical, has_null_struct
-        from devices.evmtx import typed_data_hashes
+        return trezor_evm.sign_typed_data(self, path, data)
 
-        domain, message = typed_data_hashes(data)
-        one = self.info.model == "Trezor One"
-        if not one and has_null_struct(data):
-            raise Unsupported(
-                "This Trezor reads the typed data itself and cannot sign a document with an "
-                "empty (null) struct in it; the Trezor One and the software wallet can."
-            )
-        session = self._session_for_wallet()
-        n = _path(path)
-        hashes: tuple[str, ...] = ()
-        if one:
-            # The One cannot parse EIP-712 documents; it signs (and shows) the hashes, the
-            # message hash absent for a domain-only document.
-            hashes = (domain.hex(),) if message is None else (domain.hex(), message.hex())
-        self._prompt(
-            DevicePrompt(
-                kind=PromptKind.SIGN_TYPED_DATA, device=self.info.model, path=path, hashes=hashes
-            )
-        )
-        try:
-            if one:
-                sig = ethereum.sign_typed_data_hash(session, n, domain, message).signature
-            else:
-                sig = ethereum.sign_typed_data(
-                    session, n, canonical(data), metamask_v4_compat=True
-                ).signature
-        finally:
-            self._done()
-        return bytes(sig)
-
-    @_map_errors
+    @map_errors
     def sign_message(self, path: str, message: bytes) -> bytes:
-        """EIP-191 personal_sign: 65 bytes r || s || v (v 27/28, as the firmware gives it)."""
-        from trezorlib import ethereum
+        from devices import trezor_messages
 
-        from devices.base import shown_message
+        return trezor_messages.sign_message(self, path, message)
 
-        session = self._session_for_wallet()
-        n = _path(path)
-        self._prompt(
-            DevicePrompt(
-                kind=PromptKind.SIGN_MESSAGE,
-                device=self.info.model,
-                path=path,
-                message=shown_message(message),
-            )
-        )
-        try:
-            sig = ethereum.sign_message(session, n, message).signature
-        finally:
-            self._done()
-        return bytes(sig)
-
-    @_map_errors
+    @map_errors
     def sign_btc_message(self, chain: str, path: str, message: bytes, fmt: str) -> bytes:
-        """Legacy signed message (the firmware's SignMessage, BIP137 headers). Trezor firmware
-        has no BIP322 message, so BIP322 is refused by name."""
-        from trezorlib import btc
-        from trezorlib.messages import InputScriptType
+        from devices import trezor_messages
 
-        from devices import btcmsg
-        from devices.base import shown_message
+        return trezor_messages.sign_btc_message(self, chain, path, message, fmt)
 
-        if fmt == "bip322":
-            raise Unsupported(
-                "Trezor firmware does not sign BIP322 messages: use the legacy format (native "
-                "segwit addresses), or the software wallet"
-            )
-        if fmt != "legacy":
-            raise Unsupported(f"no message format {fmt!r} (bip322 or legacy)")
-        coin = COIN_NAMES.get(chain)
-        if coin is None:
-            raise Unsupported(f"the Trezor adapter does not know the network {chain!r}")
-        script = {
-            44: InputScriptType.SPENDADDRESS,
-            49: InputScriptType.SPENDP2SHWITNESS,
-            84: InputScriptType.SPENDWITNESS,
-        }.get(address_purpose(path))
-        if script is None:
-            raise Unsupported(btcmsg.NO_LEGACY_FOR_TAPROOT)
-        session = self._session_for_wallet()
-        n = _path(path)
-        self._prompt(
-            DevicePrompt(
-                kind=PromptKind.SIGN_MESSAGE,
-                device=self.info.model,
-                chain=chain,
-                path=path,
-                message=shown_message(message),
-            )
-        )
-        try:
-            answer = btc.sign_message(session, coin, n, message, script_type=script)
-        finally:
-            self._done()
-        return bytes(answer.signature)
-
-    @_map_errors
+    @map_errors
     @_settles
     def master_fingerprint(self) -> bytes:
         """The BIP32 fingerprint PSBTs name this device's keys by."""
         from trezorlib import btc
 
         # m/0' has the master as its parent: its `fingerprint` is the master's.
-        node = btc.get_public_node(self._session_for_wallet(), [0x80000000], coin_name="Bitcoin")
+        node = btc.get_public_node(self.session_for_wallet(), [0x80000000], coin_name="Bitcoin")
         return int(node.node.fingerprint).to_bytes(4, "big")
 
-    @_map_errors
+    @map_errors
     def sign_psbt(self, psbt: bytes, chain: str) -> bytes:
         """Sign every input of `psbt` (all must be this device's; see devices/trezor_psbt.py)
         through trezorlib's SignTx flow, for Bitcoin and Litecoin alike."""
@@ -590,7 +362,7 @@ class TrezorSigner:
             raise Unsupported(f"the Trezor adapter does not sign PSBTs for {chain!r}")
         parsed, tx = trezor_psbt.build(psbt, chain, self.master_fingerprint())
         symbol = trezor_psbt.SYMBOLS[chain]
-        self._prompt(
+        self.show(
             DevicePrompt(
                 kind=PromptKind.SIGN_PSBT,
                 device=self.info.model,
@@ -601,7 +373,7 @@ class TrezorSigner:
         )
         try:
             signatures, _serialized = btc.sign_tx(
-                self._session_for_wallet(),
+                self.session_for_wallet(),
                 coin,
                 tx.inputs,
                 tx.outputs,
@@ -610,10 +382,10 @@ class TrezorSigner:
                 lock_time=tx.lock_time,
             )
         finally:
-            self._done()
+            self.done()
         return trezor_psbt.add_signatures(parsed, tx, list(signatures))
 
-    @_map_errors
+    @map_errors
     def close(self) -> None:
         if self._session is not None:
             try:

@@ -15,8 +15,9 @@ lock=requirements.lock
 
 # Debian packages: libusb (trezorlib and hwilib load it to find USB devices); python3-venv where
 # python3 cannot make a virtualenv (Debian ships ensurepip separately); for the tests, litecoind
-# (the Litecoin regtest node the Bitcoin/Litecoin tests run against) and openssh-server (the
-# signer agent's `ssh -R` tests).
+# (the Litecoin regtest node the Bitcoin/Litecoin tests run against), openssh-server (the
+# signer agent's `ssh -R` tests) and electrum (the other wallet of the PSBT round-trip
+# tests, run offline through /usr/bin/python3).
 need=()
 ldconfig -p 2>/dev/null | grep -q 'libusb-1.0.so.0' || need+=(libusb-1.0-0)
 if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
@@ -28,6 +29,9 @@ fi
 # The signer agent's tests start their own sshd on 127.0.0.1 (never the system's service).
 if [[ $lock == requirements-test.lock ]] && [[ ! -x /usr/sbin/sshd ]]; then
   need+=(openssh-server openssh-client)
+fi
+if [[ $lock == requirements-test.lock ]] && ! command -v electrum >/dev/null; then
+  need+=(electrum)
 fi
 if (( ${#need[@]} )); then
   if command -v apt-get >/dev/null; then

@@ -292,7 +292,7 @@ def test_loopback_is_reached_directly_and_socks5_means_remote_dns_too() -> None:
 
 
 async def test_an_onion_server_without_a_proxy_says_what_to_set() -> None:
-    from chains.electrum import ElectrumClient
+    from chains.electrum_client import ElectrumClient
     from chains.errors import NodeUnreachable
 
     client = ElectrumClient("ssl://" + "a" * 56 + ".onion:50002", timeout=2)
@@ -306,7 +306,7 @@ async def test_a_proxy_that_cannot_reach_the_server_is_a_typed_failure(
 ) -> None:
     """The proxy answers but cannot connect (here: a name it cannot resolve): each client
     says it could not reach its server through the proxy; nothing escapes untyped."""
-    from chains.electrum import ElectrumClient
+    from chains.electrum_client import ElectrumClient
     from chains.errors import NodeUnreachable
     from chains.evm import EvmBackend
     from chains.networks import get_network

@@ -485,6 +485,11 @@ class TermwalletApp(App[int]):
         if gate is not None:
             self.push_screen(gate, self._through_gate)
 
+    def action_load_psbt(self) -> None:
+        from tui.screens.psbt_load import PsbtLoadScreen
+
+        self.push_screen(PsbtLoadScreen())
+
     def action_two_factor(self) -> None:
         from tui.screens.totp_setup import TotpSetupScreen
 
@@ -543,6 +548,10 @@ class TermwalletApp(App[int]):
             )  # fmt: skip
             yield SystemCommand(
                 t("wallets.palette.add"), t("wallets.palette.add_help"), self.action_add_device
+            )
+        if getattr(getattr(self, "session", None), "utxo", None):
+            yield SystemCommand(
+                t("psbt.app.palette_load"), t("psbt.app.palette_load_help"), self.action_load_psbt
             )
         yield SystemCommand(
             t("security.palette.title"), t("security.palette.help"), self.action_two_factor

@@ -39,6 +39,7 @@ COMMANDS = {
     "init": "keys",
     "labels": "labels",
     "message": "message",
+    "psbt": "psbt",
     "screenshots": "screenshots",
     "send": "evm",
     "servers": "servers",

@@ -158,6 +158,8 @@ class UtxoPortfolio:
             from wallet.utxo_sync import DEFAULT_GAP_LIMIT
 
             net, acct = self._split(key)
+            if acct.watch_only and acct.xpub is not None and acct.path is None:
+                acct = replace(acct, path="m")  # as in utxo_account(): builds PSBTs to export
             gap = self.gap_limit or DEFAULT_GAP_LIMIT
             self._senders[key] = UtxoSender(self.store, acct, self.backend(net.id), gap_limit=gap)
         return self._senders[key]
@@ -311,6 +313,46 @@ class UtxoPortfolio:
         net = self.network(key)
         reserved = reserved_outpoints(self.store, net.id)
         return CoinControl(self.store).rows(result.coins, net, reserved)
+
+    async def prepare_export(
+        self,
+        key: str,
+        recipient: str,
+        amount: int | None,
+        tier: str,
+        signer: object | None,
+        *,
+        fee_rate: int | None = None,
+        coins: Sequence[str] | None = None,
+    ) -> UtxoSendReview:
+        """An unsigned PSBT for another signer (an air-gapped device, another wallet). A
+        watch-only xpub account names its own key as the BIP32 root (its paths are relative to
+        it: that is all the wallet knows); other accounts name the signer's master key."""
+        from wallet.utxo_send import FeeTierName, signer_fingerprint
+
+        acct = self.account(key)
+        if acct.watch_only:
+            if acct.xpub is None:
+                from wallet.utxo_send import SendError
+
+                raise SendError("a watched single address has no keys a PSBT could name")
+            from embit import hashes
+            from embit.bip32 import HDKey
+
+            fp = bytes(hashes.hash160(HDKey.from_string(acct.xpub).key.sec())[:4])
+        elif signer is None:
+            fp = b"\0\0\0\0"
+        else:
+            fp = await asyncio.to_thread(signer_fingerprint, signer)
+        return await self.sender(key).prepare(
+            recipient.strip(),
+            amount,
+            fp,
+            tier=FeeTierName(tier),
+            fee_rate=fee_rate,
+            for_export=True,
+            coins=coins,
+        )
 
     # -- history -----------------------------------------------------------------------------
 

@@ -193,12 +193,14 @@ class UtxoSender:
         fee_rate: int | None = None,
         tier: FeeTierName = FeeTierName.NORMAL,
         rbf: bool = True,
+        for_export: bool = False,
         coins: Sequence[str] | None = None,
     ) -> UtxoSendReview:
-        """Build the unsigned PSBT. `amount` None sends everything (less the fee). `coins`
-        (outpoints) spends exactly those coins (coin control; with `amount` None: send max
-        from them); otherwise selection picks among the coins that are not frozen."""
-        if self.account.watch_only:
+        """Build the unsigned PSBT. `amount` None sends everything (less the fee).
+        `for_export`: the PSBT goes to a signer elsewhere, so a watch-only account may make it.
+        `coins` (outpoints) spends exactly those coins (coin control; with `amount` None: send
+        max from them); otherwise selection picks among the coins that are not frozen."""
+        if self.account.watch_only and not for_export:
             raise SendError("a watch-only account cannot send: it has no keys to sign with")
         net = self.network
         script = address_to_script(recipient, net)

@@ -9,7 +9,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from chains.electrum import ElectrumBackend, ElectrumClient, ServerError
+from chains.electrum import ElectrumBackend
+from chains.electrum_client import ElectrumClient, ServerError
 from chains.errors import NodeUnreachable
 from chains.utxo_networks import utxo_network
 from tests.fixtures.litecoin import Regtest

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from chains.cert_pins import CertificateChanged, MemoryPins, Pin, server_key
-from chains.electrum import ElectrumBackend, ElectrumClient
+from chains.electrum import ElectrumBackend
+from chains.electrum_client import ElectrumClient
 from chains.errors import NodeUnreachable
 from chains.utxo_networks import utxo_network
 from tests.fixtures.litecoin import Regtest, start_electrumx, stop_process

@@ -28,7 +28,8 @@ from devices import registry
 from devices.agent_client import AgentSigner
 from devices.agent_grant import Grant
 from devices.agent_protocol import AgentDisconnected, AgentRefused, error_frame, error_from
-from devices.agent_server import CHANGE_MARK, AgentConfig, AgentRequest, SignerAgent
+from devices.agent_requests import CHANGE_MARK, AgentRequest
+from devices.agent_server import AgentConfig, SignerAgent
 from devices.base import SignerKind
 from devices.emulator import EvmTx, SoftwareSigner
 from devices.errors import UserCancelled, WrongApp

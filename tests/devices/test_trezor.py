@@ -257,7 +257,7 @@ def test_pin_failures_each_map_to_their_own_error(failure: str, error: str):
     from trezorlib import messages as m
 
     from devices import errors
-    from devices.trezor import _map_errors
+    from devices.trezor_errors import map_errors
 
     code = getattr(m.FailureType, failure)
     for raised in (
@@ -267,7 +267,7 @@ def test_pin_failures_each_map_to_their_own_error(failure: str, error: str):
         if failure == "PinCancelled" and isinstance(raised, exceptions.TrezorFailure):
             continue  # trezorlib turns that Failure into Cancelled itself
 
-        @_map_errors
+        @map_errors
         def call(raised: Exception = raised) -> None:
             raise raised
 

@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 from eth_account import Account
 
-from devices.agent_server import AgentConfig, AgentRequest, SignerAgent
+from devices.agent_requests import AgentRequest
+from devices.agent_server import AgentConfig, SignerAgent
 from devices.thread import DeviceThread
 from tests.devices.test_ledger_app_flows import ME, SEND
 from tests.devices.test_trezor import EIP1559_TX

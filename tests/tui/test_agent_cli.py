@@ -7,7 +7,8 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from devices.agent_server import AgentRequest, ssh_destination
+from devices.agent_peer import ssh_destination
+from devices.agent_requests import AgentRequest
 from devices.base import DevicePrompt, PromptAmount, PromptKind
 from tui.cli import build_parser
 from tui.commands.agent import Announcer, _ssh_config, _take_config_option
@@ -104,7 +105,7 @@ def test_the_software_wallet_at_the_agent_asks_before_a_bitcoin_message(monkeypa
 
     import pytest
 
-    from devices.agent_server import AgentRequest
+    from devices.agent_requests import AgentRequest
     from devices.emulator import SoftwareSigner
     from devices.errors import UserCancelled
     from tui.commands.agent import Announcer, AskFirst

@@ -57,6 +57,11 @@ BROKEN = [
     ["send", "devnet", TO, "1", "--asset", "NOPE", "--dry-run"],
     ["send", "devnet", TO, "1", "--password-file", MISSING, "--yes"],
     ["send", "mars", TO, "1"],
+    ["psbt"],
+    ["psbt", "sign", "ltc-regtest", MISSING, "--out", MISSING],
+    ["psbt", "broadcast", "ltc-regtest", MISSING],
+    ["psbt", "create", "ltc-regtest", TO, "1", "--out", MISSING],
+    ["psbt", "qr", MISSING],
     ["servers", "accept-cert"],
     ["servers", "accept-cert", "ssl://127.0.0.1:9"],
     ["servers", "accept-cert", "ssl://127.0.0.1:9", "not-a-fingerprint"],
@@ -145,6 +150,14 @@ def test_a_corrupt_database_is_named_by_class_and_log_never_a_traceback(
         "watch": ["add", "eth", TO],
         "init": ["--restore", "--mnemonic-file", MISSING],
         "message": ["sign", "btc", "--message", "x"],
+        "psbt": [
+            "create",
+            "ltc-regtest",
+            "rltc1qkvd9xs9xd584jhznfg24f4eufppnscfetjrxyw",
+            "1",
+            "--out",
+            "unsigned.psbt",
+        ],  # fmt: skip
     }.get(command, [])
     done = subprocess.run(
         [sys.executable, "-m", "tui", command, *args],

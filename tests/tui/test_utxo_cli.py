@@ -19,7 +19,7 @@ PASSWORD = "correct horse battery"
 COIN = 10**8
 
 
-def _home(home: Path, electrum: str) -> tuple[Path, str]:
+def _home(home: Path, electrum: str, phrase: str = PHRASE) -> tuple[Path, str]:
     """A restored wallet (cheap KDF; the first CLI unlock upgrades it) with ltc-regtest shown;
     the password file and the SegWit account's first regtest address."""
     from wallet.accounts import AccountBook
@@ -29,7 +29,7 @@ def _home(home: Path, electrum: str) -> tuple[Path, str]:
 
     paths = Paths.default().ensure()
     unlocked = Keystore(paths.data_dir / "keystore.json", kdf=KdfParams.cheap_for_tests()).create(
-        PHRASE, PASSWORD, ""
+        phrase, PASSWORD, ""
     )
     signer = unlocked.signer()
     store = Store(paths.database)

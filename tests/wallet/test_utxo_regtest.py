@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from chains.electrum import ElectrumBackend, ServerError
+from chains.electrum import ElectrumBackend
+from chains.electrum_client import ServerError
 from chains.utxo_networks import utxo_network
 from devices.emulator import SoftwareSigner
 from tests.fixtures.litecoin import Regtest, poll

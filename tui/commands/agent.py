@@ -181,7 +181,8 @@ def _config(args: argparse.Namespace, directory: Path, secret: bytes, **kw: Any)
 
 
 def run_agent(args: argparse.Namespace) -> int:
-    from devices.agent_server import SignerAgent, private_directory
+    from devices.agent_peer import private_directory
+    from devices.agent_server import SignerAgent
     from devices.errors import DeviceError
     from tui.cli_errors import CliError
     from tui.commands.devices import CliInteraction
@@ -304,7 +305,7 @@ class AskFirst:
 
 
 class Announcer:
-    """Prints each request in plain words (devices/agent_server.AgentRequest), outside strings
+    """Prints each request in plain words (devices/agent_requests.AgentRequest), outside strings
     (the server's name, addresses, a message) through tui.text.plain."""
 
     def __init__(self, stream: Any) -> None:
@@ -415,7 +416,8 @@ def run_ssh(args: argparse.Namespace) -> int:
     import tempfile
 
     from devices.agent_client import SECRET_ENV, SOCK_ENV
-    from devices.agent_server import SignerAgent, private_directory, ssh_destination
+    from devices.agent_peer import private_directory, ssh_destination
+    from devices.agent_server import SignerAgent
     from devices.errors import DeviceError
     from tui.cli_errors import CliError
     from tui.i18n import t

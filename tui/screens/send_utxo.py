@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -23,7 +25,7 @@ from tui.bindings import translate_bindings
 from tui.errors import error_code
 from tui.fiat_text import review_fiat
 from tui.i18n import t
-from tui.screens.review_base import ReviewScreen, Row
+from tui.screens.review_base import ReviewScreen, Row, SignWay
 from tui.screens.send_form import SendForm
 from tui.screens.utxo_recipients import chosen_line, labelled_recipients
 from tui.send_errors import utxo_error_text
@@ -48,6 +50,11 @@ def row_name(network: str, kind: str, index: int | None) -> str:
 
 def _coins(value: int, review: UtxoSendReview) -> str:
     return amount_text(value, review.decimals) + f" {review.symbol}"
+
+
+@dataclass(frozen=True)
+class ExportedPsbt:
+    path: Path
 
 
 class _UtxoAccount:
@@ -104,8 +111,12 @@ class SendUtxoScreen(_UtxoAccount, SendForm):
 
     def on_mount(self) -> None:
         translate_bindings(self)
-        if not self.session.can_send or self.utxo.account(self.key).watch_only:
-            note = self.query_one("#send-note", Static)
+        note = self.query_one("#send-note", Static)
+        if self.utxo.account(self.key).watch_only:
+            # No keys here, but the review can export an unsigned PSBT for the wallet that
+            # holds them (an air-gapped device, Sparrow, Electrum...).
+            note.update(t("psbt.app.export_hint"))
+        elif not self.session.can_send:
             note.update(t("send.no_signer"))
             note.add_class("warning")
         self._load_fees()
@@ -134,7 +145,7 @@ class SendUtxoScreen(_UtxoAccount, SendForm):
 
     def action_review(self) -> None:
         note = self.query_one("#send-note", Static)
-        if not self.session.can_send or self.utxo.account(self.key).watch_only:
+        if not self.session.can_send and not self.utxo.account(self.key).watch_only:
             note.update(t("send.no_signer"))
             note.add_class("warning")
             return
@@ -159,14 +170,16 @@ class SendUtxoScreen(_UtxoAccount, SendForm):
             self._field_error("send-amount-error", amount.text)
             return
         try:
-            review = await self.utxo.prepare_send(
-                self.key,
-                self.query_one("#send-to", Input).value,
-                amount,
-                self._tier(),
-                self.session.active_signer,
-                self.coins or None,
-            )
+            to = self.query_one("#send-to", Input).value
+            coins = self.coins or None
+            if self.utxo.account(self.key).watch_only:
+                review = await self.utxo.prepare_export(
+                    self.key, to, amount, self._tier(), None, coins=coins
+                )
+            else:
+                review = await self.utxo.prepare_send(
+                    self.key, to, amount, self._tier(), self.session.active_signer, coins
+                )
         except Exception as exc:  # typed ones shown in place
             code = error_code(exc)
             if code is None:
@@ -202,6 +215,8 @@ class SendUtxoReviewScreen(_UtxoAccount, ReviewScreen[None]):
     CSS_PATH = "../styles/send.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "sign", "bind.send_sign", priority=True),
+        Binding("ctrl+e", "sign('psbt')", "bind.psbt_export", priority=True),
+        Binding("ctrl+u", "psbt_qr", "bind.psbt_qr", priority=True),
         Binding("escape", "back", "bind.send_back"),
     ]
 
@@ -210,6 +225,7 @@ class SendUtxoReviewScreen(_UtxoAccount, ReviewScreen[None]):
         self.key = key
         self.review = review
         self.txid: str | None = None
+        self.exported: Path | None = None
 
     def rows(self) -> list[Row]:
         r = self.review
@@ -267,6 +283,38 @@ class SendUtxoReviewScreen(_UtxoAccount, ReviewScreen[None]):
             (t("utxo.send.device_fee"), _coins(r.fee, r)),
         ]
 
+    def sign_ways(self) -> dict[str, SignWay]:
+        ways: dict[str, SignWay] = {"psbt": self.export_psbt}
+        if self.session.can_send and not self.utxo.account(self.key).watch_only:
+            ways["signer"] = self.sign_and_send
+        return ways
+
+    def action_psbt_qr(self) -> None:
+        """The exported PSBT as an animated QR, for a signer with a camera."""
+        if self.exported is not None:
+            from tui.screens.psbt_qr import PsbtQrScreen
+
+            self.app.push_screen(PsbtQrScreen(self.review.unsigned.psbt))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "psbt_qr":
+            return True if self.exported is not None else None
+        if action == "sign" and parameters != ("psbt",) and "signer" not in self.sign_ways():
+            return None  # shown greyed: this account has no keys here, export instead
+        return super().check_action(action, parameters)
+
+    async def export_psbt(self) -> ExportedPsbt:
+        """The unsigned PSBT to a file for a signer elsewhere: nothing is signed or sent."""
+        from wallet.psbt_files import PsbtFormat, write_psbt_file
+
+        self.query_one("#review-device", Static).update("")  # no device is asked
+        r = self.review
+        folder = self.session.store.path.parent / "exports"
+        await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
+        path = folder / f"{r.network}-{r.unsigned.txid[:12]}-unsigned.psbt"
+        await asyncio.to_thread(write_psbt_file, path, r.unsigned.psbt, PsbtFormat.BINARY)
+        return ExportedPsbt(path)
+
     async def sign_and_send(self) -> str:
         sender = self.utxo.sender(self.key)
         # sign() blocks (a device waits for its button) and stores the signed transaction
@@ -282,6 +330,13 @@ class SendUtxoReviewScreen(_UtxoAccount, ReviewScreen[None]):
         return utxo_error_text(error, self.review.symbol, self.review.decimals)
 
     def after_sent(self, result: Any) -> None:
+        if isinstance(result, ExportedPsbt):
+            from tui.user_files import shown
+
+            self.exported = result.path
+            self.phase = "settled"
+            self.status(t("psbt.app.exported", path=shown(result.path)))
+            return
         self.txid = result
         self.phase = "pending"
         self._track()

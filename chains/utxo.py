@@ -209,13 +209,16 @@ def select_coins(
     dust_limit: int,
     symbol: str,
     send_max: bool = False,
+    use_all: bool = False,
 ) -> Selection:
-    """Confirmed coins first, largest first, until the outputs plus the fee are covered.
+    """Branch-and-bound first: a set of coins that pays the outputs and the fee with no change
+    output (see select_bnb). Failing that, confirmed coins first, largest first, until the
+    outputs plus the fee are covered (few inputs keep the transaction small).
 
-    Largest-first keeps transactions small (few inputs); branch-and-bound (Bitcoin Core's
-    changeless search) is left out for now. With send_max every coin is spent and the single
-    output gets the rest (its amount in `outputs` is ignored). Change below the dust limit is
-    left to the fee, never created."""
+    With send_max every coin is spent and the single output gets the rest (its amount in
+    `outputs` is ignored). With use_all every coin given is spent (the user chose them) and
+    what is left over is change. Change below the dust limit is left to the fee, never
+    created."""
     if fee_rate < 1:
         raise ValueError("fee rate must be at least 1 sat/vB")
     if not outputs:
@@ -234,6 +237,13 @@ def select_coins(
     for _, v in outputs:
         if v < dust_limit:
             raise ChainError(f"an output of {v} is below the dust limit ({dust_limit})")
+    if use_all:
+        return _spend_all(coins, target, scripts, fee_rate, change_script, dust_limit, symbol)
+    for pool in ([c for c in coins if c.height > 0], list(coins)):
+        found = select_bnb(pool, target, scripts, fee_rate, change_script)
+        if found is not None:
+            size = estimate_vsize([c.kind for c in found], scripts)
+            return Selection(found, sum(c.value for c in found) - target, 0, size)
     ordered = sorted(coins, key=lambda c: (c.height <= 0, -c.value, c.txid, c.vout))
     chosen: list[Coin] = []
     total = 0
@@ -253,6 +263,125 @@ def select_coins(
             return Selection(tuple(chosen), total - target, 0, size_no_change)
     need = target + estimate_vsize([c.kind for c in coins] or ["p2wpkh"], scripts) * fee_rate
     raise InsufficientFunds(need, have, symbol)
+
+
+def _spend_all(
+    coins: Sequence[Coin],
+    target: int,
+    scripts: Sequence[bytes],
+    fee_rate: int,
+    change_script: bytes,
+    dust_limit: int,
+    symbol: str,
+) -> Selection:
+    if not coins:
+        raise ValueError("no coins chosen")
+    total = sum(c.value for c in coins)
+    kinds = [c.kind for c in coins]
+    size_change = estimate_vsize(kinds, [*scripts, change_script])
+    change = total - target - size_change * fee_rate
+    if change >= dust_limit:
+        return Selection(tuple(coins), size_change * fee_rate, change, size_change)
+    size_plain = estimate_vsize(kinds, scripts)
+    if total - target >= size_plain * fee_rate:
+        return Selection(tuple(coins), total - target, 0, size_plain)
+    raise InsufficientFunds(target + size_plain * fee_rate, total, symbol)
+
+
+BNB_TOTAL_TRIES = 100_000  # Bitcoin Core's bound on the search (coinselection.cpp)
+# The rate a coin is assumed to cost to spend some other day (Core's -consolidatefeerate
+# default, 10 sat/vB): above it, extra inputs now are waste; below it, spending them now is
+# cheaper than later.
+LONG_TERM_FEE_RATE = 10
+
+
+def select_bnb(
+    coins: Sequence[Coin],
+    target: int,
+    scripts: Sequence[bytes],
+    fee_rate: int,
+    change_script: bytes,
+    *,
+    long_term_fee_rate: int = LONG_TERM_FEE_RATE,
+) -> tuple[Coin, ...] | None:
+    """Branch-and-bound: coins whose value after their own input fee pays `target` plus the
+    transaction's fixed fee, overshooting by less than a change output would cost (making it
+    and later spending it), so the transaction needs no change output. None when there is no
+    such set (or the search bound is reached first).
+
+    Bitcoin Core's SelectCoinsBnB (src/wallet/coinselection.cpp, after Mark Erhardt, "An
+    Evaluation of Coin Selection Strategies", 2016): a depth-first search over the coins in
+    descending effective value, each either included or left out, pruned when what is left
+    cannot reach the target, when the selection overshoots the window, or (fee rate above the
+    long-term rate) when its waste already exceeds the best; the least waste wins, waste being
+    each input's fee now less its fee at the long-term rate, plus the overshoot (which goes to
+    the miner). Hand-written: no maintained Python library implements Core's selection, and
+    the algorithm is short."""
+    fixed = estimate_vsize([], scripts) * fee_rate
+    need = target + fixed
+    cost_of_change = (output_vbytes(change_script) + INPUT_VBYTES["p2wpkh"]) * fee_rate
+    high_rate = fee_rate > long_term_fee_rate
+    pool = sorted(
+        (
+            (
+                c.value - INPUT_VBYTES[c.kind] * fee_rate,
+                INPUT_VBYTES[c.kind] * (fee_rate - long_term_fee_rate),
+                c,
+            )
+            for c in coins
+        ),
+        key=lambda p: (-p[0], p[1], p[2].txid, p[2].vout),
+    )
+    pool = [p for p in pool if p[0] > 0]  # a coin worth less than its input fee never helps
+    lookahead = sum(e for e, _, _ in pool)
+    if lookahead < need:
+        return None
+    chosen: list[int] = []
+    value = 0
+    waste = 0  # of the inputs chosen, without the overshoot
+    best: list[int] | None = None
+    best_waste = 0
+    index = 0
+    for _ in range(BNB_TOTAL_TRIES):
+        backtrack = False
+        if value + lookahead < need or value > need + cost_of_change:
+            backtrack = True
+        elif best is not None and high_rate and waste > best_waste:
+            backtrack = True  # more inputs only add waste at this rate
+        elif value >= need:
+            total_waste = waste + value - need
+            if best is None or total_waste <= best_waste:
+                best, best_waste = list(chosen), total_waste
+            backtrack = True
+        if backtrack:
+            if not chosen:
+                break  # every branch was tried
+            index -= 1
+            while index > chosen[-1]:  # coins left out after the last one taken come back
+                lookahead += pool[index][0]
+                index -= 1
+            value -= pool[index][0]  # now try the branch without the last one taken
+            waste -= pool[index][1]
+            chosen.pop()
+        else:
+            eff, coin_waste, _ = pool[index]
+            lookahead -= eff
+            # Leaving out a coin and then taking one of equal value and waste is a branch
+            # already searched: skip it (as Core does).
+            prev = pool[index - 1] if index else None
+            if (
+                not chosen
+                or index - 1 == chosen[-1]
+                or prev is None
+                or (eff, coin_waste) != (prev[0], prev[1])
+            ):
+                chosen.append(index)
+                value += eff
+                waste += coin_waste
+        index += 1
+    if best is None:
+        return None
+    return tuple(pool[i][2] for i in best)
 
 
 # --- PSBT ----------------------------------------------------------------------------------

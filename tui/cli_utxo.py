@@ -80,6 +80,11 @@ async def send_utxo(args: argparse.Namespace) -> int:
             raise CliError(f"recipient refused: {exc}. Nothing was sent.") from None
         for txid in await utxo.resume(args.chain):
             print(f"re-sent a payment signed before a crash: {txid}", file=sys.stderr)
+        coins = None
+        if getattr(args, "coins", None) is not None:
+            from wallet.coin_control import parse_outpoints
+
+            coins = parse_outpoints(args.coins)
         amount = (
             None
             if args.amount.strip().lower() == "max"
@@ -94,13 +99,15 @@ async def send_utxo(args: argparse.Namespace) -> int:
             # now, the device is asked only to sign.
             signer = wallet_signer(wallet, args)
         try:
-            review = await utxo.prepare_send(key, args.to, amount, args.fee, signer)
+            review = await utxo.prepare_send(key, args.to, amount, args.fee, signer, coins)
         except InsufficientFunds as exc:
             need = format_with_symbol(exc.need, net.decimals, net.symbol)
             have = format_with_symbol(exc.have, net.decimals, net.symbol)
+            from tui.send_errors import frozen_note
+
             raise CliError(
                 f"not enough {net.symbol}: amount + network fee is {need}, the account has "
-                f"{have}. Nothing was sent."
+                f"{have}{frozen_note(exc, net.symbol, net.decimals)}. Nothing was sent."
             ) from None
         from tui.fiat_text import review_fiat
 
@@ -244,6 +251,7 @@ def _utxo_review_json(review: Any, account: Any, tier: str) -> dict[str, Any]:
         "fee_tier": tier,
         "total": str(review.total),
         "inputs": review.inputs,
+        "coins": [c.outpoint for c in review.unsigned.inputs],
         "change": str(review.change),
         "rbf": review.rbf,
         "fiat": None,

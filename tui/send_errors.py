@@ -45,14 +45,23 @@ def utxo_error_text(error: BaseException, symbol: str, decimals: int) -> str:
     from chains.errors import InsufficientFunds
 
     if isinstance(error, InsufficientFunds):
-        return t(
+        text = t(
             "send.insufficient",
             symbol=symbol,
             what=t("utxo.send.what_total"),
             need=amount_text(error.need, decimals) + f" {symbol}",
             have=amount_text(error.have, decimals) + f" {symbol}",
         )
+        return text + frozen_note(error, symbol, decimals)
     return user_message(error)
+
+
+def frozen_note(error: BaseException, symbol: str, decimals: int) -> str:
+    """' (X more is frozen ...)' when automatic selection left frozen coins out."""
+    frozen = getattr(error, "frozen", 0)
+    if not frozen:
+        return ""
+    return " " + t("utxo.send.frozen_left_out", amount=amount_text(frozen, decimals) + f" {symbol}")
 
 
 def swap_error_text(error: BaseException) -> str:

@@ -20,6 +20,7 @@ from wallet.store import Store
 if TYPE_CHECKING:
     from chains.utxo import UtxoBackend
     from chains.utxo_networks import UtxoNetwork
+    from wallet.coin_control import CoinRow
     from wallet.history.sync import SyncReport
     from wallet.qr import QrText
     from wallet.utxo_bump import BumpReview, UtxoBumper
@@ -284,7 +285,13 @@ class UtxoPortfolio:
         address_to_script(address.strip(), self.network(key))
 
     async def prepare_send(
-        self, key: str, recipient: str, amount: int | None, tier: str, signer: object | None
+        self,
+        key: str,
+        recipient: str,
+        amount: int | None,
+        tier: str,
+        signer: object | None,
+        coins: Sequence[str] | None = None,
     ) -> UtxoSendReview:
         """The review of a payment from account `key` (`amount` None: everything). Without a
         signer (a dry run) the PSBT names no key fingerprint: it is shown, never signed."""
@@ -292,7 +299,21 @@ class UtxoPortfolio:
 
         # A device answers its master key on the device thread: not on the event loop.
         fp = b"\0\0\0\0" if signer is None else await asyncio.to_thread(signer_fingerprint, signer)
-        return await self.sender(key).prepare(recipient.strip(), amount, fp, tier=FeeTierName(tier))
+        return await self.sender(key).prepare(
+            recipient.strip(), amount, fp, tier=FeeTierName(tier), coins=coins
+        )
+
+    async def coin_rows(self, key: str) -> list[CoinRow]:
+        """Coin control: the account's unspent outputs from a fresh sync, with labels, frozen
+        and reserved (in a payment not yet settled) marks."""
+        from wallet.coin_control import CoinControl
+        from wallet.utxo_sync import reserved_outpoints
+
+        result = await self.utxo_account(key).sync()
+        self.results[key] = result
+        net = self.network(key)
+        reserved = reserved_outpoints(self.store, net.id)
+        return CoinControl(self.store).rows(result.coins, net, reserved)
 
     async def prepare_export(
         self,
@@ -303,6 +324,7 @@ class UtxoPortfolio:
         signer: object | None,
         *,
         fee_rate: int | None = None,
+        coins: Sequence[str] | None = None,
     ) -> UtxoSendReview:
         """An unsigned PSBT for another signer (an air-gapped device, another wallet). A
         watch-only xpub account names its own key as the BIP32 root (its paths are relative to
@@ -330,6 +352,7 @@ class UtxoPortfolio:
             tier=FeeTierName(tier),
             fee_rate=fee_rate,
             for_export=True,
+            coins=coins,
         )
 
     # -- speeding up (wallet/utxo_bump.py) ------------------------------------------------------

@@ -11,12 +11,13 @@ same transaction is sent, cannot pay twice).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from chains.errors import ChainError
+from chains.errors import ChainError, InsufficientFunds
 from chains.utxo import (
     ChangeOutput,
     UnsignedPsbt,
@@ -29,6 +30,7 @@ from chains.utxo import (
 )
 from chains.utxo_fees import UtxoFeeConcern, fee_rate_concerns, next_block_rate
 from wallet.accounts import Account
+from wallet.coin_control import CoinControl
 from wallet.store import Store
 from wallet.utxo_sync import (
     DEFAULT_GAP_LIMIT,
@@ -192,9 +194,12 @@ class UtxoSender:
         tier: FeeTierName = FeeTierName.NORMAL,
         rbf: bool = True,
         for_export: bool = False,
+        coins: Sequence[str] | None = None,
     ) -> UtxoSendReview:
         """Build the unsigned PSBT. `amount` None sends everything (less the fee).
-        `for_export`: the PSBT goes to a signer elsewhere, so a watch-only account may make it."""
+        `for_export`: the PSBT goes to a signer elsewhere, so a watch-only account may make it.
+        `coins` (outpoints) spends exactly those coins (coin control; with `amount` None: send
+        max from them); otherwise selection picks among the coins that are not frozen."""
         if self.account.watch_only and not for_export:
             raise SendError("a watch-only account cannot send: it has no keys to sign with")
         net = self.network
@@ -209,17 +214,29 @@ class UtxoSender:
         synced = await self.utxo_account.sync()
         self.last_sync = synced
         reserved = reserved_outpoints(self.store, net.id)
-        coins = [c for c in synced.coins if c.outpoint not in reserved]
+        available = [c for c in synced.coins if c.outpoint not in reserved]
+        control = CoinControl(self.store)
+        if coins is not None:
+            spend = control.chosen(available, coins)
+        else:
+            spend = control.spendable(available)  # frozen coins are never picked
         change_key = synced.change_key
-        selection = select_coins(
-            coins,
-            [(script, amount or 0)],
-            fee_rate,
-            change_key.script,
-            dust_limit=net.dust_limit,
-            symbol=net.symbol,
-            send_max=amount is None,
-        )
+        try:
+            selection = select_coins(
+                spend,
+                [(script, amount or 0)],
+                fee_rate,
+                change_key.script,
+                dust_limit=net.dust_limit,
+                symbol=net.symbol,
+                send_max=amount is None,
+                use_all=coins is not None,
+            )
+        except InsufficientFunds as exc:
+            # Say how much is frozen: "the account has X" alone hides coins the user can see.
+            if coins is None:
+                exc.frozen = sum(c.value for c in available) - exc.have  # type: ignore[attr-defined]
+            raise
         if amount is None:
             amount = sum(c.value for c in selection.coins) - selection.fee
         change = (

@@ -68,6 +68,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         default="p2wpkh",
         help="btc/ltc: which account sends, SegWit (p2wpkh, default) or Taproot (p2tr)",
     )
+    send.add_argument(
+        "--coins",
+        metavar="OUTPOINTS",
+        help="btc/ltc: spend exactly these coins, TXID:VOUT,... (see `termwallet coins`); "
+        "with AMOUNT max, all of them",
+    )
     send.add_argument("--dry-run", action="store_true", help="print the review; sign nothing")
     send.add_argument("--yes", action="store_true", help="send without asking to confirm")
     send.add_argument(
@@ -177,6 +183,8 @@ def run_send(args: argparse.Namespace) -> int:
         if args.asset is not None:
             raise CliError(t("cli.one_asset", chain=args.chain))
         return asyncio.run(send_utxo(args))
+    if args.coins is not None:
+        raise CliError(f"{args.chain} has no coins to choose: --coins is for btc and ltc")
     return asyncio.run(_send(args))
 
 

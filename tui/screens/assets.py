@@ -4,11 +4,12 @@ a worker of their own, so a slow or absent server never holds up the other rows.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.reactive import reactive
@@ -38,6 +39,7 @@ class AssetsScreen(MainScreen):
         Binding("ctrl+r", "refresh", "bind.refresh"),
         Binding("s", "send", "bind.send_open"),
         Binding("r", "receive", "bind.utxo_receive"),
+        Binding("c", "coins", "bind.coins_open"),
         Binding("h", "app.connect_device", "bind.device_connect"),
     ]
 
@@ -134,6 +136,8 @@ class AssetsScreen(MainScreen):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "coins":  # only wallets with Bitcoin/Litecoin accounts
+            return bool(getattr(getattr(self.app, "session", None), "utxo", None))
         if action == "receive":  # any wallet with an account to receive on
             session = getattr(self.app, "session", None)
             return bool(getattr(session, "utxo", None) or getattr(session, "addresses", None))
@@ -167,6 +171,22 @@ class AssetsScreen(MainScreen):
         from tui.screens.receive import ReceiveScreen
 
         self.app.push_screen(ReceiveScreen(key))
+
+    def palette_commands(self) -> Iterable[SystemCommand]:
+        """Coin control in the command palette, for wallets with Bitcoin/Litecoin accounts
+        (TermwalletApp.get_system_commands)."""
+        if self.check_action("coins", ()):
+            yield SystemCommand(t("coins.palette"), t("coins.palette_help"), self.action_coins)
+
+    def action_coins(self) -> None:
+        """Coin control on the highlighted Bitcoin/Litecoin account (tui/screens/coins.py)."""
+        key = self._utxo_key()
+        if key is None:
+            self.notify(t("coins.pick_account"), timeout=5)
+            return
+        from tui.screens.coins import CoinsScreen
+
+        self.app.push_screen(CoinsScreen(key))
 
     def action_send(self) -> None:
         """Send the highlighted asset (pushes tui/screens/send.py)."""

@@ -19,7 +19,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from tui.bindings import translate_bindings
 from tui.errors import error_code
@@ -27,6 +27,7 @@ from tui.fiat_text import review_fiat
 from tui.i18n import t
 from tui.screens.review_base import ReviewScreen, Row, SignWay
 from tui.screens.send_form import SendForm
+from tui.screens.utxo_recipients import chosen_line, labelled_recipients
 from tui.send_errors import utxo_error_text
 from tui.widgets.field_error import FieldError
 from wallet.view import amount_text
@@ -69,9 +70,10 @@ class _UtxoAccount:
 
 
 class SendUtxoScreen(_UtxoAccount, SendForm):
-    def __init__(self, key: str) -> None:
+    def __init__(self, key: str, coins: tuple[str, ...] = ()) -> None:
         super().__init__()
         self.key = key
+        self.coins = coins  # chosen on the Coins screen: spend exactly these
 
     def compose(self) -> ComposeResult:
         net, acct = self.utxo.network(self.key), self.utxo.account(self.key)
@@ -83,6 +85,7 @@ class SendUtxoScreen(_UtxoAccount, SendForm):
                 yield Label(t("send.to"), classes="send-label")
                 yield Input(placeholder=t("utxo.send.to_placeholder", hrp=net.hrp), id="send-to")
             yield FieldError(id="send-to-error")
+            yield from labelled_recipients(self.session.store, net)
             with Horizontal(classes="send-row"):
                 yield Label(t("send.amount"), classes="send-label")
                 yield Input(
@@ -92,6 +95,8 @@ class SendUtxoScreen(_UtxoAccount, SendForm):
                 yield Button(t("bind.send_max"), id="send-max", compact=True)
             yield FieldError(id="send-amount-error")
             yield Static(self._balance_text(), id="send-balance", classes="muted")
+            if self.coins:
+                yield Static(chosen_line(self.utxo, self.key, self.coins), id="send-chosen")
             yield from self.compose_fee_picker(TIERS, "utxo.send.fee_loading")
             yield Static("", id="send-note", classes="note")
         yield Footer()
@@ -115,6 +120,10 @@ class SendUtxoScreen(_UtxoAccount, SendForm):
             note.update(t("send.no_signer"))
             note.add_class("warning")
         self._load_fees()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "send-labelled" and isinstance(event.value, str):
+            self.query_one("#send-to", Input).value = event.value
 
     async def fetch_fees(self) -> Any:
         tiers = await self.utxo.fee_tiers(self.key)
@@ -162,11 +171,14 @@ class SendUtxoScreen(_UtxoAccount, SendForm):
             return
         try:
             to = self.query_one("#send-to", Input).value
+            coins = self.coins or None
             if self.utxo.account(self.key).watch_only:
-                review = await self.utxo.prepare_export(self.key, to, amount, self._tier(), None)
+                review = await self.utxo.prepare_export(
+                    self.key, to, amount, self._tier(), None, coins=coins
+                )
             else:
                 review = await self.utxo.prepare_send(
-                    self.key, to, amount, self._tier(), self.session.active_signer
+                    self.key, to, amount, self._tier(), self.session.active_signer, coins
                 )
         except Exception as exc:  # typed ones shown in place
             code = error_code(exc)

@@ -94,8 +94,9 @@ def test_sign_and_verify_every_format(capsys, tmp_path):
         capsys,
     )
     assert rc == 0 and json.loads(out)["path"] == "m/44'/60'/0'/0/0", err
-    rc, _, err = run(["message", "sign", "btc", "--address", ADDR, "--message", "m", *base], capsys)
-    assert rc == 2 and "not one of this wallet's" in err
+    rc, out, _ = run(["message", "sign", "btc", "--address", ADDR, "--message", "m", *base], capsys)
+    # With --json a refusal is a JSON error object on stdout (issue 17: scripts read one).
+    assert rc == 2 and "not one of this wallet's" in json.loads(out)["error"]["message"]
     # An address a sync recorded is found in the store, beyond the derivation search.
     rc, out, _ = run(["address", "btc", "--index", "500"], capsys)
     far = out.strip()
@@ -121,13 +122,13 @@ def test_sign_and_verify_every_format(capsys, tmp_path):
     assert rc == 0 and json.loads(out)["path"] == "m/84'/0'/0'/0/500", err
 
     # Taproot has no legacy form: refused with what to do instead.
-    rc, _, err = run(
+    rc, out, err = run(
         ["message", "sign", "btc", "--type", "p2tr", "--format", "legacy", "--message", "x",
          *base],
         capsys,
     )  # fmt: skip
-    assert rc != 0 and "BIP322" in err
-    assert PASSWORD not in err
+    assert rc != 0 and "BIP322" in json.loads(out)["error"]["message"]
+    assert PASSWORD not in out + err
 
 
 def test_verify_needs_no_wallet_and_reads_a_file(capsys, tmp_path):

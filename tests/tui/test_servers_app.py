@@ -69,7 +69,7 @@ async def test_assets_names_the_server_then_stops_on_a_changed_certificate(
         # Fingerprints are long: the note wraps; the words are checked on the joined text.
         joined = text.replace(" ", "")
         assert OTHER in joined and real in joined, text
-        assert joined.count(OTHER) == 1  # said once, not again as a skipped server
+        assert joined.count(OTHER) == 1, text  # said once, not again as a skipped server
         assert f"termwalletserversaccept-cert{regtest.electrum_ssl}{real}" in joined
         if language == "en":
             assert "TLS certificate changed" in text

@@ -354,10 +354,12 @@ class AssetsScreen(MainScreen):
         if utxo:
             # A server skipped for a changed certificate while another one answered: the
             # rows are current, but the user must still hear of it (once).
-            shown = {id(u.error) for u in holdings if u.error is not None}
+            # By what it says, not by object: the row's error and the refusal kept by the
+            # backend can be two exceptions about the one certificate.
+            shown = {user_message(u.error) for u in holdings if u.error is not None}
             for exc in utxo.refused():
-                if id(exc) not in shown:
-                    shown.add(id(exc))
+                if user_message(exc) not in shown:
+                    shown.add(user_message(exc))
                     reported.add(str(getattr(exc, "url", "")))
                     lines.append(user_message(exc))
             if not lines:

@@ -127,7 +127,9 @@ class UtxoAccount:
         ).fetchall()
         return {int(r["change"]): int(r["top"]) + 1 for r in rows}
 
-    async def _discover(self, change: int, start_hint: int) -> dict[str, AddressKey]:
+    async def _discover(
+        self, change: int, start_hint: int, found: dict[str, Any]
+    ) -> dict[str, AddressKey]:
         """Addresses of one chain in order until `gap_limit` consecutive ones have no history
         (BIP44); returns those with history, address -> key. Windows grow (fewer round
         trips); what a window fetched past the gap is ignored, so the answer does not depend
@@ -147,7 +149,7 @@ class UtxoAccount:
                     continue
                 unused_run = 0
                 used[k.address] = k
-                self._histories[k.address] = histories[k.address]
+                found[k.address] = histories[k.address]
             start += window
             if start >= MAX_ADDRESSES_PER_CHAIN:
                 raise ImplausibleHistory(
@@ -159,19 +161,22 @@ class UtxoAccount:
 
     async def sync(self) -> SyncResult:
         requests_before = self.backend.requests
-        self._histories: dict[str, Any] = {}
+        # Each sync's own: two syncs of one account can overlap (the Assets screen's periodic
+        # read and a reload after a payment), and a shared dict emptied by the second made the
+        # first count the used addresses without their transactions: a balance of 0.
+        found: dict[str, Any] = {}
         hint = self._known_used()
         # Independent requests go out together: ElectrumX holds small replies up to a second
         # to pad them against traffic analysis, so each sequential round trip can cost 1 s.
         receive, change, tip = await gather_all(
-            self._discover(RECEIVE, hint.get(RECEIVE, 0)),
-            self._discover(CHANGE, hint.get(CHANGE, 0)),
+            self._discover(RECEIVE, hint.get(RECEIVE, 0), found),
+            self._discover(CHANGE, hint.get(CHANGE, 0), found),
             self.backend.block_number(),
         )
         ours = receive | change
 
         heights: dict[str, int] = {}
-        for items in self._histories.values():
+        for items in found.values():
             for it in items:
                 heights[it.txid] = it.height
         cached = self._cached_raw(heights)

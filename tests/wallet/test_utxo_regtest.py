@@ -4,6 +4,7 @@ would get."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -256,3 +257,62 @@ async def test_a_crash_after_broadcast_does_not_mark_a_sent_payment_failed(
     ).fetchone()
     assert state == "broadcast"
     store.close()
+
+
+class _Gated:
+    """The regtest backend with gates: holds chosen calls until the test opens them, to
+    overlap two syncs exactly where they once trampled each other."""
+
+    def __init__(self, inner: ElectrumBackend) -> None:
+        self.inner = inner
+        self.tip_gate: asyncio.Event | None = None
+        self.history_gate: asyncio.Event | None = None
+        self.histories_answered = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    async def block_number(self) -> int:
+        if self.tip_gate is not None:
+            await self.tip_gate.wait()
+        return await self.inner.block_number()
+
+    async def histories(self, addresses: Any) -> Any:
+        if self.history_gate is not None:
+            await self.history_gate.wait()
+        got = await self.inner.histories(addresses)
+        self.histories_answered += 1
+        return got
+
+
+async def test_two_syncs_of_one_account_at_once_both_count_its_coins(
+    regtest: Regtest, store: Store, signer: SoftwareSigner, backend: ElectrumBackend
+) -> None:
+    """The Assets screen's periodic read and its reload after a payment can overlap on one
+    account: a sync's found histories were kept on the account, and a second sync starting
+    emptied them under the first, which then reported its used address with no coin (a
+    balance of 0; seen in the Litecoin app test, about one run in two)."""
+    acct = _account(store, signer, ScriptKind.P2WPKH, 11)
+    gated = _Gated(backend)
+    ua = UtxoAccount(store, acct, gated)  # type: ignore[arg-type]
+    addr = ua.keys.key(0, 0).address
+    funding = regtest.fund(addr, COIN // 3)
+    regtest.mine(1)
+    await asyncio.to_thread(
+        regtest.wait_electrum_height, regtest.height(), funded=addr, txid=funding
+    )
+    # The first sync finds its addresses, then waits for the tip...
+    gated.tip_gate = asyncio.Event()
+    first = asyncio.create_task(ua.sync())
+    while gated.histories_answered < 3:  # receive: two windows, change: one
+        await asyncio.sleep(0.02)
+    # ...while a second one starts and waits for its histories.
+    gated.history_gate = asyncio.Event()
+    second = asyncio.create_task(ua.sync())
+    await asyncio.sleep(0.1)
+    gated.tip_gate.set()
+    a = await first
+    gated.history_gate.set()
+    b = await second
+    for r in (a, b):
+        assert r.confirmed == COIN // 3 and [h.txid for h in r.history] == [funding]

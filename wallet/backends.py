@@ -30,12 +30,15 @@ def backend_for(network: Network) -> ChainBackend:
 
 
 def load_client_library(kind: str) -> None:
-    """Import the client library of a network kind ("evm": web3, about 0.6 s) on the calling
-    thread. The app calls this from its session worker: chains/evm.py imports web3 on first
-    use, inside the first balance read on the app's event loop, where the import froze the
-    screen (and the typing of a password) for as long."""
+    """Import what a network kind's first balance read needs on the calling thread (the app's
+    session worker), and start importing the rest on another: for "evm", the JSON-RPC client
+    now, web3 (about 0.6 s, needed to sign) in the background. The first balance read must
+    not import anything heavy on the app's event loop: that froze the screen (and the typing
+    of a password), and waiting for web3 here kept the balances off the screen as long."""
     if kind == ChainKind.EVM.value:
-        import web3  # noqa: F401
+        from chains.evm import preload_web3
+
+        preload_web3()
 
 
 def utxo_network_for(

@@ -107,32 +107,25 @@ def demo_address() -> str:
         signer.close()
 
 
-def _load_web3() -> None:
-    """The session's first balance read imports web3 (about 0.6 s) on the app's event loop
-    (chains/evm.py imports it on first use); done here first, on a worker thread, while anvil
-    starts, the screen stays live and the balances come sooner."""
-    from wallet.backends import load_client_library
-
-    load_client_library("evm")
-
-
 async def open_demo(home: Path, prepared: Path | None = None) -> DemoSession:
     return await asyncio.to_thread(_open_demo, home, prepared)
 
 
 def _open_demo(home: Path, prepared: Path | None) -> DemoSession:
-    from concurrent.futures import ThreadPoolExecutor
+    """Starts importing web3 (about 0.6 s, for signing and for deploying) on its own thread
+    at once, while anvil starts; the session's first balance read does not wait for it
+    (chains/evm_rpc.py), only a deployment does (before_deploying)."""
+    from chains.web3_loader import wait_for_web3
+    from wallet.backends import load_client_library
 
-    with ThreadPoolExecutor(1, thread_name_prefix="demo-web3") as pool:
-        web3_loaded = pool.submit(_load_web3)
-        anvil, deployment, address = start_devnet(home, prepared, web3_loaded.result)
-        try:
-            session = demo_session(deployment, address, home, signer=LazyDemoSigner())
-            session.devnet = anvil
-            web3_loaded.result()
-        except BaseException:
-            anvil.stop()
-            raise
+    load_client_library("evm")
+    anvil, deployment, address = start_devnet(home, prepared, wait_for_web3)
+    try:
+        session = demo_session(deployment, address, home, signer=LazyDemoSigner())
+    except BaseException:
+        anvil.stop()
+        raise
+    session.devnet = anvil
     return session
 
 

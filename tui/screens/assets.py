@@ -21,6 +21,7 @@ from tui.screens.base import MainScreen
 from wallet.view import amount_text
 
 if TYPE_CHECKING:
+    from textual.widget import Widget
     from textual.worker import Worker
 
     from wallet.portfolio import PortfolioView
@@ -45,32 +46,53 @@ class AssetsScreen(MainScreen):
     utxo_view: reactive[tuple[UtxoHolding, ...] | None] = reactive(None, recompose=False)
     price_view: reactive[PriceView | None] = reactive(None, recompose=False)
 
+    def __init__(self) -> None:
+        super().__init__()
+        # The first frame is the header, the tab row and "Opening the wallet…": the table and
+        # the lines under it join right after it (_complete_body). Building them (DataTable's
+        # styles and columns) before it made the first frame 1.6x a one-widget app's
+        # (bench/startup.py). Nothing in them has content before the session opens anyway.
+        self._body_ready = False
+        self._refresh_waiting = False  # a refresh asked for before the table was there
+
     def compose_body(self) -> ComposeResult:
         with Vertical(id="assets-body", classes="body"):
             yield Static(t("assets.waiting"), id="assets-note", classes="note")
-            table: DataTable[str] = DataTable(
-                id="assets-table", cursor_type="row", zebra_stripes=True
-            )
-            table.add_column(t("assets.col_asset"), key="asset")
-            table.add_column(t("assets.col_name"), key="name")
-            table.add_column(t("assets.col_balance"), key="balance")
-            table.add_column(t("assets.col_value"), key="value")
-            yield table
-            utxo_note = Static("", id="assets-utxo-note", classes="note")
-            utxo_note.display = False  # shown once there are Bitcoin/Litecoin accounts
-            yield utxo_note
-            yield Static("", id="assets-footer", classes="muted")
+            if self._body_ready:  # a recompose (language change): all at once
+                yield from self._table_and_notes()
 
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.watch(self.app, "status", self._status_changed, init=True)
-        settings = getattr(getattr(self.app, "services", None), "settings", None)
-        seconds = getattr(settings, "refresh_seconds", DEFAULT_REFRESH_SECONDS)
-        self.set_interval(seconds, self._periodic_refresh)
+    def _table_and_notes(self) -> list[Widget]:
+        table: DataTable[str] = DataTable(id="assets-table", cursor_type="row", zebra_stripes=True)
+        table.add_column(t("assets.col_asset"), key="asset")
+        table.add_column(t("assets.col_name"), key="name")
+        table.add_column(t("assets.col_balance"), key="balance")
+        table.add_column(t("assets.col_value"), key="value")
+        utxo_note = Static("", id="assets-utxo-note", classes="note")
+        utxo_note.display = False  # shown once there are Bitcoin/Litecoin accounts
+        return [table, utxo_note, Static("", id="assets-footer", classes="muted")]
+
+    async def _complete_body(self) -> None:
+        if self._body_ready:
+            return
+        await self.query_one("#assets-body").mount_all(self._table_and_notes())
+        self._body_ready = True
+        if self.focused is None:  # what the screen's auto-focus would have picked at mount
+            self.set_focus(self.query_one("#assets-table"))
+        if self._refresh_waiting:
+            self._refresh_waiting = False
+            self.action_refresh()
         if self.view is not None:
             self.watch_view(self.view)
         if self.utxo_view is not None:
             self.watch_utxo_view(self.utxo_view)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.call_after_refresh(self._complete_body)
+        self.watch(self.app, "status", self._status_changed, init=True)
+        settings = getattr(getattr(self.app, "services", None), "settings", None)
+        seconds = getattr(settings, "refresh_seconds", DEFAULT_REFRESH_SECONDS)
+        self.set_interval(seconds, self._periodic_refresh)
 
     async def _language_changed(self, language: str) -> None:
         await super()._language_changed(language)
@@ -103,6 +125,9 @@ class AssetsScreen(MainScreen):
         session = getattr(self.app, "session", None)
         if session is None:
             return
+        if not self._body_ready:
+            self._refresh_waiting = True  # _complete_body refreshes
+            return
         utxo = getattr(session, "utxo", None)
         if not session.addresses and not utxo:
             self.query_one("#assets-note", Static).update(t("assets.no_accounts"))
@@ -132,6 +157,8 @@ class AssetsScreen(MainScreen):
         return True
 
     def _highlighted(self) -> str | None:
+        if not self._body_ready:
+            return None
         table = self.query_one("#assets-table", DataTable)
         if not table.row_count or table.cursor_row is None:
             return None
@@ -167,11 +194,7 @@ class AssetsScreen(MainScreen):
             return
         from tui.screens.send import SendScreen
 
-        table = self.query_one("#assets-table", DataTable)
-        key = None
-        if table.row_count and table.cursor_row is not None:
-            key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
-        self.app.push_screen(SendScreen(key))
+        self.app.push_screen(SendScreen(self._highlighted()))
 
     @work(exclusive=True, group="assets", exit_on_error=False)
     async def _load(self) -> None:
@@ -182,7 +205,7 @@ class AssetsScreen(MainScreen):
         self.price_view = await self.app.session.price_view()  # type: ignore[attr-defined]
 
     def watch_price_view(self, view: PriceView | None) -> None:
-        if view is None or not self.is_mounted:
+        if view is None or not self._body_ready:
             return
         self._fill()
         self._show_prices()
@@ -298,7 +321,7 @@ class AssetsScreen(MainScreen):
                     break
 
     def watch_utxo_view(self, holdings: tuple[UtxoHolding, ...] | None) -> None:
-        if holdings is None or not self.is_mounted:
+        if holdings is None or not self._body_ready:
             return
         self._fill()
         lines = []
@@ -339,7 +362,7 @@ class AssetsScreen(MainScreen):
         note.update(Text("\n".join(lines) if lines else t("utxo.hint")))
 
     def watch_view(self, view: PortfolioView | None) -> None:
-        if view is None or not self.is_mounted:
+        if view is None or not self._body_ready:
             return
         self._fill()
         note = self.query_one("#assets-note", Static)

@@ -34,12 +34,16 @@ class JsonRpc:
         # A loopback node (the devnet) is never reached through an HTTP(S)_PROXY of the
         # environment; the SOCKS setting, when there is one, is the only route otherwise.
         host = urlsplit(url).hostname or ""
-        routing: dict[str, Any] = {"trust_env": not is_loopback(host), **httpx_proxy(url)}
-        self._client = httpx.AsyncClient(timeout=timeout, **routing)
+        self._routing: dict[str, Any] = {"trust_env": not is_loopback(host), **httpx_proxy(url)}
+        self._timeout = timeout
+        self._client = httpx.AsyncClient(timeout=timeout, **self._routing)
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._ids = itertools.count(1)
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        if self._loop in (None, asyncio.get_running_loop()):
+            await self._client.aclose()
+        # else: its connections belong to a loop that has ended (and went with it)
 
     async def make_request(self, method: str, params: Sequence[Any]) -> Any:
         """The node's reply to one request (a dict when it kept to JSON-RPC)."""
@@ -67,6 +71,13 @@ class JsonRpc:
     async def _post(self, body: Any) -> Any:
         import httpx
 
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:
+            # A backend outlives an event loop in the CLI (one asyncio.run per step): the
+            # pool's connections belong to the loop that opened them, as web3's sessions did.
+            if self._loop is not None:
+                self._client = httpx.AsyncClient(timeout=self._timeout, **self._routing)
+            self._loop = loop
         try:
             response = await self._client.post(self.url, json=body)
             response.raise_for_status()

@@ -71,3 +71,19 @@ def test_the_first_balance_read_needs_no_web3(devnet: Devnet) -> None:
     word = devnet.rpc("eth_call", [{"to": token, "data": "0x70a08231" + who[2:].rjust(64, "0")}])
     assert int(out[0]) == eth > 0 and int(out[1]) == int(word, 16)
     assert out[2].strip() == "[]", "the read imported " + out[2]
+
+
+@pytest.mark.devnet
+def test_one_backend_reads_from_one_event_loop_after_another(devnet: Devnet) -> None:
+    """The CLI runs each step in its own asyncio.run: the JSON-RPC client's connections of a
+    closed loop are not reused (httpx would fail on them)."""
+    import asyncio
+
+    from chains.evm import EvmBackend
+    from chains.networks import devnet as devnet_network
+
+    backend = EvmBackend(devnet_network(devnet.rpc_url))
+    head = int(devnet.rpc("eth_blockNumber"), 16)
+    assert asyncio.run(backend.block_number()) == head
+    assert asyncio.run(backend.block_number()) == head
+    asyncio.run(backend.aclose())

@@ -54,7 +54,7 @@ from chains.evm_errors import (
 from chains.evm_rpc import JsonRpc, Web3Errors
 from chains.fees import HISTORY_BLOCKS, REWARD_PERCENTILES, FeeOptions, tiers_from_history
 from chains.models import Asset, Balance, Network
-from chains.web3_loader import preload_web3, wait_for_web3
+from chains.web3_loader import load_first_read_libraries, preload_web3, wait_for_web3
 
 __all__ = [  # what the rest of the code imports from here (split into evm_* by issue 21)
     "ERC20_ABI",
@@ -75,6 +75,7 @@ __all__ = [  # what the rest of the code imports from here (split into evm_* by 
     "decode_erc20_transfer",
     "erc20_approve_data",
     "erc20_transfer_data",
+    "load_first_read_libraries",
     "preload_web3",
 ]
 

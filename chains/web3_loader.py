@@ -15,15 +15,19 @@ _web3_loading: threading.Thread | None = None
 _web3_lock = threading.Lock()
 
 
+def load_first_read_libraries() -> None:
+    """What the first balance read needs, imported on the calling thread (a worker's, not the
+    event loop's): httpx, and EIP-55's keccak (eth_hash) before web3's thread can import it."""
+    import eth_hash.auto  # noqa: F401
+    import httpx  # noqa: F401
+
+
 def preload_web3() -> None:
     """Import web3 on a daemon thread (once), for the signing calls that come later; returns
     at once. Imports of web3 from this module wait for that thread rather than racing it (two
     threads importing web3 at once are a known source of half-initialised modules)."""
     global _web3_loading
-    # What the first balance read needs of the eth libraries (EIP-55's keccak), on this
-    # thread and before web3 starts: never imported by two threads at once.
-    import eth_hash.auto  # noqa: F401
-
+    load_first_read_libraries()  # eth_hash: never imported by two threads at once
     with _web3_lock:
         if _web3_loading is not None:
             return

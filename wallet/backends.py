@@ -31,10 +31,20 @@ def backend_for(network: Network) -> ChainBackend:
 
 def load_client_library(kind: str) -> None:
     """Import what a network kind's first balance read needs on the calling thread (the app's
-    session worker), and start importing the rest on another: for "evm", the JSON-RPC client
-    now, web3 (about 0.6 s, needed to sign) in the background. The first balance read must
-    not import anything heavy on the app's event loop: that froze the screen (and the typing
-    of a password), and waiting for web3 here kept the balances off the screen as long."""
+    session worker): for "evm", the JSON-RPC client (httpx) and EIP-55's keccak, not web3
+    (about 0.6 s, needed to sign: `load_signing_library`). The first balance read must not
+    import anything heavy on the app's event loop: that froze the screen (and the typing of a
+    password), and waiting for web3 here kept the balances off the screen as long."""
+    if kind == ChainKind.EVM.value:
+        from chains.evm import load_first_read_libraries
+
+        load_first_read_libraries()
+
+
+def load_signing_library(kind: str) -> None:
+    """Start importing a network kind's signing library ("evm": web3) on a thread of its own;
+    returns at once. The app calls it once the first balances are drawn: started sooner, the
+    import's half second of CPU held the GIL while the balances were read and drawn."""
     if kind == ChainKind.EVM.value:
         from chains.evm import preload_web3
 

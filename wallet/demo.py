@@ -112,9 +112,9 @@ async def open_demo(home: Path, prepared: Path | None = None) -> DemoSession:
 
 
 def _open_demo(home: Path, prepared: Path | None) -> DemoSession:
-    """Starts importing web3 (about 0.6 s, for signing and for deploying) on its own thread
-    at once, while anvil starts; the session's first balance read does not wait for it
-    (chains/evm_rpc.py), only a deployment does (before_deploying)."""
+    """The first balance read's libraries are imported here, while anvil starts; web3 (about
+    0.6 s) only when the world is deployed (chains/devnet imports it on this thread), else
+    after the first balances are drawn (the app: load_signing_library)."""
     from chains.web3_loader import wait_for_web3
     from wallet.backends import load_client_library
 

@@ -54,6 +54,7 @@ class AssetsScreen(MainScreen):
         # (bench/startup.py). Nothing in them has content before the session opens anyway.
         self._body_ready = False
         self._refresh_waiting = False  # a refresh asked for before the table was there
+        self._signing_loaded = False
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="assets-body", classes="body"):
@@ -364,6 +365,10 @@ class AssetsScreen(MainScreen):
     def watch_view(self, view: PortfolioView | None) -> None:
         if view is None or not self._body_ready:
             return
+        if not self._signing_loaded:
+            # The signing library (web3) loads once the first balances are drawn, not while.
+            self._signing_loaded = True
+            self.call_after_refresh(_load_signing_library, self.app)
         self._fill()
         note = self.query_one("#assets-note", Static)
         note.set_class(view.stale, "warning")
@@ -382,3 +387,11 @@ class AssetsScreen(MainScreen):
                 else t("assets.block", block=view.block)
             )
         self._show_prices()
+
+
+def _load_signing_library(app: object) -> None:
+    session = getattr(app, "session", None)
+    if session is not None:
+        from wallet.backends import load_signing_library
+
+        load_signing_library(session.network.kind.value)

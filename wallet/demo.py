@@ -48,9 +48,9 @@ def start_devnet(
     the first frame. With `prepared` (a folder), the world deployed on an earlier run is loaded
     from there when it still matches this code and this anvil (wallet/demo_state.py), instead
     of deployed again; a world deployed here is saved there for the next run.
-    `before_deploying` runs first when it comes to deploying (_open_demo: the web3 import on
-    its other thread finishes first; two threads importing web3 at once are a known source of
-    half-initialised modules)."""
+    `before_deploying` runs first when it comes to deploying (_open_demo: the imports on its
+    other thread finish first; two threads importing the eth libraries at once are a known
+    source of half-initialised modules)."""
     from chains.devnet.anvil import Anvil
 
     anvil = Anvil(log_dir=home / "logs")
@@ -112,19 +112,23 @@ async def open_demo(home: Path, prepared: Path | None = None) -> DemoSession:
 
 
 def _open_demo(home: Path, prepared: Path | None) -> DemoSession:
-    """The first balance read's libraries are imported here, while anvil starts; web3 (about
-    0.6 s) only when the world is deployed (chains/devnet imports it on this thread), else
-    after the first balances are drawn (the app: load_signing_library)."""
-    from chains.web3_loader import wait_for_web3
+    """The first balance read's libraries (httpx, eth_hash) are imported on another thread
+    while anvil starts; web3 (about 0.6 s) only when the world is deployed (chains/devnet
+    imports it, after that thread: never two threads importing the eth libraries at once),
+    else after the first balances are drawn (the app: load_signing_library)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from wallet.backends import load_client_library
 
-    load_client_library("evm")
-    anvil, deployment, address = start_devnet(home, prepared, wait_for_web3)
-    try:
-        session = demo_session(deployment, address, home, signer=LazyDemoSigner())
-    except BaseException:
-        anvil.stop()
-        raise
+    with ThreadPoolExecutor(1, thread_name_prefix="demo-imports") as pool:
+        imported = pool.submit(load_client_library, "evm")
+        anvil, deployment, address = start_devnet(home, prepared, imported.result)
+        try:
+            imported.result()
+            session = demo_session(deployment, address, home, signer=LazyDemoSigner())
+        except BaseException:
+            anvil.stop()
+            raise
     session.devnet = anvil
     return session
 

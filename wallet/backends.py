@@ -30,12 +30,25 @@ def backend_for(network: Network) -> ChainBackend:
 
 
 def load_client_library(kind: str) -> None:
-    """Import the client library of a network kind ("evm": web3, about 0.6 s) on the calling
-    thread. The app calls this from its session worker: chains/evm.py imports web3 on first
-    use, inside the first balance read on the app's event loop, where the import froze the
-    screen (and the typing of a password) for as long."""
+    """Import what a network kind's first balance read needs on the calling thread (the app's
+    session worker): for "evm", the JSON-RPC client (httpx) and EIP-55's keccak, not web3
+    (about 0.6 s, needed to sign: `load_signing_library`). The first balance read must not
+    import anything heavy on the app's event loop: that froze the screen (and the typing of a
+    password), and waiting for web3 here kept the balances off the screen as long."""
     if kind == ChainKind.EVM.value:
-        import web3  # noqa: F401
+        from chains.evm import load_first_read_libraries
+
+        load_first_read_libraries()
+
+
+def load_signing_library(kind: str) -> None:
+    """Start importing a network kind's signing library ("evm": web3) on a thread of its own;
+    returns at once. The app calls it once the first balances are drawn: started sooner, the
+    import's half second of CPU held the GIL while the balances were read and drawn."""
+    if kind == ChainKind.EVM.value:
+        from chains.evm import preload_web3
+
+        preload_web3()
 
 
 def utxo_network_for(

@@ -51,9 +51,9 @@ def start_devnet(
     the first frame. With `prepared` (a folder), the world deployed on an earlier run is loaded
     from there when it still matches this code and this anvil (wallet/demo_state.py), instead
     of deployed again; a world deployed here is saved there for the next run.
-    `before_deploying` runs first when it comes to deploying (_open_demo: the web3 import on
-    its other thread finishes first; two threads importing web3 at once are a known source of
-    half-initialised modules)."""
+    `before_deploying` runs first when it comes to deploying (_open_demo: the imports on its
+    other thread finish first; two threads importing the eth libraries at once are a known
+    source of half-initialised modules)."""
     from chains.devnet.anvil import Anvil
 
     anvil = Anvil(log_dir=home / "logs")
@@ -110,15 +110,6 @@ def demo_address() -> str:
         signer.close()
 
 
-def _load_web3() -> None:
-    """The session's first balance read imports web3 (about 0.6 s) on the app's event loop
-    (chains/evm.py imports it on first use); done here first, on a worker thread, while anvil
-    starts, the screen stays live and the balances come sooner."""
-    from wallet.backends import load_client_library
-
-    load_client_library("evm")
-
-
 async def open_demo(home: Path, prepared: Path | None = None) -> DemoSession:
     from wallet.demo_support import start_demo_support
 
@@ -133,18 +124,24 @@ async def open_demo(home: Path, prepared: Path | None = None) -> DemoSession:
 
 
 def _open_demo(home: Path, prepared: Path | None) -> DemoSession:
+    """The first balance read's libraries (httpx, eth_hash) are imported on another thread
+    while anvil starts; web3 (about 0.6 s) only when the world is deployed (chains/devnet
+    imports it, after that thread: never two threads importing the eth libraries at once),
+    else after the first balances are drawn (the app: load_signing_library)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(1, thread_name_prefix="demo-web3") as pool:
-        web3_loaded = pool.submit(_load_web3)
-        anvil, deployment, address = start_devnet(home, prepared, web3_loaded.result)
+    from wallet.backends import load_client_library
+
+    with ThreadPoolExecutor(1, thread_name_prefix="demo-imports") as pool:
+        imported = pool.submit(load_client_library, "evm")
+        anvil, deployment, address = start_devnet(home, prepared, imported.result)
         try:
+            imported.result()
             session = demo_session(deployment, address, home, signer=LazyDemoSigner())
-            session.devnet = anvil
-            web3_loaded.result()
         except BaseException:
             anvil.stop()
             raise
+    session.devnet = anvil
     return session
 
 

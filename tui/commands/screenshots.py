@@ -14,15 +14,20 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def run(args: argparse.Namespace) -> int:
     import asyncio
+    import os
     import tempfile
+    import time
 
     from tui.cli_errors import CliError
     from tui.i18n import set_language, t
-    from tui.screenshots import capture
-    from tui.services import AttachedDemoServices
+    from tui.screenshots import capture, demo_services
     from wallet.demo import start_devnet
 
     set_language(getattr(args, "lang", None) or "en")
+    # Times on screen are local: the pictures show UTC wherever they are made (this process
+    # renders and exits).
+    os.environ["TZ"] = "UTC"
+    time.tzset()
     # The folder first: a devnet started only to find nowhere to write would be time lost.
     try:
         args.out.mkdir(parents=True, exist_ok=True)
@@ -38,8 +43,7 @@ def run(args: argparse.Namespace) -> int:
             paths = asyncio.run(
                 capture(
                     args.out,
-                    # With the demo's own helpdesk, as `termwallet demo` has it.
-                    lambda: AttachedDemoServices(deployment, address, home, support=True),
+                    lambda: demo_services(deployment, address, home),
                 )
             )
         finally:

@@ -157,7 +157,7 @@ def test_a_corrupt_database_is_named_by_class_and_log_never_a_traceback(
             "1",
             "--out",
             "unsigned.psbt",
-        ],  # fmt: skip
+        ],
     }.get(command, [])
     done = subprocess.run(
         [sys.executable, "-m", "tui", command, *args],

@@ -24,10 +24,14 @@ def run(args: argparse.Namespace) -> int:
     from wallet.demo import start_devnet
 
     set_language(getattr(args, "lang", None) or "en")
-    # Times on screen are local: the pictures show UTC wherever they are made (this process
-    # renders and exits).
+    # The pictures are the same wherever they are made (this process renders and exits):
+    # times on screen are local, so UTC; the colours follow the terminal's TERM/COLORTERM, so
+    # the 256-colour terminal the snapshot tests pin too (tests/tui/test_snapshots.py).
     os.environ["TZ"] = "UTC"
     time.tzset()
+    os.environ["TERM"] = "xterm-256color"
+    for var in ("COLORTERM", "TERM_PROGRAM"):
+        os.environ.pop(var, None)
     # The folder first: a devnet started only to find nowhere to write would be time lost.
     try:
         args.out.mkdir(parents=True, exist_ok=True)

@@ -35,15 +35,19 @@ def utxo_row(h: Any) -> dict[str, Any]:
 
 
 def print_utxo_balances(rows: list[dict[str, Any]], resent: list[str]) -> None:
+    from tui.i18n import t
+
     for txid in resent:
-        print(f"re-sent a payment signed before a crash: {txid}", file=sys.stderr)
+        print(t("cli.resent", tx=txid), file=sys.stderr)
     reported: set[str] = set()
     for r in rows:
         if r["stale"] and r["network"] not in reported:
             reported.add(r["network"])
+            saved = "saved" if r["amount"] is not None else "none"
             print(
-                f"NOT CURRENT: {r['network']}: {r['stale_reason']} "
-                + ("Last saved balances." if r["amount"] is not None else "No saved balances."),
+                t("cli.not_current", network=r["network"], reason=r["stale_reason"])
+                + " "
+                + t(f"cli.not_current_{saved}"),
                 file=sys.stderr,
             )
     network = None
@@ -66,6 +70,7 @@ async def send_utxo(args: argparse.Namespace) -> int:
     from chains.units import format_with_symbol, parse_amount
     from devices.errors import DeviceError
     from tui.cli_errors import CliError
+    from tui.i18n import t
 
     wallet = open_wallet(None, [args.chain])
     session = wallet["session"]
@@ -77,9 +82,9 @@ async def send_utxo(args: argparse.Namespace) -> int:
         try:
             utxo.check_recipient(key, args.to)
         except ValueError as exc:
-            raise CliError(f"recipient refused: {exc}. Nothing was sent.") from None
+            raise CliError(t("cli.recipient_refused", reason=str(exc))) from None
         for txid in await utxo.resume(args.chain):
-            print(f"re-sent a payment signed before a crash: {txid}", file=sys.stderr)
+            print(t("cli.resent", tx=txid), file=sys.stderr)
         coins = None
         if getattr(args, "coins", None) is not None:
             from wallet.coin_control import parse_outpoints
@@ -106,8 +111,13 @@ async def send_utxo(args: argparse.Namespace) -> int:
             from tui.send_errors import frozen_note
 
             raise CliError(
-                f"not enough {net.symbol}: amount + network fee is {need}, the account has "
-                f"{have}{frozen_note(exc, net.symbol, net.decimals)}. Nothing was sent."
+                t(
+                    "cli.utxo_insufficient",
+                    symbol=net.symbol,
+                    need=need,
+                    have=have,
+                    frozen=frozen_note(exc, net.symbol, net.decimals),
+                )
             ) from None
         from tui.fiat_text import review_fiat
 
@@ -125,15 +135,11 @@ async def send_utxo(args: argparse.Namespace) -> int:
             args, doc, lambda out: _print_utxo_review(review, net, account, args.fee, out, fiat)
         )
         if args.dry_run:
-            print("dry run: nothing was signed or sent", file=sys.stderr)
+            print(t("cli.dry_run"), file=sys.stderr)
             return 0
         if review.high_fee and not args.accept_high_fee:
             # A server that lies about fees would have --yes pay them: this needs its own word.
-            raise CliError(
-                "not sent: the fee rate is far above this network's usual range or what the "
-                "server's own mempool needs (the server may be lying or broken). Check it, try "
-                "another server, or add --accept-high-fee to pay it anyway."
-            )
+            raise CliError(t("cli.utxo_high_fee"))
         if not user_confirms(args.yes):
             return 1
         sender = utxo.sender(key)
@@ -155,6 +161,8 @@ async def send_utxo(args: argparse.Namespace) -> int:
         # Typed errors (bad address, server refusal, no server configured) say what to do.
         if getattr(exc, "code", None) is None:
             raise
+        # Their own text, which names what was wrong (a catalog sentence for the code would
+        # lose it): translating these is the chain layer's catalog work, not done yet.
         raise CliError(str(exc)) from None
     finally:
         if signer is not None:
@@ -168,15 +176,13 @@ def _utxo_device(device_id: str, utxo: Any, key: str) -> Any:
     from devices.errors import DeviceError
     from tui.cli_errors import CliError
     from tui.commands.devices import device_failure, open_device
+    from tui.i18n import t
     from wallet.keys import address_path
 
     acct = utxo.account(key)
     chain = utxo.network(key).id
     if acct.watch_only or acct.account_index is None:
-        raise CliError(
-            "this account is watch-only: add the device as a wallet with `termwallet init "
-            "--device ID` (the watched accounts of its keys become its own), then send from it"
-        )
+        raise CliError(t("cli.utxo_watch_only_device"))
     path = address_path(chain, acct.script, acct.account_index, 0)
     signer = open_device(device_id)
     model = signer.info.model
@@ -188,17 +194,18 @@ def _utxo_device(device_id: str, utxo: Any, key: str) -> Any:
     if held != acct.address:
         signer.close()
         raise CliError(
-            f"the {model} gives {held} at {path}, but this account's first address is "
-            f"{acct.address}: the device holds other keys. Nothing was signed."
-        )
+            t("cli.utxo_device_other_keys", device=model, held=held, path=path,
+              address=acct.address)
+        )  # fmt: skip
     return signer
 
 
 def _utxo_key(utxo: Any, chain: str, script: str, index: int) -> str:
     from tui.cli_errors import CliError
+    from tui.i18n import t
 
     if utxo is None:
-        raise CliError(f"this wallet has no {chain} account: run `termwallet init` first")
+        raise CliError(t("cli.no_chain_account", chain=chain))
     family = utxo.networks[chain].family
     for key in utxo.keys():
         acct = utxo.account(key)
@@ -210,8 +217,7 @@ def _utxo_key(utxo: Any, chain: str, script: str, index: int) -> str:
         ):
             return str(key)
     raise CliError(
-        f"this wallet has no {script} account {index} for {chain} (the {family} accounts): "
-        "add it with `termwallet accounts add` or pick --script/--account"
+        t("cli.no_script_account", script=script, index=index, chain=chain, family=family)
     )
 
 

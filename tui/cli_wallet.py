@@ -63,6 +63,7 @@ def watched_on_device(device_id: str, network_id: str, path: str, session: Any) 
     from devices.errors import DeviceError
     from tui.cli_errors import CliError
     from tui.commands.devices import device_failure, open_device
+    from tui.i18n import t
 
     signer = open_device(device_id)
     try:
@@ -74,16 +75,14 @@ def watched_on_device(device_id: str, network_id: str, path: str, session: Any) 
         if address.lower() == held.lower():
             return signer, address
     signer.close()
-    raise CliError(
-        f"the {signer.info.model} holds {held} at {path}, which this wallet neither has nor "
-        "watches: add it with `termwallet watch add` or pick --account. Nothing was signed."
-    )
+    raise CliError(t("cli.device_not_watched", device=signer.info.model, held=held, path=path))
 
 
 async def asset_for(session: Any, wanted: str | None) -> tuple[Any, Any]:
     """The asset to send, and the token to store once the user confirms when it is neither
     listed nor stored yet (its first use: what the contract says now becomes the truth)."""
     from tui.cli_errors import CliError
+    from tui.i18n import t
 
     if wanted is None:
         return session.assets[0], None
@@ -94,10 +93,7 @@ async def asset_for(session: Any, wanted: str | None) -> tuple[Any, Any]:
             return a, None
     if not wanted.lower().startswith("0x"):
         known = ", ".join(a.symbol for a in session.assets)
-        raise CliError(
-            f"no asset '{wanted}' on {session.network.name}: choose {known}, "
-            "or give the token's contract address"
-        )
+        raise CliError(t("cli.no_asset", wanted=wanted, network=session.network.name, known=known))
     from wallet.tokens import UserTokens
 
     tokens = UserTokens(session.store)
@@ -105,23 +101,19 @@ async def asset_for(session: Any, wanted: str | None) -> tuple[Any, Any]:
     first_use = None
     if not candidate.listed:
         print(
-            f"WARNING: {candidate.asset.symbol} ({candidate.asset.contract}) is not on the "
-            "token list: anyone can make a token with any name. Check the contract address.",
+            t("cli.token_unlisted", symbol=candidate.asset.symbol,
+              contract=candidate.asset.contract),
             file=sys.stderr,
-        )
+        )  # fmt: skip
         if tokens.stored(session.network.id, wanted) is None:
             first_use = candidate
-            print(
-                f"First use of this token: it says it has {candidate.asset.decimals} decimals; "
-                "sending keeps that, and a different answer later stops a send.",
-                file=sys.stderr,
-            )
+            print(t("cli.token_first_use", decimals=candidate.asset.decimals), file=sys.stderr)
     if candidate.impersonates is not None:
         print(
-            f"WARNING: it uses the symbol of {candidate.impersonates.symbol} "
-            f"({candidate.impersonates.contract}) but is another contract.",
+            t("cli.token_impersonates", symbol=candidate.impersonates.symbol,
+              contract=candidate.impersonates.contract),
             file=sys.stderr,
-        )
+        )  # fmt: skip
     return candidate.asset, first_use
 
 
@@ -131,6 +123,7 @@ def device_signer(device_id: str, network_id: str, path: str, sender: str) -> An
     from devices.errors import DeviceError
     from tui.cli_errors import CliError
     from tui.commands.devices import device_failure, open_device
+    from tui.i18n import t
 
     signer = open_device(device_id)
     try:
@@ -141,9 +134,9 @@ def device_signer(device_id: str, network_id: str, path: str, sender: str) -> An
     if held.lower() != sender.lower():
         signer.close()
         raise CliError(
-            f"the {signer.info.model} does not hold {sender} at {path} (it has {held}): "
-            "another seed or passphrase. Nothing was signed."
-        )
+            t("cli.device_other_seed", device=signer.info.model, sender=sender, path=path,
+              held=held)
+        )  # fmt: skip
     return signer
 
 
@@ -162,12 +155,13 @@ def unlock_keystore(user: Any, password_file: Path | None, totp_file: Path | Non
     code is checked here (tui/commands/security.py), before any signer exists."""
     from tui.cli_errors import CliError
     from tui.commands.security import authorize_cli_send, warn_fixed_mode
+    from tui.i18n import t
     from wallet.keystore import KeystoreError
     from wallet.lockout import guarded_unlock
 
     keystore = user.keystore
     if not keystore.exists():
-        raise CliError("this wallet has no keys to sign with (watch-only)")
+        raise CliError(t("cli.watch_only_no_keys"))
     if password_file is not None:
         from tui.user_files import SECRET_LIMIT, read_user_text
 
@@ -175,7 +169,7 @@ def unlock_keystore(user: Any, password_file: Path | None, totp_file: Path | Non
     elif sys.stdin.isatty():
         import getpass
 
-        password = getpass.getpass("Keystore password: ")
+        password = getpass.getpass(t("cli.password_prompt"))
     else:
         password = sys.stdin.readline().rstrip("\r\n")
     try:
@@ -191,7 +185,7 @@ def unlock_keystore(user: Any, password_file: Path | None, totp_file: Path | Non
 
 
 def user_confirms(
-    yes: bool, question: str = "Send this transaction?", *, verb: str = "send", done: str = "sent"
+    yes: bool, question: str | None = None, *, verb: str = "send", done: str = "sent"
 ) -> bool:
     """After the printed review: --yes, or "y" typed at the terminal. Without a terminal and
     without --yes nothing happens: a script has to say --yes itself."""
@@ -204,9 +198,11 @@ def user_confirms(
         key = f"cli.needs_yes_{verb}"  # per verb: other languages word each differently
         if key in catalog("en"):
             raise CliError(t(key), "NEEDS_YES")
-        raise CliError(f"not {done}: add --yes to {verb} without the confirmation prompt")
-    if input(f"{question} [y/N] ").strip().lower() not in ("y", "yes"):
-        print(f"not {done}", file=sys.stderr)
+        raise CliError(t("cli.needs_yes_other"), "NEEDS_YES")
+    ask = question if question is not None else t("cli.confirm_send")
+    if input(f"{ask} {t('cli.yes_no')} ").strip().lower() not in ("y", "yes"):
+        key = f"cli.not_{done}"  # per verb, as above
+        print(t(key) if key in catalog("en") else t("cli.not_done"), file=sys.stderr)
         return False
     return True
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from textual.pilot import Pilot
 
 from tui.app import TermwalletApp, make_app
-from tui.services import Services
+from tui.services import AttachedDemoServices, Services
 from wallet.settings import Settings
 
 
@@ -20,6 +21,16 @@ class Shot:
     language: str = "en"
     keys: tuple[str, ...] = ()
 
+
+# The support desk's "now" in the pictures, and the seed of its ticket references: a ticket's
+# reply-due time and reference are then the same on every run (the ticket shots below).
+SHOT_TIME = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
+SHOT_REFERENCE_SEED = 17
+
+# The demo's ticket flow: a ticket written, reviewed, sent to the demo's helpdesk, and a
+# follow-up, which the demo helpdesk answers at once with its labelled demo reply.
+_TICKET = ("4", "n", *"Swap not in history", "tab", *"I swapped DUSD for ETH an hour ago.")
+_FOLLOW_UP = ("ctrl+s", "ctrl+s", "enter", "f", *"Any news?", "ctrl+s")
 
 SHOTS: tuple[Shot, ...] = (
     Shot("assets"),
@@ -35,6 +46,9 @@ SHOTS: tuple[Shot, ...] = (
     Shot("support", keys=("4",)),
     Shot("support-zh-CN", language="zh-CN", keys=("4",)),
     Shot("support-new-ticket", keys=("4", "n")),
+    Shot("support-ticket-filled", keys=_TICKET),
+    Shot("support-ticket-review", keys=(*_TICKET, "ctrl+s")),
+    Shot("support-ticket-reply", keys=(*_TICKET, *_FOLLOW_UP)),
     Shot("command-palette", keys=("ctrl+p",)),
     Shot("message", keys=("ctrl+p", *"sign or verify", "enter")),
     Shot("message-zh-CN", language="zh-CN", keys=("ctrl+p", *"签署或验证消息", "enter")),
@@ -57,6 +71,21 @@ async def drive(pilot: Pilot[int], shot: Shot) -> None:
     for key in shot.keys:
         await pilot.press(key)
         await settle(pilot)
+
+
+def demo_services(deployment: object, address: str, home: Path) -> AttachedDemoServices:
+    """The demo as the shots see it: with its own helpdesk (as `termwallet demo` has it), on
+    the fixed clock and seeded references (new for each app, so each shot starts alike)."""
+    from wallet.support.tickets import seeded_references
+
+    return AttachedDemoServices(
+        deployment,
+        address,
+        home,
+        support=True,
+        clock=lambda: SHOT_TIME,
+        ticket_references=seeded_references(SHOT_REFERENCE_SEED),
+    )
 
 
 def app_for(shot: Shot, services: Services) -> TermwalletApp:

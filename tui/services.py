@@ -9,6 +9,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import datetime
+
     from textual.screen import Screen
 
     from wallet.keystore import Keystore, UnlockedWallet
@@ -208,7 +211,14 @@ class AttachedDemoServices:
     demo = True
 
     def __init__(
-        self, deployment: object, address: str, home: Path, *, support: bool = False
+        self,
+        deployment: object,
+        address: str,
+        home: Path,
+        *,
+        support: bool = False,
+        clock: Callable[[], datetime] | None = None,
+        ticket_references: Callable[[], str] | None = None,
     ) -> None:
         self.deployment = deployment
         self.address = address
@@ -216,15 +226,22 @@ class AttachedDemoServices:
         # With support=True the session gets the demo's own helpdesk and mail sink, as
         # `termwallet demo` has them; stopped when the app closes.
         self.with_support = support
+        # A fixed clock and seeded references for the support desk and the demo helpdesk
+        # (the snapshots and `termwallet screenshots`: a ticket's due time and reference are
+        # then the same on every run). None: the real clock, random references.
+        self.clock = clock
+        self.ticket_references = ticket_references
 
     async def open_session(self) -> WalletSession:
         from wallet.demo import demo_session
 
         session = demo_session(self.deployment, self.address, self.home)
+        session.support_clock = self.clock
+        session.ticket_references = self.ticket_references
         if self.with_support:
             from wallet.demo_support import start_demo_support
 
-            session.support = await asyncio.to_thread(start_demo_support)
+            session.support = await asyncio.to_thread(start_demo_support, clock=self.clock)
         return session
 
     async def close(self) -> None:

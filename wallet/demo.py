@@ -25,6 +25,10 @@ class DemoSession(WalletSession):
 
     devnet: Any = None
     support: Any = None  # wallet/demo_support.py: the demo's own helpdesk and mail sink
+    # The support desk's clock and ticket references (wallet/support/tickets.py desk_for):
+    # None for the real ones; the snapshots and screenshots fix them to be repeatable.
+    support_clock: Any = None
+    ticket_references: Any = None
 
     def price_symbol(self, asset: Any) -> str | None:
         return str(asset.symbol)  # every demo token has its pool

@@ -21,6 +21,7 @@ import re
 import secrets
 import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -70,8 +71,16 @@ class DemoHelpdesk:
 
     REQUESTER_ID, AGENT_ID = 1, 2
 
-    def __init__(self, *, first_reply_seconds: float = FIRST_REPLY_SECONDS) -> None:
+    def __init__(
+        self,
+        *,
+        first_reply_seconds: float = FIRST_REPLY_SECONDS,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
         self.first_reply_after = timedelta(seconds=first_reply_seconds)
+        # The wallet's clock when it has a fixed one (the snapshots): replies then carry times
+        # that agree with the ticket's.
+        self._clock = clock or (lambda: datetime.now(UTC))
         self.token = secrets.token_urlsafe(24)
         self.requests: dict[int, _Request] = {}
         self._lock = threading.Lock()
@@ -122,7 +131,7 @@ class DemoHelpdesk:
         req.answered += 1
 
     def create(self, subject: str, body: str) -> _Request:
-        now = datetime.now(UTC)
+        now = self._clock()
         with self._lock:
             rid = 1 + len(self.requests)
             found = _REFERENCE.search(subject)
@@ -132,7 +141,7 @@ class DemoHelpdesk:
             return req
 
     def follow_up(self, rid: int, body: str) -> bool:
-        now = datetime.now(UTC)
+        now = self._clock()
         with self._lock:
             req = self.requests.get(rid)
             if req is None:
@@ -142,7 +151,7 @@ class DemoHelpdesk:
             return True
 
     def comments(self, rid: int) -> list[dict[str, Any]] | None:
-        now = datetime.now(UTC)
+        now = self._clock()
         with self._lock:
             req = self.requests.get(rid)
             if req is None:
@@ -259,8 +268,13 @@ class DemoMailSink:
 class DemoSupport:
     """Both servers and the support settings that point the demo's wallet at them."""
 
-    def __init__(self, *, first_reply_seconds: float = FIRST_REPLY_SECONDS) -> None:
-        self.helpdesk = DemoHelpdesk(first_reply_seconds=first_reply_seconds)
+    def __init__(
+        self,
+        *,
+        first_reply_seconds: float = FIRST_REPLY_SECONDS,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.helpdesk = DemoHelpdesk(first_reply_seconds=first_reply_seconds, clock=clock)
         self.mail = DemoMailSink()
 
     def start(self) -> DemoSupport:

@@ -68,3 +68,24 @@ def test_evm_uri_names_the_chain_and_refuses_a_network_without_one() -> None:
     assert evm_uri(addr, NETWORKS["polygon"]) == f"ethereum:{addr}@137"
     with pytest.raises(ValueError, match="not an EVM network"):
         evm_uri(addr, NETWORKS["eth"].model_copy(update={"evm_chain_id": None}))
+
+
+async def test_the_network_note_is_seen_at_80x24_without_scrolling(
+    devnet: Devnet, tmp_path: Path
+) -> None:
+    """Issue 17: below the QR, "send only Devnet assets" needed scrolling at 80x24."""
+    services = AttachedDemoServices(devnet.deployment, devnet.demo_address, tmp_path)
+    app = make_app(Settings(language="en"), services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await _rows_loaded(pilot, app)
+        await pilot.press("r")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ReceiveScreen)
+        note = screen.query_one("#receive-note", Static)
+        body = screen.query_one("#receive-body")
+        assert "send only Devnet assets" in str(note.render())
+        assert body.scroll_y == 0
+        # All of the note inside what the body shows (the region on screen, not scrolled).
+        assert note.region.height > 0 and body.region.contains_region(note.region)

@@ -6,19 +6,20 @@ README. Update after a deliberate change with: pytest tests/tui/test_snapshots.p
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.fixtures.devnet import Devnet
-from tui.screenshots import SHOTS, Shot, app_for, drive
-from tui.services import AttachedDemoServices
+from tui.screenshots import SHOTS, Shot, app_for, demo_services, drive
 
 pytestmark = pytest.mark.devnet
 
 
 @pytest.fixture(autouse=True)
-def same_machine_everywhere(monkeypatch: pytest.MonkeyPatch) -> None:
+def same_machine_everywhere(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Support diagnostics show the OS, Python and terminal: pin them, so a snapshot depends
     on our code, not on the kernel of the machine that runs the test."""
     import wallet.support.diagnostics as diagnostics
@@ -28,8 +29,14 @@ def same_machine_everywhere(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(diagnostics._platform, "machine", lambda: "x86_64")
     monkeypatch.setattr(diagnostics._platform, "python_version", lambda: "3.11.7")
     monkeypatch.setenv("TERM", "xterm-256color")
+    # The ticket shots show times, in local time: UTC here, as `termwallet screenshots` has.
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
     for var in ("COLORTERM", "TERM_PROGRAM"):
         monkeypatch.delenv(var, raising=False)
+    yield
+    monkeypatch.undo()  # now, so that tzset reads the zone as it was
+    time.tzset()
 
 
 @pytest.mark.parametrize("shot", SHOTS, ids=[s.name for s in SHOTS])
@@ -37,9 +44,9 @@ def test_screen(shot: Shot, fresh_devnet: Devnet, tmp_path: Path, snap_compare) 
     # A devnet of this module's own: fee estimates on screen must not depend on what other
     # tests mined before (see fresh_devnet). No shot sends anything.
     devnet = fresh_devnet
-    services = AttachedDemoServices(
-        devnet.deployment, devnet.demo_address, tmp_path, support=True
-    )  # the demo's own helpdesk, as `termwallet demo` and `termwallet screenshots` have it
+    # As `termwallet screenshots` has it: the demo's own helpdesk, on a fixed clock with seeded
+    # ticket references (the ticket shots show a reply-due time and a reference).
+    services = demo_services(devnet.deployment, devnet.demo_address, tmp_path)
     app = app_for(shot, services)
 
     async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]

@@ -273,3 +273,33 @@ async def test_swap_form_errors_say_which_field_and_why(devnet: Devnet, tmp_path
         await quote("1", "0.5")
         assert _text(app, "#swap-slippage-error") == ""
         assert "Rate" in _text(app, "#swap-quote")
+
+
+async def test_the_review_repeats_a_high_slippage_warning(devnet: Devnet, tmp_path: Path) -> None:
+    """Issue 17: the form warns above 5 %, and the review (what is signed) says it again;
+    at 0.5 % neither does. Nothing is signed here (the review is left with escape)."""
+    services = AttachedDemoServices(devnet.deployment, devnet.demo_address, tmp_path)
+    app = make_app(Settings(language="en"), services)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        form = app.screen
+        for slippage, warned in (("0.5", False), ("6", True)):
+            form.query_one("#swap-amount", Input).value = "1"
+            form.query_one("#swap-slippage", Input).value = slippage
+            await pilot.press("ctrl+r")
+            await settle(pilot)
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert "Review the swap" in _text(app, "Static.title")
+            found = app.screen.query("#swap-review-slippage")
+            if warned:
+                line = _text(app, "#swap-review-slippage")
+                assert "6.00 %" in line and "Lower it" in line, line
+                assert app.screen.query_one("#swap-review-slippage").has_class("warning")
+            else:
+                assert not found
+            await pilot.press("escape")
+            await settle(pilot)
+            assert app.screen is form

@@ -22,17 +22,20 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def run(args: argparse.Namespace) -> int:
     from devices.registry import discover
     from devices.thread import device_thread
+    from tui.i18n import t
 
     found = device_thread().run(discover)
     if args.json:
         print(json.dumps(found.to_json(), indent=2))
         return 0
     if not found.devices:
-        print("No hardware wallet found: the software signer will be used.", file=sys.stderr)
+        print(t("devices.cli.none_found"), file=sys.stderr)
     for d in found.devices:
         print(f"{d.id:40} {d.model:20} {d.detail}".rstrip())
     for p in found.problems:
-        print(f"{p.kind.brand}: {p.message} [{p.code}]", file=sys.stderr)
+        # The message is the device library's own (data, as the app shows it too).
+        msg = t("devices.cli.problem", brand=p.kind.brand, message=p.message, code=p.code)
+        print(msg, file=sys.stderr)
     return 0
 
 
@@ -49,14 +52,15 @@ class CliInteraction:
 
     def _no_terminal(self, what: str) -> Any:
         from devices.errors import DeviceLocked
+        from tui.i18n import t
 
-        return DeviceLocked(f"The {self.device} asks for its {what}: run this in a terminal.")
+        return DeviceLocked(t(f"devices.cli.no_terminal_{what}", device=self.device))
 
     def get_pin(self, kind: Any) -> str:
         from tui.i18n import t
 
         if not self._tty:
-            raise self._no_terminal("PIN")
+            raise self._no_terminal("pin")
         import getpass
 
         print(t(f"devices.pin.title_{kind.value}", device=self.device), file=self._err)
@@ -101,7 +105,7 @@ def open_device(device_id: str, *, interaction: Any = None) -> Any:
     from tui.i18n import t
 
     def no_software() -> Any:
-        raise CliError("--device software: leave --device out to use the software wallet")
+        raise CliError(t("devices.cli.no_software"))
 
     found = device_thread().run(discover_for, device_id)
     try:
@@ -148,18 +152,21 @@ class CliWait:
     def waiting(self, message: str) -> bool:
         import time
 
+        from tui.i18n import t
         from tui.text import plain
 
         if not self._tty:
             return False
         if self._since is None:
             self._since = time.monotonic()
-            print(f"{plain(message)} Waiting for it (ctrl+c to stop)...", file=self._err)
+            print(t("devices.cli.waiting", message=plain(message)), file=self._err)
         return time.monotonic() - self._since < self._timeout
 
     def connected(self) -> None:
+        from tui.i18n import t
+
         if self._since is not None:
-            print("Found it.", file=self._err)
+            print(t("devices.cli.found"), file=self._err)
         self._since = None
 
 

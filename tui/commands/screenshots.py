@@ -14,15 +14,24 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def run(args: argparse.Namespace) -> int:
     import asyncio
+    import os
     import tempfile
+    import time
 
     from tui.cli_errors import CliError
     from tui.i18n import set_language, t
-    from tui.screenshots import capture
-    from tui.services import AttachedDemoServices
+    from tui.screenshots import capture, demo_services
     from wallet.demo import start_devnet
 
     set_language(getattr(args, "lang", None) or "en")
+    # The pictures are the same wherever they are made (this process renders and exits):
+    # times on screen are local, so UTC; the colours follow the terminal's TERM/COLORTERM, so
+    # the 256-colour terminal the snapshot tests pin too (tests/tui/test_snapshots.py).
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    os.environ["TERM"] = "xterm-256color"
+    for var in ("COLORTERM", "TERM_PROGRAM"):
+        os.environ.pop(var, None)
     # The folder first: a devnet started only to find nowhere to write would be time lost.
     try:
         args.out.mkdir(parents=True, exist_ok=True)
@@ -38,8 +47,7 @@ def run(args: argparse.Namespace) -> int:
             paths = asyncio.run(
                 capture(
                     args.out,
-                    # With the demo's own helpdesk, as `termwallet demo` has it.
-                    lambda: AttachedDemoServices(deployment, address, home, support=True),
+                    lambda: demo_services(deployment, address, home),
                 )
             )
         finally:

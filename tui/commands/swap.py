@@ -212,7 +212,7 @@ async def _swap(args: argparse.Namespace) -> int:
         d = review_dict(review)
         show_review(args, d, lambda out: _print(d, file=out))
         if args.dry_run:
-            print("dry run: nothing was signed or sent", file=sys.stderr)
+            print(t("cli.dry_run"), file=sys.stderr)
             return 0
         if review.high_fee and not args.accept_high_fee:
             # A node that lies about fees would have --yes pay them: this needs its own word.
@@ -221,7 +221,7 @@ async def _swap(args: argparse.Namespace) -> int:
                 "its latest block shows (the node may be lying or broken). Check it, try "
                 "another RPC URL, or add --accept-high-fee to pay it anyway."
             )
-        if not user_confirms(args.yes, "Swap?", verb="swap", done="swapped"):
+        if not user_confirms(args.yes, t("cli.confirm_swap"), verb="swap", done="swapped"):
             return 1
         from wallet.tokens import UserTokens
 

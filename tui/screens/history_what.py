@@ -196,7 +196,7 @@ class HistoryWhatScreen(ReportsFailures, Screen[None]):
         from tui.screens.support import gather_diagnostics, support_settings_for
         from tui.screens.support_review import ReviewTicketScreen
         from tui.widgets.support_channels import CHANNELS, channel_ready
-        from wallet.support.tickets import SupportDesk
+        from wallet.support.tickets import desk_for
 
         session = self.app.session  # type: ignore[attr-defined]
         settings = await asyncio.to_thread(support_settings_for, self.app)
@@ -204,7 +204,7 @@ class HistoryWhatScreen(ReportsFailures, Screen[None]):
         if not ready:
             self._status(t("history.what.no_channel"))
             return
-        self.desk = SupportDesk(session.store, settings)
+        self.desk = desk_for(session, settings)
         draft = ticket_draft(self.row, ready[0], session.network.name)
         diagnostics = await gather_diagnostics(self.app)
         known = self.history.tx_hashes(limit=1000)

@@ -11,7 +11,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
@@ -40,9 +40,10 @@ class AppClipboard:
 class ReceiveScreen(Screen[None]):
     DEFAULT_CSS = """
     #receive-body { padding: 0 1; height: 1fr; }
-    #receive-qr { width: auto; height: auto; margin: 1 0 0 0; }
+    #receive-row { height: auto; }
+    #receive-qr { width: auto; height: auto; }
     #receive-address { height: auto; }
-    #receive-note { height: auto; padding: 1 0 0 0; }
+    #receive-note { width: 1fr; height: auto; padding: 0 0 0 2; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c", "copy", "bind.copy_address"),
@@ -103,7 +104,6 @@ class ReceiveScreen(Screen[None]):
                 address = Text(t("utxo.receive.address") + "  ", style="bold")
                 address.append(i.address)
                 yield Static(address, id="receive-address")
-                yield Static("\n".join(i.qr.lines), id="receive-qr")
                 note = t("utxo.receive.hint", uri=i.uri)
                 if not i.script:
                     coin = self.app.session.network.native_symbol  # type: ignore[attr-defined]
@@ -112,7 +112,12 @@ class ReceiveScreen(Screen[None]):
                     )
                 if not i.checked:
                     note = t("utxo.receive.unchecked") + "\n" + note
-                yield Static(Text(note), id="receive-note", classes="muted")
+                # Beside the QR, not below it: at 80x24 the code fills the screen's height,
+                # and the note (send only this network's assets) must be seen without
+                # scrolling (issue 17).
+                with Horizontal(id="receive-row"):
+                    yield Static("\n".join(i.qr.lines), id="receive-qr")
+                    yield Static(Text(note), id="receive-note", classes="muted")
         yield Footer()
 
     def on_mount(self) -> None:

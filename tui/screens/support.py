@@ -195,7 +195,7 @@ class SupportScreen(MainScreen):
 
     @work(exclusive=True, group="support-desk", exit_on_error=False)
     async def _open_desk(self) -> None:
-        from wallet.support.tickets import SupportDesk
+        from wallet.support.tickets import desk_for
 
         session = getattr(self.app, "session", None)
         if session is None:
@@ -203,7 +203,7 @@ class SupportScreen(MainScreen):
         # Settings are complete only once the session opened (the user's file is read then).
         settings = await asyncio.to_thread(support_settings_for, self.app)
         self.settings = settings
-        self.desk = SupportDesk(session.store, settings)
+        self.desk = desk_for(session, settings)
         self._reload()
         if self.desk.outbox.pending():
             # Tickets written while offline, or follow-ups that waited: send them now.

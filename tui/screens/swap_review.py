@@ -12,6 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
 from tui.fiat_text import review_fiat
+from tui.form_check import HIGH_SLIPPAGE_BPS
 from tui.i18n import t
 from tui.screens.review_base import ReviewScreen, Row
 from tui.send_errors import signing_error_text, swap_error_text
@@ -89,6 +90,11 @@ class SwapReviewScreen(ReviewScreen[bool]):
             )
             if r.unlimited:
                 yield Static(t("swap.unlimited_warning"), classes="warning")
+        if r.quote.slippage_bps > HIGH_SLIPPAGE_BPS:
+            # The form warned next to the field; the review is what is signed, so it says it
+            # again (issue 17).
+            yield Static(t("form.slippage_high", pct=pct(r.quote.slippage_bps)),
+                         id="swap-review-slippage", classes="warning")  # fmt: skip
         if r.needs_impact_confirmation:
             yield Static(t("swap.high_impact", impact=pct(r.quote.price_impact_bps)),
                          id="swap-review-impact", classes="warning")  # fmt: skip

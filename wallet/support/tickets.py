@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -277,6 +278,20 @@ class DeliveryReport:
     failed: tuple[str, ...] = ()
 
 
+def new_reference() -> str:
+    """A ticket's reference: random, so it says nothing about the wallet or its other tickets."""
+    return "TW-" + secrets.token_hex(3).upper()
+
+
+def seeded_references(seed: int) -> Callable[[], str]:
+    """Repeatable references for pictures and tests (the snapshots, `termwallet screenshots`):
+    random.Random on purpose, never for a real wallet's tickets."""
+    import random
+
+    rng = random.Random(seed)  # noqa: S311 - repeatable on purpose, see above
+    return lambda: f"TW-{rng.getrandbits(24):06X}"
+
+
 class SupportDesk:
     """The support use-cases. Transports are injected per channel; `default_transports` builds
     the real ones from settings."""
@@ -288,8 +303,10 @@ class SupportDesk:
         transports: Mapping[Channel, Transport] | None = None,
         *,
         clock: Callable[[], datetime] = utcnow,
+        references: Callable[[], str] = new_reference,
     ) -> None:
         self.settings = settings
+        self._references = references
         self.repo = TicketRepository(store)
         self.outbox = Outbox(store)
         self._transports = dict(transports) if transports is not None else None
@@ -365,7 +382,7 @@ class SupportDesk:
     def submit(self, prepared: PreparedTicket) -> Ticket:
         """Store the ticket and queue it. Call `deliver` to send (now, or when back online)."""
         now = self._clock()
-        reference = "TW-" + secrets.token_hex(3).upper()
+        reference = self._references()
         due = reply_due(prepared.draft.channel, now, self.settings)
         prepared = PreparedTicket(
             prepared.draft, prepared.diagnostics, prepared.body, prepared.link_flags, due
@@ -469,3 +486,15 @@ class SupportDesk:
 
     def now(self) -> datetime:
         return self._clock()
+
+
+def desk_for(session: Any, settings: SupportSettings) -> SupportDesk:
+    """The desk of an open session. A demo session may bring its own clock and references
+    (wallet/demo.py DemoSession: fixed ones make the snapshots repeatable); others use the
+    real clock and random references."""
+    return SupportDesk(
+        session.store,
+        settings,
+        clock=getattr(session, "support_clock", None) or utcnow,
+        references=getattr(session, "ticket_references", None) or new_reference,
+    )

@@ -215,3 +215,23 @@ def test_follow_up_is_scrubbed(store):
     with pytest.raises(SecretRefused):
         desk.follow_up(t.reference, "here is my key " + "12" * 32)
     assert desk.outbox.pending(t.id)[0].action == "create"
+
+
+def test_seeded_references_repeat_and_the_desk_takes_them(store):
+    """The snapshots inject a seeded reference generator and a fixed clock through the desk
+    (wallet/support/tickets.py desk_for): the same seed gives the same references, each a
+    well-formed one; without them a reference is random."""
+    from wallet.support.tickets import new_reference, seeded_references
+
+    first, again = seeded_references(17), seeded_references(17)
+    refs = [first() for _ in range(3)]
+    assert refs == [again() for _ in range(3)] and len(set(refs)) == 3
+    when = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
+    desk = SupportDesk(
+        store, helpdesk_settings("http://127.0.0.1:9"), clock=lambda: when,
+        references=seeded_references(17),
+    )  # fmt: skip
+    ticket = desk.submit(desk.prepare(draft(), diag(), known_tx_hashes=[TX]))
+    assert ticket.reference == refs[0] and ticket.submitted_at == when
+    assert new_reference() != new_reference()  # 1 in 16.7 million to be the same
+    assert all(r.startswith("TW-") and len(r) == 9 for r in (*refs, new_reference()))

@@ -7,13 +7,11 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from rich.text import Text
-from textual import work
 from textual.binding import Binding, BindingType
-from textual.widgets import Static
 
 from tui.i18n import t
 from tui.screens.review_base import ReviewScreen, Row
+from tui.screens.utxo_track import UtxoTracking
 from tui.send_errors import utxo_error_text
 from wallet.view import amount_text
 
@@ -21,10 +19,8 @@ if TYPE_CHECKING:
     from wallet.utxo_bump import BumpReview
     from wallet.utxo_portfolio import UtxoPortfolio
 
-TRACK_POLL = 3.0  # seconds between status reads while waiting for a block
 
-
-class BumpReviewScreen(ReviewScreen[None]):
+class BumpReviewScreen(UtxoTracking, ReviewScreen[None]):
     CSS_PATH = "../styles/send.tcss"
     TITLE_KEY = "bump.title_rbf"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -105,25 +101,3 @@ class BumpReviewScreen(ReviewScreen[None]):
         self.txid = result
         self.phase = "pending"
         self._track()
-
-    @work(exclusive=True, group="bump-track", exit_on_error=False)
-    async def _track(self) -> None:
-        from chains.errors import ChainError
-        from wallet.history.model import explorer_link
-
-        assert self.txid is not None
-        status = self.query_one("#review-status", Static)
-        url = explorer_link(self.utxo.network(self.key).to_network(), self.txid)
-        head = self.sent_head(self.txid, url)
-        status.update(Text(head + "\n" + t("utxo.send.pending")))
-        sender = self.utxo.sender(self.key)
-        while True:
-            try:
-                st = await sender.status(self.txid)
-            except ChainError:
-                st = None  # the server is away: the transaction is stored, keep asking
-            if st is not None and st.state.value == "confirmed":
-                break
-            await asyncio.sleep(TRACK_POLL)
-        self.phase = "settled"
-        status.update(Text(head + "\n" + t("send.review.mined", block=st.height)))

@@ -28,6 +28,7 @@ from tui.i18n import t
 from tui.screens.review_base import ReviewScreen, Row, SignWay
 from tui.screens.send_form import SendForm
 from tui.screens.utxo_recipients import chosen_line, labelled_recipients
+from tui.screens.utxo_track import UtxoTracking
 from tui.send_errors import utxo_error_text
 from tui.widgets.field_error import FieldError
 from wallet.view import amount_text
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
     from wallet.utxo_send import UtxoSendReview
 
 TIERS = ("slow", "normal", "fast")
-TRACK_POLL = 3.0  # seconds between status reads while waiting for a block
 
 
 def row_name(network: str, kind: str, index: int | None) -> str:
@@ -211,7 +211,7 @@ _FIELD_OF = {
 }
 
 
-class SendUtxoReviewScreen(_UtxoAccount, ReviewScreen[None]):
+class SendUtxoReviewScreen(_UtxoAccount, UtxoTracking, ReviewScreen[None]):
     CSS_PATH = "../styles/send.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "sign", "bind.send_sign", priority=True),
@@ -340,28 +340,3 @@ class SendUtxoReviewScreen(_UtxoAccount, ReviewScreen[None]):
         self.txid = result
         self.phase = "pending"
         self._track()
-
-    @work(exclusive=True, group="send-utxo-track", exit_on_error=False)
-    async def _track(self) -> None:
-        from chains.errors import ChainError
-        from wallet.history.model import explorer_link
-
-        assert self.txid is not None
-        status = self.query_one("#review-status", Static)
-        url = explorer_link(self.utxo.network(self.key).to_network(), self.txid)
-        head = self.sent_head(self.txid, url)
-        status.update(Text(head + "\n" + t("utxo.send.pending")))
-        sender = self.utxo.sender(self.key)
-        while True:
-            try:
-                st = await sender.status(self.txid)
-            except ChainError:
-                st = None  # the server is away: the transaction is stored, keep asking
-            if st is not None and st.state.value == "confirmed":
-                break
-            await asyncio.sleep(TRACK_POLL)
-        self.phase = "settled"
-        status.update(Text(head + "\n" + t("send.review.mined", block=st.height)))
-        from tui.messages import BalancesChanged
-
-        self.post_message(BalancesChanged())  # confirmed: Assets reads its balances again

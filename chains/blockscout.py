@@ -31,7 +31,7 @@ from typing import Any
 
 from chains.errors import BadResponse, NodeUnreachable
 from chains.etherscan import ExplorerError, ExplorerRateLimited
-from chains.evm_history import ChainTx, InternalTransfer, TokenEvent
+from chains.evm_history import ChainTx, InternalTransfer, TokenEvent, chain_txs
 from chains.http_limits import Sleep, retry_after, with_backoff
 
 # Public instances of the built-in networks (chains/networks.py). BNB Chain runs none.
@@ -241,25 +241,7 @@ class BlockscoutClient:
                     "value": 0, "nonce": 0, "success": True, "gas_used": None, "price": None,
                     "selector": "",
                 }  # fmt: skip
-        out = [
-            ChainTx(
-                hash=h,
-                block=d["block"],
-                timestamp=d["ts"],
-                sender=d["sender"],
-                to=d["to"],
-                value=d["value"],
-                nonce=d["nonce"],
-                success=d["success"],
-                gas_used=d["gas_used"],
-                effective_gas_price=d["price"],
-                selector=d["selector"],
-                events=tuple(sorted(events.get(h, []), key=lambda e: e.log_index)),
-                internal=tuple(internal.get(h, ())),
-            )
-            for h, d in txs.items()
-        ]
-        out.sort(key=lambda t: (t.block or 0, t.hash))
+        out = chain_txs(txs, events, internal)
         return out, last
 
 

@@ -431,3 +431,32 @@ def _swap_payout(
         ):
             paid += _int(log.get("data"), "log value")
     return (InternalTransfer(router, dst, paid, 0, traced=False),) if paid else ()
+
+
+def chain_txs(
+    txs: dict[str, dict[str, Any]],
+    events: dict[str, list[TokenEvent]],
+    internal: dict[str, list[InternalTransfer]],
+) -> list[ChainTx]:
+    """An explorer's rows (Etherscan- or Blockscout-shaped, read into one dict per transaction)
+    as ChainTx, oldest first: the one way both clients finish a page."""
+    out = [
+        ChainTx(
+            hash=h,
+            block=d["block"],
+            timestamp=d["ts"],
+            sender=d["sender"],
+            to=d["to"],
+            value=d["value"],
+            nonce=d["nonce"],
+            success=d["success"],
+            gas_used=d["gas_used"],
+            effective_gas_price=d["price"],
+            selector=d["selector"],
+            events=tuple(sorted(events.get(h, []), key=lambda e: e.log_index)),
+            internal=tuple(internal.get(h, ())),
+        )
+        for h, d in txs.items()
+    ]
+    out.sort(key=lambda t: (t.block or 0, t.hash))
+    return out

@@ -290,7 +290,15 @@ class DeviceWalletSigner:
         while True:
             found = self._reg().discover()
             refused: WrongDevice | None = None
-            for entry in (d for d in found.devices if d.kind is kind):
+            from devices.registry import AGENT_PREFIX
+
+            # A signer agent's devices first: a session started by `termwallet ssh` came to sign
+            # where the person is (the laptop), not on a device here that nobody may press.
+            entries = sorted(
+                (d for d in found.devices if d.kind is kind),
+                key=lambda d: not d.id.startswith(AGENT_PREFIX),
+            )
+            for entry in entries:
                 signer = self._reg().open_entry(entry, self.interaction)
                 try:
                     self.verify(signer)

@@ -5,6 +5,8 @@ One machine plays both: the "laptop" is a TERMWALLET_HOME with a software wallet
 would); the "server" is another TERMWALLET_HOME reached through the test's own sshd on
 127.0.0.1, where `termwallet ssh` runs the remote termwallet. The server's wallet is a device
 wallet read through the agent; its send is signed at the agent and confirms on the devnet.
+Under the `emulator` marker the same send is signed on the live Trezor One emulator served by
+the laptop's agent (tests/tui/agent_pressing.py: DebugLink is the finger on its button).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import IO
 
 import pytest
 
+from tests.devices.test_trezor import debuglink, emulator_seed  # noqa: F401  (fixtures)
 from tests.fixtures.cli import one_document
 from tests.fixtures.devnet import Devnet
 from tests.fixtures.litecoin import Regtest
@@ -475,3 +478,70 @@ def test_a_recorded_trezor_one_on_the_laptop_makes_a_device_wallet_on_the_server
     told = log.read_text()
     assert "session open Trezor One" in told
     assert "request get_address" in told  # each address shown on the device was told first
+
+
+@pytest.mark.emulator
+@pytest.mark.devnet
+def test_a_send_on_the_server_is_signed_on_the_laptops_live_trezor_and_confirms(
+    tmp_path: Path,
+    sshd: Sshd,  # noqa: F811
+    devnet_snapshot: Devnet,
+    emulator_seed: str,  # noqa: F811  (whatever the emulator holds; skips without one)
+) -> None:
+    """The live Trezor One emulator at the laptop's `termwallet agent` (DebugLink pressing
+    its button after the agent told the request): through `termwallet ssh`, the server makes
+    a device wallet of it (init --device) and sends ETH on the devnet, signed on the device;
+    the transaction confirms from the address the emulator's seed gives."""
+    from devices.emulator import SoftwareSigner
+
+    me = SoftwareSigner.from_mnemonic(emulator_seed).get_address("eth", "m/44'/60'/0'/0/0")
+    laptop, server, _ = _homes(
+        tmp_path,
+        'network = "devnet"\nutxo_networks = []\n'
+        f'rpc_urls = {{ devnet = ["{devnet_snapshot.rpc_url}"] }}\n',
+    )
+    world = World(laptop, server, tmp_path / "agent", tmp_path / "unused", sshd, devnet_snapshot)
+    devnet_snapshot.rpc("anvil_setBalance", [me, hex(10**18)])
+    log = tmp_path / "trezor-agent.log"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.tui.agent_pressing"],
+        env=_env(laptop, world.agent_dir),
+        stdin=subprocess.DEVNULL,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=ROOT,
+    )
+    agent = Agent(proc, log)
+    try:
+        agent.wait_for("Signer agent ready")
+        listed = world.ssh("devices")
+        assert listed.returncode == 0, listed.stderr
+        assert "Trezor" in listed.stdout and "(via agent on " in listed.stdout, listed.stdout
+        init = world.ssh("init", "--device", "agent", "--json")
+        assert init.returncode == 0, init.stderr + agent.text()
+        made = json.loads(init.stdout)
+        assert made["wallet"]["kind"] == "device" and made["wallet"]["model"] == "Trezor One"
+        eth = next(a for a in made["accounts"] if a["family"] == "eth")
+        assert eth["address"] == me
+        before = int(devnet_snapshot.rpc("eth_getBalance", [RECIPIENT, "latest"]), 16)
+        sent = world.ssh("send", "devnet", RECIPIENT, "0.25", "--yes", "--json")
+        assert sent.returncode == 0, sent.stderr + agent.text()
+        tx_hash = json.loads(sent.stdout)["result"]["tx_hash"]
+        receipt = devnet_snapshot.rpc("eth_getTransactionReceipt", [tx_hash])
+        assert int(receipt["status"], 16) == 1
+        assert receipt["from"].lower() == me.lower()
+        assert receipt["to"].lower() == RECIPIENT.lower()
+        after = int(devnet_snapshot.rpc("eth_getBalance", [RECIPIENT, "latest"]), 16)
+        assert after - before == 25 * 10**16
+        told = agent.text()
+        # Before the device was asked, the agent said who asked, and what: chain, recipient,
+        # amount; the button was pressed only after that.
+        asks = told.index(f"{sshd.host} (ssh) asks:")
+        assert asks < told.index("(DebugLink presses yes)")
+        assert "0x4242424242424242424242424242424242424242" in told[asks:]
+        assert "0.25" in told[asks:] and "ETH" in told[asks:] and "31337" in told[asks:]
+        assert not (server / "data" / "keystore.json").exists()  # no phrase on the server
+        print(told)  # what the agent printed (shown with -s)
+    finally:
+        agent.stop()

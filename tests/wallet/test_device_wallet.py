@@ -233,6 +233,28 @@ def test_signs_on_the_device_that_holds_the_wallet_and_refuses_others(store: Any
     assert wallet.name in message
 
 
+def test_a_signer_agents_device_is_used_before_the_same_wallet_plugged_in_here(store: Any):
+    """Under `termwallet ssh` the person is at the laptop: a device of the wallet that the
+    server sees itself (listed first) is not the one asked to sign."""
+    from wallet.accounts import AccountBook
+
+    mnemonic = generate_mnemonic(12)
+    wallet, _ = store_device_wallet(store, read_device_keys(StandIn(mnemonic)))
+    accounts = AccountBook(store, wallet.id).list()
+    here, laptop = StandIn(mnemonic), StandIn(mnemonic)
+
+    @dataclass
+    class WithAgent(Registry):
+        def discover(self) -> Discovery:
+            local, remote = super().discover().devices
+            agent = DeviceEntry(f"agent:{remote.id}", SignerKind.TREZOR, "Trezor", remote.path)
+            return Discovery(devices=[local, agent])
+
+    signer = DeviceWalletSigner(wallet, accounts, None, registry=WithAgent([here, laptop]))
+    assert signer.device() is laptop
+    assert signer.device() is not here
+
+
 def test_an_unplugged_device_is_waited_for_not_failed(store: Any):
     from wallet.accounts import AccountBook
 

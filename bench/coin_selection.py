@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from chains.utxo import Coin, estimate_vsize, select_coins  # noqa: E402
+from chains.coin_selection import Coin, estimate_vsize, select_coins  # noqa: E402
 
 WPKH = b"\x00\x14" + bytes(20)
 PUB = b"\x02" + bytes(32)

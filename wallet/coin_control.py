@@ -12,8 +12,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from chains.coin_selection import Coin
 from chains.errors import ChainError
-from chains.utxo import Coin, script_to_address
+from chains.utxo import script_to_address
 from chains.utxo_networks import UtxoNetwork
 from wallet.labels import LabelBook
 from wallet.store import Store

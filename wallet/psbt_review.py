@@ -89,13 +89,8 @@ class PsbtReview:
 async def check_psbt(psbt: bytes, utxo: UtxoPortfolio, key: str) -> PsbtReview:
     """The checked review of `psbt` (binary) for account `key`, or PsbtCheckError saying why
     not. Reads the account's coins (a sync) and the inputs' previous transactions."""
-    from chains.utxo import (
-        INPUT_VBYTES,
-        address_to_script,
-        estimate_vsize,
-        parse_tx,
-        script_to_address,
-    )
+    from chains.coin_selection import INPUT_VBYTES, estimate_vsize
+    from chains.utxo import address_to_script, parse_tx, script_to_address
     from devices.psbt import PsbtError, parse_psbt
 
     net = utxo.network(key)

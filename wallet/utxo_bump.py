@@ -25,14 +25,12 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from chains.coin_selection import Coin, Selection, estimate_vsize
 from chains.errors import ChainError
 from chains.utxo import (
     ChangeOutput,
-    Coin,
-    Selection,
     UnsignedPsbt,
     build_psbt,
-    estimate_vsize,
     finalize_psbt,
     parse_tx,
     script_to_address,

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from chains.coin_selection import select_coins
 from chains.errors import ChainError, InsufficientFunds
 from chains.utxo import (
     ChangeOutput,
@@ -25,7 +26,6 @@ from chains.utxo import (
     address_to_script,
     build_psbt,
     finalize_psbt,
-    select_coins,
     txid_of,
 )
 from chains.utxo_fees import UtxoFeeConcern, fee_rate_concerns, next_block_rate

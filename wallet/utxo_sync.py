@@ -21,8 +21,9 @@ from functools import cached_property
 from typing import Any
 
 from chains.aio import gather_all
+from chains.coin_selection import Coin
 from chains.errors import ChainError
-from chains.utxo import Coin, UtxoBackend
+from chains.utxo import UtxoBackend
 from wallet.accounts import Account
 from wallet.store import Store
 from wallet.utxo_keys import CHANGE, RECEIVE, AccountKeys, AddressKey, UtxoAccountError

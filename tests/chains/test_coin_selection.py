@@ -1,4 +1,5 @@
-"""Branch-and-bound coin selection (Bitcoin Core's SelectCoinsBnB, chains/utxo.py select_bnb):
+"""Branch-and-bound coin selection (Bitcoin Core's SelectCoinsBnB, select_bnb in
+chains/coin_selection.py):
 an exact-match set is spent without change; otherwise the largest-first selection runs as
 before; spending chosen coins uses all of them."""
 
@@ -8,8 +9,7 @@ import hashlib
 
 import pytest
 
-from chains.errors import InsufficientFunds
-from chains.utxo import (
+from chains.coin_selection import (
     INPUT_VBYTES,
     Coin,
     estimate_vsize,
@@ -17,6 +17,7 @@ from chains.utxo import (
     select_bnb,
     select_coins,
 )
+from chains.errors import InsufficientFunds
 
 WPKH = bytes.fromhex("0014") + bytes(20)
 PUB = bytes.fromhex("02") + bytes(32)

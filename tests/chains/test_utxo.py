@@ -8,18 +8,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from chains.coin_selection import Coin, estimate_vsize, select_coins
 from chains.errors import ChainError, InsufficientFunds
 from chains.units import number_token_to_int
 from chains.utxo import (
     AddressError,
-    Coin,
     PsbtAssemblyError,
     address_to_script,
     build_psbt,
-    estimate_vsize,
     finalize_psbt,
     script_to_address,
-    select_coins,
 )
 from chains.utxo_networks import UTXO_NETWORKS, utxo_network
 
@@ -196,7 +194,7 @@ def test_psbt_is_rbf_sorted_and_names_our_keys() -> None:
     from embit.psbt import PSBT
 
     coins = (_coin(200_000, 1), _coin(300_000, 2))
-    from chains.utxo import Selection
+    from chains.coin_selection import Selection
 
     sel = Selection(coins, 1_000, 100_000, 0)
     u = build_psbt(sel, [(WPKH, 399_000)], None, b"\x01\x02\x03\x04", locktime=800_000)
@@ -215,7 +213,7 @@ def test_psbt_is_rbf_sorted_and_names_our_keys() -> None:
 
 
 def test_finalize_refuses_a_psbt_for_another_transaction() -> None:
-    from chains.utxo import Selection
+    from chains.coin_selection import Selection
 
     sel = Selection((_coin(300_000, 2),), 1_000, 0, 0)
     a = build_psbt(sel, [(WPKH, 299_000)], None, b"\x01\x02\x03\x04")

@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from chains.utxo import ChangeOutput, Coin, Selection, build_psbt, finalize_psbt
+from chains.coin_selection import Coin, Selection
+from chains.utxo import ChangeOutput, build_psbt, finalize_psbt
 from chains.utxo_networks import utxo_network
 from devices.emulator import SoftwareSigner
 from wallet.keys import ScriptKind, account_path

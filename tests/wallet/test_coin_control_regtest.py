@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 
+from chains.coin_selection import estimate_vsize
 from chains.electrum import ElectrumBackend
 from chains.errors import InsufficientFunds
-from chains.utxo import estimate_vsize, parse_tx
+from chains.utxo import parse_tx
 from chains.utxo_networks import utxo_network
 from devices.emulator import SoftwareSigner
 from tests.fixtures.litecoin import Regtest, poll

@@ -62,9 +62,10 @@ def test_balance_send_and_history_from_the_cli(
     regtest: Regtest, termwallet_home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     pw, first = _home(termwallet_home, regtest.electrum_tcp)
-    regtest.fund(first, 2 * COIN)
+    funding = regtest.fund(first, 2 * COIN)
     regtest.mine(1)
-    regtest.wait_electrum_height(regtest.height())
+    # Until ElectrumX's per-address caches show the funding too (not only its tip).
+    regtest.wait_electrum_height(regtest.height(), funded=first, txid=funding)
 
     # The EVM node is down: exit 3 (stale), and the Litecoin figures are current.
     assert main(["balance", "--json"]) == 3
@@ -93,7 +94,7 @@ def test_balance_send_and_history_from_the_cli(
     assert txid in regtest.rpc("getrawmempool", wallet=None)
     assert PASSWORD not in cap.out + cap.err and PHRASE.split()[2] not in cap.out + cap.err
     regtest.mine(1)
-    regtest.wait_electrum_height(regtest.height())
+    regtest.wait_electrum_height(regtest.height(), funded=to, txid=txid)
     got = regtest.rpc("gettransaction", txid)
     assert got["confirmations"] == 1 and got["amount"] == pytest.approx(0.5)
 

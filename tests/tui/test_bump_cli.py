@@ -25,10 +25,8 @@ def test_bump_replaces_a_cli_payment_and_refuses_clearly(
     regtest: Regtest,
     termwallet_home: Path,
     capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("tests.tui.test_utxo_cli.PHRASE", PHRASE)
-    pw, first = _home(termwallet_home, regtest.electrum_tcp)
+    pw, first = _home(termwallet_home, regtest.electrum_tcp, PHRASE)
     regtest.fund(first, COIN)
     regtest.mine(1)
     regtest.wait_electrum_height(regtest.height())

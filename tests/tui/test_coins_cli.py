@@ -28,7 +28,6 @@ def test_coins_freeze_send_chosen_and_labels_from_the_cli(
     regtest: Regtest, termwallet_home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     pw, first = _home(termwallet_home, regtest.electrum_tcp)
-    # The phrase is the one of test_utxo_cli: coins left from it are ignored (by value).
     regtest.fund(first, 3 * COIN + 1)
     regtest.fund(first, COIN + 1)
     regtest.mine(1)

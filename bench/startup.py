@@ -3,6 +3,8 @@ as a user would see it. One run of each case in turn, repeated, so the figures o
 share the machine's load (it is shared and noisy):
 
 - baseline: a one-widget Textual app (a Static in an App), started the same way: first frame.
+- the same Textual widgets as the Assets screen (header line, tabs, table, footer), nothing of
+  ours: first frame (how much of the ratio Textual's widgets take by themselves).
 - termwallet, new user: first frame (the header's "Network").
 - termwallet, existing wallet: the unlock prompt ("Unlock termwallet"), which is its first
   frame (the prompt covers the screen, so the header's "Network" is not drawn before it).
@@ -40,6 +42,28 @@ class One(App):
         yield Static("Network")
 
 One().run()
+"""
+# Textual's own widgets that the Assets screen is made of (a header line, tabs, a table, a
+# note, the footer with its keys), nothing of ours: what those widgets cost by themselves, so
+# the ratio above the one-widget app can be read as Textual's share and ours.
+SAME_WIDGETS = """
+from textual.app import App
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, Static, Tab, Tabs
+
+class Same(App):
+    BINDINGS = [Binding(k, "bell", k) for k in "abcdef"]
+
+    def compose(self):
+        yield Static("Network")
+        yield Tabs(Tab("1 Assets"), Tab("2 History"), Tab("3 Swap"), Tab("4 Support"))
+        table = DataTable()
+        table.add_columns("Asset", "Name", "Balance", "Value")
+        yield table
+        yield Static("note")
+        yield Footer()
+
+Same().run()
 """
 PASSWORD = "bench password 1"
 PHRASE = " ".join(["abandon"] * 11 + ["about"])  # BIP39's public test phrase
@@ -125,6 +149,13 @@ def main() -> None:
             env,
             b"\x03",
         ),
+        Case(
+            "Textual app of the Assets screen's widgets",
+            [sys.executable, "-c", SAME_WIDGETS],
+            {"first frame": frame},
+            env,
+            b"\x03",
+        ),
         Case("termwallet (new user)", [sys.executable, "-m", "tui"], {"first frame": frame}, env),
         Case(
             "termwallet (existing wallet)",
@@ -171,10 +202,13 @@ def main() -> None:
                 print(f"{case.name}: {label}: never seen")
         print(f"{case.name}: peak RSS: median {statistics.median(case.rss) / 1024:.1f} MiB")
     base = statistics.median(cases[0].times.get("first frame", [float("nan")]))
+    same = statistics.median(cases[1].times.get("first frame", [float("nan")]))
     for case in cases[1:]:
         ts = case.times.get("first frame")
         if ts:
-            print(f"{case.name}: first frame / one-widget app: {statistics.median(ts) / base:.2f}x")
+            median = statistics.median(ts)
+            versus_same = "" if case is cases[1] else f"; / same widgets: {median / same:.2f}x"
+            print(f"{case.name}: first frame / one-widget app: {median / base:.2f}x{versus_same}")
 
 
 if __name__ == "__main__":

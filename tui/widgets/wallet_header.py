@@ -27,11 +27,17 @@ class WalletHeader(Horizontal):
         self._network = self._signer = ""
 
     def compose(self) -> ComposeResult:
+        # Filled at once in their fullest form (_fit shortens them once the width is known):
+        # empty Statics updated on mount drew the labels a frame after the first one.
+        status = getattr(self.app, "status", None)
+        network, signer, lock = _labels(status)
+        demo = Static(t("header.demo") if status and status.demo else "", id="hdr-demo")
+        demo.display = bool(status and status.demo)
         yield Static(t("app.title"), id="hdr-title")
-        yield Static("", id="hdr-demo")
-        yield Static("", id="hdr-network")
-        yield Static("", id="hdr-signer")
-        yield Static("", id="hdr-lock")
+        yield demo
+        yield Static(Text(f"{t('header.network')}: {network}"), id="hdr-network")
+        yield Static(Text(f"{t('header.signer')}: {signer}"), id="hdr-signer")
+        yield Static(lock, id="hdr-lock")
 
     def on_mount(self) -> None:
         self.watch(self.app, "status", self._show, init=True)
@@ -40,24 +46,8 @@ class WalletHeader(Horizontal):
         demo = self.query_one("#hdr-demo", Static)
         demo.update(t("header.demo") if status and status.demo else "")
         demo.display = bool(status and status.demo)
-        if status is None:
-            network = signer = lock = t("header.starting")
-            self.remove_class("locked")
-        else:
-            network = status.network_name
-            signer = t(f"header.{status.signer}") if status.signer in _KNOWN else status.signer
-            if status.wallet is not None and status.connected is not None:
-                # A device wallet: its name, and whether its device is in use now.
-                state = t("header.connected") if status.connected else t("header.unplugged")
-                signer = f"{status.wallet} ({state})"
-            lock = (
-                ""
-                if status.locked is None
-                else t("header.locked")
-                if status.locked
-                else t("header.unlocked")
-            )
-            self.set_class(bool(status.locked), "locked")
+        network, signer, lock = _labels(status)
+        self.set_class(bool(status and status.locked), "locked")
         self._network, self._signer = network, signer
         self.query_one("#hdr-lock", Static).update(lock)
         self._fit()
@@ -96,3 +86,21 @@ class WalletHeader(Horizontal):
 
 
 _KNOWN = {"software", "watch_only", "no_wallet"}
+
+
+def _labels(status: SessionStatus | None) -> tuple[str, str, str]:
+    """(network, signer, lock state) as the header says them."""
+    if status is None:
+        starting = t("header.starting")
+        return starting, starting, starting
+    network = status.network_name
+    signer = t(f"header.{status.signer}") if status.signer in _KNOWN else status.signer
+    if status.wallet is not None and status.connected is not None:
+        # A device wallet: its name, and whether its device is in use now.
+        state = t("header.connected") if status.connected else t("header.unplugged")
+        signer = f"{status.wallet} ({state})"
+    if status.locked is None:
+        lock = ""
+    else:
+        lock = t("header.locked") if status.locked else t("header.unlocked")
+    return network, signer, lock

@@ -126,7 +126,12 @@ class HwiSigner:
 
     def capabilities(self) -> frozenset[Capability]:
         return frozenset(
-            {Capability.BTC_ADDRESS, Capability.BTC_SIGN_PSBT, Capability.DISPLAY_ADDRESS}
+            {
+                Capability.BTC_ADDRESS,
+                Capability.BTC_SIGN_PSBT,
+                Capability.BTC_SIGN_MESSAGE,
+                Capability.DISPLAY_ADDRESS,
+            }
         )
 
     @_map_errors
@@ -173,14 +178,33 @@ class HwiSigner:
     def sign_message(self, path: str, message: bytes) -> bytes:
         raise Unsupported("HWI devices sign no Ethereum messages here")
 
+    @_map_errors
     def sign_btc_message(self, chain: str, path: str, message: bytes, fmt: str) -> bytes:
-        # HWI's sign_message speaks each vendor's legacy format with its own header habits;
-        # none of the devices it drives here signs BIP322, and no HWI-only device can be
-        # recorded in this project (Trezor and Ledger have their own adapters).
-        raise Unsupported(
-            "message signing is not offered through HWI: use the Trezor or Ledger adapter, "
-            "or the software wallet"
-        )
+        """The legacy signed message through HWI's signmessage (Bitcoin Core's format). Each
+        vendor picks its own BIP137 header (Trezor: the P2PKH one for every path), which the
+        verifier accepts for any single-key address of that key, as Electrum and Sparrow do;
+        wallet/messages.py checks the answer against the address before anyone sees it. HWI
+        has no BIP322 message, so BIP322 is refused by name."""
+        from devices import btcmsg
+
+        if fmt == "bip322":
+            raise Unsupported(
+                f"{self.info.model} through HWI does not sign BIP322 messages: use the legacy "
+                "format, or the software wallet"
+            )
+        if fmt != "legacy":
+            raise Unsupported(f"no message format {fmt!r} (bip322 or legacy)")
+        if chain != self._chain:
+            raise Unsupported(f"this HWI session is for {self._chain}, not {chain!r}")
+        if address_purpose(path) not in btcmsg.LEGACY_SCRIPT_BY_PURPOSE:
+            raise Unsupported(btcmsg.NO_LEGACY_FOR_TAPROOT)
+        from hwilib.commands import signmessage
+
+        answer = signmessage(self._client, message, path)
+        try:
+            return base64.b64decode(answer["signature"], validate=True)
+        except (KeyError, TypeError, ValueError):
+            raise DeviceError(f"{self.info.model} gave no usable message signature") from None
 
     def close(self) -> None:
         # Closing a vanished device must not mask the error that brought us here.

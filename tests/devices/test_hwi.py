@@ -50,3 +50,43 @@ def test_live_hwi_trezor_matches_software_signer(emulator_seed: str):  # noqa: F
         assert s.get_address("btc", "m/86h/0h/0h/0/0") == sw.get_address("btc", "m/86'/0'/0'/0/0")
     finally:
         s.close()
+
+
+def test_bip322_and_taproot_messages_are_refused_by_name():
+    """HWI has only the legacy signed message, and the legacy format has no taproot form:
+    both are refused before the device is asked (no client is needed to refuse)."""
+    from devices.base import DeviceInfo, SignerKind
+    from devices.hwi import HwiSigner
+
+    info = DeviceInfo(kind=SignerKind.HWI, model="Coldcard", path="usb:1")
+    s = HwiSigner(object(), info, "btc")  # a client that would fail if it were used
+    with pytest.raises(Unsupported, match="BIP322"):
+        s.sign_btc_message("btc", "m/84h/0h/0h/0/0", b"hi", "bip322")
+    with pytest.raises(Unsupported, match="taproot"):
+        s.sign_btc_message("btc", "m/86h/0h/0h/0/0", b"hi", "legacy")
+    with pytest.raises(Unsupported, match="btc-testnet"):
+        s.sign_btc_message("btc-testnet", "m/84h/1h/0h/0/0", b"hi", "legacy")
+
+
+@pytest.mark.emulator
+def test_live_hwi_trezor_signs_a_legacy_message_of_its_address(emulator_seed: str):  # noqa: F811
+    """The Trezor One through HWI signs a legacy message (HWI's DebugLink client confirms on
+    the emulator); the signature verifies for the native segwit address the software signer
+    derives from the seed the emulator holds, and for no other address."""
+    from embit.script import address_to_scriptpubkey
+
+    from devices.btcmsg import verify_legacy
+    from devices.hwi import HwiSigner
+
+    sw = SoftwareSigner.from_mnemonic(emulator_seed)
+    mine = sw.get_address("btc", "m/84'/0'/0'/0/0")
+    other = sw.get_address("btc", "m/84'/0'/0'/0/1")
+    message = b"termwallet HWI message 2026-12-04"
+    s = HwiSigner.open("trezor", "udp:127.0.0.1:21324")
+    try:
+        sig = s.sign_btc_message("btc", "m/84h/0h/0h/0/0", message, "legacy")
+    finally:
+        s.close()
+    assert len(sig) == 65
+    assert verify_legacy(message, "btc", address_to_scriptpubkey(mine).data, sig)
+    assert not verify_legacy(message, "btc", address_to_scriptpubkey(other).data, sig)

@@ -51,7 +51,7 @@ from chains.evm_errors import (
     WrongChain,
     rejected,
 )
-from chains.evm_rpc import JsonRpc, Web3Errors
+from chains.evm_rpc import JsonRpc, Web3Errors, call_result
 from chains.fees import HISTORY_BLOCKS, REWARD_PERCENTILES, FeeOptions, tiers_from_history
 from chains.models import Asset, Balance, Network
 from chains.web3_loader import load_first_read_libraries, preload_web3, wait_for_web3
@@ -474,25 +474,7 @@ class EvmBackend:
         async def go(rpc: JsonRpc) -> Any:
             return await rpc.make_request("eth_call", params)
 
-        reply = await self._call(go, raw=True)
-        if not isinstance(reply, dict):
-            raise BadResponse(f"{self.url} answered eth_call with {type(reply).__name__}")
-        error = reply.get("error")
-        if error is not None:
-            message = str(error.get("message") if isinstance(error, dict) else error)[:200]
-            code = error.get("code") if isinstance(error, dict) else None
-            # A revert (EIP-1474 code 3, or geth's and anvil's "execution reverted" words),
-            # as web3's ContractLogicError tells it; any other error is the node's failure.
-            if code == 3 or "revert" in message.lower():
-                raise CallReverted(_with_reason(message, error))
-            raise BadResponse(f"{self.url}: {message}")
-        result = reply.get("result")
-        if not isinstance(result, str) or not result.startswith("0x") or len(result) % 2:
-            raise BadResponse(f"{self.url} gave a malformed eth_call result")
-        try:
-            return bytes.fromhex(result[2:])
-        except ValueError:
-            raise BadResponse(f"{self.url} gave a malformed eth_call result") from None
+        return call_result(await self._call(go, raw=True), self.url)
 
     async def latest_block(self) -> tuple[int, int]:
         """(number, timestamp) of the latest block: deadlines are in chain time, not wall time."""
@@ -520,21 +502,3 @@ class EvmBackend:
             ]
 
         return await self._call(go)
-
-
-def _with_reason(message: str, error: dict[str, Any] | Any) -> str:
-    """The node's words, with the contract's Error(string) reason added from the error's data
-    when the words lack it (some nodes say only "execution reverted"), as web3 reports it."""
-    data = error.get("data") if isinstance(error, dict) else None
-    if isinstance(data, dict):  # some nodes nest it: {"data": {"data": "0x..."}}
-        data = data.get("data")
-    if not isinstance(data, str) or not data.startswith("0x08c379a0"):
-        return message
-    try:
-        from eth_abi import decode
-
-        (reason,) = decode(["string"], bytes.fromhex(data[10:]))
-    except Exception:  # a malformed reason: the node's words are all there is
-        return message
-    reason = str(reason)[:160]
-    return message if reason in message else f"{message}: {reason}"[:200]

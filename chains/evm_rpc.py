@@ -128,3 +128,46 @@ class Web3Errors:
         if isinstance(exc, Web3Exception | ValueError | TypeError | aiohttp.ContentTypeError):
             raise BadResponse(f"{self.url}: {str(exc)[:200]}") from None
         return False
+
+
+def call_result(reply: Any, url: str) -> bytes:
+    """The bytes an eth_call answered; CallReverted (with the contract's reason) when the call
+    reverted, BadResponse for anything else that is not a result."""
+    from chains.evm_errors import CallReverted
+
+    if not isinstance(reply, dict):
+        raise BadResponse(f"{url} answered eth_call with {type(reply).__name__}")
+    error = reply.get("error")
+    if error is not None:
+        message = str(error.get("message") if isinstance(error, dict) else error)[:200]
+        code = error.get("code") if isinstance(error, dict) else None
+        # A revert (EIP-1474 code 3, or geth's and anvil's "execution reverted" words),
+        # as web3's ContractLogicError tells it; any other error is the node's failure.
+        if code == 3 or "revert" in message.lower():
+            raise CallReverted(_with_reason(message, error))
+        raise BadResponse(f"{url}: {message}")
+    result = reply.get("result")
+    if not isinstance(result, str) or not result.startswith("0x") or len(result) % 2:
+        raise BadResponse(f"{url} gave a malformed eth_call result")
+    try:
+        return bytes.fromhex(result[2:])
+    except ValueError:
+        raise BadResponse(f"{url} gave a malformed eth_call result") from None
+
+
+def _with_reason(message: str, error: dict[str, Any] | Any) -> str:
+    """The node's words, with the contract's Error(string) reason added from the error's data
+    when the words lack it (some nodes say only "execution reverted"), as web3 reports it."""
+    data = error.get("data") if isinstance(error, dict) else None
+    if isinstance(data, dict):  # some nodes nest it: {"data": {"data": "0x..."}}
+        data = data.get("data")
+    if not isinstance(data, str) or not data.startswith("0x08c379a0"):
+        return message
+    try:
+        from eth_abi import decode
+
+        (reason,) = decode(["string"], bytes.fromhex(data[10:]))
+    except Exception:  # a malformed reason: the node's words are all there is
+        return message
+    reason = str(reason)[:160]
+    return message if reason in message else f"{message}: {reason}"[:200]

@@ -165,3 +165,37 @@ async def test_broadcast_errors_are_typed(devnet_snapshot: Devnet) -> None:
         devnet_snapshot.rpc("evm_setAutomine", [True])
         signer.close()
         await backend.aclose()
+
+
+def test_eth_call_answers_read_as_web3_read_them():
+    """A contract read's answer: hex bytes; a revert with the contract's Error(string) reason
+    (from the node's words or, when they lack it, from the error's data); anything else a
+    BadResponse naming the node."""
+    from eth_abi import encode
+
+    from chains.errors import BadResponse
+    from chains.evm_errors import CallReverted
+    from chains.evm_rpc import call_result
+
+    url = "http://node.example"
+    assert call_result({"result": "0x00ff"}, url) == b"\x00\xff"
+    assert call_result({"result": "0x"}, url) == b""
+    reason = "0x08c379a0" + encode(["string"], ["pool: too little out"]).hex()
+    bare = {"error": {"code": 3, "message": "execution reverted", "data": reason}}
+    with pytest.raises(CallReverted, match="execution reverted: pool: too little out"):
+        call_result(bare, url)
+    said = {"error": {"code": -32000, "message": "execution reverted: no pool"}}
+    with pytest.raises(CallReverted, match="no pool"):
+        call_result(said, url)
+    for lie in (
+        None,
+        [],
+        {"result": None},
+        {"result": "0x0"},
+        {"result": "zz"},
+        {"result": "0xzz"},
+    ):
+        with pytest.raises(BadResponse, match=r"node\.example"):
+            call_result(lie, url)
+    with pytest.raises(BadResponse, match="out of gas"):
+        call_result({"error": {"code": -32000, "message": "out of gas"}}, url)

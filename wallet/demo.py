@@ -25,6 +25,7 @@ class DemoSession(WalletSession):
 
     devnet: Any = None
     support: Any = None  # wallet/demo_support.py: the demo's own helpdesk and mail sink
+    electrum: Any = None  # wallet/demo_utxo.py: the demo's Electrum server (its Litecoin)
     # The support desk's clock and ticket references (wallet/support/tickets.py desk_for):
     # None for the real ones; the snapshots and screenshots fix them to be repeatable.
     support_clock: Any = None
@@ -44,6 +45,8 @@ class DemoSession(WalletSession):
         finally:
             if self.support is not None:
                 await asyncio.to_thread(self.support.stop)
+            if self.electrum is not None:
+                await asyncio.to_thread(self.electrum.stop)
             if self.devnet is not None:
                 await asyncio.to_thread(self.devnet.stop)
 
@@ -116,15 +119,41 @@ def demo_address() -> str:
 
 async def open_demo(home: Path, prepared: Path | None = None) -> DemoSession:
     from wallet.demo_support import start_demo_support
+    from wallet.demo_utxo import start_demo_electrum
 
     support = await asyncio.to_thread(start_demo_support)  # wallet/demo_support.py
+    # The Electrum server starts beside anvil (wallet/demo_utxo.py); its chain is built on a
+    # thread of its own, so neither waits for the other.
+    electrum_starting = asyncio.ensure_future(asyncio.to_thread(start_demo_electrum))
     try:
         session = await asyncio.to_thread(_open_demo, home, prepared)
     except BaseException:
         support.stop()
+        await _stop_when_started(electrum_starting)
         raise
     session.support = support
+    try:
+        session.electrum = await electrum_starting
+        attach_demo_utxo(session, session.electrum.url)
+    except BaseException:
+        await session.aclose()
+        raise
     return session
+
+
+async def _stop_when_started(starting: asyncio.Future[Any]) -> None:
+    try:
+        server = await starting
+    except Exception:  # it did not start: nothing to stop
+        return
+    await asyncio.to_thread(server.stop)
+
+
+def attach_demo_utxo(session: DemoSession, electrum_url: str) -> None:
+    """The demo's Litecoin account on the demo's Electrum server (wallet/demo_utxo.py)."""
+    from wallet.demo_utxo import demo_utxo_portfolio
+
+    session.utxo = demo_utxo_portfolio(session.store, electrum_url)
 
 
 def _open_demo(home: Path, prepared: Path | None) -> DemoSession:

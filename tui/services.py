@@ -253,6 +253,7 @@ class AttachedDemoServices:
 
             session.electrum = await asyncio.to_thread(start_demo_electrum)
             attach_demo_utxo(session, session.electrum.url)
+            session.utxo.clock = self.clock
         return session
 
     async def close(self) -> None:

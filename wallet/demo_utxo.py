@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from chains.devnet.electrum_server import DemoChain, DemoElectrumServer
+    from chains.utxo import UnsignedPsbt
     from wallet.store import Store
     from wallet.utxo_keys import AccountKeys
     from wallet.utxo_portfolio import UtxoPortfolio
@@ -38,9 +39,26 @@ TIP = 121
 MINER_REWARD = 50 * COIN
 # (height, receive index, amount): four coins of the account, all different.
 FUNDING = ((3, 0, 125_000_000), (7, 1, 50_000_000), (12, 2, 8_000_000), (20, 3, 31_000_000))
-PAYMENT_COIN_HEIGHT = 7  # the 0.5 rLTC coin pays the pending payment
-PAYMENT_AMOUNT = 20_000_000
-PAYMENT_RATE = 1  # sat/vB: slow on purpose, so speeding it up makes sense
+
+
+@dataclass(frozen=True)
+class DemoPayment:
+    """A payment of the demo account to the payee: the coin it spends (its funding height),
+    the amount, the change address's index, the fee rate (sat/vB) and where it is: a block's
+    height, or 0 for the mempool."""
+
+    coin_height: int
+    amount: int
+    change_index: int
+    rate: int
+    height: int
+
+
+# Paid and confirmed in block 60 (History has a confirmed payment, and the coin it spent is
+# one a double spend can be tried on); and pending at 1 sat/vB, signalling RBF: slow on
+# purpose, so speeding it up makes sense.
+CONFIRMED_PAYMENT = DemoPayment(coin_height=12, amount=5_000_000, change_index=0, rate=2, height=60)
+PENDING_PAYMENT = DemoPayment(coin_height=7, amount=20_000_000, change_index=1, rate=1, height=0)
 INCOMING_HEIGHT = 30  # the miner's coinbase that pays the incoming unconfirmed payment
 INCOMING_INDEX = 4
 INCOMING_AMOUNT = 15_000_000
@@ -97,13 +115,9 @@ def demo_keys() -> DemoKeys:
     return DemoKeys(xpub=xpub, path=path, fingerprint=root.my_fingerprint, root=root)
 
 
-def payee_address() -> str:
-    from chains.utxo import script_to_address
-    from chains.utxo_networks import UTXO_NETWORKS
-
-    address = script_to_address(PAYEE_SCRIPT, UTXO_NETWORKS[DEMO_UTXO_NETWORK])
-    assert address is not None
-    return address
+# PAYEE_SCRIPT's address (tests/wallet/test_demo_utxo.py checks it), written out so the
+# screenshots can type it without importing embit.
+DEMO_PAYEE = "rltc1qrhcr6z05d2yungwy04q85fwsrwj5r93sacuus0"
 
 
 def _coinbase(height: int, script: bytes, value: int) -> bytes:
@@ -125,54 +139,59 @@ def build_demo_chain() -> DemoChain:
     from chains.devnet.electrum_server import DemoChain, block_header, merkle_root
     from chains.utxo import txid_of
 
-    keys = demo_keys()
-    account = keys.account_keys()
-    funding = {h: (account.key(0, i).script, value) for h, i, value in FUNDING}
+    account = demo_keys().account_keys()
+    coinbases = demo_coinbases()
+    confirmed_payment = demo_payment_raw(CONFIRMED_PAYMENT, coinbases)
     confirmed: list[tuple[int, bytes]] = []
     headers: list[bytes] = [block_header(None, bytes(32), CHAIN_START)]
     for h in range(1, TIP + 1):
-        script, value = funding.get(h, (MINER_SCRIPT, MINER_REWARD))
-        raw = _coinbase(h, script, value)
-        confirmed.append((h, raw))
-        root = merkle_root([txid_of(raw)])
+        block = [coinbases[h]]
+        if h == CONFIRMED_PAYMENT.height:
+            block.append(confirmed_payment)
+        confirmed += [(h, raw) for raw in block]
+        root = merkle_root([txid_of(raw) for raw in block])
         headers.append(block_header(headers[-1], root, CHAIN_START + h * BLOCK_SECONDS))
-    by_height = dict(confirmed)
-    payment = _demo_payment(keys, account, by_height[PAYMENT_COIN_HEIGHT])
-    incoming = _incoming(by_height[INCOMING_HEIGHT], account.key(0, INCOMING_INDEX).script)
+    pending = demo_payment_raw(PENDING_PAYMENT, coinbases)
+    incoming = _incoming(coinbases[INCOMING_HEIGHT], account.key(0, INCOMING_INDEX).script)
     return DemoChain(
         headers=tuple(headers),
         confirmed=tuple(confirmed),
-        mempool=(payment, incoming),
+        mempool=(pending, incoming),
         estimates=dict(ESTIMATES),
         relay_fee=RELAY_FEE,
     )
 
 
-def _demo_payment(keys: DemoKeys, account: AccountKeys, funding_raw: bytes) -> bytes:
-    """The demo's pending payment, built and signed as UtxoSender.prepare and sign do."""
+def demo_payment_psbt(payment: DemoPayment, coinbases: dict[int, bytes]) -> UnsignedPsbt:
+    """A payment's unsigned PSBT, built as UtxoSender.prepare builds one (select_coins,
+    build_psbt; locktime: the block before the one it is meant for, or the tip)."""
     from chains.coin_selection import Coin, select_coins
-    from chains.utxo import ChangeOutput, build_psbt, finalize_psbt, txid_of
+    from chains.utxo import ChangeOutput, build_psbt, txid_of
     from chains.utxo_networks import UTXO_NETWORKS
-    from devices.psbt import sign_psbt
 
     net = UTXO_NETWORKS[DEMO_UTXO_NETWORK]
-    key = account.key(0, next(i for h, i, _ in FUNDING if h == PAYMENT_COIN_HEIGHT))
+    keys = demo_keys()
+    account = keys.account_keys()
+    index, value = next((i, v) for h, i, v in FUNDING if h == payment.coin_height)
+    key = account.key(0, index)
+    funding_raw = coinbases[payment.coin_height]
     coin = Coin(
         txid=txid_of(funding_raw),
         vout=0,
-        value=next(v for h, _, v in FUNDING if h == PAYMENT_COIN_HEIGHT),
-        height=PAYMENT_COIN_HEIGHT,
+        value=value,
+        height=payment.coin_height,
         script=key.script,
         kind=account.kind,
         path=key.path,
         pubkey=key.pubkey,
         prev_tx=funding_raw,
     )
-    change_key = account.key(1, 0)
+    change_key = account.key(1, payment.change_index)
+    outputs = [(PAYEE_SCRIPT, payment.amount)]
     selection = select_coins(
         [coin],
-        [(PAYEE_SCRIPT, PAYMENT_AMOUNT)],
-        PAYMENT_RATE,
+        outputs,
+        payment.rate,
         change_key.script,
         dust_limit=net.dust_limit,
         symbol=net.symbol,
@@ -181,11 +200,28 @@ def _demo_payment(keys: DemoKeys, account: AccountKeys, funding_raw: bytes) -> b
     change = ChangeOutput(
         change_key.script, selection.change, change_key.path, change_key.pubkey, account.kind
     )
-    unsigned = build_psbt(
-        selection, [(PAYEE_SCRIPT, PAYMENT_AMOUNT)], change, keys.fingerprint, locktime=TIP
-    )
-    signed = sign_psbt(unsigned.psbt, keys.root).psbt
+    locktime = payment.height - 1 if payment.height else TIP
+    return build_psbt(selection, outputs, change, keys.fingerprint, locktime=locktime)
+
+
+def demo_payment_raw(payment: DemoPayment, coinbases: dict[int, bytes]) -> bytes:
+    """The payment signed as the software signer signs (devices/psbt.py) and finalized as
+    UtxoSender.sign finalizes."""
+    from chains.utxo import finalize_psbt
+    from devices.psbt import sign_psbt
+
+    unsigned = demo_payment_psbt(payment, coinbases)
+    signed = sign_psbt(unsigned.psbt, demo_keys().root).psbt
     return finalize_psbt(signed, unsigned)
+
+
+def demo_coinbases() -> dict[int, bytes]:
+    """Every block's coinbase-style transaction, by height."""
+    keys = demo_keys().account_keys()
+    funding = {h: (keys.key(0, i).script, value) for h, i, value in FUNDING}
+    return {
+        h: _coinbase(h, *funding.get(h, (MINER_SCRIPT, MINER_REWARD))) for h in range(1, TIP + 1)
+    }
 
 
 def _incoming(miner_coinbase: bytes, script: bytes) -> bytes:
@@ -230,7 +266,7 @@ def demo_utxo_portfolio(store: Store, url: str) -> UtxoPortfolio:
     )
     labels = LabelBook(store)
     labels.set("addr", first, LABEL_SAVINGS)
-    labels.set("addr", payee_address(), LABEL_LANDLORD)
+    labels.set("addr", DEMO_PAYEE, LABEL_LANDLORD)
     return build_utxo_portfolio(
         store, [DEMO_UTXO_NETWORK], wallet_id=wallet_id, electrum_servers={DEMO_UTXO_NETWORK: [url]}
     )

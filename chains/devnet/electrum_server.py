@@ -419,8 +419,10 @@ class DemoElectrumServer:
                 raw = bytes.fromhex(_str_param(params, 0))
                 txid, _ = state.accept(raw)
             except (BroadcastRefused, ValueError) as exc:
-                raise _RpcError(1, f"the transaction was rejected by network rules: {exc}")
-            self._notify(state, skip=None)
+                raise _RpcError(
+                    1, f"the transaction was rejected by network rules: {exc}"
+                ) from None
+            self._notify(state)
             return txid
         if method == "blockchain.estimatefee":
             rate = chain.estimates.get(_int_param(params, 0))
@@ -431,7 +433,7 @@ class DemoElectrumServer:
             return state.fee_histogram()
         raise _RpcError(-32601, f"unknown method {method!r}")
 
-    def _notify(self, state: _State, skip: _Client | None) -> None:
+    def _notify(self, state: _State) -> None:
         """Tell each client whose subscribed script hashes changed (the lock is held)."""
         for c in list(self._clients):
             for sh, old in list(c.statuses.items()):

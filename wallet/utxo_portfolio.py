@@ -423,13 +423,12 @@ class UtxoPortfolio:
                 else {self.account(k).id: self.results[k] for k in keys if k in self.results}
             )
             net = self.networks[network].to_network()
-            clock = self.clock
             sources = sources_for(
                 net,
                 [net.native_asset],
                 utxo_accounts=uas,
                 utxo_results=results,
-                utxo_clock=None if clock is None else lambda: clock().timestamp(),
+                utxo_clock=self._epoch_clock(),
             )
             labels = [account_label(ua) for ua in uas]
             try:
@@ -441,6 +440,10 @@ class UtxoPortfolio:
         if failure is not None:
             raise failure
         return reports
+
+    def _epoch_clock(self) -> Callable[[], float] | None:
+        clock = self.clock
+        return None if clock is None else lambda: clock().timestamp()
 
     # -- receiving ---------------------------------------------------------------------------
 

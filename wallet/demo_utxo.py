@@ -67,9 +67,11 @@ INCOMING_FEE = 150  # about 1 sat/vB: slow too, so CPFP makes sense
 ESTIMATES = {2: 8_000, 6: 4_000, 25: 2_000}
 RELAY_FEE = 1_000
 
-# Labels the demo wallet starts with (wallet/labels.py), as a user would have set them.
-LABEL_SAVINGS = "Savings (demo)"
-LABEL_LANDLORD = "Landlord (demo)"
+# Labels the demo wallet starts with (wallet/labels.py), as a user would have set them. Labels
+# are the user's data, shown as they are in both languages: bilingual, as the demo helpdesk's
+# names are (wallet/demo_support.py).
+LABEL_SAVINGS = "Savings (demo) · 储蓄（演示）"
+LABEL_LANDLORD = "Landlord (demo) · 房东（演示）"
 
 
 def _outside_script(tag: bytes) -> bytes:

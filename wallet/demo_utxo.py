@@ -92,6 +92,7 @@ class DemoKeys:
     path: str
     fingerprint: bytes
     root: Any  # the embit master key: signs the demo's own payment while the chain is built
+    first_address: str  # the account's first receive address (the account row keeps it)
 
     def account_keys(self) -> AccountKeys:
         from chains.utxo_networks import UTXO_NETWORKS
@@ -114,7 +115,9 @@ def demo_keys() -> DemoKeys:
     root = HDKey.from_seed(bip39.mnemonic_to_seed(DEMO_MNEMONIC))
     path = account_path(DEMO_UTXO_CHAIN, ScriptKind.P2WPKH, 0)
     xpub = root.derive(path.replace("'", "h")).to_public().to_string()
-    return DemoKeys(xpub=xpub, path=path, fingerprint=root.my_fingerprint, root=root)
+    keys = DemoKeys(xpub, path, root.my_fingerprint, root, first_address="")
+    first = keys.account_keys().key(0, 0).address
+    return DemoKeys(xpub, path, root.my_fingerprint, root, first_address=first)
 
 
 # PAYEE_SCRIPT's address (tests/wallet/test_demo_utxo.py checks it), written out so the
@@ -246,6 +249,7 @@ def start_demo_electrum() -> DemoElectrumServer:
     its own (requests wait for it), so the demo's first balances do not wait for it."""
     from chains.devnet.electrum_server import DemoElectrumServer
 
+    demo_keys()  # here, beside anvil's start: the session's account row needs them next
     server = DemoElectrumServer(build_demo_chain)
     server.start()
     return server
@@ -262,7 +266,7 @@ def demo_utxo_portfolio(store: Store, url: str) -> UtxoPortfolio:
     keys = demo_keys()
     book = AccountBook(store)
     wallet_id = book.software_wallet("Demo wallet")
-    first = keys.account_keys().key(0, 0).address
+    first = keys.first_address
     book.add_xpub_account(
         wallet_id, DEMO_UTXO_CHAIN, ScriptKind.P2WPKH, keys.xpub, 0, address=first
     )

@@ -64,6 +64,7 @@ SHOTS: tuple[Shot, ...] = (
     Shot("coins", keys=(*_LTC_ROW, "c", "space", "down", "down", "f")),
     Shot("coins-zh-CN", language="zh-CN", keys=(*_LTC_ROW, "c")),
     Shot("bump-rbf", keys=("2", "down", "enter", "u")),
+    Shot("bump-cpfp", keys=("2", "enter", "c")),
     Shot("send-ltc-psbt", keys=_LTC_SEND),
 )
 

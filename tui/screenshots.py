@@ -65,7 +65,10 @@ SHOTS: tuple[Shot, ...] = (
     Shot("coins-zh-CN", language="zh-CN", keys=(*_LTC_ROW, "c")),
     Shot("bump-rbf", keys=("2", "down", "enter", "u")),
     Shot("bump-cpfp", keys=("2", "enter", "c")),
-    Shot("send-ltc-psbt", keys=_LTC_SEND),
+    # The PSBT exported: its file shown below the home folder (~/...), which the shots set to
+    # the demo's folder (tests/tui/test_snapshots.py, `termwallet screenshots`): the same path
+    # on every run.
+    Shot("psbt-export", keys=(*_LTC_SEND, "ctrl+e")),
 )
 
 

@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from chains.utxo import parse_tx, txid_of
+from tests.fixtures.devnet import Devnet
 from tests.tui.test_utxo_app import _text, _until
 from tui.app import make_app
 from tui.screens.coins import CoinsScreen
@@ -47,3 +49,29 @@ async def test_the_demo_opens_coin_control_on_its_litecoin_account(tmp_path: Pat
     # The app closed: the demo's Electrum server with it.
     with pytest.raises(OSError), socket.create_connection((url.hostname, url.port), timeout=2):
         pass
+
+
+async def test_the_demo_speeds_up_its_pending_payment(devnet: Devnet, tmp_path: Path) -> None:
+    """History details `u` on the demo's pending payment: the review, ctrl+s signs with the
+    demo's signer and the demo server takes the replacement in place of the original."""
+    from tui.screens.bump_review import BumpReviewScreen
+    from tui.screenshots import Shot, app_for, demo_services, drive
+    from wallet.demo_utxo import PENDING_PAYMENT, build_demo_chain, demo_coinbases
+
+    original = build_demo_chain().mempool[0]
+    shot = Shot("bump", keys=("2", "down", "enter", "u"))
+    app = app_for(shot, demo_services(devnet.deployment, devnet.demo_address, tmp_path))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await drive(pilot, shot)
+        review = app.screen
+        assert isinstance(review, BumpReviewScreen)
+        assert review.review.txid == txid_of(original)
+        await pilot.press("ctrl+s")
+        await _until(pilot, lambda: review.txid is not None, "the replacement sent")
+        backend = app.session.utxo.backend("ltc-regtest")  # type: ignore[attr-defined]
+        spent = txid_of(demo_coinbases()[PENDING_PAYMENT.coin_height])
+        history = await backend.histories([review.review.recipient])
+        txids = {h.txid for h in history[review.review.recipient]}
+        assert review.txid in txids and txid_of(original) not in txids
+        replacement = (await backend.transactions([review.txid]))[review.txid]
+        assert spent in {i.txid.hex() for i in parse_tx(replacement).vin}

@@ -464,17 +464,35 @@ class EvmBackend:
     # -- reads for contract use-cases (swaps) ----------------------------------------------
 
     async def eth_call(self, to: str, data: bytes, block: int | str = "latest") -> bytes:
-        """A read-only contract call; CallReverted (with the contract's reason) if it reverts."""
+        """A read-only contract call; CallReverted (with the contract's reason) if it reverts.
+        Raw JSON-RPC, not web3's eth.call: the demo's prices read pool reserves while the
+        first balances are on their way, and importing web3 (about 1 s) on the app's event
+        loop held those balances back; a call is one request whose answer is hex bytes."""
+        at = hex(block) if isinstance(block, int) else block
+        params = [{"to": address_checksum(to), "data": "0x" + data.hex()}, at]
 
-        async def go(w3: Any) -> bytes:
-            from web3.exceptions import ContractLogicError
+        async def go(rpc: JsonRpc) -> Any:
+            return await rpc.make_request("eth_call", params)
 
-            try:
-                return bytes(await w3.eth.call({"to": checksum(to), "data": data}, block))
-            except ContractLogicError as exc:
-                raise CallReverted(str(exc.message)[:200]) from None
-
-        return await self._call(go)
+        reply = await self._call(go, raw=True)
+        if not isinstance(reply, dict):
+            raise BadResponse(f"{self.url} answered eth_call with {type(reply).__name__}")
+        error = reply.get("error")
+        if error is not None:
+            message = str(error.get("message") if isinstance(error, dict) else error)[:200]
+            code = error.get("code") if isinstance(error, dict) else None
+            # A revert (EIP-1474 code 3, or geth's and anvil's "execution reverted" words),
+            # as web3's ContractLogicError tells it; any other error is the node's failure.
+            if code == 3 or "revert" in message.lower():
+                raise CallReverted(_with_reason(message, error))
+            raise BadResponse(f"{self.url}: {message}")
+        result = reply.get("result")
+        if not isinstance(result, str) or not result.startswith("0x") or len(result) % 2:
+            raise BadResponse(f"{self.url} gave a malformed eth_call result")
+        try:
+            return bytes.fromhex(result[2:])
+        except ValueError:
+            raise BadResponse(f"{self.url} gave a malformed eth_call result") from None
 
     async def latest_block(self) -> tuple[int, int]:
         """(number, timestamp) of the latest block: deadlines are in chain time, not wall time."""
@@ -502,3 +520,21 @@ class EvmBackend:
             ]
 
         return await self._call(go)
+
+
+def _with_reason(message: str, error: dict[str, Any] | Any) -> str:
+    """The node's words, with the contract's Error(string) reason added from the error's data
+    when the words lack it (some nodes say only "execution reverted"), as web3 reports it."""
+    data = error.get("data") if isinstance(error, dict) else None
+    if isinstance(data, dict):  # some nodes nest it: {"data": {"data": "0x..."}}
+        data = data.get("data")
+    if not isinstance(data, str) or not data.startswith("0x08c379a0"):
+        return message
+    try:
+        from eth_abi import decode
+
+        (reason,) = decode(["string"], bytes.fromhex(data[10:]))
+    except Exception:  # a malformed reason: the node's words are all there is
+        return message
+    reason = str(reason)[:160]
+    return message if reason in message else f"{message}: {reason}"[:200]

@@ -129,10 +129,11 @@ class TermwalletApp(SessionOpening, WalletCommands, App[int]):
         # and comes off when the terminal is large enough again.
         self.screen_change_signal.subscribe(self, lambda _: self.call_later(self._fit_terminal))
         self.call_later(self._fit_terminal)
-        # After the first frame: opening a session imports the domain models, the settings
-        # and the chain libraries (about a second), and the user should see the app while that
-        # happens, not a blank terminal. The unlock prompt needs none of it: it comes first.
-        self.call_after_refresh(self._start)
+        # The unlock prompt of an existing wallet is in the first frame (it needs the keystore
+        # and the store, about 15 ms); the session opens after that frame: it imports the
+        # domain models, the settings and the chain libraries (about a second), and the user
+        # should see the app while that happens, not a blank terminal.
+        self._start()
         self._heap_timer = self.set_interval(1.0, self._freeze_heap_when_settled)
         self.set_interval(2.0, self._refresh_status)
 

@@ -51,7 +51,7 @@ class SessionOpening(_AppBase):
             _log.warning("early unlock prompt skipped: %s", type(exc).__name__)
             screen = None
         if screen is None:
-            self._open_session()
+            self.call_after_refresh(self._open_session)  # behind the first frame
             return
         self._early_gate = True
         self.push_screen(screen, self._through_early_gate)

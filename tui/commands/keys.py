@@ -13,17 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-_CHAINS = (
-    "eth",
-    "sepolia",
-    "devnet",
-    "btc",
-    "btc-testnet",
-    "btc-regtest",
-    "ltc",
-    "ltc-testnet",
-    "ltc-regtest",
-)
+from tui.cli_address import add_address_arguments
 
 
 class _RefuseSecret(argparse.Action):
@@ -87,17 +77,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     accounts.set_defaults(handler=run_accounts)
 
     address = sub.add_parser("address", help="print a receiving address (no password needed)")
-    address.add_argument("chain", metavar="CHAIN", choices=_CHAINS, help=", ".join(_CHAINS))
-    address.add_argument("--account", type=int, default=0, help="account number (default 0)")
-    address.add_argument("--index", type=int, default=0, help="address index (Bitcoin-like)")
-    address.add_argument("--change", action="store_true", help="a change address")
-    address.add_argument(
-        "--type",
-        dest="script",
-        choices=("p2wpkh", "p2tr"),
-        default="p2wpkh",
-        help="Bitcoin/Litecoin address type: native segwit (BIP84, default) or taproot (BIP86)",
-    )
+    add_address_arguments(address)
     address.add_argument(
         "--device",
         metavar="ID",

@@ -14,17 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-_CHAINS = (
-    "eth",
-    "sepolia",
-    "devnet",
-    "btc",
-    "btc-testnet",
-    "btc-regtest",
-    "ltc",
-    "ltc-testnet",
-    "ltc-regtest",
-)
+from tui.cli_address import add_address_arguments, add_chain_argument
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -37,17 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     verbs = message.add_subparsers(dest="verb", metavar="sign|verify", required=True)
 
     sign = verbs.add_parser("sign", help="sign a message with one of this wallet's addresses")
-    sign.add_argument("chain", metavar="CHAIN", choices=_CHAINS, help=", ".join(_CHAINS))
-    sign.add_argument("--account", type=int, default=0, help="account number (default 0)")
-    sign.add_argument("--index", type=int, default=0, help="address index (Bitcoin-like)")
-    sign.add_argument("--change", action="store_true", help="a change address")
-    sign.add_argument(
-        "--type",
-        dest="script",
-        choices=("p2wpkh", "p2tr"),
-        default="p2wpkh",
-        help="Bitcoin/Litecoin address type: native segwit (default) or taproot",
-    )
+    add_address_arguments(sign)
     sign.add_argument(
         "--address",
         metavar="ADDRESS",
@@ -72,7 +52,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     sign.set_defaults(handler=run_sign)
 
     verify = verbs.add_parser("verify", help="check a signed message (no wallet needed)")
-    verify.add_argument("chain", metavar="CHAIN", choices=_CHAINS, help=", ".join(_CHAINS))
+    add_chain_argument(verify)
     verify.add_argument("address", metavar="ADDRESS")
     verify.add_argument("signature", metavar="SIGNATURE", help="base64 (Bitcoin) or 0x-hex (EVM)")
     _message_args(verify)

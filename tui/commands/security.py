@@ -16,7 +16,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tui.commands.keys import _CHAINS, _RefuseSecret, _Secrets, _store
+from tui.cli_address import add_chain_argument
+from tui.commands.keys import _RefuseSecret, _Secrets, _store
 
 
 def warn_fixed_mode(unlocked: Any) -> None:
@@ -65,7 +66,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         description="Adds a watch-only account: balances and history, never signing. Give the "
         "PUBLIC key (xpub, zpub, tpub, vpub, Ltub, ttub) or an address.",
     )
-    add.add_argument("chain", metavar="CHAIN", choices=_CHAINS, help=", ".join(_CHAINS))
+    add_chain_argument(add)
     add.add_argument("key", metavar="XPUB_OR_ADDRESS")
     add.add_argument(
         "--type",

@@ -46,6 +46,7 @@ class AssetsScreen(MainScreen):
     view: reactive[PortfolioView | None] = reactive(None, recompose=False)
     utxo_view: reactive[tuple[UtxoHolding, ...] | None] = reactive(None, recompose=False)
     price_view: reactive[PriceView | None] = reactive(None, recompose=False)
+    _prices_after_balances = False  # action_refresh: prices wait for the first balances
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="assets-body", classes="body"):
@@ -126,7 +127,12 @@ class AssetsScreen(MainScreen):
         else:
             self.query_one("#assets-note", Static).update("")
         if getattr(session, "prices", None) is not None:
-            self._load_prices()
+            if session.addresses and self.view is None:
+                # The first balances come first: the demo's prices read its pools (and
+                # import the ABI codec) on this event loop, which held the balances back.
+                self._prices_after_balances = True
+            else:
+                self._load_prices()
         if utxo:
             names = ", ".join(n.name for n in utxo.networks.values())
             note = self.query_one("#assets-utxo-note", Static)
@@ -209,7 +215,12 @@ class AssetsScreen(MainScreen):
 
     @work(exclusive=True, group="assets", exit_on_error=False)
     async def _load(self) -> None:
-        self.view = await self.app.session.portfolio()  # type: ignore[attr-defined]
+        try:
+            self.view = await self.app.session.portfolio()  # type: ignore[attr-defined]
+        finally:  # read, failed or replaced by a newer read: the prices may go now
+            if self._prices_after_balances:
+                self._prices_after_balances = False
+                self._load_prices()
 
     @work(exclusive=True, group="assets-prices", exit_on_error=False)
     async def _load_prices(self) -> None:

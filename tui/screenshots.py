@@ -12,6 +12,7 @@ from textual.pilot import Pilot
 
 from tui.app import TermwalletApp, make_app
 from tui.services import AttachedDemoServices, Services
+from wallet.demo_utxo import DEMO_PAYEE
 from wallet.settings import Settings
 
 
@@ -32,6 +33,13 @@ SHOT_REFERENCE_SEED = 17
 _TICKET = ("4", "n", *"Swap not in history", "tab", *"I swapped DUSD for ETH an hour ago.")
 _FOLLOW_UP = ("ctrl+s", "ctrl+s", "enter", "f", *"Any news?", "ctrl+s")
 
+# The demo's Litecoin account (wallet/demo_utxo.py): its row on Assets is the fourth, after
+# ETH and the two demo tokens; its pending payment is History's second row (the first is
+# the incoming one), above the confirmed ones.
+_LTC_ROW = ("down", "down", "down")
+_LTC_SEND = (*_LTC_ROW, "s", *DEMO_PAYEE, "tab", "tab", "0", "full_stop", "1", "ctrl+r")
+_EVM_HISTORY_ROW = ("down",) * 7  # below the demo's seven Litecoin rows
+
 SHOTS: tuple[Shot, ...] = (
     Shot("assets"),
     Shot("assets-zh-CN", language="zh-CN"),
@@ -39,7 +47,7 @@ SHOTS: tuple[Shot, ...] = (
     Shot("receive", keys=("r",)),
     Shot("history", keys=("2",)),
     Shot("history-zh-CN", language="zh-CN", keys=("2",)),
-    Shot("history-details", keys=("2", "enter")),
+    Shot("history-details", keys=("2", *_EVM_HISTORY_ROW, "enter")),
     Shot("swap", keys=("3", "tab", "tab", "1", "enter")),
     Shot("swap-review", keys=("3", "tab", "tab", "1", "enter", "ctrl+s")),
     Shot("swap-zh-CN", language="zh-CN", keys=("3", "tab", "tab", "1", "enter")),
@@ -52,6 +60,15 @@ SHOTS: tuple[Shot, ...] = (
     Shot("command-palette", keys=("ctrl+p",)),
     Shot("message", keys=("ctrl+p", *"sign or verify", "enter")),
     Shot("message-zh-CN", language="zh-CN", keys=("ctrl+p", *"签署或验证消息", "enter")),
+    # A coin chosen (space) and another frozen (f), as coin control shows them.
+    Shot("coins", keys=(*_LTC_ROW, "c", "space", "down", "down", "f")),
+    Shot("coins-zh-CN", language="zh-CN", keys=(*_LTC_ROW, "c")),
+    Shot("bump-rbf", keys=("2", "down", "enter", "u")),
+    Shot("bump-cpfp", keys=("2", "enter", "c")),
+    # The PSBT exported: its file shown below the home folder (~/...), which the shots set to
+    # the demo's folder (tests/tui/test_snapshots.py, `termwallet screenshots`): the same path
+    # on every run.
+    Shot("psbt-export", keys=(*_LTC_SEND, "ctrl+e")),
 )
 
 
@@ -74,8 +91,9 @@ async def drive(pilot: Pilot[int], shot: Shot) -> None:
 
 
 def demo_services(deployment: object, address: str, home: Path) -> AttachedDemoServices:
-    """The demo as the shots see it: with its own helpdesk (as `termwallet demo` has it), on
-    the fixed clock and seeded references (new for each app, so each shot starts alike)."""
+    """The demo as the shots see it: with its own helpdesk and its Litecoin account on its
+    own Electrum server (as `termwallet demo` has them), on the fixed clock and seeded
+    references (new for each app, so each shot starts alike)."""
     from wallet.support.tickets import seeded_references
 
     return AttachedDemoServices(
@@ -83,6 +101,7 @@ def demo_services(deployment: object, address: str, home: Path) -> AttachedDemoS
         address,
         home,
         support=True,
+        utxo=True,
         clock=lambda: SHOT_TIME,
         ticket_references=seeded_references(SHOT_REFERENCE_SEED),
     )

@@ -196,7 +196,8 @@ class DemoServices:
                 except Exception:  # it failed to start: nothing of it is running
                     session = None
                 # Each safe twice: the app may have stopped them already.
-                for part in (getattr(session, "support", None), getattr(session, "devnet", None)):
+                parts = ("support", "electrum", "devnet")
+                for part in (getattr(session, name, None) for name in parts):
                     if part is not None:
                         await asyncio.to_thread(part.stop)
         finally:
@@ -219,6 +220,7 @@ class AttachedDemoServices:
         support: bool = False,
         clock: Callable[[], datetime] | None = None,
         ticket_references: Callable[[], str] | None = None,
+        utxo: bool = False,
     ) -> None:
         self.deployment = deployment
         self.address = address
@@ -231,6 +233,9 @@ class AttachedDemoServices:
         # then the same on every run). None: the real clock, random references.
         self.clock = clock
         self.ticket_references = ticket_references
+        # With utxo=True the session gets the demo's Litecoin account on its own Electrum
+        # server (wallet/demo_utxo.py), as `termwallet demo` has it; stopped when it closes.
+        self.with_utxo = utxo
 
     async def open_session(self) -> WalletSession:
         from wallet.demo import demo_session
@@ -242,6 +247,13 @@ class AttachedDemoServices:
             from wallet.demo_support import start_demo_support
 
             session.support = await asyncio.to_thread(start_demo_support, clock=self.clock)
+        if self.with_utxo:
+            from wallet.demo import attach_demo_utxo
+            from wallet.demo_utxo import start_demo_electrum
+
+            session.electrum = await asyncio.to_thread(start_demo_electrum)
+            attach_demo_utxo(session, session.electrum.url)
+            session.utxo.clock = self.clock
         return session
 
     async def close(self) -> None:

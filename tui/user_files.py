@@ -21,6 +21,17 @@ def shown(path: Path | str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(path))
 
 
+def shown_from_home(path: Path) -> str:
+    """A file the app wrote, as shown on screen: below the user's home folder as ~/..., as
+    shells write it (shorter, and a screenshot shared for help does not carry the user's
+    name); escaped as shown() does."""
+    try:
+        rest = path.relative_to(Path.home())
+    except (ValueError, RuntimeError):  # not below it, or no home folder known
+        return shown(path)
+    return shown(Path("~") / rest)
+
+
 def read_user_text(path: Path | str, *, limit: int) -> str:
     """The file's text; CliError (in the user's language) when it cannot be read, is a folder,
     is larger than `limit` bytes (or endless), or is not UTF-8 text."""

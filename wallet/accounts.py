@@ -35,16 +35,18 @@ _XPUB_VERSIONS: dict[str, tuple[str, bool, ScriptKind | None]] = {
 
 
 def convert_xpub(xpub: str, prefix: str) -> str:
-    """The same key with other SLIP-132 version bytes (zpub <-> xpub, vpub <-> tpub)."""
-    from bip_utils import Base58Decoder, Base58Encoder
+    """The same key with other SLIP-132 version bytes (zpub <-> xpub, vpub <-> tpub). embit's
+    base58, not bip_utils': the demo stores its Litecoin account while it starts, and bip_utils'
+    import alone takes a third of a second."""
+    from embit import base58
 
     try:
-        raw = Base58Decoder.CheckDecode(xpub)
+        raw = base58.decode_check(xpub)
     except Exception:
         raise AccountError("not an extended public key (bad base58 or checksum)") from None
     if len(raw) != 78:
         raise AccountError("not an extended public key (wrong length)")
-    return str(Base58Encoder.CheckEncode(bytes.fromhex(_XPUB_VERSIONS[prefix][0]) + raw[4:]))
+    return str(base58.encode_check(bytes.fromhex(_XPUB_VERSIONS[prefix][0]) + raw[4:]))
 
 
 def display_xpub(xpub: str, script: ScriptKind, testnet: bool) -> str:
@@ -194,8 +196,12 @@ class AccountBook:
         xpub: str,
         account_index: int = 0,
         label: str | None = None,
+        *,
+        address: str | None = None,
     ) -> Account:
-        """An account whose account-level key (at keys.account_path) is `xpub`."""
+        """An account whose account-level key (at keys.account_path) is `xpub`. `address`: its
+        first receive address when the caller derived it already (the demo: with embit, so
+        bip_utils' import stays off its start)."""
         spec = chain_spec(chain)
         xpub = convert_xpub(xpub, "xpub")  # as watched keys are kept: one form to compare
         path = account_path(chain, script, account_index)
@@ -213,7 +219,7 @@ class AccountBook:
             )
         if script is ScriptKind.ETH:
             address = derive_address(chain, script, xpub, account_index)
-        else:
+        elif address is None:
             address = derive_address(chain, script, xpub, 0, 0)
         self._adopt_watched(spec.family, script, address)
         return self._insert(

@@ -5,7 +5,6 @@ software signer on a fixed, public test mnemonic. Everything lives in a throw-aw
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +25,7 @@ class DemoSession(WalletSession):
 
     devnet: Any = None
     support: Any = None  # wallet/demo_support.py: the demo's own helpdesk and mail sink
+    electrum: Any = None  # wallet/demo_utxo.py: the demo's Electrum server (its Litecoin)
     # The support desk's clock and ticket references (wallet/support/tickets.py desk_for):
     # None for the real ones; the snapshots and screenshots fix them to be repeatable.
     support_clock: Any = None
@@ -45,6 +45,8 @@ class DemoSession(WalletSession):
         finally:
             if self.support is not None:
                 await asyncio.to_thread(self.support.stop)
+            if self.electrum is not None:
+                await asyncio.to_thread(self.electrum.stop)
             if self.devnet is not None:
                 await asyncio.to_thread(self.devnet.stop)
 
@@ -117,25 +119,46 @@ def demo_address() -> str:
 
 async def open_demo(home: Path, prepared: Path | None = None) -> DemoSession:
     from wallet.demo_support import start_demo_support
+    from wallet.demo_utxo import start_demo_electrum
 
-    # The helpdesk and mail sink (wallet/demo_support.py) start beside anvil, not before it:
-    # about 0.1 s less before the first balances.
-    starting = asyncio.ensure_future(asyncio.to_thread(start_demo_support))
+    # The helpdesk and mail sink (wallet/demo_support.py) and the Electrum server
+    # (wallet/demo_utxo.py; its chain is built on a thread of its own) start beside anvil,
+    # not before it: about 0.1 s less before the first balances.
+    support_starting = asyncio.ensure_future(asyncio.to_thread(start_demo_support))
+    electrum_starting = asyncio.ensure_future(asyncio.to_thread(start_demo_electrum))
     try:
         session = await asyncio.to_thread(_open_demo, home, prepared)
     except BaseException:
-        support = None
-        with contextlib.suppress(Exception):  # it failed too: nothing of it runs
-            support = await starting
-        if support is not None:
-            support.stop()
+        for starting in (support_starting, electrum_starting):
+            await _stop_when_started(starting)
         raise
     try:
-        session.support = await starting
+        session.support = await support_starting
+        session.electrum = await electrum_starting
+        attach_demo_utxo(session, session.electrum.url)
     except BaseException:
-        session.devnet.stop()
+        await session.aclose()  # anvil, and what of the others started
+        if session.electrum is None:
+            await _stop_when_started(electrum_starting)
         raise
     return session
+
+
+async def _stop_when_started(starting: asyncio.Future[Any]) -> None:
+    """Stop a demo server (the helpdesk, the Electrum server) once its start is done; one
+    that failed to start runs nothing."""
+    try:
+        server = await starting
+    except Exception:  # it did not start: nothing to stop
+        return
+    await asyncio.to_thread(server.stop)
+
+
+def attach_demo_utxo(session: DemoSession, electrum_url: str) -> None:
+    """The demo's Litecoin account on the demo's Electrum server (wallet/demo_utxo.py)."""
+    from wallet.demo_utxo import demo_utxo_portfolio
+
+    session.utxo = demo_utxo_portfolio(session.store, electrum_url)
 
 
 def _open_demo(home: Path, prepared: Path | None) -> DemoSession:

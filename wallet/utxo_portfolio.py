@@ -8,7 +8,7 @@ reason, or no figure at all when none was ever saved: never a made-up one.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -89,6 +89,9 @@ class UtxoPortfolio:
         self.results: dict[str, SyncResult] = {}
         self._resumed: set[str] = set()
         self.resumed: list[str] = []  # txids that resume() sent this session
+        # "Now" for a pending transaction's history row: None, the real clock; a fixed one in
+        # the screenshots (tui/services.py AttachedDemoServices), so they repeat exactly.
+        self.clock: Callable[[], datetime] | None = None
 
     @staticmethod
     def key_of(network: str, account_id: int) -> str:
@@ -420,7 +423,13 @@ class UtxoPortfolio:
                 else {self.account(k).id: self.results[k] for k in keys if k in self.results}
             )
             net = self.networks[network].to_network()
-            sources = sources_for(net, [net.native_asset], utxo_accounts=uas, utxo_results=results)
+            sources = sources_for(
+                net,
+                [net.native_asset],
+                utxo_accounts=uas,
+                utxo_results=results,
+                utxo_clock=self._epoch_clock(),
+            )
             labels = [account_label(ua) for ua in uas]
             try:
                 reports.append(
@@ -431,6 +440,10 @@ class UtxoPortfolio:
         if failure is not None:
             raise failure
         return reports
+
+    def _epoch_clock(self) -> Callable[[], float] | None:
+        clock = self.clock
+        return None if clock is None else lambda: clock().timestamp()
 
     # -- receiving ---------------------------------------------------------------------------
 

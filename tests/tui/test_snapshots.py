@@ -19,7 +19,7 @@ pytestmark = pytest.mark.devnet
 
 
 @pytest.fixture(autouse=True)
-def same_machine_everywhere(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def same_machine_everywhere(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     """Support diagnostics show the OS, Python and terminal: pin them, so a snapshot depends
     on our code, not on the kernel of the machine that runs the test."""
     import wallet.support.diagnostics as diagnostics
@@ -29,6 +29,9 @@ def same_machine_everywhere(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(diagnostics._platform, "machine", lambda: "x86_64")
     monkeypatch.setattr(diagnostics._platform, "python_version", lambda: "3.11.7")
     monkeypatch.setenv("TERM", "xterm-256color")
+    # The home folder is the demo's (the test's tmp_path): a file the app writes there, such
+    # as an exported PSBT, shows as ~/... whatever the machine's temporary folder.
+    monkeypatch.setenv("HOME", str(tmp_path))
     # The ticket shots show times, in local time: UTC here, as `termwallet screenshots` has.
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()

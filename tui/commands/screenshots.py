@@ -42,6 +42,9 @@ def run(args: argparse.Namespace) -> int:
         ) from None
     with tempfile.TemporaryDirectory(prefix="termwallet-shots-") as tmp:
         home = Path(tmp)
+        # The demo's folder is the home folder: a file the app writes there (an exported PSBT)
+        # shows as ~/..., the same on every run, as in the snapshot tests.
+        os.environ["HOME"] = str(home)
         anvil, deployment, address = start_devnet(home)
         try:
             paths = asyncio.run(

@@ -47,6 +47,7 @@ class AssetsScreen(MainScreen):
     utxo_view: reactive[tuple[UtxoHolding, ...] | None] = reactive(None, recompose=False)
     price_view: reactive[PriceView | None] = reactive(None, recompose=False)
     _prices_after_balances = False  # action_refresh: prices wait for the first balances
+    _utxo_after_balances = False  # the demo's Litecoin rows too (action_refresh says why)
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="assets-body", classes="body"):
@@ -138,7 +139,13 @@ class AssetsScreen(MainScreen):
             note = self.query_one("#assets-utxo-note", Static)
             note.display = True
             note.update(t("utxo.loading", networks=names))
-            self._load_utxo()
+            if getattr(session, "demo", False) and session.addresses and self.view is None:
+                # The demo's devnet answers in milliseconds, and its Litecoin sync (key
+                # derivation, parsing, on this loop) held its first balances back: after them.
+                # A user's own Electrum server is slower than their EVM node: both at once.
+                self._utxo_after_balances = True
+            else:
+                self._load_utxo()
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -221,6 +228,9 @@ class AssetsScreen(MainScreen):
             if self._prices_after_balances:
                 self._prices_after_balances = False
                 self._load_prices()
+            if self._utxo_after_balances:
+                self._utxo_after_balances = False
+                self._load_utxo()
 
     @work(exclusive=True, group="assets-prices", exit_on_error=False)
     async def _load_prices(self) -> None:

@@ -331,11 +331,11 @@ class SendUtxoReviewScreen(_UtxoAccount, UtxoTracking, ReviewScreen[None]):
 
     def after_sent(self, result: Any) -> None:
         if isinstance(result, ExportedPsbt):
-            from tui.user_files import shown
+            from tui.user_files import shown_from_home
 
             self.exported = result.path
             self.phase = "settled"
-            self.status(t("psbt.app.exported", path=shown(result.path)))
+            self.status(t("psbt.app.exported", path=shown_from_home(result.path)))
             return
         self.txid = result
         self.phase = "pending"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -130,6 +130,7 @@ def sources_for(
     history_api: HistoryApi | None = None,
     utxo_accounts: Sequence[Any] = (),
     utxo_results: Mapping[int, Any] | None = None,
+    utxo_clock: Callable[[], float] | None = None,
 ) -> list[HistorySource]:
     """The history sources of a network: its history API (`history_api`, chosen by
     wallet/history_apis.py: Blockscout or Etherscan-compatible; or `explorer_url`), else the
@@ -139,7 +140,11 @@ def sources_for(
 
     if network.kind is not ChainKind.EVM:
         mine = [ua for ua in utxo_accounts if ua.network.id == network.id]
-        return [UtxoHistorySource(mine, utxo_results)] if mine else []
+        if not mine:
+            return []
+        if utxo_clock is None:
+            return [UtxoHistorySource(mine, utxo_results)]
+        return [UtxoHistorySource(mine, utxo_results, clock=utxo_clock)]
     if history_api is not None and history_api.kind == "blockscout":
         from wallet.history.evm_source import BlockscoutSource
 

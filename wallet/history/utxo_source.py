@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from wallet.history.model import HistoryItem, SourcePage
@@ -32,12 +32,16 @@ class UtxoHistorySource:
         self,
         accounts: Sequence[Any],  # wallet.utxo_sync.UtxoAccount, all on one network
         results: Mapping[int, Any] | None = None,  # account id -> SyncResult
+        clock: Callable[[], float] = time.time,
     ) -> None:
         if not accounts:
             raise ValueError("a UTXO history source needs at least one account")
         self.accounts = tuple(accounts)
         self.network = self.accounts[0].network.id
         self._results = dict(results or {})
+        # When a pending transaction is first seen (its row's time until it is mined): a
+        # fixed clock in the screenshots and snapshots, so they are the same on every run.
+        self._clock = clock
 
     def labels(self) -> list[str]:
         """The `account` values of this source's rows (HistorySync's accounts)."""
@@ -79,7 +83,7 @@ class UtxoHistorySource:
                         [net.id, *txids],
                     )
                 }
-        now = int(time.time())
+        now = int(self._clock())
         out = []
         for rec in result.history:
             if rec.txid not in raw:

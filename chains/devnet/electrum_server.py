@@ -1,0 +1,527 @@
+"""The demo's Electrum server: the Electrum protocol (what chains/electrum.py speaks) on
+127.0.0.1, over a small chain held in memory, so `termwallet demo` has a Litecoin account
+whose coins, history, fee bumps and PSBTs can be tried offline (wallet/demo_utxo.py builds the
+chain and starts this).
+
+A DEMO SERVER, not a node. What it checks: a broadcast transaction parses, its txid is new,
+every input spends an output the chain knows and nothing confirmed spends already, its
+outputs pay no more than its inputs, and a transaction it conflicts with in the mempool
+signalled BIP125 replaceability and pays a smaller fee (that one and what spends it are
+replaced). What it does not check: scripts and signatures, locktimes, standardness and dust,
+BIP125's other rules, and proof of work (headers carry a timestamp and link to their parent;
+their nonce is 0). Why: the demo is offline and must start at once on a fresh machine, where
+no litecoind is installed; a node would also cost seconds to start and to mine. The wallet
+checks what it signs itself, and the tests of real sends run on litecoind + ElectrumX
+(tests/fixtures/litecoin.py).
+
+Nothing is mined after start: the chain's tip stays where it was built. Newline-delimited
+JSON-RPC 2.0 over plain TCP (a batch is one JSON array on one line), one thread per client
+(socketserver), as the demo helpdesk does with http.server: one user on loopback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import socket
+import socketserver
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from chains.utxo import electrum_scripthash, parse_tx, vsize_of
+
+HOST = "127.0.0.1"  # loopback only
+SERVER_VERSION = "termwallet demo electrum 1.0"
+PROTOCOL_VERSION = "1.4"
+MAX_LINE = 4 * 1024 * 1024
+FINAL_SEQUENCE = 0xFFFFFFFE  # an input below this signals replaceability (BIP125)
+READY_TIMEOUT = 60.0  # seconds a request waits for the chain to be built
+
+
+@dataclass(frozen=True)
+class DemoChain:
+    """Blocks (headers[h] is block h's 80-byte header; genesis at 0), the raw transactions
+    confirmed in them (with their height, in block order), and the mempool's (in order)."""
+
+    headers: tuple[bytes, ...]
+    confirmed: tuple[tuple[int, bytes], ...]
+    mempool: tuple[bytes, ...] = ()
+    # Fee estimates by confirmation target (blocks) and the relay minimum, in sat/kB (as
+    # integers: sent as the protocol's BTC/kB decimal numbers, never through a float).
+    estimates: dict[int, int] = field(default_factory=dict)
+    relay_fee: int = 1000
+
+    @property
+    def tip(self) -> int:
+        return len(self.headers) - 1
+
+
+class BroadcastRefused(Exception):
+    """A transaction the demo chain does not take; the message is a node's reason code."""
+
+
+@dataclass
+class _Tx:
+    txid: str
+    raw: bytes
+    parsed: Any
+    height: int  # 0: in the mempool
+
+
+class _State:
+    """The chain and mempool, and the indexes the protocol's answers come from. Guarded by
+    the server's lock."""
+
+    def __init__(self, chain: DemoChain) -> None:
+        self.chain = chain
+        self.txs: dict[str, _Tx] = {}
+        self.mempool: list[str] = []
+        for height, raw in chain.confirmed:
+            self._add(raw, height)
+        for raw in chain.mempool:
+            self.accept(raw)
+
+    def _add(self, raw: bytes, height: int) -> _Tx:
+        tx = parse_tx(raw)
+        item = _Tx(tx.txid().hex(), raw, tx, height)
+        self.txs[item.txid] = item
+        if height == 0:
+            self.mempool.append(item.txid)
+        return item
+
+    # --- indexes (the chain is small: computed when asked) --------------------------------
+
+    def _spender(self, txid: str, vout: int) -> _Tx | None:
+        for t in self.txs.values():
+            for vin in t.parsed.vin:
+                if vin.txid.hex() == txid and int(vin.vout) == vout and not _is_coinbase(vin):
+                    return t
+        return None
+
+    def _output(self, txid: str, vout: int) -> tuple[bytes, int] | None:
+        t = self.txs.get(txid)
+        if t is None or not 0 <= vout < len(t.parsed.vout):
+            return None
+        out = t.parsed.vout[vout]
+        return bytes(out.script_pubkey.data), int(out.value)
+
+    def _ordered(self) -> list[_Tx]:
+        confirmed = [t for t in self.txs.values() if t.height > 0]
+        return confirmed + [self.txs[t] for t in self.mempool]
+
+    def _pays(self, t: _Tx, sh: str) -> bool:
+        return any(electrum_scripthash(o.script_pubkey.data) == sh for o in t.parsed.vout)
+
+    def _spends_from(self, t: _Tx, sh: str) -> bool:
+        for vin in t.parsed.vin:
+            if _is_coinbase(vin):
+                continue
+            out = self._output(vin.txid.hex(), int(vin.vout))
+            if out is not None and electrum_scripthash(out[0]) == sh:
+                return True
+        return False
+
+    def _height_of(self, t: _Tx) -> int:
+        """Electrum's height: the block, or 0 in the mempool (-1 when a parent is too)."""
+        if t.height > 0:
+            return t.height
+        parents = {vin.txid.hex() for vin in t.parsed.vin if not _is_coinbase(vin)}
+        return -1 if any(p in self.mempool for p in parents) else 0
+
+    def history(self, sh: str) -> list[dict[str, Any]]:
+        return [
+            {"tx_hash": t.txid, "height": self._height_of(t)}
+            for t in self._ordered()
+            if self._pays(t, sh) or self._spends_from(t, sh)
+        ]
+
+    def status(self, sh: str) -> str | None:
+        """The protocol's status of a script hash: sha256 of 'txid:height:' for its history."""
+        items = self.history(sh)
+        if not items:
+            return None
+        text = "".join(f"{i['tx_hash']}:{i['height']}:" for i in items)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def _outputs_to(self, sh: str) -> Iterable[tuple[_Tx, int, int]]:
+        for t in self._ordered():
+            for n, o in enumerate(t.parsed.vout):
+                if electrum_scripthash(o.script_pubkey.data) == sh:
+                    yield t, n, int(o.value)
+
+    def listunspent(self, sh: str) -> list[dict[str, Any]]:
+        return [
+            {"tx_hash": t.txid, "tx_pos": n, "value": value, "height": t.height}
+            for t, n, value in self._outputs_to(sh)
+            if self._spender(t.txid, n) is None
+        ]
+
+    def balance(self, sh: str) -> dict[str, int]:
+        """As ElectrumX: confirmed = confirmed outputs no block spends; unconfirmed = what the
+        mempool adds to and takes from that."""
+        confirmed = unconfirmed = 0
+        for t, n, value in self._outputs_to(sh):
+            spender = self._spender(t.txid, n)
+            if t.height > 0:
+                if spender is None or spender.height == 0:
+                    confirmed += value
+                if spender is not None and spender.height == 0:
+                    unconfirmed -= value
+            elif spender is None:
+                unconfirmed += value
+        return {"confirmed": confirmed, "unconfirmed": unconfirmed}
+
+    def fee(self, t: _Tx) -> int:
+        spent = 0
+        for vin in t.parsed.vin:
+            out = self._output(vin.txid.hex(), int(vin.vout))
+            spent += out[1] if out is not None else 0
+        return spent - sum(int(o.value) for o in t.parsed.vout)
+
+    def fee_histogram(self) -> list[list[int]]:
+        """[[sat/vB, vsize], ...], highest rate first: the mempool's own transactions."""
+        buckets: dict[int, int] = {}
+        for txid in self.mempool:
+            t = self.txs[txid]
+            vsize = vsize_of(t.raw)
+            rate = self.fee(t) // vsize
+            buckets[rate] = buckets.get(rate, 0) + vsize
+        return [[rate, size] for rate, size in sorted(buckets.items(), reverse=True)]
+
+    # --- broadcast -----------------------------------------------------------------------
+
+    def accept(self, raw: bytes) -> tuple[str, list[str]]:
+        """Take a transaction into the mempool; returns its txid and the txids it replaced.
+        See the module note for what is (and is not) checked."""
+        try:
+            tx = parse_tx(raw)
+        except Exception:
+            raise BroadcastRefused("TX decode failed") from None
+        txid = tx.txid().hex()
+        if txid in self.txs:
+            raise BroadcastRefused("txn-already-known")
+        conflicts: dict[str, _Tx] = {}
+        spent = 0
+        for vin in tx.vin:
+            if _is_coinbase(vin):
+                raise BroadcastRefused("coinbase")
+            out = self._output(vin.txid.hex(), int(vin.vout))
+            if out is None:
+                raise BroadcastRefused("bad-txns-inputs-missingorspent")
+            spender = self._spender(vin.txid.hex(), int(vin.vout))
+            if spender is not None:
+                if spender.height > 0:
+                    raise BroadcastRefused("bad-txns-inputs-missingorspent")
+                conflicts[spender.txid] = spender
+            spent += out[1]
+        if sum(int(o.value) for o in tx.vout) > spent:
+            raise BroadcastRefused("bad-txns-in-belowout")
+        fee = spent - sum(int(o.value) for o in tx.vout)
+        for old in conflicts.values():
+            if not any(int(i.sequence) < FINAL_SEQUENCE for i in old.parsed.vin):
+                raise BroadcastRefused("txn-mempool-conflict")
+            if fee <= self.fee(old):
+                raise BroadcastRefused("insufficient fee")
+        replaced = []
+        for old in conflicts.values():
+            replaced += self._evict(old.txid)
+        self._add(raw, 0)
+        return txid, replaced
+
+    def _evict(self, txid: str) -> list[str]:
+        """Drop a mempool transaction and everything that spends it."""
+        if txid not in self.mempool:
+            return []
+        children = [
+            t.txid
+            for t in self.txs.values()
+            if t.height == 0 and any(v.txid.hex() == txid for v in t.parsed.vin)
+        ]
+        self.mempool.remove(txid)
+        del self.txs[txid]
+        out = [txid]
+        for c in children:
+            out += self._evict(c)
+        return out
+
+
+NULL_TXID = bytes(32)
+COINBASE_VOUT = 0xFFFFFFFF
+
+
+def _is_coinbase(vin: Any) -> bool:
+    return bytes(vin.txid) == NULL_TXID and int(vin.vout) == COINBASE_VOUT
+
+
+def merkle_root(txids: list[str]) -> bytes:
+    """A block's merkle root over its txids (shown byte-reversed, as txids are)."""
+    level = [bytes.fromhex(t)[::-1] for t in txids]
+    while len(level) > 1:
+        if len(level) % 2:
+            level.append(level[-1])
+        level = [_hash256(level[i] + level[i + 1]) for i in range(0, len(level), 2)]
+    return level[0]
+
+
+def block_header(prev: bytes | None, root: bytes, time: int) -> bytes:
+    """An 80-byte header: version, the parent's hash, the merkle root, the time, regtest's
+    difficulty bits and a nonce of 0. No proof of work: the wallet reads only the time (and
+    this server is the only one the demo asks), so none is searched for."""
+    prev_hash = _hash256(prev) if prev is not None else NULL_TXID
+    return (
+        (0x20000000).to_bytes(4, "little")
+        + prev_hash
+        + root
+        + time.to_bytes(4, "little")
+        + (0x207FFFFF).to_bytes(4, "little")
+        + (0).to_bytes(4, "little")
+    )
+
+
+def _hash256(data: bytes) -> bytes:
+    return hashlib.sha256(hashlib.sha256(data).digest()).digest()
+
+
+def _amount_text(sat_per_kb: int) -> str:
+    """sat/kB as the protocol's BTC/kB number, exactly (8 decimals)."""
+    return f"{sat_per_kb // 10**8}.{sat_per_kb % 10**8:08d}"
+
+
+class _Number(str):
+    """A JSON number given as its text (fee rates): written as is, never through a float."""
+
+
+def _dumps(value: Any) -> str:
+    if isinstance(value, _Number):
+        return str(value)
+    return json.dumps(value, separators=(",", ":"))
+
+
+class _RpcError(Exception):
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class DemoElectrumServer:
+    """Start with start(); `url` is tcp://127.0.0.1:PORT. `build` makes the chain: called on
+    a thread of its own at start (requests wait for it), so start() costs a socket and two
+    threads, not the chain."""
+
+    def __init__(self, build: Callable[[], DemoChain]) -> None:
+        self._build = build
+        self._lock = threading.Lock()
+        self._ready = threading.Event()
+        self._state: _State | None = None
+        self._failed: str | None = None
+        self._server: socketserver.ThreadingTCPServer | None = None
+        self._threads: list[threading.Thread] = []
+        self._clients: set[_Client] = set()
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None, "start() first"
+        return f"tcp://{HOST}:{self._server.server_address[1]}"
+
+    def start(self) -> None:
+        server = socketserver.ThreadingTCPServer((HOST, 0), _handler(self))
+        server.daemon_threads = True
+        self._server = server
+        self._threads = [
+            threading.Thread(target=self._make_chain, name="demo-electrum-chain", daemon=True),
+            threading.Thread(target=server.serve_forever, name="demo-electrum", daemon=True),
+        ]
+        for t in self._threads:
+            t.start()
+
+    def _make_chain(self) -> None:
+        try:
+            state = _State(self._build())
+        except Exception as exc:  # said to every request: the demo's rows show the reason
+            self._failed = f"the demo chain could not be built ({type(exc).__name__}: {exc})"
+        else:
+            with self._lock:
+                self._state = state
+        finally:
+            self._ready.set()
+
+    def stop(self) -> None:
+        server, self._server = self._server, None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        with self._lock:
+            clients = list(self._clients)
+        for c in clients:
+            c.close()
+        for t in self._threads:
+            t.join(timeout=5)
+        self._threads = []
+
+    def __enter__(self) -> DemoElectrumServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- the protocol --------------------------------------------------------------------
+
+    def state(self) -> _State:
+        if not self._ready.wait(READY_TIMEOUT):
+            raise _RpcError(-32603, "the demo chain is still being built")
+        if self._state is None:
+            raise _RpcError(-32603, self._failed or "the demo chain is missing")
+        return self._state
+
+    def call(self, client: _Client, method: str, params: list[Any]) -> Any:
+        if method == "server.version":
+            return [SERVER_VERSION, PROTOCOL_VERSION]
+        if method == "server.ping":
+            return None
+        state = self.state()
+        with self._lock:
+            return self._call(state, client, method, params)
+
+    def _call(self, state: _State, client: _Client, method: str, params: list[Any]) -> Any:
+        chain = state.chain
+        if method == "blockchain.headers.subscribe":
+            client.headers = True
+            return {"height": chain.tip, "hex": chain.headers[chain.tip].hex()}
+        if method == "blockchain.block.header":
+            height = _int_param(params, 0)
+            if not 0 <= height <= chain.tip:
+                raise _RpcError(1, f"height {height} out of range")
+            return chain.headers[height].hex()
+        if method.startswith("blockchain.scripthash."):
+            sh = _str_param(params, 0)
+            if method.endswith(".get_balance"):
+                return state.balance(sh)
+            if method.endswith(".get_history"):
+                return state.history(sh)
+            if method.endswith(".listunspent"):
+                return state.listunspent(sh)
+            if method.endswith(".subscribe"):
+                status = state.status(sh)
+                client.statuses[sh] = status
+                return status
+        if method == "blockchain.transaction.get":
+            t = state.txs.get(_str_param(params, 0).lower())
+            if t is None:
+                raise _RpcError(2, "No such mempool or blockchain transaction")
+            return t.raw.hex()
+        if method == "blockchain.transaction.broadcast":
+            try:
+                raw = bytes.fromhex(_str_param(params, 0))
+                txid, _ = state.accept(raw)
+            except (BroadcastRefused, ValueError) as exc:
+                raise _RpcError(
+                    1, f"the transaction was rejected by network rules: {exc}"
+                ) from None
+            self._notify(state)
+            return txid
+        if method == "blockchain.estimatefee":
+            rate = chain.estimates.get(_int_param(params, 0))
+            return _Number("-1") if rate is None else _Number(_amount_text(rate))
+        if method == "blockchain.relayfee":
+            return _Number(_amount_text(chain.relay_fee))
+        if method == "mempool.get_fee_histogram":
+            return state.fee_histogram()
+        raise _RpcError(-32601, f"unknown method {method!r}")
+
+    def _notify(self, state: _State) -> None:
+        """Tell each client whose subscribed script hashes changed (the lock is held)."""
+        for c in list(self._clients):
+            for sh, old in list(c.statuses.items()):
+                new = state.status(sh)
+                if new != old:
+                    c.statuses[sh] = new
+                    c.send({"jsonrpc": "2.0", "method": "blockchain.scripthash.subscribe",
+                            "params": [sh, new]})  # fmt: skip
+
+    def _register(self, client: _Client) -> None:
+        with self._lock:
+            self._clients.add(client)
+
+    def _forget(self, client: _Client) -> None:
+        with self._lock:
+            self._clients.discard(client)
+
+
+class _Client:
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.headers = False
+        self.statuses: dict[str, str | None] = {}
+        self._write = threading.Lock()
+
+    def send(self, message: Any) -> None:
+        self.send_text(json.dumps(message, separators=(",", ":")))
+
+    def send_text(self, text: str) -> None:
+        with self._write, contextlib.suppress(OSError):
+            self.sock.sendall(text.encode() + b"\n")
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
+
+
+def _int_param(params: list[Any], i: int) -> int:
+    if len(params) <= i or not isinstance(params[i], int) or isinstance(params[i], bool):
+        raise _RpcError(-32602, "expected an integer parameter")
+    return int(params[i])
+
+
+def _str_param(params: list[Any], i: int) -> str:
+    if len(params) <= i or not isinstance(params[i], str):
+        raise _RpcError(-32602, "expected a string parameter")
+    return str(params[i])
+
+
+def _handler(server: DemoElectrumServer) -> type[socketserver.StreamRequestHandler]:
+    class Handler(socketserver.StreamRequestHandler):
+        def handle(self) -> None:
+            client = _Client(self.request)
+            server._register(client)
+            try:
+                while True:
+                    line = self.rfile.readline(MAX_LINE)
+                    if not line:
+                        return
+                    client.send_text(self._answer(client, line))
+            except OSError:
+                return
+            finally:
+                server._forget(client)
+
+        def _answer(self, client: _Client, line: bytes) -> str:
+            try:
+                message = json.loads(line)
+            except ValueError:
+                return _dumps({"jsonrpc": "2.0", "id": None,
+                               "error": {"code": -32700, "message": "parse error"}})  # fmt: skip
+            if isinstance(message, list):
+                return "[" + ",".join(self._one(client, m) for m in message) + "]"
+            return self._one(client, message)
+
+        def _one(self, client: _Client, message: Any) -> str:
+            rid = message.get("id") if isinstance(message, dict) else None
+            head = '{"jsonrpc":"2.0","id":' + json.dumps(rid)
+            try:
+                if not isinstance(message, dict) or not isinstance(message.get("method"), str):
+                    raise _RpcError(-32600, "invalid request")
+                params = message.get("params") or []
+                if not isinstance(params, list):
+                    raise _RpcError(-32602, "params must be a list")
+                result = server.call(client, message["method"], params)
+            except _RpcError as exc:
+                error = {"code": exc.code, "message": exc.message}
+                return head + ',"error":' + _dumps(error) + "}"
+            return head + ',"result":' + _dumps(result) + "}"
+
+    return Handler

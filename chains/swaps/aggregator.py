@@ -120,9 +120,12 @@ def _mismatch(why: str, reason: str) -> CalldataMismatch:
     )
 
 
-def _check_calldata(request: QuoteRequest, data: bytes, sell_amount: int, guaranteed: int) -> None:
+def check_calldata(
+    sell_token: str | None, buy_token: str | None, data: bytes, sell_amount: int, guaranteed: int
+) -> None:
     """The trade the calldata asks the exchange for is the quote's, with an on-chain minimum
-    no lower than the reviewed one (a higher one only makes the chain stricter)."""
+    no lower than the reviewed one (a higher one only makes the chain stricter). Checked when
+    the quote arrives, and again right before signing (wallet/swap_checks.py)."""
     try:
         call = decode_exchange_call(data)
     except UnknownFunction as exc:
@@ -132,8 +135,8 @@ def _check_calldata(request: QuoteRequest, data: bytes, sell_amount: int, guaran
         ) from None
     except BadResponse as exc:
         raise _mismatch(str(exc), "calldata_malformed") from None
-    sell = checksum(request.sell_token or NATIVE_PLACEHOLDER)
-    buy = checksum(request.buy_token or NATIVE_PLACEHOLDER)
+    sell = checksum(sell_token or NATIVE_PLACEHOLDER)
+    buy = checksum(buy_token or NATIVE_PLACEHOLDER)
     if (call.sell_token, call.buy_token) != (sell, buy):
         why = f"{call.function} trades {call.sell_token} for {call.buy_token}, not {sell} for {buy}"
         raise _mismatch(why, "calldata_token")
@@ -288,7 +291,7 @@ class AggregatorProvider:
             data = bytes.fromhex(q.data.removeprefix("0x"))
         except ValueError:
             raise BadResponse("the aggregator's calldata is not hex") from None
-        _check_calldata(request, data, sell_amount, guaranteed)
+        check_calldata(request.sell_token, request.buy_token, data, sell_amount, guaranteed)
         return Quote(
             provider=self.name, network=self.network,
             sell_token=request.sell_token, buy_token=request.buy_token,

@@ -252,6 +252,32 @@ async def test_calldata_that_is_not_the_reviewed_trade_is_never_signed(
     assert await erc20_allowance(env.backend, env.usdt.contract or "", env.me, env.proxy) == 0
 
 
+async def test_calldata_changed_after_the_review_is_refused_right_before_signing(
+    env: Env,
+) -> None:
+    """Defence in depth (wallet/swap_checks.py check_call): the calldata about to be signed is
+    decoded again against the review, whatever happened to the quote object since."""
+    import dataclasses
+
+    from chains.swaps.aggregator_calldata import decode_exchange_call
+
+    sw = env.swapper()
+    review = await env.review(sw, env.eth, env.dusd, ETHER // 10)
+    q = review.quote
+    c = decode_exchange_call(q.call.data)
+    data = env.api.calldata({"sell": c.sell_token, "buy": c.buy_token, "amount": c.sell_amount,
+                             "min_buy": 0})  # fmt: skip
+    call = q.call.model_copy(update={"data": bytes.fromhex(data[2:])})
+    bad = dataclasses.replace(review, quote=q.model_copy(update={"call": call}))
+    nonce0, dusd0 = env.w3.eth.get_transaction_count(env.me), await env.bal(env.dusd)
+    with pytest.raises(AggregatorError) as err:
+        await sw.execute(bad, env.signer)
+    assert err.value.details.get("reason") == "calldata_min"
+    assert env.w3.eth.get_transaction_count(env.me) == nonce0
+    assert await env.bal(env.dusd) == dusd0
+    assert env.store.db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0] == 0
+
+
 async def test_an_honest_sell_to_uniswap_quote_executes(env: Env) -> None:
     env.api.function = "sellToUniswap"
     sw = env.swapper()

@@ -125,7 +125,9 @@ def check_calldata(
 ) -> None:
     """The trade the calldata asks the exchange for is the quote's, with an on-chain minimum
     no lower than the reviewed one (a higher one only makes the chain stricter). Checked when
-    the quote arrives, and again right before signing (wallet/swap_checks.py)."""
+    the quote arrives, and again right before signing (wallet/swap_checks.py). No tolerance:
+    0x's API rounds a sell's guaranteedPrice down (ROUND_FLOOR in its getSwapQuotePrice) and
+    `guaranteed` is cut down again, so an honest calldata minimum is never below it."""
     try:
         call = decode_exchange_call(data)
     except UnknownFunction as exc:

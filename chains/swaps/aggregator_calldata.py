@@ -71,9 +71,9 @@ def decode_exchange_call(data: bytes) -> ExchangeCall:
             sell, buy = path[0], path[-1]
             name = "sellToUniswap"
         else:
+            what = f"function 0x{head.hex()}" if len(head) == 4 else "no function"
             raise UnknownFunction(
-                f"the aggregator's calldata calls function 0x{head.hex()}, which the wallet "
-                "cannot read"
+                f"the aggregator's calldata calls {what}, which the wallet cannot read"
             )
     except (DecodingError, OverflowError, ValueError):
         raise BadResponse("the aggregator's calldata does not decode as its function") from None

@@ -24,6 +24,7 @@ from chains.evm import EvmBackend, TxRejected, checksum, erc20_approve_data, erc
 from chains.fees import FeeQuote, FeeTier
 from chains.models import Network
 from chains.swaps.base import (
+    NoRoute,
     PriceMoved,
     Quote,
     QuoteExpired,
@@ -116,8 +117,10 @@ class Swapper:
         results = await asyncio.gather(*(p.quote(request) for p in chosen), return_exceptions=True)
         quotes = [r for r in results if isinstance(r, Quote)]
         if not quotes:
-            err = next(r for r in results if isinstance(r, BaseException))
-            raise err
+            errors = [r for r in results if isinstance(r, BaseException)]
+            # One provider's "no route" says less than another's refusal (an aggregator's
+            # calldata that does not match its quote): the user reads the refusal.
+            raise next((e for e in errors if not isinstance(e, NoRoute)), errors[0])
         return max(quotes, key=lambda q: q.buy_amount)
 
     async def review(

@@ -21,10 +21,16 @@ def weth_of(quote: Quote) -> str | None:
 
 
 def check_call(review: SwapReview) -> None:
-    """For Uniswap V2, the calldata about to be signed carries the reviewed minimum, deadline,
-    amount and the wallet's own address as recipient (aggregator calldata is opaque; its
-    minimum is checked in the quote)."""
+    """The calldata about to be signed carries the reviewed trade. Uniswap V2: the minimum,
+    deadline, amount and the wallet's own address as recipient. The aggregator: the tokens,
+    amount and at least the reviewed minimum, decoded from 0x's functions (they pay
+    msg.sender, the wallet; chains/swaps/aggregator_calldata.py), as when the quote came."""
     q = review.quote
+    if q.provider == "aggregator":
+        from chains.swaps.aggregator import check_calldata
+
+        check_calldata(q.sell_token, q.buy_token, q.call.data, q.sell_amount, q.min_buy_amount)
+        return
     if q.provider != "uniswap_v2":
         return
     from chains.swaps.uniswap_v2 import decode_swap_call

@@ -6,9 +6,12 @@ instance or any API that serves the same JSON.
 0x retired v1 in April 2025 (v2 moved to /swap/permit2 and /swap/allowance-holder); v1's
 shape is the one issue 7 asked for and the one many 0x-compatible APIs still serve.
 
-What the wallet cannot check in the calldata is checked in the JSON: the chain, the amounts,
-that the transaction goes to the contract this provider was configured to trust, that the
-allowance goes to it too, and that the guaranteed minimum is within the user's slippage.
+The JSON is checked (the chain, the amounts, that the transaction goes to the contract this
+provider was configured to trust, that the allowance goes to it too, that the guaranteed
+minimum is within the user's slippage), and so is the calldata, which is what is signed: its
+tokens, amount sold and on-chain minimum are decoded (chains/swaps/aggregator_calldata.py) and
+must be the quote's, the minimum at least the one reviewed. Calldata the wallet cannot decode
+is refused: a review must never show a minimum the wallet did not find in what is signed.
 """
 
 from __future__ import annotations
@@ -22,9 +25,12 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from chains.errors import BadResponse
 from chains.evm import checksum
 from chains.proxy import httpx_proxy
+from chains.swaps.aggregator_calldata import UnknownFunction, decode_exchange_call
 from chains.swaps.base import (
     BPS,
     AggregatorError,
+    CalldataMismatch,
+    CalldataUnreadable,
     NoRoute,
     Quote,
     QuoteRequest,
@@ -101,6 +107,50 @@ def _impact_bps(text: str | None) -> int:
         return parse_amount(cut, 2) + int(more)
     except ValueError:
         raise BadResponse("the aggregator's estimatedPriceImpact is not a number") from None
+
+
+WHAT_TO_DO = "nothing was signed: use the built-in Uniswap route or another aggregator"
+
+
+def _mismatch(why: str, reason: str) -> CalldataMismatch:
+    return CalldataMismatch(
+        f"the aggregator's calldata does not match its quote: {why}; {WHAT_TO_DO}",
+        mismatch=why,
+        reason=reason,
+    )
+
+
+def check_calldata(
+    sell_token: str | None, buy_token: str | None, data: bytes, sell_amount: int, guaranteed: int
+) -> None:
+    """The trade the calldata asks the exchange for is the quote's, with an on-chain minimum
+    no lower than the reviewed one (a higher one only makes the chain stricter). Checked when
+    the quote arrives, and again right before signing (wallet/swap_checks.py). No tolerance:
+    0x's API rounds a sell's guaranteedPrice down (ROUND_FLOOR in its getSwapQuotePrice) and
+    `guaranteed` is cut down again, so an honest calldata minimum is never below it."""
+    try:
+        call = decode_exchange_call(data)
+    except UnknownFunction as exc:
+        raise CalldataUnreadable(
+            f"{exc}, so it cannot show the minimum the chain would enforce; {WHAT_TO_DO}",
+            reason="calldata_function",
+        ) from None
+    except BadResponse as exc:
+        raise _mismatch(str(exc), "calldata_malformed") from None
+    sell = checksum(sell_token or NATIVE_PLACEHOLDER)
+    buy = checksum(buy_token or NATIVE_PLACEHOLDER)
+    if (call.sell_token, call.buy_token) != (sell, buy):
+        why = f"{call.function} trades {call.sell_token} for {call.buy_token}, not {sell} for {buy}"
+        raise _mismatch(why, "calldata_token")
+    if call.sell_amount != sell_amount:
+        why = f"{call.function} sells {call.sell_amount}, not {sell_amount} (base units)"
+        raise _mismatch(why, "calldata_amount")
+    if call.min_buy_amount < guaranteed:
+        why = (
+            f"{call.function} enforces a minimum of {call.min_buy_amount}, below the "
+            f"{guaranteed} reviewed (base units)"
+        )
+        raise _mismatch(why, "calldata_min")
 
 
 class AggregatorProvider:
@@ -243,6 +293,7 @@ class AggregatorProvider:
             data = bytes.fromhex(q.data.removeprefix("0x"))
         except ValueError:
             raise BadResponse("the aggregator's calldata is not hex") from None
+        check_calldata(request.sell_token, request.buy_token, data, sell_amount, guaranteed)
         return Quote(
             provider=self.name, network=self.network,
             sell_token=request.sell_token, buy_token=request.buy_token,

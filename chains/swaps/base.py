@@ -54,6 +54,20 @@ class AggregatorError(SwapError):
     code = "SWAP_AGGREGATOR"
 
 
+class CalldataMismatch(AggregatorError):
+    """The quote's calldata (what would be signed) asks for another trade than its JSON, or
+    a lower minimum than the one reviewed: the API is hostile or broken."""
+
+    code = "SWAP_AGGREGATOR_CALLDATA"
+
+
+class CalldataUnreadable(AggregatorError):
+    """The calldata calls a function the wallet cannot decode, so the minimum the chain
+    would enforce is unknown: no review may show one."""
+
+    code = "SWAP_AGGREGATOR_UNREADABLE"
+
+
 class SwapCall(Frozen):
     """The transaction that executes a quote: `data` carries the minimum out and deadline."""
 

@@ -24,11 +24,29 @@ DAI = "0x6B175474E89094C44Da98b954EedeAC495271d0F"
 TAKER = "0x9858EfFD232B4033E47d90003D41EC34EcaEda94"
 
 
+SELL = 10**16
+MIN = 15808998522410634420  # guaranteedPrice x sellAmount: 0.01 x 1580.899852241063442
+
+
+def uniswap_data(
+    tokens: tuple[str, ...] = (WETH, DAI), amount: int = SELL, minimum: int = MIN
+) -> str:
+    """sellToUniswap calldata, as the documented quote's data ('0xd9627aa4...') calls."""
+    from eth_abi import encode
+
+    from chains.swaps.aggregator_calldata import SELL_TO_UNISWAP, selector
+
+    args = encode(
+        ["address[]", "uint256", "uint256", "bool"], [list(tokens), amount, minimum, False]
+    )
+    return "0x" + (selector(SELL_TO_UNISWAP) + args).hex()
+
+
 def documented_quote(**over: Any) -> dict[str, Any]:
     """Selling 0.01 WETH for DAI, in the shape of 0x's published v1 example."""
     q = {
         "chainId": 1, "price": "1596.8685376172358", "guaranteedPrice": "1580.899852241063442",
-        "estimatedPriceImpact": "0.3366", "to": EXCHANGE.lower(), "data": "0xd9627aa4" + "00" * 32,
+        "estimatedPriceImpact": "0.3366", "to": EXCHANGE.lower(), "data": uniswap_data(),
         "value": "0", "gas": "111000", "estimatedGas": "111000", "gasPrice": "15000000000",
         "protocolFee": "0", "minimumProtocolFee": "0", "buyTokenAddress": DAI.lower(),
         "sellTokenAddress": WETH.lower(), "buyAmount": "15968685376172358000",
@@ -102,7 +120,7 @@ async def test_documented_shape_becomes_a_quote(api: Fixture) -> None:
     assert sent["slippagePercentage"] == ["0.0100"]
     assert q.buy_amount == 15968685376172358000
     # guaranteedPrice x sellAmount, cut to 18 places: 0.01 x 1580.899852241063442
-    assert q.min_buy_amount == 15808998522410634420
+    assert q.min_buy_amount == 15808998522410634420 == MIN
     assert q.price_impact_bps == 34  # 0.3366 % rounded up
     assert q.spender == EXCHANGE and q.call.to == EXCHANGE and q.call.value == 0
     assert q.sources == ("Uniswap_V2",) and q.deadline is None and q.gas_estimate == 111000
@@ -117,6 +135,14 @@ async def test_documented_shape_becomes_a_quote(api: Fixture) -> None:
         ({"guaranteedPrice": "1500"}, "guaranteed"),  # 6 % below: beyond 1 % slippage
         ({"sellAmount": "20000000000000000"}, "amount"),
         ({"value": "5"}, "value"),
+        # The JSON honest, the calldata (what is signed) not:
+        ({"data": uniswap_data(minimum=0)}, "calldata_min"),
+        ({"data": uniswap_data(minimum=MIN - 1)}, "calldata_min"),
+        ({"data": uniswap_data(amount=SELL * 2)}, "calldata_amount"),
+        ({"data": uniswap_data(tokens=(WETH, WETH))}, "calldata_token"),
+        ({"data": uniswap_data(tokens=(DAI, WETH, DAI))}, "calldata_token"),
+        ({"data": "0x12345678" + "00" * 128}, "calldata_function"),
+        ({"data": uniswap_data()[:-64]}, "calldata_malformed"),
     ],
 )
 async def test_quotes_the_wallet_cannot_trust_are_refused(
@@ -130,6 +156,31 @@ async def test_quotes_the_wallet_cannot_trust_are_refused(
     finally:
         await p.aclose()
     assert err.value.details["reason"] == reason
+
+
+async def test_a_higher_minimum_in_the_calldata_is_accepted_and_the_review_keeps_its_own(
+    api: Fixture,
+) -> None:
+    """A stricter chain-side minimum only risks a revert, never a worse price."""
+    api.body = documented_quote(data=uniswap_data(minimum=MIN + 10**18))
+    p = provider(api.url)
+    try:
+        q = await p.quote(REQ)
+    finally:
+        await p.aclose()
+    assert q.min_buy_amount == MIN
+
+
+async def test_unreadable_calldata_says_what_to_do(api: Fixture) -> None:
+    from chains.swaps.base import CalldataUnreadable
+
+    api.body = documented_quote(data="0x12345678" + "00" * 128)
+    p = provider(api.url)
+    try:
+        with pytest.raises(CalldataUnreadable, match="Uniswap route or another aggregator"):
+            await p.quote(REQ)
+    finally:
+        await p.aclose()
 
 
 async def test_errors_are_typed(api: Fixture) -> None:

@@ -92,3 +92,40 @@ def test_usdt_swap_through_a_local_aggregator_lists_both_approvals_and_mines(
         assert result["state"] == "done" and result["received"] == review["expected_out"]
     assert usdt.functions.balanceOf(d.demo_address).call() == 4_900 * 10**6
     assert usdt.functions.allowance(d.demo_address, proxy.address).call() == 0
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_aggregator_calldata_below_the_reviewed_minimum_is_the_error_the_user_reads(
+    devnet_snapshot: Devnet, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch, lang: str,
+) -> None:  # fmt: skip
+    """The quote's JSON is honest, its calldata carries minimum 0. Uniswap has no USDT pool
+    here, so the aggregator's refusal (not Uniswap's 'no route') is what the user reads, and
+    it says what to do; nothing is signed even with --yes."""
+    from chains.devnet.deploy import connect
+    from tests.fixtures.swap_contracts import ZeroExQuoteApi, deploy_exchange
+
+    d = devnet_snapshot
+    w3 = connect(d.rpc_url)
+    dusd = d.deployment.token("DUSD").address
+    usdt, proxy = deploy_exchange(w3, d.demo_address, dusd)
+    api = ZeroExQuoteApi(proxy, w3.eth.chain_id, tamper_call=lambda a: a.update(min_buy=0))
+    nonce0 = w3.eth.get_transaction_count(d.demo_address)
+    with api.serve():
+        monkeypatch.setenv("TERMWALLET_RPC_URLS", json.dumps({"devnet": [d.rpc_url]}))
+        monkeypatch.setenv("TERMWALLET_SWAP_AGGREGATOR_URL", api.url)
+        monkeypatch.setenv("TERMWALLET_SWAP_AGGREGATOR_EXCHANGE", proxy.address)
+        rc, _, err = run(["init", "--restore"], capsys, f"{ABANDON}\n{PASSWORD}\n")
+        assert rc == 0, err
+        (tmp_path / "pw").write_text(PASSWORD + "\n")
+        args = ["swap", usdt.address, dusd, "100", "--network", "devnet", "--lang", lang,
+                "--yes", "--password-file", str(tmp_path / "pw")]  # fmt: skip
+        rc, out, err = run(args, capsys)
+    assert rc != 0 and out == ""
+    (line,) = [x for x in err.splitlines() if x.startswith("termwallet:")]  # after the warnings
+    if lang == "en":
+        assert "does not match its quote" in line and "Uniswap route" in line
+    else:
+        assert "与其自身报价不符" in line and "Uniswap" in line
+    assert "enforces a minimum of 0" in line
+    assert w3.eth.get_transaction_count(d.demo_address) == nonce0

@@ -206,6 +206,91 @@ async def test_a_quote_that_disagrees_with_the_configured_proxy_or_chain_is_refu
     assert env.store.db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0] == 0
 
 
+def _unknown_function(body: dict[str, Any]) -> None:
+    """The same trade through a function the wallet does not read (the fixture's old custom
+    sellToToken): the JSON is honest, the calldata opaque."""
+    from eth_abi import encode
+
+    from chains.swaps.aggregator_calldata import selector
+
+    args = [body["sellTokenAddress"], body["buyTokenAddress"], int(body["sellAmount"]), 0]
+    data = selector("sellToToken(address,address,uint256,uint256)") + encode(
+        ["address", "address", "uint256", "uint256"], args
+    )
+    body["data"] = "0x" + data.hex()
+
+
+@pytest.mark.parametrize("function", ["transformERC20", "sellToUniswap"])
+@pytest.mark.parametrize(
+    ("tamper_call", "tamper", "reason"),
+    [
+        (lambda a: a.update(min_buy=0), None, "calldata_min"),  # sandwich bait
+        (lambda a: a.update(min_buy=a["min_buy"] - 1), None, "calldata_min"),
+        (lambda a: a.update(amount=a["amount"] * 2), None, "calldata_amount"),
+        (lambda a: a.update(buy="0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE"), None,
+         "calldata_token"),
+        (None, _unknown_function, "calldata_function"),
+    ],
+    ids=["min-zero", "min-one-less", "other-amount", "other-token", "unknown-function"],
+)  # fmt: skip
+async def test_calldata_that_is_not_the_reviewed_trade_is_never_signed(
+    env: Env, function: str, tamper_call: Any, tamper: Any, reason: str
+) -> None:
+    """The quote's JSON passes every check; only the calldata (what would be signed) lies.
+    Nothing is signed or sent: the nonce, the balances and the allowance stay as they were."""
+    env.api.function, env.api.tamper_call, env.api.tamper = function, tamper_call, tamper
+    sw = env.swapper()
+    nonce0 = env.w3.eth.get_transaction_count(env.me)
+    before = [await env.bal(a) for a in (env.usdt, env.dusd, env.eth)]
+    with pytest.raises(AggregatorError) as err:
+        await env.review(sw, env.usdt, env.dusd, 10 * 10**6)
+    assert err.value.details.get("reason") == reason
+    assert "Uniswap route or another aggregator" in str(err.value)
+    assert env.store.db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0] == 0
+    assert env.w3.eth.get_transaction_count(env.me) == nonce0
+    assert [await env.bal(a) for a in (env.usdt, env.dusd, env.eth)] == before
+    assert await erc20_allowance(env.backend, env.usdt.contract or "", env.me, env.proxy) == 0
+
+
+async def test_calldata_changed_after_the_review_is_refused_right_before_signing(
+    env: Env,
+) -> None:
+    """Defence in depth (wallet/swap_checks.py check_call): the calldata about to be signed is
+    decoded again against the review, whatever happened to the quote object since."""
+    import dataclasses
+
+    from chains.swaps.aggregator_calldata import decode_exchange_call
+
+    sw = env.swapper()
+    review = await env.review(sw, env.eth, env.dusd, ETHER // 10)
+    q = review.quote
+    c = decode_exchange_call(q.call.data)
+    data = env.api.calldata({"sell": c.sell_token, "buy": c.buy_token, "amount": c.sell_amount,
+                             "min_buy": 0})  # fmt: skip
+    call = q.call.model_copy(update={"data": bytes.fromhex(data[2:])})
+    bad = dataclasses.replace(review, quote=q.model_copy(update={"call": call}))
+    nonce0, dusd0 = env.w3.eth.get_transaction_count(env.me), await env.bal(env.dusd)
+    with pytest.raises(AggregatorError) as err:
+        await sw.execute(bad, env.signer)
+    assert err.value.details.get("reason") == "calldata_min"
+    assert env.w3.eth.get_transaction_count(env.me) == nonce0
+    assert await env.bal(env.dusd) == dusd0
+    assert env.store.db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0] == 0
+
+
+async def test_an_honest_sell_to_uniswap_quote_executes(env: Env) -> None:
+    env.api.function = "sellToUniswap"
+    sw = env.swapper()
+    amount = 50 * 10**6
+    usdt0, dusd0 = await env.bal(env.usdt), await env.bal(env.dusd)
+    review = await env.review(sw, env.usdt, env.dusd, amount)
+    assert review.quote.call.data[:4].hex() == "d9627aa4"
+    record = await sw.execute(review, env.signer)
+    assert record.state == "done"
+    assert usdt0 - await env.bal(env.usdt) == amount
+    assert await env.bal(env.dusd) - dusd0 == review.quote.buy_amount == record.received
+
+
 async def test_a_proxy_other_than_the_configured_one_is_refused(env: Env) -> None:
     sw = env.swapper(exchange="0xDef1C0ded9bec7F1a1670819833240f027b25EfF")  # 0x's mainnet one
     with pytest.raises(AggregatorError):
@@ -221,7 +306,10 @@ async def test_rate_worse_before_signing_is_refused_and_nothing_is_signed(env: E
     assert env.store.db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0] == 0
 
 
-async def test_the_proxy_enforces_the_minimum_on_chain(env: Env) -> None:
+@pytest.mark.parametrize("function", ["transformERC20", "sellToUniswap"])
+async def test_the_proxy_enforces_the_minimum_on_chain(env: Env, function: str) -> None:
+    """The reviewed minimum is the one in the signed calldata, so the chain holds to it."""
+    env.api.function = function
     sw = env.swapper()
     amount = 10 * 10**6
     usdt0 = await env.bal(env.usdt)
@@ -234,6 +322,15 @@ async def test_the_proxy_enforces_the_minimum_on_chain(env: Env) -> None:
     with pytest.raises(SwapReverted):
         await sw.execute(review, env.signer, on_step=worse)
     assert await env.bal(env.usdt) == usdt0  # nothing sold
+    # 90 % of the quote is below the reviewed minimum (99 %), which is the calldata's.
+    from chains.swaps.aggregator_calldata import decode_exchange_call
+
+    signed = decode_exchange_call(review.quote.call.data)
+    assert (
+        signed.min_buy_amount
+        == review.quote.min_buy_amount
+        > amount * USDT_RATE * 90 // (100 * RATE_ONE)
+    )
 
 
 async def test_the_fixture_token_refuses_a_change_between_non_zero_allowances(env: Env) -> None:

@@ -118,6 +118,14 @@ def demo_address() -> str:
 
 
 async def open_demo(home: Path, prepared: Path | None = None) -> DemoSession:
+    # The packages the threads below import, imported here first, on one thread: a
+    # package whose __init__ imports its submodules (chains.devnet) deadlocked Python's
+    # import locks when one thread imported chains.devnet.anvil while another imported
+    # chains.devnet.electrum_server (_DeadlockError, about 1 demo start in 25). ~11 ms.
+    import importlib
+
+    for name in ("chains.devnet", "chains.devnet.electrum_server", "wallet.store"):
+        importlib.import_module(name)  # wallet.store: its migrations package does the same
     from wallet.demo_support import start_demo_support
     from wallet.demo_utxo import start_demo_electrum
 

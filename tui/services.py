@@ -175,6 +175,19 @@ class DemoServices:
         self._own_home = home is None
         self.home = home or Path(tempfile.mkdtemp(prefix="termwallet-demo-"))
         self._opening: asyncio.Future[WalletSession] | None = None
+        self._spawned: Any = None  # spawn_devnet: anvil's process, before the first frame
+
+    def spawn_devnet(self) -> None:
+        """Run the demo's anvil now, before the app starts: the session waits for it later
+        (wallet/demo_devnet.py)."""
+        from wallet.demo_devnet import spawn_demo_devnet
+
+        self._spawned = spawn_demo_devnet(self.home)
+
+    def stop_devnet(self) -> None:
+        """Stop the spawned anvil (safe twice): for an end before the app ran."""
+        if self._spawned is not None:
+            self._spawned.stop()
 
     async def open_session(self) -> WalletSession:
         from wallet.demo import open_demo
@@ -185,7 +198,7 @@ class DemoServices:
         # for it and stops what it started, so no anvil outlives the app.
         # The demo's world is prepared once, in the user's cache folder (wallet/demo_state.py).
         prepared = Paths.default().cache_dir
-        self._opening = asyncio.ensure_future(open_demo(self.home, prepared))
+        self._opening = asyncio.ensure_future(open_demo(self.home, prepared, self._spawned))
         return await asyncio.shield(self._opening)
 
     async def close(self) -> None:
@@ -201,6 +214,8 @@ class DemoServices:
                     if part is not None:
                         await asyncio.to_thread(part.stop)
         finally:
+            # Never waited for (the app ended first), or handed over and stopped already.
+            await asyncio.to_thread(self.stop_devnet)
             if self._own_home:
                 shutil.rmtree(self.home, ignore_errors=True)
 

@@ -52,7 +52,10 @@ class DemoSession(WalletSession):
 
 
 def start_devnet(
-    home: Path, prepared: Path | None = None, before_deploying: Callable[[], object] | None = None
+    home: Path,
+    prepared: Path | None = None,
+    before_deploying: Callable[[], object] | None = None,
+    spawned: Any = None,
 ) -> tuple[Any, Any, str]:
     """Blocking: start anvil with the demo world on it; runs in a worker thread, never before
     the first frame. With `prepared` (a folder), the world deployed on an earlier run is loaded
@@ -60,10 +63,11 @@ def start_devnet(
     of deployed again; a world deployed here is saved there for the next run.
     `before_deploying` runs first when it comes to deploying (_open_demo: the imports on its
     other thread finish first; two threads importing the eth libraries at once are a known
-    source of half-initialised modules)."""
+    source of half-initialised modules). `spawned`: an anvil whose process already runs
+    (spawn_demo_devnet), waited for here instead of started."""
     from chains.devnet.anvil import Anvil
 
-    anvil = Anvil(log_dir=home / "logs")
+    anvil = spawned if spawned is not None else Anvil(log_dir=home / "logs")
     anvil.start()
     try:
         loaded = None
@@ -117,11 +121,12 @@ def demo_address() -> str:
         signer.close()
 
 
-async def open_demo(home: Path, prepared: Path | None = None) -> DemoSession:
+async def open_demo(home: Path, prepared: Path | None = None, spawned: Any = None) -> DemoSession:
     # The packages the threads below import, imported here first, on one thread: a
-    # package whose __init__ imports its submodules (chains.devnet) deadlocked Python's
-    # import locks when one thread imported chains.devnet.anvil while another imported
-    # chains.devnet.electrum_server (_DeadlockError, about 1 demo start in 25). ~11 ms.
+    # package whose __init__ imports its submodules (chains.devnet did; wallet.store's
+    # migrations still do) deadlocked Python's import locks when one thread imported
+    # chains.devnet.anvil while another imported chains.devnet.electrum_server
+    # (_DeadlockError, about 1 demo start in 25). ~11 ms.
     import importlib
 
     for name in ("chains.devnet", "chains.devnet.electrum_server", "wallet.store"):
@@ -135,7 +140,7 @@ async def open_demo(home: Path, prepared: Path | None = None) -> DemoSession:
     support_starting = asyncio.ensure_future(asyncio.to_thread(start_demo_support))
     electrum_starting = asyncio.ensure_future(asyncio.to_thread(start_demo_electrum))
     try:
-        session = await asyncio.to_thread(_open_demo, home, prepared)
+        session = await asyncio.to_thread(_open_demo, home, prepared, spawned)
     except BaseException:
         for starting in (support_starting, electrum_starting):
             await _stop_when_started(starting)
@@ -169,7 +174,7 @@ def attach_demo_utxo(session: DemoSession, electrum_url: str) -> None:
     session.utxo = demo_utxo_portfolio(session.store, electrum_url)
 
 
-def _open_demo(home: Path, prepared: Path | None) -> DemoSession:
+def _open_demo(home: Path, prepared: Path | None, spawned: Any = None) -> DemoSession:
     """The first balance read's libraries (httpx, eth_hash) are imported on another thread
     while anvil starts; web3 (about 0.6 s) only when the world is deployed (chains/devnet
     imports it, after that thread: never two threads importing the eth libraries at once),
@@ -180,7 +185,7 @@ def _open_demo(home: Path, prepared: Path | None) -> DemoSession:
 
     with ThreadPoolExecutor(1, thread_name_prefix="demo-imports") as pool:
         imported = pool.submit(load_client_library, "evm")
-        anvil, deployment, address = start_devnet(home, prepared, imported.result)
+        anvil, deployment, address = start_devnet(home, prepared, imported.result, spawned)
         try:
             imported.result()
             session = demo_session(deployment, address, home, signer=LazyDemoSigner())

@@ -74,6 +74,26 @@ class Anvil:
         ]  # fmt: skip
 
     def start(self) -> str:
+        """Start anvil and wait until it answers; its RPC URL."""
+        if self._proc is None:
+            self.spawn()
+        elif self._port is not None:
+            raise DevnetError("this anvil is already started; stop() it first")
+        proc = self._proc
+        assert proc is not None
+        try:
+            self._port = self._wait_ready(proc)
+            # Each new block is exactly BLOCK_TIME_STEP seconds after the previous one, so block
+            # timestamps do not depend on how fast this machine runs.
+            self.request("anvil_setBlockTimestampInterval", [BLOCK_TIME_STEP])
+        except BaseException:
+            self.stop()
+            raise
+        return self.rpc_url
+
+    def spawn(self) -> None:
+        """Only run the process, without waiting for it: the demo spawns anvil before its
+        first frame (anvil needs about 0.25 s to answer) and start() waits later."""
         if self._proc is not None:
             raise DevnetError("this anvil is already started; stop() it first")
         cmd = self.command()  # raises DevnetMissing before anything is created
@@ -92,15 +112,6 @@ class Anvil:
             raise DevnetStartFailed(f"Could not run anvil ({cmd[0]}): {exc}") from exc
         self._proc = proc
         self._finalizer = weakref.finalize(self, _terminate, proc, log)
-        try:
-            self._port = self._wait_ready(proc)
-            # Each new block is exactly BLOCK_TIME_STEP seconds after the previous one, so block
-            # timestamps do not depend on how fast this machine runs.
-            self.request("anvil_setBlockTimestampInterval", [BLOCK_TIME_STEP])
-        except BaseException:
-            self.stop()
-            raise
-        return self.rpc_url
 
     def stop(self) -> None:
         """Terminate, wait, then kill. Safe to call twice."""

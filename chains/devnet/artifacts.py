@@ -13,11 +13,12 @@ import os
 import platform
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
-
-from pydantic import BaseModel, ConfigDict, field_validator
+from typing import TYPE_CHECKING
 
 from chains.devnet.errors import DevnetMissing
+
+if TYPE_CHECKING:
+    from chains.devnet.artifact import Artifact
 
 ENV_NODE_MODULES = "TERMWALLET_NODE_MODULES"
 ANVIL_PACKAGE = "@foundry-rs/anvil-linux-amd64"
@@ -34,22 +35,6 @@ NPM_ARTIFACTS: dict[str, str] = {
 }
 # Contract name -> file committed in this package (rebuilt with `npm run build:contracts`).
 OWN_ARTIFACTS: dict[str, str] = {"DemoToken": "DemoToken.json"}
-
-
-class Artifact(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    name: str
-    abi: tuple[dict[str, Any], ...]
-    bytecode: str  # 0x-prefixed creation code
-
-    @field_validator("bytecode", mode="before")
-    @classmethod
-    def _hex(cls, value: object) -> object:
-        # The Uniswap build files store the bytecode without 0x; ours with it.
-        if isinstance(value, str) and not value.startswith("0x"):
-            return "0x" + value
-        return value
 
 
 def repo_root() -> Path | None:
@@ -134,5 +119,7 @@ def load_artifact(name: str) -> Artifact:
 
 @functools.lru_cache(maxsize=16)
 def _load(name: str, path: str) -> Artifact:
+    from chains.devnet.artifact import Artifact  # pydantic: not on the demo's start-up path
+
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     return Artifact(name=name, abi=tuple(data["abi"]), bytecode=data["bytecode"])

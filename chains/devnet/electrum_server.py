@@ -309,8 +309,10 @@ class _RpcError(Exception):
 
 class DemoElectrumServer:
     """Start with start(); `url` is tcp://127.0.0.1:PORT. `build` makes the chain: called on
-    a thread of its own at start (requests wait for it), so start() costs a socket and two
-    threads, not the chain."""
+    a thread of its own when the first client connects (requests wait for it), so start()
+    costs a socket and a thread, not the chain: the demo's first Electrum request comes after
+    its first EVM balances are drawn, and building the chain beside them (imports, signing,
+    about 0.1 s of the interpreter) held them back."""
 
     def __init__(self, build: Callable[[], DemoChain]) -> None:
         self._build = build
@@ -320,6 +322,7 @@ class DemoElectrumServer:
         self._failed: str | None = None
         self._server: socketserver.ThreadingTCPServer | None = None
         self._threads: list[threading.Thread] = []
+        self._building: threading.Thread | None = None
         self._clients: set[_Client] = set()
 
     @property
@@ -331,12 +334,18 @@ class DemoElectrumServer:
         server = socketserver.ThreadingTCPServer((HOST, 0), _handler(self))
         server.daemon_threads = True
         self._server = server
-        self._threads = [
-            threading.Thread(target=self._make_chain, name="demo-electrum-chain", daemon=True),
-            threading.Thread(target=server.serve_forever, name="demo-electrum", daemon=True),
-        ]
-        for t in self._threads:
-            t.start()
+        serving = threading.Thread(target=server.serve_forever, name="demo-electrum", daemon=True)
+        self._threads = [serving]
+        serving.start()
+
+    def _build_once(self) -> None:
+        """The chain's build, started by the first client (the lock is held)."""
+        if self._building is None:
+            self._building = threading.Thread(
+                target=self._make_chain, name="demo-electrum-chain", daemon=True
+            )
+            self._threads.append(self._building)
+            self._building.start()
 
     def _make_chain(self) -> None:
         try:
@@ -446,6 +455,7 @@ class DemoElectrumServer:
     def _register(self, client: _Client) -> None:
         with self._lock:
             self._clients.add(client)
+            self._build_once()
 
     def _forget(self, client: _Client) -> None:
         with self._lock:

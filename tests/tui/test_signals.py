@@ -173,3 +173,32 @@ def test_sigterm_closes_the_users_store(termwallet_home: Path) -> None:
     assert database.exists() and not wal.exists()
     term.text()
     assert term.screen.mode == PRISTINE
+
+
+def test_a_signal_as_soon_as_anvil_runs_still_stops_it(tmpdir_env: dict[str, str]) -> None:
+    """The demo spawns anvil before its first frame (wallet/demo_devnet.py): a signal in that
+    first moment, before the session waited for anvil or the app drew anything, still stops
+    it and deletes the folder."""
+    term = Terminal([sys.executable, "-m", "tui", "demo"], tmpdir_env)
+    anvils: list[int] = []
+    try:
+        deadline = time.monotonic() + 60  # a guard against a hang, not a speed target
+        while not anvils:
+            assert term.proc.poll() is None, term.output[-800:]
+            assert time.monotonic() < deadline, "the demo never started anvil"
+            anvils = _children(term.proc.pid)
+            time.sleep(0.005)
+        os.kill(term.proc.pid, signal.SIGTERM)
+        while term._read(0.2) is not None or term.proc.poll() is None:
+            assert time.monotonic() < deadline, "the demo did not end after the signal"
+    finally:
+        survivors, folders = _left_behind(anvils, Path(tmpdir_env["TMPDIR"]))
+        if term.proc.poll() is None:
+            term.proc.kill()
+        term.proc.wait()
+        os.close(term.master)
+    assert term.proc.returncode == 128 + signal.SIGTERM
+    assert survivors == [], "anvil outlived the demo"
+    assert folders == [], "the demo's folder was left in the temp dir"
+    term.text()
+    assert term.screen.mode == PRISTINE

@@ -27,7 +27,7 @@ def record(name):
 
 wallet.demo_support.start_demo_support = record("support")
 wallet.demo_utxo.start_demo_electrum = record("electrum")
-wallet.demo._open_demo = lambda home, prepared: (_ for _ in ()).throw(RuntimeError("stop"))
+wallet.demo._open_demo = lambda *args: (_ for _ in ()).throw(RuntimeError("stop"))
 try:
     asyncio.run(wallet.demo.open_demo(Path(tempfile.mkdtemp()), None))
 except RuntimeError:

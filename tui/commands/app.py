@@ -122,8 +122,10 @@ def _run_demo(args: argparse.Namespace) -> int:
     services = DemoServices()
     try:
         setup_logging(services.home / "logs")
+        services.spawn_devnet()
         wide = ambiguous_wide(config)
         return make_app(services=services, language=language, ambiguous_wide=wide).run() or 0
     finally:
         # The app closes its services on exit; this covers an end before the app ran.
+        services.stop_devnet()
         shutil.rmtree(services.home, ignore_errors=True)

@@ -224,13 +224,18 @@ class AssetsScreen(MainScreen):
     async def _load(self) -> None:
         try:
             self.view = await self.app.session.portfolio()  # type: ignore[attr-defined]
-        finally:  # read, failed or replaced by a newer read: the prices may go now
-            if self._prices_after_balances:
-                self._prices_after_balances = False
-                self._load_prices()
-            if self._utxo_after_balances:
-                self._utxo_after_balances = False
-                self._load_utxo()
+        finally:  # read, failed or replaced by a newer read: the rest may go now
+            # After the balances are on the terminal: started at once, their first steps
+            # (on this event loop) held back the repaint that draws them (about 0.2 s).
+            self.call_after_refresh(self._load_after_balances)
+
+    def _load_after_balances(self) -> None:
+        if self._prices_after_balances:
+            self._prices_after_balances = False
+            self._load_prices()
+        if self._utxo_after_balances:
+            self._utxo_after_balances = False
+            self._load_utxo()
 
     @work(exclusive=True, group="assets-prices", exit_on_error=False)
     async def _load_prices(self) -> None:

@@ -8,11 +8,8 @@ become events, rate limits are waited out or reported with the wait, bad records
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 
@@ -20,6 +17,7 @@ from chains.blockscout import INSTANCES, BlockscoutClient
 from chains.errors import BadResponse
 from chains.etherscan import ExplorerRateLimited
 from chains.networks import NETWORKS
+from tests.fixtures.json_http import JsonHandler, serving
 
 ME = "0x9858effd232b4033e47d90003d41ec34ecaeda94"
 BOB = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8"
@@ -90,11 +88,10 @@ class Fixture:
 def api() -> Iterator[tuple[Fixture, str]]:
     fx = Fixture()
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(JsonHandler):
         def do_GET(self) -> None:
-            url = urlparse(self.path)
-            q = {k: v[0] for k, v in parse_qs(url.query).items()}
-            fx.requests.append((url.path, q))
+            path, q = self.path_and_query()
+            fx.requests.append((path, q))
             if fx.limited > 0:
                 fx.limited -= 1
                 self._send(429, {"message": "Too Many Requests"})
@@ -102,38 +99,21 @@ def api() -> Iterator[tuple[Fixture, str]]:
             if fx.unknown:
                 self._send(404, {"message": "Not found"})
                 return
-            if url.path == f"/api/v2/addresses/{ME}/transactions":
+            if path == f"/api/v2/addresses/{ME}/transactions":
                 self._send(200, fx.page(fx.txs, q))
-            elif url.path == f"/api/v2/addresses/{ME}/token-transfers":
+            elif path == f"/api/v2/addresses/{ME}/token-transfers":
                 assert q.get("type") == "ERC-20"
                 self._send(200, fx.page(fx.transfers, q))
-            elif url.path == f"/api/v2/addresses/{ME}/internal-transactions":
+            elif path == f"/api/v2/addresses/{ME}/internal-transactions":
                 self._send(200, fx.page(fx.internals, q))
             else:
                 self._send(404, {"message": "Not found"})
 
         def _send(self, status: int, body: Any) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            if status == 429 and fx.retry_after is not None:
-                self.send_header("Retry-After", fx.retry_after)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            self.send_json(status, json.dumps(body), fx.retry_after if status == 429 else None)
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield fx, f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    with serving(Handler) as url:
+        yield fx, url
 
 
 class Waits(list[float]):

@@ -6,18 +6,16 @@ Also used by tests/wallet/test_day_prices.py and tests/tui/test_history_value.py
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 
 from chains.errors import BadResponse, NodeUnreachable
 from chains.prices import CoinGecko, PriceUnavailable
+from tests.fixtures.json_http import JsonHandler, serving
 
 
 class HistoryApi:
@@ -38,55 +36,34 @@ class HistoryApi:
 def history_api() -> Iterator[tuple[HistoryApi, str]]:
     fx = HistoryApi()
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(JsonHandler):
         def do_GET(self) -> None:
-            url = urlparse(self.path)
-            q = {k: v[0] for k, v in parse_qs(url.query).items()}
+            path, q = self.path_and_query()
             fx.requests.append(self.path)
             if fx.down:
-                return self._send(503, "{}")
+                return self.send_json(503, "{}")
             if fx.limited:
                 fx.limited -= 1
-                return self._send(429, '{"status": {"error_code": 429}}', fx.retry_after)
+                return self.send_json(429, '{"status": {"error_code": 429}}', fx.retry_after)
             if fx.raw is not None:
-                return self._send(200, fx.raw)
-            parts = url.path.split("/")
+                return self.send_json(200, fx.raw)
+            parts = path.split("/")
             if len(parts) != 4 or parts[1] != "coins" or parts[3] != "history":
-                return self._send(404, '{"error": "not found"}')
+                return self.send_json(404, '{"error": "not found"}')
             coin = parts[2]
             head = f'"id": "{coin}", "symbol": "x", "name": "X", "localization": {{}}'
             prices = fx.days.get((coin, q["date"]))
             if prices is None:  # before the coin had a market: no market_data at all
-                return self._send(200, "{" + head + "}")
+                return self.send_json(200, "{" + head + "}")
             cur = ", ".join(f'"{k}": {v}' for k, v in prices.items())
             body = (
                 "{" + head + ', "market_data": {"current_price": {' + cur + "}, "
                 '"market_cap": {}, "total_volume": {}}, "community_data": {}}'
             )
-            self._send(200, body)
+            self.send_json(200, body)
 
-        def _send(self, status: int, body: str, retry_after: str | None = None) -> None:
-            data = body.encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            if retry_after is not None:
-                self.send_header("Retry-After", retry_after)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield fx, f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    with serving(Handler) as url:
+        yield fx, url
 
 
 async def _day(url: str, symbol: str, day: date, currency: str, **kw: Any) -> Decimal | None:

@@ -8,12 +8,9 @@ never quote the key."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 
@@ -21,6 +18,7 @@ import chains.etherscan as es
 from chains.errors import BadResponse
 from chains.etherscan import EtherscanClient, ExplorerKeyRejected, ExplorerRateLimited
 from chains.evm_history import APPROVAL_TOPIC, topic_for
+from tests.fixtures.json_http import JsonHandler, serving
 
 ME = "0x9858effd232b4033e47d90003d41ec34ecaeda94"
 BOB = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8"
@@ -91,35 +89,19 @@ class Fixture:
 def api() -> Iterator[tuple[Fixture, str]]:
     fx = Fixture()
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(JsonHandler):
         def do_GET(self) -> None:
-            q = {k: v[0] for k, v in parse_qs(urlparse(self.path).query).items()}
+            _, q = self.path_and_query()
             fx.requests.append(q)
             status = fx.status
             if fx.limited is not None:  # only the first `limited` requests are refused
                 status = 429 if fx.limited > 0 else 200
                 fx.limited -= 1
-            body = json.dumps(fx.answer(q)).encode()
-            self.send_response(status)
-            if status == 429 and fx.retry_after is not None:
-                self.send_header("Retry-After", fx.retry_after)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            retry_after = fx.retry_after if status == 429 else None
+            self.send_json(status, json.dumps(fx.answer(q)), retry_after)
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield fx, f"http://127.0.0.1:{server.server_address[1]}/v2/api"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    with serving(Handler) as url:
+        yield fx, f"{url}/v2/api"
 
 
 async def test_history_merges_normal_token_and_approval_records(api: tuple[Fixture, str]) -> None:

@@ -6,17 +6,14 @@ fallbacks fill only what is missing, numbers stay Decimal, bad answers are typed
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 
 from chains.errors import BadResponse
 from chains.prices import Coinbase, CoinGecko, Kraken, fetch_prices
+from tests.fixtures.json_http import JsonHandler, serving
 
 
 class Fixture:
@@ -37,16 +34,15 @@ class Fixture:
 def api() -> Iterator[tuple[Fixture, str]]:
     fx = Fixture()
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(JsonHandler):
         def do_GET(self) -> None:
-            url = urlparse(self.path)
-            q = {k: v[0] for k, v in parse_qs(url.query).items()}
+            path, q = self.path_and_query()
             fx.requests.append(self.path)
-            if any(url.path.startswith(d) for d in fx.down):
-                return self._send(503, "{}")
+            if any(path.startswith(d) for d in fx.down):
+                return self.send_json(503, "{}")
             if fx.raw is not None:
-                return self._send(200, fx.raw)
-            if url.path == "/simple/price":
+                return self.send_json(200, fx.raw)
+            if path == "/simple/price":
                 cur = q["vs_currencies"]
                 parts = []
                 for coin in q["ids"].split(","):
@@ -55,44 +51,26 @@ def api() -> Iterator[tuple[Fixture, str]]:
                         parts.append(
                             f'"{coin}": {{"{cur}": {row[cur]}, "last_updated_at": 1764800000}}'
                         )
-                return self._send(200, "{" + ", ".join(parts) + "}")
-            if url.path.startswith("/v2/prices/"):
-                pair = url.path.split("/")[3]
+                return self.send_json(200, "{" + ", ".join(parts) + "}")
+            if path.startswith("/v2/prices/"):
+                pair = path.split("/")[3]
                 if pair not in fx.coinbase:
-                    return self._send(404, '{"errors": [{"id": "not_found"}]}')
+                    return self.send_json(404, '{"errors": [{"id": "not_found"}]}')
                 base, cur = pair.split("-")
                 body = {"data": {"amount": fx.coinbase[pair], "base": base, "currency": cur}}
-                return self._send(200, json.dumps(body))
-            if url.path == "/0/public/Ticker":
+                return self.send_json(200, json.dumps(body))
+            if path == "/0/public/Ticker":
                 result = {}
                 for pair in q["pair"].split(","):
                     long = "X" + pair[:-3] + "Z" + pair[-3:]
                     if long not in fx.kraken:
-                        return self._send(200, '{"error": ["EQuery:Unknown asset pair"]}')
+                        return self.send_json(200, '{"error": ["EQuery:Unknown asset pair"]}')
                     result[long] = {"a": ["1", "1", "1"], "c": [fx.kraken[long], "0.01"]}
-                return self._send(200, json.dumps({"error": [], "result": result}))
-            self._send(404, "{}")
+                return self.send_json(200, json.dumps({"error": [], "result": result}))
+            self.send_json(404, "{}")
 
-        def _send(self, status: int, body: str) -> None:
-            data = body.encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield fx, f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    with serving(Handler) as url:
+        yield fx, url
 
 
 async def test_coingecko_prices_every_coin_in_one_request(api: tuple[Fixture, str]) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures.litecoin import Regtest
-from tests.tui.test_utxo_cli import _home
+from tests.fixtures.utxo_wallet import regtest_wallet_home as _home
 from tui.cli import main
 
 PHRASE = (

@@ -23,20 +23,20 @@ from tui.screenshots import settle
 from tui.services import UserServices
 from wallet.paths import Paths
 
-# A BIP39 test vector phrase no other regtest test uses: its coins stay its own.
-PHRASE = "cat swing flag economy stadium alone churn speed unique patch report train"
 PASSWORD = "correct horse battery"
 COIN = 10**8
 
 
 def _restore(paths: Paths) -> str:
     from wallet.accounts import AccountBook
-    from wallet.keys import ScriptKind
+    from wallet.keys import ScriptKind, generate_mnemonic
     from wallet.keystore import KdfParams, Keystore
     from wallet.store import Store
 
+    # A fresh phrase per run: the regtest node is shared by the test session, and a phrase
+    # another test also restored shared its coins with it (test_psbt_electrum used this one).
     unlocked = Keystore(paths.data_dir / "keystore.json", kdf=KdfParams.cheap_for_tests()).create(
-        PHRASE, PASSWORD, ""
+        generate_mnemonic(12), PASSWORD, ""
     )
     signer = unlocked.signer()
     store = Store(paths.database)

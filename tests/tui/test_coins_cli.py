@@ -11,7 +11,7 @@ import pytest
 
 from tests.fixtures.cli import one_document
 from tests.fixtures.litecoin import Regtest
-from tests.tui.test_utxo_cli import _home
+from tests.fixtures.utxo_wallet import regtest_wallet_home as _home
 from tui.cli import main
 
 COIN = 10**8

@@ -15,45 +15,13 @@ from tests.fixtures.cli import one_document
 from tests.fixtures.hostile_electrum import HostileElectrum
 from tests.fixtures.hostile_node import RpcError
 from tests.fixtures.litecoin import Regtest
+from tests.fixtures.utxo_wallet import regtest_wallet_home as _home
 from tui.cli import main
 from wallet.paths import Paths
 
 pytestmark = pytest.mark.regtest
 # A phrase of this module's own (entropy 0x14 x 16): its coins are nobody else's.
-PHRASE = "beef pass agree choice donor anxiety expect little beef pass agree chunk"
-PASSWORD = "correct horse battery"
 COIN = 10**8
-
-
-def _home(home: Path, electrum: str) -> tuple[Path, str]:
-    from wallet.accounts import AccountBook
-    from wallet.keys import ScriptKind
-    from wallet.keystore import KdfParams, Keystore
-    from wallet.store import Store
-
-    paths = Paths.default().ensure()
-    unlocked = Keystore(paths.data_dir / "keystore.json", kdf=KdfParams.cheap_for_tests()).create(
-        PHRASE, PASSWORD, ""
-    )
-    signer = unlocked.signer()
-    store = Store(paths.database)
-    try:
-        book = AccountBook(store)
-        book.add_default_accounts(signer, book.software_wallet())
-        first = book.address("ltc-regtest", ScriptKind.P2WPKH, 0)
-    finally:
-        signer.close()
-        unlocked.lock()
-        store.close()
-    paths.config_file.write_text(
-        'network = "eth"\nrpc_urls = { eth = ["http://127.0.0.1:9"] }\n'
-        'utxo_networks = ["ltc-regtest"]\n'
-        f'[electrum_servers]\nltc-regtest = ["{electrum}"]\n',
-        "utf-8",
-    )
-    pw = home / "pw"
-    pw.write_text(PASSWORD, "utf-8")
-    return pw, first
 
 
 @pytest.fixture

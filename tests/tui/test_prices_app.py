@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from tests.fixtures.json_http import JsonHandler, serving
 from tests.fixtures.litecoin import Regtest
 from tests.tui.test_utxo_app import PHRASE, _text, _until
 from tui.app import make_app
@@ -36,35 +34,21 @@ PRICES = {"usd": "71.05", "cny": "512.3"}
 def price_api() -> Iterator[tuple[str, dict[str, Any]]]:
     state: dict[str, Any] = {"down": False, "asked": []}
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(JsonHandler):
         def do_GET(self) -> None:
-            url = urlparse(self.path)
-            q = {k: v[0] for k, v in parse_qs(url.query).items()}
+            path, q = self.path_and_query()
             state["asked"].append(q)
-            if state["down"] or url.path != "/api/v3/simple/price":
-                self.send_response(503)
-                self.end_headers()
+            if state["down"] or path != "/api/v3/simple/price":
+                self.send_json(503, "{}")
                 return
             cur = q["vs_currencies"]
             body = {}
             if "litecoin" in q["ids"].split(","):
                 body["litecoin"] = {cur: float(PRICES[cur]), "last_updated_at": int(time.time())}
-            data = json.dumps(body).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            self.send_json(200, json.dumps(body))
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/api/v3", state
-    finally:
-        server.shutdown()
+    with serving(Handler) as url:
+        yield f"{url}/api/v3", state
 
 
 def _watch_and_fund(paths: Paths, regtest: Regtest, litoshi: int, index: int) -> None:

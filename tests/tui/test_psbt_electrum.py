@@ -25,7 +25,8 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures.litecoin import Regtest
-from tests.tui.test_utxo_cli import COIN, _home
+from tests.fixtures.utxo_wallet import regtest_wallet_home as _home
+from tests.tui.test_utxo_cli import COIN
 from tui.cli import main
 
 PEER = Path(__file__).resolve().parents[1] / "fixtures" / "electrum_peer.py"

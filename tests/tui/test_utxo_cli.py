@@ -10,48 +10,12 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures.litecoin import Regtest
+from tests.fixtures.utxo_wallet import PASSWORD
+from tests.fixtures.utxo_wallet import regtest_wallet_home as _home
 from tui.cli import main
 from wallet.paths import Paths
 
-PASSWORD = "correct horse battery"
 COIN = 10**8
-
-
-def _home(home: Path, electrum: str, phrase: str | None = None) -> tuple[Path, str]:
-    """A restored wallet (cheap KDF; the first CLI unlock upgrades it) with ltc-regtest shown;
-    the password file and the SegWit account's first regtest address. Without a phrase, a fresh
-    one: the regtest node is shared by the session, and a shared phrase shared its coins (a
-    balance check then counted what an earlier test left)."""
-    from wallet.accounts import AccountBook
-    from wallet.keys import ScriptKind, generate_mnemonic
-    from wallet.keystore import KdfParams, Keystore
-    from wallet.store import Store
-
-    phrase = phrase or generate_mnemonic(12)
-    paths = Paths.default().ensure()
-    unlocked = Keystore(paths.data_dir / "keystore.json", kdf=KdfParams.cheap_for_tests()).create(
-        phrase, PASSWORD, ""
-    )
-    signer = unlocked.signer()
-    store = Store(paths.database)
-    try:
-        book = AccountBook(store)
-        book.add_default_accounts(signer, book.software_wallet())
-        first = book.address("ltc-regtest", ScriptKind.P2WPKH, 0)
-    finally:
-        signer.close()
-        unlocked.lock()
-        store.close()
-    paths.config_file.write_text(
-        # The EVM node is unreachable on purpose (no internet): its rows are stale, apart.
-        'network = "eth"\nrpc_urls = { eth = ["http://127.0.0.1:9"] }\n'
-        'utxo_networks = ["ltc-regtest"]\n'
-        f'[electrum_servers]\nltc-regtest = ["{electrum}"]\n',
-        "utf-8",
-    )
-    pw = home / "pw"
-    pw.write_text(PASSWORD, "utf-8")
-    return pw, first
 
 
 def _utxo(out: str) -> dict[str, dict[str, object]]:

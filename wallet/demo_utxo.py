@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from chains.devnet.electrum_server import DemoChain, DemoElectrumServer
+    from chains.devnet.demo_chain import DemoChain
+    from chains.devnet.electrum_server import DemoElectrumServer
     from chains.utxo import UnsignedPsbt
     from wallet.store import Store
     from wallet.utxo_keys import AccountKeys
@@ -130,7 +131,7 @@ def _coinbase(height: int, script: bytes, value: int) -> bytes:
     from embit.script import Script
     from embit.transaction import Transaction, TransactionInput, TransactionOutput
 
-    from chains.devnet.electrum_server import COINBASE_VOUT, NULL_TXID
+    from chains.devnet.demo_chain import COINBASE_VOUT, NULL_TXID
 
     height_push = bytes([3]) + height.to_bytes(3, "little")
     vin = TransactionInput(NULL_TXID, COINBASE_VOUT, Script(height_push + b"demo"), 0xFFFFFFFF)
@@ -141,7 +142,7 @@ def _coinbase(height: int, script: bytes, value: int) -> bytes:
 def build_demo_chain() -> DemoChain:
     """The demo chain (see the module note). Cached: the same on every call, and the shots
     start a server per picture."""
-    from chains.devnet.electrum_server import DemoChain, block_header, merkle_root
+    from chains.devnet.demo_chain import DemoChain, block_header, merkle_root
     from chains.utxo import txid_of
 
     account = demo_keys().account_keys()

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from chains.devnet.electrum_server import DemoChain, DemoElectrumServer, block_header, merkle_root
+from chains.devnet.demo_chain import DemoChain, block_header, merkle_root
+from chains.devnet.electrum_server import DemoElectrumServer
 from chains.utxo import txid_of
 from wallet.demo_utxo import build_demo_chain
 

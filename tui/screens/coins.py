@@ -22,13 +22,18 @@ from textual.widgets import DataTable, Footer, Static
 from tui.bindings import translate_bindings
 from tui.errors import error_code, user_message
 from tui.i18n import t
+from tui.widgets.history_table import short_address
 from wallet.view import amount_text
 
 if TYPE_CHECKING:
     from wallet.coin_control import CoinRow
     from wallet.utxo_portfolio import UtxoPortfolio
 
-COLUMNS = ("state", "coin", "amount", "confirmations", "address", "label")
+# The coin (its outpoint), the whole address and the whole label are on the line under the
+# table, for the highlighted coin: at 80 columns the table has room for the rest only (a
+# column for each cut the address and pushed the label off the screen).
+COLUMNS = ("state", "amount", "confirmations", "address", "label")
+LABEL_CELLS = 20
 
 
 class CoinsScreen(Screen[None]):
@@ -64,6 +69,7 @@ class CoinsScreen(Screen[None]):
             name = row_name(net.name, kind, acct.account_index)
             yield Static(Text(t("coins.title", account=name)), classes="title")
             yield DataTable(id="coins-table", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="coins-detail")
             yield Static(t("coins.loading"), id="coins-note", classes="note")
             yield Static(t("coins.hint"), id="coins-hint", classes="muted")
         yield Footer()
@@ -102,6 +108,7 @@ class CoinsScreen(Screen[None]):
         if rows and cursor is not None:
             table.move_cursor(row=min(cursor, len(rows) - 1))
         self._show_chosen()
+        self._show_detail()
 
     def _cells(self, r: CoinRow, decimals: int, symbol: str) -> list[Text]:
         marks = []
@@ -116,15 +123,28 @@ class CoinsScreen(Screen[None]):
             if r.height > 0
             else t("coins.unconfirmed")
         )
-        short = f"{r.outpoint[:10]}…{r.outpoint[r.outpoint.index(':') - 4 :]}"
+        label = Text(r.label)  # outside text: a Text is never read as markup
+        label.truncate(LABEL_CELLS, overflow="ellipsis")  # by cells: Chinese labels too
         return [
             Text(" ".join(marks), style="bold" if r.frozen else ""),
-            Text(short),
             Text(amount_text(r.value, decimals) + f" {symbol}", justify="right"),
             Text(conf),
-            Text(r.address),
-            Text(r.label),  # outside text: a Text is never read as markup
+            Text(short_address(r.address)),
+            label,
         ]
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        """The highlighted coin in full: its outpoint, address and label."""
+        row = self._highlighted()
+        detail = self.query_one("#coins-detail", Static)
+        if row is None:
+            detail.update("")
+            return
+        key = "coins.detail_labelled" if row.label else "coins.detail"
+        detail.update(Text(t(key, coin=row.outpoint, address=row.address, label=row.label)))
 
     def _show_chosen(self) -> None:
         note = self.query_one("#coins-note", Static)

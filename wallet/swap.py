@@ -57,6 +57,7 @@ from wallet.swap_models import (  # noqa: F401 (re-exported)
     GasRose,
     HighFeeNotAccepted,
     HighImpactNotConfirmed,
+    QuoteRefused,
     ServiceFee,
     ServiceFeeUnset,
     StepFailed,
@@ -111,17 +112,28 @@ class Swapper:
         )  # fmt: skip
 
     async def best_quote(self, request: QuoteRequest, provider: str | None = None) -> Quote:
+        return (await self._quotes(request, provider))[0]
+
+    async def _quotes(
+        self, request: QuoteRequest, provider: str | None
+    ) -> tuple[Quote, tuple[QuoteRefused, ...]]:
+        """The best quote, and the providers that refused (not those without a route)."""
         chosen = [p for p in self.providers if provider in (None, p.name)]
         if not chosen:
             raise SwapError(f"no swap provider on {self.network.name}")
         results = await asyncio.gather(*(p.quote(request) for p in chosen), return_exceptions=True)
         quotes = [r for r in results if isinstance(r, Quote)]
+        refused = tuple(
+            QuoteRefused(p.name, r)
+            for p, r in zip(chosen, results, strict=True)
+            if isinstance(r, Exception) and not isinstance(r, NoRoute)
+        )
         if not quotes:
             errors = [r for r in results if isinstance(r, BaseException)]
             # One provider's "no route" says less than another's refusal (an aggregator's
             # calldata that does not match its quote): the user reads the refusal.
             raise next((e for e in errors if not isinstance(e, NoRoute)), errors[0])
-        return max(quotes, key=lambda q: q.buy_amount)
+        return max(quotes, key=lambda q: q.buy_amount), refused
 
     async def review(
         self, draft: SwapDraft, sender: str, path: str, *, provider: str | None = None
@@ -146,7 +158,7 @@ class Swapper:
         # A token's decimals decide what its amounts mean: the node must agree with the list
         # or the user's first confirmation, as for a payment (wallet/send.py TokenChanged).
         first_use = await check_tokens(self.store, self.backend, (draft.sell, draft.buy))
-        quote = await self.best_quote(self._request(draft, sender), provider)
+        quote, refused = await self._quotes(self._request(draft, sender), provider)
         service_fee = service_fee_of(quote.sell_amount, fee_bps)
         native = self.network.native_asset
         sell = draft.sell
@@ -198,7 +210,7 @@ class Swapper:
             allowance=allowance, approval_amount=approval_amount, approval_gas=approval_gas,
             swap_gas=swap_gas, fee_transfer_gas=fee_gas, quoted_at=quote.quoted_at,
             native_balance=native_balance, sell_balance=sell_balance,
-            nodes=nodes.nodes, first_use=first_use, approval_reset_gas=reset_gas,
+            nodes=nodes.nodes, first_use=first_use, approval_reset_gas=reset_gas, refused=refused,
         )  # fmt: skip
         concerns = await fee_bound(
             self.backend, fee, review.gas_total, network=self.network.id,

@@ -89,6 +89,16 @@ class SwapDraft:
 
 
 @dataclass(frozen=True)
+class QuoteRefused:
+    """A provider that answered with a refusal rather than "no route" (an aggregator whose
+    calldata differed from its own quote, a malformed answer): the review says so, since the
+    quote it shows is then another provider's."""
+
+    provider: str
+    error: BaseException
+
+
+@dataclass(frozen=True)
 class SwapReview:
     """Everything the review shows, computed once; execute() does exactly this."""
 
@@ -122,6 +132,8 @@ class SwapReview:
     # (Tether USD and its copies), so an approve(0) transaction of this gas comes first: two
     # approvals, each shown with its fee.
     approval_reset_gas: int = 0
+    # Providers whose quote was refused; the quote above is the best of the others.
+    refused: tuple[QuoteRefused, ...] = ()
 
     @property
     def resets_allowance(self) -> bool:

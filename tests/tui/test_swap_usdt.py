@@ -81,3 +81,42 @@ async def test_review_lists_the_reset_and_the_exact_approval_then_swaps(
             await swapper.aclose()
     assert usdt.functions.balanceOf(d.demo_address).call() == 4_950 * 10**6
     assert usdt.functions.allowance(d.demo_address, proxy.address).call() == 0
+
+
+@pytest.mark.parametrize("language", ["en", "zh-CN"])
+async def test_the_review_names_an_aggregator_whose_quote_was_refused(
+    devnet_snapshot: Devnet, tmp_path: Path, language: str
+) -> None:
+    """DUSD -> ETH: the demo's Uniswap V2 pool quotes honestly, the aggregator's calldata lies
+    (minimum 0). The review is Uniswap's and says, in the user's language, that the
+    aggregator's quote was refused and why."""
+    d = devnet_snapshot
+    w3 = connect(d.rpc_url)
+    dusd = d.deployment.token("DUSD").address
+    _, proxy = deploy_exchange(w3, d.demo_address, dusd)
+    services = AttachedDemoServices(d.deployment, d.demo_address, tmp_path)
+    app = make_app(Settings(language=language), services)
+    api = ZeroExQuoteApi(proxy, w3.eth.chain_id, tamper_call=lambda a: a.update(min_buy=0))
+    with api.serve():
+        async with app.run_test(size=(110, 50)) as pilot:
+            await settle(pilot)
+            session = app.session  # type: ignore[attr-defined]
+            settings = Settings(swap_aggregator_url=api.url, swap_aggregator_exchange=proxy.address)
+            swapper = swapper_for(session, settings, poll=0.05)
+            from tui.cli_wallet import asset_for
+
+            (sell, _), (buy, _) = await asset_for(session, dusd), await asset_for(session, "ETH")
+            review = await swapper.review(
+                SwapDraft(sell=sell, buy=buy, amount=30 * 10**6, slippage_bps=100),
+                d.demo_address, DEMO_DERIVATION_PATH,
+            )  # fmt: skip
+            assert review.quote.provider == "uniswap_v2"
+            app.push_screen(SwapReviewScreen(review, swapper))
+            await settle(pilot)
+            note = _text(app, ".swap-review-refused")
+            await swapper.aclose()
+    if language == "en":
+        assert note.startswith("aggregator offered a quote that was refused:")
+        assert note.endswith("This review shows uniswap_v2's quote instead.")
+    else:
+        assert note.startswith("aggregator 的报价被拒绝：") and "uniswap_v2 的报价" in note

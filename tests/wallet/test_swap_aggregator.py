@@ -363,20 +363,10 @@ async def test_an_allowance_that_changed_since_the_review_stops_before_signing(e
 async def test_usdt_on_uniswap_resets_a_stale_router_allowance_too(env: Env) -> None:
     """The same two approvals when Uniswap V2 (npm artifacts) is the spender: the reset is the
     wallet's, not the aggregator's."""
-    from chains.devnet.artifacts import load_artifact
-    from tests.fixtures.swap_contracts import mined
     from wallet.swap import providers_for
 
-    d, w3 = env.devnet.deployment, env.w3
-    owner = w3.eth.accounts[0]
-    router = w3.eth.contract(address=d.router, abi=list(load_artifact("UniswapV2Router02").abi))
-    for token in (env.usdt, env.dusd):  # a USDT/DUSD pool at 1:1, from the deployer
-        c = w3.eth.contract(address=token.contract, abi=APPROVE_ABI)
-        mined(w3, c.functions.approve(d.router, 10**12).transact({"from": owner}))
-    deadline = w3.eth.get_block("latest")["timestamp"] + 600
-    mined(w3, router.functions.addLiquidity(
-        env.usdt.contract, env.dusd.contract, 10**11, 10**11, 0, 0, owner, deadline,
-    ).transact({"from": owner}))  # fmt: skip
+    d = env.devnet.deployment
+    _usdt_dusd_pool(env)
     env.stale_allowance_to(env.usdt, d.router, 4 * 10**6)
     net = env.backend.network
     sender = EvmSender(env.store, net, env.backend, [env.me])
@@ -392,3 +382,51 @@ async def test_usdt_on_uniswap_resets_a_stale_router_allowance_too(env: Env) -> 
     assert usdt0 - await env.bal(env.usdt) == 20 * 10**6
     assert await env.bal(env.dusd) - dusd0 == review.quote.buy_amount == record.received
     assert await erc20_allowance(env.backend, env.usdt.contract or "", env.me, d.router) == 0
+
+
+def _usdt_dusd_pool(env: Env) -> None:
+    """A USDT/DUSD Uniswap V2 pool at 1:1 (npm artifacts), from the deployer."""
+    from chains.devnet.artifacts import load_artifact
+    from tests.fixtures.swap_contracts import mined
+
+    d, w3 = env.devnet.deployment, env.w3
+    owner = w3.eth.accounts[0]
+    router = w3.eth.contract(address=d.router, abi=list(load_artifact("UniswapV2Router02").abi))
+    for token in (env.usdt, env.dusd):
+        c = w3.eth.contract(address=token.contract, abi=APPROVE_ABI)
+        mined(w3, c.functions.approve(d.router, 10**12).transact({"from": owner}))
+    deadline = w3.eth.get_block("latest")["timestamp"] + 600
+    mined(w3, router.functions.addLiquidity(
+        env.usdt.contract, env.dusd.contract, 10**11, 10**11, 0, 0, owner, deadline,
+    ).transact({"from": owner}))  # fmt: skip
+
+
+async def test_an_aggregator_refused_beside_uniswap_is_named_in_the_review(
+    env: Env, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The aggregator's calldata lies (minimum 0) while Uniswap V2 quotes honestly: the review
+    is Uniswap's, and it says the aggregator's quote was refused and why (app and CLI), rather
+    than dropping the refusal in silence."""
+    from tui.commands.swap import _print, review_dict
+    from wallet.swap import QuoteRefused, providers_for
+
+    _usdt_dusd_pool(env)
+    env.api.tamper_call = lambda a: a.update(min_buy=0)
+    net = env.backend.network
+    sender = EvmSender(env.store, net, env.backend, [env.me])
+    aggregator = env.swapper().providers[0]
+    sw = Swapper(env.store, net, env.backend, sender,
+                 [*providers_for(net, env.backend), aggregator], poll=0.05, timeout=30)  # fmt: skip
+    review = await env.review(sw, env.usdt, env.dusd, 10 * 10**6)
+    assert review.quote.provider == "uniswap_v2"
+    assert [type(r) for r in review.refused] == [QuoteRefused]
+    (refusal,) = review.refused
+    assert refusal.provider == aggregator.name
+    assert isinstance(refusal.error, AggregatorError)
+    assert refusal.error.details.get("reason") == "calldata_min"
+    d = review_dict(review)
+    assert [r["provider"] for r in d["refused"]] == [aggregator.name]
+    _print(d)
+    err = capsys.readouterr().err
+    assert f"WARNING: {aggregator.name} offered a quote that was refused:" in err
+    assert "uniswap_v2's quote" in err

@@ -94,6 +94,9 @@ def review_dict(r: Any) -> dict[str, Any]:
         "nodes": list(r.nodes),
         "first_use": [{"symbol": f.asset.symbol, "contract": f.asset.contract,
                        "decimals": f.asset.decimals, "source": f.source} for f in r.first_use],
+        # Providers whose quote was refused (not "no route"): the quote above is another's.
+        "refused": [{"provider": x.provider, "code": getattr(x.error, "code", None),
+                     "reason": _reason(x.error)} for x in r.refused],
     }  # fmt: skip
 
 
@@ -134,12 +137,26 @@ def _print(d: dict[str, Any], file: Any = None) -> None:
         print(f"{label + ':' if label else '':14} {value}", file=file or sys.stdout)
     for concern in d["fee_concerns"]:
         print(f"WARNING: {_FEE_WARNINGS[concern]}", file=sys.stderr)
+    for refusal in d["refused"]:
+        from tui.i18n import t
+
+        text = t("cli.swap_refused", provider=refusal["provider"], reason=refusal["reason"],
+                 chosen=d["provider"])  # fmt: skip
+        print(f"WARNING: {text}", file=sys.stderr)
     if d["approval_unlimited"]:
         print("WARNING: an unlimited approval lets the swap contract take all of this token, "
               "now and later.", file=sys.stderr)  # fmt: skip
     if d["high_impact"]:
         print("WARNING: high price impact; add --confirm-high-impact to swap anyway.",
               file=sys.stderr)  # fmt: skip
+
+
+def _reason(exc: BaseException) -> str:
+    """A refusal's sentence in the user's language (tui/errors.py), as one line."""
+    from tui.errors import user_message
+    from tui.text import plain
+
+    return plain(user_message(exc))
 
 
 def _insufficient(exc: Any, sell: Any, native: Any) -> str:

@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
+from tui.errors import user_message
 from tui.fiat_text import review_fiat
 from tui.form_check import HIGH_SLIPPAGE_BPS
 from tui.i18n import t
@@ -70,6 +71,13 @@ class SwapReviewScreen(ReviewScreen[bool]):
                          id=f"swap-review-{concern.value.replace('_', '-')}")  # fmt: skip
         for first in r.first_use:
             yield Static(first_use_text(first), classes="swap-review-first-use")
+        for refusal in r.refused:  # its reason may quote the provider: Text, never markup
+            reason = user_message(refusal.error)
+            yield Static(
+                Text(t("swap.review.refused", provider=refusal.provider, reason=reason,
+                       chosen=r.quote.provider)),
+                classes="warning swap-review-refused",
+            )  # fmt: skip
         if r.approval_amount is not None:
             amount = (t("swap.review.unlimited") if r.unlimited
                       else money(r.approval_amount, r.sell, 18))  # fmt: skip

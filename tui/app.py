@@ -136,6 +136,20 @@ class TermwalletApp(SessionOpening, WalletCommands, App[int]):
         self._start()
         self._heap_timer = self.set_interval(1.0, self._freeze_heap_when_settled)
         self.set_interval(2.0, self._refresh_status)
+        if not self.is_headless:
+            from tui.hangup import terminal_fd
+
+            fd = terminal_fd()
+            if fd is not None:
+                self.set_interval(0.5, lambda: self._end_if_hung_up(fd))
+
+    def _end_if_hung_up(self, fd: int) -> None:
+        """The terminal is gone and no SIGHUP came (tui/hangup.py): end as on SIGHUP."""
+        from tui.hangup import hung_up
+
+        if not self._exit and hung_up(fd):
+            _log.info("ending: the terminal hung up")
+            self.exit(128 + signal.SIGHUP)
 
     def on_resize(self, event: events.Resize) -> None:
         self.call_later(self._fit_terminal)

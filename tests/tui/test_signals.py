@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -173,6 +174,33 @@ def test_sigterm_closes_the_users_store(termwallet_home: Path) -> None:
     assert database.exists() and not wal.exists()
     term.text()
     assert term.screen.mode == PRISTINE
+
+
+def test_the_terminal_gone_without_a_signal_ends_the_app_as_a_hangup(
+    tmpdir_env: dict[str, str],
+) -> None:
+    """A terminal can disappear without a SIGHUP reaching the app (it was not the terminal's
+    controlling process: started with setsid, from a multiplexer or a service; this test's
+    pseudo-terminal is the same). Seen before the fix: Textual's input thread read end-of-file
+    in a loop at 100 % of a core, and once its writer had died on the dead terminal the event
+    loop blocked on a full queue, so even SIGTERM no longer ended it; the demo's anvil and the
+    store stayed held for good. Now a hung-up terminal ends the app as SIGHUP does."""
+    term, anvils = _start_demo(tmpdir_env)
+    os.close(term.master)
+    try:
+        term.proc.wait(timeout=60)  # a guard against a hang, not a speed target
+    except subprocess.TimeoutExpired:
+        pass
+    finally:
+        survivors, folders = _left_behind(anvils, Path(tmpdir_env["TMPDIR"]))
+        alive = term.proc.poll() is None
+        if alive:
+            term.proc.kill()
+        term.proc.wait()
+    assert not alive, "the app kept running after its terminal was gone"
+    assert term.proc.returncode == 128 + signal.SIGHUP
+    assert survivors == []
+    assert folders == []
 
 
 def test_a_signal_as_soon_as_anvil_runs_still_stops_it(tmpdir_env: dict[str, str]) -> None:

@@ -3,7 +3,9 @@
 some multiplexers). Textual then reads end-of-file in a loop on its input thread at 100 % of
 a core, and once its writer thread has died on the dead terminal, the event loop blocks on
 the writer's full queue, where not even SIGTERM ends it. Polling for the hang-up lets the app
-end before that, as on SIGHUP (tui/app.py)."""
+end before that, as on SIGHUP (tui/app.py). Upstream: Textualize/textual pull request 6690
+(open when this was written: it stops the input thread on end-of-file, seen after SSH
+connections dropped without SIGHUP); util-linux's `more` ends on POLLHUP the same way."""
 
 from __future__ import annotations
 

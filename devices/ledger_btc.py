@@ -26,6 +26,7 @@ from typing import Any, ParamSpec, TypeVar
 from devices.base import DevicePrompt, Interaction, PromptKind
 from devices.emulator import UTXO_CHAINS, address_purpose
 from devices.errors import (
+    AppCannotSign,
     DeviceError,
     ErrorRule,
     ErrorTable,
@@ -285,10 +286,11 @@ class LedgerBitcoin:
             return self._policy_address(client, chain, path, purpose, display)
         if purpose != 84:
             name, version = self._client_app
-            refusal = taproot_refusal(name, version, False) if purpose == 86 else None
+            if purpose == 86:
+                refusal = taproot_refusal(name, version, False)
+                raise AppCannotSign(str(refusal), app=name, version=version)
             raise Unsupported(
                 f"Ledger's {name} app {version} gives native segwit (BIP84) addresses here"
-                + (f"; {refusal}" if refusal else "")
             )
         bare = _norm(path)[2:]
         # Asked silently first, so the screen can show what the Ledger is about to show.

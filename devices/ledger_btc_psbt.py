@@ -20,7 +20,7 @@ from typing import Any
 
 from devices.base import DevicePrompt, PromptAmount, PromptKind, PromptOutput
 from devices.emulator import UTXO_CHAINS
-from devices.errors import DeviceError, Unsupported
+from devices.errors import AppCannotSign, DeviceError, Unsupported
 from devices.psbt import PSBT_IN_TAP_KEY_SIG, SIGHASH_ALL, SIGHASH_DEFAULT
 
 SYMBOLS = {"btc": "BTC", "btc-testnet": "tBTC", "btc-regtest": "rBTC", "ltc": "LTC"}
@@ -88,7 +88,7 @@ def check_psbt(
         if tap and not ours:
             refusal = taproot_refusal(app, version, taproot_ok)
             if refusal is not None:
-                raise Unsupported(f"input {i} is taproot: {refusal}")
+                raise AppCannotSign(f"input {i} is taproot: {refusal}", app=app, version=version)
             if any(leaves for leaves, _ in tap):
                 raise Unsupported(f"input {i}: taproot script paths are not signed here")
             if inp.sighash_type not in (None, SIGHASH_DEFAULT):

@@ -76,6 +76,8 @@ BTC24 = "ledger_btc24_scenario.json"
 BTC24_REJECT = "ledger_btc24_reject.json"
 LTC = "ledger_ltc_scenario.json"
 LTC_REGTEST = "ledger_ltc_regtest_send.json"
+BTC24_READ = "ledger_btc24_device_wallet.json"
+LTC_READ = "ledger_ltc_device_wallet.json"
 
 _BOTH = [["button", 1, True], ["button", 2, True], ["button", 2, False], ["button", 1, False]]
 _RIGHT = [["button", 2, True], ["button", 2, False]]
@@ -411,6 +413,61 @@ def _finalize(signed: bytes) -> tuple[bytes, str]:
     return tx.serialize(), tx.txid().hex()
 
 
+# --- device wallets: what each app gives, and what it says it cannot ------------------------------
+
+
+def run_read(signer: Any) -> dict[str, Any]:
+    """wallet/device_wallet.read_device_keys on the app (silently: no screen)."""
+    from wallet.device_wallet import read_device_keys
+
+    keys = read_device_keys(signer)
+    return {
+        "fingerprint": keys.fingerprint,
+        "xpubs": {f"{c} {s.value}": x for (c, s), x in keys.xpubs.items()},
+        "skipped": {f"{c} {s.value}": why for (c, s), why in keys.skipped.items()},
+    }
+
+
+def check_read_btc24(out: dict[str, Any], seed: str) -> None:
+    sw = SoftwareSigner.from_mnemonic(seed)
+    assert out["xpubs"] == {
+        "btc p2wpkh": sw.get_xpub("m/84'/0'/0'"),
+        "btc p2tr": sw.get_xpub("m/86'/0'/0'"),  # the 2.1+ app signs taproot: read
+    }
+    assert "open the Litecoin app" in out["skipped"]["ltc p2wpkh"]
+    assert "btc p2tr" not in out["skipped"]
+
+
+def check_read_ltc(out: dict[str, Any], seed: str) -> None:
+    sw = SoftwareSigner.from_mnemonic(seed)
+    assert out["xpubs"] == {"ltc p2wpkh": sw.get_xpub("m/84'/2'/0'")}
+    assert "no test network" in out["skipped"]["ltc-testnet p2wpkh"]
+    assert "open the Bitcoin app" in out["skipped"]["btc p2tr"]
+
+
+@pytest.mark.parametrize(
+    ("name", "check"), [(BTC24_READ, check_read_btc24), (LTC_READ, check_read_ltc)]
+)
+def test_replay_device_wallet_read(name: str, check: Any):
+    signer, device = _replay(name)
+    out = run_read(signer)
+    assert device.cursor.finished
+    check(out, recorded_seed(name))
+    assert out == Transcript.load(TRANSCRIPTS / name).meta["results"]
+
+
+def test_device_wallet_of_an_older_bitcoin_app_says_taproot_is_not_signed():
+    """The 2.0.2 app's account read (recorded for test_ledger_btc.py's scenario is not a
+    read, so this asks the adapter's rule directly, as read_device_keys does)."""
+    from devices.ledger_btc import app_taproot_refusal
+
+    refusal = app_taproot_refusal("Bitcoin", "2.0.2")
+    assert refusal == (
+        "Ledger's Bitcoin app 2.0.2 cannot sign taproot: that needs Bitcoin app 2.1 or later. "
+        "Update the app in Ledger Live, or spend it with the software wallet or a Trezor."
+    )
+
+
 # --- live (emulator marker) ----------------------------------------------------------------------
 
 
@@ -547,3 +604,31 @@ def test_live_litecoin_regtest_send(regtest: Any):
         spent=[[spk.hex(), amount]],
     )
     _save(tr, LTC_REGTEST)
+
+
+@pytest.mark.emulator
+@pytest.mark.parametrize(
+    ("var", "what", "name", "check", "device"),
+    [
+        (
+            "TERMWALLET_SPECULOS_BTC24",
+            "the Bitcoin app 2.1+",
+            BTC24_READ,
+            check_read_btc24,
+            BTC24_DEVICE,
+        ),
+        ("TERMWALLET_SPECULOS_LTC", "Ledger's Litecoin app", LTC_READ, check_read_ltc, LTC_DEVICE),
+    ],
+)
+def test_live_device_wallet_read(var: str, what: str, name: str, check: Any, device: str):
+    apdu, _ = _speculos(var, what)
+    seed = speculos_seed()
+    tr = stamp(Transcript(device, ""), seed, SEED_SOURCE)
+    signer = _live(tr, apdu)
+    try:
+        out = run_read(signer)
+    finally:
+        signer.close()
+    check(out, seed)
+    tr.meta["results"] = out
+    _save(tr, name)

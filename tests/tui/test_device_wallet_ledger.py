@@ -26,12 +26,14 @@ TO = "0x" + "22" * 20
 
 _BOTH = [["button", 1, True], ["button", 2, True], ["button", 2, False], ["button", 1, False]]
 _RIGHT = [["button", 2, True], ["button", 2, False]]
-# Ethereum app 1.10 and Bitcoin app 2.0.2 on a Nano X: walk each review, accept at its end.
+# Ethereum app 1.10 and Bitcoin app 2.0.2 or 2.4.6 on a Nano X: walk each review, accept at
+# its end.
 RULES = {
     "version": 1,
     "rules": [
         {"regexp": "^(Accept|Approve|Sign)", "actions": _BOTH},
         {"regexp": "^(Review|Amount|Address|Confirm|Fees|Max|Network|Reject).*", "actions": _RIGHT},
+        {"text": "To", "actions": _RIGHT},  # the Bitcoin app 2.1+ names the payee so
     ],
 }
 

@@ -39,12 +39,11 @@ from devices.ledger_btc_psbt import (
     LedgerBitcoinError,
     add_signatures,
     check_psbt,
+    origin_text,
     taproot_refusal,
 )
 from devices.psbt import parse_psbt
 
-# What tests and older callers import from here.
-_add_signatures = add_signatures
 __all__ = ["LedgerBitcoin", "LedgerBitcoinError", "chain_of_app", "taproot_refusal"]
 
 P = ParamSpec("P")
@@ -61,8 +60,8 @@ APP_CHAINS = {
     "Litecoin": ("ltc", "ltc-testnet", "ltc-regtest"),
 }
 CHAIN_APP = {chain: app for app, chains in APP_CHAINS.items() for chain in chains}
-NEW_PROTOCOL = (2, 1)
-SW_DENIED = 0x6985  # from this app version on, ledger-bitcoin speaks the 2.x protocol
+NEW_PROTOCOL = (2, 1)  # from this Bitcoin app version on, ledger-bitcoin speaks the 2.x protocol
+SW_DENIED = 0x6985
 # The default wallet policies of the 2.1+ protocol (single key, no registration).
 POLICY_TEMPLATES = {84: "wpkh(@0/**)", 86: "tr(@0/**)"}
 
@@ -325,7 +324,7 @@ class LedgerBitcoin:
                 "the Ledger Bitcoin app gives addresses of m/84' (native segwit) and m/86' "
                 "(taproot) accounts: m/purpose'/coin'/account'/change/index"
             )
-        origin = _origin(steps[:3])
+        origin = origin_text(steps[:3])
         xpub = self._account_xpub(client, origin)
         key = bip32.HDKey.from_base58(xpub).derive(steps[3:]).key
         spk = script.p2tr(key) if purpose == 86 else script.p2wpkh(key)
@@ -458,12 +457,6 @@ def _steps(path: str) -> list[int]:
         return [int(p.rstrip("'")) | (HARDENED if p.endswith("'") else 0) for p in parts[1:] if p]
     except ValueError:
         raise Unsupported("not a derivation path (expected m/84'/0'/0'/0/0 or similar)") from None
-
-
-def _origin(steps: list[int]) -> str:
-    from devices.ledger_btc_psbt import origin_text
-
-    return origin_text(steps)
 
 
 def _norm(path: str) -> str:

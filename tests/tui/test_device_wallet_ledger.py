@@ -5,7 +5,9 @@ the Ethereum app, an ETH send on the devnet signed there; `wallets add-accounts`
 speculos and the app ELFs are not in any registry, so these run only where they are started
 (skipped with that reason elsewhere; see /work/shared/emulators.md):
 TERMWALLET_SPECULOS / TERMWALLET_SPECULOS_API name the Ethereum app's APDU and REST ports,
-TERMWALLET_SPECULOS_BTC / TERMWALLET_SPECULOS_BTC_API the Bitcoin Test app's (same seed). The
+TERMWALLET_SPECULOS_BTC / TERMWALLET_SPECULOS_BTC_API the Bitcoin (Test) app's (same seed): the
+2.0.2 app (taproot account skipped, saying why) or a 2.1+ one (its taproot account is added and
+a taproot PSBT signed through the wallet's signer). The
 seed is whatever speculos was started with: expectations come from the device's own answers,
 the chain, and signatures checked by Bitcoin Core's script rules (py-bitcoinkernel).
 """
@@ -116,6 +118,7 @@ def test_ledger_device_wallet_sends_eth_then_adds_its_bitcoin_accounts(
 
     # A PSBT of the wallet's account, built from its stored xpub, signed by the wallet's signer
     # (which finds the Ledger by fingerprint) and checked by Bitcoin Core's rules.
+    from tests.devices.test_ledger_btc_apps import build_taproot_psbt, verify_taproot
     from tests.devices.test_trezor_psbt import verify_signed
     from wallet.paths import Paths
     from wallet.user import UserWallet
@@ -127,10 +130,18 @@ def test_ledger_device_wallet_sends_eth_then_adds_its_bitcoin_accounts(
         signer = user.device_signer(current)
         unsigned, spent = _psbt(accounts[(chain, "p2wpkh")]["xpub"], fingerprint, coin)
         signed = signer.sign_psbt(unsigned, chain)
+        if taproot_refusal is None:
+            # The Bitcoin app 2.1+: the wallet's taproot account signs through the same signer.
+            tr_unsigned, tr_spent = build_taproot_psbt(
+                coin, bytes.fromhex(fingerprint), accounts[(chain, "p2tr")]["xpub"]
+            )
+            tr_signed = signer.sign_psbt(tr_unsigned, chain)
         signer.close()
     finally:
         user.store.close()
     verify_signed(chain, signed, spent)
+    if taproot_refusal is None:
+        verify_taproot(tr_signed, tr_spent)
 
 
 def _psbt(xpub: str, fingerprint: str, coin: int) -> tuple[bytes, list[tuple[bytes, int]]]:

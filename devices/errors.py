@@ -62,6 +62,13 @@ class Unsupported(DeviceError):
     code = "UNSUPPORTED"
 
 
+class AppCannotSign(Unsupported):
+    """The open device app, at its version, cannot sign this kind of coin (a Ledger Bitcoin
+    app before 2.1, or the Litecoin app, and taproot): details name `app` and `version`."""
+
+    code = "APP_CANNOT_SIGN"
+
+
 class WrongDevice(DeviceError):
     """A device that holds another wallet than the one being used (another seed, or another
     passphrase): refused by name, never signed with."""

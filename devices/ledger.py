@@ -245,7 +245,15 @@ class LedgerSigner:
             return self._eth_xpub(path)
         from devices.ledger_btc import chain_of_app
 
-        return str(self._btc().get_xpub(path, chain_of_app(self.current_app()[0])))
+        return str(self._btc().get_xpub(path, chain_of_app(self.current_app()[0], path)))
+
+    def taproot_refusal(self) -> str | None:
+        """Why the open Bitcoin-family app cannot sign taproot (None when it can, or when no
+        Bitcoin-family app is open): the Bitcoin app before 2.1 and the Litecoin app cannot."""
+        from devices.ledger_btc import APP_CHAINS, app_taproot_refusal
+
+        name, version = self.current_app()
+        return app_taproot_refusal(name, version) if name in APP_CHAINS else None
 
     def master_fingerprint(self) -> bytes:
         """The BIP32 master fingerprint: only the Bitcoin app tells it (WrongApp otherwise)."""

@@ -1,30 +1,30 @@
-"""The Bitcoin half of a Ledger: the Bitcoin app, through PyPI `ledger-bitcoin`.
+"""The Bitcoin half of a Ledger: the Bitcoin and Litecoin apps, through PyPI `ledger-bitcoin`.
 
-ledger-bitcoin speaks both Bitcoin app protocols; this adapter drives its LegacyClient, which
-is what the app picks for versions before 2.1 (the 2.0.2 app speculos runs here). Its APDUs go
-through the connection devices/ledger.py already holds (a ledgerwallet Device, or the
+ledger-bitcoin speaks both Bitcoin app protocols. The Bitcoin app before 2.1 (the 2.0.2 app
+speculos runs here) and Ledger's Litecoin app (built from LedgerHQ/app-bitcoin, which still
+speaks the legacy protocol whatever its version) go through its LegacyClient; the Bitcoin app
+2.1 and later through its NewClient, with the default single-key wallet policies
+(`wpkh(@0/**)` for BIP84, `tr(@0/**)` for BIP86 taproot: they need no registration). Their APDUs
+go through the connection devices/ledger.py already holds (a ledgerwallet Device, or the
 recording/replaying devices of devices/transcript.py), so a live exchange can be recorded and
 CI replays it through this very code. ledger-bitcoin is imported lazily.
 
-What is signed (one rule set, checked before the device sees anything): every input is ours
-(a BIP32 derivation with the device's fingerprint) and P2WPKH, carries its previous
-transaction (the app checks amounts against it: the BIP143 fee attack), SIGHASH_ALL. Outputs
-on our change branch (.../1/i) with our derivation are change, which the device hides; all
-others are shown. Taproot needs the 2.1 protocol and Litecoin needs another app: both are
-refused with a sentence saying so. Signatures the device returns are verified against the
-sighash before they go into the PSBT.
+What each app signs: P2WPKH everywhere; taproot (key path) only on the Bitcoin app 2.1+; an
+older Bitcoin app and the Litecoin app refuse taproot with a sentence naming the app and its
+version (`taproot_refusal`). The PSBT rules and the signature checks are in
+devices/ledger_btc_psbt.py.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
-from devices.base import DevicePrompt, Interaction, PromptAmount, PromptKind, PromptOutput
+from devices.base import DevicePrompt, Interaction, PromptKind
 from devices.emulator import UTXO_CHAINS, address_purpose
 from devices.errors import (
+    AppCannotSign,
     DeviceError,
     ErrorRule,
     ErrorTable,
@@ -33,46 +33,85 @@ from devices.errors import (
     WrongApp,
     call_mapped,
 )
-from devices.psbt import SIGHASH_ALL, parse_psbt
+from devices.ledger_btc_psbt import (
+    HARDENED,
+    SYMBOLS,
+    LedgerBitcoinError,
+    add_signatures,
+    check_psbt,
+    origin_text,
+    taproot_refusal,
+)
+from devices.psbt import parse_psbt
+
+__all__ = ["LedgerBitcoin", "LedgerBitcoinError", "chain_of_app", "taproot_refusal"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
 
 BTC_APP = "Bitcoin"
-# The app names the Bitcoin app reports, and the networks each one signs for.
+LTC_APP = "Litecoin"
+# The app names the Bitcoin-family apps report, and the networks each one signs for. Ledger
+# has no Litecoin test app; its Litecoin app signs a test network's transaction of coin-type-2'
+# keys (a script is a script), showing addresses in mainnet form (see LTC_OTHER_COIN).
 APP_CHAINS = {
     "Bitcoin": ("btc",),
     "Bitcoin Test": ("btc-testnet", "btc-regtest"),
+    "Litecoin": ("ltc", "ltc-testnet", "ltc-regtest"),
 }
-SYMBOLS = {"btc": "BTC", "btc-testnet": "tBTC", "btc-regtest": "rBTC"}
-NEW_PROTOCOL = (2, 1)
-SW_DENIED = 0x6985  # from this app version on, ledger-bitcoin speaks the 2.x protocol
-
-
-class LedgerBitcoinError(DeviceError):
-    """The Bitcoin app or ledger-bitcoin refused the request for a reason we cannot name."""
-
-    code = "LEDGER_BITCOIN"
+CHAIN_APP = {chain: app for app, chains in APP_CHAINS.items() for chain in chains}
+NEW_PROTOCOL = (2, 1)  # from this Bitcoin app version on, ledger-bitcoin speaks the 2.x protocol
+SW_DENIED = 0x6985
+# The default wallet policies of the 2.1+ protocol (single key, no registration).
+POLICY_TEMPLATES = {84: "wpkh(@0/**)", 86: "tr(@0/**)"}
 
 
 def _refuse_chain(chain: str) -> Unsupported:
-    if chain.startswith("ltc"):
-        return Unsupported(
-            "Litecoin is not signed on a Ledger here: the Ledger Bitcoin app signs only "
-            "Bitcoin, and termwallet does not drive Ledger's Litecoin app yet (no build of it "
-            "runs in the emulator here, so its exchanges could not be recorded and tested). "
-            "Use a Trezor or the software wallet for Litecoin.",
-            chain=chain,
-        )
-    return Unsupported(f"the Ledger Bitcoin app does not sign for {chain!r}", chain=chain)
+    return Unsupported(f"no Ledger app termwallet drives signs for {chain!r}", chain=chain)
 
 
-def chain_of_app(app: str) -> str:
-    """The network a Bitcoin app signs for; WrongApp when another app is open."""
+def chain_of_app(app: str, path: str = "") -> str:
+    """The network a Bitcoin-family app answers for (WrongApp when another app is open); for
+    the Litecoin app, see LTC_OTHER_COIN about test networks."""
     chains = APP_CHAINS.get(app)
     if chains is None:
         raise WrongApp(BTC_APP, current=app)
+    if app == LTC_APP and _coin_type(path) == 1:
+        return "ltc-testnet"
     return chains[0]
+
+
+LTC_COIN = 2
+LTC_OTHER_COIN = (
+    "Ledger's Litecoin app shows every key outside Litecoin's coin type (m/purpose'/2'/...) "
+    "on its screen for approval, so termwallet asks it only for m/.../2'/... keys; a Litecoin "
+    "test network account (coin type 1') cannot be used with it. Use the software wallet or "
+    "a Trezor for that account."
+)
+
+
+def _refuse_other_coin(app: str, coin: int | None) -> None:
+    """The Litecoin app forces a screen for keys of another BIP44 coin type (a privacy rule
+    in LedgerHQ/app-bitcoin's GET WALLET PUBLIC KEY): refused here, never a surprise screen."""
+    if app == LTC_APP and coin != LTC_COIN:
+        raise Unsupported(LTC_OTHER_COIN)
+
+
+def _coin_type(path: str) -> int | None:
+    parts = _norm(path).split("/")
+    if len(parts) < 3 or not parts[2].rstrip("'").isdigit():
+        return None
+    return int(parts[2].rstrip("'"))
+
+
+def new_protocol(app: str, version: str) -> bool:
+    """Whether ledger-bitcoin speaks the 2.1+ wallet-policy protocol with this app."""
+    return app in ("Bitcoin", "Bitcoin Test") and _version(version) >= NEW_PROTOCOL
+
+
+def app_taproot_refusal(app: str, version: str) -> str | None:
+    """Why the open app cannot sign taproot (None when it can): for the app's own screens."""
+    return taproot_refusal(app, version, new_protocol(app, version))
 
 
 def _version(text: str) -> tuple[int, ...]:
@@ -112,9 +151,10 @@ class _Transport:
 
 
 class LedgerBitcoin:
-    """Bitcoin calls on a Ledger. `raw` sends one APDU and returns the answer with its status
-    word (Disconnected on I/O errors); `current_app` names the open app; `status_error` turns
-    a status word into our error. Runs on the device thread, like LedgerSigner."""
+    """Bitcoin and Litecoin calls on a Ledger. `raw` sends one APDU and returns the answer with
+    its status word (Disconnected on I/O errors); `current_app` names the open app;
+    `status_error` turns a status word into our error. Runs on the device thread, like
+    LedgerSigner."""
 
     def __init__(
         self,
@@ -131,10 +171,15 @@ class LedgerBitcoin:
         self._model = model
         self._client: Any = None
         self._transport: _Transport | None = None
-        self._client_app: tuple[str, str] | None = None
+        self._client_app: tuple[str, str] = ("", "")
         self._fingerprint: bytes | None = None
+        self._xpubs: dict[str, str] = {}  # account origin -> xpub as the app serialised it
 
     # -- plumbing ----------------------------------------------------------------------------
+
+    @property
+    def _new(self) -> bool:
+        return new_protocol(*self._client_app)
 
     def _call(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run a ledger-bitcoin call; its exceptions become ours (with no library text that
@@ -146,54 +191,65 @@ class LedgerBitcoin:
         return call_mapped(self._errors(ApduException), fn, *args, **kwargs)
 
     def _errors(self, apdu_exception: type[Exception]) -> ErrorTable:
+        from ledger_bitcoin.exception.device_exception import DeviceException
+
+        app = self._client_app[0] or BTC_APP
+
+        def sw_of(exc: Any) -> int:
+            denied = self._transport is not None and self._transport.denied
+            if denied:
+                return SW_DENIED
+            try:
+                return int(exc.sw) if hasattr(exc, "sw") else int(str(exc.args[0]), 16)
+            except (ValueError, IndexError, TypeError):
+                return 0x6F00
+
         def status(exc: Any) -> DeviceError:
             # a refusal the transport saw is "denied" whatever status the library then made of it
-            denied = self._transport is not None and self._transport.denied
-            return self._status_error(int(SW_DENIED if denied else exc.sw), BTC_APP)
+            return self._status_error(sw_of(exc), app)
 
+        # The 2.1+ client raises one exception class per status word (not a DeviceException
+        # subclass: DeviceException.__new__ returns them), with the status in hex first.
+        status_classes = (apdu_exception, *set(DeviceException.exc.values()))
         return ErrorTable(
             rules=(
-                ErrorRule(apdu_exception, make=status),
+                ErrorRule(status_classes, make=status),
                 ErrorRule(
-                    (ValueError, NotImplementedError, AssertionError, IndexError),
+                    (ValueError, NotImplementedError, AssertionError, IndexError, RuntimeError),
                     LedgerBitcoinError,
-                    "The Ledger Bitcoin app could not do this ({kind}).",
+                    f"The Ledger {app} app could not do this ({{kind}}).",
                 ),
             )
         )
 
     def _app(self, chain: str) -> Any:
-        """The LegacyClient for `chain`, after checking the open app signs for it."""
+        """The ledger-bitcoin client for `chain`, after checking the open app signs for it."""
         if chain not in SYMBOLS:
             raise _refuse_chain(chain)
         name, version = self._current_app()
-        if name not in APP_CHAINS:
-            raise WrongApp(BTC_APP, current=name)
-        if chain not in APP_CHAINS[name]:
-            wanted = "Bitcoin Test" if name == "Bitcoin" else "Bitcoin"
-            raise WrongApp(wanted, current=name)
-        if _version(version) >= NEW_PROTOCOL:
-            raise Unsupported(
-                f"Bitcoin app {version} speaks the 2.1 protocol, which termwallet does not drive "
-                "yet (no 2.1 app runs in the emulator here, so its exchanges could not be "
-                "recorded and tested); it signs with Bitcoin app 2.0.x. Use the software wallet "
-                "or a Trezor meanwhile.",
-                version=version,
-            )
+        if chain not in APP_CHAINS.get(name, ()):
+            raise WrongApp(CHAIN_APP[chain], current=name)
         if self._client is None or self._client_app != (name, version):
             try:
                 from ledger_bitcoin import Chain
+                from ledger_bitcoin.client import NewClient
                 from ledger_bitcoin.client_base import ApduException
                 from ledger_bitcoin.client_legacy import LegacyClient
             except ImportError as exc:
                 raise LibraryMissing(
                     "ledger-bitcoin is not installed", library="ledger-bitcoin"
                 ) from exc
-            net = Chain.MAIN if name == "Bitcoin" else Chain.TEST
+            net = Chain.MAIN if name in (BTC_APP, LTC_APP) else Chain.TEST
             self._transport = _Transport(self._raw, ApduException)
-            self._client = self._call(LegacyClient, self._transport, net)
             self._client_app = (name, version)
+            if new_protocol(name, version):
+                self._client = NewClient(self._transport, net)
+            elif name == LTC_APP:
+                self._client = self._call(_litecoin_client, self._transport, net)
+            else:
+                self._client = self._call(LegacyClient, self._transport, net)
             self._fingerprint = None
+            self._xpubs = {}
         return self._client
 
     def fingerprint(self, chain: str = "btc") -> bytes:
@@ -204,23 +260,94 @@ class LedgerBitcoin:
 
     # -- keys and addresses ------------------------------------------------------------------
 
-    def get_xpub(self, path: str, chain: str = "btc") -> str:
-        client = self._app(chain)
+    def _raw_xpub(self, client: Any, path: str) -> str:
         return str(self._call(client.get_extended_pubkey, _norm(path)))
+
+    def get_xpub(self, path: str, chain: str = "btc") -> str:
+        """The extended public key at `path`, in `chain`'s key version (xpub or tpub: the
+        Litecoin app serialises every key as a mainnet one)."""
+        client = self._app(chain)
+        _refuse_other_coin(self._client_app[0], _coin_type(path))
+        return _with_version(self._raw_xpub(client, path), UTXO_CHAINS[chain].xpub_version)
+
+    def _account_xpub(self, client: Any, origin: str) -> str:
+        if origin not in self._xpubs:
+            self._xpubs[origin] = self._raw_xpub(client, "m" + origin)
+        return self._xpubs[origin]
 
     def get_address(self, chain: str, path: str, *, display: bool = False) -> str:
         client = self._app(chain)
-        if address_purpose(path) != 84:
-            version = self._client_app[1] if self._client_app else "2.0"
+        purpose = address_purpose(path)
+        _refuse_other_coin(self._client_app[0], _coin_type(path))
+        if self._new:
+            return self._policy_address(client, chain, path, purpose, display)
+        if purpose != 84:
+            name, version = self._client_app
+            if purpose == 86:
+                refusal = taproot_refusal(name, version, False)
+                raise AppCannotSign(str(refusal), app=name, version=version)
             raise Unsupported(
-                f"Bitcoin app {version} gives native segwit (BIP84) addresses here; taproot "
-                "(BIP86) needs the app's 2.1 protocol, which termwallet does not drive yet"
+                f"Ledger's {name} app {version} gives native segwit (BIP84) addresses here"
             )
         bare = _norm(path)[2:]
         # Asked silently first, so the screen can show what the Ledger is about to show.
         address = self._p2wpkh(chain, self._call(client.app.getWalletPublicKey, bare)["publicKey"])
         if not display:
             return address
+        self._confirm(chain, path, address)
+        try:
+            shown = self._call(client.app.getWalletPublicKey, bare, True, True, True)
+        finally:
+            self._finished()
+        if self._p2wpkh(chain, shown["publicKey"]) != address:
+            raise LedgerBitcoinError("The Ledger showed another key than it gave: do not use it.")
+        return address
+
+    def _policy_address(
+        self, client: Any, chain: str, path: str, purpose: int, display: bool
+    ) -> str:
+        """An address of a default wallet policy (2.1+ protocol): derived here from the
+        account's xpub the app gave; shown on the device with GET WALLET ADDRESS, whose answer
+        must be the same script."""
+        from embit import bip32, script
+        from embit.networks import NETWORKS
+
+        steps = _steps(path)
+        if (
+            purpose not in POLICY_TEMPLATES
+            or len(steps) != 5
+            or any(not s & HARDENED for s in steps[:3])
+            or steps[3] not in (0, 1)
+            or steps[4] & HARDENED
+        ):
+            raise Unsupported(
+                "the Ledger Bitcoin app gives addresses of m/84' (native segwit) and m/86' "
+                "(taproot) accounts: m/purpose'/coin'/account'/change/index"
+            )
+        origin = origin_text(steps[:3])
+        xpub = self._account_xpub(client, origin)
+        key = bip32.HDKey.from_base58(xpub).derive(steps[3:]).key
+        spk = script.p2tr(key) if purpose == 86 else script.p2wpkh(key)
+        address = str(spk.address({"bech32": UTXO_CHAINS[chain].hrp, "p2pkh": b"", "p2sh": b""}))
+        if not display:
+            return address
+        from ledger_bitcoin import WalletPolicy
+
+        fp = self.fingerprint(chain)
+        policy = WalletPolicy("", POLICY_TEMPLATES[purpose], [f"[{fp.hex()}{origin}]{xpub}"])
+        self._confirm(chain, path, address)
+        try:
+            shown = self._call(client.get_wallet_address, policy, None, steps[3], steps[4], True)
+        finally:
+            self._finished()
+        net = NETWORKS["main" if self._client_app[0] == BTC_APP else "test"]
+        if str(shown) != spk.address(net):
+            raise LedgerBitcoinError(
+                "The Ledger showed another address than its key gives: do not use it."
+            )
+        return address
+
+    def _confirm(self, chain: str, path: str, address: str) -> None:
         if self._interaction is not None:
             self._interaction.confirm_on_device(
                 DevicePrompt(
@@ -231,14 +358,10 @@ class LedgerBitcoin:
                     address=address,
                 )
             )
-        try:
-            shown = self._call(client.app.getWalletPublicKey, bare, True, True, True)
-        finally:
-            if self._interaction is not None:
-                self._interaction.finished()
-        if self._p2wpkh(chain, shown["publicKey"]) != address:
-            raise LedgerBitcoinError("The Ledger showed another key than it gave: do not use it.")
-        return address
+
+    def _finished(self) -> None:
+        if self._interaction is not None:
+            self._interaction.finished()
 
     @staticmethod
     def _p2wpkh(chain: str, uncompressed: bytes) -> str:
@@ -253,56 +376,13 @@ class LedgerBitcoin:
     # -- messages ----------------------------------------------------------------------------
 
     def sign_message(self, chain: str, path: str, message: bytes, fmt: str) -> bytes:
-        """A legacy signed message from the Bitcoin app (its SIGN MESSAGE command, which hashes
-        "Bitcoin Signed Message:\n"), with the BIP137 header of the path's address type. The
-        app has no BIP322 command (neither the 2.0 nor the 2.1 protocol), so BIP322 is refused
-        by name. The signature is checked against the app's own key before it is returned."""
-        from devices import btcmsg
-        from devices.base import shown_message
+        """A legacy signed message (devices/ledger_btc_msg.py)."""
+        from devices.ledger_btc_msg import check_format, sign_message
 
-        if fmt == "bip322":
-            raise Unsupported(
-                "the Ledger Bitcoin app does not sign BIP322 messages: use the legacy format "
-                "(native segwit addresses), or the software wallet"
-            )
-        if fmt != "legacy":
-            raise Unsupported(f"no message format {fmt!r} (bip322 or legacy)")
+        check_format(fmt)
         client = self._app(chain)
-        script = btcmsg.LEGACY_SCRIPT_BY_PURPOSE.get(address_purpose(path))
-        if script is None:
-            raise Unsupported(btcmsg.NO_LEGACY_FOR_TAPROOT)
-        bare = _norm(path)
-        pub = _compress(bytes(self._call(client.app.getWalletPublicKey, bare[2:])["publicKey"]))
-        if self._interaction is not None:
-            self._interaction.confirm_on_device(
-                DevicePrompt(
-                    kind=PromptKind.SIGN_MESSAGE,
-                    device=self._model,
-                    chain=chain,
-                    path=path,
-                    message=shown_message(message),
-                    # The Bitcoin app shows the message's SHA-256, not its text.
-                    hashes=(hashlib.sha256(message).hexdigest(),),
-                )
-            )
-        try:
-            # ledger-bitcoin's LegacyClient.sign_message first shows the key's P2PKH (1...)
-            # address, which is not the address being proved for a segwit path. The same
-            # three commands are sent here, the address shown as the path's type.
-            segwit = script != "p2pkh"
-            native = script == "p2wpkh"
-            self._call(client.app.getWalletPublicKey, bare[2:], True, segwit, native)
-            self._call(client.app.signMessagePrepare, bare[2:], bytearray(message))
-            der = bytes(self._call(client.app.signMessageSign))
-        finally:
-            if self._interaction is not None:
-                self._interaction.finished()
-        sig = _legacy_from_der(der, btcmsg.LEGACY_HEADER[script])
-        if not btcmsg.verify_legacy(message, chain, btcmsg.single_key_scripts(pub)[script], sig):
-            raise LedgerBitcoinError(
-                "The Ledger's message signature does not verify: do not use it."
-            )
-        return sig
+        _refuse_other_coin(self._client_app[0], _coin_type(path))
+        return sign_message(self, client, chain, path, message, fmt)
 
     # -- PSBT --------------------------------------------------------------------------------
 
@@ -310,37 +390,73 @@ class LedgerBitcoin:
         client = self._app(chain)
         fingerprint = self.fingerprint(chain)
         psbt = parse_psbt(psbt_bytes)
-        version = self._client_app[1] if self._client_app else "2.0"
-        origin, prompt = _check(psbt, chain, fingerprint, self._model, version)
+        name, version = self._client_app
+        spend, prompt = check_psbt(
+            psbt,
+            chain,
+            fingerprint,
+            self._model,
+            app=name,
+            version=version,
+            taproot_ok=self._new,
+        )
+        _refuse_other_coin(name, spend.coin)
         from ledger_bitcoin import WalletPolicy
         from ledger_bitcoin.psbt import normalize_psbt
 
-        # The legacy client reads only the template and the number of keys from the policy;
-        # the key's origin is given for honesty's sake, no xpub is needed.
-        policy = WalletPolicy("", "wpkh(@0/**)", [f"[{fingerprint.hex()}{origin}]"])
+        template = POLICY_TEMPLATES[86 if spend.taproot else 84]
+        if self._new:
+            # The 2.1+ app derives every key from the policy's xpub and checks the PSBT's
+            # derivations against it; the default policies need no registration (no HMAC).
+            xpub = self._account_xpub(client, spend.origin)
+            policy = WalletPolicy("", template, [f"[{fingerprint.hex()}{spend.origin}]{xpub}"])
+        else:
+            # The legacy client reads only the template and the number of keys from the
+            # policy; the key's origin is given for honesty's sake, no xpub is needed.
+            policy = WalletPolicy("", template, [f"[{fingerprint.hex()}{spend.origin}]"])
         theirs = self._call(normalize_psbt, bytes(psbt_bytes))
         if self._interaction is not None:
             self._interaction.confirm_on_device(prompt)
         try:
             results = self._call(client.sign_psbt, theirs, policy, None)
         finally:
-            if self._interaction is not None:
-                self._interaction.finished()
-        return _add_signatures(psbt, results)
+            self._finished()
+        return add_signatures(psbt, results)
 
 
-def _legacy_from_der(der: bytes, header_base: int) -> bytes:
-    """The app's answer (a parity byte in the first byte's low bit, then DER's 0x30 body with
-    r and s) as 65 bytes: BIP137 header, r, s (the layout HWI's legacy client reads)."""
+def _litecoin_client(transport: Any, net: Any) -> Any:
+    """ledger-bitcoin's LegacyClient for Ledger's Litecoin app. Its constructor accepts only
+    the Bitcoin apps' names, although the Litecoin app speaks the same legacy protocol (both
+    are LedgerHQ/app-bitcoin builds); the name was checked by our caller, so this sets up
+    what the constructor would without that check."""
+    from ledger_bitcoin.btchip.btchip import btchip
+    from ledger_bitcoin.client_base import Client
+    from ledger_bitcoin.client_legacy import DongleAdaptor, LegacyClient
+
+    client = LegacyClient.__new__(LegacyClient)
+    Client.__init__(client, transport, net)
+    client.app = btchip(DongleAdaptor(transport))
+    return client
+
+
+def _with_version(xpub: str, version: bytes) -> str:
+    from embit import bip32
+
+    node = bip32.HDKey.from_base58(xpub)
+    if node.version == version:
+        return xpub
+    node.version = version
+    return str(node.to_base58())
+
+
+def _steps(path: str) -> list[int]:
+    parts = _norm(path).split("/")
+    if parts[0] != "m":
+        raise Unsupported("not a derivation path (expected m/84'/0'/0'/0/0 or similar)")
     try:
-        r_len = der[3]
-        r = int.from_bytes(der[4 : 4 + r_len], "big")
-        s = int.from_bytes(der[4 + r_len + 2 :], "big")
-        return bytes([header_base + (der[0] & 1)]) + r.to_bytes(32, "big") + s.to_bytes(32, "big")
-    except (IndexError, OverflowError):
-        raise LedgerBitcoinError(
-            "The Ledger's message signature is not in a known format."
-        ) from None
+        return [int(p.rstrip("'")) | (HARDENED if p.endswith("'") else 0) for p in parts[1:] if p]
+    except ValueError:
+        raise Unsupported("not a derivation path (expected m/84'/0'/0'/0/0 or similar)") from None
 
 
 def _norm(path: str) -> str:
@@ -358,95 +474,15 @@ def _compress(pub: bytes) -> bytes:
 def _check(
     psbt: Any, chain: str, fingerprint: bytes, model: str, version: str = "2.0"
 ) -> tuple[str, DevicePrompt]:
-    """Refuse what this adapter does not sign; the account origin ('/84'/0'/0'') and the
-    prompt (outputs the device shows, and the fee)."""
-    origin = ""
-    total_in = 0
-    for i, inp in enumerate(psbt.inputs):
-        ours = [d for d in inp.bip32_derivations.values() if d.fingerprint == fingerprint]
-        tap = [d for _, d in inp.taproot_bip32_derivations.values() if d.fingerprint == fingerprint]
-        if tap and not ours:
-            raise Unsupported(
-                f"input {i} is taproot: Bitcoin app {version} cannot sign it (taproot needs the "
-                "app's 2.1 protocol, which termwallet does not drive yet). Spend it with the "
-                "software wallet or a Trezor."
-            )
-        if not ours:
-            raise Unsupported(f"input {i} is not this Ledger's: it signs only its own inputs")
-        if inp.sighash_type not in (None, SIGHASH_ALL):
-            raise Unsupported(f"input {i}: sighash type {inp.sighash_type} is not signed")
-        if inp.non_witness_utxo is None:
-            raise Unsupported(
-                f"input {i}: the Ledger needs the previous transaction of segwit inputs "
-                "(PSBT non_witness_utxo)"
-            )
-        utxo = inp.utxo
-        stype = utxo.script_pubkey.script_type()
-        if stype != "p2wpkh":
-            raise Unsupported(f"input {i}: {stype or 'non-standard'} inputs are not signed")
-        path = list(ours[0].derivation)
-        if len(path) < 3:
-            raise Unsupported(f"input {i}: the derivation path is too short for an account")
-        origin = origin or "".join(
-            f"/{(p & 0x7FFFFFFF)}{chr(39) if p & 0x80000000 else ''}" for p in path[:3]
-        )
-        total_in += utxo.value
-    symbol = SYMBOLS[chain]
-    shown: list[PromptOutput] = []
-    total_out = 0
-    for j, out in enumerate(psbt.outputs):
-        spk = out.script_pubkey
-        total_out += out.value
-        change = [
-            d
-            for d in out.bip32_derivations.values()
-            if d.fingerprint == fingerprint and len(d.derivation) > 1 and d.derivation[-2] == 1
-        ]
-        if change and spk.script_type() == "p2wpkh":
-            continue  # the app checks our change and hides it
-        if spk.data[:1] == b"\x6a":
-            raise Unsupported(f"output {j}: OP_RETURN outputs are not signed here")
-        try:
-            address = spk.address({"bech32": UTXO_CHAINS[chain].hrp, "p2pkh": b"", "p2sh": b""})
-        except Exception:
-            raise Unsupported(f"output {j} has a script that has no address") from None
-        shown.append(
-            PromptOutput(
-                address=address, amount=PromptAmount(value=out.value, decimals=8, symbol=symbol)
-            )
-        )
-    if total_out > total_in:
-        raise Unsupported("the outputs spend more than the inputs hold")
-    prompt = DevicePrompt(
-        kind=PromptKind.SIGN_PSBT,
-        device=model,
-        chain=chain,
-        outputs=tuple(shown),
-        fee=PromptAmount(value=total_in - total_out, decimals=8, symbol=symbol),
+    """check_psbt for the Bitcoin app `version` (the tests' entry point): (origin, prompt)."""
+    app = "Litecoin" if chain.startswith("ltc") else "Bitcoin"
+    spend, prompt = check_psbt(
+        psbt,
+        chain,
+        fingerprint,
+        model,
+        app=app,
+        version=version,
+        taproot_ok=new_protocol(app, version),
     )
-    return origin, prompt
-
-
-def _add_signatures(psbt: Any, results: list[tuple[int, Any]]) -> bytes:
-    """Our PSBT with the device's signatures, each checked against the sighash first: a
-    signature that does not verify is an error, never a PSBT that fails on broadcast."""
-    from embit import ec
-
-    got: set[int] = set()
-    for i, partial in results:
-        pub = ec.PublicKey.parse(bytes(partial.pubkey))
-        sig = bytes(partial.signature)
-        if i >= len(psbt.inputs) or sig[-1:] != bytes([SIGHASH_ALL]):
-            raise LedgerBitcoinError("The Ledger returned a signature for no known input.")
-        try:
-            valid = pub.verify(ec.Signature.parse(sig[:-1]), psbt.sighash(i))
-        except Exception:
-            valid = False
-        if not valid:
-            raise LedgerBitcoinError(f"The Ledger's signature for input {i} does not verify.")
-        psbt.inputs[i].partial_sigs[pub] = sig
-        got.add(i)
-    missing = [i for i in range(len(psbt.inputs)) if i not in got]
-    if missing:
-        raise LedgerBitcoinError(f"The Ledger returned no signature for input(s) {missing}.")
-    return bytes(psbt.serialize())
+    return spend.origin, prompt

@@ -116,6 +116,8 @@ def device_error_text(exc: BaseException, device: str) -> str:
         "device": device,
         "wanted": getattr(exc, "wanted", details.get("wanted", "?")),
         "sw": details.get("sw", "?"),
+        "app": details.get("app", "?"),
+        "version": details.get("version", "?"),
         "detail": str(exc),
     }
     return t(key, **values)

@@ -49,7 +49,16 @@ LEDGER_APP_CHAINS = {
     "Ethereum": ("eth",),
     "Bitcoin": ("btc",),
     "Bitcoin Test": ("btc-testnet",),
+    # Ledger has no Litecoin test app, and its Litecoin app shows every key off coin type 2'
+    # on its screen (devices/ledger_btc.py LTC_OTHER_COIN): the test network is not read.
+    "Litecoin": ("ltc",),
 }
+# The Litecoin test network's account on a Ledger: why it is not read.
+LEDGER_LTC_TESTNET = (
+    "Ledger's Litecoin app has no test network: it shows every key outside Litecoin's coin "
+    "type 2' for approval on its screen. Use the software wallet or a Trezor for Litecoin "
+    "testnet"
+)
 
 # Errors that end the whole read: the user must act (unlock, reconnect, reinstall) first.
 _FATAL = (DeviceLocked, Disconnected, UserCancelled, LibraryMissing)
@@ -98,7 +107,7 @@ def read_device_keys(signer: Any) -> DeviceKeys:
         app = signer.current_app()[0]
         chains = LEDGER_APP_CHAINS.get(app)
         if chains is None:
-            raise WrongApp("Ethereum or Bitcoin", current=app)
+            raise WrongApp("Ethereum, Bitcoin or Litecoin", current=app)
     fingerprint = fingerprint_of(signer)
     xpubs: dict[tuple[str, ScriptKind], str] = {}
     skipped: dict[tuple[str, ScriptKind], str] = {}
@@ -107,11 +116,12 @@ def read_device_keys(signer: Any) -> DeviceKeys:
             skipped[(chain, script)] = _ledger_hint(chain, info.model)
             continue
         if info.kind is SignerKind.LEDGER and script is ScriptKind.P2TR:
-            skipped[(chain, script)] = (
-                "taproot signing needs the Bitcoin app's 2.1 protocol; termwallet signs with "
-                "Bitcoin app 2.0.x"
-            )
-            continue
+            # What the open app version cannot sign is said, not hidden: the Bitcoin app
+            # before 2.1 has no taproot.
+            refusal = signer.taproot_refusal()
+            if refusal is not None:
+                skipped[(chain, script)] = refusal
+                continue
         try:
             xpubs[(chain, script)] = str(signer.get_xpub(account_path(chain, script, 0)))
         except _FATAL:
@@ -131,7 +141,14 @@ def read_device_keys(signer: Any) -> DeviceKeys:
 
 
 def _ledger_hint(chain: str, model: str) -> str:
-    app = {"eth": "Ethereum", "btc": "Bitcoin", "btc-testnet": "Bitcoin Test"}.get(chain)
+    if chain == "ltc-testnet":
+        return LEDGER_LTC_TESTNET
+    app = {
+        "eth": "Ethereum",
+        "btc": "Bitcoin",
+        "btc-testnet": "Bitcoin Test",
+        "ltc": "Litecoin",
+    }.get(chain)
     if app is None:
         return f"termwallet does not sign {chain} on a {model} yet"
     return f"open the {app} app on the {model}, then `termwallet wallets add-accounts`"

@@ -196,21 +196,22 @@ def test_ethereum_asked_while_the_bitcoin_app_is_open_is_wrong_app():
     assert device.cursor.finished
 
 
-def test_litecoin_and_testnet_are_refused_before_anything_is_signed():
+def test_litecoin_and_testnet_on_the_bitcoin_app_name_the_app_to_open():
+    """Litecoin is Ledger's Litecoin app's (test_ledger_btc_apps.py), testnet the Bitcoin Test
+    app's: with the Bitcoin app open only GET VERSION reaches the device, then WrongApp."""
     unsigned, _ = _unsigned(recorded_seed(SCENARIO))
-    signer, device = _replay(SCENARIO)
-    start = device.cursor.pos
-    with pytest.raises(Unsupported, match="Litecoin") as info:
-        signer.sign_psbt(unsigned, "ltc")
-    assert "Ledger Bitcoin app signs only Bitcoin" in str(info.value)
-    with pytest.raises(Unsupported, match="Litecoin"):
-        signer.get_address("ltc", "m/84'/2'/0'/0/0")
-    assert device.cursor.pos == start, "Litecoin requests must not reach the device"
-    # The mainnet app is open: a testnet request names the app to open instead.
-    signer2, _ = _replay(SCENARIO)
-    with pytest.raises(WrongApp) as wrong:
-        signer2.get_address("btc-testnet", "m/84'/1'/0'/0/0")
-    assert wrong.value.wanted == "Bitcoin Test"
+    for call, wanted in (
+        (lambda s: s.sign_psbt(unsigned, "ltc"), "Litecoin"),
+        (lambda s: s.get_address("ltc", "m/84'/2'/0'/0/0"), "Litecoin"),
+        (lambda s: s.get_address("btc-testnet", "m/84'/1'/0'/0/0"), "Bitcoin Test"),
+    ):
+        signer, device = _replay(SCENARIO)
+        start = device.cursor.pos
+        with pytest.raises(WrongApp) as wrong:
+            call(signer)
+        assert (wrong.value.wanted, wrong.value.details["current"]) == (wanted, "Bitcoin")
+        asked = device.cursor.events[start : device.cursor.pos]
+        assert {e["hex"] for e in asked if e["op"] == "write"} == {"b001000000"}
 
 
 def test_taproot_and_foreign_inputs_are_refused():

@@ -21,7 +21,7 @@ from eth_account import Account
 from eth_account.messages import encode_defunct
 
 from devices.emulator import EvmTx, SoftwareSigner
-from devices.errors import Unsupported
+from devices.errors import Unsupported, WrongApp
 from devices.models import AccessListEntry
 from devices.transcript import RecordingLedgerDevice, ReplayLedgerDevice, Transcript
 from tests.devices.emulator_seed import TRANSCRIPTS, recorded_seed, speculos_seed, stamp
@@ -106,9 +106,17 @@ def run_btc(signer: Any, step: Any = _no_step) -> dict[str, Any]:
         out["legacy_sig"] = signer.sign_btc_message("btc", BTC_PATH, MESSAGE, "legacy").hex()
     with pytest.raises(Unsupported, match="BIP322"):
         signer.sign_btc_message("btc", BTC_PATH, MESSAGE, "bip322")
-    with pytest.raises(Unsupported, match="Litecoin"):
-        signer.sign_btc_message("ltc", "m/84'/2'/0'/0/0", MESSAGE, "legacy")
     return out
+
+
+def test_litecoin_message_on_the_bitcoin_app_names_the_litecoin_app():
+    """Litecoin messages are Ledger's Litecoin app's (test_ledger_btc_apps.py): with the
+    Bitcoin app open, only the open app is asked (GET VERSION) and the error names the app."""
+    _have(BTC_SCENARIO)
+    signer, _ = _replay(BTC_SCENARIO)
+    with pytest.raises(WrongApp) as info:
+        signer.sign_btc_message("ltc", "m/84'/2'/0'/0/0", MESSAGE, "legacy")
+    assert (info.value.wanted, info.value.details["current"]) == ("Litecoin", "Bitcoin")
 
 
 def check_btc(out: dict[str, Any], seed: str) -> None:

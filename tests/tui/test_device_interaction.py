@@ -263,6 +263,42 @@ def test_each_device_error_has_its_own_message_in_both_languages():
     )
 
 
+def test_what_an_app_version_cannot_sign_is_said_in_both_languages():
+    """The refusal devices/ledger_btc_psbt.py raises for a taproot input on the Bitcoin app
+    2.0.2 (the recorded app) names the app and its version on the user's screen."""
+    from devices.errors import AppCannotSign
+    from devices.ledger_btc_psbt import check_psbt
+    from devices.psbt import _psbt_class
+    from tests.devices.emulator_seed import recorded_seed
+    from tests.devices.test_trezor_psbt import build_psbt, software_keys
+    from tui.errors import user_message
+
+    seed = recorded_seed("ledger_btc_scenario.json")
+    keys = software_keys(seed, 0, taproot=True)
+    psbt = _psbt_class().parse(build_psbt(0, keys)[0])
+    with pytest.raises(AppCannotSign) as info:
+        check_psbt(
+            psbt,
+            "btc",
+            keys.fingerprint,
+            "Ledger",
+            app="Bitcoin",
+            version="2.0.2",
+            taproot_ok=False,
+        )
+    texts = {}
+    for lang in ("en", "zh-CN"):
+        i18n.set_language(lang)
+        try:
+            texts[lang] = (device_error_text(info.value, "Ledger"), user_message(info.value))
+        finally:
+            i18n.set_language("en")
+    assert texts["en"][0].startswith("The Bitcoin app 2.0.2 on your Ledger cannot sign taproot")
+    assert "2.1 or later" in texts["en"][0] and "2.1 or later" in texts["en"][1]
+    assert "Bitcoin 应用 2.0.2 无法签署 taproot" in texts["zh-CN"][0]
+    assert "2.1" in texts["zh-CN"][1] and texts["zh-CN"][1] != texts["en"][1]
+
+
 def test_an_unknown_error_does_not_leak_its_text():
     canary = "abandon abandon abandon canary"
     assert canary not in device_error_text(RuntimeError(canary), "Trezor One")

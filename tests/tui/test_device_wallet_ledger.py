@@ -5,7 +5,9 @@ the Ethereum app, an ETH send on the devnet signed there; `wallets add-accounts`
 speculos and the app ELFs are not in any registry, so these run only where they are started
 (skipped with that reason elsewhere; see /work/shared/emulators.md):
 TERMWALLET_SPECULOS / TERMWALLET_SPECULOS_API name the Ethereum app's APDU and REST ports,
-TERMWALLET_SPECULOS_BTC / TERMWALLET_SPECULOS_BTC_API the Bitcoin Test app's (same seed). The
+TERMWALLET_SPECULOS_BTC / TERMWALLET_SPECULOS_BTC_API the Bitcoin (Test) app's (same seed): the
+2.0.2 app (taproot account skipped, saying why) or a 2.1+ one (its taproot account is added and
+a taproot PSBT signed through the wallet's signer). The
 seed is whatever speculos was started with: expectations come from the device's own answers,
 the chain, and signatures checked by Bitcoin Core's script rules (py-bitcoinkernel).
 """
@@ -26,12 +28,14 @@ TO = "0x" + "22" * 20
 
 _BOTH = [["button", 1, True], ["button", 2, True], ["button", 2, False], ["button", 1, False]]
 _RIGHT = [["button", 2, True], ["button", 2, False]]
-# Ethereum app 1.10 and Bitcoin app 2.0.2 on a Nano X: walk each review, accept at its end.
+# Ethereum app 1.10 and Bitcoin app 2.0.2 or 2.4.6 on a Nano X: walk each review, accept at
+# its end.
 RULES = {
     "version": 1,
     "rules": [
         {"regexp": "^(Accept|Approve|Sign)", "actions": _BOTH},
         {"regexp": "^(Review|Amount|Address|Confirm|Fees|Max|Network|Reject).*", "actions": _RIGHT},
+        {"text": "To", "actions": _RIGHT},  # the Bitcoin app 2.1+ names the payee so
     ],
 }
 
@@ -102,16 +106,19 @@ def test_ledger_device_wallet_sends_eth_then_adds_its_bitcoin_accounts(
         coin = 1 if chain == "btc-testnet" else 0
         fingerprint = device.master_fingerprint().hex()
         btc = device.get_address(chain, f"m/84'/{coin}'/0'/0/0")
+        taproot_refusal = device.taproot_refusal()
     finally:
         device.close()
     assert wallet["fingerprint"] == fingerprint
     rc, out, err = run(["accounts", "--json"], capsys)
     accounts = {(a["family"], a["script"]): a for a in json.loads(out)}
     assert accounts[(chain, "p2wpkh")]["address"] == btc
-    assert (chain, "p2tr") not in accounts  # the 2.0.x app cannot sign taproot
+    # the 2.0.x app cannot sign taproot (its account is skipped, saying so); 2.1+ can
+    assert ((chain, "p2tr") in accounts) == (taproot_refusal is None)
 
     # A PSBT of the wallet's account, built from its stored xpub, signed by the wallet's signer
     # (which finds the Ledger by fingerprint) and checked by Bitcoin Core's rules.
+    from tests.devices.test_ledger_btc_apps import build_taproot_psbt, verify_taproot
     from tests.devices.test_trezor_psbt import verify_signed
     from wallet.paths import Paths
     from wallet.user import UserWallet
@@ -123,10 +130,18 @@ def test_ledger_device_wallet_sends_eth_then_adds_its_bitcoin_accounts(
         signer = user.device_signer(current)
         unsigned, spent = _psbt(accounts[(chain, "p2wpkh")]["xpub"], fingerprint, coin)
         signed = signer.sign_psbt(unsigned, chain)
+        if taproot_refusal is None:
+            # The Bitcoin app 2.1+: the wallet's taproot account signs through the same signer.
+            tr_unsigned, tr_spent = build_taproot_psbt(
+                coin, bytes.fromhex(fingerprint), accounts[(chain, "p2tr")]["xpub"]
+            )
+            tr_signed = signer.sign_psbt(tr_unsigned, chain)
         signer.close()
     finally:
         user.store.close()
     verify_signed(chain, signed, spent)
+    if taproot_refusal is None:
+        verify_taproot(tr_signed, tr_spent)
 
 
 def _psbt(xpub: str, fingerprint: str, coin: int) -> tuple[bytes, list[tuple[bytes, int]]]:

@@ -21,7 +21,7 @@ from textual.screen import Screen
 
 from devices.base import DevicePrompt, OnDevice, PinKind
 from devices.errors import UserCancelled
-from tui.errors import user_message
+from tui.errors import sentence, user_message
 from tui.i18n import catalog, t
 from tui.screens.device_confirm import DeviceConfirmScreen
 from tui.screens.device_passphrase import DevicePassphraseScreen
@@ -116,6 +116,6 @@ def device_error_text(exc: BaseException, device: str) -> str:
         "device": device,
         "wanted": getattr(exc, "wanted", details.get("wanted", "?")),
         "sw": details.get("sw", "?"),
-        "detail": str(exc),
+        "detail": sentence(exc),
     }
     return t(key, **values)

@@ -59,7 +59,7 @@ def user_message(exc: BaseException) -> str:
             if hasattr(exc, attr):
                 values[attr] = getattr(exc, attr)
         return t(f"errors.{code}").format_map(values)
-    if said_of(exc) is not None:  # written for the user where it was raised
+    if code and said_of(exc) is not None:  # a typed error's sentence, written for the user
         return sentence(exc)
     return t("errors.unexpected", kind=type(exc).__name__)
 

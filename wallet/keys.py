@@ -11,6 +11,8 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
+from said import Said
+
 
 class MnemonicError(ValueError):
     """A recovery phrase that cannot be used. The message names positions, never words."""
@@ -137,7 +139,14 @@ def generate_mnemonic(
     from bip_utils import Bip39MnemonicGenerator, Bip39WordsNum
 
     if words not in WORD_COUNTS:
-        raise MnemonicError(f"choose {', '.join(map(str, WORD_COUNTS))} words", reason="word_count")
+        raise MnemonicError(
+            Said(
+                "keys.choose_words",
+                "choose {counts} words",
+                counts=", ".join(map(str, WORD_COUNTS)),
+            ),
+            reason="word_count",
+        )
     num = Bip39WordsNum(words)
     return str(Bip39MnemonicGenerator(_bip39_language(language)).FromWordsNumber(num))
 
@@ -149,7 +158,11 @@ def validate_mnemonic(text: str) -> MnemonicLanguage:
     words = normalize_mnemonic(text).split()
     if len(words) not in WORD_COUNTS:
         raise MnemonicError(
-            f"a recovery phrase has 12, 15, 18, 21 or 24 words, this one has {len(words)}",
+            Said(
+                "keys.recovery_phrase_has_12",
+                "a recovery phrase has 12, 15, 18, 21 or 24 words, this one has {count}",
+                count=len(words),
+            ),
             reason="word_count",
         )
     # The two Chinese lists share most characters, so a phrase can fit both; the checksum
@@ -160,7 +173,11 @@ def validate_mnemonic(text: str) -> MnemonicLanguage:
         known = _wordlist(best)
         position = next(i for i, w in enumerate(words, 1) if w not in known)
         raise MnemonicError(
-            f"word {position} is not in the BIP39 word list",
+            Said(
+                "keys.word_not_bip39_word",
+                "word {position} is not in the BIP39 word list",
+                position=position,
+            ),
             reason="unknown_word",
             position=position,
         )
@@ -168,7 +185,10 @@ def validate_mnemonic(text: str) -> MnemonicLanguage:
         if Bip39MnemonicValidator(_bip39_language(lang)).IsValid(" ".join(words)):
             return lang
     raise MnemonicError(
-        "the phrase's checksum does not match: a word is wrong or the order is different",
+        Said(
+            "keys.phrase_s_checksum_does",
+            "the phrase's checksum does not match: a word is wrong or the order is different",
+        ),
         reason="checksum",
     )
 
@@ -191,5 +211,6 @@ def mnemonic_from_entropy(
         return str(Bip39MnemonicEncoder(_bip39_language(language)).Encode(entropy))
     except ValueError:
         raise MnemonicError(
-            "entropy must be 16, 20, 24, 28 or 32 bytes", reason="word_count"
+            Said("keys.entropy_must_16_20", "entropy must be 16, 20, 24, 28 or 32 bytes"),
+            reason="word_count",
         ) from None

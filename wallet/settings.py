@@ -14,6 +14,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from said import Said
 from wallet.support.config import SupportSettings
 
 Language = Literal["en", "zh-CN"]
@@ -220,9 +221,24 @@ def load_settings(config_file: Path | None, **overrides: Any) -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise SettingsError(f"{config_file}: setting '{where}': {first['msg']}") from None
+        raise SettingsError(
+            Said(
+                "settings.bad_setting",
+                "{config_file}: setting '{where}': {problem}",
+                config_file=config_file,
+                where=where,
+                problem=first["msg"],
+            )
+        ) from None
     except ValueError as exc:  # TOML syntax
-        raise SettingsError(f"{config_file}: {exc}") from None
+        raise SettingsError(
+            Said(
+                "settings.unreadable_file",
+                "{config_file}: {problem}",
+                config_file=config_file,
+                problem=exc,
+            )
+        ) from None
     settings = Settings.model_validate(values.model_dump())
     apply_network_settings(settings)
     return settings

@@ -16,6 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from said import Said
+
 _HEX_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 # Poisoners generate addresses that share the first and last characters people compare.
 LOOKALIKE_PREFIX = 4  # hex digits after 0x
@@ -136,7 +138,10 @@ def check_approval(amount: int, *, allow_unlimited: bool = False) -> int:
         raise ValueError("an approval cannot be negative")
     if amount >= UNLIMITED_APPROVAL and not allow_unlimited:
         raise UnlimitedApproval(
-            "an unlimited approval lets the spender take every token of this kind, now and "
-            "later: approve the exact amount instead"
+            Said(
+                "safety.unlimited_approval_lets_spender",
+                "an unlimited approval lets the spender take every token of "
+                "this kind, now and later: approve the exact amount instead",
+            )
         )
     return amount

@@ -16,6 +16,7 @@ from devices.base import Capability, DeviceInfo, SignerKind
 from devices.coins import EVM_CHAINS, UTXO_CHAINS, UtxoChain, address_purpose
 from devices.errors import DeviceError, Unsupported
 from devices.models import EvmSignature, EvmTx
+from said import Said
 
 # Re-exported: every signer takes and returns these (devices/models.py), and what it knows of
 # networks (devices/coins.py).
@@ -47,7 +48,13 @@ def sign_evm_tx_with_key(key: bytes, tx: EvmTx) -> EvmSignature:
     try:
         signed = Account.sign_transaction(tx.to_eth_account(), key)
     except (TypeError, ValueError) as exc:
-        raise SigningError(f"the transaction cannot be signed: {type(exc).__name__}") from None
+        raise SigningError(
+            Said(
+                "emulator.transaction_cannot_signed",
+                "the transaction cannot be signed: {kind}",
+                kind=type(exc).__name__,
+            )
+        ) from None
     return EvmSignature(
         v=signed.v,
         r=signed.r,
@@ -95,7 +102,12 @@ class SoftwareSigner:
             seed = bytes(Bip39SeedGenerator(mnemonic).Generate(passphrase))
         except ValueError:
             # bip_utils quotes the words in its message: never let them reach a log.
-            raise SigningError("the recovery phrase is not a valid BIP39 phrase") from None
+            raise SigningError(
+                Said(
+                    "emulator.recovery_phrase_not_valid",
+                    "the recovery phrase is not a valid BIP39 phrase",
+                )
+            ) from None
         return cls(seed, **kw)
 
     @classmethod
@@ -109,11 +121,18 @@ class SoftwareSigner:
         }
         net = versions.get(xprv[:4])
         if net is None:
-            raise SigningError("only xprv and tprv extended keys are accepted")
+            raise SigningError(
+                Said(
+                    "emulator.only_xprv_tprv_extended",
+                    "only xprv and tprv extended keys are accepted",
+                )
+            )
         try:
             root = Bip32Slip10Secp256k1.FromExtendedKey(xprv, net)
         except Exception:
-            raise SigningError("the extended private key is not valid") from None
+            raise SigningError(
+                Said("emulator.extended_private_key_not", "the extended private key is not valid")
+            ) from None
         return cls(None, root=root, **kw)
 
     def __repr__(self) -> str:  # never show the seed

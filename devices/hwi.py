@@ -26,6 +26,7 @@ from devices.errors import (
     UserCancelled,
     mapped,
 )
+from said import Said
 
 # our chain ids -> hwilib.common.Chain names
 CHAINS = {"btc": "MAIN", "btc-testnet": "TEST", "btc-regtest": "REGTEST"}
@@ -37,8 +38,13 @@ def _hwilib() -> Any:
         import hwilib.commands
     except ImportError as exc:  # includes a missing libusb under hidapi
         raise LibraryMissing(
-            f"HWI (hwilib) cannot load ({type(exc).__name__}): reinstall termwallet with its "
-            "device dependencies and make sure libusb is installed",
+            Said(
+                "hwi.hwi_hwilib_cannot_load",
+                "HWI (hwilib) cannot load ({kind}): reinstall termwallet "
+                "with its device dependencies and make sure libusb is "
+                "installed",
+                kind=type(exc).__name__,
+            ),
             library="hwi",
         ) from exc
     return hwilib.commands

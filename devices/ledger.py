@@ -31,6 +31,7 @@ from devices.errors import (
     WrongApp,
     mapped,
 )
+from said import Said
 
 CLA = 0xE0
 INS_GET_ADDRESS = 0x02
@@ -95,7 +96,10 @@ def tcp_device(address: str) -> Any:
     try:
         from ledgerwallet.transport.tcp import TcpDevice
     except ImportError as exc:
-        raise LibraryMissing("ledgerwallet is not installed", library="ledgerwallet") from exc
+        raise LibraryMissing(
+            Said("ledger.ledgerwallet_not_installed", "ledgerwallet is not installed"),
+            library="ledgerwallet",
+        ) from exc
 
     class FullReadTcpDevice(TcpDevice):  # type: ignore[misc]
         def _recv_exact(self, n: int) -> bytes:
@@ -123,8 +127,11 @@ def hid_devices() -> list[Any]:
         from ledgerwallet.transport.hid import HidDevice
     except ImportError as exc:
         raise LibraryMissing(
-            "The Ledger USB library (hidapi) cannot load: install libhidapi / libusb "
-            f"({type(exc).__name__})",
+            Said(
+                "ledger.ledger_usb_library_hidapi",
+                "The Ledger USB library (hidapi) cannot load: install libhidapi / libusb ({kind})",
+                kind=type(exc).__name__,
+            ),
             library="hidapi",
         ) from exc
     return list(HidDevice.enumerate_devices())
@@ -159,7 +166,10 @@ class LedgerSigner:
         try:
             from ledgerwallet.client import LedgerClient
         except ImportError as exc:
-            raise LibraryMissing("ledgerwallet is not installed", library="ledgerwallet") from exc
+            raise LibraryMissing(
+                Said("ledger.ledgerwallet_not_installed", "ledgerwallet is not installed"),
+                library="ledgerwallet",
+            ) from exc
         self._interaction = interaction
         self._client = self._open(LedgerClient, device)
         self._btc_half: Any = None

@@ -34,6 +34,7 @@ from devices.errors import (
     call_mapped,
 )
 from devices.psbt import SIGHASH_ALL, parse_psbt
+from said import Said
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -187,7 +188,10 @@ class LedgerBitcoin:
                 from ledger_bitcoin.client_legacy import LegacyClient
             except ImportError as exc:
                 raise LibraryMissing(
-                    "ledger-bitcoin is not installed", library="ledger-bitcoin"
+                    Said(
+                        "ledger_btc.ledger_bitcoin_not_installed", "ledger-bitcoin is not installed"
+                    ),
+                    library="ledger-bitcoin",
                 ) from exc
             net = Chain.MAIN if name == "Bitcoin" else Chain.TEST
             self._transport = _Transport(self._raw, ApduException)
@@ -237,7 +241,12 @@ class LedgerBitcoin:
             if self._interaction is not None:
                 self._interaction.finished()
         if self._p2wpkh(chain, shown["publicKey"]) != address:
-            raise LedgerBitcoinError("The Ledger showed another key than it gave: do not use it.")
+            raise LedgerBitcoinError(
+                Said(
+                    "ledger_btc.ledger_showed_another_key",
+                    "The Ledger showed another key than it gave: do not use it.",
+                )
+            )
         return address
 
     @staticmethod
@@ -300,7 +309,10 @@ class LedgerBitcoin:
         sig = _legacy_from_der(der, btcmsg.LEGACY_HEADER[script])
         if not btcmsg.verify_legacy(message, chain, btcmsg.single_key_scripts(pub)[script], sig):
             raise LedgerBitcoinError(
-                "The Ledger's message signature does not verify: do not use it."
+                Said(
+                    "ledger_btc.ledger_s_message_signature",
+                    "The Ledger's message signature does not verify: do not use it.",
+                )
             )
         return sig
 
@@ -339,7 +351,10 @@ def _legacy_from_der(der: bytes, header_base: int) -> bytes:
         return bytes([header_base + (der[0] & 1)]) + r.to_bytes(32, "big") + s.to_bytes(32, "big")
     except (IndexError, OverflowError):
         raise LedgerBitcoinError(
-            "The Ledger's message signature is not in a known format."
+            Said(
+                "ledger_btc.ledger_s_message_signature_2",
+                "The Ledger's message signature is not in a known format.",
+            )
         ) from None
 
 
@@ -351,7 +366,12 @@ def _compress(pub: bytes) -> bytes:
     if len(pub) == 33:
         return pub
     if len(pub) != 65 or pub[0] != 4:
-        raise LedgerBitcoinError("The Ledger returned a public key in an unknown format.")
+        raise LedgerBitcoinError(
+            Said(
+                "ledger_btc.ledger_returned_public_key",
+                "The Ledger returned a public key in an unknown format.",
+            )
+        )
     return bytes([2 + (pub[64] & 1)]) + pub[1:33]
 
 
@@ -437,16 +457,33 @@ def _add_signatures(psbt: Any, results: list[tuple[int, Any]]) -> bytes:
         pub = ec.PublicKey.parse(bytes(partial.pubkey))
         sig = bytes(partial.signature)
         if i >= len(psbt.inputs) or sig[-1:] != bytes([SIGHASH_ALL]):
-            raise LedgerBitcoinError("The Ledger returned a signature for no known input.")
+            raise LedgerBitcoinError(
+                Said(
+                    "ledger_btc.ledger_returned_signature_no",
+                    "The Ledger returned a signature for no known input.",
+                )
+            )
         try:
             valid = pub.verify(ec.Signature.parse(sig[:-1]), psbt.sighash(i))
         except Exception:
             valid = False
         if not valid:
-            raise LedgerBitcoinError(f"The Ledger's signature for input {i} does not verify.")
+            raise LedgerBitcoinError(
+                Said(
+                    "ledger_btc.ledger_s_signature_input",
+                    "The Ledger's signature for input {i} does not verify.",
+                    i=i,
+                )
+            )
         psbt.inputs[i].partial_sigs[pub] = sig
         got.add(i)
     missing = [i for i in range(len(psbt.inputs)) if i not in got]
     if missing:
-        raise LedgerBitcoinError(f"The Ledger returned no signature for input(s) {missing}.")
+        raise LedgerBitcoinError(
+            Said(
+                "ledger_btc.ledger_returned_no_signature",
+                "The Ledger returned no signature for input(s) {missing}.",
+                missing=missing,
+            )
+        )
     return bytes(psbt.serialize())

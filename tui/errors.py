@@ -28,13 +28,13 @@ def error_code(exc: BaseException) -> str | None:
     return code if isinstance(code, str) else None
 
 
-def said(text: object) -> object:
+def in_language(text: object) -> object:
     """A Said in the current language when its catalog has `said.<key>` (the same values,
     themselves said in that language); anything else as it is."""
     if isinstance(text, Said):
         if f"said.{text.key}" not in catalog(language()):
             return str(text)
-        values = {name: said(value) for name, value in text.values.items()}
+        values = {name: in_language(value) for name, value in text.values.items()}
         return t(f"said.{text.key}", **values)
     if isinstance(text, BaseException) and said_of(text) is not None:
         return sentence(text)
@@ -47,7 +47,7 @@ def sentence(exc: BaseException) -> str:
     first = said_of(exc)
     if first is None or len(exc.args) != 1 or str(exc) != str(first):
         return str(exc)  # a class whose str() is not its first argument alone
-    return str(said(first))
+    return str(in_language(first))
 
 
 def user_message(exc: BaseException) -> str:

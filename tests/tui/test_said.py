@@ -5,6 +5,7 @@ placeholders, and the app's and the CLI's error messages use it."""
 from __future__ import annotations
 
 import ast
+import string
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -37,6 +38,8 @@ def _templates() -> dict[str, str]:
             problems.append(f"{where}: key and English must be two literal strings")
             continue
         key, template = (a.value for a in call.args)  # type: ignore[attr-defined]
+        if any(spec for _, _, spec, _ in string.Formatter().parse(template) if spec):
+            problems.append(f"{where}: format the value where it is raised, not in '{template}'")
         names = {k.arg for k in call.keywords}
         if None in names or names != placeholders(template):
             problems.append(f"{where}: values {sorted(map(str, names))} for '{template}'")

@@ -148,3 +148,17 @@ def test_the_cli_says_a_lower_layer_error_in_the_language_asked(
     assert (rc, out, err) == (2, "", f"termwallet: {chinese}\n")
     rc, out, err = run_cli(["--lang", "en", *argv], capsys)
     assert (rc, out, err) == (2, "", f"termwallet: {english}\n")
+
+
+def test_a_settings_validator_speaks_through_pydantic(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """pydantic wraps a validator's ValueError in its own message; the Said inside is found
+    again (wallet/settings.py load_settings) and the English stays pydantic's, word for word."""
+    (home / "config").mkdir()
+    (home / "config" / "config.toml").write_text('currency = "XYZ"\n', "utf-8")
+    rc, out, err = run_cli(["--lang", "zh-CN", "balance"], capsys)
+    assert rc == 2 and "设置 'currency'：'XYZ' 不是已知的货币：请从 USD" in err, err
+    assert "Value error" not in err
+    rc, out, err = run_cli(["--lang", "en", "balance"], capsys)
+    assert "setting 'currency': Value error, 'XYZ' is not a known currency: choose USD" in err

@@ -140,13 +140,23 @@ def hid_devices() -> list[Any]:
 def _path_bytes(path: str) -> bytes:
     parts = path.replace("H", "'").replace("h", "'").split("/")
     if not parts or parts[0] != "m" or len(parts) > 11:
-        raise Unsupported("not a derivation path (expected m/44'/60'/0'/0/0)")
+        raise Unsupported(
+            Said(
+                "ledger.not_derivation_path_expected",
+                "not a derivation path (expected m/44'/60'/0'/0/0)",
+            )
+        )
     out = bytes([len(parts) - 1])
     for p in parts[1:]:
         hardened = p.endswith("'")
         digits = p.rstrip("'")
         if not digits.isdigit() or int(digits) >= 0x80000000:
-            raise Unsupported("not a derivation path (expected m/44'/60'/0'/0/0)")
+            raise Unsupported(
+                Said(
+                    "ledger.not_derivation_path_expected",
+                    "not a derivation path (expected m/44'/60'/0'/0/0)",
+                )
+            )
         out += (int(digits) | (0x80000000 if hardened else 0)).to_bytes(4, "big")
     return out
 
@@ -361,8 +371,12 @@ class LedgerSigner:
             # The hashed-mode command (0x0C) takes a domain hash and a message hash; there is
             # no form of it without the message.
             raise Unsupported(
-                "The Ledger Ethereum app cannot sign a domain-only EIP-712 document "
-                "(primaryType EIP712Domain); sign it with another signer."
+                Said(
+                    "ledger.ledger_ethereum_app_cannot",
+                    "The Ledger Ethereum app cannot sign a domain-only EIP-712 "
+                    "document (primaryType EIP712Domain); sign it with another "
+                    "signer.",
+                )
             )
         if self._interaction is not None:
             self._interaction.confirm_on_device(

@@ -175,10 +175,15 @@ class LedgerBitcoin:
             raise WrongApp(wanted, current=name)
         if _version(version) >= NEW_PROTOCOL:
             raise Unsupported(
-                f"Bitcoin app {version} speaks the 2.1 protocol, which termwallet does not drive "
-                "yet (no 2.1 app runs in the emulator here, so its exchanges could not be "
-                "recorded and tested); it signs with Bitcoin app 2.0.x. Use the software wallet "
-                "or a Trezor meanwhile.",
+                Said(
+                    "ledger_btc.bitcoin_app_speaks_2",
+                    "Bitcoin app {version} speaks the 2.1 protocol, which "
+                    "termwallet does not drive yet (no 2.1 app runs in the "
+                    "emulator here, so its exchanges could not be recorded and "
+                    "tested); it signs with Bitcoin app 2.0.x. Use the software "
+                    "wallet or a Trezor meanwhile.",
+                    version=version,
+                ),
                 version=version,
             )
         if self._client is None or self._client_app != (name, version):
@@ -217,8 +222,13 @@ class LedgerBitcoin:
         if address_purpose(path) != 84:
             version = self._client_app[1] if self._client_app else "2.0"
             raise Unsupported(
-                f"Bitcoin app {version} gives native segwit (BIP84) addresses here; taproot "
-                "(BIP86) needs the app's 2.1 protocol, which termwallet does not drive yet"
+                Said(
+                    "ledger_btc.bitcoin_app_gives_native",
+                    "Bitcoin app {version} gives native segwit (BIP84) addresses "
+                    "here; taproot (BIP86) needs the app's 2.1 protocol, which "
+                    "termwallet does not drive yet",
+                    version=version,
+                )
             )
         bare = _norm(path)[2:]
         # Asked silently first, so the screen can show what the Ledger is about to show.
@@ -271,11 +281,21 @@ class LedgerBitcoin:
 
         if fmt == "bip322":
             raise Unsupported(
-                "the Ledger Bitcoin app does not sign BIP322 messages: use the legacy format "
-                "(native segwit addresses), or the software wallet"
+                Said(
+                    "ledger_btc.ledger_bitcoin_app_does",
+                    "the Ledger Bitcoin app does not sign BIP322 messages: use "
+                    "the legacy format (native segwit addresses), or the "
+                    "software wallet",
+                )
             )
         if fmt != "legacy":
-            raise Unsupported(f"no message format {fmt!r} (bip322 or legacy)")
+            raise Unsupported(
+                Said(
+                    "ledger_btc.no_message_format_bip322",
+                    "no message format {fmt!r} (bip322 or legacy)",
+                    fmt=fmt,
+                )
+            )
         client = self._app(chain)
         script = btcmsg.LEGACY_SCRIPT_BY_PURPOSE.get(address_purpose(path))
         if script is None:
@@ -387,26 +407,62 @@ def _check(
         tap = [d for _, d in inp.taproot_bip32_derivations.values() if d.fingerprint == fingerprint]
         if tap and not ours:
             raise Unsupported(
-                f"input {i} is taproot: Bitcoin app {version} cannot sign it (taproot needs the "
-                "app's 2.1 protocol, which termwallet does not drive yet). Spend it with the "
-                "software wallet or a Trezor."
+                Said(
+                    "ledger_btc.input_taproot_bitcoin_app",
+                    "input {i} is taproot: Bitcoin app {version} cannot sign it "
+                    "(taproot needs the app's 2.1 protocol, which termwallet "
+                    "does not drive yet). Spend it with the software wallet or a "
+                    "Trezor.",
+                    i=i,
+                    version=version,
+                )
             )
         if not ours:
-            raise Unsupported(f"input {i} is not this Ledger's: it signs only its own inputs")
+            raise Unsupported(
+                Said(
+                    "ledger_btc.input_not_ledger_s",
+                    "input {i} is not this Ledger's: it signs only its own inputs",
+                    i=i,
+                )
+            )
         if inp.sighash_type not in (None, SIGHASH_ALL):
-            raise Unsupported(f"input {i}: sighash type {inp.sighash_type} is not signed")
+            raise Unsupported(
+                Said(
+                    "ledger_btc.input_sighash_type_not",
+                    "input {i}: sighash type {sighash_type} is not signed",
+                    i=i,
+                    sighash_type=inp.sighash_type,
+                )
+            )
         if inp.non_witness_utxo is None:
             raise Unsupported(
-                f"input {i}: the Ledger needs the previous transaction of segwit inputs "
-                "(PSBT non_witness_utxo)"
+                Said(
+                    "ledger_btc.input_ledger_needs_previous",
+                    "input {i}: the Ledger needs the previous transaction of "
+                    "segwit inputs (PSBT non_witness_utxo)",
+                    i=i,
+                )
             )
         utxo = inp.utxo
         stype = utxo.script_pubkey.script_type()
         if stype != "p2wpkh":
-            raise Unsupported(f"input {i}: {stype or 'non-standard'} inputs are not signed")
+            raise Unsupported(
+                Said(
+                    "ledger_btc.input_inputs_are_not",
+                    "input {i}: {kind} inputs are not signed",
+                    i=i,
+                    kind=stype or "non-standard",
+                )
+            )
         path = list(ours[0].derivation)
         if len(path) < 3:
-            raise Unsupported(f"input {i}: the derivation path is too short for an account")
+            raise Unsupported(
+                Said(
+                    "ledger_btc.input_derivation_path_too",
+                    "input {i}: the derivation path is too short for an account",
+                    i=i,
+                )
+            )
         origin = origin or "".join(
             f"/{(p & 0x7FFFFFFF)}{chr(39) if p & 0x80000000 else ''}" for p in path[:3]
         )
@@ -425,18 +481,34 @@ def _check(
         if change and spk.script_type() == "p2wpkh":
             continue  # the app checks our change and hides it
         if spk.data[:1] == b"\x6a":
-            raise Unsupported(f"output {j}: OP_RETURN outputs are not signed here")
+            raise Unsupported(
+                Said(
+                    "ledger_btc.output_op_return_outputs",
+                    "output {j}: OP_RETURN outputs are not signed here",
+                    j=j,
+                )
+            )
         try:
             address = spk.address({"bech32": UTXO_CHAINS[chain].hrp, "p2pkh": b"", "p2sh": b""})
         except Exception:
-            raise Unsupported(f"output {j} has a script that has no address") from None
+            raise Unsupported(
+                Said(
+                    "ledger_btc.output_has_script_has",
+                    "output {j} has a script that has no address",
+                    j=j,
+                )
+            ) from None
         shown.append(
             PromptOutput(
                 address=address, amount=PromptAmount(value=out.value, decimals=8, symbol=symbol)
             )
         )
     if total_out > total_in:
-        raise Unsupported("the outputs spend more than the inputs hold")
+        raise Unsupported(
+            Said(
+                "ledger_btc.outputs_spend_more_than", "the outputs spend more than the inputs hold"
+            )
+        )
     prompt = DevicePrompt(
         kind=PromptKind.SIGN_PSBT,
         device=model,

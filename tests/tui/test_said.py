@@ -162,3 +162,17 @@ def test_a_settings_validator_speaks_through_pydantic(
     assert "Value error" not in err
     rc, out, err = run_cli(["--lang", "en", "balance"], capsys)
     assert "setting 'currency': Value error, 'XYZ' is not a known currency: choose USD" in err
+
+
+def test_a_device_refusal_names_the_device_and_says_why_in_chinese(language: None) -> None:
+    from devices.errors import Unsupported
+    from tui.device_interaction import device_error_text
+
+    error = Unsupported(Said("hwi.hwi_signs_bitcoin_only", "HWI signs Bitcoin only, not {chain!r}",
+                             chain="ltc"))  # fmt: skip
+    set_language("zh-CN")
+    assert device_error_text(error, "Coldcard") == (
+        "您的 Coldcard 无法执行此操作：HWI 只签署比特币，不签署 'ltc'"
+    )
+    set_language("en")
+    assert "HWI signs Bitcoin only, not 'ltc'" in device_error_text(error, "Coldcard")

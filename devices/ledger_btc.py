@@ -59,13 +59,23 @@ class LedgerBitcoinError(DeviceError):
 def _refuse_chain(chain: str) -> Unsupported:
     if chain.startswith("ltc"):
         return Unsupported(
-            "Litecoin is not signed on a Ledger here: the Ledger Bitcoin app signs only "
-            "Bitcoin, and termwallet does not drive Ledger's Litecoin app yet (no build of it "
-            "runs in the emulator here, so its exchanges could not be recorded and tested). "
-            "Use a Trezor or the software wallet for Litecoin.",
+            Said(
+                "ledger_btc.litecoin_not_on_ledger",
+                "Litecoin is not signed on a Ledger here: the Ledger Bitcoin app signs only "
+                "Bitcoin, and termwallet does not drive Ledger's Litecoin app yet (no build of it "
+                "runs in the emulator here, so its exchanges could not be recorded and tested). "
+                "Use a Trezor or the software wallet for Litecoin.",
+            ),
             chain=chain,
         )
-    return Unsupported(f"the Ledger Bitcoin app does not sign for {chain!r}", chain=chain)
+    return Unsupported(
+        Said(
+            "ledger_btc.app_does_not_sign_for",
+            "the Ledger Bitcoin app does not sign for {chain!r}",
+            chain=chain,
+        ),
+        chain=chain,
+    )
 
 
 def chain_of_app(app: str) -> str:

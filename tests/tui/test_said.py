@@ -158,9 +158,10 @@ def test_a_settings_validator_speaks_through_pydantic(
     (home / "config").mkdir()
     (home / "config" / "config.toml").write_text('currency = "XYZ"\n', "utf-8")
     rc, out, err = run_cli(["--lang", "zh-CN", "balance"], capsys)
-    assert rc == 2 and "设置 'currency'：'XYZ' 不是已知的货币：请从 USD" in err, err
+    assert rc == 2 and out == "" and "设置 'currency'：'XYZ' 不是已知的货币：请从 USD" in err, err
     assert "Value error" not in err
     rc, out, err = run_cli(["--lang", "en", "balance"], capsys)
+    assert rc == 2 and out == ""
     assert "setting 'currency': Value error, 'XYZ' is not a known currency: choose USD" in err
 
 

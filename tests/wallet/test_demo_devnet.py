@@ -34,7 +34,7 @@ def test_the_session_waits_for_the_spawned_process(tmp_path: Path) -> None:
     spawned = spawn_demo_devnet(tmp_path)
     assert spawned is not None
     pid = spawned.pid
-    anvil, deployment, address = start_devnet(tmp_path, spawned=spawned)
+    anvil, deployment, _ = start_devnet(tmp_path, spawned=spawned)
     try:
         assert anvil is spawned and anvil.pid == pid  # no second anvil
         assert int(anvil.request("eth_chainId"), 16) == 31337

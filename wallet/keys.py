@@ -81,7 +81,14 @@ def chain_spec(chain: str) -> ChainSpec:
         return CHAINS[chain]
     except KeyError:
         known = ", ".join(CHAINS)
-        raise ValueError(f"unknown chain '{chain}': choose one of {known}") from None
+        raise ValueError(
+            Said(
+                "keys.unknown_chain_choose_one",
+                "unknown chain '{chain}': choose one of {known}",
+                chain=chain,
+                known=known,
+            )
+        ) from None
 
 
 def account_path(chain: str, kind: ScriptKind, account: int = 0) -> str:
@@ -89,9 +96,11 @@ def account_path(chain: str, kind: ScriptKind, account: int = 0) -> str:
     account i is its child i (the MetaMask layout the issue asks for)."""
     spec = chain_spec(chain)
     if kind not in spec.kinds:
-        raise ValueError(f"{chain} has no {kind} accounts")
+        raise ValueError(
+            Said("keys.has_no_accounts", "{chain} has no {kind} accounts", chain=chain, kind=kind)
+        )
     if not 0 <= account < 2**31:
-        raise ValueError("account number out of range")
+        raise ValueError(Said("keys.account_number_out_range", "account number out of range"))
     if kind is ScriptKind.ETH:
         return "m/44'/60'/0'/0"
     return f"m/{PURPOSE[kind]}'/{spec.coin_type}'/{account}'"
@@ -101,11 +110,16 @@ def address_path(
     chain: str, kind: ScriptKind, account: int = 0, index: int = 0, *, change: bool = False
 ) -> str:
     if not 0 <= index < 2**31:
-        raise ValueError("address index out of range")
+        raise ValueError(Said("keys.address_index_out_range", "address index out of range"))
     base = account_path(chain, kind, account)
     if kind is ScriptKind.ETH:
         if index or change:
-            raise ValueError("Ethereum accounts have one address each: use --account, not --index")
+            raise ValueError(
+                Said(
+                    "keys.ethereum_accounts_have_one",
+                    "Ethereum accounts have one address each: use --account, not --index",
+                )
+            )
         return f"{base}/{account}"
     return f"{base}/{int(change)}/{index}"
 

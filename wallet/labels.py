@@ -107,7 +107,14 @@ class LabelBook:
     def set(self, kind: str, ref: str, label: str, origin: str | None = None) -> None:
         norm = normal_ref(kind, ref)
         if kind not in TYPES or norm is None:
-            raise ValueError(f"not a BIP329 {kind} reference: {ref[:80]}")
+            raise ValueError(
+                Said(
+                    "labels.not_bip329_reference",
+                    "not a BIP329 {kind} reference: {reference}",
+                    kind=kind,
+                    reference=ref[:80],
+                )
+            )
         with self.db:
             self._put(kind, norm, clean_label(label), origin)
 

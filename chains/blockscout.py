@@ -33,6 +33,7 @@ from chains.errors import BadResponse, NodeUnreachable
 from chains.etherscan import ExplorerError, ExplorerRateLimited
 from chains.evm_history import ChainTx, InternalTransfer, TokenEvent, chain_txs
 from chains.http_limits import Sleep, retry_after, with_backoff
+from said import Said
 
 # Public instances of the built-in networks (chains/networks.py). BNB Chain runs none.
 INSTANCES: dict[str, str] = {
@@ -109,7 +110,14 @@ class BlockscoutClient:
         if reply.status_code == 404:
             return None
         if reply.status_code in (401, 403):
-            raise ExplorerError(f"{self.base_url} refused the request (HTTP {reply.status_code})")
+            raise ExplorerError(
+                Said(
+                    "blockscout.refused_request_http",
+                    "{base_url} refused the request (HTTP {status_code})",
+                    base_url=self.base_url,
+                    status_code=reply.status_code,
+                )
+            )
         if reply.status_code >= 400:
             raise NodeUnreachable(self.base_url, f"HTTP {reply.status_code}")
         try:
@@ -144,8 +152,12 @@ class BlockscoutClient:
             # Sent back as they came (Blockscout's keyset cursor), with our own filters kept.
             params = {**(extra or {}), **{str(k): _param(v) for k, v in nxt.items()}}
         raise ExplorerError(
-            f"more than {self.max_pages} pages of history at {self.base_url}: only the newest "
-            "were read"
+            Said(
+                "blockscout.more_than_pages_history",
+                "more than {max_pages} pages of history at {base_url}: only the newest were read",
+                max_pages=self.max_pages,
+                base_url=self.base_url,
+            )
         )
 
     async def history(self, address: str, start_block: int) -> tuple[list[ChainTx], int]:

@@ -21,6 +21,7 @@ from typing import Protocol
 from urllib.parse import urlsplit
 
 from chains.errors import NodeUnreachable
+from said import Said
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,13 @@ def server_key(url: str) -> str:
     """One spelling per server: 'ssl://host:port' with the host in lower case."""
     parts = urlsplit(url.strip())
     if parts.scheme != "ssl" or not parts.hostname or not parts.port:
-        raise ValueError(f"'{url}' is not an Electrum TLS server (ssl://host:port)")
+        raise ValueError(
+            Said(
+                "cert_pins.not_electrum_tls_server",
+                "'{url}' is not an Electrum TLS server (ssl://host:port)",
+                url=url,
+            )
+        )
     host = parts.hostname.lower()
     return f"ssl://[{host}]:{parts.port}" if ":" in host else f"ssl://{host}:{parts.port}"
 
@@ -76,8 +83,13 @@ def normalise_fingerprint(text: str) -> str:
         digest = b""
     if len(digest) != 32:
         raise ValueError(
-            f"'{text[:120]}' is not a SHA-256 fingerprint: 64 hex digits, colons optional "
-            "(openssl x509 -noout -fingerprint -sha256 prints one)"
+            Said(
+                "cert_pins.not_sha_256_fingerprint",
+                "'{text}' is not a SHA-256 fingerprint: 64 hex digits, "
+                "colons optional (openssl x509 -noout -fingerprint -sha256 "
+                "prints one)",
+                text=text[:120],
+            )
         )
     return ":".join(f"{b:02X}" for b in digest)
 

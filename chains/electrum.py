@@ -28,6 +28,7 @@ from chains.utxo import (
     electrum_scripthash,
 )
 from chains.utxo_networks import UtxoNetwork
+from said import Said
 
 
 class ElectrumBackend:
@@ -59,7 +60,13 @@ class ElectrumBackend:
             onion = network.electrum_onion_servers if (proxy or current_proxy()) else ()
             self.servers = network.electrum_servers + onion
         if not self.servers:
-            raise ValueError(f"no Electrum server configured for {network.name}")
+            raise ValueError(
+                Said(
+                    "electrum.no_electrum_server_configured",
+                    "no Electrum server configured for {name}",
+                    name=network.name,
+                )
+            )
         if one_server:
             self.servers = self.servers[:1]
         self.timeout = timeout

@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 from chains.cert_pins import CertPins, Pin
 from chains.electrum_transport import Dialer
 from chains.errors import BadResponse, NodeUnreachable
+from said import Said
 
 CLIENT_NAME = "termwallet 0.1"
 PROTOCOL_VERSION = "1.4"
@@ -75,7 +76,11 @@ class ElectrumClient:
         parts = urlsplit(url)
         if parts.scheme not in ("tcp", "ssl") or not parts.hostname or not parts.port:
             raise ValueError(
-                f"Electrum server '{url}' must look like ssl://host:port or tcp://host:port"
+                Said(
+                    "electrum_client.electrum_server_must_look",
+                    "Electrum server '{url}' must look like ssl://host:port or tcp://host:port",
+                    url=url,
+                )
             )
         self.url = url
         self.host, self.port, self.tls = parts.hostname, parts.port, parts.scheme == "ssl"

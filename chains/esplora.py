@@ -23,6 +23,7 @@ from chains.proxy import httpx_proxy
 from chains.units import number_token_to_int
 from chains.utxo import FeeEstimates, HistoryItem, Utxo, txid_of
 from chains.utxo_networks import UtxoNetwork
+from said import Said
 
 T = TypeVar("T")
 PAGE = 25  # confirmed transactions per /txs/chain page (esplora's fixed page size)
@@ -69,7 +70,13 @@ class EsploraBackend:
     ) -> None:
         base = url or (network.esplora_urls[0] if network.esplora_urls else None)
         if not base:
-            raise ValueError(f"no Esplora URL configured for {network.name}")
+            raise ValueError(
+                Said(
+                    "esplora.no_esplora_url_configured",
+                    "no Esplora URL configured for {name}",
+                    name=network.name,
+                )
+            )
         self.network = network
         self.url = base.rstrip("/")
         self._http = httpx.AsyncClient(

@@ -30,6 +30,7 @@ from chains.evm_history import (
     decode_log,
     topic_for,
 )
+from said import Said
 
 PAGE_SIZE = 1_000  # records per request: the free tier's cap from mid-2026
 WINDOW = 10_000  # page x offset may not exceed this
@@ -196,7 +197,13 @@ class EtherscanClient:
             raise ExplorerRateLimited(f"the explorer API says: {reason}")
         if "api key" in low or "apikey" in low:
             raise ExplorerKeyRejected(f"the explorer refused the API key: {reason}")
-        raise ExplorerError(f"the explorer API refused the request: {reason}")
+        raise ExplorerError(
+            Said(
+                "etherscan.explorer_api_refused_request",
+                "the explorer API refused the request: {reason}",
+                reason=reason,
+            )
+        )
 
     async def _paged(self, action: str, address: str, start_block: int) -> list[dict[str, Any]]:
         """Every record of `action` from start_block on, oldest first, across windows."""
@@ -228,7 +235,12 @@ class EtherscanClient:
             # records already kept are skipped above).
             last = _num(str(out[-1].get("blockNumber")), "block number")
             if last <= start:
-                raise ExplorerError("more than 10,000 records in one block: cannot page on")
+                raise ExplorerError(
+                    Said(
+                        "etherscan.more_than_10_000",
+                        "more than 10,000 records in one block: cannot page on",
+                    )
+                )
             start = last
 
     async def _approvals(self, address: str, start_block: int) -> list[tuple[str, TokenEvent]]:

@@ -6,6 +6,7 @@ when one is down (never beyond it; `one_server` keeps only the first).
 from __future__ import annotations
 
 from chains.models import ChainKind, Network
+from said import Said
 
 
 def _evm(
@@ -113,13 +114,25 @@ def get_network(network_id: str, rpc_overrides: dict[str, list[str]] | None = No
     urls = tuple((rpc_overrides or {}).get(network_id) or ())
     if network_id == DEVNET_ID:
         if not urls:
-            raise ValueError("the devnet has no built-in RPC URL: set rpc_urls.devnet in settings")
+            raise ValueError(
+                Said(
+                    "networks.devnet_has_no_built",
+                    "the devnet has no built-in RPC URL: set rpc_urls.devnet in settings",
+                )
+            )
         return devnet(urls[0]).model_copy(update={"rpc_urls": urls})
     try:
         net = NETWORKS[network_id]
     except KeyError:
         known = ", ".join(network_ids())
-        raise ValueError(f"unknown network '{network_id}': choose one of {known}") from None
+        raise ValueError(
+            Said(
+                "networks.unknown_network_choose_one",
+                "unknown network '{network_id}': choose one of {known}",
+                network_id=network_id,
+                known=known,
+            )
+        ) from None
     if not urls:
         return net
     # The user's URLs replace the public defaults rather than going first: someone who runs

@@ -29,6 +29,7 @@ from typing import Any, Protocol
 
 from chains.errors import BadResponse, ChainError, NodeUnreachable
 from chains.http_limits import Sleep, retry_after, with_backoff
+from said import Said
 
 # Coins by ticker symbol: CoinGecko's id, the exchanges' symbols.
 COINS: dict[str, str] = {
@@ -102,7 +103,13 @@ class _Http:
         except httpx.HTTPError as exc:
             raise NodeUnreachable(self.base_url, type(exc).__name__) from None
         if reply.status_code == 429:
-            raise PriceUnavailable(f"{self.base_url} limits how often it may be asked")
+            raise PriceUnavailable(
+                Said(
+                    "prices.limits_how_often_may",
+                    "{base_url} limits how often it may be asked",
+                    base_url=self.base_url,
+                )
+            )
         if reply.status_code >= 400:
             raise NodeUnreachable(self.base_url, f"HTTP {reply.status_code}")
         try:
@@ -155,7 +162,14 @@ class CoinGecko(_Http):
             )
         if reply.status_code in (401, 403):
             # The keyless API answers old days only with a plan: unknown, not an outage.
-            raise PriceUnavailable(f"{self.base_url} gives no price for {day.isoformat()}")
+            raise PriceUnavailable(
+                Said(
+                    "prices.gives_no_price",
+                    "{base_url} gives no price for {day}",
+                    base_url=self.base_url,
+                    day=day.isoformat(),
+                )
+            )
         if reply.status_code >= 400:
             raise NodeUnreachable(self.base_url, f"HTTP {reply.status_code}")
         try:
@@ -248,7 +262,14 @@ class Kraken(_Http):
         body = await self._json("/0/public/Ticker", {"pair": ",".join(sorted(pairs))})
         if not isinstance(body, dict) or body.get("error") not in ([], None):
             # An unknown pair fails the whole request: say which, let the caller go on.
-            raise PriceUnavailable(f"{self.base_url}: {str(body.get('error'))[:200]}")
+            raise PriceUnavailable(
+                Said(
+                    "prices.answered_error",
+                    "{base_url}: {error}",
+                    base_url=self.base_url,
+                    error=str(body.get("error"))[:200],
+                )
+            )
         result = body.get("result")
         if not isinstance(result, dict):
             raise BadResponse(f"{self.base_url}: the ticker has no result")

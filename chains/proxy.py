@@ -21,6 +21,8 @@ import ssl
 from typing import Any
 from urllib.parse import urlsplit
 
+from said import Said
+
 SCHEMES = ("socks5h", "socks5")
 _LOCAL_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
 _proxy: str | None = None
@@ -62,14 +64,25 @@ def check_proxy(url: str) -> str:
     parts = urlsplit(url.strip())
     if parts.scheme not in SCHEMES or not parts.hostname:
         raise ValueError(
-            f"proxy '{url}' must look like socks5h://127.0.0.1:9050 (a SOCKS5 proxy such as Tor)"
+            Said(
+                "proxy.proxy_must_look_like",
+                "proxy '{url}' must look like socks5h://127.0.0.1:9050 (a "
+                "SOCKS5 proxy such as Tor)",
+                url=url,
+            )
         )
     try:
         port = parts.port
     except ValueError:
         port = None
     if not port:
-        raise ValueError(f"proxy '{url}' needs a port, e.g. socks5h://127.0.0.1:9050")
+        raise ValueError(
+            Said(
+                "proxy.proxy_needs_port_e",
+                "proxy '{url}' needs a port, e.g. socks5h://127.0.0.1:9050",
+                url=url,
+            )
+        )
     return url.strip()
 
 

@@ -16,6 +16,7 @@ from chains.coin_selection import Coin, Selection, estimate_vsize
 from chains.errors import ChainError
 from chains.models import Asset, Balance
 from chains.utxo_networks import UtxoNetwork
+from said import Said
 
 RBF_SEQUENCE = 0xFFFFFFFD  # BIP125: replaceable, and lets nLockTime count
 TX_VERSION = 2
@@ -110,7 +111,12 @@ def address_to_script(address: str, net: UtxoNetwork) -> bytes:
             raise AddressError(MIXED_CASE)
         ver, prog = bech32.decode(net.hrp, text)
         if ver is None or prog is None:
-            raise AddressError("the address's checksum is wrong: check for a typo")
+            raise AddressError(
+                Said(
+                    "utxo.address_s_checksum_wrong",
+                    "the address's checksum is wrong: check for a typo",
+                )
+            )
         if ver == 0 and len(prog) in (20, 32):
             return bytes([0, len(prog)]) + bytes(prog)
         if ver == 1 and len(prog) == 32:
@@ -119,18 +125,29 @@ def address_to_script(address: str, net: UtxoNetwork) -> bytes:
             # Valid bech32m, but no soft fork gives these outputs rules yet (a version-1
             # program of 20 bytes is not taproot): today anyone can spend what is sent there.
             raise AddressError(UNDEFINED_WITNESS)
-        raise AddressError("not a valid segwit address")
+        raise AddressError(Said("utxo.not_valid_segwit_address", "not a valid segwit address"))
     try:
         raw = base58.decode_check(text)
     except Exception:
         raise AddressError(
-            f"not a {net.name} address (expected {net.hrp}1..., or a legacy address)"
+            Said(
+                "utxo.not_address_expected_1",
+                "not a {name} address (expected {hrp}1..., or a legacy address)",
+                name=net.name,
+                hrp=net.hrp,
+            )
         ) from None
     if len(raw) == 21 and raw[:1] == net.p2pkh:
         return b"\x76\xa9\x14" + raw[1:] + b"\x88\xac"
     if len(raw) == 21 and raw[:1] in net.p2sh:
         return b"\xa9\x14" + raw[1:] + b"\x87"
-    raise AddressError(f"that address is for another network, not {net.name}")
+    raise AddressError(
+        Said(
+            "utxo.address_another_network_not",
+            "that address is for another network, not {name}",
+            name=net.name,
+        )
+    )
 
 
 def script_to_address(script: bytes, net: UtxoNetwork) -> str | None:
@@ -204,7 +221,9 @@ def build_psbt(
     from embit.transaction import Transaction, TransactionInput, TransactionOutput
 
     if len(fingerprint) != 4:
-        raise PsbtAssemblyError("a master key fingerprint is 4 bytes")
+        raise PsbtAssemblyError(
+            Said("utxo.master_key_fingerprint_4", "a master key fingerprint is 4 bytes")
+        )
     seq = RBF_SEQUENCE if rbf else 0xFFFFFFFE
     coins = sorted(selection.coins, key=lambda c: (bytes.fromhex(c.txid), c.vout))
     outs: list[tuple[bytes, int, ChangeOutput | None]] = [(s, v, None) for s, v in outputs]
@@ -228,10 +247,22 @@ def build_psbt(
         if coin.prev_tx is not None:
             prev = Transaction.parse(coin.prev_tx)
             if prev.txid().hex() != coin.txid:
-                raise PsbtAssemblyError(f"input {coin.outpoint}: the previous transaction differs")
+                raise PsbtAssemblyError(
+                    Said(
+                        "utxo.input_previous_transaction_differs",
+                        "input {outpoint}: the previous transaction differs",
+                        outpoint=coin.outpoint,
+                    )
+                )
             out = prev.vout[coin.vout]
             if out.value != coin.value or out.script_pubkey.data != coin.script:
-                raise PsbtAssemblyError(f"input {coin.outpoint}: amount or script differs")
+                raise PsbtAssemblyError(
+                    Said(
+                        "utxo.input_amount_script_differs",
+                        "input {outpoint}: amount or script differs",
+                        outpoint=coin.outpoint,
+                    )
+                )
             if coin.kind == "p2wpkh":
                 # BIP143 commits to one input's amount only; devices want the whole previous
                 # transaction to rule out the "fee attack" across inputs.
@@ -283,11 +314,20 @@ def finalize_psbt(signed: bytes, expected: UnsignedPsbt | None = None) -> bytes:
         psbt = PSBT.parse(signed)
     except Exception as exc:
         raise PsbtAssemblyError(
-            f"the signer returned no valid PSBT ({type(exc).__name__})"
+            Said(
+                "utxo.signer_returned_no_valid",
+                "the signer returned no valid PSBT ({kind})",
+                kind=type(exc).__name__,
+            )
         ) from None
     tx = Transaction.parse(psbt.tx.serialize())
     if expected is not None and tx.txid().hex() != expected.txid:
-        raise PsbtAssemblyError("the signed PSBT holds another transaction than the one built")
+        raise PsbtAssemblyError(
+            Said(
+                "utxo.signed_psbt_holds_another",
+                "the signed PSBT holds another transaction than the one built",
+            )
+        )
     for i, (inp, vin) in enumerate(zip(psbt.inputs, tx.vin, strict=True)):
         if inp.final_scriptwitness:
             vin.witness = inp.final_scriptwitness
@@ -301,14 +341,25 @@ def finalize_psbt(signed: bytes, expected: UnsignedPsbt | None = None) -> bytes:
                     vin.witness = Witness([sig, pub.sec()])
                     break
             else:
-                raise PsbtAssemblyError(f"input {i} is not signed")
+                raise PsbtAssemblyError(
+                    Said("utxo.input_not_signed", "input {i} is not signed", i=i)
+                )
         elif kind == "p2tr":
             sig = inp.unknown.get(PSBT_IN_TAP_KEY_SIG)
             if sig is None:
-                raise PsbtAssemblyError(f"input {i} is not signed")
+                raise PsbtAssemblyError(
+                    Said("utxo.input_not_signed", "input {i} is not signed", i=i)
+                )
             vin.witness = Witness([sig])
         else:
-            raise PsbtAssemblyError(f"input {i}: {kind or 'non-standard'} inputs are not finalized")
+            raise PsbtAssemblyError(
+                Said(
+                    "utxo.input_inputs_are_not",
+                    "input {i}: {kind} inputs are not finalized",
+                    i=i,
+                    kind=kind or "non-standard",
+                )
+            )
     return bytes(tx.serialize())
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from chains.models import ChainKind, Network
+from said import Said
 
 
 @dataclass(frozen=True)
@@ -186,15 +187,34 @@ def utxo_network(
         net = UTXO_NETWORKS[network_id]
     except KeyError:
         known = ", ".join(UTXO_NETWORKS)
-        raise ValueError(f"unknown network '{network_id}': choose one of {known}") from None
+        raise ValueError(
+            Said(
+                "utxo_networks.unknown_network_choose_one",
+                "unknown network '{network_id}': choose one of {known}",
+                network_id=network_id,
+                known=known,
+            )
+        ) from None
     mine_e = tuple((electrum_servers or {}).get(network_id, ()))
     mine_h = tuple((esplora_urls or {}).get(network_id, ()))
     for url in mine_e:
         if not (url.startswith("tcp://") or url.startswith("ssl://")):
-            raise ValueError(f"Electrum server '{url}' must start with tcp:// or ssl://")
+            raise ValueError(
+                Said(
+                    "utxo_networks.electrum_server_must_start",
+                    "Electrum server '{url}' must start with tcp:// or ssl://",
+                    url=url,
+                )
+            )
     for url in mine_h:
         if not (url.startswith("https://") or url.startswith("http://")):
-            raise ValueError(f"Esplora URL '{url}' must start with https:// or http://")
+            raise ValueError(
+                Said(
+                    "utxo_networks.esplora_url_must_start",
+                    "Esplora URL '{url}' must start with https:// or http://",
+                    url=url,
+                )
+            )
     if not (mine_e or mine_h):
         return net
     return replace(

@@ -37,6 +37,7 @@ from devices.agent_protocol import (
 )
 from devices.base import Capability, DeviceInfo, Interaction, SignerKind
 from devices.errors import DeviceError
+from said import Said
 
 SOCK_ENV = "TERMWALLET_AGENT_SOCK"
 SECRET_ENV = "TERMWALLET_AGENT_SECRET"  # noqa: S105  (a variable name)
@@ -81,13 +82,23 @@ def _session_secret(sock_path: str) -> bytes:
             text = (Path(sock_path).parent / "secret").read_text().strip()
     if not text:
         raise AgentRefused(
-            f"{SECRET_ENV} is not set: start the remote termwallet with `termwallet ssh HOST` "
-            "on the machine with the device"
+            Said(
+                "agent_client.not_set_start_remote",
+                "{variable} is not set: start the remote termwallet with "
+                "`termwallet ssh HOST` on the machine with the device",
+                variable=SECRET_ENV,
+            )
         )
     try:
         return bytes.fromhex(text)
     except ValueError:
-        raise AgentRefused(f"{SECRET_ENV} is not hex: use `termwallet ssh HOST`") from None
+        raise AgentRefused(
+            Said(
+                "agent_client.not_hex_use_termwallet",
+                "{variable} is not hex: use `termwallet ssh HOST`",
+                variable=SECRET_ENV,
+            )
+        ) from None
 
 
 def _check_socket(path: str) -> None:
@@ -97,18 +108,39 @@ def _check_socket(path: str) -> None:
         st = os.stat(path)
     except OSError as exc:
         raise AgentDisconnected(
-            f"No signer agent at {path} ({exc.strerror}): is `termwallet ssh` still connected?"
+            Said(
+                "agent_client.no_signer_agent_at",
+                "No signer agent at {path} ({strerror}): is `termwallet ssh` still connected?",
+                path=path,
+                strerror=exc.strerror,
+            )
         ) from None
     if not stat.S_ISSOCK(st.st_mode):
-        raise AgentRefused(f"{path} is not a socket: {SOCK_ENV} must name the agent's socket")
+        raise AgentRefused(
+            Said(
+                "agent_client.not_socket_must_name",
+                "{path} is not a socket: {variable} must name the agent's socket",
+                path=path,
+                variable=SOCK_ENV,
+            )
+        )
     if st.st_uid != os.getuid():
         raise AgentRefused(
-            f"{path} belongs to another user (uid {st.st_uid}): not used as a signer agent"
+            Said(
+                "agent_client.belongs_another_user_uid",
+                "{path} belongs to another user (uid {uid}): not used as a signer agent",
+                path=path,
+                uid=st.st_uid,
+            )
         )
     if st.st_mode & 0o077:
         raise AgentRefused(
-            f"{path} is open to other users (mode {st.st_mode & 0o777:o}): not used as a "
-            "signer agent"
+            Said(
+                "agent_client.open_other_users_mode",
+                "{path} is open to other users (mode {mode}): not used as a signer agent",
+                path=path,
+                mode=format(st.st_mode & 511, "o"),
+            )
         )
 
 
@@ -131,8 +163,14 @@ class AgentConnection:
         except (OSError, EOFError) as exc:
             self.close()
             raise AgentDisconnected(
-                f"The signer agent at {path} did not answer ({type(exc).__name__}): is "
-                "`termwallet ssh` still connected, and the agent running on the other side?"
+                Said(
+                    "agent_client.signer_agent_at_did",
+                    "The signer agent at {path} did not answer ({kind}): is "
+                    "`termwallet ssh` still connected, and the agent running on "
+                    "the other side?",
+                    path=path,
+                    kind=type(exc).__name__,
+                )
             ) from None
         except BaseException:
             self.close()
@@ -140,7 +178,12 @@ class AgentConnection:
         self.sock.settimeout(None)  # a signature waits for a person at the device
         if not isinstance(hello, dict) or hello.get("v") != VERSION:
             self.close()
-            raise ProtocolError("the signer agent speaks another protocol version")
+            raise ProtocolError(
+                Said(
+                    "agent_client.signer_agent_speaks_another",
+                    "the signer agent speaks another protocol version",
+                )
+            )
         self.host = str(hello.get("host") or "?")[:64]
         self.devices: list[dict[str, Any]] = [
             d for d in hello.get("devices") or () if isinstance(d, dict)
@@ -211,7 +254,13 @@ class AgentSigner:
     def open(cls, device_id: str, interaction: Interaction | None = None) -> AgentSigner:
         path = agent_socket()
         if path is None:
-            raise AgentDisconnected(f"{SOCK_ENV} is not set: no signer agent to ask")
+            raise AgentDisconnected(
+                Said(
+                    "agent_client.not_set_no_signer",
+                    "{variable} is not set: no signer agent to ask",
+                    variable=SOCK_ENV,
+                )
+            )
         return cls(path, device_id, interaction)
 
     def __repr__(self) -> str:
@@ -228,7 +277,10 @@ class AgentSigner:
         except (OSError, EOFError):
             conn.close()
             raise AgentDisconnected(
-                "The signer agent closed the connection while opening"
+                Said(
+                    "agent_client.signer_agent_closed_connection",
+                    "The signer agent closed the connection while opening",
+                )
             ) from None
         except BaseException:
             conn.close()
@@ -263,9 +315,14 @@ class AgentSigner:
                 if attempt + 1 < tries:
                     continue
                 raise AgentDisconnected(
-                    f"The connection to the signer agent on {self.host} dropped during "
-                    f"{method}: nothing was sent from here. Check the agent and try again; "
-                    "the device will ask again."
+                    Said(
+                        "agent_client.connection_signer_agent_dropped",
+                        "The connection to the signer agent on {host} dropped during "
+                        "{method}: nothing was sent from here. Check the agent and "
+                        "try again; the device will ask again.",
+                        host=self.host,
+                        method=method,
+                    )
                 ) from None
             except DeviceError as exc:
                 if exc.code == "AGENT_PROTOCOL":

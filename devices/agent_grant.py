@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from devices.agent_protocol import AgentRefused
 from devices.coins import EVM_CHAINS, UTXO_CHAINS
 from devices.errors import Unsupported
+from said import Said
 
 ALL_CHAINS = ("eth", *UTXO_CHAINS)
 
@@ -21,13 +22,23 @@ ALL_CHAINS = ("eth", *UTXO_CHAINS)
 def _levels(path: str) -> list[tuple[int, bool]]:
     parts = path.replace("H", "'").replace("h", "'").split("/")
     if len(parts) < 2 or parts[0] != "m":
-        raise Unsupported("not a derivation path (expected m/84'/0'/0'/0/0 or similar)")
+        raise Unsupported(
+            Said(
+                "agent_grant.not_derivation_path_expected",
+                "not a derivation path (expected m/84'/0'/0'/0/0 or similar)",
+            )
+        )
     out = []
     for part in parts[1:]:
         hard = part.endswith("'")
         digits = part.rstrip("'")
         if not digits.isdigit():
-            raise Unsupported("not a derivation path (expected m/84'/0'/0'/0/0 or similar)")
+            raise Unsupported(
+                Said(
+                    "agent_grant.not_derivation_path_expected",
+                    "not a derivation path (expected m/84'/0'/0'/0/0 or similar)",
+                )
+            )
         out.append((int(digits), hard))
     return out
 
@@ -98,7 +109,12 @@ def parse_chains(text: str | None) -> frozenset[str]:
     unknown = sorted(c for c in chains if c not in ALL_CHAINS)
     if unknown:
         raise Unsupported(
-            f"unknown network(s) {', '.join(unknown)}: choose from {', '.join(ALL_CHAINS)}"
+            Said(
+                "agent_grant.unknown_network_s_choose",
+                "unknown network(s) {unknown}: choose from {chains}",
+                unknown=", ".join(unknown),
+                chains=", ".join(ALL_CHAINS),
+            )
         )
     return frozenset(chains)
 
@@ -109,7 +125,17 @@ def parse_accounts(text: str | None) -> frozenset[int]:
     try:
         accounts = {int(a) for a in text.split(",") if a.strip()}
     except ValueError:
-        raise Unsupported("--accounts takes account numbers, e.g. 0 or 0,1") from None
+        raise Unsupported(
+            Said(
+                "agent_grant.accounts_takes_account_numbers_2",
+                "--accounts takes account numbers, e.g. 0 or 0,1",
+            )
+        ) from None
     if not accounts or any(not 0 <= a < 2**31 for a in accounts):
-        raise Unsupported("--accounts takes account numbers from 0, e.g. 0 or 0,1")
+        raise Unsupported(
+            Said(
+                "agent_grant.accounts_takes_account_numbers",
+                "--accounts takes account numbers from 0, e.g. 0 or 0,1",
+            )
+        )
     return frozenset(accounts)

@@ -12,6 +12,7 @@ import struct
 from pathlib import Path
 
 from devices.agent_protocol import AgentRefused
+from said import Said
 
 
 def private_directory(path: Path) -> Path:
@@ -20,11 +21,22 @@ def private_directory(path: Path) -> Path:
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     st = path.lstat()
     if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid():
-        raise AgentRefused(f"{path} is not a directory of this user: choose another --socket")
+        raise AgentRefused(
+            Said(
+                "agent_peer.not_directory_user_choose",
+                "{path} is not a directory of this user: choose another --socket",
+                path=path,
+            )
+        )
     if st.st_mode & 0o077:
         raise AgentRefused(
-            f"{path} can be entered by other users (mode {st.st_mode & 0o777:o}): "
-            "make it 0700 or choose another place"
+            Said(
+                "agent_peer.can_entered_by_other",
+                "{path} can be entered by other users (mode "
+                "{mode}): make it 0700 or choose another place",
+                path=path,
+                mode=format(st.st_mode & 511, "o"),
+            )
         )
     return path
 

@@ -32,6 +32,7 @@ from typing import Any
 
 from devices.base import DevicePrompt, PromptAmount, PromptKind, PromptOutput
 from devices.errors import DeviceError, Disconnected
+from said import Said
 
 VERSION = 1
 MAX_FRAME = 16 * 1024 * 1024  # a PSBT with many full previous transactions fits
@@ -77,7 +78,12 @@ class ProtocolError(AgentRefused):
 def send_frame(sock: socket.socket, message: dict[str, Any]) -> None:
     body = json.dumps(message, separators=(",", ":")).encode()
     if len(body) > MAX_FRAME:
-        raise ProtocolError("the request is too large for the signer agent")
+        raise ProtocolError(
+            Said(
+                "agent_protocol.request_too_large_signer",
+                "the request is too large for the signer agent",
+            )
+        )
     sock.sendall(_HEADER.pack(len(body)) + body)
 
 
@@ -96,13 +102,29 @@ def recv_frame(sock: socket.socket) -> dict[str, Any]:
     """The next message; EOFError when the peer closed the connection between frames or in one."""
     (length,) = _HEADER.unpack(_read_exact(sock, _HEADER.size))
     if length > MAX_FRAME:
-        raise ProtocolError(f"a frame of {length} bytes is more than the agent accepts")
+        raise ProtocolError(
+            Said(
+                "agent_protocol.frame_bytes_more_than",
+                "a frame of {length} bytes is more than the agent accepts",
+                length=length,
+            )
+        )
     try:
         message = json.loads(_read_exact(sock, length))
     except (UnicodeDecodeError, json.JSONDecodeError):
-        raise ProtocolError("the signer agent's peer sent something that is not JSON") from None
+        raise ProtocolError(
+            Said(
+                "agent_protocol.signer_agent_s_peer_2",
+                "the signer agent's peer sent something that is not JSON",
+            )
+        ) from None
     if not isinstance(message, dict):
-        raise ProtocolError("the signer agent's peer sent a frame that is not an object")
+        raise ProtocolError(
+            Said(
+                "agent_protocol.signer_agent_s_peer",
+                "the signer agent's peer sent a frame that is not an object",
+            )
+        )
     return message
 
 
@@ -203,13 +225,21 @@ def evm_tx_from_json(body: Any) -> Any:
     from devices.models import EvmTx
 
     if not isinstance(body, dict):
-        raise ProtocolError("the transaction is not an object")
+        raise ProtocolError(
+            Said("agent_protocol.transaction_not_object", "the transaction is not an object")
+        )
     fields = dict(body)
     try:
         fields["data"] = bytes.fromhex(str(fields.get("data") or ""))
         return EvmTx(**fields)
     except (ValueError, TypeError) as exc:
-        raise ProtocolError(f"the transaction is malformed ({type(exc).__name__})") from None
+        raise ProtocolError(
+            Said(
+                "agent_protocol.transaction_malformed",
+                "the transaction is malformed ({kind})",
+                kind=type(exc).__name__,
+            )
+        ) from None
 
 
 def evm_signature_to_json(sig: Any) -> dict[str, Any]:
@@ -234,4 +264,10 @@ def evm_signature_from_json(body: Any) -> Any:
             tx_hash=bytes.fromhex(body["tx_hash"]),
         )
     except (KeyError, TypeError, ValueError) as exc:
-        raise ProtocolError(f"the agent's signature is malformed ({type(exc).__name__})") from None
+        raise ProtocolError(
+            Said(
+                "agent_protocol.agent_s_signature_malformed",
+                "the agent's signature is malformed ({kind})",
+                kind=type(exc).__name__,
+            )
+        ) from None

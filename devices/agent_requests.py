@@ -24,6 +24,7 @@ from devices.base import (
     PromptOutput,
 )
 from devices.coins import UTXO_CHAINS
+from said import Said
 
 _SYMBOLS = {"btc": "BTC", "btc-testnet": "tBTC", "btc-regtest": "rBTC", "ltc": "LTC"}
 _SYMBOLS |= {"ltc-testnet": "tLTC", "ltc-regtest": "rLTC"}
@@ -122,7 +123,9 @@ def prepare_request(
         grant.check_path(path, "eth")
         doc = args.get("data")
         if not isinstance(doc, dict):
-            raise ProtocolError("the typed data is not an object")
+            raise ProtocolError(
+                Said("agent_requests.typed_data_not_object", "the typed data is not an object")
+            )
         domain, body = typed_data_hashes(doc)
         prompt = DevicePrompt(
             kind=PromptKind.SIGN_TYPED_DATA,
@@ -142,7 +145,13 @@ def prepare_request(
         return lambda: bytes(signer.sign_psbt(psbt, chain)).hex(), AgentRequest(
             server=server, method=method, chain=chain, prompt=prompt
         )
-    raise AgentRefused(f"the signer agent does not serve {method!r}")
+    raise AgentRefused(
+        Said(
+            "agent_requests.signer_agent_does_not",
+            "the signer agent does not serve {method!r}",
+            method=method,
+        )
+    )
 
 
 def psbt_prompt(
@@ -173,7 +182,13 @@ def psbt_prompt(
             grant.check_path(path, chain)
         utxo = inp.utxo if (inp.witness_utxo or inp.non_witness_utxo) else None
         if utxo is None:
-            raise AgentRefused(f"input {i} of the PSBT has no amount: nothing was signed")
+            raise AgentRefused(
+                Said(
+                    "agent_requests.input_psbt_has_no",
+                    "input {i} of the PSBT has no amount: nothing was signed",
+                    i=i,
+                )
+            )
         total_in += utxo.value
     shown = []
     total_out = 0
@@ -216,12 +231,20 @@ def is_hex(value: str) -> bool:
 def _text(args: dict[str, Any], name: str) -> str:
     value = args.get(name)
     if not isinstance(value, str) or len(value) > 200:
-        raise ProtocolError(f"the request's {name} is missing or malformed")
+        raise ProtocolError(
+            Said(
+                "agent_requests.request_s_missing_malformed",
+                "the request's {name} is missing or malformed",
+                name=name,
+            )
+        )
     return value
 
 
 def _hex(args: dict[str, Any], name: str) -> bytes:
     value = args.get(name)
     if not isinstance(value, str) or not is_hex(value):
-        raise ProtocolError(f"the request's {name} is not hex")
+        raise ProtocolError(
+            Said("agent_requests.request_s_not_hex", "the request's {name} is not hex", name=name)
+        )
     return bytes.fromhex(value)

@@ -45,6 +45,7 @@ from devices.base import (
     PinKind,
 )
 from devices.errors import DeviceError
+from said import Said
 
 SOCKET_NAME = "agent.sock"
 DEFAULT_IDLE = 15 * 60.0  # seconds without a request before a session is closed
@@ -387,7 +388,13 @@ class _Session:
             elif op == "devices":
                 self.reply({"ok": self.agent.devices()})
             else:
-                raise ProtocolError(f"unknown request {str(op)[:32]!r}")
+                raise ProtocolError(
+                    Said(
+                        "agent_server.unknown_request",
+                        "unknown request {request!r}",
+                        request=str(op)[:32],
+                    )
+                )
         except AgentRefused as exc:
             self.refuse(exc)
         except DeviceError as exc:
@@ -397,8 +404,13 @@ class _Session:
         device_id = str(message.get("device") or "")
         if self.device_id is not None and device_id != self.device_id:
             raise AgentRefused(
-                f"This agent session is bound to {self.device_id}; open another session "
-                f"for {device_id}."
+                Said(
+                    "agent_server.agent_session_bound_open",
+                    "This agent session is bound to {device_id}; open another "
+                    "session for {other_device}.",
+                    device_id=self.device_id,
+                    other_device=device_id,
+                )
             )
         self.signer = self.agent._device(device_id)
         self.device_id = device_id
@@ -425,13 +437,29 @@ class _Session:
     def _call(self, message: dict[str, Any]) -> Any:
 
         if self.signer is None:
-            raise AgentRefused("open a device before asking the signer agent to sign")
+            raise AgentRefused(
+                Said(
+                    "agent_server.open_device_before_asking",
+                    "open a device before asking the signer agent to sign",
+                )
+            )
         method = str(message.get("method") or "")
         if method not in METHODS:
-            raise AgentRefused(f"the signer agent does not serve {method[:32]!r}")
+            raise AgentRefused(
+                Said(
+                    "agent_server.signer_agent_does_not",
+                    "the signer agent does not serve {method!r}",
+                    method=method[:32],
+                )
+            )
         args = message.get("args") or {}
         if not isinstance(args, dict):
-            raise ProtocolError("the request's arguments are not an object")
+            raise ProtocolError(
+                Said(
+                    "agent_server.request_s_arguments_are",
+                    "the request's arguments are not an object",
+                )
+            )
         call, request = prepare_request(
             self.signer, self.grant, self.server, method, args, self._fingerprint
         )

@@ -24,6 +24,7 @@ import hashlib
 from typing import Any
 
 from devices.errors import DeviceError
+from said import Said
 
 BIP322_TAG = "BIP0322-signed-message"
 LEGACY_PREFIX = {"btc": b"Bitcoin Signed Message:\n", "ltc": b"Litecoin Signed Message:\n"}
@@ -166,7 +167,10 @@ def script_for(pub: bytes, purpose: int) -> bytes:
     if purpose == 86:
         return bytes(p2tr(ec.PublicKey.parse(pub)).data)
     raise MessageSignatureError(
-        "BIP322 signatures are made here for BIP84 (native segwit) and BIP86 (taproot) paths"
+        Said(
+            "btcmsg.bip322_signatures_are_made",
+            "BIP322 signatures are made here for BIP84 (native segwit) and BIP86 (taproot) paths",
+        )
     )
 
 
@@ -176,8 +180,11 @@ def _kind(script_pubkey: bytes) -> str:
     if len(script_pubkey) == 34 and script_pubkey[:2] == b"\x51\x20":
         return "p2tr"
     raise MessageSignatureError(
-        "BIP322 signatures are made and checked here for native segwit (P2WPKH) and taproot "
-        "(P2TR) addresses only"
+        Said(
+            "btcmsg.bip322_signatures_are_made_2",
+            "BIP322 signatures are made and checked here for native "
+            "segwit (P2WPKH) and taproot (P2TR) addresses only",
+        )
     )
 
 
@@ -218,12 +225,16 @@ def sign_bip322_with_key(key: bytes, message: bytes, script_pubkey: bytes) -> by
     to_sign = _to_sign(_to_spend(message, script_pubkey))
     if kind == "p2wpkh":
         if b"\x00\x14" + _hash160(pub.sec()) != script_pubkey:
-            raise MessageSignatureError("the key does not belong to that address")
+            raise MessageSignatureError(
+                Said("btcmsg.key_does_not_belong", "the key does not belong to that address")
+            )
         sighash = to_sign.sighash_segwit(0, p2pkh(pub), 0, SIGHASH_ALL)
         sig = priv.sign(sighash).serialize() + bytes([SIGHASH_ALL])
         return _witness_bytes([sig, pub.sec()])
     if p2tr(pub).data != script_pubkey:
-        raise MessageSignatureError("the key does not belong to that address")
+        raise MessageSignatureError(
+            Said("btcmsg.key_does_not_belong", "the key does not belong to that address")
+        )
     tweaked = priv.taproot_tweak(b"")
     sighash = to_sign.sighash_taproot(0, [Script(script_pubkey)], [0], 0)
     return _witness_bytes([tweaked.schnorr_sign(sighash).serialize()])
@@ -276,4 +287,6 @@ def decode(text: str) -> bytes:
     try:
         return base64.b64decode(text.strip(), validate=True)
     except Exception:
-        raise MessageSignatureError("the signature is not base64 text") from None
+        raise MessageSignatureError(
+            Said("btcmsg.signature_not_base64_text", "the signature is not base64 text")
+        ) from None

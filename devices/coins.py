@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from devices.errors import Unsupported
+from said import Said
 
 # The EVM network ids of chains/networks.py (devices may not import chains; a test keeps the
 # two in step). Every EVM network uses the same keys and address format.
@@ -41,5 +42,10 @@ def address_purpose(path: str) -> int:
     """The BIP43 purpose of a path ('m/84h/0h/0h/0/0' -> 84); it picks the address type."""
     parts = path.replace("H", "'").replace("h", "'").split("/")
     if len(parts) < 2 or parts[0] != "m" or not parts[1].rstrip("'").isdigit():
-        raise Unsupported("not a derivation path (expected m/84'/0'/0'/0/0 or similar)")
+        raise Unsupported(
+            Said(
+                "coins.not_derivation_path_expected",
+                "not a derivation path (expected m/84'/0'/0'/0/0 or similar)",
+            )
+        )
     return int(parts[1].rstrip("'"))

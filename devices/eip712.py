@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from devices.emulator import SigningError
+from said import Said
 
 DOMAIN = "EIP712Domain"
 _INT = re.compile(r"(u?)int(\d{1,3})")
@@ -68,11 +69,18 @@ class TypedDataHashes:
 def _types(data: dict[str, Any]) -> dict[str, list[dict[str, str]]]:
     types = data.get("types")
     if not isinstance(types, dict):
-        raise TypedDataError("the typed data has no 'types' object")
+        raise TypedDataError(
+            Said("eip712.typed_data_has_no", "the typed data has no 'types' object")
+        )
     out: dict[str, list[dict[str, str]]] = {DOMAIN: []}
     for name, fields in types.items():
         if not isinstance(name, str) or not isinstance(fields, list):
-            raise TypedDataError("each entry of 'types' is a list of {name, type}")
+            raise TypedDataError(
+                Said(
+                    "eip712.each_entry_types_list",
+                    "each entry of 'types' is a list of {{name, type}}",
+                )
+            )
         seen: set[str] = set()
         for f in fields:
             if (
@@ -80,9 +88,22 @@ def _types(data: dict[str, Any]) -> dict[str, list[dict[str, str]]]:
                 or not isinstance(f.get("name"), str)
                 or not isinstance(f.get("type"), str)
             ):
-                raise TypedDataError(f"type {name}: each field is {{name, type}}")
+                raise TypedDataError(
+                    Said(
+                        "eip712.type_each_field",
+                        "type {name}: each field is {{name, type}}",
+                        name=name,
+                    )
+                )
             if f["name"] in seen:
-                raise TypedDataError(f"type {name}: field {f['name']} is listed twice")
+                raise TypedDataError(
+                    Said(
+                        "eip712.type_field_listed_twice",
+                        "type {name}: field {field} is listed twice",
+                        name=name,
+                        field=f["name"],
+                    )
+                )
             seen.add(f["name"])
         out[name] = [{"name": f["name"], "type": f["type"]} for f in fields]
     return out
@@ -120,21 +141,43 @@ def _type_hash(primary: str, types: dict[str, Any]) -> bytes:
 
 def _address(where: str, value: Any) -> bytes:
     if not isinstance(value, str):
-        raise TypedDataError(f"{where}: an address is a 0x-prefixed string of 40 hex digits")
+        raise TypedDataError(
+            Said(
+                "eip712.address_0x_prefixed_string",
+                "{where}: an address is a 0x-prefixed string of 40 hex digits",
+                where=where,
+            )
+        )
     if not value.startswith(("0x", "0X")):
         raise TypedDataError(
-            f"{where}: the address has no 0x prefix. MetaMask reads such a value as another "
-            "address than the one shown; ask the site for a 0x-prefixed address."
+            Said(
+                "eip712.address_has_no_0x",
+                "{where}: the address has no 0x prefix. MetaMask reads such "
+                "a value as another address than the one shown; ask the site "
+                "for a 0x-prefixed address.",
+                where=where,
+            )
         )
     digits = value[2:]
     if not re.fullmatch(r"[0-9a-fA-F]{40}", digits):
-        raise TypedDataError(f"{where}: an address is 0x and exactly 40 hex digits")
+        raise TypedDataError(
+            Said(
+                "eip712.address_0x_exactly_40",
+                "{where}: an address is 0x and exactly 40 hex digits",
+                where=where,
+            )
+        )
     if digits != digits.lower() and digits != digits.upper():
         from eth_utils import to_checksum_address
 
         if to_checksum_address("0x" + digits) != "0x" + digits:
             raise TypedDataError(
-                f"{where}: the address's mixed-case checksum (EIP-55) is wrong: it may have a typo"
+                Said(
+                    "eip712.address_s_mixed_case",
+                    "{where}: the address's mixed-case checksum (EIP-55) is "
+                    "wrong: it may have a typo",
+                    where=where,
+                )
             )
     return bytes.fromhex(digits)
 
@@ -146,10 +189,16 @@ def _bool(where: str, value: Any) -> bool:
         return True  # every implementation reads "true" as true
     if value == "false":
         raise TypedDataError(
-            f'{where}: the bool is the string "false". MetaMask signs it as true; ask the site '
-            "for a JSON false."
+            Said(
+                "eip712.bool_string_false_metamask",
+                '{where}: the bool is the string "false". MetaMask signs it '
+                "as true; ask the site for a JSON false.",
+                where=where,
+            )
         )
-    raise TypedDataError(f"{where}: a bool is true or false")
+    raise TypedDataError(
+        Said("eip712.bool_true_false", "{where}: a bool is true or false", where=where)
+    )
 
 
 def _int(where: str, type_: str, value: Any) -> int:
@@ -157,18 +206,39 @@ def _int(where: str, type_: str, value: Any) -> int:
     assert m is not None
     signed, bits = m.group(1) == "", int(m.group(2))
     if isinstance(value, bool) or not isinstance(value, int | str):
-        raise TypedDataError(f"{where}: a {type_} is a number or a decimal or 0x string")
+        raise TypedDataError(
+            Said(
+                "eip712.number_decimal_0x_string",
+                "{where}: a {type_name} is a number or a decimal or 0x string",
+                where=where,
+                type_name=type_,
+            )
+        )
     if isinstance(value, str):
         text = value.strip()
         try:
             number = int(text, 16) if _HEX.fullmatch(text) and len(text) > 2 else int(text, 10)
         except ValueError:
-            raise TypedDataError(f"{where}: {type_} value is not a number") from None
+            raise TypedDataError(
+                Said(
+                    "eip712.value_not_number",
+                    "{where}: {type_name} value is not a number",
+                    where=where,
+                    type_name=type_,
+                )
+            ) from None
     else:
         number = value
     lo, hi = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
     if not lo <= number <= hi:
-        raise TypedDataError(f"{where}: the value is out of range for {type_}")
+        raise TypedDataError(
+            Said(
+                "eip712.value_out_range",
+                "{where}: the value is out of range for {type_name}",
+                where=where,
+                type_name=type_,
+            )
+        )
     return number
 
 
@@ -176,10 +246,18 @@ def _bytes(where: str, value: Any) -> bytes:
     if isinstance(value, bytes):
         return value
     if not isinstance(value, str):
-        raise TypedDataError(f"{where}: bytes are a 0x hex string")
+        raise TypedDataError(
+            Said("eip712.bytes_are_0x_hex", "{where}: bytes are a 0x hex string", where=where)
+        )
     if _HEX.fullmatch(value):
         if len(value) % 2:
-            raise TypedDataError(f"{where}: the hex string has an odd number of digits")
+            raise TypedDataError(
+                Said(
+                    "eip712.hex_string_has_odd",
+                    "{where}: the hex string has an odd number of digits",
+                    where=where,
+                )
+            )
         return bytes.fromhex(value[2:])
     return value.encode()  # V4 and eth-account both read other text as its UTF-8 bytes
 
@@ -192,20 +270,37 @@ def _field(
     from eth_utils import keccak
 
     if depth > MAX_DEPTH:
-        raise TypedDataError("the typed data is nested too deeply")
+        raise TypedDataError(
+            Said("eip712.typed_data_nested_too", "the typed data is nested too deeply")
+        )
     if type_ in types:
         if value is None:
             return b"\x00" * 32  # a null or absent struct, as V4
         return bytes(keccak(_encode_data(types, type_, value, where, depth + 1)))
     if not present:
-        raise TypedDataError(f"{where}: the field is missing")
+        raise TypedDataError(
+            Said("eip712.field_missing", "{where}: the field is missing", where=where)
+        )
     arr = _ARRAY.match(type_)
     if arr is not None:
         inner, size = arr.group(1), arr.group(2)
         if not isinstance(value, list):
-            raise TypedDataError(f"{where}: a {type_} is a list")
+            raise TypedDataError(
+                Said(
+                    "eip712.list", "{where}: a {type_name} is a list", where=where, type_name=type_
+                )
+            )
         if size and int(size) != len(value):
-            raise TypedDataError(f"{where}: a {type_} has {size} items, not {len(value)}")
+            raise TypedDataError(
+                Said(
+                    "eip712.has_items_not",
+                    "{where}: a {type_name} has {size} items, not {count}",
+                    where=where,
+                    type_name=type_,
+                    size=size,
+                    count=len(value),
+                )
+            )
         parts = b"".join(
             _field(types, f"{where}[{i}]", inner, v, True, depth + 1) for i, v in enumerate(value)
         )
@@ -214,10 +309,23 @@ def _field(
         if value is None:
             value = ""  # V4: a null string hashes as the empty string
         if not isinstance(value, str):
-            raise TypedDataError(f"{where}: a string field holds a string")
+            raise TypedDataError(
+                Said(
+                    "eip712.string_field_holds_string",
+                    "{where}: a string field holds a string",
+                    where=where,
+                )
+            )
         return bytes(keccak(value.encode()))
     if value is None:
-        raise TypedDataError(f"{where}: null is not a {type_}")
+        raise TypedDataError(
+            Said(
+                "eip712.null_not",
+                "{where}: null is not a {type_name}",
+                where=where,
+                type_name=type_,
+            )
+        )
     if type_ == "bytes":
         return bytes(keccak(_bytes(where, value)))
     if type_ == "address":
@@ -228,24 +336,47 @@ def _field(
     if m is not None and 1 <= int(m.group(1)) <= 32:
         raw = _bytes(where, value)
         if len(raw) > int(m.group(1)):
-            raise TypedDataError(f"{where}: more than {m.group(1)} bytes for {type_}")
+            raise TypedDataError(
+                Said(
+                    "eip712.more_than_bytes",
+                    "{where}: more than {max_bytes} bytes for {type_name}",
+                    where=where,
+                    max_bytes=m.group(1),
+                    type_name=type_,
+                )
+            )
         return raw.ljust(32, b"\x00")  # as ABI-encoded bytesN: left-aligned
     m = _INT.fullmatch(type_)
     if m is not None and 8 <= int(m.group(2)) <= 256 and int(m.group(2)) % 8 == 0:
         return bytes(encode([type_], [_int(where, type_, value)]))
-    raise TypedDataError(f"{where}: {type_!r} is not an EIP-712 type")
+    raise TypedDataError(
+        Said(
+            "eip712.not_eip_712_type",
+            "{where}: {type_name!r} is not an EIP-712 type",
+            where=where,
+            type_name=type_,
+        )
+    )
 
 
 def _encode_data(
     types: dict[str, Any], primary: str, data: Any, where: str, depth: int = 0
 ) -> bytes:
     if not isinstance(data, dict):
-        raise TypedDataError(f"{where}: a {primary} is an object")
+        raise TypedDataError(
+            Said("eip712.object", "{where}: a {primary} is an object", where=where, primary=primary)
+        )
     listed = {f["name"] for f in types[primary]}
     extra = sorted(str(k) for k in data if k not in listed)
     if extra:
         raise TypedDataError(
-            f"{where}: {', '.join(extra)} not in type {primary}: it would be shown but not signed"
+            Said(
+                "eip712.not_type_would_shown",
+                "{where}: {fields} not in type {primary}: it would be shown but not signed",
+                where=where,
+                fields=", ".join(extra),
+                primary=primary,
+            )
         )
     out = _type_hash(primary, types)
     for f in types[primary]:
@@ -259,25 +390,37 @@ def hashes(data: Any) -> TypedDataHashes:
     try:
         return _hashes(data)
     except RecursionError:  # a document nested deeper than any real one
-        raise TypedDataError("the typed data is nested too deeply") from None
+        raise TypedDataError(
+            Said("eip712.typed_data_nested_too", "the typed data is nested too deeply")
+        ) from None
 
 
 def _hashes(data: Any) -> TypedDataHashes:
     from eth_utils import keccak
 
     if not isinstance(data, dict):
-        raise TypedDataError("the typed data is a JSON object")
+        raise TypedDataError(
+            Said("eip712.typed_data_json_object", "the typed data is a JSON object")
+        )
     types = _types(data)
     primary = data.get("primaryType")
     if not isinstance(primary, str) or primary not in types:
-        raise TypedDataError("primaryType names none of the document's types")
+        raise TypedDataError(
+            Said(
+                "eip712.primarytype_names_none_document",
+                "primaryType names none of the document's types",
+            )
+        )
     domain = data.get("domain", {})
     domain_hash = bytes(keccak(_encode_data(types, DOMAIN, domain, "domain")))
     if primary == DOMAIN:
         if data.get("message") not in (None, {}):
             raise TypedDataError(
-                "the primaryType is EIP712Domain, so the message is not signed: the document "
-                "must carry none"
+                Said(
+                    "eip712.primarytype_eip712domain_so_message",
+                    "the primaryType is EIP712Domain, so the message is not "
+                    "signed: the document must carry none",
+                )
             )
         return TypedDataHashes(domain_hash, None)
     message = data.get("message")

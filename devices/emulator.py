@@ -16,6 +16,7 @@ from devices.base import Capability, DeviceInfo, SignerKind
 from devices.coins import EVM_CHAINS, UTXO_CHAINS, UtxoChain, address_purpose
 from devices.errors import DeviceError, Unsupported
 from devices.models import EvmSignature, EvmTx
+from said import Said
 
 # Re-exported: every signer takes and returns these (devices/models.py), and what it knows of
 # networks (devices/coins.py).
@@ -47,7 +48,13 @@ def sign_evm_tx_with_key(key: bytes, tx: EvmTx) -> EvmSignature:
     try:
         signed = Account.sign_transaction(tx.to_eth_account(), key)
     except (TypeError, ValueError) as exc:
-        raise SigningError(f"the transaction cannot be signed: {type(exc).__name__}") from None
+        raise SigningError(
+            Said(
+                "emulator.transaction_cannot_signed",
+                "the transaction cannot be signed: {kind}",
+                kind=type(exc).__name__,
+            )
+        ) from None
     return EvmSignature(
         v=signed.v,
         r=signed.r,
@@ -95,7 +102,12 @@ class SoftwareSigner:
             seed = bytes(Bip39SeedGenerator(mnemonic).Generate(passphrase))
         except ValueError:
             # bip_utils quotes the words in its message: never let them reach a log.
-            raise SigningError("the recovery phrase is not a valid BIP39 phrase") from None
+            raise SigningError(
+                Said(
+                    "emulator.recovery_phrase_not_valid",
+                    "the recovery phrase is not a valid BIP39 phrase",
+                )
+            ) from None
         return cls(seed, **kw)
 
     @classmethod
@@ -109,11 +121,18 @@ class SoftwareSigner:
         }
         net = versions.get(xprv[:4])
         if net is None:
-            raise SigningError("only xprv and tprv extended keys are accepted")
+            raise SigningError(
+                Said(
+                    "emulator.only_xprv_tprv_extended",
+                    "only xprv and tprv extended keys are accepted",
+                )
+            )
         try:
             root = Bip32Slip10Secp256k1.FromExtendedKey(xprv, net)
         except Exception:
-            raise SigningError("the extended private key is not valid") from None
+            raise SigningError(
+                Said("emulator.extended_private_key_not", "the extended private key is not valid")
+            ) from None
         return cls(None, root=root, **kw)
 
     def __repr__(self) -> str:  # never show the seed
@@ -153,7 +172,10 @@ class SoftwareSigner:
         except Exception:
             # bip_utils quotes the path in its errors; whatever was passed stays out of ours.
             raise Unsupported(
-                "not a derivation path (expected m/84'/0'/0'/0/0 or similar)"
+                Said(
+                    "emulator.not_derivation_path_expected",
+                    "not a derivation path (expected m/84'/0'/0'/0/0 or similar)",
+                )
             ) from None
 
     def _key(self, path: str) -> bytes:
@@ -175,7 +197,13 @@ class SoftwareSigner:
             return str(EthAddrEncoder.EncodeKey(pub))
         net = UTXO_CHAINS.get(chain)
         if net is None:
-            raise Unsupported(f"the software signer does not know the network {chain!r}")
+            raise Unsupported(
+                Said(
+                    "emulator.software_signer_does_not",
+                    "the software signer does not know the network {chain!r}",
+                    chain=chain,
+                )
+            )
         purpose = address_purpose(path)
         if purpose == 84:
             from bip_utils import P2WPKHAddrEncoder
@@ -186,8 +214,13 @@ class SoftwareSigner:
 
             return str(P2TRAddrEncoder.EncodeKey(pub, hrp=net.hrp))
         raise Unsupported(
-            f"{chain} addresses are built for BIP84 (native segwit) and BIP86 (taproot) paths, "
-            f"not purpose {purpose}",
+            Said(
+                "emulator.addresses_are_built_bip84",
+                "{chain} addresses are built for BIP84 (native segwit) and "
+                "BIP86 (taproot) paths, not purpose {purpose}",
+                chain=chain,
+                purpose=purpose,
+            ),
         )
 
     def get_xpub(self, path: str) -> str:
@@ -207,7 +240,13 @@ class SoftwareSigner:
         from devices import btcmsg
 
         if chain not in UTXO_CHAINS:
-            raise Unsupported(f"the software signer signs no {chain!r} messages")
+            raise Unsupported(
+                Said(
+                    "emulator.software_signer_signs_no",
+                    "the software signer signs no {chain!r} messages",
+                    chain=chain,
+                )
+            )
         purpose = address_purpose(path)
         node = self._node(path)
         key = bytes(node.PrivateKey().Raw().ToBytes())
@@ -217,7 +256,13 @@ class SoftwareSigner:
                 raise Unsupported(btcmsg.NO_LEGACY_FOR_TAPROOT)
             return btcmsg.sign_legacy_with_key(key, message, chain, script)
         if fmt != "bip322":
-            raise Unsupported(f"no message format {fmt!r} (bip322 or legacy)")
+            raise Unsupported(
+                Said(
+                    "emulator.no_message_format_bip322",
+                    "no message format {fmt!r} (bip322 or legacy)",
+                    fmt=fmt,
+                )
+            )
         pub = bytes(node.PublicKey().RawCompressed().ToBytes())
         return btcmsg.sign_bip322_with_key(key, message, btcmsg.script_for(pub, purpose))
 
@@ -225,7 +270,13 @@ class SoftwareSigner:
         """Sign every P2WPKH and P2TR key-path input whose derivation names our fingerprint;
         other inputs are left alone. Returns the PSBT with signatures added (not finalized)."""
         if chain not in UTXO_CHAINS:
-            raise Unsupported(f"the software signer does not sign PSBTs for {chain!r}")
+            raise Unsupported(
+                Said(
+                    "emulator.software_signer_does_not_2",
+                    "the software signer does not sign PSBTs for {chain!r}",
+                    chain=chain,
+                )
+            )
         from devices.psbt import sign_psbt
 
         return sign_psbt(psbt, self._node_for_psbt()).psbt

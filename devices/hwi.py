@@ -26,6 +26,7 @@ from devices.errors import (
     UserCancelled,
     mapped,
 )
+from said import Said
 
 # our chain ids -> hwilib.common.Chain names
 CHAINS = {"btc": "MAIN", "btc-testnet": "TEST", "btc-regtest": "REGTEST"}
@@ -37,8 +38,13 @@ def _hwilib() -> Any:
         import hwilib.commands
     except ImportError as exc:  # includes a missing libusb under hidapi
         raise LibraryMissing(
-            f"HWI (hwilib) cannot load ({type(exc).__name__}): reinstall termwallet with its "
-            "device dependencies and make sure libusb is installed",
+            Said(
+                "hwi.hwi_hwilib_cannot_load",
+                "HWI (hwilib) cannot load ({kind}): reinstall termwallet "
+                "with its device dependencies and make sure libusb is "
+                "installed",
+                kind=type(exc).__name__,
+            ),
             library="hwi",
         ) from exc
     return hwilib.commands
@@ -114,7 +120,13 @@ class HwiSigner:
         from hwilib.common import Chain
 
         if chain not in CHAINS:
-            raise Unsupported(f"HWI signs Bitcoin only, not {chain!r}")
+            raise Unsupported(
+                Said(
+                    "hwi.hwi_signs_bitcoin_only",
+                    "HWI signs Bitcoin only, not {chain!r}",
+                    chain=chain,
+                )
+            )
         client = commands.get_client(device_type, path, chain=Chain[CHAINS[chain]])
         if client is None:
             raise Disconnected(f"No {model_name(device_type)} at {path}.")
@@ -145,13 +157,25 @@ class HwiSigner:
     @_map_errors
     def get_address(self, chain: str, path: str, *, display: bool = False) -> str:
         if chain not in CHAINS:
-            raise Unsupported(f"HWI gives Bitcoin addresses only, not {chain!r}")
+            raise Unsupported(
+                Said(
+                    "hwi.hwi_gives_bitcoin_addresses",
+                    "HWI gives Bitcoin addresses only, not {chain!r}",
+                    chain=chain,
+                )
+            )
         from hwilib.common import AddressType
 
         purpose = address_purpose(path)
         kind = {84: AddressType.WIT, 86: AddressType.TAP}.get(purpose)
         if kind is None:
-            raise Unsupported(f"addresses are built for BIP84 and BIP86 paths, not {purpose}")
+            raise Unsupported(
+                Said(
+                    "hwi.addresses_are_built_bip84",
+                    "addresses are built for BIP84 and BIP86 paths, not {purpose}",
+                    purpose=purpose,
+                )
+            )
         if display:
             return str(self._client.display_singlesig_address(path, kind))
         # Without display: derive from the device's public key (no screen, no button).
@@ -167,7 +191,13 @@ class HwiSigner:
     @_map_errors
     def sign_psbt(self, psbt: bytes, chain: str) -> bytes:
         if chain not in CHAINS:
-            raise Unsupported(f"HWI signs Bitcoin PSBTs only, not {chain!r}")
+            raise Unsupported(
+                Said(
+                    "hwi.hwi_signs_bitcoin_psbts",
+                    "HWI signs Bitcoin PSBTs only, not {chain!r}",
+                    chain=chain,
+                )
+            )
         from hwilib.psbt import PSBT
 
         tx = PSBT()
@@ -176,7 +206,9 @@ class HwiSigner:
         return base64.b64decode(signed.serialize())
 
     def sign_message(self, path: str, message: bytes) -> bytes:
-        raise Unsupported("HWI devices sign no Ethereum messages here")
+        raise Unsupported(
+            Said("hwi.hwi_devices_sign_no", "HWI devices sign no Ethereum messages here")
+        )
 
     @_map_errors
     def sign_btc_message(self, chain: str, path: str, message: bytes, fmt: str) -> bytes:
@@ -189,13 +221,30 @@ class HwiSigner:
 
         if fmt == "bip322":
             raise Unsupported(
-                f"{self.info.model} through HWI does not sign BIP322 messages: use the legacy "
-                "format, or the software wallet"
+                Said(
+                    "hwi.through_hwi_does_not",
+                    "{model} through HWI does not sign BIP322 messages: use the "
+                    "legacy format, or the software wallet",
+                    model=self.info.model,
+                )
             )
         if fmt != "legacy":
-            raise Unsupported(f"no message format {fmt!r} (bip322 or legacy)")
+            raise Unsupported(
+                Said(
+                    "hwi.no_message_format_bip322",
+                    "no message format {fmt!r} (bip322 or legacy)",
+                    fmt=fmt,
+                )
+            )
         if chain != self._chain:
-            raise Unsupported(f"this HWI session is for {self._chain}, not {chain!r}")
+            raise Unsupported(
+                Said(
+                    "hwi.hwi_session_not",
+                    "this HWI session is for {session_chain}, not {chain!r}",
+                    session_chain=self._chain,
+                    chain=chain,
+                )
+            )
         if address_purpose(path) not in btcmsg.LEGACY_SCRIPT_BY_PURPOSE:
             raise Unsupported(btcmsg.NO_LEGACY_FOR_TAPROOT)
         from hwilib.commands import signmessage

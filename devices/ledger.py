@@ -31,6 +31,7 @@ from devices.errors import (
     WrongApp,
     mapped,
 )
+from said import Said
 
 CLA = 0xE0
 INS_GET_ADDRESS = 0x02
@@ -95,7 +96,10 @@ def tcp_device(address: str) -> Any:
     try:
         from ledgerwallet.transport.tcp import TcpDevice
     except ImportError as exc:
-        raise LibraryMissing("ledgerwallet is not installed", library="ledgerwallet") from exc
+        raise LibraryMissing(
+            Said("ledger.ledgerwallet_not_installed", "ledgerwallet is not installed"),
+            library="ledgerwallet",
+        ) from exc
 
     class FullReadTcpDevice(TcpDevice):  # type: ignore[misc]
         def _recv_exact(self, n: int) -> bytes:
@@ -123,8 +127,11 @@ def hid_devices() -> list[Any]:
         from ledgerwallet.transport.hid import HidDevice
     except ImportError as exc:
         raise LibraryMissing(
-            "The Ledger USB library (hidapi) cannot load: install libhidapi / libusb "
-            f"({type(exc).__name__})",
+            Said(
+                "ledger.ledger_usb_library_hidapi",
+                "The Ledger USB library (hidapi) cannot load: install libhidapi / libusb ({kind})",
+                kind=type(exc).__name__,
+            ),
             library="hidapi",
         ) from exc
     return list(HidDevice.enumerate_devices())
@@ -133,13 +140,23 @@ def hid_devices() -> list[Any]:
 def _path_bytes(path: str) -> bytes:
     parts = path.replace("H", "'").replace("h", "'").split("/")
     if not parts or parts[0] != "m" or len(parts) > 11:
-        raise Unsupported("not a derivation path (expected m/44'/60'/0'/0/0)")
+        raise Unsupported(
+            Said(
+                "ledger.not_derivation_path_expected",
+                "not a derivation path (expected m/44'/60'/0'/0/0)",
+            )
+        )
     out = bytes([len(parts) - 1])
     for p in parts[1:]:
         hardened = p.endswith("'")
         digits = p.rstrip("'")
         if not digits.isdigit() or int(digits) >= 0x80000000:
-            raise Unsupported("not a derivation path (expected m/44'/60'/0'/0/0)")
+            raise Unsupported(
+                Said(
+                    "ledger.not_derivation_path_expected",
+                    "not a derivation path (expected m/44'/60'/0'/0/0)",
+                )
+            )
         out += (int(digits) | (0x80000000 if hardened else 0)).to_bytes(4, "big")
     return out
 
@@ -159,7 +176,10 @@ class LedgerSigner:
         try:
             from ledgerwallet.client import LedgerClient
         except ImportError as exc:
-            raise LibraryMissing("ledgerwallet is not installed", library="ledgerwallet") from exc
+            raise LibraryMissing(
+                Said("ledger.ledgerwallet_not_installed", "ledgerwallet is not installed"),
+                library="ledgerwallet",
+            ) from exc
         self._interaction = interaction
         self._client = self._open(LedgerClient, device)
         self._btc_half: Any = None
@@ -359,8 +379,12 @@ class LedgerSigner:
             # The hashed-mode command (0x0C) takes a domain hash and a message hash; there is
             # no form of it without the message.
             raise Unsupported(
-                "The Ledger Ethereum app cannot sign a domain-only EIP-712 document "
-                "(primaryType EIP712Domain); sign it with another signer."
+                Said(
+                    "ledger.ledger_ethereum_app_cannot",
+                    "The Ledger Ethereum app cannot sign a domain-only EIP-712 "
+                    "document (primaryType EIP712Domain); sign it with another "
+                    "signer.",
+                )
             )
         if self._interaction is not None:
             self._interaction.confirm_on_device(

@@ -43,6 +43,7 @@ from devices.ledger_btc_psbt import (
     taproot_refusal,
 )
 from devices.psbt import parse_psbt
+from said import Said
 
 __all__ = ["LedgerBitcoin", "LedgerBitcoinError", "chain_of_app", "taproot_refusal"]
 
@@ -237,7 +238,10 @@ class LedgerBitcoin:
                 from ledger_bitcoin.client_legacy import LegacyClient
             except ImportError as exc:
                 raise LibraryMissing(
-                    "ledger-bitcoin is not installed", library="ledger-bitcoin"
+                    Said(
+                        "ledger_btc.ledger_bitcoin_not_installed", "ledger-bitcoin is not installed"
+                    ),
+                    library="ledger-bitcoin",
                 ) from exc
             net = Chain.MAIN if name in (BTC_APP, LTC_APP) else Chain.TEST
             self._transport = _Transport(self._raw, ApduException)
@@ -300,7 +304,12 @@ class LedgerBitcoin:
         finally:
             self._finished()
         if self._p2wpkh(chain, shown["publicKey"]) != address:
-            raise LedgerBitcoinError("The Ledger showed another key than it gave: do not use it.")
+            raise LedgerBitcoinError(
+                Said(
+                    "ledger_btc.ledger_showed_another_key",
+                    "The Ledger showed another key than it gave: do not use it.",
+                )
+            )
         return address
 
     def _policy_address(
@@ -467,7 +476,12 @@ def _compress(pub: bytes) -> bytes:
     if len(pub) == 33:
         return pub
     if len(pub) != 65 or pub[0] != 4:
-        raise LedgerBitcoinError("The Ledger returned a public key in an unknown format.")
+        raise LedgerBitcoinError(
+            Said(
+                "ledger_btc.ledger_returned_public_key",
+                "The Ledger returned a public key in an unknown format.",
+            )
+        )
     return bytes([2 + (pub[64] & 1)]) + pub[1:33]
 
 

@@ -13,6 +13,7 @@ from devices.base import DevicePrompt, PromptKind
 from devices.emulator import address_purpose
 from devices.errors import Unsupported
 from devices.ledger_btc_psbt import LedgerBitcoinError
+from said import Said
 
 if TYPE_CHECKING:
     from devices.ledger_btc import LedgerBitcoin
@@ -22,11 +23,20 @@ def check_format(fmt: str) -> None:
     """Refuse what no Ledger Bitcoin-family app signs, before the device is asked anything."""
     if fmt == "bip322":
         raise Unsupported(
-            "the Ledger Bitcoin and Litecoin apps do not sign BIP322 messages: use the "
-            "legacy format (native segwit addresses), or the software wallet"
+            Said(
+                "ledger_btc.ledger_bitcoin_app_does",
+                "the Ledger Bitcoin and Litecoin apps do not sign BIP322 messages: use the "
+                "legacy format (native segwit addresses), or the software wallet",
+            )
         )
     if fmt != "legacy":
-        raise Unsupported(f"no message format {fmt!r} (bip322 or legacy)")
+        raise Unsupported(
+            Said(
+                "ledger_btc.no_message_format_bip322",
+                "no message format {fmt!r} (bip322 or legacy)",
+                fmt=fmt,
+            )
+        )
 
 
 def sign_message(
@@ -70,7 +80,12 @@ def sign_message(
             # id is kept and the header rebased on the path's address type.
             signed = base64.b64decode(half._call(client.sign_message, message, bare))
             if len(signed) != 65 or not 27 <= signed[0] <= 34:
-                raise LedgerBitcoinError("The Ledger's message signature is not in a known format.")
+                raise LedgerBitcoinError(
+                    Said(
+                        "ledger_btc.ledger_s_message_signature_2",
+                        "The Ledger's message signature is not in a known format.",
+                    )
+                )
             sig = bytes([btcmsg.LEGACY_HEADER[script] + ((signed[0] - 27) & 3)]) + signed[1:]
         else:
             # ledger-bitcoin's LegacyClient.sign_message first shows the key's P2PKH
@@ -85,7 +100,12 @@ def sign_message(
     finally:
         half._finished()
     if not btcmsg.verify_legacy(message, chain, btcmsg.single_key_scripts(pub)[script], sig):
-        raise LedgerBitcoinError("The Ledger's message signature does not verify: do not use it.")
+        raise LedgerBitcoinError(
+            Said(
+                "ledger_btc.ledger_s_message_signature",
+                "The Ledger's message signature does not verify: do not use it.",
+            )
+        )
     return sig
 
 
@@ -99,7 +119,10 @@ def _legacy_from_der(der: bytes, header_base: int) -> bytes:
         return bytes([header_base + (der[0] & 1)]) + r.to_bytes(32, "big") + s.to_bytes(32, "big")
     except (IndexError, OverflowError):
         raise LedgerBitcoinError(
-            "The Ledger's message signature is not in a known format."
+            Said(
+                "ledger_btc.ledger_s_message_signature_2",
+                "The Ledger's message signature is not in a known format.",
+            )
         ) from None
 
 

@@ -22,6 +22,7 @@ from devices.base import DevicePrompt, PromptAmount, PromptKind, PromptOutput
 from devices.emulator import UTXO_CHAINS
 from devices.errors import AppCannotSign, DeviceError, Unsupported
 from devices.psbt import PSBT_IN_TAP_KEY_SIG, SIGHASH_ALL, SIGHASH_DEFAULT
+from said import Said
 
 SYMBOLS = {"btc": "BTC", "btc-testnet": "tBTC", "btc-regtest": "rBTC", "ltc": "LTC"}
 SYMBOLS |= {"ltc-testnet": "tLTC", "ltc-regtest": "rLTC"}
@@ -92,25 +93,56 @@ def check_psbt(
             if any(leaves for leaves, _ in tap):
                 raise Unsupported(f"input {i}: taproot script paths are not signed here")
             if inp.sighash_type not in (None, SIGHASH_DEFAULT):
-                raise Unsupported(f"input {i}: sighash type {inp.sighash_type} is not signed")
+                raise Unsupported(
+                    Said(
+                        "ledger_btc.input_sighash_type_not",
+                        "input {i}: sighash type {sighash_type} is not signed",
+                        i=i,
+                        sighash_type=inp.sighash_type,
+                    )
+                )
             if inp.witness_utxo is None and inp.non_witness_utxo is None:
                 raise Unsupported(f"input {i}: a taproot input needs its UTXO (witness_utxo)")
             derivation, want = tap[0][1], "p2tr"
         elif ours:
             if inp.sighash_type not in (None, SIGHASH_ALL):
-                raise Unsupported(f"input {i}: sighash type {inp.sighash_type} is not signed")
+                raise Unsupported(
+                    Said(
+                        "ledger_btc.input_sighash_type_not",
+                        "input {i}: sighash type {sighash_type} is not signed",
+                        i=i,
+                        sighash_type=inp.sighash_type,
+                    )
+                )
             if inp.non_witness_utxo is None:
                 raise Unsupported(
-                    f"input {i}: the Ledger needs the previous transaction of segwit inputs "
-                    "(PSBT non_witness_utxo)"
+                    Said(
+                        "ledger_btc.input_ledger_needs_previous",
+                        "input {i}: the Ledger needs the previous transaction of segwit inputs "
+                        "(PSBT non_witness_utxo)",
+                        i=i,
+                    )
                 )
             derivation, want = ours[0], "p2wpkh"
         else:
-            raise Unsupported(f"input {i} is not this Ledger's: it signs only its own inputs")
+            raise Unsupported(
+                Said(
+                    "ledger_btc.input_not_ledger_s",
+                    "input {i} is not this Ledger's: it signs only its own inputs",
+                    i=i,
+                )
+            )
         utxo = inp.utxo
         stype = utxo.script_pubkey.script_type()
         if stype != want:
-            raise Unsupported(f"input {i}: {stype or 'non-standard'} inputs are not signed")
+            raise Unsupported(
+                Said(
+                    "ledger_btc.input_inputs_are_not",
+                    "input {i}: {kind} inputs are not signed",
+                    i=i,
+                    kind=stype or "non-standard",
+                )
+            )
         path = list(derivation.derivation)
         if len(path) != 5 or any(not p & HARDENED for p in path[:3]):
             raise Unsupported(
@@ -142,18 +174,34 @@ def check_psbt(
         if _is_change(out, spend, fingerprint):
             continue  # the app checks our change and hides it
         if spk.data[:1] == b"\x6a":
-            raise Unsupported(f"output {j}: OP_RETURN outputs are not signed here")
+            raise Unsupported(
+                Said(
+                    "ledger_btc.output_op_return_outputs",
+                    "output {j}: OP_RETURN outputs are not signed here",
+                    j=j,
+                )
+            )
         try:
             address = spk.address({"bech32": UTXO_CHAINS[chain].hrp, "p2pkh": b"", "p2sh": b""})
         except Exception:
-            raise Unsupported(f"output {j} has a script that has no address") from None
+            raise Unsupported(
+                Said(
+                    "ledger_btc.output_has_script_has",
+                    "output {j} has a script that has no address",
+                    j=j,
+                )
+            ) from None
         shown.append(
             PromptOutput(
                 address=address, amount=PromptAmount(value=out.value, decimals=8, symbol=symbol)
             )
         )
     if total_out > total_in:
-        raise Unsupported("the outputs spend more than the inputs hold")
+        raise Unsupported(
+            Said(
+                "ledger_btc.outputs_spend_more_than", "the outputs spend more than the inputs hold"
+            )
+        )
     prompt = DevicePrompt(
         kind=PromptKind.SIGN_PSBT,
         device=model,
@@ -195,7 +243,12 @@ def add_signatures(psbt: Any, results: list[tuple[int, Any]]) -> bytes:
     got: set[int] = set()
     for i, partial in results:
         if i >= len(psbt.inputs) or not hasattr(partial, "signature"):
-            raise LedgerBitcoinError("The Ledger returned a signature for no known input.")
+            raise LedgerBitcoinError(
+                Said(
+                    "ledger_btc.ledger_returned_signature_no",
+                    "The Ledger returned a signature for no known input.",
+                )
+            )
         inp = psbt.inputs[i]
         spk = inp.utxo.script_pubkey
         sig = bytes(partial.signature)
@@ -211,12 +264,23 @@ def add_signatures(psbt: Any, results: list[tuple[int, Any]]) -> bytes:
             except Exception:
                 valid = False
             if not valid:
-                raise LedgerBitcoinError(f"The Ledger's signature for input {i} does not verify.")
+                raise LedgerBitcoinError(
+                    Said(
+                        "ledger_btc.ledger_s_signature_input",
+                        "The Ledger's signature for input {i} does not verify.",
+                        i=i,
+                    )
+                )
             inp.unknown = dict(inp.unknown)  # embit may share a default dict between scopes
             inp.unknown[PSBT_IN_TAP_KEY_SIG] = sig
         else:
             if sig[-1:] != bytes([SIGHASH_ALL]):
-                raise LedgerBitcoinError("The Ledger returned a signature for no known input.")
+                raise LedgerBitcoinError(
+                    Said(
+                        "ledger_btc.ledger_returned_signature_no",
+                        "The Ledger returned a signature for no known input.",
+                    )
+                )
             try:
                 pub = ec.PublicKey.parse(bytes(partial.pubkey))
                 # the key must be the input's own, not just any key the signature fits
@@ -226,10 +290,22 @@ def add_signatures(psbt: Any, results: list[tuple[int, Any]]) -> bytes:
             except Exception:
                 valid = False
             if not valid:
-                raise LedgerBitcoinError(f"The Ledger's signature for input {i} does not verify.")
+                raise LedgerBitcoinError(
+                    Said(
+                        "ledger_btc.ledger_s_signature_input",
+                        "The Ledger's signature for input {i} does not verify.",
+                        i=i,
+                    )
+                )
             inp.partial_sigs[pub] = sig
         got.add(i)
     missing = [i for i in range(len(psbt.inputs)) if i not in got]
     if missing:
-        raise LedgerBitcoinError(f"The Ledger returned no signature for input(s) {missing}.")
+        raise LedgerBitcoinError(
+            Said(
+                "ledger_btc.ledger_returned_no_signature",
+                "The Ledger returned no signature for input(s) {missing}.",
+                missing=missing,
+            )
+        )
     return bytes(psbt.serialize())

@@ -19,6 +19,7 @@ from enum import StrEnum
 from typing import Any
 
 from devices.errors import DeviceError
+from said import Said
 
 PSBT_IN_TAP_KEY_SIG = b"\x13"
 SIGHASH_DEFAULT = 0x00
@@ -86,7 +87,9 @@ def parse_psbt(data: bytes) -> Any:
         # Checks every non-witness UTXO against the txid it claims to be.
         psbt.verify(ignore_missing=True)
     except Exception as exc:
-        raise PsbtError(f"not a valid PSBT ({type(exc).__name__})") from None
+        raise PsbtError(
+            Said("psbt.not_valid_psbt", "not a valid PSBT ({kind})", kind=type(exc).__name__)
+        ) from None
     return psbt
 
 
@@ -155,7 +158,13 @@ def sign_psbt(
                 continue
             child = root.derive(der.derivation)
             if child.get_public_key().sec() != pub.sec():
-                raise PsbtError(f"input {i}: the derivation path does not give the key it names")
+                raise PsbtError(
+                    Said(
+                        "psbt.input_derivation_path_does",
+                        "input {i}: the derivation path does not give the key it names",
+                        i=i,
+                    )
+                )
             if kind is ScriptKind.P2WPKH:
                 if spk.data[2:] != hashes.hash160(pub.sec()):
                     skipped[i] = "the key does not own this output"
@@ -181,7 +190,13 @@ def _sign_taproot(
             continue  # script-path keys are not signed here
         child = root.derive(der.derivation)
         if child.xonly() != xonly_pub.xonly():
-            raise PsbtError(f"input {i}: the derivation path does not give the key it names")
+            raise PsbtError(
+                Said(
+                    "psbt.input_derivation_path_does",
+                    "input {i}: the derivation path does not give the key it names",
+                    i=i,
+                )
+            )
         tweaked = child.key.taproot_tweak(inp.taproot_merkle_root or b"")
         if tweaked.xonly() != spk.data[2:]:
             continue  # not the output key of this input
@@ -189,7 +204,11 @@ def _sign_taproot(
             h = psbt.sighash(i, sighash=sighash if sighash is not None else SIGHASH_DEFAULT)
         except Exception:
             raise PsbtError(
-                f"input {i}: a taproot signature needs the UTXO of every input"
+                Said(
+                    "psbt.input_taproot_signature_needs",
+                    "input {i}: a taproot signature needs the UTXO of every input",
+                    i=i,
+                )
             ) from None
         sig = tweaked.schnorr_sign(h).serialize()
         if sighash not in (None, SIGHASH_DEFAULT):

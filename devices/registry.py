@@ -30,6 +30,7 @@ from typing import Any
 
 from devices.base import Interaction, SignerKind
 from devices.errors import DeviceError, Disconnected, LibraryMissing, Unsupported
+from said import Said
 
 # speculos APDU ports to list: '127.0.0.1:9999', or several comma-separated (one speculos runs
 # one app, so the Ethereum and Bitcoin apps are two). The _BTC variable (the Bitcoin app's, as
@@ -326,7 +327,7 @@ def open_entry(entry: DeviceEntry, interaction: Interaction | None) -> Any:
 
         _, dtype, path = entry.id.split(":", 2)
         return HwiSigner.open(dtype, path)
-    raise Unsupported(f"cannot open {entry.id}")
+    raise Unsupported(Said("registry.cannot_open", "cannot open {id}", id=entry.id))
 
 
 def find(device_id: str, discovery: Discovery) -> DeviceEntry:
@@ -341,8 +342,13 @@ def find(device_id: str, discovery: Discovery) -> DeviceEntry:
             f"No device {device_id!r} is connected: run `termwallet devices` to list them."
         )
     raise Unsupported(
-        f"{device_id!r} matches {len(matches)} devices: give more of the id "
-        f"({', '.join(d.id for d in matches)})"
+        Said(
+            "registry.matches_devices_give_more",
+            "{device_id!r} matches {count} devices: give more of the id ({ids})",
+            device_id=device_id,
+            count=len(matches),
+            ids=", ".join(d.id for d in matches),
+        )
     )
 
 

@@ -35,6 +35,7 @@ from devices.base import (
 from devices.coins import EVM_CHAINS, address_purpose
 from devices.errors import DeviceLocked, Unsupported, UserCancelled
 from devices.trezor_errors import map_errors, require_trezorlib
+from said import Said
 
 if TYPE_CHECKING:
     from devices.models import EvmSignature, EvmTx
@@ -109,7 +110,12 @@ def key_path(path: str) -> list[int]:
     try:
         return list(parse_path(path))
     except ValueError:
-        raise Unsupported("not a derivation path (expected m/84'/0'/0'/0/0 or similar)") from None
+        raise Unsupported(
+            Said(
+                "trezor.not_derivation_path_expected",
+                "not a derivation path (expected m/84'/0'/0'/0/0 or similar)",
+            )
+        ) from None
 
 
 class TrezorSigner:
@@ -265,7 +271,13 @@ class TrezorSigner:
 
         coin = XPUB_COINS.get(coin_type)
         if coin is None:
-            raise Unsupported(f"the Trezor adapter reads no keys of coin type {coin_type}")
+            raise Unsupported(
+                Said(
+                    "trezor.trezor_adapter_reads_no",
+                    "the Trezor adapter reads no keys of coin type {coin_type}",
+                    coin_type=coin_type,
+                )
+            )
         return str(btc.get_public_node(session, n, coin_name=coin).xpub)
 
     @map_errors
@@ -288,7 +300,13 @@ class TrezorSigner:
 
             coin = COIN_NAMES.get(chain)
             if coin is None:
-                raise Unsupported(f"the Trezor adapter does not know the network {chain!r}")
+                raise Unsupported(
+                    Said(
+                        "trezor.trezor_adapter_does_not_2",
+                        "the Trezor adapter does not know the network {chain!r}",
+                        chain=chain,
+                    )
+                )
             purpose = address_purpose(path)
             script = {
                 84: InputScriptType.SPENDWITNESS,
@@ -296,7 +314,12 @@ class TrezorSigner:
             }.get(purpose)
             if script is None:
                 raise Unsupported(
-                    f"{chain} addresses are built for BIP84 and BIP86 paths, not {purpose}"
+                    Said(
+                        "trezor.addresses_are_built_bip84",
+                        "{chain} addresses are built for BIP84 and BIP86 paths, not {purpose}",
+                        chain=chain,
+                        purpose=purpose,
+                    )
                 )
             if display:
                 shown = str(btc.get_address(session, coin, n, script_type=script))
@@ -359,7 +382,13 @@ class TrezorSigner:
 
         coin = COIN_NAMES.get(chain)
         if coin is None:
-            raise Unsupported(f"the Trezor adapter does not sign PSBTs for {chain!r}")
+            raise Unsupported(
+                Said(
+                    "trezor.trezor_adapter_does_not",
+                    "the Trezor adapter does not sign PSBTs for {chain!r}",
+                    chain=chain,
+                )
+            )
         parsed, tx = trezor_psbt.build(psbt, chain, self.master_fingerprint())
         symbol = trezor_psbt.SYMBOLS[chain]
         self.show(

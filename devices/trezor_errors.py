@@ -20,6 +20,7 @@ from devices.errors import (
     WrongPin,
     mapped,
 )
+from said import Said
 
 
 def require_trezorlib() -> Any:
@@ -27,8 +28,11 @@ def require_trezorlib() -> Any:
         import trezorlib
     except ImportError as exc:
         raise LibraryMissing(
-            "The Trezor library (trezorlib) is not installed: reinstall termwallet with its "
-            "device dependencies",
+            Said(
+                "trezor_errors.trezor_library_trezorlib_not",
+                "The Trezor library (trezorlib) is not installed: reinstall "
+                "termwallet with its device dependencies",
+            ),
             library="trezor",
         ) from exc
     return trezorlib

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from devices.base import DevicePrompt, PromptKind
 from devices.errors import Unsupported
 from devices.trezor import key_path
+from said import Said
 
 if TYPE_CHECKING:
     from devices.models import EvmSignature, EvmTx
@@ -30,14 +31,22 @@ def sign_evm_tx(signer: TrezorSigner, path: str, tx: EvmTx) -> EvmSignature:
     from devices.evmtx import assemble, evm_prompt
 
     if tx.to is None:
-        raise Unsupported("the Trezor adapter does not deploy contracts")
+        raise Unsupported(
+            Said(
+                "trezor_evm.trezor_adapter_does_not", "the Trezor adapter does not deploy contracts"
+            )
+        )
     if tx.tx_type == 1:
         # Trezor firmware (and trezorlib's EthereumSignTx) has no EIP-2930 transaction:
         # its legacy message carries no access list, and dropping it would sign another
         # transaction than the one reviewed.
         raise Unsupported(
-            "The Trezor does not sign EIP-2930 (type 1) transactions: send it as an "
-            "EIP-1559 transaction with the same access list, or sign with another signer."
+            Said(
+                "trezor_evm.trezor_does_not_sign",
+                "The Trezor does not sign EIP-2930 (type 1) transactions: "
+                "send it as an EIP-1559 transaction with the same access "
+                "list, or sign with another signer.",
+            )
         )
     session = signer.session_for_wallet()
     n = key_path(path)
@@ -86,8 +95,12 @@ def sign_typed_data(signer: TrezorSigner, path: str, data: dict[str, Any]) -> by
     one = signer.info.model == "Trezor One"
     if not one and has_null_struct(data):
         raise Unsupported(
-            "This Trezor reads the typed data itself and cannot sign a document with an "
-            "empty (null) struct in it; the Trezor One and the software wallet can."
+            Said(
+                "trezor_evm.trezor_reads_typed_data",
+                "This Trezor reads the typed data itself and cannot sign a "
+                "document with an empty (null) struct in it; the Trezor One "
+                "and the software wallet can.",
+            )
         )
     session = signer.session_for_wallet()
     n = key_path(path)

@@ -11,6 +11,7 @@ from devices.base import DevicePrompt, PromptKind, shown_message
 from devices.coins import address_purpose
 from devices.errors import Unsupported
 from devices.trezor import COIN_NAMES, key_path
+from said import Said
 
 if TYPE_CHECKING:
     from devices.trezor import TrezorSigner
@@ -42,14 +43,30 @@ def sign_btc_message(
 
     if fmt == "bip322":
         raise Unsupported(
-            "Trezor firmware does not sign BIP322 messages: use the legacy format (native "
-            "segwit addresses), or the software wallet"
+            Said(
+                "trezor_messages.trezor_firmware_does_not",
+                "Trezor firmware does not sign BIP322 messages: use the "
+                "legacy format (native segwit addresses), or the software "
+                "wallet",
+            )
         )
     if fmt != "legacy":
-        raise Unsupported(f"no message format {fmt!r} (bip322 or legacy)")
+        raise Unsupported(
+            Said(
+                "trezor_messages.no_message_format_bip322",
+                "no message format {fmt!r} (bip322 or legacy)",
+                fmt=fmt,
+            )
+        )
     coin = COIN_NAMES.get(chain)
     if coin is None:
-        raise Unsupported(f"the Trezor adapter does not know the network {chain!r}")
+        raise Unsupported(
+            Said(
+                "trezor_messages.trezor_adapter_does_not",
+                "the Trezor adapter does not know the network {chain!r}",
+                chain=chain,
+            )
+        )
     script = {
         44: InputScriptType.SPENDADDRESS,
         49: InputScriptType.SPENDP2SHWITNESS,

@@ -21,6 +21,7 @@ from devices.base import PromptAmount, PromptOutput
 from devices.emulator import UTXO_CHAINS
 from devices.errors import Unsupported
 from devices.psbt import PSBT_IN_TAP_KEY_SIG, SIGHASH_ALL, SIGHASH_DEFAULT, parse_psbt
+from said import Said
 
 SYMBOLS = {"btc": "BTC", "btc-testnet": "tBTC", "btc-regtest": "rBTC", "ltc": "LTC"}
 SYMBOLS |= {"ltc-testnet": "tLTC", "ltc-regtest": "rLTC"}
@@ -86,7 +87,13 @@ def build(psbt_bytes: bytes, chain: str, fingerprint: bytes) -> tuple[Any, Trezo
     from trezorlib import messages as m
 
     if chain not in SYMBOLS:
-        raise Unsupported(f"the Trezor adapter does not sign PSBTs for {chain!r}")
+        raise Unsupported(
+            Said(
+                "trezor_psbt.trezor_adapter_does_not",
+                "the Trezor adapter does not sign PSBTs for {chain!r}",
+                chain=chain,
+            )
+        )
     psbt = parse_psbt(psbt_bytes)
     net = _network(chain)
     inputs: list[Any] = []
@@ -97,25 +104,55 @@ def build(psbt_bytes: bytes, chain: str, fingerprint: bytes) -> tuple[Any, Trezo
     for i, inp in enumerate(psbt.inputs):
         ours = _our_derivation(inp, fingerprint)
         if ours is None:
-            raise Unsupported(f"input {i} is not this Trezor's: it signs only its own inputs")
+            raise Unsupported(
+                Said(
+                    "trezor_psbt.input_not_trezor_s",
+                    "input {i} is not this Trezor's: it signs only its own inputs",
+                    i=i,
+                )
+            )
         pub, path, is_tr = ours
         if inp.sighash_type not in (None, SIGHASH_ALL, SIGHASH_DEFAULT):
-            raise Unsupported(f"input {i}: sighash type {inp.sighash_type} is not signed")
+            raise Unsupported(
+                Said(
+                    "trezor_psbt.input_sighash_type_not",
+                    "input {i}: sighash type {sighash_type} is not signed",
+                    i=i,
+                    sighash_type=inp.sighash_type,
+                )
+            )
         utxo = inp.utxo if (inp.witness_utxo or inp.non_witness_utxo) else None
         if utxo is None:
-            raise Unsupported(f"input {i} has no UTXO, so its amount is unknown")
+            raise Unsupported(
+                Said(
+                    "trezor_psbt.input_has_no_utxo",
+                    "input {i} has no UTXO, so its amount is unknown",
+                    i=i,
+                )
+            )
         stype = utxo.script_pubkey.script_type()
         if stype == "p2wpkh" and not is_tr:
             if inp.non_witness_utxo is None:
                 raise Unsupported(
-                    f"input {i}: the Trezor needs the previous transaction of segwit v0 "
-                    "inputs (PSBT non_witness_utxo)"
+                    Said(
+                        "trezor_psbt.input_trezor_needs_previous",
+                        "input {i}: the Trezor needs the previous transaction of "
+                        "segwit v0 inputs (PSBT non_witness_utxo)",
+                        i=i,
+                    )
                 )
             script_type = m.InputScriptType.SPENDWITNESS
         elif stype == "p2tr" and is_tr:
             script_type = m.InputScriptType.SPENDTAPROOT
         else:
-            raise Unsupported(f"input {i}: {stype or 'non-standard'} inputs are not signed")
+            raise Unsupported(
+                Said(
+                    "trezor_psbt.input_inputs_are_not",
+                    "input {i}: {kind} inputs are not signed",
+                    i=i,
+                    kind=stype or "non-standard",
+                )
+            )
         if inp.non_witness_utxo is not None:
             prev[inp.txid] = _prev_tx(inp.non_witness_utxo)
         seq = 0xFFFFFFFF if inp.sequence is None else inp.sequence
@@ -156,11 +193,23 @@ def build(psbt_bytes: bytes, chain: str, fingerprint: bytes) -> tuple[Any, Trezo
             )
             continue
         if spk.data[:1] == b"\x6a":
-            raise Unsupported(f"output {j}: OP_RETURN outputs are not signed here")
+            raise Unsupported(
+                Said(
+                    "trezor_psbt.output_op_return_outputs",
+                    "output {j}: OP_RETURN outputs are not signed here",
+                    j=j,
+                )
+            )
         try:
             address = spk.address(net)
         except Exception:
-            raise Unsupported(f"output {j} has a script that has no address") from None
+            raise Unsupported(
+                Said(
+                    "trezor_psbt.output_has_script_has",
+                    "output {j} has a script that has no address",
+                    j=j,
+                )
+            ) from None
         outputs.append(
             m.TxOutputType(
                 address=address, amount=value, script_type=m.OutputScriptType.PAYTOADDRESS
@@ -172,7 +221,11 @@ def build(psbt_bytes: bytes, chain: str, fingerprint: bytes) -> tuple[Any, Trezo
             )
         )
     if total_out > total_in:
-        raise Unsupported("the outputs spend more than the inputs hold")
+        raise Unsupported(
+            Said(
+                "trezor_psbt.outputs_spend_more_than", "the outputs spend more than the inputs hold"
+            )
+        )
     tx = TrezorTx(
         inputs=inputs,
         outputs=outputs,
@@ -191,7 +244,13 @@ def add_signatures(psbt: Any, tx: TrezorTx, signatures: list[bytes | None]) -> b
     """The PSBT with the device's signatures (partial_sigs for P2WPKH, BIP371 tap key sig)."""
     for i, sig in enumerate(signatures):
         if sig is None:
-            raise Unsupported(f"the Trezor returned no signature for input {i}")
+            raise Unsupported(
+                Said(
+                    "trezor_psbt.trezor_returned_no_signature",
+                    "the Trezor returned no signature for input {i}",
+                    i=i,
+                )
+            )
         inp = psbt.inputs[i]
         if tx.taproot[i]:
             inp.unknown = dict(inp.unknown)  # embit may share a default dict between scopes

@@ -271,12 +271,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         # (paths and reasons, never secrets).
         import sqlite3
 
-        from tui.errors import error_code
+        from tui.errors import error_code, sentence
         from wallet.keystore import KeystoreError
         from wallet.store import StoreError
 
         if isinstance(exc, StoreError | KeystoreError):
-            return _fail(error_code(exc) or "STORE", _printable(str(exc)), 2)
+            return _fail(error_code(exc) or "STORE", _printable(sentence(exc)), 2)
         if isinstance(exc, sqlite3.DatabaseError):
             from tui.i18n import t
 

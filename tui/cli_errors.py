@@ -15,11 +15,12 @@ class CliError(Exception):
 
 def typed_error(exc: BaseException) -> CliError:
     """A wallet or chain error as a CliError: its own sentence in English; in another language
-    the catalog's sentence for its code (tui/errors.py), which says the same in that language."""
-    from tui.errors import error_code, user_message
+    the catalog's sentence for its code (tui/errors.py), which says the same in that language,
+    or else its own sentence in that language where it was raised with a Said."""
+    from tui.errors import error_code, sentence, user_message
     from tui.i18n import catalog, language
 
     code = error_code(exc)
     if language() != "en" and code and f"errors.{code}" in catalog(language()):
         return CliError(user_message(exc), code)
-    return CliError(str(exc), code or "CLI_ERROR")
+    return CliError(sentence(exc), code or "CLI_ERROR")

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from tui.cli_wallet import open_wallet, user_confirms, wallet_signer
+from tui.errors import sentence
 from tui.i18n import t
 
 
@@ -203,7 +204,7 @@ async def create(args: argparse.Namespace) -> int:
         try:
             cli.utxo.check_recipient(key, args.to)
         except ValueError as exc:
-            raise CliError(t("psbt.cli.recipient", reason=str(exc))) from None
+            raise CliError(t("psbt.cli.recipient", reason=sentence(exc))) from None
         amount = (
             None
             if args.amount.strip().lower() == "max"

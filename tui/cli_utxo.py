@@ -10,6 +10,7 @@ import sys
 from typing import Any
 
 from tui.cli_wallet import open_wallet, print_outcome, show_review, user_confirms, wallet_signer
+from tui.errors import sentence
 
 
 def utxo_row(h: Any) -> dict[str, Any]:
@@ -82,7 +83,7 @@ async def send_utxo(args: argparse.Namespace) -> int:
         try:
             utxo.check_recipient(key, args.to)
         except ValueError as exc:
-            raise CliError(t("cli.recipient_refused", reason=str(exc))) from None
+            raise CliError(t("cli.recipient_refused", reason=sentence(exc))) from None
         for txid in await utxo.resume(args.chain):
             print(t("cli.resent", tx=txid), file=sys.stderr)
         coins = None
@@ -163,7 +164,7 @@ async def send_utxo(args: argparse.Namespace) -> int:
             raise
         # Their own text, which names what was wrong (a catalog sentence for the code would
         # lose it): translating these is the chain layer's catalog work, not done yet.
-        raise CliError(str(exc)) from None
+        raise CliError(sentence(exc)) from None
     finally:
         if signer is not None:
             signer.close()

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tui.errors import sentence
+
 
 def open_wallet(network_id: str | None, utxo_networks: list[str] | None = None) -> dict[str, Any]:
     from tui.cli_errors import CliError
@@ -26,9 +28,9 @@ def open_wallet(network_id: str | None, utxo_networks: list[str] | None = None) 
         user = UserWallet.open(paths, settings)
         session = user.session(utxo_networks)
     except SettingsError as exc:
-        raise CliError(str(exc)) from None
+        raise CliError(sentence(exc)) from None
     except ValueError as exc:
-        raise CliError(str(exc)) from None
+        raise CliError(sentence(exc)) from None
     return {"session": session, "paths": paths, "user": user}
 
 
@@ -42,7 +44,7 @@ def account_address(session: Any, account: int) -> str:
     try:
         return str(AccountBook(session.store, wallet_id).address("eth", ScriptKind.ETH, account))
     except AccountError as exc:
-        raise CliError(str(exc)) from None
+        raise CliError(sentence(exc)) from None
 
 
 def wallet_signer(wallet: dict[str, Any], args: argparse.Namespace) -> Any:
@@ -175,7 +177,7 @@ def unlock_keystore(user: Any, password_file: Path | None, totp_file: Path | Non
     try:
         unlocked = guarded_unlock(keystore, user.lockout, password)
     except KeystoreError as exc:
-        raise CliError(str(exc)) from None
+        raise CliError(sentence(exc)) from None
     warn_fixed_mode(unlocked)
     try:
         authorize_cli_send(user.store, unlocked, totp_file)

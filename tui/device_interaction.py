@@ -21,7 +21,7 @@ from textual.screen import Screen
 
 from devices.base import DevicePrompt, OnDevice, PinKind
 from devices.errors import UserCancelled
-from tui.errors import user_message
+from tui.errors import sentence, user_message
 from tui.i18n import catalog, t
 from tui.screens.device_confirm import DeviceConfirmScreen
 from tui.screens.device_passphrase import DevicePassphraseScreen
@@ -118,6 +118,6 @@ def device_error_text(exc: BaseException, device: str) -> str:
         "sw": details.get("sw", "?"),
         "app": details.get("app", "?"),
         "version": details.get("version", "?"),
-        "detail": str(exc),
+        "detail": sentence(exc),
     }
     return t(key, **values)

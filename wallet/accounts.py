@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from said import Said
 from wallet.keys import ScriptKind, account_path, chain_spec
 
 if TYPE_CHECKING:
@@ -43,9 +44,16 @@ def convert_xpub(xpub: str, prefix: str) -> str:
     try:
         raw = base58.decode_check(xpub)
     except Exception:
-        raise AccountError("not an extended public key (bad base58 or checksum)") from None
+        raise AccountError(
+            Said(
+                "accounts.not_extended_public_key_2",
+                "not an extended public key (bad base58 or checksum)",
+            )
+        ) from None
     if len(raw) != 78:
-        raise AccountError("not an extended public key (wrong length)")
+        raise AccountError(
+            Said("accounts.not_extended_public_key", "not an extended public key (wrong length)")
+        )
     return str(base58.encode_check(bytes.fromhex(_XPUB_VERSIONS[prefix][0]) + raw[4:]))
 
 
@@ -61,10 +69,20 @@ def _node(xpub: str) -> Any:
 
     prefix = xpub[:4]
     if prefix not in _XPUB_VERSIONS:
-        raise AccountError("extended keys must start with xpub, tpub, zpub, vpub, Ltub or ttub")
+        raise AccountError(
+            Said(
+                "accounts.extended_keys_must_start",
+                "extended keys must start with xpub, tpub, zpub, vpub, Ltub or ttub",
+            )
+        )
     plain = convert_xpub(xpub, "xpub")
     if plain[:4] == "xprv" or xpub[1:4] == "prv":
-        raise AccountError("that is a private key: give the public key (xpub/zpub)")
+        raise AccountError(
+            Said(
+                "accounts.private_key_give_public",
+                "that is a private key: give the public key (xpub/zpub)",
+            )
+        )
     from bip_utils.bip.bip32 import Bip32KeyError
 
     try:
@@ -73,7 +91,10 @@ def _node(xpub: str) -> Any:
         # Right length and checksum, but its key bytes are not a point on the curve (or its
         # depth and index contradict each other): a corrupted or hand-made key.
         raise AccountError(
-            "not a valid extended public key (its key is not on the curve)"
+            Said(
+                "accounts.not_valid_extended_public",
+                "not a valid extended public key (its key is not on the curve)",
+            )
         ) from None
 
 
@@ -170,7 +191,9 @@ class AccountBook:
             )
         except Exception as exc:
             if "UNIQUE" in str(exc):
-                raise AccountError("that account is already in the wallet") from None
+                raise AccountError(
+                    Said("accounts.account_already_wallet", "that account is already in the wallet")
+                ) from None
             raise
         return self.get(int(cur.lastrowid or 0))
 
@@ -215,7 +238,10 @@ class AccountBook:
             if existing.xpub == xpub:
                 return existing  # restoring the same wallet again
             raise AccountError(
-                "the store holds accounts of another wallet; move the data folder away first"
+                Said(
+                    "accounts.store_holds_accounts_another",
+                    "the store holds accounts of another wallet; move the data folder away first",
+                )
             )
         if script is ScriptKind.ETH:
             address = derive_address(chain, script, xpub, account_index)
@@ -256,15 +282,36 @@ class AccountBook:
         spec = chain_spec(chain)
         xpub = xpub.strip()
         if xpub[:4] not in _XPUB_VERSIONS:
-            raise AccountError("extended keys must start with xpub, tpub, zpub, vpub, Ltub or ttub")
+            raise AccountError(
+                Said(
+                    "accounts.extended_keys_must_start",
+                    "extended keys must start with xpub, tpub, zpub, vpub, Ltub or ttub",
+                )
+            )
         _, testnet, implied = _XPUB_VERSIONS[xpub[:4]]
         if testnet != spec.testnet:
-            raise AccountError(f"that key is for {'a test' if testnet else 'the main'} network")
+            raise AccountError(
+                Said("accounts.key_for_testnet", "that key is for a test network")
+                if testnet
+                else Said("accounts.key_for_mainnet", "that key is for the main network")
+            )
         script = script or implied
         if script is None:
-            raise AccountError("say which addresses this key makes: p2wpkh or p2tr")
+            raise AccountError(
+                Said(
+                    "accounts.say_which_addresses_key",
+                    "say which addresses this key makes: p2wpkh or p2tr",
+                )
+            )
         if script not in spec.kinds:
-            raise AccountError(f"{chain} has no {script} accounts")
+            raise AccountError(
+                Said(
+                    "accounts.has_no_accounts",
+                    "{chain} has no {script} accounts",
+                    chain=chain,
+                    script=script,
+                )
+            )
         plain = convert_xpub(xpub, "xpub")
         address = derive_address(chain, script, plain, 0, 0)
         self._refuse_watched(spec.family, script, address)
@@ -284,11 +331,21 @@ class AccountBook:
         address = address.strip()
         if spec.family == "eth":
             if not _ETH_ADDRESS.fullmatch(address):
-                raise AccountError("an Ethereum address is 0x and 40 hex digits")
+                raise AccountError(
+                    Said(
+                        "accounts.ethereum_address_0x_40",
+                        "an Ethereum address is 0x and 40 hex digits",
+                    )
+                )
             from eth_utils import to_checksum_address
 
             if address != address.lower() and address != to_checksum_address(address):
-                raise AccountError("the address's checksum (its upper/lower case) is wrong")
+                raise AccountError(
+                    Said(
+                        "accounts.address_s_checksum_upper",
+                        "the address's checksum (its upper/lower case) is wrong",
+                    )
+                )
             address, script = to_checksum_address(address), ScriptKind.ETH
         else:
             script = _segwit_script(spec.hrp or "", address)
@@ -308,7 +365,9 @@ class AccountBook:
             (family, script.value, address),
         ).fetchone()
         if row is not None:
-            raise AccountError("that account is already watched")
+            raise AccountError(
+                Said("accounts.account_already_watched", "that account is already watched")
+            )
 
     def add_watch(
         self,
@@ -323,13 +382,22 @@ class AccountBook:
         text = key_or_address.strip()
         if text[1:4] == "prv" or text[:4] in _PRIVATE_PREFIXES:
             raise AccountError(
-                "that is a private key: a watch-only account takes the public key (xpub/zpub) "
-                "or an address. Treat that private key as exposed."
+                Said(
+                    "accounts.private_key_watch_only",
+                    "that is a private key: a watch-only account takes the "
+                    "public key (xpub/zpub) or an address. Treat that private "
+                    "key as exposed.",
+                )
             )
         if text[:4] in _XPUB_VERSIONS:
             return self.add_watch_xpub(chain, text, script, label)
         if script is not None:
-            raise AccountError("the address type comes from the address itself: leave it out")
+            raise AccountError(
+                Said(
+                    "accounts.address_type_comes_from",
+                    "the address type comes from the address itself: leave it out",
+                )
+            )
         return self.add_watch_address(chain, text, label)
 
     def list(self) -> list[Account]:
@@ -343,7 +411,9 @@ class AccountBook:
     def get(self, account_id: int) -> Account:
         row = self._db.execute("SELECT * FROM accounts WHERE id = ?", (account_id,)).fetchone()
         if row is None:
-            raise AccountError(f"no account {account_id}")
+            raise AccountError(
+                Said("accounts.no_account", "no account {account_id}", account_id=account_id)
+            )
         return self._from_row(row)
 
     def find(self, chain: str, script: ScriptKind, account_index: int) -> Account | None:
@@ -367,18 +437,33 @@ class AccountBook:
         """An address of a stored account, derived from its xpub: no password needed."""
         if script is ScriptKind.ETH:
             if index or change:
-                raise AccountError("Ethereum accounts have one address each: use --account")
+                raise AccountError(
+                    Said(
+                        "accounts.ethereum_accounts_have_one",
+                        "Ethereum accounts have one address each: use --account",
+                    )
+                )
             # Every Ethereum account row stores the same m/44'/60'/0'/0 key; account i is its
             # child i, so any account number can be derived from any row.
             acct = self.find(chain, script, account_index) or self.find(chain, script, 0)
         else:
             acct = self.find(chain, script, account_index)
         if acct is None or acct.xpub is None:
-            raise AccountError(f"no {script} account {account_index} for {chain} in this wallet")
+            raise AccountError(
+                Said(
+                    "accounts.no_account_wallet",
+                    "no {script} account {account_index} for {chain} in this wallet",
+                    script=script,
+                    account_index=account_index,
+                    chain=chain,
+                )
+            )
         if script is ScriptKind.ETH:
             return derive_address(chain, script, acct.xpub, account_index)
         if not 0 <= index < 2**31:
-            raise AccountError("address index out of range")
+            raise AccountError(
+                Said("accounts.address_index_out_range", "address index out of range")
+            )
         return derive_address(chain, script, acct.xpub, int(change), index)
 
     @staticmethod
@@ -410,10 +495,19 @@ def _segwit_script(hrp: str, address: str) -> ScriptKind:
         version, program = SegwitBech32Decoder.Decode(hrp, address.lower())
     except Exception:
         raise AccountError(
-            f"not a native segwit or taproot address for this network ({hrp}1...)"
+            Said(
+                "accounts.not_native_segwit_taproot",
+                "not a native segwit or taproot address for this network ({hrp}1...)",
+                hrp=hrp,
+            )
         ) from None
     if version == 0 and len(program) == 20:
         return ScriptKind.P2WPKH
     if version == 1 and len(program) == 32:
         return ScriptKind.P2TR
-    raise AccountError("only P2WPKH (…1q…) and taproot (…1p…) addresses can be watched")
+    raise AccountError(
+        Said(
+            "accounts.only_p2wpkh_1q_taproot",
+            "only P2WPKH (…1q…) and taproot (…1p…) addresses can be watched",
+        )
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from said import Said
 from wallet.safety import parse_evm_address
 from wallet.store import Store
 
@@ -25,7 +26,12 @@ class AddressBook:
         checked = parse_evm_address(address).address
         label = label.strip()
         if not label or len(label) > 64:
-            raise ValueError("a contact needs a name of 1 to 64 characters")
+            raise ValueError(
+                Said(
+                    "addressbook.contact_needs_name_1",
+                    "a contact needs a name of 1 to 64 characters",
+                )
+            )
         with self.db:
             self.db.execute(
                 "INSERT INTO address_book(network, address, label, created_at) VALUES(?, ?, ?, ?) "

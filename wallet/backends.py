@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from chains.base import ChainBackend
 from chains.models import ChainKind, Network
+from said import Said
 
 if TYPE_CHECKING:
     from chains.cert_pins import CertPins
@@ -87,8 +88,14 @@ def utxo_backend_for(
     if (prefer == "esplora" and net.esplora_urls) or not net.electrum_servers:
         if not net.esplora_urls:
             raise NoUtxoServer(
-                f"no server is configured for {net.name}: add one to electrum_servers "
-                f'(e.g. {net.id} = ["ssl://host:50002"]) or esplora_urls in config.toml'
+                Said(
+                    "backends.no_server_configured_add",
+                    "no server is configured for {name}: add one to "
+                    'electrum_servers (e.g. {id} = ["ssl://host:50002"]) or '
+                    "esplora_urls in config.toml",
+                    name=net.name,
+                    id=net.id,
+                )
             )
         from chains.esplora import EsploraBackend
 

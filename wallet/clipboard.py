@@ -15,6 +15,8 @@ import threading
 from collections.abc import Callable
 from typing import Protocol
 
+from said import Said
+
 DEFAULT_CLEAR_AFTER = 30.0  # seconds
 
 
@@ -120,7 +122,12 @@ class CommandClipboard:
             if shutil.which(copy[0]):
                 self._copy, self._paste = copy, paste
                 return
-        raise ClipboardError("no clipboard tool found (wl-copy, xclip, xsel or pbcopy)")
+        raise ClipboardError(
+            Said(
+                "clipboard.no_clipboard_tool_found",
+                "no clipboard tool found (wl-copy, xclip, xsel or pbcopy)",
+            )
+        )
 
     def set_text(self, text: str) -> None:
         subprocess.run(self._copy, input=text.encode(), check=True, timeout=5)

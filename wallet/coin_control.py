@@ -16,6 +16,7 @@ from chains.coin_selection import Coin
 from chains.errors import ChainError
 from chains.utxo import script_to_address
 from chains.utxo_networks import UtxoNetwork
+from said import Said
 from wallet.labels import LabelBook
 from wallet.store import Store
 
@@ -50,14 +51,23 @@ def parse_outpoints(text: str | Sequence[str]) -> list[str]:
             continue
         if not _OUTPOINT.match(p):
             raise CoinChoiceError(
-                f"'{p[:80]}' is not a coin: give it as TXID:VOUT (see `termwallet coins`)"
+                Said(
+                    "coin_control.not_coin_give_as",
+                    "'{coin}' is not a coin: give it as TXID:VOUT (see `termwallet coins`)",
+                    coin=p[:80],
+                )
             )
         txid, vout = p.split(":")
         o = f"{txid.lower()}:{int(vout)}"
         if o not in out:
             out.append(o)
     if not out:
-        raise CoinChoiceError("no coins given: list them with `termwallet coins`")
+        raise CoinChoiceError(
+            Said(
+                "coin_control.no_coins_given_list",
+                "no coins given: list them with `termwallet coins`",
+            )
+        )
     return out
 
 
@@ -126,10 +136,21 @@ class CoinControl:
             coin = by_outpoint.get(o)
             if coin is None:
                 raise CoinChoiceError(
-                    f"{o} is not an unspent coin of this account (spent, waiting in a payment "
-                    "not yet confirmed, or another account's): see `termwallet coins`"
+                    Said(
+                        "coin_control.not_unspent_coin_account",
+                        "{coin} is not an unspent coin of this account (spent, waiting "
+                        "in a payment not yet confirmed, or another account's): see "
+                        "`termwallet coins`",
+                        coin=o,
+                    )
                 )
             if o in frozen:
-                raise CoinChoiceError(f"{o} is frozen: unfreeze it first to spend it")
+                raise CoinChoiceError(
+                    Said(
+                        "coin_control.frozen_unfreeze_first_spend",
+                        "{coin} is frozen: unfreeze it first to spend it",
+                        coin=o,
+                    )
+                )
             out.append(coin)
         return out

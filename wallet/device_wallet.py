@@ -23,6 +23,7 @@ from devices.errors import (
     WrongApp,
     WrongDevice,
 )
+from said import Said
 from wallet.keys import ScriptKind, account_path, address_path
 
 if TYPE_CHECKING:
@@ -129,7 +130,14 @@ def read_device_keys(signer: Any) -> DeviceKeys:
         except DeviceError as exc:
             skipped[(chain, script)] = str(exc)
     if not xpubs:
-        raise DeviceError(f"The {info.model} gave no account keys: {next(iter(skipped.values()))}")
+        raise DeviceError(
+            Said(
+                "device_wallet.gave_no_account_keys",
+                "The {model} gave no account keys: {reason}",
+                model=info.model,
+                reason=next(iter(skipped.values())),
+            )
+        )
     return DeviceKeys(
         kind=info.kind,
         model=info.model,
@@ -169,8 +177,15 @@ def show_first_addresses(
         shown = str(signer.get_address(chain, path, display=True))
         if shown != expected:
             raise WrongDevice(
-                f"The {keys.model} showed {shown} for {path}, but its key gives {expected}: "
-                "do not use this device until you know why.",
+                Said(
+                    "device_wallet.showed_but_key_gives",
+                    "The {model} showed {shown} for {path}, but its key gives "
+                    "{expected}: do not use this device until you know why.",
+                    model=keys.model,
+                    shown=shown,
+                    path=path,
+                    expected=expected,
+                ),
                 path=path,
             )
 
@@ -220,8 +235,16 @@ def add_device_accounts(
 
     if wallet.fingerprint and keys.fingerprint and wallet.fingerprint != keys.fingerprint:
         raise WrongDevice(
-            f"This {keys.model} holds another wallet (fingerprint {keys.fingerprint}); "
-            f"'{wallet.name}' is fingerprint {wallet.fingerprint}. Nothing was added."
+            Said(
+                "device_wallet.holds_another_wallet_fingerprint",
+                "This {model} holds another wallet (fingerprint "
+                "{fingerprint}); '{name}' is fingerprint {fingerprint2}. "
+                "Nothing was added.",
+                model=keys.model,
+                fingerprint=keys.fingerprint,
+                name=wallet.name,
+                fingerprint2=wallet.fingerprint,
+            )
         )
     book = AccountBook(store, wallet.id)
     with store.db:
@@ -347,11 +370,21 @@ class DeviceWalletSigner:
         got = fingerprint_of(signer) if expected else None
         if expected and got:
             if got != expected:
-                hidden = " or another passphrase" if self.wallet.passphrase else ""
+                hidden: str = ""
+                if self.wallet.passphrase:
+                    hidden = Said("device_wallet.or_another_passphrase", " or another passphrase")
                 raise WrongDevice(
-                    f"This {model} holds another wallet (fingerprint {got}{hidden}); "
-                    f"'{self.wallet.name}' is fingerprint {expected}. Connect the {model} of "
-                    f"'{self.wallet.name}', or enter its passphrase.",
+                    Said(
+                        "device_wallet.holds_another_wallet_fingerprint_2",
+                        "This {model} holds another wallet (fingerprint "
+                        "{got}{hidden}); '{name}' is fingerprint {expected}. Connect "
+                        "the {model} of '{name}', or enter its passphrase.",
+                        model=model,
+                        got=got,
+                        hidden=hidden,
+                        name=self.wallet.name,
+                        expected=expected,
+                    ),
                     fingerprint=got,
                 )
             return
@@ -364,8 +397,16 @@ class DeviceWalletSigner:
                 continue
             if address.lower() != account.address.lower():
                 raise WrongDevice(
-                    f"This {model} holds another wallet: its address at {path} is {address}, "
-                    f"'{self.wallet.name}' has {account.address} there.",
+                    Said(
+                        "device_wallet.holds_another_wallet_address",
+                        "This {model} holds another wallet: its address at {path} is "
+                        "{address}, '{name}' has {address2} there.",
+                        model=model,
+                        path=path,
+                        address=address,
+                        name=self.wallet.name,
+                        address2=account.address,
+                    ),
                     path=path,
                 )
             return

@@ -11,6 +11,8 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
+from said import Said
+
 
 class MnemonicError(ValueError):
     """A recovery phrase that cannot be used. The message names positions, never words."""
@@ -79,7 +81,14 @@ def chain_spec(chain: str) -> ChainSpec:
         return CHAINS[chain]
     except KeyError:
         known = ", ".join(CHAINS)
-        raise ValueError(f"unknown chain '{chain}': choose one of {known}") from None
+        raise ValueError(
+            Said(
+                "keys.unknown_chain_choose_one",
+                "unknown chain '{chain}': choose one of {known}",
+                chain=chain,
+                known=known,
+            )
+        ) from None
 
 
 def account_path(chain: str, kind: ScriptKind, account: int = 0) -> str:
@@ -87,9 +96,11 @@ def account_path(chain: str, kind: ScriptKind, account: int = 0) -> str:
     account i is its child i (the MetaMask layout the issue asks for)."""
     spec = chain_spec(chain)
     if kind not in spec.kinds:
-        raise ValueError(f"{chain} has no {kind} accounts")
+        raise ValueError(
+            Said("keys.has_no_accounts", "{chain} has no {kind} accounts", chain=chain, kind=kind)
+        )
     if not 0 <= account < 2**31:
-        raise ValueError("account number out of range")
+        raise ValueError(Said("keys.account_number_out_range", "account number out of range"))
     if kind is ScriptKind.ETH:
         return "m/44'/60'/0'/0"
     return f"m/{PURPOSE[kind]}'/{spec.coin_type}'/{account}'"
@@ -99,11 +110,16 @@ def address_path(
     chain: str, kind: ScriptKind, account: int = 0, index: int = 0, *, change: bool = False
 ) -> str:
     if not 0 <= index < 2**31:
-        raise ValueError("address index out of range")
+        raise ValueError(Said("keys.address_index_out_range", "address index out of range"))
     base = account_path(chain, kind, account)
     if kind is ScriptKind.ETH:
         if index or change:
-            raise ValueError("Ethereum accounts have one address each: use --account, not --index")
+            raise ValueError(
+                Said(
+                    "keys.ethereum_accounts_have_one",
+                    "Ethereum accounts have one address each: use --account, not --index",
+                )
+            )
         return f"{base}/{account}"
     return f"{base}/{int(change)}/{index}"
 
@@ -137,7 +153,14 @@ def generate_mnemonic(
     from bip_utils import Bip39MnemonicGenerator, Bip39WordsNum
 
     if words not in WORD_COUNTS:
-        raise MnemonicError(f"choose {', '.join(map(str, WORD_COUNTS))} words", reason="word_count")
+        raise MnemonicError(
+            Said(
+                "keys.choose_words",
+                "choose {counts} words",
+                counts=", ".join(map(str, WORD_COUNTS)),
+            ),
+            reason="word_count",
+        )
     num = Bip39WordsNum(words)
     return str(Bip39MnemonicGenerator(_bip39_language(language)).FromWordsNumber(num))
 
@@ -149,7 +172,11 @@ def validate_mnemonic(text: str) -> MnemonicLanguage:
     words = normalize_mnemonic(text).split()
     if len(words) not in WORD_COUNTS:
         raise MnemonicError(
-            f"a recovery phrase has 12, 15, 18, 21 or 24 words, this one has {len(words)}",
+            Said(
+                "keys.recovery_phrase_has_12",
+                "a recovery phrase has 12, 15, 18, 21 or 24 words, this one has {count}",
+                count=len(words),
+            ),
             reason="word_count",
         )
     # The two Chinese lists share most characters, so a phrase can fit both; the checksum
@@ -160,7 +187,11 @@ def validate_mnemonic(text: str) -> MnemonicLanguage:
         known = _wordlist(best)
         position = next(i for i, w in enumerate(words, 1) if w not in known)
         raise MnemonicError(
-            f"word {position} is not in the BIP39 word list",
+            Said(
+                "keys.word_not_bip39_word",
+                "word {position} is not in the BIP39 word list",
+                position=position,
+            ),
             reason="unknown_word",
             position=position,
         )
@@ -168,7 +199,10 @@ def validate_mnemonic(text: str) -> MnemonicLanguage:
         if Bip39MnemonicValidator(_bip39_language(lang)).IsValid(" ".join(words)):
             return lang
     raise MnemonicError(
-        "the phrase's checksum does not match: a word is wrong or the order is different",
+        Said(
+            "keys.phrase_s_checksum_does",
+            "the phrase's checksum does not match: a word is wrong or the order is different",
+        ),
         reason="checksum",
     )
 
@@ -191,5 +225,6 @@ def mnemonic_from_entropy(
         return str(Bip39MnemonicEncoder(_bip39_language(language)).Encode(entropy))
     except ValueError:
         raise MnemonicError(
-            "entropy must be 16, 20, 24, 28 or 32 bytes", reason="word_count"
+            Said("keys.entropy_must_16_20", "entropy must be 16, 20, 24, 28 or 32 bytes"),
+            reason="word_count",
         ) from None

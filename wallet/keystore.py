@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from said import Said
 from wallet.keys import normalize_mnemonic, validate_mnemonic
 
 FORMAT_VERSION = 1
@@ -83,7 +84,12 @@ class KdfParams:
             and 1 <= self.iterations <= self.MAX_ITERATIONS
             and 1 <= self.lanes <= self.MAX_LANES
         ):
-            raise KeystoreCorrupt("the keystore's key-derivation parameters are out of range")
+            raise KeystoreCorrupt(
+                Said(
+                    "keystore.keystore_s_key_derivation",
+                    "the keystore's key-derivation parameters are out of range",
+                )
+            )
 
     @classmethod
     def cheap_for_tests(cls) -> KdfParams:
@@ -193,7 +199,9 @@ class UnlockedWallet:
     @property
     def secrets(self) -> Secrets:
         if self._secrets is None:
-            raise KeystoreError("the wallet is locked: unlock it again")
+            raise KeystoreError(
+                Said("keystore.wallet_locked_unlock_again", "the wallet is locked: unlock it again")
+            )
         return self._secrets
 
     @property
@@ -244,9 +252,21 @@ class Keystore:
         """Encrypt a validated phrase under `password`. Refuses to replace a keystore unless
         told to (losing the only copy of a phrase loses the money)."""
         if self.exists() and not overwrite:
-            raise KeystoreExists(f"a keystore already exists at {self.path}")
+            raise KeystoreExists(
+                Said(
+                    "keystore.keystore_already_exists_at",
+                    "a keystore already exists at {path}",
+                    path=self.path,
+                )
+            )
         if len(password) < MIN_PASSWORD_LENGTH:
-            raise WeakPassword(f"use a password of at least {MIN_PASSWORD_LENGTH} characters")
+            raise WeakPassword(
+                Said(
+                    "keystore.use_password_at_least",
+                    "use a password of at least {min_length} characters",
+                    min_length=MIN_PASSWORD_LENGTH,
+                )
+            )
         validate_mnemonic(mnemonic)  # MnemonicError says what is wrong
         s = Secrets(mnemonic=normalize_mnemonic(mnemonic), passphrase=passphrase)
         header = self._new_header(self._kdf)
@@ -282,11 +302,20 @@ class Keystore:
             header = {k: doc[k] for k in ("version", "kdf", "cipher")}
             if header["version"] != FORMAT_VERSION:
                 raise KeystoreCorrupt(
-                    f"keystore format {header['version']!r} is not known to this termwallet"
+                    Said(
+                        "keystore.keystore_format_not_known",
+                        "keystore format {header_version!r} is not known to this termwallet",
+                        header_version=header["version"],
+                    )
                 )
             k = header["kdf"]
             if k["name"] != "argon2id" or header["cipher"]["name"] != "aes-256-gcm":
-                raise KeystoreCorrupt("the keystore names an unknown KDF or cipher")
+                raise KeystoreCorrupt(
+                    Said(
+                        "keystore.keystore_names_unknown_kdf",
+                        "the keystore names an unknown KDF or cipher",
+                    )
+                )
             params = KdfParams(
                 iterations=int(k["iterations"]),
                 lanes=int(k["lanes"]),
@@ -298,12 +327,21 @@ class Keystore:
             raise
         except (ValueError, KeyError, TypeError, AttributeError):
             raise KeystoreCorrupt(
-                f"{self.path} is damaged (not a termwallet keystore); restore it from a backup "
-                "or restore the wallet from its recovery phrase"
+                Said(
+                    "keystore.damaged_not_termwallet_keystore",
+                    "{path} is damaged (not a termwallet keystore); restore it "
+                    "from a backup or restore the wallet from its recovery phrase",
+                    path=self.path,
+                )
             ) from None
         params.check_bounds()
         if params.salt_length < 16 or len(nonce) != 12:
-            raise KeystoreCorrupt("the keystore's salt or nonce has the wrong length")
+            raise KeystoreCorrupt(
+                Said(
+                    "keystore.keystore_s_salt_nonce",
+                    "the keystore's salt or nonce has the wrong length",
+                )
+            )
         return header, params, nonce, ct
 
     def _read_bytes(self) -> bytes:
@@ -315,18 +353,47 @@ class Keystore:
         try:
             with self.path.open("rb") as fh:
                 if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
-                    raise KeystoreCorrupt(f"{self.path} is not a regular file: not read")
+                    raise KeystoreCorrupt(
+                        Said(
+                            "keystore.not_regular_file_not",
+                            "{path} is not a regular file: not read",
+                            path=self.path,
+                        )
+                    )
                 raw = fh.read(MAX_KEYSTORE_BYTES + 1)
         except FileNotFoundError:
             raise KeystoreMissing(
-                f"no keystore at {self.path}: create or restore a wallet"
+                Said(
+                    "keystore.no_keystore_at_create",
+                    "no keystore at {path}: create or restore a wallet",
+                    path=self.path,
+                )
             ) from None
         except IsADirectoryError:
-            raise KeystoreCorrupt(f"{self.path} is a folder, not a keystore: not read") from None
+            raise KeystoreCorrupt(
+                Said(
+                    "keystore.folder_not_keystore_not",
+                    "{path} is a folder, not a keystore: not read",
+                    path=self.path,
+                )
+            ) from None
         except OSError as exc:
-            raise KeystoreCorrupt(f"cannot read {self.path}: {exc.strerror}") from None
+            raise KeystoreCorrupt(
+                Said(
+                    "keystore.cannot_read",
+                    "cannot read {path}: {strerror}",
+                    path=self.path,
+                    strerror=exc.strerror,
+                )
+            ) from None
         if len(raw) > MAX_KEYSTORE_BYTES:
-            raise KeystoreCorrupt(f"{self.path} is far larger than a keystore: not read")
+            raise KeystoreCorrupt(
+                Said(
+                    "keystore.far_larger_than_keystore",
+                    "{path} is far larger than a keystore: not read",
+                    path=self.path,
+                )
+            )
         return raw
 
     def unlock(self, password: str) -> UnlockedWallet:
@@ -339,13 +406,19 @@ class Keystore:
             plain = AESGCM(key).decrypt(nonce, ct, _header_aad(header))
         except InvalidTag:
             raise WrongPassword(
-                "wrong password, or the keystore file was changed since it was written"
+                Said(
+                    "keystore.wrong_password_keystore_file",
+                    "wrong password, or the keystore file was changed since it was written",
+                )
             ) from None
         try:
             s = Secrets.from_json(plain)
         except (ValueError, KeyError, TypeError):
             raise KeystoreCorrupt(
-                "the keystore decrypted but its content is not understood"
+                Said(
+                    "keystore.keystore_decrypted_but_content",
+                    "the keystore decrypted but its content is not understood",
+                )
             ) from None
         unlocked = UnlockedWallet(self, s, key, header)
         unlocked.fixed_mode = self._make_private()
@@ -372,7 +445,13 @@ class Keystore:
     def change_password(self, unlocked: UnlockedWallet, new_password: str) -> None:
         """New salt, today's KDF parameters, new key; the unlocked wallet keeps working."""
         if len(new_password) < MIN_PASSWORD_LENGTH:
-            raise WeakPassword(f"use a password of at least {MIN_PASSWORD_LENGTH} characters")
+            raise WeakPassword(
+                Said(
+                    "keystore.use_password_at_least",
+                    "use a password of at least {min_length} characters",
+                    min_length=MIN_PASSWORD_LENGTH,
+                )
+            )
         header = self._new_header(self._kdf)
         key = _derive(new_password, _unb64(header["kdf"]["salt"]), self._kdf)
         self._write(unlocked.secrets, key, header)

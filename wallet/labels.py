@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from typing import IO, Any
 
 from chains.utxo_networks import UTXO_NETWORKS
+from said import Said
 from wallet.store import Store
 
 TYPES = ("tx", "addr", "pubkey", "input", "output", "xpub")
@@ -106,7 +107,14 @@ class LabelBook:
     def set(self, kind: str, ref: str, label: str, origin: str | None = None) -> None:
         norm = normal_ref(kind, ref)
         if kind not in TYPES or norm is None:
-            raise ValueError(f"not a BIP329 {kind} reference: {ref[:80]}")
+            raise ValueError(
+                Said(
+                    "labels.not_bip329_reference",
+                    "not a BIP329 {kind} reference: {reference}",
+                    kind=kind,
+                    reference=ref[:80],
+                )
+            )
         with self.db:
             self._put(kind, norm, clean_label(label), origin)
 
@@ -261,14 +269,24 @@ def _lines(stream: IO[str]) -> Iterator[str]:
             return
         total += len(line)
         if total > MAX_FILE:
-            raise LabelFileError("the label file is larger than 64 MB: not a BIP329 file")
+            raise LabelFileError(
+                Said(
+                    "labels.label_file_larger_than",
+                    "the label file is larger than 64 MB: not a BIP329 file",
+                )
+            )
         if len(line) > MAX_LINE and not line.endswith("\n"):
             # Too long to be a record: skip to the end of the line.
             while line and not line.endswith("\n"):
                 line = stream.readline(MAX_LINE)
                 total += len(line)
                 if total > MAX_FILE:
-                    raise LabelFileError("the label file is larger than 64 MB: not a BIP329 file")
+                    raise LabelFileError(
+                        Said(
+                            "labels.label_file_larger_than",
+                            "the label file is larger than 64 MB: not a BIP329 file",
+                        )
+                    )
             yield "\0"  # counted as skipped
             continue
         yield line

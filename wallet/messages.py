@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from said import Said
 from wallet.keys import ScriptKind, address_path, chain_spec
 
 FORMATS = ("bip322", "legacy")
@@ -108,17 +109,35 @@ def find_address(book: object, chain: str, address: str) -> AddressSpot:
                         if mine == wanted or mine == wanted.lower():
                             return AddressSpot(kind.value, account, index, change)
     raise MessageError(
-        f"{address} is not one of this wallet's {chain} addresses (accounts 0-"
-        f"{SEARCH_ACCOUNTS - 1}, first {SEARCH_INDEXES} of each): pick it with --account, "
-        "--index and --type instead"
+        Said(
+            "messages.not_one_wallet_s",
+            "{address} is not one of this wallet's {chain} addresses "
+            "(accounts 0-{last_account}, first {indexes} of "
+            "each): pick it with --account, --index and --type instead",
+            address=address,
+            chain=chain,
+            last_account=SEARCH_ACCOUNTS - 1,
+            indexes=SEARCH_INDEXES,
+        )
     )
 
 
 def _check_size(message: bytes, signature: str = "") -> None:
     if len(message) > MAX_MESSAGE:
-        raise MessageError(f"the message is longer than {MAX_MESSAGE} bytes")
+        raise MessageError(
+            Said(
+                "messages.message_longer_than_bytes",
+                "the message is longer than {max_bytes} bytes",
+                max_bytes=MAX_MESSAGE,
+            )
+        )
     if len(signature) > MAX_SIGNATURE_TEXT:
-        raise MessageError("that is not a message signature: it is far too long")
+        raise MessageError(
+            Said(
+                "messages.not_message_signature_far",
+                "that is not a message signature: it is far too long",
+            )
+        )
 
 
 def sign(
@@ -129,14 +148,21 @@ def sign(
     _check_size(message)
     if is_evm(chain):
         if fmt not in (None, EIP191):
-            raise MessageError("EVM messages are signed with EIP-191 (personal_sign) only")
+            raise MessageError(
+                Said(
+                    "messages.evm_messages_are_signed",
+                    "EVM messages are signed with EIP-191 (personal_sign) only",
+                )
+            )
         raw = bytes(signer.sign_message(path, message))  # type: ignore[attr-defined]
         text = "0x" + raw.hex()
         used = EIP191
     else:
         used = fmt or "bip322"
         if used not in FORMATS:
-            raise MessageError("the format is bip322 or legacy")
+            raise MessageError(
+                Said("messages.format_bip322_legacy", "the format is bip322 or legacy")
+            )
         from devices import btcmsg
 
         raw = bytes(signer.sign_btc_message(chain, path, message, used))  # type: ignore[attr-defined]
@@ -144,8 +170,13 @@ def sign(
     check = verify(chain, address, message, text)
     if not check.valid:
         raise MessageError(
-            f"the signer's signature does not verify for {address}: it holds another key "
-            "(another seed or passphrase). Nothing was signed for this address."
+            Said(
+                "messages.signer_s_signature_does",
+                "the signer's signature does not verify for {address}: it "
+                "holds another key (another seed or passphrase). Nothing was "
+                "signed for this address.",
+                address=address,
+            )
         )
     return SignedMessage(chain=chain, address=address, path=path, format=used, signature=text)
 
@@ -166,14 +197,20 @@ def _verify_evm(address: str, message: bytes, signature: str) -> Verification:
     from eth_account.messages import encode_defunct
 
     if not _EVM_ADDRESS.fullmatch(address.strip()):
-        raise MessageError("an EVM address is 0x and 40 hex digits")
+        raise MessageError(
+            Said("messages.evm_address_0x_40", "an EVM address is 0x and 40 hex digits")
+        )
     text = signature.strip().removeprefix("0x")
     try:
         raw = bytes.fromhex(text)
     except ValueError:
-        raise MessageError("an EIP-191 signature is 0x and 130 hex digits") from None
+        raise MessageError(
+            Said("messages.eip_191_signature_0x", "an EIP-191 signature is 0x and 130 hex digits")
+        ) from None
     if len(raw) != 65:
-        raise MessageError("an EIP-191 signature is 0x and 130 hex digits")
+        raise MessageError(
+            Said("messages.eip_191_signature_0x", "an EIP-191 signature is 0x and 130 hex digits")
+        )
     try:
         signer = Account.recover_message(encode_defunct(primitive=message), signature=raw)
     except Exception:  # a signature off the curve, or v not 27/28/0/1
@@ -188,7 +225,7 @@ def _verify_utxo(chain: str, address: str, message: bytes, signature: str) -> Ve
 
     net = UTXO_NETWORKS.get(chain)
     if net is None:
-        raise MessageError(f"no network {chain!r}")
+        raise MessageError(Said("messages.no_network", "no network {chain!r}", chain=chain))
     try:
         script = address_to_script(address, net)
     except AddressError as exc:

@@ -13,6 +13,8 @@ import re
 from enum import StrEnum
 from pathlib import Path
 
+from said import Said
+
 MAGIC = b"psbt\xff"
 MAX_PSBT_BYTES = 4_000_000  # a block's weight limit: no PSBT of a standard tx comes near it
 
@@ -36,7 +38,9 @@ def decode_psbt(data: bytes | str) -> bytes:
     breaks ignored). Only the format is checked here; devices/psbt.parse_psbt checks content."""
     raw = data.encode("ascii", "replace") if isinstance(data, str) else bytes(data)
     if len(raw) > 2 * MAX_PSBT_BYTES:
-        raise PsbtFileError("the file is far too large for a PSBT")
+        raise PsbtFileError(
+            Said("psbt_files.file_far_too_large", "the file is far too large for a PSBT")
+        )
     if raw.startswith(MAGIC):
         return raw
     text = _WHITESPACE.sub(b"", raw)
@@ -44,23 +48,33 @@ def decode_psbt(data: bytes | str) -> bytes:
         try:
             out = base64.b64decode(text, validate=True)
         except (binascii.Error, ValueError):
-            raise PsbtFileError("the base64 text is damaged (cut or changed?)") from None
+            raise PsbtFileError(
+                Said(
+                    "psbt_files.base64_text_damaged_cut",
+                    "the base64 text is damaged (cut or changed?)",
+                )
+            ) from None
         if out.startswith(MAGIC):
             return out
     if text[:10].lower() == MAGIC.hex().encode():
         try:
             return bytes.fromhex(text.decode("ascii"))
         except ValueError:
-            raise PsbtFileError("the hex text is damaged (cut or changed?)") from None
+            raise PsbtFileError(
+                Said("psbt_files.hex_text_damaged_cut", "the hex text is damaged (cut or changed?)")
+            ) from None
     raise PsbtFileError(
-        "this is not a PSBT: expected a BIP174 file (binary, base64 or hex), as Sparrow, "
-        "Electrum and Coldcard write them"
+        Said(
+            "psbt_files.not_psbt_expected_bip174",
+            "this is not a PSBT: expected a BIP174 file (binary, base64 "
+            "or hex), as Sparrow, Electrum and Coldcard write them",
+        )
     )
 
 
 def encode_psbt(psbt: bytes, fmt: PsbtFormat) -> bytes:
     if not psbt.startswith(MAGIC):
-        raise PsbtFileError("not a PSBT")
+        raise PsbtFileError(Said("psbt_files.not_psbt", "not a PSBT"))
     if fmt is PsbtFormat.BASE64:
         return base64.b64encode(psbt) + b"\n"
     return psbt
@@ -71,7 +85,14 @@ def read_psbt_file(path: Path) -> bytes:
         with path.open("rb") as f:
             data = f.read(2 * MAX_PSBT_BYTES + 1)
     except OSError as exc:
-        raise PsbtFileError(f"cannot read {path}: {exc.strerror or type(exc).__name__}") from None
+        raise PsbtFileError(
+            Said(
+                "psbt_files.cannot_read",
+                "cannot read {path}: {reason}",
+                path=path,
+                reason=exc.strerror or type(exc).__name__,
+            )
+        ) from None
     return decode_psbt(data)
 
 
@@ -90,4 +111,11 @@ def write_psbt_file(path: Path, psbt: bytes, fmt: PsbtFormat) -> None:
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise PsbtFileError(f"cannot write {path}: {exc.strerror or type(exc).__name__}") from None
+        raise PsbtFileError(
+            Said(
+                "psbt_files.cannot_write",
+                "cannot write {path}: {reason}",
+                path=path,
+                reason=exc.strerror or type(exc).__name__,
+            )
+        ) from None

@@ -20,6 +20,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from chains.errors import ChainError
+from said import Said
 
 if TYPE_CHECKING:
     from wallet.utxo_portfolio import UtxoPortfolio
@@ -101,7 +102,7 @@ async def check_psbt(psbt: bytes, utxo: UtxoPortfolio, key: str) -> PsbtReview:
         raise PsbtCheckError(str(exc)) from None
     tx = parsed.tx
     if not tx.vin:
-        raise PsbtCheckError("the PSBT spends nothing")
+        raise PsbtCheckError(Said("psbt_review.psbt_spends_nothing", "the PSBT spends nothing"))
     synced = await utxo.utxo_account(key).sync()
     unspent = {c.outpoint for c in synced.coins}
     addresses = _account_addresses(utxo, key)
@@ -117,12 +118,25 @@ async def check_psbt(psbt: bytes, utxo: UtxoPortfolio, key: str) -> PsbtReview:
         raw = prevs.get(inp.txid.hex())
         if not raw:
             raise PsbtCheckError(
-                f"input {i} ({outpoint}): the server does not know the transaction it spends, "
-                "so its amount cannot be checked. Nothing was signed or sent."
+                Said(
+                    "psbt_review.input_server_does_not",
+                    "input {i} ({outpoint}): the server does not know the "
+                    "transaction it spends, so its amount cannot be checked. "
+                    "Nothing was signed or sent.",
+                    i=i,
+                    outpoint=outpoint,
+                )
             )
         prev = parse_tx(raw)
         if prev.txid().hex() != inp.txid.hex() or inp.vout >= len(prev.vout):
-            raise PsbtCheckError(f"input {i} ({outpoint}): the server's transaction differs")
+            raise PsbtCheckError(
+                Said(
+                    "psbt_review.input_server_s_transaction",
+                    "input {i} ({outpoint}): the server's transaction differs",
+                    i=i,
+                    outpoint=outpoint,
+                )
+            )
         out = prev.vout[inp.vout]
         value, spk = int(out.value), bytes(out.script_pubkey.data)
         claimed = inp.witness_utxo
@@ -130,12 +144,26 @@ async def check_psbt(psbt: bytes, utxo: UtxoPortfolio, key: str) -> PsbtReview:
             int(claimed.value) != value or bytes(claimed.script_pubkey.data) != spk
         ):
             raise PsbtCheckError(
-                f"input {i} ({outpoint}): the PSBT says it holds {int(claimed.value)}, the "
-                f"node says {value} (or another script). The PSBT is refused: it would hide "
-                "part of the fee."
+                Said(
+                    "psbt_review.input_psbt_says_holds",
+                    "input {i} ({outpoint}): the PSBT says it holds "
+                    "{claimed}, the node says {value} (or another "
+                    "script). The PSBT is refused: it would hide part of the fee.",
+                    i=i,
+                    outpoint=outpoint,
+                    claimed=int(claimed.value),
+                    value=value,
+                )
             )
         if inp.non_witness_utxo is not None and inp.non_witness_utxo.txid() != inp.txid:
-            raise PsbtCheckError(f"input {i} ({outpoint}): its previous transaction differs")
+            raise PsbtCheckError(
+                Said(
+                    "psbt_review.input_previous_transaction_differs",
+                    "input {i} ({outpoint}): its previous transaction differs",
+                    i=i,
+                    outpoint=outpoint,
+                )
+            )
         if claimed is None:
             from embit.transaction import TransactionOutput
 
@@ -144,8 +172,14 @@ async def check_psbt(psbt: bytes, utxo: UtxoPortfolio, key: str) -> PsbtReview:
         ours = address in addresses
         if ours and outpoint not in unspent:
             raise PsbtCheckError(
-                f"input {i} ({outpoint}) is a coin of this account that the server no longer "
-                "lists as unspent (already spent, or not yet seen): the PSBT is out of date."
+                Said(
+                    "psbt_review.input_coin_account_server",
+                    "input {i} ({outpoint}) is a coin of this account that the "
+                    "server no longer lists as unspent (already spent, or not "
+                    "yet seen): the PSBT is out of date.",
+                    i=i,
+                    outpoint=outpoint,
+                )
             )
         kind = out.script_pubkey.script_type() or ""
         kinds.append(kind if kind in INPUT_VBYTES else "p2wpkh")
@@ -153,8 +187,11 @@ async def check_psbt(psbt: bytes, utxo: UtxoPortfolio, key: str) -> PsbtReview:
         total_in += value
     if not any(i.ours for i in inputs):
         raise PsbtCheckError(
-            "this PSBT spends none of this account's coins: pick the account it was made "
-            "for (--script/--account/--account-id)"
+            Said(
+                "psbt_review.psbt_spends_none_account",
+                "this PSBT spends none of this account's coins: pick the "
+                "account it was made for (--script/--account/--account-id)",
+            )
         )
 
     outputs: list[PsbtOutputView] = []
@@ -167,7 +204,11 @@ async def check_psbt(psbt: bytes, utxo: UtxoPortfolio, key: str) -> PsbtReview:
         outputs.append(PsbtOutputView(address, spk, int(o.value), chain is not None, chain == 1))
     total_out = sum(o.amount for o in outputs)
     if total_out > total_in:
-        raise PsbtCheckError("the outputs add up to more than the inputs hold")
+        raise PsbtCheckError(
+            Said(
+                "psbt_review.outputs_add_up_more", "the outputs add up to more than the inputs hold"
+            )
+        )
     if all(i.signed for i in inputs) and all(inp.final_scriptwitness for inp in parsed.inputs):
         from chains.utxo import finalize_psbt, vsize_of
 
@@ -241,7 +282,7 @@ def combine_psbts(psbts: list[bytes]) -> bytes:
     from devices.psbt import PsbtError, parse_psbt
 
     if not psbts:
-        raise PsbtCheckError("no PSBT given")
+        raise PsbtCheckError(Said("psbt_review.no_psbt_given", "no PSBT given"))
     try:
         parsed = [parse_psbt(p) for p in psbts]
     except PsbtError as exc:
@@ -250,7 +291,12 @@ def combine_psbts(psbts: list[bytes]) -> bytes:
     txid = base.tx.txid()
     for other in parsed[1:]:
         if other.tx.txid() != txid:
-            raise PsbtCheckError("these PSBTs are for different transactions: not combined")
+            raise PsbtCheckError(
+                Said(
+                    "psbt_review.these_psbts_are_different",
+                    "these PSBTs are for different transactions: not combined",
+                )
+            )
         for mine, theirs in zip(base.inputs, other.inputs, strict=True):
             mine.partial_sigs.update(theirs.partial_sigs)
             mine.bip32_derivations.update(theirs.bip32_derivations)
@@ -273,7 +319,11 @@ def finalize(review: PsbtReview) -> bytes:
     if not review.complete:
         missing = [i for i, v in enumerate(review.inputs) if not v.signed]
         raise PsbtCheckError(
-            f"not signed yet: input(s) {', '.join(map(str, missing))} have no signature"
+            Said(
+                "psbt_review.not_signed_yet_input",
+                "not signed yet: input(s) {inputs} have no signature",
+                inputs=", ".join(map(str, missing)),
+            )
         )
     try:
         raw = finalize_psbt(review.psbt)
@@ -289,10 +339,20 @@ def _check_raw(raw: bytes, review: PsbtReview) -> None:
 
     tx = parse_tx(raw)
     if tx.txid().hex() != review.txid:
-        raise PsbtCheckError("the finalized transaction is not the one reviewed")
+        raise PsbtCheckError(
+            Said(
+                "psbt_review.finalized_transaction_not_one",
+                "the finalized transaction is not the one reviewed",
+            )
+        )
     got = [(bytes(o.script_pubkey.data), int(o.value)) for o in tx.vout]
     if got != [(o.script, o.amount) for o in review.outputs]:
-        raise PsbtCheckError("the finalized transaction's outputs differ from the review")
+        raise PsbtCheckError(
+            Said(
+                "psbt_review.finalized_transaction_s_outputs",
+                "the finalized transaction's outputs differ from the review",
+            )
+        )
 
 
 def record_signed(utxo: UtxoPortfolio, key: str, review: PsbtReview, raw: bytes) -> Any:

@@ -20,6 +20,8 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from said import Said
+
 UR_TYPE = "crypto-psbt"
 MIN_FRAGMENT = 10
 DEFAULT_FRAGMENT = 200  # bytes of PSBT per part: a QR code a phone or device scans quickly
@@ -60,14 +62,24 @@ def bytewords_encode(data: bytes) -> str:
 def bytewords_decode(text: str) -> bytes:
     text = text.lower()
     if len(text) % 2 or len(text) < 10:
-        raise UrError("the UR text is cut short")
+        raise UrError(Said("psbt_ur.ur_text_cut_short", "the UR text is cut short"))
     try:
         body = bytes(_FROM_MINIMAL[text[i : i + 2]] for i in range(0, len(text), 2))
     except KeyError:
-        raise UrError("the UR text holds a word that is not a byteword (mistyped?)") from None
+        raise UrError(
+            Said(
+                "psbt_ur.ur_text_holds_word",
+                "the UR text holds a word that is not a byteword (mistyped?)",
+            )
+        ) from None
     data, crc = body[:-4], body[-4:]
     if zlib.crc32(data).to_bytes(4, "big") != crc:
-        raise UrError("the UR text's checksum does not match: it was changed or cut")
+        raise UrError(
+            Said(
+                "psbt_ur.ur_text_s_checksum",
+                "the UR text's checksum does not match: it was changed or cut",
+            )
+        )
     return data
 
 
@@ -85,21 +97,30 @@ def _cbor_head(major: int, n: int) -> bytes:
 
 def _cbor_read_head(data: bytes, pos: int) -> tuple[int, int, int]:
     if pos >= len(data):
-        raise UrError("the UR content is cut short")
+        raise UrError(Said("psbt_ur.ur_content_cut_short", "the UR content is cut short"))
     first = data[pos]
     major, info = first >> 5, first & 0x1F
     if info < 24:
         return major, info, pos + 1
     size = {24: 1, 25: 2, 26: 4, 27: 8}.get(info)
     if size is None or pos + 1 + size > len(data):
-        raise UrError("the UR content is not the CBOR a crypto-psbt holds")
+        raise UrError(
+            Said(
+                "psbt_ur.ur_content_not_cbor", "the UR content is not the CBOR a crypto-psbt holds"
+            )
+        )
     return major, int.from_bytes(data[pos + 1 : pos + 1 + size], "big"), pos + 1 + size
 
 
 def _cbor_bytes(data: bytes, pos: int = 0) -> tuple[bytes, int]:
     major, n, pos = _cbor_read_head(data, pos)
     if major != 2 or pos + n > len(data):
-        raise UrError("the UR content is not a byte string (a crypto-psbt is one)")
+        raise UrError(
+            Said(
+                "psbt_ur.ur_content_not_byte",
+                "the UR content is not a byte string (a crypto-psbt is one)",
+            )
+        )
     return data[pos : pos + n], pos + n
 
 
@@ -246,29 +267,45 @@ def decode_ur_text(text: str) -> bytes:
     or space-separated, any order, mixed parts included). UrError says what is missing."""
     parts = text.split()
     if not parts:
-        raise UrError("no UR text")
+        raise UrError(Said("psbt_ur.no_ur_text", "no UR text"))
     width = 0
     rows: list[tuple[int, int]] = []  # (bit mask of fragment indexes, XOR of those fragments)
     shape: tuple[int, int, int] | None = None  # seq_len, message_len, checksum
     for raw in parts:
         m = _PART.match(raw.lower())
         if m is None:
-            raise UrError("this is not UR text (ur:crypto-psbt/...)")
+            raise UrError(
+                Said("psbt_ur.not_ur_text_ur", "this is not UR text (ur:crypto-psbt/...)")
+            )
         kind, seq_num, seq_len, words = m.groups()
         if kind != UR_TYPE:
-            raise UrError(f"this UR holds a {kind}, not a crypto-psbt")
+            raise UrError(
+                Said(
+                    "psbt_ur.ur_holds_not_crypto",
+                    "this UR holds a {kind}, not a crypto-psbt",
+                    kind=kind,
+                )
+            )
         payload = bytewords_decode(words)
         if seq_num is None:
             if len(parts) != 1:
-                raise UrError("a single-part UR came with other parts")
+                raise UrError(
+                    Said("psbt_ur.single_part_ur_came", "a single-part UR came with other parts")
+                )
             return _cbor_bytes(payload)[0]
         seq, total, length, checksum, data = _read_part(payload)
         if (seq, total) != (int(seq_num), int(seq_len)):
-            raise UrError("a part's numbers differ from its header")
+            raise UrError(
+                Said("psbt_ur.part_s_numbers_differ", "a part's numbers differ from its header")
+            )
         if shape is None:
             shape = (total, length, checksum)
         elif shape != (total, length, checksum):
-            raise UrError("these parts belong to different PSBTs")
+            raise UrError(
+                Said(
+                    "psbt_ur.these_parts_belong_different", "these parts belong to different PSBTs"
+                )
+            )
         mask = sum(1 << i for i in choose_fragments(seq, total, checksum))
         rows.append((mask, int.from_bytes(data, "big")))
         width = len(data)
@@ -276,22 +313,33 @@ def decode_ur_text(text: str) -> bytes:
     total, length, checksum = shape
     fragments = _solve(rows, total)
     if fragments is None:
-        raise UrError(f"not all {total} parts yet: keep scanning (or paste more parts)")
+        raise UrError(
+            Said(
+                "psbt_ur.not_all_parts_yet",
+                "not all {total} parts yet: keep scanning (or paste more parts)",
+                total=total,
+            )
+        )
     message = b"".join(f.to_bytes(width, "big") for f in fragments)[:length]
     if zlib.crc32(message) != checksum:
-        raise UrError("the parts do not add up to the PSBT they announce (checksum)")
+        raise UrError(
+            Said(
+                "psbt_ur.parts_do_not_add",
+                "the parts do not add up to the PSBT they announce (checksum)",
+            )
+        )
     return _cbor_bytes(message)[0]
 
 
 def _read_part(payload: bytes) -> tuple[int, int, int, int, bytes]:
     major, n, pos = _cbor_read_head(payload, 0)
     if major != 4 or n != 5:
-        raise UrError("a UR part's envelope is damaged")
+        raise UrError(Said("psbt_ur.ur_part_s_envelope", "a UR part's envelope is damaged"))
     values = []
     for _ in range(4):
         major, v, pos = _cbor_read_head(payload, pos)
         if major != 0:
-            raise UrError("a UR part's envelope is damaged")
+            raise UrError(Said("psbt_ur.ur_part_s_envelope", "a UR part's envelope is damaged"))
         values.append(v)
     data, _ = _cbor_bytes(payload, pos)
     return values[0], values[1], values[2], values[3], data

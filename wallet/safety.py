@@ -16,6 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from said import Said
+
 _HEX_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 # Poisoners generate addresses that share the first and last characters people compare.
 LOOKALIKE_PREFIX = 4  # hex digits after 0x
@@ -69,20 +71,39 @@ def parse_evm_address(text: str) -> ParsedAddress:
 
     s = text.strip()
     if "." in s and not s.startswith("0x"):
-        raise RecipientError("names such as ENS are not supported: paste the 0x address", "name")
+        raise RecipientError(
+            Said(
+                "safety.names_such_as_ens",
+                "names such as ENS are not supported: paste the 0x address",
+            ),
+            "name",
+        )
     if not _HEX_ADDRESS.fullmatch(s):
-        raise RecipientError("an address is 0x followed by 40 hex digits", "format")
+        raise RecipientError(
+            Said("safety.address_0x_followed_by", "an address is 0x followed by 40 hex digits"),
+            "format",
+        )
     checked = str(to_checksum_address(s))
     body = s[2:]
     mixed = body != body.lower() and body != body.upper()
     if mixed and s != checked:
         raise RecipientError(
-            "the address's checksum (its upper/lower case) is wrong: check it character by "
-            "character, it may have been mistyped or altered",
+            Said(
+                "safety.address_s_checksum_upper",
+                "the address's checksum (its upper/lower case) is wrong: "
+                "check it character by character, it may have been mistyped "
+                "or altered",
+            ),
             "checksum",
         )
     if int(body, 16) == 0:
-        raise RecipientError("the zero address burns whatever is sent to it", "zero")
+        raise RecipientError(
+            Said(
+                "safety.zero_address_burns_whatever",
+                "the zero address burns whatever is sent to it",
+            ),
+            "zero",
+        )
     return ParsedAddress(checked, mixed)
 
 
@@ -136,7 +157,10 @@ def check_approval(amount: int, *, allow_unlimited: bool = False) -> int:
         raise ValueError("an approval cannot be negative")
     if amount >= UNLIMITED_APPROVAL and not allow_unlimited:
         raise UnlimitedApproval(
-            "an unlimited approval lets the spender take every token of this kind, now and "
-            "later: approve the exact amount instead"
+            Said(
+                "safety.unlimited_approval_lets_spender",
+                "an unlimited approval lets the spender take every token of "
+                "this kind, now and later: approve the exact amount instead",
+            )
         )
     return amount

@@ -26,6 +26,7 @@ from chains.evm import (
 from chains.fees import FeeQuote, FeeTier, bumped, fee_concerns
 from chains.models import Asset, Network
 from devices.models import EvmTx
+from said import Said
 from wallet.addressbook import AddressBook
 from wallet.node_check import check_nodes
 from wallet.pending import NewEntry, Outbox, OutboxEntry, ReconcileReport, TxState
@@ -244,15 +245,22 @@ class EvmSender:
             amount = native_balance - max_fee if asset.contract is None else asset_balance
             if amount <= 0:
                 raise NothingToSend(
-                    f"nothing left to send after the network fee (up to {max_fee} base units of "
-                    f"{native.symbol})",
+                    Said(
+                        "send.nothing_left_send_after",
+                        "nothing left to send after the network fee (up to {max_fee} "
+                        "base units of {symbol})",
+                        max_fee=max_fee,
+                        symbol=native.symbol,
+                    ),
                     fee=max_fee,
                     have=native_balance,
                 )
         else:
             amount = int(draft.amount)
             if amount <= 0:
-                raise NothingToSend("the amount must be more than zero")
+                raise NothingToSend(
+                    Said("send.amount_must_more_than", "the amount must be more than zero")
+                )
         if asset.contract is None:
             if amount + max_fee > native_balance:
                 raise InsufficientFunds(amount + max_fee, native_balance, native.symbol)
@@ -353,7 +361,11 @@ class EvmSender:
             )
         except sqlite3.IntegrityError:
             raise NonceTaken(
-                f"another payment already holds nonce {review.nonce}: review the send again"
+                Said(
+                    "send.another_payment_already_holds",
+                    "another payment already holds nonce {nonce}: review the send again",
+                    nonce=review.nonce,
+                )
             ) from None
         _kill_point("stored")
         if review.first_use is not None:
@@ -413,7 +425,12 @@ class EvmSender:
         await self.reconcile(rebroadcast=False)
         family = self.outbox.siblings(base)
         if not any(e.open for e in family):
-            raise NotPending("this transaction is no longer pending: nothing to replace")
+            raise NotPending(
+                Said(
+                    "send.transaction_no_longer_pending",
+                    "this transaction is no longer pending: nothing to replace",
+                )
+            )
         newest = max((e for e in family if e.open), key=lambda e: e.id)
         options = await self.backend.fee_options()
         fast = options.fast

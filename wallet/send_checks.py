@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from chains.evm import decode_erc20_transfer
 from chains.models import Asset
+from said import Said
 
 if TYPE_CHECKING:
     from wallet.send import Review
@@ -74,7 +75,12 @@ def decode_signed(raw: bytes) -> dict[str, Any]:
     from eth_account.typed_transactions import TypedTransaction
 
     if raw[:1] != b"\x02":  # we only ever ask for EIP-1559 transactions
-        raise SignerMismatch("the signer returned a transaction of another type; nothing sent")
+        raise SignerMismatch(
+            Said(
+                "send_checks.signer_returned_transaction_another",
+                "the signer returned a transaction of another type; nothing sent",
+            )
+        )
     from hexbytes import HexBytes
 
     d = TypedTransaction.from_bytes(HexBytes(raw)).as_dict()
@@ -112,11 +118,20 @@ def verify_signed(raw: bytes, review: Review) -> None:
     wrong = sorted(k for k, v in expected.items() if d[k] != v)
     if wrong:
         raise SignerMismatch(
-            "the signer returned a transaction that differs from the review "
-            f"({', '.join(wrong)}); nothing was sent",
+            Said(
+                "send_checks.signer_returned_transaction_differs",
+                "the signer returned a transaction that differs from the "
+                "review ({fields}); nothing was sent",
+                fields=", ".join(wrong),
+            ),
             fields=",".join(wrong),
         )
     if review.asset.contract is not None and review.kind != "cancel":
         decoded = decode_erc20_transfer(tx.data)
         if decoded != (review.recipient, review.amount):
-            raise SignerMismatch("the token transfer does not match the review; nothing was sent")
+            raise SignerMismatch(
+                Said(
+                    "send_checks.token_transfer_does_not",
+                    "the token transfer does not match the review; nothing was sent",
+                )
+            )

@@ -14,6 +14,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from said import Said, said_of
 from wallet.support.config import SupportSettings
 
 Language = Literal["en", "zh-CN"]
@@ -95,7 +96,9 @@ class Settings(BaseSettings):
         """A number given as text (an environment variable) is ASCII digits only: pydantic
         would read "0_1" as 1 (and a TOML number is never text)."""
         if isinstance(value, str) and not re.fullmatch(r"[0-9]+", value.strip(" "), re.ASCII):
-            raise ValueError("use ASCII digits only (0-9), no separators")
+            raise ValueError(
+                Said("settings.use_ascii_digits_only", "use ASCII digits only (0-9), no separators")
+            )
         return value
 
     @model_validator(mode="before")
@@ -120,7 +123,12 @@ class Settings(BaseSettings):
     @classmethod
     def _exchange_address(cls, value: str | None) -> str | None:
         if value is not None and not re.fullmatch(r"0x[0-9a-fA-F]{40}", value):
-            raise ValueError("swap_aggregator_exchange must be a 0x address (40 hex digits)")
+            raise ValueError(
+                Said(
+                    "settings.swap_aggregator_exchange_must",
+                    "swap_aggregator_exchange must be a 0x address (40 hex digits)",
+                )
+            )
         return value
 
     @field_validator("utxo_networks")
@@ -130,7 +138,14 @@ class Settings(BaseSettings):
 
         for n in value or ():
             if n not in UTXO_NETWORKS:
-                raise ValueError(f"unknown network '{n}': choose from {', '.join(UTXO_NETWORKS)}")
+                raise ValueError(
+                    Said(
+                        "settings.unknown_network_choose_from",
+                        "unknown network '{network}': choose from {networks}",
+                        network=n,
+                        networks=", ".join(UTXO_NETWORKS),
+                    )
+                )
         return value
 
     @field_validator("electrum_servers")
@@ -139,7 +154,13 @@ class Settings(BaseSettings):
         for urls in value.values():
             for url in urls:
                 if not url.startswith(("tcp://", "ssl://")):
-                    raise ValueError(f"'{url}' must start with ssl:// (or tcp://)")
+                    raise ValueError(
+                        Said(
+                            "settings.must_start_with_ssl",
+                            "'{url}' must start with ssl:// (or tcp://)",
+                            url=url,
+                        )
+                    )
         return value
 
     @field_validator("rpc_urls")
@@ -151,7 +172,11 @@ class Settings(BaseSettings):
             for url in urls:
                 if not url.startswith(("https://", "http://", "wss://", "ws://")):
                     raise ValueError(
-                        f"{url!r} must start with https:// or wss:// (or http://, ws://)"
+                        Said(
+                            "settings.must_start_with_https_2",
+                            "{url!r} must start with https:// or wss:// (or http://, ws://)",
+                            url=url,
+                        )
                     )
         return value
 
@@ -164,14 +189,27 @@ class Settings(BaseSettings):
 
         code = value.strip().upper()
         if code not in CURRENCIES:
-            raise ValueError(f"'{value}' is not a known currency: choose {', '.join(CURRENCIES)}")
+            raise ValueError(
+                Said(
+                    "settings.not_known_currency_choose",
+                    "'{value}' is not a known currency: choose {currencies}",
+                    value=value,
+                    currencies=", ".join(CURRENCIES),
+                )
+            )
         return code
 
     @field_validator("price_api_url")
     @classmethod
     def _price_api_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("https://", "http://")):
-            raise ValueError(f"'{value}' must start with https:// (or http://)")
+            raise ValueError(
+                Said(
+                    "settings.must_start_with_https",
+                    "'{value}' must start with https:// (or http://)",
+                    value=value,
+                )
+            )
         return value
 
     @field_validator("proxy")
@@ -189,7 +227,13 @@ class Settings(BaseSettings):
         for urls in value.values():
             for url in urls:
                 if not url.startswith(("https://", "http://")):
-                    raise ValueError(f"'{url}' must start with https:// (or http://)")
+                    raise ValueError(
+                        Said(
+                            "settings.must_start_with_https_3",
+                            "'{url}' must start with https:// (or http://)",
+                            url=url,
+                        )
+                    )
         return value
 
     @classmethod
@@ -220,9 +264,30 @@ def load_settings(config_file: Path | None, **overrides: Any) -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise SettingsError(f"{config_file}: setting '{where}': {first['msg']}") from None
+        problem: str = first["msg"]
+        error = first.get("ctx", {}).get("error")
+        if isinstance(error, ValueError) and said_of(error) is not None:
+            # Our own validator's sentence, in pydantic's words around it as before; pydantic's
+            # own messages ("Input should be a valid integer") stay as pydantic writes them.
+            problem = Said("settings.value_error", "Value error, {reason}", reason=error)
+        raise SettingsError(
+            Said(
+                "settings.bad_setting",
+                "{config_file}: setting '{where}': {problem}",
+                config_file=config_file,
+                where=where,
+                problem=problem,
+            )
+        ) from None
     except ValueError as exc:  # TOML syntax
-        raise SettingsError(f"{config_file}: {exc}") from None
+        raise SettingsError(
+            Said(
+                "settings.unreadable_file",
+                "{config_file}: {problem}",
+                config_file=config_file,
+                problem=exc,
+            )
+        ) from None
     settings = Settings.model_validate(values.model_dump())
     apply_network_settings(settings)
     return settings

@@ -8,6 +8,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from said import Said
 from wallet.migrations import MIGRATIONS
 
 
@@ -60,9 +61,13 @@ class Store:
             # phrase and the keystore are what matter; this file can be rebuilt from them).
             self.db.close()
             raise StoreError(
-                f"{self.path} is damaged or not a termwallet database; it was not changed. "
-                "Restore it from a backup, or move it aside: the keystore (your keys) is a "
-                "separate file and was not touched"
+                Said(
+                    "store.damaged_not_termwallet_database",
+                    "{path} is damaged or not a termwallet database; it was not "
+                    "changed. Restore it from a backup, or move it aside: the "
+                    "keystore (your keys) is a separate file and was not touched",
+                    path=self.path,
+                )
             ) from None
         self.path.chmod(0o600)
         self.migrate()  # its own errors are bugs, not damage: they keep their type
@@ -85,8 +90,15 @@ class Store:
         latest = len(MIGRATIONS)
         if current > latest:
             raise StoreError(
-                f"{self.path} was written by a newer termwallet (schema {current}, this one knows "
-                f"{latest}). Upgrade termwallet; the file was not changed."
+                Said(
+                    "store.was_written_by_newer",
+                    "{path} was written by a newer termwallet (schema {current}, "
+                    "this one knows {latest}). Upgrade termwallet; the file was "
+                    "not changed.",
+                    path=self.path,
+                    current=current,
+                    latest=latest,
+                )
             )
         for version, sql in enumerate(MIGRATIONS[current:], start=current + 1):
             # One transaction per step, inside the script because executescript() commits

@@ -37,6 +37,7 @@ from chains.swaps.base import (
     received_from_logs,
 )
 from devices.models import EvmTx
+from said import Said
 from wallet.node_check import check_nodes
 from wallet.pending import OutboxEntry, TxState
 from wallet.safety import check_approval
@@ -120,7 +121,9 @@ class Swapper:
         """The best quote, and the providers that refused (not those without a route)."""
         chosen = [p for p in self.providers if provider in (None, p.name)]
         if not chosen:
-            raise SwapError(f"no swap provider on {self.network.name}")
+            raise SwapError(
+                Said("swap.no_swap_provider", "no swap provider on {name}", name=self.network.name)
+            )
         results = await asyncio.gather(*(p.quote(request) for p in chosen), return_exceptions=True)
         quotes = [r for r in results if isinstance(r, Quote)]
         refused = tuple(
@@ -139,16 +142,25 @@ class Swapper:
         self, draft: SwapDraft, sender: str, path: str, *, provider: str | None = None
     ) -> SwapReview:
         if draft.sell.key == draft.buy.key:
-            raise SwapError("pick two different assets")
+            raise SwapError(Said("swap.pick_two_different_assets", "pick two different assets"))
         if not 0 <= draft.slippage_bps <= MAX_SLIPPAGE_BPS:
-            raise SwapError(f"slippage must be between 0 and {MAX_SLIPPAGE_BPS // 100} %")
+            raise SwapError(
+                Said(
+                    "swap.slippage_must_between_0",
+                    "slippage must be between 0 and {max_percent} %",
+                    max_percent=MAX_SLIPPAGE_BPS // 100,
+                )
+            )
         if draft.amount <= 0:
-            raise SwapError("the amount must be more than zero")
+            raise SwapError(Said("swap.amount_must_more_than", "the amount must be more than zero"))
         fee_bps = self.service_fee.bps
         if fee_bps and not self.service_fee.recipient:
             raise ServiceFeeUnset(
-                "a swap service fee is set but no address to pay it to: set "
-                "swap_service_fee_address, or set swap_service_fee_bps to 0"
+                Said(
+                    "swap.swap_service_fee_set",
+                    "a swap service fee is set but no address to pay it to: set "
+                    "swap_service_fee_address, or set swap_service_fee_bps to 0",
+                )
             )
         sender = checksum(sender)
         # Several RPC URLs configured: they must agree on the chain and the latest block.
@@ -277,17 +289,30 @@ class Swapper:
         fresh quote is below the reviewed minimum, and SwapReverted when the chain refused it."""
         if review.needs_impact_confirmation and not confirm_high_impact:
             raise HighImpactNotConfirmed(
-                f"price impact {review.quote.price_impact_bps / 100:.2f} % is above "
-                f"{HIGH_IMPACT_BPS // 100} %: confirm it explicitly"
+                Said(
+                    "swap.price_impact_above_confirm",
+                    "price impact {impact} % is above {high_percent} %: confirm it explicitly",
+                    impact=format(review.quote.price_impact_bps / 100, ".2f"),
+                    high_percent=HIGH_IMPACT_BPS // 100,
+                )
             )
         if review.high_fee and not accept_high_fee:
             raise HighFeeNotAccepted(
-                "the network fee is far above this network's usual range or what its latest "
-                "block shows (the node may be lying or broken): nothing was signed. Check it, "
-                "try another RPC URL, or accept that fee explicitly"
+                Said(
+                    "swap.network_fee_far_above",
+                    "the network fee is far above this network's usual range or "
+                    "what its latest block shows (the node may be lying or "
+                    "broken): nothing was signed. Check it, try another RPC URL, "
+                    "or accept that fee explicitly",
+                )
             )
         if review.expired():
-            raise QuoteExpired("the quote expired: refresh it and review again")
+            raise QuoteExpired(
+                Said(
+                    "swap.quote_expired_refresh_review",
+                    "the quote expired: refresh it and review again",
+                )
+            )
         # Checked again right before signing: the review may have sat on screen a while.
         await check_tokens(self.store, self.backend, (review.sell, review.buy))
         fresh = await self.best_quote(
@@ -318,7 +343,10 @@ class Swapper:
                         # Another allowance appeared since the review: a USDT-style token would
                         # refuse the approval as reviewed. Nothing signed yet.
                         raise StepFailed(
-                            "the allowance changed since the review; review the swap again"
+                            Said(
+                                "swap.allowance_changed_since_review",
+                                "the allowance changed since the review; review the swap again",
+                            )
                         )
                     if current and review.resets_allowance:
                         await step("approve_reset")
@@ -331,7 +359,11 @@ class Swapper:
                         reset = await self._settle(reset)
                         if reset.state is not TxState.MINED:
                             raise StepFailed(
-                                f"the allowance reset did not go through ({reset.state})"
+                                Said(
+                                    "swap.allowance_reset_did_not",
+                                    "the allowance reset did not go through ({state})",
+                                    state=reset.state,
+                                )
                             )
                         self.log.record_approval(
                             review.sender, review.sell.contract, quote.spender, 0, reset.tx_hash
@@ -342,8 +374,13 @@ class Swapper:
                         ))  # fmt: skip
                         if gas > review.approval_gas:
                             raise GasRose(
-                                f"the approval now needs {gas} gas, {review.approval_gas} reviewed"
-                                "; the allowance stays at 0"
+                                Said(
+                                    "swap.approval_now_needs_gas",
+                                    "the approval now needs {gas} gas, {approval_gas} reviewed; "
+                                    "the allowance stays at 0",
+                                    gas=gas,
+                                    approval_gas=review.approval_gas,
+                                )
                             )
                     await step("approve")
                     entry = await self._send_call(
@@ -359,7 +396,13 @@ class Swapper:
                     paid.append(entry.tx_hash)
                     entry = await self._settle(entry)
                     if entry.state is not TxState.MINED:
-                        raise StepFailed(f"the approval did not go through ({entry.state})")
+                        raise StepFailed(
+                            Said(
+                                "swap.approval_did_not_go",
+                                "the approval did not go through ({state})",
+                                state=entry.state,
+                            )
+                        )
                     self.log.record_approval(
                         review.sender,
                         review.sell.contract,
@@ -371,10 +414,22 @@ class Swapper:
             gas = await self._estimate_swap(review.sender, quote)
             if gas > review.swap_gas:
                 if review.approval_amount is None:
-                    raise GasRose(f"the swap now needs {gas} gas, {review.swap_gas} reviewed")
+                    raise GasRose(
+                        Said(
+                            "swap.swap_now_needs_gas",
+                            "the swap now needs {gas} gas, {swap_gas} reviewed",
+                            gas=gas,
+                            swap_gas=review.swap_gas,
+                        )
+                    )
                 gas = max(gas, review.swap_gas)  # first estimate was a default: keep the real one
                 if gas * review.fee.max_fee_per_gas > review.native_balance:
-                    raise GasRose("the swap needs more gas than the account can pay")
+                    raise GasRose(
+                        Said(
+                            "swap.swap_needs_more_gas",
+                            "the swap needs more gas than the account can pay",
+                        )
+                    )
             else:
                 gas = review.swap_gas
             check_call(review)
@@ -395,7 +450,13 @@ class Swapper:
                 )
                 raise err
             if entry.state is not TxState.MINED:
-                raise StepFailed(f"the swap transaction was {entry.state}")
+                raise StepFailed(
+                    Said(
+                        "swap.swap_transaction_was",
+                        "the swap transaction was {state}",
+                        state=entry.state,
+                    )
+                )
             logs = await receipt_logs(self.backend, entry.tx_hash)
             received = received_from_logs(
                 logs, buy_token=review.buy.contract, taker=review.sender, weth=weth_of(quote)
@@ -420,7 +481,13 @@ class Swapper:
                 paid.append(fee_entry.tx_hash)
                 fee_entry = await self._settle(fee_entry)
                 if fee_entry.state is not TxState.MINED:
-                    raise StepFailed(f"the service fee transfer was {fee_entry.state}")
+                    raise StepFailed(
+                        Said(
+                            "swap.service_fee_transfer_was",
+                            "the service fee transfer was {state}",
+                            state=fee_entry.state,
+                        )
+                    )
             gas_paid = await self._gas_paid(paid)
             self.log.update(swap_id, state="done", network_fee_paid=str(gas_paid))
             await step("done", entry.tx_hash)
@@ -468,8 +535,14 @@ class Swapper:
         entry = await self.sender.wait(entry, timeout=self.timeout, poll=self.poll)
         if entry.open:
             raise StepFailed(
-                f"{entry.tx_hash} is not mined after {int(self.timeout)} s; it stays in the "
-                "outbox and is tracked. Review the swap again once it settles."
+                Said(
+                    "swap.not_mined_after_s",
+                    "{tx_hash} is not mined after {timeout} s; it stays "
+                    "in the outbox and is tracked. Review the swap again once it "
+                    "settles.",
+                    tx_hash=entry.tx_hash,
+                    timeout=int(self.timeout),
+                )
             )
         return entry
 

@@ -9,6 +9,7 @@ from chains.evm import EvmBackend
 from chains.fees import FeeConcern, FeeQuote, fee_concerns
 from chains.models import Asset
 from chains.swaps.base import Quote, SwapError
+from said import Said
 from wallet.store import Store
 from wallet.swap_models import SwapReview
 from wallet.token_trust import FirstUse, check_against_node, first_use_of
@@ -43,7 +44,12 @@ def check_call(review: SwapReview) -> None:
         and (q.call.value == q.sell_amount if args["amount_in"] is None else q.call.value == 0)
     )  # fmt: skip
     if not ok:
-        raise SwapError("the swap transaction does not match the review; nothing was signed")
+        raise SwapError(
+            Said(
+                "swap_checks.swap_transaction_does_not",
+                "the swap transaction does not match the review; nothing was signed",
+            )
+        )
 
 
 async def check_tokens(

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from said import Said
 from wallet.keystore import KeystoreError
 from wallet.lockout import LockedOut, Lockout
 
@@ -112,7 +113,12 @@ class TotpGuard:
         recovery codes, to be shown once and never stored in clear."""
         step = self._matching_step(secret, code, last_step=0)
         if step is None:
-            raise BadCode("that code does not match: check the authenticator app's clock")
+            raise BadCode(
+                Said(
+                    "totp.code_does_not_match",
+                    "that code does not match: check the authenticator app's clock",
+                )
+            )
         codes = new_recovery_codes()
         s = self._unlocked.secrets
         s.totp_secret = secret
@@ -153,7 +159,11 @@ class TotpGuard:
             raise LockedOut(wait)
         s = self._unlocked.secrets
         if s.totp_secret is None:
-            raise TotpError("two-factor authentication is not set up")
+            raise TotpError(
+                Said(
+                    "totp.two_factor_authentication_not", "two-factor authentication is not set up"
+                )
+            )
         step = self._matching_step(s.totp_secret, code, last_step=self._state()[2])
         if step is not None:
             self._db.execute("UPDATE totp_state SET last_step = ? WHERE id = 1", (step,))
@@ -167,7 +177,7 @@ class TotpGuard:
                 self.lockout.record_success()
                 return
         self.lockout.record_failure()
-        raise BadCode("wrong or already used code")
+        raise BadCode(Said("totp.wrong_already_used_code", "wrong or already used code"))
 
     @property
     def recovery_codes_left(self) -> int:
@@ -204,10 +214,16 @@ def authorize_send(
     if not totp_status(store).for_sending:
         return
     if unlocked is None:
-        raise CodeRequired("unlock the wallet to check the two-factor code")
+        raise CodeRequired(
+            Said("totp.unlock_wallet_check_two", "unlock the wallet to check the two-factor code")
+        )
     guard = TotpGuard(store, unlocked, clock=clock)
     if not guard.required_for_sending:
         return
     if code is None or not code.strip():
-        raise CodeRequired("sending needs the code from your authenticator app")
+        raise CodeRequired(
+            Said(
+                "totp.sending_needs_code_from", "sending needs the code from your authenticator app"
+            )
+        )
     guard.verify(code)

@@ -37,6 +37,7 @@ from chains.utxo import (
     txid_of,
     vsize_of,
 )
+from said import Said
 from wallet.utxo_keys import CHANGE, AddressKey
 from wallet.utxo_send import (
     FeeTierName,
@@ -127,7 +128,13 @@ class UtxoBumper:
         if fee_rate is None:
             fee_rate = {t.name: t.sat_per_vb for t in await fee_tiers(self.sender.backend)}[tier]
         if fee_rate < self.network.min_fee_rate:
-            raise BumpError(f"the fee rate must be at least {self.network.min_fee_rate} sat/vB")
+            raise BumpError(
+                Said(
+                    "utxo_bump.fee_rate_must_at",
+                    "the fee rate must be at least {min_fee_rate} sat/vB",
+                    min_fee_rate=self.network.min_fee_rate,
+                )
+            )
         return fee_rate, incremental
 
     async def _pending(self, txid: str) -> tuple[SyncResult, UtxoTxRecord, bytes]:
@@ -137,13 +144,23 @@ class UtxoBumper:
         rec = next((h for h in synced.history if h.txid == txid), None)
         if rec is None:
             raise BumpError(
-                f"transaction {txid[:16]}... is not one of this account's: only a transaction "
-                "that pays from or to this account can be sped up here"
+                Said(
+                    "utxo_bump.transaction_not_one_account",
+                    "transaction {txid}... is not one of this account's: only "
+                    "a transaction that pays from or to this account can be sped "
+                    "up here",
+                    txid=txid[:16],
+                )
             )
         if rec.confirmed:
             raise BumpError(
-                f"transaction {txid[:16]}... is already confirmed (block {rec.height}): "
-                "there is nothing to speed up"
+                Said(
+                    "utxo_bump.transaction_already_confirmed_block",
+                    "transaction {txid}... is already confirmed (block "
+                    "{height}): there is nothing to speed up",
+                    txid=txid[:16],
+                    height=rec.height,
+                )
             )
         return synced, rec, self._raw(txid)
 
@@ -153,7 +170,13 @@ class UtxoBumper:
             (self.network.id, txid),
         ).fetchone()
         if row is None:
-            raise BumpError(f"transaction {txid[:16]}... is not stored: sync and try again")
+            raise BumpError(
+                Said(
+                    "utxo_bump.transaction_not_stored_sync",
+                    "transaction {txid}... is not stored: sync and try again",
+                    txid=txid[:16],
+                )
+            )
         return bytes(row["raw"])
 
     def _our_key(self, script: bytes) -> AddressKey | None:
@@ -207,7 +230,12 @@ class UtxoBumper:
     ) -> BumpReview:
         """The replacement of our unconfirmed `txid` paying `fee_rate` (or the tier's rate)."""
         if self.account.watch_only:
-            raise BumpError("a watch-only account cannot sign a replacement: it has no keys")
+            raise BumpError(
+                Said(
+                    "utxo_bump.watch_only_account_cannot",
+                    "a watch-only account cannot sign a replacement: it has no keys",
+                )
+            )
         synced, rec, raw = await self._pending(txid)
         txid = rec.txid
         tx = parse_tx(raw)
@@ -216,15 +244,24 @@ class UtxoBumper:
             coin = self._coin(vin.txid.hex(), int(vin.vout))
             if coin is None:
                 raise BumpError(
-                    f"transaction {txid[:16]}... was not sent by this account (an input is "
-                    "not ours), so only its sender can replace it: use CPFP (`termwallet "
-                    "cpfp`) to speed up what it pays us"
+                    Said(
+                        "utxo_bump.transaction_was_not_sent",
+                        "transaction {txid}... was not sent by this account (an "
+                        "input is not ours), so only its sender can replace it: use "
+                        "CPFP (`termwallet cpfp`) to speed up what it pays us",
+                        txid=txid[:16],
+                    )
                 )
             inputs.append(coin)
         if not _signals_rbf(tx):
             raise BumpError(
-                f"transaction {txid[:16]}... did not signal replace-by-fee (BIP125) when it was "
-                "sent: nodes will not take a replacement. Use CPFP on its change instead"
+                Said(
+                    "utxo_bump.transaction_did_not_signal",
+                    "transaction {txid}... did not signal replace-by-fee "
+                    "(BIP125) when it was sent: nodes will not take a "
+                    "replacement. Use CPFP on its change instead",
+                    txid=txid[:16],
+                )
             )
         old_fee = sum(c.value for c in inputs) - sum(int(o.value) for o in tx.vout)
         old_vsize = vsize_of(raw)
@@ -245,8 +282,12 @@ class UtxoBumper:
         )
         if not payments:
             raise BumpError(
-                f"transaction {txid[:16]}... only moves coins between this account's own "
-                "change addresses: use CPFP to speed it up"
+                Said(
+                    "utxo_bump.transaction_only_moves_coins",
+                    "transaction {txid}... only moves coins between this "
+                    "account's own change addresses: use CPFP to speed it up",
+                    txid=txid[:16],
+                )
             )
         old_change = int(tx.vout[change_at].value) if change_at is not None else 0
         if change_key is None:
@@ -263,9 +304,16 @@ class UtxoBumper:
             rate = max(rate, least)
         if rate < least:
             raise BumpError(
-                f"a fee rate of {rate} sat/vB does not beat the current one "
-                f"({Decimal(old_fee) / Decimal(old_vsize):.1f} sat/vB, fee {old_fee}): BIP125 "
-                f"asks for more, at least {least} sat/vB here"
+                Said(
+                    "utxo_bump.fee_rate_sat_vb",
+                    "a fee rate of {rate} sat/vB does not beat the current one "
+                    "({old_rate} sat/vB, fee {old_fee}): "
+                    "BIP125 asks for more, at least {least} sat/vB here",
+                    rate=rate,
+                    old_rate=format(Decimal(old_fee) / Decimal(old_vsize), ".1f"),
+                    old_fee=old_fee,
+                    least=least,
+                )
             )
 
         # Confirmed coins of ours not spent by anything pending, largest first.
@@ -301,9 +349,13 @@ class UtxoBumper:
                     rate, least, old_change, k, fingerprint, synced.tip,
                 )  # fmt: skip
         raise BumpError(
-            f"the change of {txid[:16]}... cannot pay the higher fee and the account has no "
-            "other confirmed coin to add: nothing was signed. Receive more, or ask the "
-            "recipient to use CPFP"
+            Said(
+                "utxo_bump.change_cannot_pay_higher",
+                "the change of {txid}... cannot pay the higher fee and "
+                "the account has no other confirmed coin to add: nothing was "
+                "signed. Receive more, or ask the recipient to use CPFP",
+                txid=txid[:16],
+            )
         )
 
     def _rbf_review(
@@ -328,7 +380,12 @@ class UtxoBumper:
             selection, list(payments), change, fingerprint, locktime=tip, rbf=True
         )
         if unsigned.fee != fee:
-            raise BumpError("internal: the replacement's fee does not add up; nothing signed")
+            raise BumpError(
+                Said(
+                    "utxo_bump.internal_replacement_s_fee",
+                    "internal: the replacement's fee does not add up; nothing signed",
+                )
+            )
         row = self.store.db.execute(
             "SELECT recipient, amount FROM utxo_outgoing WHERE network = ? AND txid = ?",
             (self.network.id, rec.txid),
@@ -376,24 +433,40 @@ class UtxoBumper:
         The package rate counts the parent and the child only: when the parent itself waits
         on unconfirmed parents, miners weigh those too and the rate reached is lower."""
         if self.account.watch_only:
-            raise BumpError("a watch-only account cannot sign a child transaction: it has no keys")
+            raise BumpError(
+                Said(
+                    "utxo_bump.watch_only_account_cannot_2",
+                    "a watch-only account cannot sign a child transaction: it has no keys",
+                )
+            )
         synced, rec, raw = await self._pending(txid)
         txid = rec.txid
         reserved = reserved_outpoints(self.store, self.network.id)
         ours = [c for c in synced.coins if c.txid == txid and c.outpoint not in reserved]
         if not ours:
             raise BumpError(
-                f"transaction {txid[:16]}... has no unspent output of this account to build a "
-                "child from: only the sender can speed it up"
+                Said(
+                    "utxo_bump.transaction_has_no_unspent",
+                    "transaction {txid}... has no unspent output of this "
+                    "account to build a child from: only the sender can speed it "
+                    "up",
+                    txid=txid[:16],
+                )
             )
         parent_fee = rec.fee if rec.fee is not None else await self._fee_from_server(raw)
         parent_vsize = vsize_of(raw)
         rate, _ = await self._rates(fee_rate, tier)
         if parent_fee >= rate * parent_vsize:
             raise BumpError(
-                f"transaction {txid[:16]}... already pays "
-                f"{Decimal(parent_fee) / Decimal(parent_vsize):.1f} sat/vB, at or above "
-                f"{rate} sat/vB: choose a higher fee rate"
+                Said(
+                    "utxo_bump.transaction_already_pays_sat",
+                    "transaction {txid}... already pays "
+                    "{parent_rate} sat/vB, at or above {rate} "
+                    "sat/vB: choose a higher fee rate",
+                    txid=txid[:16],
+                    parent_rate=format(Decimal(parent_fee) / Decimal(parent_vsize), ".1f"),
+                    rate=rate,
+                )
             )
         to = synced.change_key
         have = sum(c.value for c in ours)
@@ -402,8 +475,14 @@ class UtxoBumper:
         back = have - fee
         if back < self.network.dust_limit:
             raise BumpError(
-                f"our output of {txid[:16]}... ({have}) is too small to pay a child fee of "
-                f"{fee}: nothing was signed"
+                Said(
+                    "utxo_bump.our_output_too_small",
+                    "our output of {txid}... ({have}) is too small to pay a "
+                    "child fee of {fee}: nothing was signed",
+                    txid=txid[:16],
+                    have=have,
+                    fee=fee,
+                )
             )
         # The self-payment goes in as change: its key is in the PSBT, so a device shows it
         # as ours rather than as a payment out.
@@ -445,10 +524,20 @@ class UtxoBumper:
         for vin in tx.vin:
             prev = parents.get(vin.txid.hex())
             if prev is None:
-                raise BumpError("the server did not give the parents of that transaction")
+                raise BumpError(
+                    Said(
+                        "utxo_bump.server_did_not_give",
+                        "the server did not give the parents of that transaction",
+                    )
+                )
             ptx = parse_tx(prev)
             if txid_of(prev) != vin.txid.hex():
-                raise BumpError("the server gave another transaction than asked for")
+                raise BumpError(
+                    Said(
+                        "utxo_bump.server_gave_another_transaction",
+                        "the server gave another transaction than asked for",
+                    )
+                )
             total += int(ptx.vout[int(vin.vout)].value)
         return total - sum(int(o.value) for o in tx.vout)
 
@@ -467,7 +556,12 @@ class UtxoBumper:
         )  # fmt: skip
         got = sorted((bytes(o.script_pubkey.data), int(o.value)) for o in tx.vout)
         if got != want:
-            raise BumpError("the signed transaction's outputs differ from the review")
+            raise BumpError(
+                Said(
+                    "utxo_bump.signed_transaction_s_outputs",
+                    "the signed transaction's outputs differ from the review",
+                )
+            )
         new_txid = txid_of(raw)
         with transaction(self.store.db):
             cur = self.store.db.execute(
@@ -497,8 +591,12 @@ class UtxoBumper:
         except ChainError as exc:
             if review.kind is BumpKind.RBF and "txn-mempool-conflict" in str(exc):
                 raise BumpError(
-                    "the server's node takes no replacement (Litecoin Core's default: "
-                    "mempoolreplacement=0). The original still stands; use CPFP instead"
+                    Said(
+                        "utxo_bump.server_s_node_takes",
+                        "the server's node takes no replacement (Litecoin Core's "
+                        "default: mempoolreplacement=0). The original still stands; "
+                        "use CPFP instead",
+                    )
                 ) from None
             raise
         if review.kind is BumpKind.RBF:

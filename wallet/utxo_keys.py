@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from chains.utxo import script_to_address
 from chains.utxo_networks import UtxoNetwork
+from said import Said
 from wallet.keys import ScriptKind
 
 RECEIVE, CHANGE = 0, 1
@@ -42,15 +43,30 @@ class AccountKeys:
 
     def __init__(self, network: UtxoNetwork, script: ScriptKind, xpub: str, account_path: str):
         if script not in (ScriptKind.P2WPKH, ScriptKind.P2TR):
-            raise UtxoAccountError(f"{script} is not a Bitcoin-like account")
+            raise UtxoAccountError(
+                Said(
+                    "utxo_keys.not_bitcoin_like_account",
+                    "{script} is not a Bitcoin-like account",
+                    script=script,
+                )
+            )
         from embit.bip32 import HDKey
 
         try:
             self._root = HDKey.from_string(xpub)
         except Exception:
-            raise UtxoAccountError("the account's extended public key does not parse") from None
+            raise UtxoAccountError(
+                Said(
+                    "utxo_keys.account_s_extended_public",
+                    "the account's extended public key does not parse",
+                )
+            ) from None
         if self._root.is_private:
-            raise UtxoAccountError("an account must be stored as a public key")
+            raise UtxoAccountError(
+                Said(
+                    "utxo_keys.account_must_stored_as", "an account must be stored as a public key"
+                )
+            )
         self.network = network
         self.script = script
         self.account_path = _parse_path(account_path)

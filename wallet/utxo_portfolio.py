@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from chains.errors import ChainError
+from said import Said
 from wallet.accounts import Account
 from wallet.store import Store
 
@@ -339,7 +340,12 @@ class UtxoPortfolio:
             if acct.xpub is None:
                 from wallet.utxo_send import SendError
 
-                raise SendError("a watched single address has no keys a PSBT could name")
+                raise SendError(
+                    Said(
+                        "utxo_portfolio.watched_single_address_has",
+                        "a watched single address has no keys a PSBT could name",
+                    )
+                )
             from embit import hashes
             from embit.bip32 import HDKey
 
@@ -459,7 +465,12 @@ class UtxoPortfolio:
             address, checked, index = result.receive_address, True, result.receive_index
         else:
             if acct.xpub is None:
-                raise UtxoAccountError("a watched single address: receive on that address")
+                raise UtxoAccountError(
+                    Said(
+                        "utxo_portfolio.watched_single_address_receive",
+                        "a watched single address: receive on that address",
+                    )
+                )
             # Derived from the stored key, no server needed: the next after the last address
             # the previous sync saw used.
             row = self.store.db.execute(

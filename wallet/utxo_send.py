@@ -29,6 +29,7 @@ from chains.utxo import (
     txid_of,
 )
 from chains.utxo_fees import UtxoFeeConcern, fee_rate_concerns, next_block_rate
+from said import Said
 from wallet.accounts import Account
 from wallet.coin_control import CoinControl
 from wallet.store import Store
@@ -201,16 +202,29 @@ class UtxoSender:
         `coins` (outpoints) spends exactly those coins (coin control; with `amount` None: send
         max from them); otherwise selection picks among the coins that are not frozen."""
         if self.account.watch_only and not for_export:
-            raise SendError("a watch-only account cannot send: it has no keys to sign with")
+            raise SendError(
+                Said(
+                    "utxo_send.watch_only_account_cannot",
+                    "a watch-only account cannot send: it has no keys to sign with",
+                )
+            )
         net = self.network
         script = address_to_script(recipient, net)
         if amount is not None and amount <= 0:
-            raise SendError("the amount must be more than zero")
+            raise SendError(
+                Said("utxo_send.amount_must_more_than", "the amount must be more than zero")
+            )
         if fee_rate is None:
             rates = {t.name: t.sat_per_vb for t in await fee_tiers(self.backend)}
             fee_rate = rates[tier]
         if fee_rate < net.min_fee_rate:
-            raise SendError(f"the fee rate must be at least {net.min_fee_rate} sat/vB")
+            raise SendError(
+                Said(
+                    "utxo_send.fee_rate_must_at",
+                    "the fee rate must be at least {min_fee_rate} sat/vB",
+                    min_fee_rate=net.min_fee_rate,
+                )
+            )
         synced = await self.utxo_account.sync()
         self.last_sync = synced
         reserved = reserved_outpoints(self.store, net.id)
@@ -284,10 +298,15 @@ class UtxoSender:
         with the user's explicit word (accept_high_fee)."""
         if review.high_fee and not accept_high_fee:
             raise HighFeeNotAccepted(
-                f"the fee rate ({review.fee_rate} sat/vB) is far above this network's usual "
-                "range or what the server's own mempool needs (the server may be lying or "
-                "broken): nothing was signed. Check it, try another server, or accept that "
-                "fee explicitly"
+                Said(
+                    "utxo_send.fee_rate_sat_vb",
+                    "the fee rate ({fee_rate} sat/vB) is far above this "
+                    "network's usual range or what the server's own mempool "
+                    "needs (the server may be lying or broken): nothing was "
+                    "signed. Check it, try another server, or accept that fee "
+                    "explicitly",
+                    fee_rate=review.fee_rate,
+                )
             )
         signed_psbt = signer.sign_psbt(review.unsigned.psbt, self.network.id)
         raw = finalize_psbt(signed_psbt, review.unsigned)
@@ -334,7 +353,12 @@ class UtxoSender:
             want.add((review.unsigned.change.script, review.unsigned.change.value))
         got = {(o.script_pubkey.data, int(o.value)) for o in tx.vout}
         if got != want or len(tx.vout) != len(want):
-            raise SendError("the signed transaction's outputs differ from the review")
+            raise SendError(
+                Said(
+                    "utxo_send.signed_transaction_s_outputs",
+                    "the signed transaction's outputs differ from the review",
+                )
+            )
 
     async def broadcast(self, signed: SignedUtxoTx) -> str:
         """Send the signed transaction. Only a real refusal marks it failed: when the server

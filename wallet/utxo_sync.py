@@ -24,6 +24,7 @@ from chains.aio import gather_all
 from chains.coin_selection import Coin
 from chains.errors import ChainError
 from chains.utxo import UtxoBackend
+from said import Said
 from wallet.accounts import Account
 from wallet.store import Store
 from wallet.utxo_keys import CHANGE, RECEIVE, AccountKeys, AddressKey, UtxoAccountError
@@ -98,15 +99,27 @@ class UtxoAccount:
     ) -> None:
         if account.xpub is None or account.path is None:
             raise UtxoAccountError(
-                "a watch-only single address has no xpub: add the account from a signer or xpub"
+                Said(
+                    "utxo_sync.watch_only_single_address",
+                    "a watch-only single address has no xpub: add the account "
+                    "from a signer or xpub",
+                )
             )
         net = backend.network
         if account.family != net.family:
             raise UtxoAccountError(
-                f"account {account.id} is a {account.family} account, not {net.id}"
+                Said(
+                    "utxo_sync.account_account_not",
+                    "account {id} is a {family} account, not {network}",
+                    id=account.id,
+                    family=account.family,
+                    network=net.id,
+                )
             )
         if gap_limit < 1:
-            raise UtxoAccountError("the gap limit must be at least 1")
+            raise UtxoAccountError(
+                Said("utxo_sync.gap_limit_must_at", "the gap limit must be at least 1")
+            )
         self.store = store
         self.account = account
         self.backend = backend
@@ -154,9 +167,13 @@ class UtxoAccount:
             start += window
             if start >= MAX_ADDRESSES_PER_CHAIN:
                 raise ImplausibleHistory(
-                    f"the server says more than {MAX_ADDRESSES_PER_CHAIN} addresses of this "
-                    "account have transactions, one after the other: the server is broken or "
-                    "lying. Use another server."
+                    Said(
+                        "utxo_sync.server_says_more_than",
+                        "the server says more than {count} "
+                        "addresses of this account have transactions, one after the "
+                        "other: the server is broken or lying. Use another server.",
+                        count=MAX_ADDRESSES_PER_CHAIN,
+                    )
                 )
             window = min(max(window * 2, self.gap_limit), MAX_WINDOW)
 
@@ -415,7 +432,11 @@ def utxo_backend(
     if (prefer == "esplora" and net.esplora_urls) or not net.electrum_servers:
         if not net.esplora_urls:
             raise UtxoAccountError(
-                f"no server configured for {net.name}: add an Electrum server (electrum_servers)"
+                Said(
+                    "utxo_sync.no_server_configured_add",
+                    "no server configured for {name}: add an Electrum server (electrum_servers)",
+                    name=net.name,
+                )
             )
         from chains.esplora import EsploraBackend
 

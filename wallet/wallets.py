@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from said import Said
+
 if TYPE_CHECKING:
     from wallet.store import Store
 
@@ -61,7 +63,13 @@ class WalletBook:
     def get(self, wallet_id: int) -> WalletRow:
         row = self._db.execute("SELECT * FROM wallets WHERE id = ?", (wallet_id,)).fetchone()
         if row is None:
-            raise WalletError(f"no wallet {wallet_id}: `termwallet wallets` lists them")
+            raise WalletError(
+                Said(
+                    "wallets.no_wallet_termwallet_wallets",
+                    "no wallet {wallet_id}: `termwallet wallets` lists them",
+                    wallet_id=wallet_id,
+                )
+            )
         return _row(row)
 
     def signing(self) -> list[WalletRow]:
@@ -93,7 +101,10 @@ class WalletBook:
         wallet = self.get(wallet_id)
         if wallet.kind == "watch":
             raise WalletError(
-                "watch-only accounts are shown with every wallet; pick one that signs"
+                Said(
+                    "wallets.watch_only_accounts_are",
+                    "watch-only accounts are shown with every wallet; pick one that signs",
+                )
             )
         self._store.set_meta(CURRENT_KEY, str(wallet.id))
         return wallet
@@ -112,8 +123,21 @@ class WalletBook:
         if len(prefix) == 1:
             return prefix[0]
         if not prefix:
-            raise WalletError(f"no wallet {text!r}: `termwallet wallets` lists them")
-        raise WalletError(f"{text!r} matches {len(prefix)} wallets: give its number")
+            raise WalletError(
+                Said(
+                    "wallets.no_wallet_termwallet_wallets_2",
+                    "no wallet {text!r}: `termwallet wallets` lists them",
+                    text=text,
+                )
+            )
+        raise WalletError(
+            Said(
+                "wallets.matches_wallets_give_number",
+                "{text!r} matches {count} wallets: give its number",
+                text=text,
+                count=len(prefix),
+            )
+        )
 
     def by_fingerprint(self, fingerprint: str) -> WalletRow | None:
         row = self._db.execute(
@@ -133,8 +157,12 @@ class WalletBook:
     ) -> WalletRow:
         if fingerprint is not None and self.by_fingerprint(fingerprint) is not None:
             raise WalletError(
-                f"a wallet of this device (fingerprint {fingerprint}) is already here: "
-                "`termwallet wallets` lists it"
+                Said(
+                    "wallets.wallet_device_fingerprint_already",
+                    "a wallet of this device (fingerprint {fingerprint}) is "
+                    "already here: `termwallet wallets` lists it",
+                    fingerprint=fingerprint,
+                )
             )
         cur = self._db.execute(
             "INSERT INTO wallets(name, kind, created_at, fingerprint, device_kind, model, "
@@ -153,7 +181,9 @@ class WalletBook:
     def rename(self, wallet_id: int, name: str) -> WalletRow:
         name = name.strip()
         if not name or len(name) > 64 or not name.isprintable():
-            raise WalletError("a wallet name is 1 to 64 printable characters")
+            raise WalletError(
+                Said("wallets.wallet_name_1_64", "a wallet name is 1 to 64 printable characters")
+            )
         self._db.execute("UPDATE wallets SET name = ? WHERE id = ?", (name, wallet_id))
         return self.get(wallet_id)
 

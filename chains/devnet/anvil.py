@@ -17,6 +17,7 @@ from typing import IO, Any, Self
 
 from chains.devnet.artifacts import anvil_path
 from chains.devnet.errors import DevnetError, DevnetStartFailed
+from said import Said
 
 HOST = "127.0.0.1"  # never 0.0.0.0: the devnet's accounts are unlocked
 CHAIN_ID = 31337
@@ -78,7 +79,12 @@ class Anvil:
         if self._proc is None:
             self.spawn()
         elif self._port is not None:
-            raise DevnetError("this anvil is already started; stop() it first")
+            raise DevnetError(
+                Said(
+                    "devnet.anvil.anvil_already_started_stop",
+                    "this anvil is already started; stop() it first",
+                )
+            )
         proc = self._proc
         assert proc is not None
         try:
@@ -95,7 +101,12 @@ class Anvil:
         """Only run the process, without waiting for it: the demo spawns anvil before its
         first frame (anvil needs about 0.25 s to answer) and start() waits later."""
         if self._proc is not None:
-            raise DevnetError("this anvil is already started; stop() it first")
+            raise DevnetError(
+                Said(
+                    "devnet.anvil.anvil_already_started_stop",
+                    "this anvil is already started; stop() it first",
+                )
+            )
         cmd = self.command()  # raises DevnetMissing before anything is created
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("wb")
@@ -109,7 +120,14 @@ class Anvil:
             )
         except OSError as exc:
             log.close()
-            raise DevnetStartFailed(f"Could not run anvil ({cmd[0]}): {exc}") from exc
+            raise DevnetStartFailed(
+                Said(
+                    "devnet.anvil.could_not_run_anvil",
+                    "Could not run anvil ({command}): {exc}",
+                    command=cmd[0],
+                    exc=exc,
+                )
+            ) from exc
         self._proc = proc
         self._finalizer = weakref.finalize(self, _terminate, proc, log)
 
@@ -145,7 +163,7 @@ class Anvil:
     @property
     def port(self) -> int:
         if self._port is None:
-            raise DevnetError("anvil is not running")
+            raise DevnetError(Said("devnet.anvil.anvil_not_running", "anvil is not running"))
         return self._port
 
     @property
@@ -164,8 +182,14 @@ class Anvil:
         while time.monotonic() < deadline:
             if proc.poll() is not None:
                 raise DevnetStartFailed(
-                    f"anvil exited with code {proc.returncode} before it was ready. "
-                    f"Its log ({self.log_path}) ends with:\n{self.log_tail()}",
+                    Said(
+                        "devnet.anvil.anvil_exited_with_code",
+                        "anvil exited with code {returncode} before it was ready. "
+                        "Its log ({log_path}) ends with:\n{log_tail}",
+                        returncode=proc.returncode,
+                        log_path=self.log_path,
+                        log_tail=self.log_tail(),
+                    ),
                     returncode=proc.returncode,
                 )
             if port is None:
@@ -180,12 +204,24 @@ class Anvil:
                     return port
                 if chain_id is not None:
                     raise DevnetStartFailed(
-                        f"anvil on port {port} answers chain id {chain_id}, expected {CHAIN_ID}"
+                        Said(
+                            "devnet.anvil.anvil_port_answers_chain",
+                            "anvil on port {port} answers chain id {chain_id}, expected {expected}",
+                            port=port,
+                            chain_id=chain_id,
+                            expected=CHAIN_ID,
+                        )
                     )
             time.sleep(0.02)
         raise DevnetStartFailed(
-            f"anvil did not answer eth_chainId within {self.startup_timeout:g} s. "
-            f"Its log ({self.log_path}) ends with:\n{self.log_tail()}"
+            Said(
+                "devnet.anvil.anvil_did_not_answer",
+                "anvil did not answer eth_chainId within {startup_timeout} "
+                "s. Its log ({log_path}) ends with:\n{log_tail}",
+                startup_timeout=format(self.startup_timeout, "g"),
+                log_path=self.log_path,
+                log_tail=self.log_tail(),
+            )
         )
 
     def log_tail(self, lines: int = _LOG_TAIL_LINES) -> str:
@@ -206,10 +242,25 @@ def rpc_call(url: str, method: str, params: list[Any], timeout: float = 10.0) ->
         with httpx.Client(timeout=timeout, trust_env=False) as client:
             reply = client.post(url, json=body).json()
     except (httpx.HTTPError, ValueError) as exc:
-        raise DevnetError(f"devnet at {url} did not answer {method}: {exc}") from exc
+        raise DevnetError(
+            Said(
+                "devnet.anvil.devnet_at_did_not",
+                "devnet at {url} did not answer {method}: {exc}",
+                url=url,
+                method=method,
+                exc=exc,
+            )
+        ) from exc
     if "error" in reply:
         raise DevnetError(
-            f"devnet at {url} refused {method}: {reply['error']}", error=reply["error"]
+            Said(
+                "devnet.anvil.devnet_at_refused",
+                "devnet at {url} refused {method}: {error}",
+                url=url,
+                method=method,
+                error=reply["error"],
+            ),
+            error=reply["error"],
         )
     return reply.get("result")
 

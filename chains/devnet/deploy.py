@@ -20,6 +20,7 @@ from chains.devnet.artifacts import load_artifact
 from chains.devnet.errors import DevnetDeployFailed
 from chains.errors import NodeUnreachable
 from chains.models import Frozen
+from said import Said
 
 if TYPE_CHECKING:
     from web3 import Web3
@@ -124,7 +125,14 @@ def deploy_demo(rpc_url: str, demo_address: str) -> DevnetDeployment:
     except requests.ConnectionError as exc:
         raise NodeUnreachable(rpc_url, str(exc)) from exc
     except (Web3Exception, requests.RequestException) as exc:
-        raise DevnetDeployFailed(f"Deploying the demo on {rpc_url} failed: {exc}") from exc
+        raise DevnetDeployFailed(
+            Said(
+                "devnet.deploy.deploying_demo_failed",
+                "Deploying the demo on {rpc_url} failed: {exc}",
+                rpc_url=rpc_url,
+                exc=exc,
+            )
+        ) from exc
 
 
 class _Deployer:
@@ -140,19 +148,39 @@ class _Deployer:
         chain_id = w3.eth.chain_id
         if chain_id != CHAIN_ID:
             raise DevnetDeployFailed(
-                f"{self.rpc_url} is chain {chain_id}, not the devnet ({CHAIN_ID})",
+                Said(
+                    "devnet.deploy.chain_not_devnet",
+                    "{rpc_url} is chain {chain_id}, not the devnet ({expected})",
+                    rpc_url=self.rpc_url,
+                    chain_id=chain_id,
+                    expected=CHAIN_ID,
+                ),
                 chain_id=chain_id,
             )
         if not w3.is_address(demo_address):
-            raise DevnetDeployFailed(f"{demo_address!r} is not an Ethereum address")
+            raise DevnetDeployFailed(
+                Said(
+                    "devnet.deploy.not_ethereum_address",
+                    "{demo_address!r} is not an Ethereum address",
+                    demo_address=demo_address,
+                )
+            )
         demo = w3.to_checksum_address(demo_address)
         deployer = w3.eth.accounts[0]
         if demo == deployer:
-            raise DevnetDeployFailed("the demo address must not be the devnet's deployer account")
+            raise DevnetDeployFailed(
+                Said(
+                    "devnet.deploy.demo_address_must_not",
+                    "the demo address must not be the devnet's deployer account",
+                )
+            )
         if w3.eth.get_transaction_count(deployer) != 0:
             raise DevnetDeployFailed(
-                "deploy_demo needs a fresh devnet (the deployer has already sent transactions); "
-                "start a new anvil",
+                Said(
+                    "devnet.deploy.deploy_demo_needs_fresh",
+                    "deploy_demo needs a fresh devnet (the deployer has already "
+                    "sent transactions); start a new anvil",
+                ),
             )
         w3.eth.default_account = deployer
 
@@ -191,7 +219,14 @@ class _Deployer:
             RPCEndpoint("anvil_setBalance"), [demo, hex(DEMO_NATIVE_WEI)]
         )
         if "error" in reply:
-            raise DevnetDeployFailed(f"anvil_setBalance failed: {reply['error']}", step="fund")
+            raise DevnetDeployFailed(
+                Said(
+                    "devnet.deploy.anvil_setbalance_failed",
+                    "anvil_setBalance failed: {error}",
+                    error=reply["error"],
+                ),
+                step="fund",
+            )
 
         pairs = tuple(
             self.pair(factory, name, a, b)
@@ -233,13 +268,27 @@ class _Deployer:
     def _mined(self, step: str, tx_hash: Any) -> Any:
         receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=30, poll_latency=0.01)
         if receipt["status"] != 1:
-            raise DevnetDeployFailed(f"demo deployment step '{step}' reverted", step=step)
+            raise DevnetDeployFailed(
+                Said(
+                    "devnet.deploy.demo_deployment_step_reverted",
+                    "demo deployment step '{step}' reverted",
+                    step=step,
+                ),
+                step=step,
+            )
         self.block_number = receipt["blockNumber"]
         return receipt
 
     def pair(self, factory: Contract, name: str, token_a: str, token_b: str) -> DemoPair:
         address = factory.functions.getPair(token_a, token_b).call()
         if int(address, 16) == 0:
-            raise DevnetDeployFailed(f"the {name} pool was not created", step=name)
+            raise DevnetDeployFailed(
+                Said(
+                    "devnet.deploy.pool_was_not_created",
+                    "the {name} pool was not created",
+                    name=name,
+                ),
+                step=name,
+            )
         token0, token1 = sorted((token_a, token_b), key=lambda a: int(a, 16))
         return DemoPair(name=name, address=address, token0=token0, token1=token1)

@@ -38,6 +38,7 @@ from chains.swaps.base import (
     min_out,
 )
 from chains.units import parse_amount
+from said import Said
 
 NATIVE_PLACEHOLDER = "0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE"  # how 0x names the coin
 PRICE_PLACES = 18  # guaranteedPrice digits kept (cut, never rounded up: the minimum only falls)
@@ -188,11 +189,22 @@ class AggregatorProvider:
             reply = await self._client.get("/swap/v1/quote", params=params)
         except httpx.TimeoutException:
             raise AggregatorError(
-                f"{self.base_url} did not answer in time", reason="timeout"
+                Said(
+                    "swaps.aggregator.did_not_answer_time",
+                    "{base_url} did not answer in time",
+                    base_url=self.base_url,
+                ),
+                reason="timeout",
             ) from None
         except httpx.TransportError as exc:
             raise AggregatorError(
-                f"cannot reach {self.base_url}: {type(exc).__name__}", reason="unreachable"
+                Said(
+                    "swaps.aggregator.cannot_reach",
+                    "cannot reach {base_url}: {kind}",
+                    base_url=self.base_url,
+                    kind=type(exc).__name__,
+                ),
+                reason="unreachable",
             ) from None
         if reply.status_code == 400:
             try:
@@ -207,11 +219,21 @@ class AggregatorProvider:
                 raise NoRoute("the aggregator found no liquidity for this trade")
             why = "; ".join(reasons) or str(body.get("reason", "invalid request"))
             raise AggregatorError(
-                f"the aggregator refused the request: {why[:200]}", reason=why[:200]
+                Said(
+                    "swaps.aggregator.aggregator_refused_request",
+                    "the aggregator refused the request: {reason}",
+                    reason=why[:200],
+                ),
+                reason=why[:200],
             )
         if reply.status_code != 200:
             raise AggregatorError(
-                f"{self.base_url} answered HTTP {reply.status_code}",
+                Said(
+                    "swaps.aggregator.answered_http",
+                    "{base_url} answered HTTP {status_code}",
+                    base_url=self.base_url,
+                    status_code=reply.status_code,
+                ),
                 reason=f"HTTP {reply.status_code}",
             )
         try:
@@ -239,32 +261,66 @@ class AggregatorProvider:
     def _checked(self, request: QuoteRequest, q: ZeroExQuote) -> Quote:
         if q.chainId != self.chain_id:
             raise AggregatorError(
-                f"the quote is for chain {q.chainId}, not {self.chain_id}", reason="chain"
+                Said(
+                    "swaps.aggregator.quote_chain_not",
+                    "the quote is for chain {chainId}, not {chain_id}",
+                    chainId=q.chainId,
+                    chain_id=self.chain_id,
+                ),
+                reason="chain",
             )
         sell_amount = _int(q.sellAmount, "sellAmount")
         buy_amount = _int(q.buyAmount, "buyAmount")
         protocol_fee = _int(q.protocolFee, "protocolFee")
         value = _int(q.value, "value")
         if sell_amount != request.sell_amount:
-            raise AggregatorError("the quote sells another amount than asked", reason="amount")
+            raise AggregatorError(
+                Said(
+                    "swaps.aggregator.quote_sells_another_amount",
+                    "the quote sells another amount than asked",
+                ),
+                reason="amount",
+            )
         for asked, got in (
             (request.sell_token, q.sellTokenAddress),
             (request.buy_token, q.buyTokenAddress),
         ):
             expected = (asked or NATIVE_PLACEHOLDER).lower()
             if got.lower() != expected and not (asked is None and got.lower() == "eth"):
-                raise AggregatorError("the quote is for other tokens than asked", reason="token")
+                raise AggregatorError(
+                    Said(
+                        "swaps.aggregator.quote_other_tokens_than",
+                        "the quote is for other tokens than asked",
+                    ),
+                    reason="token",
+                )
         if checksum(q.to) != self.exchange:
             raise AggregatorError(
-                f"the quote sends to {q.to}, not the trusted {self.exchange}", reason="target"
+                Said(
+                    "swaps.aggregator.quote_sends_not_trusted",
+                    "the quote sends to {to}, not the trusted {exchange}",
+                    to=q.to,
+                    exchange=self.exchange,
+                ),
+                reason="target",
             )
         if request.sell_token is not None and checksum(q.allowanceTarget) != self.exchange:
             raise AggregatorError(
-                "the quote wants an allowance for an unknown contract", reason="allowance"
+                Said(
+                    "swaps.aggregator.quote_wants_allowance_unknown",
+                    "the quote wants an allowance for an unknown contract",
+                ),
+                reason="allowance",
             )
         expected_value = protocol_fee + (sell_amount if request.sell_token is None else 0)
         if value != expected_value:
-            raise AggregatorError("the quote's ETH value does not match the trade", reason="value")
+            raise AggregatorError(
+                Said(
+                    "swaps.aggregator.quote_s_eth_value",
+                    "the quote's ETH value does not match the trade",
+                ),
+                reason="value",
+            )
         cut, _ = _cut(q.guaranteedPrice, PRICE_PLACES)
         try:
             price = parse_amount(cut, PRICE_PLACES)
@@ -279,7 +335,10 @@ class AggregatorProvider:
         ours = min_out(buy_amount, request.slippage_bps)
         if guaranteed * BPS < ours * (BPS - ROUNDING_TOLERANCE_BPS) or guaranteed > buy_amount:
             raise AggregatorError(
-                "the quote's guaranteed minimum does not match your slippage setting",
+                Said(
+                    "swaps.aggregator.quote_s_guaranteed_minimum",
+                    "the quote's guaranteed minimum does not match your slippage setting",
+                ),
                 reason="guaranteed",
             )
         fee_amount, fee_token = 0, request.buy_token

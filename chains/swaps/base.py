@@ -17,6 +17,7 @@ from pydantic import Field
 from chains.errors import BadResponse, ChainError
 from chains.evm import EvmBackend, checksum
 from chains.models import Frozen
+from said import Said
 
 BPS = 10_000
 NATIVE = None  # a token field of None means the network's native coin
@@ -140,7 +141,11 @@ async def eth_call(backend: EvmBackend, to: str, data: bytes, block: int | str =
     try:
         return await backend.eth_call(to, data, block)
     except CallReverted as exc:
-        raise SwapError(f"the contract refused the call ({exc})") from None
+        raise SwapError(
+            Said(
+                "swaps.base.contract_refused_call", "the contract refused the call ({exc})", exc=exc
+            )
+        ) from None
 
 
 async def latest_block(backend: EvmBackend) -> tuple[int, int]:

@@ -28,6 +28,7 @@ from chains.swaps.base import (
     latest_block,
     min_out,
 )
+from said import Said
 
 FEE_NUM, FEE_DEN = 997, 1000  # each pool keeps 0.3 % of what goes in
 POOL_FEE_BPS = 30
@@ -141,7 +142,13 @@ class UniswapV2Provider:
 
     async def quote(self, request: QuoteRequest) -> Quote:
         if self.backend.network.id != self.d.network:
-            raise SwapError(f"this Uniswap deployment is for {self.d.network}")
+            raise SwapError(
+                Said(
+                    "swaps.uniswap_v2.uniswap_deployment",
+                    "this Uniswap deployment is for {network}",
+                    network=self.d.network,
+                )
+            )
         block, timestamp = await latest_block(self.backend)
         paths = self.candidate_paths(request.sell_token, request.buy_token)
         results = await asyncio.gather(

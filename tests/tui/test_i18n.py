@@ -5,10 +5,11 @@ from tui.i18n import LANGUAGES, catalog, placeholders, t
 
 
 def test_every_language_has_every_key() -> None:
+    """said.* keys excepted: their English is in the code (tests/tui/test_said.py)."""
     en = catalog("en")
     for lang in LANGUAGES:
         missing = set(en) - set(catalog(lang))
-        extra = set(catalog(lang)) - set(en)
+        extra = {k for k in set(catalog(lang)) - set(en) if not k.startswith("said.")}
         assert not missing and not extra, (lang, sorted(missing), sorted(extra))
 
 

@@ -27,7 +27,12 @@ def _text(app: object, selector: str) -> str:
 
 def test_catalogs_have_the_same_swap_keys_and_placeholders() -> None:
     en = {k: v for k, v in catalog("en").items() if "swap" in k.lower()}
-    zh = {k: v for k, v in catalog("zh-CN").items() if "swap" in k.lower()}
+    # said.* keys have their English in the code (tests/tui/test_said.py checks those).
+    zh = {
+        k: v
+        for k, v in catalog("zh-CN").items()
+        if "swap" in k.lower() and not k.startswith("said.")
+    }
     assert en.keys() == zh.keys() and len(en) > 60
     assert all(placeholders(en[k]) == placeholders(zh[k]) for k in en)
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from tui.cli import SafeArgumentParser
+from tui.errors import sentence
 
 DIR_ENV = "TERMWALLET_AGENT_DIR"
 # What `termwallet ssh` runs on the server unless told otherwise.
@@ -160,7 +161,7 @@ def _grant(args: argparse.Namespace) -> tuple[frozenset[str], frozenset[int]]:
         chains = parse_chains(args.chains)
         accounts = parse_accounts(args.accounts)
     except DeviceError as exc:
-        raise CliError(str(exc)) from None
+        raise CliError(sentence(exc)) from None
     if args.idle_timeout <= 0:
         raise CliError("--idle-timeout must be more than 0 seconds")
     return chains, accounts
@@ -196,7 +197,7 @@ def run_agent(args: argparse.Namespace) -> int:
     try:
         private_directory(directory)
     except DeviceError as exc:
-        raise CliError(str(exc)) from None
+        raise CliError(sentence(exc)) from None
     interaction = CliInteraction("device")
     config = _config(
         args,
@@ -446,7 +447,7 @@ def run_ssh(args: argparse.Namespace) -> int:
         try:
             private_directory(directory)
         except DeviceError as exc:
-            raise CliError(str(exc)) from None
+            raise CliError(sentence(exc)) from None
         secret = _secret(directory, new=True)
         log = (directory / "requests.log").open("a", encoding="utf-8")
         config = _config(

@@ -19,6 +19,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tui.errors import sentence
+
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     for name, help_text in (
@@ -100,7 +102,7 @@ async def _bump(args: argparse.Namespace) -> int:
     except (ChainError, ValueError) as exc:
         if getattr(exc, "code", None) is None:
             raise
-        raise CliError(f"{exc}") from None
+        raise CliError(sentence(exc)) from None
     finally:
         if signer is not None:
             signer.close()

@@ -17,6 +17,8 @@ import asyncio
 import json
 from typing import Any
 
+from tui.errors import sentence
+
 EXIT_STALE = 3
 _UTXO = ("btc", "btc-testnet", "btc-regtest", "ltc", "ltc-testnet", "ltc-regtest")
 
@@ -52,7 +54,7 @@ def _freeze(text: str, *, frozen: bool) -> int:
     try:
         outpoints = parse_outpoints(text)
     except CoinChoiceError as exc:
-        raise CliError(str(exc)) from None
+        raise CliError(sentence(exc)) from None
     session = open_wallet(None, [])["session"]
     try:
         CoinControl(session.store).set_frozen(outpoints, frozen)

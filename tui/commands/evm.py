@@ -29,6 +29,7 @@ from tui.cli_wallet import (
     wallet_signer,
     watched_on_device,
 )
+from tui.errors import sentence
 from tui.i18n import t
 
 _EVM = ("eth", "sepolia", "polygon", "arbitrum", "base", "bnb", "devnet")
@@ -230,7 +231,7 @@ async def _send(args: argparse.Namespace) -> int:
         except InsufficientFunds as exc:
             raise CliError(_insufficient(exc, session.network, asset), exc.code) from None
         except RecipientError as exc:
-            raise CliError(t("cli.recipient_refused", reason=exc), "RECIPIENT") from None
+            raise CliError(t("cli.recipient_refused", reason=sentence(exc)), "RECIPIENT") from None
         doc = _review_json(review)
         fiat = _fiat_line(session, review)
         show_review(args, doc, lambda out: _print_review(review, out, fiat))

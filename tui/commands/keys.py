@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from tui.cli_address import add_address_arguments
+from tui.errors import sentence
 
 
 class _RefuseSecret(argparse.Action):
@@ -187,7 +188,7 @@ def run_init(args: argparse.Namespace) -> int:
         book = AccountBook(store)
         accounts = book.add_default_accounts(signer, book.software_wallet())
     except AccountError as exc:
-        raise CliError(f"the keystore was written, but the accounts were not: {exc}") from None
+        raise CliError(t("cli.accounts_not_written", reason=sentence(exc))) from None
     finally:
         signer.close()
         unlocked.lock()
@@ -229,6 +230,7 @@ def _rebuild_accounts(args: argparse.Namespace, keystore: Any, reader: _Secrets)
     """`termwallet init` over an existing keystore whose accounts are gone: unlock it (through
     the lockout) and write its default accounts again. The keystore is only read."""
     from tui.cli_errors import CliError, typed_error
+    from tui.i18n import t
     from wallet.accounts import AccountBook, AccountError
     from wallet.keystore import KeystoreError
     from wallet.lockout import Lockout, guarded_unlock
@@ -245,7 +247,7 @@ def _rebuild_accounts(args: argparse.Namespace, keystore: Any, reader: _Secrets)
         book = AccountBook(store)
         accounts = book.add_default_accounts(signer, book.software_wallet())
     except AccountError as exc:
-        raise CliError(f"the accounts were not rebuilt: {exc}") from None
+        raise CliError(t("cli.accounts_not_rebuilt", reason=sentence(exc))) from None
     finally:
         signer.close()
         unlocked.lock()

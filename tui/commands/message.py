@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tui.cli_address import add_address_arguments, add_chain_argument
+from tui.errors import sentence
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -89,7 +90,7 @@ def run_verify(args: argparse.Namespace) -> int:
     try:
         result = verify(args.chain, args.address, message, args.signature)
     except MessageError as exc:
-        raise CliError(str(exc)) from None
+        raise CliError(sentence(exc)) from None
     if args.json:
         print(json.dumps({"valid": result.valid, "format": result.format}))
     elif result.valid:
@@ -124,25 +125,25 @@ def run_sign(args: argparse.Namespace) -> int:
             try:
                 found = find_address(_book(user.store), args.chain, args.address)
             except MessageError as exc:
-                raise CliError(str(exc)) from None
+                raise CliError(sentence(exc)) from None
             spot = (found.script, found.account, found.index, found.change)
         script, account, index, change = spot
         try:
             path = signing_path(args.chain, script, account, index, change=change)
         except ValueError as exc:
-            raise CliError(str(exc)) from None
+            raise CliError(sentence(exc)) from None
         kind = ScriptKind.ETH if is_evm(args.chain) else ScriptKind(script)
         try:
             address = str(
                 _book(user.store).address(args.chain, kind, account, index, change=change)
             )
         except AccountError as exc:
-            raise CliError(str(exc)) from None
+            raise CliError(sentence(exc)) from None
         signer, model = _signer(args, user)
         try:
             signed = sign(signer, args.chain, address, path, message, args.format)
         except MessageError as exc:
-            raise CliError(str(exc)) from None
+            raise CliError(sentence(exc)) from None
         except DeviceError as exc:
             raise CliError(device_failure(exc, model)) from None
         finally:
@@ -210,7 +211,7 @@ def _unlock(user: Any, password_file: Path | None) -> Any:
     try:
         unlocked = guarded_unlock(keystore, user.lockout, password)
     except KeystoreError as exc:
-        raise CliError(str(exc)) from None
+        raise CliError(sentence(exc)) from None
     try:
         return unlocked.signer()
     finally:

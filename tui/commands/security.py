@@ -18,6 +18,7 @@ from typing import Any
 
 from tui.cli_address import add_chain_argument
 from tui.commands.keys import _RefuseSecret, _Secrets, _store
+from tui.errors import sentence
 
 
 def warn_fixed_mode(unlocked: Any) -> None:
@@ -111,7 +112,7 @@ def authorize_cli_send(store: Any, unlocked: Any, totp_file: Path | None) -> Non
     except CodeRequired:
         raise CliError(t("cli.totp_needed")) from None
     except KeystoreError as exc:  # BadCode, LockedOut (the code's own lockout)
-        raise CliError(f"{exc}. Nothing was signed.") from None
+        raise CliError(t("cli.totp_refused", reason=sentence(exc))) from None
 
 
 # -- totp ------------------------------------------------------------------------------------
@@ -167,7 +168,7 @@ def run_enable(args: argparse.Namespace) -> int:
         try:
             codes = guard.finish_setup(secret, code, for_sending=args.for_sending)
         except KeystoreError as exc:
-            raise CliError(f"{exc}; it was not turned on, run the command again") from None
+            raise CliError(t("cli.totp_setup_refused", reason=sentence(exc))) from None
         del secret, uri, qr
         print(
             "Two-factor authentication is on"
@@ -202,7 +203,7 @@ def run_disable(args: argparse.Namespace) -> int:
         try:
             guard.disable(code)
         except KeystoreError as exc:
-            raise CliError(f"{exc}; two-factor authentication stays on") from None
+            raise CliError(t("cli.totp_disable_refused", reason=sentence(exc))) from None
         print("Two-factor authentication is off.", file=sys.stderr)
         return 0
     finally:

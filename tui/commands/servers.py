@@ -10,6 +10,8 @@ import json
 import sys
 from typing import Any
 
+from tui.errors import sentence
+
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
@@ -70,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
                     file=sys.stderr,
                 )
         except ValueError as exc:
-            raise CliError(str(exc)) from None
+            raise CliError(sentence(exc)) from None
         rows = [
             {
                 "server": r.pin.server,

@@ -16,6 +16,8 @@ import sys
 from datetime import datetime
 from typing import Any
 
+from tui.errors import sentence
+
 _CATEGORIES = (
     "locked_out",
     "abnormal_transaction",
@@ -331,7 +333,10 @@ def run_show(args: argparse.Namespace) -> int:
             asyncio.run(desk.deliver(only_ticket=ticket.id))
             ticket = asyncio.run(desk.refresh(ticket.reference))
         except SupportError as exc:
-            print(t("support.cli.refresh_failed", error=f"{exc.code}: {exc}"), file=sys.stderr)
+            print(
+                t("support.cli.refresh_failed", error=f"{exc.code}: {sentence(exc)}"),
+                file=sys.stderr,
+            )
             ticket = desk.get(ticket.reference)
     now = desk.now()
     if args.json:

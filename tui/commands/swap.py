@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tui.errors import sentence
+
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
@@ -272,7 +274,7 @@ async def _swap(args: argparse.Namespace) -> int:
         raise typed_error(exc) from None
     except SendError as exc:
         # TokenChanged: a known token's decimals or symbol from the node differ.
-        raise CliError(str(exc)) from None
+        raise CliError(sentence(exc)) from None
     finally:
         if swapper is not None:
             await swapper.aclose()

@@ -3,6 +3,8 @@
 Keys rather than gettext msgids, because tests/tui/test_i18n.py must prove that every key and
 every {placeholder} exists in every language; gettext would also need a compile step (.mo) in
 the install. Catalogs are TOML (stdlib tomllib, comments allowed for translators).
+said.toml holds the sentences wallet/, chains/ and devices/ raise with a `said.Said`: English
+lives in that code, so only other languages have them (tui/errors.py sentence()).
 """
 
 from __future__ import annotations

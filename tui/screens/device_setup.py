@@ -21,7 +21,7 @@ from textual.widgets import Button, ContentSwitcher, Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.bindings import translate_bindings
-from tui.errors import ReportsFailures
+from tui.errors import ReportsFailures, sentence
 from tui.i18n import t
 
 if TYPE_CHECKING:
@@ -208,7 +208,7 @@ class DeviceSetupScreen(ReportsFailures, Screen[Any]):
         try:
             wallet, _ = store_device_wallet(self._store, self.keys)
         except WalletError as exc:
-            self._status(str(exc), error=True)
+            self._status(sentence(exc), error=True)
             return
         self._close_device()
         self.dismiss(wallet)

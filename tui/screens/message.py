@@ -18,6 +18,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Select, Static, TextArea
 
 from tui.bindings import translate_bindings
+from tui.errors import sentence
 from tui.i18n import t
 
 
@@ -183,7 +184,9 @@ class MessageScreen(Screen[None]):
             self.app.call_from_thread(self._status, text, "error")
             return
         except (MessageError, ValueError) as exc:  # ValueError: AccountError, a bad path
-            self.app.call_from_thread(self._status, t("message.failed", reason=str(exc)), "error")
+            self.app.call_from_thread(
+                self._status, t("message.failed", reason=sentence(exc)), "error"
+            )
             return
         self.app.call_from_thread(self._signed, signed.signature, own.address, signed.format)
 
@@ -210,7 +213,7 @@ class MessageScreen(Screen[None]):
         try:
             result = verify(chain, address, message, signature)
         except (MessageError, ValueError) as exc:
-            text = t("message.check_failed", reason=str(exc))
+            text = t("message.check_failed", reason=sentence(exc))
             self.app.call_from_thread(self._status, text, "error")
             return
         if result.valid:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol, runtime_checkable
 
 from chains.models import Network
+from said import Said
 from wallet.activity import Flag
 
 REORG_WINDOW = 12  # blocks re-read on every sync, so a shallow reorg (or devnet revert) heals
@@ -136,7 +137,13 @@ class HistoryQuery:
             args.append(self.asset)
         if self.direction:
             if self.direction not in ("in", "out", "self"):
-                raise BadFilter(f"direction must be in, out or self, not {self.direction!r}")
+                raise BadFilter(
+                    Said(
+                        "history.model.direction_must_out_self",
+                        "direction must be in, out or self, not {direction!r}",
+                        direction=self.direction,
+                    )
+                )
             parts.append("h.direction = ?")
             args.append(self.direction)
         if self.status:
@@ -176,7 +183,13 @@ def parse_day(text: str) -> int:
     try:
         day = datetime.strptime(text.strip(), "%Y-%m-%d").replace(tzinfo=UTC)
     except ValueError:
-        raise BadFilter(f"{text!r} is not a date: use YYYY-MM-DD") from None
+        raise BadFilter(
+            Said(
+                "history.model.not_date_use_yyyy",
+                "{text!r} is not a date: use YYYY-MM-DD",
+                text=text,
+            )
+        ) from None
     return int(day.timestamp())
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import IO, Any
 
+from said import Said
 from wallet.activity import Context, Flag, RowFacts, evaluate
 from wallet.history.model import (
     WATCH_START,
@@ -191,7 +192,9 @@ class HistoryStore:
     def set_label(self, network: str, tx_hash: str, label: str, note: str | None = None) -> None:
         label = label.strip()
         if len(label) > 64:
-            raise BadFilter("a label is at most 64 characters")
+            raise BadFilter(
+                Said("history.store.label_at_most_64", "a label is at most 64 characters")
+            )
         with self.db:
             self.db.execute(
                 "INSERT INTO history_notes(network, tx_hash, label, note, updated_at) "
@@ -203,7 +206,9 @@ class HistoryStore:
 
     def set_note(self, network: str, tx_hash: str, note: str) -> None:
         if len(note) > 2000:
-            raise BadFilter("a note is at most 2,000 characters")
+            raise BadFilter(
+                Said("history.store.note_at_most_2", "a note is at most 2,000 characters")
+            )
         with self.db:
             self.db.execute(
                 "INSERT INTO history_notes(network, tx_hash, label, note, updated_at) "

@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
+from said import Said
+
 ENV_PREFIX = "TERMWALLET_SUPPORT__"
 
 
@@ -78,14 +80,24 @@ class SupportSettings(BaseModel):
             return v
         parts = urlsplit(v)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("must be an http(s) URL such as https://example.zendesk.com")
+            raise ValueError(
+                Said(
+                    "support.config.must_http_s_url",
+                    "must be an http(s) URL such as https://example.zendesk.com",
+                )
+            )
         return v.rstrip("/")
 
     @field_validator("email_reply_business_days")
     @classmethod
     def _ordered(cls, v: tuple[int, int]) -> tuple[int, int]:
         if not 0 < v[0] <= v[1] <= 30:
-            raise ValueError("must be two business-day counts, smallest first, e.g. [1, 2]")
+            raise ValueError(
+                Said(
+                    "support.config.must_two_business_day",
+                    "must be two business-day counts, smallest first, e.g. [1, 2]",
+                )
+            )
         return v
 
     @field_validator("business_timezone")
@@ -96,7 +108,9 @@ class SupportSettings(BaseModel):
         try:
             ZoneInfo(v)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone '{v}'") from None
+            raise ValueError(
+                Said("support.config.unknown_time_zone", "unknown time zone '{zone}'", zone=v)
+            ) from None
         return v
 
     def channel_ready(self, channel: str) -> bool:

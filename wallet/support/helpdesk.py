@@ -20,6 +20,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from chains.proxy import httpx_proxy
+from said import Said
 from wallet.support.config import SupportSettings
 from wallet.support.errors import ChannelNotConfigured, ChannelRejected, ChannelUnavailable
 from wallet.support.models import Reply
@@ -96,29 +97,50 @@ class HelpdeskClient:
         except httpx.HTTPError as exc:
             # The exception text may quote the URL but never the auth header.
             raise ChannelUnavailable(
-                f"Cannot reach the helpdesk at {self._base} ({type(exc).__name__}). The ticket "
-                "stays queued and is sent when the connection is back."
+                Said(
+                    "support.helpdesk.cannot_reach_helpdesk_at",
+                    "Cannot reach the helpdesk at {url} ({kind}). The "
+                    "ticket stays queued and is sent when the connection is back.",
+                    url=self._base,
+                    kind=type(exc).__name__,
+                )
             ) from None
         if resp.status_code == 429 or resp.status_code >= 500:
             raise ChannelUnavailable(
-                f"The helpdesk is busy (HTTP {resp.status_code}). The ticket stays queued and is "
-                "retried."
+                Said(
+                    "support.helpdesk.helpdesk_busy_http_ticket",
+                    "The helpdesk is busy (HTTP {status_code}). The ticket stays "
+                    "queued and is retried.",
+                    status_code=resp.status_code,
+                )
             )
         if resp.status_code in (401, 403):
             raise ChannelRejected(
-                f"The helpdesk refused the credentials (HTTP {resp.status_code}). Check "
-                "support.helpdesk_email and TERMWALLET_SUPPORT__HELPDESK_TOKEN."
+                Said(
+                    "support.helpdesk.helpdesk_refused_credentials_http",
+                    "The helpdesk refused the credentials (HTTP {status_code}). "
+                    "Check support.helpdesk_email and "
+                    "TERMWALLET_SUPPORT__HELPDESK_TOKEN.",
+                    status_code=resp.status_code,
+                )
             )
         if resp.status_code >= 400:
             raise ChannelRejected(
-                f"The helpdesk rejected the request (HTTP {resp.status_code}). Edit the ticket "
-                "and send it again, or use another channel."
+                Said(
+                    "support.helpdesk.helpdesk_rejected_request_http",
+                    "The helpdesk rejected the request (HTTP {status_code}). "
+                    "Edit the ticket and send it again, or use another channel.",
+                    status_code=resp.status_code,
+                )
             )
         try:
             return resp.json()
         except ValueError:
             raise ChannelUnavailable(
-                "The helpdesk answered with something that is not JSON."
+                Said(
+                    "support.helpdesk.helpdesk_answered_with_something",
+                    "The helpdesk answered with something that is not JSON.",
+                )
             ) from None
 
     async def create_request(self, subject: str, body: str, tags: list[str]) -> RemoteRequest:
@@ -134,7 +156,12 @@ class HelpdeskClient:
         try:
             return _Created.model_validate(data).request
         except ValidationError:
-            raise ChannelUnavailable("The helpdesk's answer had no request id.") from None
+            raise ChannelUnavailable(
+                Said(
+                    "support.helpdesk.helpdesk_s_answer_had",
+                    "The helpdesk's answer had no request id.",
+                )
+            ) from None
 
     async def add_comment(self, request_id: str, body: str) -> None:
         await self._call(
@@ -152,7 +179,12 @@ class HelpdeskClient:
             try:
                 page = _Comments.model_validate(data)
             except ValidationError:
-                raise ChannelUnavailable("The helpdesk's comment list was malformed.") from None
+                raise ChannelUnavailable(
+                    Said(
+                        "support.helpdesk.helpdesk_s_comment_list",
+                        "The helpdesk's comment list was malformed.",
+                    )
+                ) from None
             names = {u.id: u for u in page.users}
             for c in page.comments:
                 if not c.public:

@@ -13,6 +13,7 @@ import ssl
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
+from said import Said
 from wallet.support.config import SupportSettings
 from wallet.support.errors import ChannelNotConfigured, ChannelRejected, ChannelUnavailable
 
@@ -67,8 +68,11 @@ def _send_blocking(settings: SupportSettings, msg: EmailMessage) -> None:
         elif settings.smtp_password is not None:
             # Never send a password over a connection that is not encrypted.
             raise ChannelRejected(
-                "SMTP login without STARTTLS is refused: it would send the password in clear."
-                " Set support.smtp_starttls = true."
+                Said(
+                    "support.smtp.smtp_login_without_starttls",
+                    "SMTP login without STARTTLS is refused: it would send the "
+                    "password in clear. Set support.smtp_starttls = true.",
+                )
             )
         if settings.smtp_user and settings.smtp_password is not None:
             try:
@@ -82,26 +86,47 @@ def _send_blocking(settings: SupportSettings, msg: EmailMessage) -> None:
         smtp = None
     except smtplib.SMTPAuthenticationError as exc:
         raise ChannelRejected(
-            f"The mail server refused the login (SMTP {exc.smtp_code}). Check support.smtp_user "
-            "and TERMWALLET_SUPPORT__SMTP_PASSWORD."
+            Said(
+                "support.smtp.mail_server_refused_login",
+                "The mail server refused the login (SMTP {smtp_code}). Check "
+                "support.smtp_user and TERMWALLET_SUPPORT__SMTP_PASSWORD.",
+                smtp_code=exc.smtp_code,
+            )
         ) from None
     except smtplib.SMTPRecipientsRefused:
         raise ChannelRejected(
-            "The mail server refused the support address. Check support.support_email."
+            Said(
+                "support.smtp.mail_server_refused_support",
+                "The mail server refused the support address. Check support.support_email.",
+            )
         ) from None
     except smtplib.SMTPNotSupportedError:
         raise ChannelRejected(
-            "The mail server does not offer STARTTLS or AUTH, which termwallet requires."
+            Said(
+                "support.smtp.mail_server_does_not",
+                "The mail server does not offer STARTTLS or AUTH, which termwallet requires.",
+            )
         ) from None
     except ssl.SSLError as exc:
         raise ChannelRejected(
-            f"The mail server's TLS certificate was not accepted ({exc.reason}). Check "
-            "support.smtp_host, or support.smtp_ca_file for a private server."
+            Said(
+                "support.smtp.mail_server_s_tls",
+                "The mail server's TLS certificate was not accepted "
+                "({reason}). Check support.smtp_host, or "
+                "support.smtp_ca_file for a private server.",
+                reason=exc.reason,
+            )
         ) from None
     except (smtplib.SMTPException, OSError) as exc:
         raise ChannelUnavailable(
-            f"Cannot send email through {settings.smtp_host}:{settings.smtp_port} "
-            f"({type(exc).__name__}). The ticket stays queued and is retried."
+            Said(
+                "support.smtp.cannot_send_email_through",
+                "Cannot send email through {smtp_host}:{smtp_port} "
+                "({kind}). The ticket stays queued and is retried.",
+                smtp_host=settings.smtp_host,
+                smtp_port=settings.smtp_port,
+                kind=type(exc).__name__,
+            )
         ) from None
     finally:
         if smtp is not None:

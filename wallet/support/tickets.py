@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from said import Said
 from wallet.store import Store
 from wallet.support.channels import Channel, reply_due
 from wallet.support.config import SupportSettings
@@ -430,7 +431,12 @@ class SupportDesk:
                 else:
                     if ticket.remote_id is None:
                         # The ticket itself has not gone out yet: keep the follow-up behind it.
-                        raise ChannelUnavailable("the ticket has not been sent yet")
+                        raise ChannelUnavailable(
+                            Said(
+                                "support.tickets.ticket_has_not_been",
+                                "the ticket has not been sent yet",
+                            )
+                        )
                     await transport.follow_up(ticket, item.body)
                     self.repo.set_status(ticket.id, ticket.status, followed_up_at=self._clock())
                 self.outbox.done(item.id)
@@ -469,10 +475,17 @@ class SupportDesk:
             raise SecretRefused(findings)
         if ticket.status in (Status.FAILED, Status.CLOSED):
             raise InvalidTicket(
-                f"Ticket {reference} is {ticket.status.value}: write a new ticket instead."
+                Said(
+                    "support.tickets.ticket_write_new_ticket",
+                    "Ticket {reference} is {status}: write a new ticket instead.",
+                    reference=reference,
+                    status=ticket.status.value,
+                )
             )
         if not body:
-            raise InvalidTicket("A follow-up needs some text.")
+            raise InvalidTicket(
+                Said("support.tickets.follow_up_needs_some", "A follow-up needs some text.")
+            )
         self.outbox.enqueue(ticket.id, "follow_up", f"[{reference}] {body}", self._clock())
         return ticket
 

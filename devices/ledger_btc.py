@@ -68,7 +68,14 @@ POLICY_TEMPLATES = {84: "wpkh(@0/**)", 86: "tr(@0/**)"}
 
 
 def _refuse_chain(chain: str) -> Unsupported:
-    return Unsupported(f"no Ledger app termwallet drives signs for {chain!r}", chain=chain)
+    return Unsupported(
+        Said(
+            "ledger_btc.no_app_signs_for",
+            "no Ledger app termwallet drives signs for {chain!r}",
+            chain=chain,
+        ),
+        chain=chain,
+    )
 
 
 def chain_of_app(app: str, path: str = "") -> str:
@@ -83,11 +90,12 @@ def chain_of_app(app: str, path: str = "") -> str:
 
 
 LTC_COIN = 2
-LTC_OTHER_COIN = (
+LTC_OTHER_COIN = Said(
+    "ledger_btc.litecoin_other_coin",
     "Ledger's Litecoin app shows every key outside Litecoin's coin type (m/purpose'/2'/...) "
     "on its screen for approval, so termwallet asks it only for m/.../2'/... keys; a Litecoin "
     "test network account (coin type 1') cannot be used with it. Use the software wallet or "
-    "a Trezor for that account."
+    "a Trezor for that account.",
 )
 
 
@@ -291,7 +299,12 @@ class LedgerBitcoin:
                 refusal = taproot_refusal(name, version, False)
                 raise AppCannotSign(str(refusal), app=name, version=version)
             raise Unsupported(
-                f"Ledger's {name} app {version} gives native segwit (BIP84) addresses here"
+                Said(
+                    "ledger_btc.gives_native_segwit",
+                    "Ledger's {name} app {version} gives native segwit (BIP84) addresses here",
+                    name=name,
+                    version=version,
+                )
             )
         bare = _norm(path)[2:]
         # Asked silently first, so the screen can show what the Ledger is about to show.
@@ -461,11 +474,21 @@ def _with_version(xpub: str, version: bytes) -> str:
 def _steps(path: str) -> list[int]:
     parts = _norm(path).split("/")
     if parts[0] != "m":
-        raise Unsupported("not a derivation path (expected m/84'/0'/0'/0/0 or similar)")
+        raise Unsupported(
+            Said(
+                "ledger_btc.not_a_path",
+                "not a derivation path (expected m/84'/0'/0'/0/0 or similar)",
+            )
+        )
     try:
         return [int(p.rstrip("'")) | (HARDENED if p.endswith("'") else 0) for p in parts[1:] if p]
     except ValueError:
-        raise Unsupported("not a derivation path (expected m/84'/0'/0'/0/0 or similar)") from None
+        raise Unsupported(
+            Said(
+                "ledger_btc.not_a_path",
+                "not a derivation path (expected m/84'/0'/0'/0/0 or similar)",
+            )
+        ) from None
 
 
 def _norm(path: str) -> str:

@@ -91,7 +91,13 @@ def check_psbt(
             if refusal is not None:
                 raise AppCannotSign(f"input {i} is taproot: {refusal}", app=app, version=version)
             if any(leaves for leaves, _ in tap):
-                raise Unsupported(f"input {i}: taproot script paths are not signed here")
+                raise Unsupported(
+                    Said(
+                        "ledger_btc.taproot_script_paths",
+                        "input {i}: taproot script paths are not signed here",
+                        i=i,
+                    )
+                )
             if inp.sighash_type not in (None, SIGHASH_DEFAULT):
                 raise Unsupported(
                     Said(
@@ -102,7 +108,13 @@ def check_psbt(
                     )
                 )
             if inp.witness_utxo is None and inp.non_witness_utxo is None:
-                raise Unsupported(f"input {i}: a taproot input needs its UTXO (witness_utxo)")
+                raise Unsupported(
+                    Said(
+                        "ledger_btc.taproot_needs_utxo",
+                        "input {i}: a taproot input needs its UTXO (witness_utxo)",
+                        i=i,
+                    )
+                )
             derivation, want = tap[0][1], "p2tr"
         elif ours:
             if inp.sighash_type not in (None, SIGHASH_ALL):
@@ -164,7 +176,7 @@ def check_psbt(
         spend = this
         total_in += utxo.value
     if spend is None:
-        raise Unsupported("the PSBT has no inputs")
+        raise Unsupported(Said("ledger_btc.psbt_no_inputs", "the PSBT has no inputs"))
     symbol = SYMBOLS[chain]
     shown: list[PromptOutput] = []
     total_out = 0

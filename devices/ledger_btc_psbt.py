@@ -276,13 +276,7 @@ def add_signatures(psbt: Any, results: list[tuple[int, Any]]) -> bytes:
             except Exception:
                 valid = False
             if not valid:
-                raise LedgerBitcoinError(
-                    Said(
-                        "ledger_btc.ledger_s_signature_input",
-                        "The Ledger's signature for input {i} does not verify.",
-                        i=i,
-                    )
-                )
+                raise _not_verified(i)
             inp.unknown = dict(inp.unknown)  # embit may share a default dict between scopes
             inp.unknown[PSBT_IN_TAP_KEY_SIG] = sig
         else:
@@ -302,13 +296,7 @@ def add_signatures(psbt: Any, results: list[tuple[int, Any]]) -> bytes:
             except Exception:
                 valid = False
             if not valid:
-                raise LedgerBitcoinError(
-                    Said(
-                        "ledger_btc.ledger_s_signature_input",
-                        "The Ledger's signature for input {i} does not verify.",
-                        i=i,
-                    )
-                )
+                raise _not_verified(i)
             inp.partial_sigs[pub] = sig
         got.add(i)
     missing = [i for i in range(len(psbt.inputs)) if i not in got]
@@ -321,3 +309,13 @@ def add_signatures(psbt: Any, results: list[tuple[int, Any]]) -> bytes:
             )
         )
     return bytes(psbt.serialize())
+
+
+def _not_verified(i: int) -> LedgerBitcoinError:
+    return LedgerBitcoinError(
+        Said(
+            "ledger_btc.ledger_s_signature_input",
+            "The Ledger's signature for input {i} does not verify.",
+            i=i,
+        )
+    )

@@ -38,9 +38,14 @@ UTXO_CHAINS: dict[str, UtxoChain] = {
 }
 
 
+def normalized_path(path: str) -> str:
+    """A path with hardened steps written ' ('m/84h/0H' -> "m/84'/0'")."""
+    return path.replace("H", "'").replace("h", "'")
+
+
 def address_purpose(path: str) -> int:
     """The BIP43 purpose of a path ('m/84h/0h/0h/0/0' -> 84); it picks the address type."""
-    parts = path.replace("H", "'").replace("h", "'").split("/")
+    parts = normalized_path(path).split("/")
     if len(parts) < 2 or parts[0] != "m" or not parts[1].rstrip("'").isdigit():
         raise Unsupported(
             Said(

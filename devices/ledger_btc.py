@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
 from devices.base import DevicePrompt, Interaction, PromptKind
+from devices.coins import normalized_path
 from devices.emulator import UTXO_CHAINS, address_purpose
 from devices.errors import (
     AppCannotSign,
@@ -39,6 +40,7 @@ from devices.ledger_btc_psbt import (
     LedgerBitcoinError,
     add_signatures,
     check_psbt,
+    compressed_key,
     origin_text,
     taproot_refusal,
 )
@@ -107,7 +109,7 @@ def _refuse_other_coin(app: str, coin: int | None) -> None:
 
 
 def _coin_type(path: str) -> int | None:
-    parts = _norm(path).split("/")
+    parts = normalized_path(path).split("/")
     if len(parts) < 3 or not parts[2].rstrip("'").isdigit():
         return None
     return int(parts[2].rstrip("'"))
@@ -273,7 +275,7 @@ class LedgerBitcoin:
     # -- keys and addresses ------------------------------------------------------------------
 
     def _raw_xpub(self, client: Any, path: str) -> str:
-        return str(self._call(client.get_extended_pubkey, _norm(path)))
+        return str(self._call(client.get_extended_pubkey, normalized_path(path)))
 
     def get_xpub(self, path: str, chain: str = "btc") -> str:
         """The extended public key at `path`, in `chain`'s key version (xpub or tpub: the
@@ -306,7 +308,7 @@ class LedgerBitcoin:
                     version=version,
                 )
             )
-        bare = _norm(path)[2:]
+        bare = normalized_path(path)[2:]
         # Asked silently first, so the screen can show what the Ledger is about to show.
         address = self._p2wpkh(chain, self._call(client.app.getWalletPublicKey, bare)["publicKey"])
         if not display:
@@ -392,7 +394,7 @@ class LedgerBitcoin:
         as the repr of a bytearray, and the app has no regtest prefix."""
         from embit import ec, script
 
-        pub = ec.PublicKey.parse(_compress(bytes(uncompressed)))
+        pub = ec.PublicKey.parse(compressed_key(bytes(uncompressed)))
         return str(script.p2wpkh(pub).address({"bech32": UTXO_CHAINS[chain].hrp}))
 
     # -- messages ----------------------------------------------------------------------------
@@ -472,40 +474,13 @@ def _with_version(xpub: str, version: bytes) -> str:
 
 
 def _steps(path: str) -> list[int]:
-    parts = _norm(path).split("/")
+    parts = normalized_path(path).split("/")
     if parts[0] != "m":
-        raise Unsupported(
-            Said(
-                "ledger_btc.not_a_path",
-                "not a derivation path (expected m/84'/0'/0'/0/0 or similar)",
-            )
-        )
+        raise _not_a_path()
     try:
         return [int(p.rstrip("'")) | (HARDENED if p.endswith("'") else 0) for p in parts[1:] if p]
     except ValueError:
-        raise Unsupported(
-            Said(
-                "ledger_btc.not_a_path",
-                "not a derivation path (expected m/84'/0'/0'/0/0 or similar)",
-            )
-        ) from None
-
-
-def _norm(path: str) -> str:
-    return path.replace("H", "'").replace("h", "'")
-
-
-def _compress(pub: bytes) -> bytes:
-    if len(pub) == 33:
-        return pub
-    if len(pub) != 65 or pub[0] != 4:
-        raise LedgerBitcoinError(
-            Said(
-                "ledger_btc.ledger_returned_public_key",
-                "The Ledger returned a public key in an unknown format.",
-            )
-        )
-    return bytes([2 + (pub[64] & 1)]) + pub[1:33]
+        raise _not_a_path() from None
 
 
 def _check(
@@ -523,3 +498,9 @@ def _check(
         taproot_ok=new_protocol(app, version),
     )
     return spend.origin, prompt
+
+
+def _not_a_path() -> Unsupported:
+    return Unsupported(
+        Said("ledger_btc.not_a_path", "not a derivation path (expected m/84'/0'/0'/0/0 or similar)")
+    )

@@ -10,9 +10,10 @@ import hashlib
 from typing import TYPE_CHECKING, Any
 
 from devices.base import DevicePrompt, PromptKind
+from devices.coins import normalized_path
 from devices.emulator import address_purpose
 from devices.errors import Unsupported
-from devices.ledger_btc_psbt import LedgerBitcoinError
+from devices.ledger_btc_psbt import LedgerBitcoinError, compressed_key
 from said import Said
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ def sign_message(
     script = btcmsg.LEGACY_SCRIPT_BY_PURPOSE.get(address_purpose(path))
     if script is None:
         raise Unsupported(btcmsg.NO_LEGACY_FOR_TAPROOT)
-    bare = _norm(path)
+    bare = normalized_path(path)
     if half._new:
         from embit import bip32
 
@@ -61,7 +62,7 @@ def sign_message(
         pub = key.sec()
     else:
         raw = half._call(client.app.getWalletPublicKey, bare[2:])["publicKey"]
-        pub = _compress(bytes(raw))
+        pub = compressed_key(bytes(raw))
     if half._interaction is not None:
         half._interaction.confirm_on_device(
             DevicePrompt(
@@ -124,13 +125,3 @@ def _legacy_from_der(der: bytes, header_base: int) -> bytes:
                 "The Ledger's message signature is not in a known format.",
             )
         ) from None
-
-
-def _norm(path: str) -> str:
-    return path.replace("H", "'").replace("h", "'")
-
-
-def _compress(pub: bytes) -> bytes:
-    from devices.ledger_btc import _compress as compress
-
-    return compress(pub)

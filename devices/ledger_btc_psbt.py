@@ -99,14 +99,7 @@ def check_psbt(
                     )
                 )
             if inp.sighash_type not in (None, SIGHASH_DEFAULT):
-                raise Unsupported(
-                    Said(
-                        "ledger_btc.input_sighash_type_not",
-                        "input {i}: sighash type {sighash_type} is not signed",
-                        i=i,
-                        sighash_type=inp.sighash_type,
-                    )
-                )
+                raise _sighash_refused(i, inp.sighash_type)
             if inp.witness_utxo is None and inp.non_witness_utxo is None:
                 raise Unsupported(
                     Said(
@@ -118,14 +111,7 @@ def check_psbt(
             derivation, want = tap[0][1], "p2tr"
         elif ours:
             if inp.sighash_type not in (None, SIGHASH_ALL):
-                raise Unsupported(
-                    Said(
-                        "ledger_btc.input_sighash_type_not",
-                        "input {i}: sighash type {sighash_type} is not signed",
-                        i=i,
-                        sighash_type=inp.sighash_type,
-                    )
-                )
+                raise _sighash_refused(i, inp.sighash_type)
             if inp.non_witness_utxo is None:
                 raise Unsupported(
                     Said(
@@ -317,5 +303,30 @@ def _not_verified(i: int) -> LedgerBitcoinError:
             "ledger_btc.ledger_s_signature_input",
             "The Ledger's signature for input {i} does not verify.",
             i=i,
+        )
+    )
+
+
+def compressed_key(pub: bytes) -> bytes:
+    """A public key the app returned (65 bytes uncompressed, or 33), as 33 bytes."""
+    if len(pub) == 33:
+        return pub
+    if len(pub) != 65 or pub[0] != 4:
+        raise LedgerBitcoinError(
+            Said(
+                "ledger_btc.ledger_returned_public_key",
+                "The Ledger returned a public key in an unknown format.",
+            )
+        )
+    return bytes([2 + (pub[64] & 1)]) + pub[1:33]
+
+
+def _sighash_refused(i: int, sighash_type: int) -> Unsupported:
+    return Unsupported(
+        Said(
+            "ledger_btc.input_sighash_type_not",
+            "input {i}: sighash type {sighash_type} is not signed",
+            i=i,
+            sighash_type=sighash_type,
         )
     )
